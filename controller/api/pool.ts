@@ -1,0 +1,93 @@
+/**
+ * Pool: a named ECS target and job template (Prefect's ECS work pool, field names in camelCase).
+ * Runs name a pool; the controller renders each run's task definition and RunTask input from the pool's
+ * spec overlaid with the run's overrides.
+ */
+import { z } from 'zod';
+import {
+  ApiVersion,
+  CapacityProviderStrategy,
+  Cpu,
+  LaunchType,
+  Memory,
+  ObjectMeta,
+  ObjectMetaInput,
+  Retry,
+  Tags,
+  Timeouts,
+} from './common.js';
+import { TaskDefinitionTemplate } from './task-definition-template.js';
+
+export const NetworkConfiguration = z.strictObject({
+  subnets: z.array(z.string().min(1)).max(16).default([]),
+  securityGroups: z.array(z.string().min(1)).max(5).default([]),
+  assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
+});
+
+export const CloudWatchLogs = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** Log group; defaults to one the controller derives from the pool when absent. */
+  group: z.string().min(1).max(512).optional(),
+  streamPrefix: z.string().min(1).optional(),
+  /** Extra awslogs driver options (e.g. awslogs-create-group). Only meaningful with enabled: true. */
+  options: z.record(z.string(), z.string()).optional(),
+});
+
+export const PoolLimits = z.strictObject({
+  /** Runs of this pool between taskdef-resolved and running at once. */
+  maxSubmitting: z.number().int().positive().optional(),
+  /** Runs of this pool with a live task at once. */
+  maxRunning: z.number().int().positive().optional(),
+});
+
+export const PoolSpec = z.strictObject({
+  cluster: z.string().min(1).optional().describe('Cluster name or ARN; ECS uses "default" when absent.'),
+  region: z.string().min(1).optional(),
+  /** Absent with no capacityProviderStrategy means FARGATE (see poolLaunchType). */
+  launchType: LaunchType.optional(),
+  capacityProviderStrategy: CapacityProviderStrategy.optional(),
+  vpcId: z.string().min(1).optional().describe('VPC for the default network configuration; the default VPC when absent.'),
+  networkConfiguration: NetworkConfiguration.optional(),
+  taskDefinition: TaskDefinitionTemplate.optional(),
+  taskDefinitionArn: z.string().min(1).optional(),
+  family: z.string().optional(),
+  containerName: z.string().optional(),
+  image: z.string().min(1).optional(),
+  cpu: Cpu.optional(),
+  memory: Memory.optional(),
+  executionRoleArn: z.string().min(1).optional(),
+  taskRoleArn: z.string().min(1).optional(),
+  cloudwatchLogs: CloudWatchLogs.optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  tags: Tags.default({}),
+  autoDeregisterTaskDefinition: z.boolean().default(false),
+  matchLatestRevisionInFamily: z.boolean().default(false),
+  limits: PoolLimits.default({}),
+  timeouts: Timeouts.default({ startSeconds: 300 }),
+  retry: Retry.default({ infrastructureAttempts: 3, onExitCodes: [], backoff: { initialSeconds: 10, maxSeconds: 300, multiplier: 2 } }),
+});
+export type PoolSpec = z.infer<typeof PoolSpec>;
+/** The spec as a user may write it (defaults not yet applied). */
+export type PoolSpecInput = z.input<typeof PoolSpec>;
+
+export const PoolDocument = z.strictObject({
+  apiVersion: ApiVersion,
+  kind: z.literal('Pool'),
+  metadata: ObjectMetaInput,
+  spec: PoolSpec,
+});
+export type PoolDocument = z.infer<typeof PoolDocument>;
+
+export const PoolRecord = z.strictObject({
+  apiVersion: ApiVersion,
+  kind: z.literal('Pool'),
+  metadata: ObjectMeta,
+  spec: PoolSpec,
+});
+export type PoolRecord = z.infer<typeof PoolRecord>;
+
+/** The launch type a pool effectively uses; a capacity-provider strategy means "no launch type" to ECS. */
+export function poolLaunchType(spec: Pick<PoolSpec, 'launchType' | 'capacityProviderStrategy'>): z.infer<typeof LaunchType> | undefined {
+  if (spec.launchType) return spec.launchType;
+  return spec.capacityProviderStrategy ? undefined : 'FARGATE';
+}
