@@ -1,0 +1,173 @@
+/**
+ * Token buckets in Redis, shared by every replica: one hash per throttle category, changed only by one
+ * Lua script so a take is atomic across replicas and across the several buckets one call spends (a Fargate
+ * RunTask spends clusterResourceModify, fargateRunTaskCalls and launch tokens: all or none).
+ *
+ * Adaptive pacing: other clients share the account's real buckets, so when AWS throttles us anyway the
+ * category's rate factor is cut (multiplicative decrease, at most once per cooldown so one burst of
+ * throttles counts once) and its tokens are emptied. The factor then recovers linearly while no further
+ * throttle arrives. The factor lives in the same hash, so every replica slows down together.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { BudgetTable, ThrottleCategory } from './budgets.js';
+
+// Hash fields: t = tokens, u = tokens updated at (ms), f = rate factor at last decrease, d = last decrease (ms).
+const SCRIPT = `
+local mode = ARGV[1]
+local now = tonumber(ARGV[2])
+if not now then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+local decrease, minFactor = tonumber(ARGV[3]), tonumber(ARGV[4])
+local cooldown, recovery = tonumber(ARGV[5]), tonumber(ARGV[6])
+local state = {}
+for i, key in ipairs(KEYS) do
+  local base = 6 + (i - 1) * 3
+  local burst, rate, count = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+  local h = redis.call('HMGET', key, 't', 'u', 'f', 'd')
+  local tokens, updated = tonumber(h[1]) or burst, tonumber(h[2]) or now
+  local f0, decreasedAt = tonumber(h[3]) or 1, tonumber(h[4]) or 0
+  local factor = math.min(1, f0 + recovery * math.max(0, now - decreasedAt) / 1000)
+  tokens = math.min(burst, tokens + rate * factor * math.max(0, now - updated) / 1000)
+  state[i] = { key = key, burst = burst, rate = rate, count = count, tokens = tokens, factor = factor, f0 = f0, d = decreasedAt }
+end
+local reply = { 1, 0 }
+if mode == 'take' then
+  for _, s in ipairs(state) do
+    if s.tokens + 1e-9 < s.count then
+      reply[1] = 0
+      reply[2] = math.max(reply[2], math.ceil((s.count - s.tokens) / (s.rate * s.factor) * 1000))
+    end
+  end
+  if reply[1] == 1 then
+    for _, s in ipairs(state) do s.tokens = s.tokens - s.count end
+  end
+elseif mode == 'throttled' then
+  for _, s in ipairs(state) do
+    if now - s.d >= cooldown then
+      s.factor = math.max(minFactor, s.factor * decrease)
+      s.f0, s.d = s.factor, now
+    end
+    s.tokens = 0
+  end
+end
+for _, s in ipairs(state) do
+  if mode == 'throttled' or s.f0 < 1 then
+    redis.call('HSET', s.key, 't', tostring(s.tokens), 'u', now, 'f', tostring(s.f0), 'd', s.d)
+  else
+    redis.call('HSET', s.key, 't', tostring(s.tokens), 'u', now)
+  end
+  redis.call('PEXPIRE', s.key, math.ceil(s.burst / (s.rate * minFactor) * 1000 + (1 - minFactor) / recovery * 1000) + 60000)
+  table.insert(reply, math.floor(s.tokens * 1000))
+  table.insert(reply, math.floor(s.factor * 1000))
+end
+return reply
+`;
+const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
+
+export interface AdaptiveSettings {
+  /** Multiplier applied to the rate on a throttle (0 < x < 1). */
+  decreaseFactor: number;
+  /** The rate never drops below this fraction of the configured rate. */
+  minRateFactor: number;
+  /** Throttles within this window of the last decrease do not decrease again. */
+  decreaseCooldownMs: number;
+  /** Fraction of the configured rate regained per second without throttles. */
+  recoveryPerSecond: number;
+}
+
+export const DEFAULT_ADAPTIVE: AdaptiveSettings = Object.freeze({
+  decreaseFactor: 0.5,
+  minRateFactor: 0.05,
+  decreaseCooldownMs: 1000,
+  recoveryPerSecond: 0.05,
+});
+
+export interface TokenRequest {
+  category: ThrottleCategory;
+  count: number;
+}
+
+export interface BucketLevel {
+  category: ThrottleCategory;
+  tokens: number;
+  /** Current fraction of the configured refill rate (1 = unthrottled). */
+  rateFactor: number;
+}
+
+export interface TakeResult {
+  granted: boolean;
+  /** When not granted: how long until every requested bucket holds enough tokens at the current rate. */
+  retryAfterMs: number;
+  levels: BucketLevel[];
+}
+
+export interface RedisBudgetsOptions {
+  redis: Redis;
+  /** The Redis key of a category's bucket; all categories must share one hash tag. */
+  bucketKey: (category: ThrottleCategory) => string;
+  budgets: BudgetTable;
+  adaptive?: Partial<AdaptiveSettings>;
+  /** Milliseconds for the bucket clock. Omit in production: Redis TIME is the one clock all replicas share. */
+  now?: () => number;
+}
+
+export class RedisBudgets {
+  private readonly adaptive: AdaptiveSettings;
+
+  constructor(private readonly options: RedisBudgetsOptions) {
+    this.adaptive = { ...DEFAULT_ADAPTIVE, ...options.adaptive };
+  }
+
+  get budgets(): BudgetTable {
+    return this.options.budgets;
+  }
+
+  /** Takes every requested token atomically, or none; answers how long to wait when refused. */
+  async take(requests: readonly TokenRequest[]): Promise<TakeResult> {
+    for (const { category, count } of requests) {
+      const { burst } = this.options.budgets[category];
+      if (!(count > 0) || count > burst) throw new RangeError(`cannot take ${count} tokens from ${category} (burst ${burst})`);
+    }
+    return this.run('take', requests);
+  }
+
+  /** Records that AWS throttled a call of `category`: lowers the shared rate and empties the bucket. */
+  async recordThrottle(category: ThrottleCategory): Promise<BucketLevel> {
+    const result = await this.run('throttled', [{ category, count: 0 }]);
+    return result.levels[0];
+  }
+
+  /** Current level of one bucket (refilled to now), without taking anything. */
+  async level(category: ThrottleCategory): Promise<BucketLevel> {
+    const result = await this.run('peek', [{ category, count: 0 }]);
+    return result.levels[0];
+  }
+
+  private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[]): Promise<TakeResult> {
+    const keys = requests.map((r) => this.options.bucketKey(r.category));
+    const a = this.adaptive;
+    const args: (string | number)[] = [mode, this.options.now ? Math.floor(this.options.now()) : '', a.decreaseFactor, a.minRateFactor, a.decreaseCooldownMs, a.recoveryPerSecond];
+    for (const r of requests) {
+      const spec = this.options.budgets[r.category];
+      args.push(spec.burst, spec.refillPerSecond, r.count);
+    }
+    const reply = (await this.evaluate(keys, args)) as number[];
+    return {
+      granted: reply[0] === 1,
+      retryAfterMs: reply[1],
+      levels: requests.map((r, i) => ({ category: r.category, tokens: reply[2 + i * 2] / 1000, rateFactor: reply[3 + i * 2] / 1000 })),
+    };
+  }
+
+  private async evaluate(keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.options.redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.options.redis.eval(SCRIPT, keys.length, ...keys, ...args);
+    }
+  }
+}
