@@ -1,0 +1,75 @@
+/**
+ * The EC2 query protocol endpoint of the simulator: DescribeVpcs and DescribeSubnets over a fixed
+ * network (see ec2/network.ts). Requests are form-encoded POSTs (or GETs with a query string) carrying
+ * `Action=…&Version=2016-11-15`; responses are EC2's XML.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProtocolHandler, SimRequest, SimResponse } from './wire.js';
+import type { TokenBucket } from './token-bucket.js';
+import { parseQueryParams } from './ec2/query.js';
+import { describeSubnets, describeVpcs } from './ec2/describe.js';
+import { SIM_NETWORK } from './ec2/network.js';
+import { renderDescribeResponse, renderError, renderSubnet, renderVpc } from './ec2/xml.js';
+
+export { SIM_NETWORK, findSubnet, type SimSubnet, type SimVpc } from './ec2/network.js';
+
+/** Identical to SIM-CORE's AuditSink in simulator/audit.ts (structural typing). */
+type AuditSink = (action: string, outcome: 'ok' | 'throttled' | 'error') => void;
+
+export interface Ec2Options {
+  region: string;
+  accountId: string;
+  audit: AuditSink;
+  /** Shared bucket for EC2 describe calls; undefined = no throttling. */
+  describeBucket?: TokenBucket;
+}
+
+/** True for requests shaped like the query protocol: no JSON target header, and an Action parameter. */
+function isQueryProtocol(request: SimRequest): boolean {
+  if (request.target !== undefined) return false;
+  if (request.method !== 'GET' && request.method !== 'POST') return false;
+  const contentType = request.headers['content-type'] ?? '';
+  if (request.method === 'POST' && contentType !== '' && !contentType.startsWith('application/x-www-form-urlencoded')) {
+    return false;
+  }
+  return true;
+}
+
+export function createEc2Handler(options: Ec2Options): ProtocolHandler {
+  return (request: SimRequest): SimResponse | null => {
+    if (!isQueryProtocol(request)) return null;
+    const params = parseQueryParams(request.path, request.body);
+    const action = params.get('Action');
+    if (action === undefined) return null;
+    const requestId = randomUUID();
+
+    if (action !== 'DescribeVpcs' && action !== 'DescribeSubnets') {
+      options.audit(action, 'error');
+      return renderError(400, 'InvalidAction', `The action ${action} is not valid for this web service.`, requestId);
+    }
+    if (options.describeBucket !== undefined && !options.describeBucket.tryTake()) {
+      options.audit(action, 'throttled');
+      return renderError(503, 'RequestLimitExceeded', 'Request limit exceeded.', requestId);
+    }
+
+    if (action === 'DescribeVpcs') {
+      const result = describeVpcs(params, SIM_NETWORK.vpcs, options.accountId);
+      if (!result.ok) {
+        options.audit(action, 'error');
+        return renderError(result.error.status, result.error.code, result.error.message, requestId);
+      }
+      options.audit(action, 'ok');
+      const items = result.items.map((vpc) => renderVpc(vpc, options.accountId));
+      return renderDescribeResponse(action, 'vpcSet', items, requestId, result.nextToken);
+    }
+
+    const result = describeSubnets(params, SIM_NETWORK.subnets, options.accountId);
+    if (!result.ok) {
+      options.audit(action, 'error');
+      return renderError(result.error.status, result.error.code, result.error.message, requestId);
+    }
+    options.audit(action, 'ok');
+    const items = result.items.map((subnet) => renderSubnet(subnet, options.region, options.accountId));
+    return renderDescribeResponse(action, 'subnetSet', items, requestId, result.nextToken);
+  };
+}
