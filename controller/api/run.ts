@@ -23,7 +23,7 @@ export const RunSpec = z.strictObject({
   /** Names the task-definition family for this run's deployment (overrides the pool's family). */
   deployment: z.string().min(1).optional(),
   image: z.string().min(1).optional(),
-  /** An argv array, or one shell string (run with `sh -c`). */
+  /** An argv array, or one shell string split the way the seed splits it (shlex). */
   command: z.union([z.array(z.string()), z.string().min(1)]).optional(),
   /** Merged over the pool's env; a null value removes the pool's variable. */
   env: z.record(z.string(), z.string().nullable()).default({}),

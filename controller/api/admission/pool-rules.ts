@@ -1,0 +1,147 @@
+/**
+ * Admission rules for a pool spec: the checks ECS applies at RegisterTaskDefinition/RunTask time and the
+ * seed worker applies to its work-pool configuration, run against the parsed (defaulted) spec.
+ */
+import type { PoolSpec } from '../pool.js';
+import { effectiveLaunch, effectiveTaskSize, launchesOnFargate, type LaunchChoice } from '../policy.js';
+import { fargateSizeMessage, isValidFargateSize, fargateMemoryOptions } from './fargate.js';
+import { checkEcsName, checkEnvNames, checkTags, TASK_DEFINITION_MAX_BYTES, taskDefinitionBytes } from './limits.js';
+import type { Violation } from './violation.js';
+
+export function checkPoolSpec(spec: PoolSpec): Violation[] {
+  return [
+    ...taskDefinitionSource(spec),
+    ...launchTypeExclusive('spec', spec),
+    ...fargateRules(spec, effectiveLaunch(spec), {
+      prefix: 'spec',
+      own: { cpu: spec.cpu, memory: spec.memory },
+      fallback: 'spec.taskDefinition.cpu',
+      launch: spec.capacityProviderStrategy ? 'spec.capacityProviderStrategy' : 'spec.launchType',
+    }),
+    ...logsAndRoles(spec),
+    ...network(spec),
+    ...names(spec),
+    ...checkEnvNames('spec.env', spec.env),
+    ...templateEnvNames(spec),
+    ...checkTags('spec.tags', spec.tags),
+    ...taskDefinitionSize(spec),
+  ];
+}
+
+function taskDefinitionSource(spec: PoolSpec): Violation[] {
+  if (spec.taskDefinition && spec.taskDefinitionArn) {
+    return [{ path: 'spec.taskDefinitionArn', rule: 'task-definition-exclusive', message: 'set taskDefinition or taskDefinitionArn, not both', value: spec.taskDefinitionArn }];
+  }
+  if (!spec.taskDefinition && !spec.taskDefinitionArn) {
+    return [{ path: 'spec.taskDefinition', rule: 'task-definition-required', message: 'a taskDefinition template or a taskDefinitionArn is required', value: undefined }];
+  }
+  return [];
+}
+
+export function launchTypeExclusive(prefix: string, choice: LaunchChoice): Violation[] {
+  if (choice.launchType && choice.capacityProviderStrategy) {
+    return [{ path: `${prefix}.capacityProviderStrategy`, rule: 'launch-type-exclusive', message: 'set launchType or capacityProviderStrategy, not both', value: choice.capacityProviderStrategy }];
+  }
+  return [];
+}
+
+/** Where a Fargate violation points: the fields the document itself sets, else where the value came from. */
+export interface FargatePaths {
+  prefix: string;
+  own: { cpu?: number; memory?: number };
+  /** Path blamed when the offending size or mode comes from elsewhere (the template, or a launch override). */
+  fallback: string;
+  launch: string;
+}
+
+/** Launch-type compatibility, Fargate cpu/memory pairs and awsvpc, for the effective launch choice. */
+export function fargateRules(pool: PoolSpec, launch: LaunchChoice, paths: FargatePaths, runSize?: { cpu?: number; memory?: number }): Violation[] {
+  const out: Violation[] = [];
+  const onFargate = launchesOnFargate(launch);
+  const compat = pool.taskDefinition?.requiresCompatibilities;
+  const needed = onFargate ? 'FARGATE' : launch.launchType;
+  if (compat && compat.length > 0 && needed && !compat.includes(needed === 'FARGATE_SPOT' ? 'FARGATE' : needed)) {
+    out.push({
+      path: paths.launch,
+      rule: 'launch-type-compatibility',
+      message: `the task definition's requiresCompatibilities (${compat.join(', ')}) does not include ${needed}, which this launch needs`,
+      value: launch.launchType ?? launch.capacityProviderStrategy,
+    });
+  }
+  if (!onFargate) return out;
+  const size = effectiveTaskSize(pool, runSize);
+  if (!isValidFargateSize(size.cpu, size.memory)) {
+    const cpuValid = fargateMemoryOptions(size.cpu).length > 0;
+    const { own, prefix } = paths;
+    const path =
+      own.memory !== undefined && (cpuValid || own.cpu === undefined) ? `${prefix}.memory` : own.cpu !== undefined ? `${prefix}.cpu` : paths.fallback;
+    out.push({ path, rule: 'fargate-cpu-memory', message: fargateSizeMessage(size.cpu, size.memory), value: { cpu: size.cpu, memory: size.memory } });
+  }
+  const networkMode = pool.taskDefinition?.networkMode;
+  if (networkMode !== undefined && networkMode !== 'awsvpc') {
+    out.push({
+      path: paths.prefix === 'spec' && runSize === undefined ? 'spec.taskDefinition.networkMode' : paths.launch,
+      rule: 'fargate-awsvpc',
+      message: `Fargate only supports network mode 'awsvpc' (the task definition uses '${networkMode}')`,
+      value: networkMode,
+    });
+  }
+  return out;
+}
+
+function logsAndRoles(spec: PoolSpec): Violation[] {
+  const out: Violation[] = [];
+  const executionRole = spec.executionRoleArn ?? spec.taskDefinition?.executionRoleArn;
+  const logs = spec.cloudwatchLogs;
+  if (logs?.enabled && !executionRole) {
+    out.push({ path: 'spec.executionRoleArn', rule: 'cloudwatch-logs-execution-role', message: 'CloudWatch logs (awslogs) need an executionRoleArn', value: undefined });
+  }
+  if (logs && !logs.enabled && logs.options && Object.keys(logs.options).length > 0) {
+    out.push({ path: 'spec.cloudwatchLogs.options', rule: 'cloudwatch-logs-options-require-enabled', message: 'cloudwatchLogs.options are only used when cloudwatchLogs.enabled is true', value: logs.options });
+  }
+  spec.taskDefinition?.containerDefinitions?.forEach((container, i) => {
+    const base = `spec.taskDefinition.containerDefinitions[${i}]`;
+    if (container.logConfiguration?.logDriver === 'awslogs' && !executionRole && launchesOnFargate(effectiveLaunch(spec))) {
+      out.push({ path: `${base}.logConfiguration`, rule: 'cloudwatch-logs-execution-role', message: 'Fargate requires an executionRoleArn to support log driver awslogs', value: container.logConfiguration });
+    }
+    if (container.secrets && container.secrets.length > 0 && !executionRole) {
+      out.push({ path: `${base}.secrets`, rule: 'secrets-execution-role', message: 'container secrets need an executionRoleArn', value: container.secrets.map((s) => s.name) });
+    }
+  });
+  return out;
+}
+
+function network(spec: PoolSpec): Violation[] {
+  if (spec.networkConfiguration && !spec.vpcId) {
+    return [{ path: 'spec.vpcId', rule: 'network-configuration-vpc', message: 'a custom networkConfiguration needs vpcId (its subnets must belong to that VPC)', value: undefined }];
+  }
+  return [];
+}
+
+function names(spec: PoolSpec): Violation[] {
+  const out = [
+    ...checkEcsName('spec.family', 'family-name', spec.family),
+    ...checkEcsName('spec.taskDefinition.family', 'family-name', spec.taskDefinition?.family),
+    ...checkEcsName('spec.containerName', 'container-name', spec.containerName),
+  ];
+  spec.taskDefinition?.containerDefinitions?.forEach((container, i) => {
+    out.push(...checkEcsName(`spec.taskDefinition.containerDefinitions[${i}].name`, 'container-name', container.name));
+  });
+  return out;
+}
+
+function templateEnvNames(spec: PoolSpec): Violation[] {
+  const out: Violation[] = [];
+  spec.taskDefinition?.containerDefinitions?.forEach((container, i) => {
+    const env = Object.fromEntries((container.environment ?? []).map((pair) => [pair.name ?? '', pair.value]));
+    out.push(...checkEnvNames(`spec.taskDefinition.containerDefinitions[${i}].environment`, env));
+  });
+  return out;
+}
+
+function taskDefinitionSize(spec: PoolSpec): Violation[] {
+  if (!spec.taskDefinition) return [];
+  const bytes = taskDefinitionBytes(spec);
+  if (bytes <= TASK_DEFINITION_MAX_BYTES) return [];
+  return [{ path: 'spec.taskDefinition', rule: 'task-definition-size', message: `the task definition would be ${bytes} bytes; ECS allows ${TASK_DEFINITION_MAX_BYTES} (64 KiB)`, value: bytes }];
+}

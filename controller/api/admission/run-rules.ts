@@ -1,0 +1,55 @@
+/** Admission rules for a run spec, judged together with the pool it names. */
+import type { PoolSpec } from '../pool.js';
+import type { RunSpec } from '../run.js';
+import { effectiveLaunch } from '../policy.js';
+import { checkEcsName, checkEnvNames, checkTags, MAX_TAGS, OVERRIDES_MAX_CHARS, overridesLength } from './limits.js';
+import { fargateRules, launchTypeExclusive } from './pool-rules.js';
+import type { Violation } from './violation.js';
+
+export function checkRunSpec(spec: RunSpec, pool: PoolSpec | undefined): Violation[] {
+  const own = [
+    ...launchTypeExclusive('spec', spec),
+    ...checkEcsName('spec.deployment', 'family-name', spec.deployment),
+    ...checkEnvNames('spec.env', spec.env),
+    ...checkTags('spec.tags', spec.tags),
+  ];
+  if (!pool) {
+    return [{ path: 'spec.pool', rule: 'pool-exists', message: `pool "${spec.pool}" does not exist`, value: spec.pool }, ...own];
+  }
+  return [...own, ...againstPool(spec, pool)];
+}
+
+function againstPool(spec: RunSpec, pool: PoolSpec): Violation[] {
+  const out: Violation[] = [];
+  const overridesLaunch = spec.launchType !== undefined || spec.capacityProviderStrategy !== undefined;
+  const ownSize = { cpu: spec.cpu, memory: spec.memory };
+  // A run is only blamed for Fargate rules it can cause: its own size or launch overrides.
+  if (overridesLaunch || spec.cpu !== undefined || spec.memory !== undefined) {
+    out.push(
+      ...fargateRules(pool, effectiveLaunch(pool, spec), {
+        prefix: 'spec',
+        own: ownSize,
+        fallback: overridesLaunch ? launchPath(spec) : 'spec.cpu',
+        launch: launchPath(spec),
+      }, ownSize),
+    );
+  }
+  const mergedTags = Object.keys({ ...pool.tags, ...spec.tags }).length;
+  if (mergedTags > MAX_TAGS && Object.keys(spec.tags).length <= MAX_TAGS) {
+    out.push({ path: 'spec.tags', rule: 'tag-count', message: `the run's and the pool's tags together number ${mergedTags}; ECS allows ${MAX_TAGS}`, value: mergedTags });
+  }
+  const length = overridesLength(pool, spec);
+  if (length > OVERRIDES_MAX_CHARS) {
+    out.push({
+      path: 'spec',
+      rule: 'overrides-size',
+      message: `the RunTask overrides for this run (command, environment, size) would be ${length} characters; ECS allows ${OVERRIDES_MAX_CHARS}`,
+      value: length,
+    });
+  }
+  return out;
+}
+
+function launchPath(spec: RunSpec): string {
+  return spec.capacityProviderStrategy ? 'spec.capacityProviderStrategy' : 'spec.launchType';
+}
