@@ -1,0 +1,100 @@
+/**
+ * The one place that sorts AWS errors. Every gateway caller sees a GatewayError with a `kind`:
+ * - throttled: the account's bucket is empty — ThrottlingException and friends, EC2 RequestLimitExceeded,
+ *   HTTP 429, and "Rate exceeded" inside any exception type (ECS sometimes wraps it in ClientException);
+ * - transient: worth retrying as is — 5xx, ServerException, network failures, timeouts;
+ * - conflict: another writer got there first — ConflictException, "Too many concurrent attempts";
+ * - notFound: the named thing does not exist — ClusterNotFoundException, ResourceNotFoundException,
+ *   EC2 `*.NotFound` codes;
+ * - client: everything else, i.e. the request is wrong and retrying will not help (including ECS's
+ *   LimitExceededException, which is a resource quota there, not a rate).
+ */
+import type { ThrottleCategory } from './budgets.js';
+
+export type ErrorKind = 'throttled' | 'transient' | 'conflict' | 'client' | 'notFound';
+
+/** An AWS call failed; `kind` says what to do about it, `code` is AWS's error code. */
+export class GatewayError extends Error {
+  override readonly cause: unknown;
+  constructor(
+    readonly kind: ErrorKind,
+    readonly action: string,
+    readonly code: string,
+    message: string,
+    cause: unknown,
+    /** For throttled and transient errors: a suggested wait before trying again. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+    this.cause = cause;
+  }
+}
+
+/** No token now: the caller should come back after retryAfterMs (a reconciler returns requeueAfterMs). */
+export class BudgetExhaustedError extends Error {
+  constructor(
+    readonly category: ThrottleCategory,
+    readonly retryAfterMs: number,
+  ) {
+    super(`ECS budget ${category} exhausted; retry after ${retryAfterMs} ms`);
+    this.name = 'BudgetExhaustedError';
+  }
+}
+
+export function isGatewayError(error: unknown, kind?: ErrorKind): error is GatewayError {
+  return error instanceof GatewayError && (kind === undefined || error.kind === kind);
+}
+
+export function isBudgetExhausted(error: unknown): error is BudgetExhaustedError {
+  return error instanceof BudgetExhaustedError;
+}
+
+const THROTTLING_CODES = new Set([
+  'ThrottlingException', 'Throttling', 'ThrottledException', 'RequestLimitExceeded', 'RequestThrottled',
+  'RequestThrottledException', 'TooManyRequestsException', 'EC2ThrottledException', 'SlowDown',
+  'BandwidthLimitExceeded', 'ProvisionedThroughputExceededException',
+  'PriorRequestNotComplete',
+]);
+const TRANSIENT_CODES = new Set([
+  'ServerException', 'InternalFailure', 'InternalError', 'InternalServerError', 'ServiceUnavailable',
+  'ServiceUnavailableException', 'Unavailable', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+  'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+]);
+const NOT_FOUND_CODES = new Set([
+  'ClusterNotFoundException', 'ResourceNotFoundException', 'ServiceNotFoundException',
+  'TaskSetNotFoundException', 'TargetNotFoundException', 'NamespaceNotFoundException',
+]);
+
+export interface Classification {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+  httpStatusCode: number | undefined;
+}
+
+/** Sorts any thrown value from an AWS SDK v3 call (service errors, network errors, anything else). */
+export function classifyAwsError(error: unknown): Classification {
+  const record = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const metadata = record.$metadata as { httpStatusCode?: unknown } | undefined;
+  const status = typeof metadata?.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+  const name = typeof record.name === 'string' ? record.name : '';
+  // Network failures surface as plain Errors carrying a node `code`; EC2 query errors carry `Code`.
+  const nodeCode = typeof record.code === 'string' ? record.code : typeof record.Code === 'string' ? record.Code : '';
+  const code = name && name !== 'Error' ? name : nodeCode || 'UnknownError';
+  const message = error instanceof Error ? error.message : typeof record.message === 'string' ? record.message : String(error);
+  const retryable = record.$retryable as { throttling?: unknown } | undefined;
+  const codes = [code, nodeCode];
+  const result = (kind: ErrorKind): Classification => ({ kind, code, message, httpStatusCode: status });
+
+  if (codes.some((c) => THROTTLING_CODES.has(c)) || status === 429 || /rate exceeded/i.test(message) || retryable?.throttling === true) {
+    return result('throttled');
+  }
+  if (code === 'ConflictException' || /too many concurrent attempts/i.test(message)) return result('conflict');
+  if (codes.some((c) => NOT_FOUND_CODES.has(c) || c.endsWith('.NotFound'))) return result('notFound');
+  if (codes.some((c) => TRANSIENT_CODES.has(c)) || (status !== undefined && status >= 500) || retryable !== undefined) {
+    return result('transient');
+  }
+  return result('client');
+}

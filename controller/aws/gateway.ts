@@ -1,0 +1,186 @@
+/**
+ * The AWS gateway: every ECS, EC2 and CloudWatch Logs call of the controller passes through here. A call
+ * 1. takes its tokens from the Redis buckets shared by all replicas (RunTask on Fargate also spends the
+ *    Fargate call bucket and one launch token per task), either waiting (bounded) or refusing at once
+ *    with BudgetExhaustedError so a reconciler can requeue instead of holding a worker slot;
+ * 2. sends the command with SDK retries off, counts it by action and outcome, times it;
+ * 3. classifies a failure into a GatewayError; a throttle lowers the shared rate of the categories it spent.
+ * In `wait` mode throttled calls — and transient failures of idempotent calls — are retried with
+ * full-jitter backoff within the same bounded wait; otherwise the first failure is thrown.
+ */
+import {
+  DeregisterTaskDefinitionCommand, DeregisterTaskDefinitionCommandInput, DeregisterTaskDefinitionCommandOutput,
+  DescribeClustersCommand, DescribeClustersCommandInput, DescribeClustersCommandOutput,
+  DescribeTaskDefinitionCommand, DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput,
+  DescribeTasksCommand, DescribeTasksCommandInput, DescribeTasksCommandOutput,
+  ListTaskDefinitionsCommand, ListTaskDefinitionsCommandInput, ListTaskDefinitionsCommandOutput,
+  ListTasksCommand, ListTasksCommandInput, ListTasksCommandOutput,
+  RegisterTaskDefinitionCommand, RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput,
+  RunTaskCommand, RunTaskCommandInput, RunTaskCommandOutput,
+  StopTaskCommand, StopTaskCommandInput, StopTaskCommandOutput,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeSubnetsCommand, DescribeSubnetsCommandInput, DescribeSubnetsCommandOutput,
+  DescribeVpcsCommand, DescribeVpcsCommandInput, DescribeVpcsCommandOutput,
+} from '@aws-sdk/client-ec2';
+import { GetLogEventsCommand, GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { Logger } from 'pino';
+import type { ControllerMetrics } from '../metrics.js';
+import type { AwsClients } from './clients.js';
+import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
+import { BudgetExhaustedError, GatewayError, classifyAwsError } from './errors.js';
+import type { RedisBudgets, TakeResult, TokenRequest } from './redis-budgets.js';
+import { fargateLaunchesOf } from './fargate.js';
+
+export type { ThrottleCategory } from './budgets.js';
+export { BudgetExhaustedError, GatewayError, classifyAwsError, isBudgetExhausted, isGatewayError } from './errors.js';
+export type { ErrorKind } from './errors.js';
+
+export interface CallOptions {
+  /** false (default for reconcilers): throw BudgetExhaustedError instead of waiting for a token. */
+  wait?: boolean;
+  /** For RunTask: the Fargate launch bucket and the number of tasks the call launches (inferred from the input when omitted). */
+  launches?: { category: 'fargateLaunches' | 'fargateSpotLaunches'; count: number };
+}
+
+export interface AwsGateway {
+  registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, o?: CallOptions): Promise<RegisterTaskDefinitionCommandOutput>;
+  deregisterTaskDefinition(input: DeregisterTaskDefinitionCommandInput, o?: CallOptions): Promise<DeregisterTaskDefinitionCommandOutput>;
+  describeTaskDefinition(input: DescribeTaskDefinitionCommandInput, o?: CallOptions): Promise<DescribeTaskDefinitionCommandOutput>;
+  listTaskDefinitions(input: ListTaskDefinitionsCommandInput, o?: CallOptions): Promise<ListTaskDefinitionsCommandOutput>;
+  runTask(input: RunTaskCommandInput, o?: CallOptions): Promise<RunTaskCommandOutput>;
+  stopTask(input: StopTaskCommandInput, o?: CallOptions): Promise<StopTaskCommandOutput>;
+  describeTasks(input: DescribeTasksCommandInput, o?: CallOptions): Promise<DescribeTasksCommandOutput>;
+  listTasks(input: ListTasksCommandInput, o?: CallOptions): Promise<ListTasksCommandOutput>;
+  describeClusters(input: DescribeClustersCommandInput, o?: CallOptions): Promise<DescribeClustersCommandOutput>;
+  describeVpcs(input: DescribeVpcsCommandInput, o?: CallOptions): Promise<DescribeVpcsCommandOutput>;
+  describeSubnets(input: DescribeSubnetsCommandInput, o?: CallOptions): Promise<DescribeSubnetsCommandOutput>;
+  getLogEvents(input: GetLogEventsCommandInput, o?: CallOptions): Promise<GetLogEventsCommandOutput>;
+}
+
+export type GatewayMetrics = Pick<
+  ControllerMetrics,
+  'ecsApiCalls' | 'ecsApiThrottles' | 'ecsApiCallDuration' | 'budgetTokens' | 'budgetRateFactor' | 'budgetExhausted'
+>;
+
+export interface GatewayDependencies {
+  clients: AwsClients;
+  budgets: RedisBudgets;
+  metrics?: GatewayMetrics;
+  logger?: Logger;
+  /** Longest a `wait` call spends waiting for tokens and retrying, in total. */
+  maxWaitMs: number;
+  /** Attempts in `wait` mode for throttled/transient failures (default 4). */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** Calls that may be repeated after an ambiguous (transient) failure without a second effect. */
+function isIdempotent(action: GatewayAction, input: object): boolean {
+  if (action === 'RegisterTaskDefinition') return false;
+  if (action === 'RunTask') return typeof (input as RunTaskCommandInput).clientToken === 'string';
+  return true;
+}
+
+const THROTTLE_BACKOFF_BASE_MS = 500;
+const TRANSIENT_BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 20_000;
+
+export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const maxAttempts = deps.maxAttempts ?? 4;
+  const { ecs, ec2, logs } = deps.clients;
+
+  function observe(result: TakeResult): void {
+    for (const level of result.levels) {
+      deps.metrics?.budgetTokens.set({ category: level.category }, level.tokens);
+      deps.metrics?.budgetRateFactor.set({ category: level.category }, level.rateFactor);
+    }
+  }
+
+  async function acquire(requests: TokenRequest[], wait: boolean, deadline: number): Promise<void> {
+    for (;;) {
+      const result = await deps.budgets.take(requests);
+      observe(result);
+      if (result.granted) return;
+      const short = requests.find((r) => (result.levels.find((l) => l.category === r.category)?.tokens ?? 0) + 1e-9 < r.count);
+      const category = short?.category ?? requests[0].category;
+      deps.metrics?.budgetExhausted.inc({ category });
+      const delay = result.retryAfterMs + Math.floor(random() * 10);
+      if (!wait || now() + delay > deadline) throw new BudgetExhaustedError(category, result.retryAfterMs);
+      await sleep(delay);
+    }
+  }
+
+  async function call<I extends object, O>(action: GatewayAction, input: I, o: CallOptions | undefined, send: () => Promise<O>, extra: TokenRequest[] = []): Promise<O> {
+    const wait = o?.wait ?? false;
+    const deadline = now() + deps.maxWaitMs;
+    const requests: TokenRequest[] = [{ category: ACTION_CATEGORY[action], count: 1 }, ...extra];
+    for (let attempt = 1; ; attempt++) {
+      await acquire(requests, wait, deadline);
+      const started = performance.now();
+      try {
+        const output = await send();
+        deps.metrics?.ecsApiCalls.inc({ action, outcome: 'success' });
+        return output;
+      } catch (error) {
+        const c = classifyAwsError(error);
+        deps.metrics?.ecsApiCalls.inc({ action, outcome: c.kind });
+        const base = c.kind === 'throttled' ? THROTTLE_BACKOFF_BASE_MS : TRANSIENT_BACKOFF_BASE_MS;
+        const backoffMs = Math.floor(random() * Math.min(BACKOFF_CAP_MS, base * 2 ** attempt));
+        if (c.kind === 'throttled') {
+          deps.metrics?.ecsApiThrottles.inc({ action });
+          await lowerRates(requests.map((r) => r.category));
+        }
+        deps.logger?.debug({ action, kind: c.kind, code: c.code, attempt, err: c.message }, 'aws call failed');
+        const retryable = c.kind === 'throttled' || (c.kind === 'transient' && isIdempotent(action, input));
+        if (wait && retryable && attempt < maxAttempts && now() + backoffMs < deadline) {
+          await sleep(backoffMs);
+          continue;
+        }
+        const hint = c.kind === 'throttled' || c.kind === 'transient' ? Math.max(backoffMs, base) : undefined;
+        throw new GatewayError(c.kind, action, c.code, `${action}: ${c.code}: ${c.message}`, error, hint);
+      } finally {
+        deps.metrics?.ecsApiCallDuration.observe({ action }, (performance.now() - started) / 1000);
+      }
+    }
+  }
+
+  async function lowerRates(categories: ThrottleCategory[]): Promise<void> {
+    for (const category of categories) {
+      try {
+        const level = await deps.budgets.recordThrottle(category);
+        deps.metrics?.budgetRateFactor.set({ category }, level.rateFactor);
+        deps.metrics?.budgetTokens.set({ category }, level.tokens);
+      } catch (error) {
+        // Pacing is best effort here; the call's own error is what the caller must see.
+        deps.logger?.warn({ category, err: error }, 'could not record throttle');
+      }
+    }
+  }
+
+  return {
+    registerTaskDefinition: (input, o) => call('RegisterTaskDefinition', input, o, () => ecs.send(new RegisterTaskDefinitionCommand(input))),
+    deregisterTaskDefinition: (input, o) => call('DeregisterTaskDefinition', input, o, () => ecs.send(new DeregisterTaskDefinitionCommand(input))),
+    describeTaskDefinition: (input, o) => call('DescribeTaskDefinition', input, o, () => ecs.send(new DescribeTaskDefinitionCommand(input))),
+    listTaskDefinitions: (input, o) => call('ListTaskDefinitions', input, o, () => ecs.send(new ListTaskDefinitionsCommand(input))),
+    runTask: (input, o) => {
+      const launches = o?.launches ?? fargateLaunchesOf(input);
+      const extra: TokenRequest[] = launches
+        ? [{ category: 'fargateRunTaskCalls', count: 1 }, { category: launches.category, count: launches.count }]
+        : [];
+      return call('RunTask', input, o, () => ecs.send(new RunTaskCommand(input)), extra);
+    },
+    stopTask: (input, o) => call('StopTask', input, o, () => ecs.send(new StopTaskCommand(input))),
+    describeTasks: (input, o) => call('DescribeTasks', input, o, () => ecs.send(new DescribeTasksCommand(input))),
+    listTasks: (input, o) => call('ListTasks', input, o, () => ecs.send(new ListTasksCommand(input))),
+    describeClusters: (input, o) => call('DescribeClusters', input, o, () => ecs.send(new DescribeClustersCommand(input))),
+    describeVpcs: (input, o) => call('DescribeVpcs', input, o, () => ec2.send(new DescribeVpcsCommand(input))),
+    describeSubnets: (input, o) => call('DescribeSubnets', input, o, () => ec2.send(new DescribeSubnetsCommand(input))),
+    getLogEvents: (input, o) => call('GetLogEvents', input, o, () => logs.send(new GetLogEventsCommand(input))),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The controller's Prometheus metrics, in one registry created per process (no globals). Names follow
+ * controller-runtime's (`longshore_reconcile_total{reconciler,result}`…), use base units (seconds), and
+ * every known label set is initialised to 0 so dashboards never show "no data".
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { OUTCOMES, PHASES } from './api/run-status.js';
+import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
+import { QUEUE_NAMES } from './config.js';
+
+/** Outcomes of an AWS call: success or the gateway's error kind. */
+export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;
+export const RECONCILERS = ['run', 'taskdef', 'resync', 'control'] as const;
+export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** Why a run got a new attempt; reconcilers may count other reasons, these start at 0. */
+export const RETRY_REASONS = ['SpotInterruption', 'TaskFailedToStart', 'Capacity', 'MissingExitCode', 'ExitCode', 'StartTimeout', 'RunTimeout'] as const;
+
+export interface ControllerMetrics {
+  registry: Registry;
+  queueJobs: Gauge<'queue' | 'state'>;
+  reconcileTotal: Counter<'reconciler' | 'result'>;
+  reconcileDuration: Histogram<'reconciler'>;
+  ecsApiCalls: Counter<'action' | 'outcome'>;
+  ecsApiThrottles: Counter<'action'>;
+  ecsApiCallDuration: Histogram<'action'>;
+  budgetTokens: Gauge<'category'>;
+  budgetRateFactor: Gauge<'category'>;
+  budgetExhausted: Counter<'category'>;
+  taskdefCacheHits: Counter;
+  taskdefCacheMisses: Counter;
+  taskdefRegistrations: Counter;
+  taskdefRegistrationConflicts: Counter;
+  runs: Gauge<'phase'>;
+  runsCompleted: Counter<'outcome'>;
+  runTransitions: Counter<'from' | 'to'>;
+  runTransitionsRejected: Counter<'event'>;
+  runSubmitToRunning: Histogram;
+  runDuration: Histogram<'outcome'>;
+  runRetries: Counter<'reason'>;
+}
+
+export interface CreateMetricsOptions {
+  /** Adds Node.js process metrics (CPU, memory, event loop) with the longshore_ prefix. */
+  processMetrics?: boolean;
+}
+
+export function createMetrics(options: CreateMetricsOptions = {}): ControllerMetrics {
+  const registry = new Registry();
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'longshore_' });
+  const registers = [registry];
+  const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  const runTimes = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 14_400];
+
+  const m: ControllerMetrics = {
+    registry,
+    queueJobs: new Gauge({ name: 'longshore_queue_jobs', help: 'Jobs in each BullMQ queue by state.', labelNames: ['queue', 'state'], registers }),
+    reconcileTotal: new Counter({ name: 'longshore_reconcile_total', help: 'Reconciles by reconciler and result.', labelNames: ['reconciler', 'result'], registers }),
+    reconcileDuration: new Histogram({ name: 'longshore_reconcile_duration_seconds', help: 'Time spent in one reconcile.', labelNames: ['reconciler'], buckets: latency, registers }),
+    ecsApiCalls: new Counter({ name: 'longshore_ecs_api_calls_total', help: 'AWS API calls made through the gateway by action and outcome.', labelNames: ['action', 'outcome'], registers }),
+    ecsApiThrottles: new Counter({ name: 'longshore_ecs_api_throttles_total', help: 'AWS calls answered with a throttling error.', labelNames: ['action'], registers }),
+    ecsApiCallDuration: new Histogram({ name: 'longshore_ecs_api_call_duration_seconds', help: 'Latency of AWS calls (without token waits).', labelNames: ['action'], buckets: latency, registers }),
+    budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: 'Tokens left in the shared bucket after the last take.', labelNames: ['category'], registers }),
+    budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: 'Fraction of the configured refill rate in use (below 1 after throttles).', labelNames: ['category'], registers }),
+    budgetExhausted: new Counter({ name: 'longshore_budget_exhausted_total', help: 'Calls refused or delayed for want of a token.', labelNames: ['category'], registers }),
+    taskdefCacheHits: new Counter({ name: 'longshore_taskdef_cache_hits_total', help: 'Task-definition hash lookups answered from the cache.', registers }),
+    taskdefCacheMisses: new Counter({ name: 'longshore_taskdef_cache_misses_total', help: 'Task-definition hash lookups that needed a registration.', registers }),
+    taskdefRegistrations: new Counter({ name: 'longshore_taskdef_registrations_total', help: 'Task definitions registered.', registers }),
+    taskdefRegistrationConflicts: new Counter({ name: 'longshore_taskdef_registration_conflicts_total', help: 'Registrations refused for a concurrent registration on the family.', registers }),
+    runs: new Gauge({ name: 'longshore_runs', help: 'Runs by phase.', labelNames: ['phase'], registers }),
+    runsCompleted: new Counter({ name: 'longshore_runs_completed_total', help: 'Runs that reached stopped, by outcome.', labelNames: ['outcome'], registers }),
+    runTransitions: new Counter({ name: 'longshore_run_transitions_total', help: 'Lifecycle phase transitions applied.', labelNames: ['from', 'to'], registers }),
+    runTransitionsRejected: new Counter({ name: 'longshore_run_transitions_rejected_total', help: 'Events the lifecycle machine rejected as illegal.', labelNames: ['event'], registers }),
+    runSubmitToRunning: new Histogram({ name: 'longshore_run_submit_to_running_seconds', help: 'From RunTask accepted to the task RUNNING.', buckets: runTimes, registers }),
+    runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
+    runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by reason.', labelNames: ['reason'], registers }),
+  };
+
+  for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
+  for (const reconciler of RECONCILERS) {
+    for (const result of RECONCILE_RESULTS) m.reconcileTotal.inc({ reconciler, result }, 0);
+    m.reconcileDuration.zero({ reconciler });
+  }
+  for (const action of GATEWAY_ACTIONS) {
+    for (const outcome of CALL_OUTCOMES) m.ecsApiCalls.inc({ action, outcome }, 0);
+    m.ecsApiThrottles.inc({ action }, 0);
+    m.ecsApiCallDuration.zero({ action });
+  }
+  for (const category of THROTTLE_CATEGORIES) {
+    m.budgetTokens.set({ category }, 0);
+    m.budgetRateFactor.set({ category }, 1);
+    m.budgetExhausted.inc({ category }, 0);
+  }
+  for (const phase of PHASES) m.runs.set({ phase }, 0);
+  for (const outcome of OUTCOMES) {
+    m.runsCompleted.inc({ outcome }, 0);
+    m.runDuration.zero({ outcome });
+  }
+  for (const [from, to] of PHASES.slice(0, -1).map((p, i) => [p, PHASES[i + 1]])) m.runTransitions.inc({ from, to }, 0);
+  for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
+  return m;
+}

@@ -1,0 +1,72 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ClientException, ClusterNotFoundException, ConflictException, ECSServiceException, InvalidParameterException,
+  LimitExceededException, ResourceNotFoundException, ServerException,
+} from '@aws-sdk/client-ecs';
+import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { ResourceNotFoundException as LogsResourceNotFound } from '@aws-sdk/client-cloudwatch-logs';
+import { classifyAwsError } from '../../controller/aws/errors.js';
+
+const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
+
+function ec2Error(name: string, status: number, message: string): EC2ServiceException {
+  return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', message, ...meta(status) });
+}
+
+function networkError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
+}
+
+describe('classifyAwsError', () => {
+  test('ThrottlingException (an unmodelled ECS error) is throttled', () => {
+    const error = new ECSServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', ...meta(400) });
+    assert.deepEqual(classifyAwsError(error), { kind: 'throttled', code: 'ThrottlingException', message: 'Rate exceeded', httpStatusCode: 400 });
+  });
+
+  test('"Rate exceeded" inside a ClientException is throttled', () => {
+    const error = new ClientException({ message: 'Rate exceeded', ...meta(400) });
+    assert.equal(classifyAwsError(error).kind, 'throttled');
+  });
+
+  test('EC2 RequestLimitExceeded (HTTP 503) is throttled, not transient', () => {
+    assert.equal(classifyAwsError(ec2Error('RequestLimitExceeded', 503, 'Request limit exceeded.')).kind, 'throttled');
+  });
+
+  test('HTTP 429 is throttled whatever the code', () => {
+    assert.equal(classifyAwsError(new ECSServiceException({ name: 'Whatever', $fault: 'client', message: 'slow down', ...meta(429) })).kind, 'throttled');
+  });
+
+  test('"Too many concurrent attempts" is a conflict, as is ConflictException', () => {
+    const busy = new ClientException({ message: 'Too many concurrent attempts to create a new revision of the specified family.', ...meta(400) });
+    assert.equal(classifyAwsError(busy).kind, 'conflict');
+    assert.equal(classifyAwsError(new ConflictException({ message: 'clientToken reused', ...meta(400) })).kind, 'conflict');
+  });
+
+  test('missing clusters, resources and EC2 ids are notFound', () => {
+    assert.equal(classifyAwsError(new ClusterNotFoundException({ message: 'Cluster not found.', ...meta(400) })).kind, 'notFound');
+    assert.equal(classifyAwsError(new ResourceNotFoundException({ message: 'gone', ...meta(400) })).kind, 'notFound');
+    assert.equal(classifyAwsError(new LogsResourceNotFound({ message: 'The specified log group does not exist.', ...meta(400) })).kind, 'notFound');
+    assert.equal(classifyAwsError(ec2Error('InvalidVpcID.NotFound', 400, "The vpc ID 'vpc-1' does not exist")).kind, 'notFound');
+    assert.equal(classifyAwsError(ec2Error('InvalidSubnetID.NotFound', 400, 'no subnet')).kind, 'notFound');
+  });
+
+  test('server faults and network failures are transient', () => {
+    assert.equal(classifyAwsError(new ServerException({ message: 'Service unavailable', ...meta(500) })).kind, 'transient');
+    assert.equal(classifyAwsError(new ECSServiceException({ name: 'InternalFailure', $fault: 'server', message: 'x', ...meta(502) })).kind, 'transient');
+    assert.equal(classifyAwsError(ec2Error('Unavailable', 503, 'The server is overloaded')).kind, 'transient');
+    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT']) {
+      const c = classifyAwsError(networkError(code));
+      assert.deepEqual([c.kind, c.code], ['transient', code]);
+    }
+    assert.equal(classifyAwsError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })).kind, 'transient');
+  });
+
+  test('invalid requests and everything unknown are client errors', () => {
+    assert.equal(classifyAwsError(new InvalidParameterException({ message: 'No Container Instances were found in your cluster.', ...meta(400) })).kind, 'client');
+    assert.equal(classifyAwsError(new ClientException({ message: 'Fargate requires task definition to have execution role ARN to support log driver awslogs.', ...meta(400) })).kind, 'client');
+    assert.equal(classifyAwsError(new LimitExceededException({ message: 'The limit for the resource was exceeded.', ...meta(400) })).kind, 'client');
+    assert.equal(classifyAwsError(new TypeError('bad')).kind, 'client');
+    assert.equal(classifyAwsError('a string').code, 'UnknownError');
+  });
+});
