@@ -1,0 +1,72 @@
+/**
+ * The CloudWatch Logs endpoint of the simulator (awsJson 1.1, `x-amz-target: Logs_20140328.<Op>`):
+ * GetLogEvents with AWS's paging, plus CreateLogGroup, CreateLogStream, PutLogEvents and
+ * DescribeLogStreams. Tasks' printed lines arrive through LogStore.putEvents.
+ */
+import { jsonError, jsonOk, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
+import type { TokenBucket } from './token-bucket.js';
+import type { LogStore } from './logs/store.js';
+import { parseJsonObject, type JsonObject } from './logs/json-input.js';
+import {
+  createLogGroup, createLogStream, describeLogStreams, getLogEvents, putLogEvents,
+  type LogsContext, type OperationResult,
+} from './logs/operations.js';
+
+export { LogStore, type LogEventInput, type StoredLogEvent } from './logs/store.js';
+export { formatToken, parseToken, pageLogEvents } from './logs/paging.js';
+
+/** Identical to SIM-CORE's AuditSink in simulator/audit.ts (structural typing). */
+type AuditSink = (action: string, outcome: 'ok' | 'throttled' | 'error') => void;
+
+export interface LogsOptions {
+  store: LogStore;
+  audit: AuditSink;
+  /** CloudWatch Logs request bucket; undefined = no throttling. */
+  bucket?: TokenBucket;
+  /** For ARNs in DescribeLogStreams; default us-east-1 / 123456789012. */
+  region?: string;
+  accountId?: string;
+}
+
+const TARGET_PREFIX = 'Logs_20140328.';
+
+const OPERATIONS: Record<string, (input: JsonObject, context: LogsContext) => OperationResult> = {
+  GetLogEvents: getLogEvents,
+  CreateLogGroup: createLogGroup,
+  CreateLogStream: createLogStream,
+  PutLogEvents: putLogEvents,
+  DescribeLogStreams: describeLogStreams,
+};
+
+export function createLogsHandler(options: LogsOptions): ProtocolHandler {
+  const context: LogsContext = {
+    store: options.store,
+    region: options.region ?? 'us-east-1',
+    accountId: options.accountId ?? '123456789012',
+  };
+  return (request: SimRequest): SimResponse | null => {
+    if (request.target === undefined || !request.target.startsWith(TARGET_PREFIX)) return null;
+    const action = request.target.slice(TARGET_PREFIX.length);
+    const operation = Object.hasOwn(OPERATIONS, action) ? OPERATIONS[action] : undefined;
+    if (operation === undefined) {
+      options.audit(action, 'error');
+      return jsonError(400, 'UnknownOperationException', `Unknown operation ${action}`);
+    }
+    if (options.bucket !== undefined && !options.bucket.tryTake()) {
+      options.audit(action, 'throttled');
+      return jsonError(400, 'ThrottlingException', 'Rate exceeded');
+    }
+    const input = parseJsonObject(request.body);
+    if (input === undefined) {
+      options.audit(action, 'error');
+      return jsonError(400, 'SerializationException', 'Start of structure or map found where not expected.');
+    }
+    const result = operation(input, context);
+    if (!result.ok) {
+      options.audit(action, 'error');
+      return jsonError(400, result.type, result.message);
+    }
+    options.audit(action, 'ok');
+    return jsonOk(result.payload);
+  };
+}
