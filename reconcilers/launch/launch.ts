@@ -1,0 +1,27 @@
+/**
+ * The launch executor: one RunTask through the gateway, spending the Fargate launch bucket the placement
+ * uses, classified into a LaunchOutcome. Never throws for AWS errors: every failure is an outcome.
+ */
+import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import type { Placement } from '../taskdef/placement.js';
+import { classifyRunTaskError, classifyRunTaskOutput, contextFor, type LaunchContext, type LaunchOutcome } from './outcome.js';
+import type { CallOptions, RunTaskGateway } from './ports.js';
+
+export interface LaunchOptions {
+  placement: Pick<Placement, 'launchBucket'>;
+  /** Extra context for readable errors (region, logs, execution role). */
+  context?: Omit<LaunchContext, 'cluster' | 'launchType'>;
+  /** Wait for tokens instead of getting a 'retry' outcome (false for reconcilers). */
+  wait?: boolean;
+}
+
+export async function launch(gateway: RunTaskGateway, input: RunTaskCommandInput, options: LaunchOptions): Promise<LaunchOutcome> {
+  const call: CallOptions = { wait: options.wait ?? false };
+  const bucket = options.placement.launchBucket;
+  if (bucket) call.launches = { category: bucket, count: input.count ?? 1 };
+  try {
+    return classifyRunTaskOutput(await gateway.runTask(input, call));
+  } catch (error) {
+    return classifyRunTaskError(error, contextFor(input, options.context));
+  }
+}

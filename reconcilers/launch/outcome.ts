@@ -1,0 +1,109 @@
+/**
+ * What a RunTask call meant for the run, and a message a user can act on.
+ *
+ * - launched: ECS created the task.
+ * - infrastructure: ECS could not place the task now (failures[]: capacity, RESOURCE:*, AGENT, …, or an EC2
+ *   cluster with no container instances). Counts as an infrastructure attempt and retries with backoff.
+ * - retry: our side of pacing (budget empty, throttled, 5xx, network). Retried later; never counts.
+ * - conflict: the clientToken was already used with different parameters: the attempt's task exists
+ *   (taskArns when ECS names them). The run adopts it instead of launching another.
+ * - stale-task-definition: the resolved revision is INACTIVE or gone; drop it from the cache and resolve again.
+ * - terminal: the request is wrong (cluster not found, permissions, invalid parameters); the run fails
+ *   with AWS's message made readable, as the seed explains it.
+ */
+import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
+import { BudgetExhaustedError, classifyAwsError, GatewayError, type ErrorKind } from '../../controller/aws/errors.js';
+
+export type LaunchOutcome =
+  | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
+  | { kind: 'infrastructure'; reason: string; message: string }
+  | { kind: 'retry'; reason: string; message: string; retryAfterMs?: number }
+  | { kind: 'conflict'; taskArns: string[]; message: string }
+  | { kind: 'stale-task-definition'; message: string }
+  | { kind: 'terminal'; reason: string; message: string };
+
+export interface LaunchContext {
+  /** The cluster as configured (name or ARN); ECS uses "default" when absent. */
+  cluster?: string;
+  region?: string;
+  /** The request's launch type ("EC2" enables the no-container-instances explanation). */
+  launchType?: string;
+  logsEnabled?: boolean;
+  executionRoleArn?: string;
+}
+
+export function contextFor(input: RunTaskCommandInput, extra: Omit<LaunchContext, 'cluster' | 'launchType'> = {}): LaunchContext {
+  return { ...extra, cluster: input.cluster, launchType: input.launchType };
+}
+
+/** Classifies a RunTask response that came back (HTTP 200). */
+export function classifyRunTaskOutput(output: Pick<RunTaskCommandOutput, 'tasks' | 'failures'>): LaunchOutcome {
+  const task = output.tasks?.[0];
+  if (task?.taskArn) return { kind: 'launched', task, taskArn: task.taskArn, clusterArn: task.clusterArn };
+  const failure = output.failures?.[0];
+  if (failure) {
+    const reason = failure.reason ?? 'UNKNOWN';
+    const detail = failure.detail ? ` (${failure.detail})` : '';
+    return { kind: 'infrastructure', reason: failureReasonCode(reason), message: `Failed to run ECS task: ${reason}${detail}` };
+  }
+  return { kind: 'infrastructure', reason: 'NoTasks', message: 'Failed to run ECS task: no tasks or failures were returned.' };
+}
+
+/** Short, stable reason codes for RunTask failures[] (metrics and attempt.failureReason). */
+export function failureReasonCode(reason: string): string {
+  if (/^Capacity is unavailable/i.test(reason)) return 'CapacityUnavailable';
+  const resource = /^RESOURCE:(\w+)/.exec(reason);
+  if (resource) return `RESOURCE:${resource[1]}`;
+  const known = /^(AGENT|LOCATION|ATTRIBUTE|MISSING|INACTIVE)\b/.exec(reason);
+  return known?.[1] ?? 'LaunchFailure';
+}
+
+/** Classifies a thrown RunTask error: a GatewayError, a BudgetExhaustedError, or a raw SDK error. */
+export function classifyRunTaskError(error: unknown, ctx: LaunchContext): LaunchOutcome {
+  if (error instanceof BudgetExhaustedError) {
+    return { kind: 'retry', reason: 'BudgetExhausted', message: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  const { kind, code, message, retryAfterMs } = describeError(error);
+  const cluster = ctx.cluster ?? 'default';
+
+  if (kind === 'throttled' || kind === 'transient') return { kind: 'retry', reason: code, message: `${code}: ${message}`, retryAfterMs };
+  if (kind === 'conflict') return { kind: 'conflict', taskArns: resourceIds(error), message: `${code}: ${message}` };
+  if (code === 'ClusterNotFoundException' || /ClusterNotFoundException/.test(message)) {
+    const where = ctx.region ? ` in region ${ctx.region}` : '';
+    return {
+      kind: 'terminal', reason: 'ClusterNotFound',
+      message: `Failed to run ECS task, cluster '${cluster}' not found${where}. Confirm that the cluster is configured in your region.`,
+    };
+  }
+  if (/No Container Instances/i.test(message) && ctx.launchType === 'EC2') {
+    return {
+      kind: 'infrastructure', reason: 'NoContainerInstances',
+      message: `Failed to run ECS task, cluster '${cluster}' does not appear to have any container instances associated with it. Confirm that you have EC2 container instances available.`,
+    };
+  }
+  if (/failed to validate logger args/i.test(message) || (code === 'AccessDeniedException' && ctx.logsEnabled)) {
+    return {
+      kind: 'terminal', reason: 'ExecutionRolePermissions',
+      message: `Failed to run ECS task, the attached execution role does not appear to have sufficient permissions. Ensure that the execution role '${ctx.executionRoleArn ?? '(none)'}' has permissions logs:CreateLogStream, logs:CreateLogGroup, and logs:PutLogEvents. AWS said: ${message}`,
+    };
+  }
+  if (/TaskDefinition is inactive|Unable to find task definition|task definition .*(inactive|does not exist)/i.test(message)) {
+    return { kind: 'stale-task-definition', message: `${code}: ${message}` };
+  }
+  return { kind: 'terminal', reason: code, message: `Failed to run ECS task: ${code}: ${message}` };
+}
+
+interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
+
+function describeError(error: unknown): DescribedError {
+  if (error instanceof GatewayError) return { kind: error.kind, code: error.code, message: error.message, retryAfterMs: error.retryAfterMs };
+  const c = classifyAwsError(error);
+  return { kind: c.kind, code: c.code, message: c.message };
+}
+
+/** ConflictException carries the existing task ARNs for the token in `resourceIds`. */
+function resourceIds(error: unknown): string[] {
+  const source = error instanceof GatewayError ? error.cause : error;
+  const ids = (source as { resourceIds?: unknown } | null)?.resourceIds;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+}
