@@ -1,0 +1,165 @@
+/**
+ * The lifecycle's public face for reconcilers: start a run's lifecycle, step it with one observation at a
+ * time (illegal events are rejected without change, for the caller to count), persist it as JSON in the run
+ * record and restore it, read the RunStatus it maintains, and ask what the current state still needs done
+ * (standing actions) and when it next needs attention (deadlines).
+ */
+import { initialTransition, transition, type SnapshotFrom } from 'xstate';
+import type { RunStatus } from '../controller/api/run-status.js';
+import { runLifecycleMachine } from './run-machine.js';
+import { runTaskAction, scheduleRetryAction, stopTaskAction } from './run-logic.js';
+import { CONDITION, currentAttempt, trueSince } from './run-status-ops.js';
+import {
+  LifecycleContext,
+  STATE_NAMES,
+  type LifecycleAction,
+  type LifecycleEvent,
+  type LifecycleInput,
+  type LifecycleStateName,
+} from './run-types.js';
+
+export type RunSnapshot = SnapshotFrom<typeof runLifecycleMachine>;
+
+export type StepResult =
+  | { ok: true; snapshot: RunSnapshot; actions: LifecycleAction[]; from: LifecycleStateName; to: LifecycleStateName }
+  | { ok: false; reason: string };
+
+/** What the run record's `lifecycle` field holds. */
+export interface PersistedLifecycle {
+  machine: 'run-lifecycle';
+  version: 1;
+  state: LifecycleStateName;
+  context: LifecycleContext;
+}
+
+export class LifecycleRestoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LifecycleRestoreError';
+  }
+}
+
+export function startLifecycle(input: LifecycleInput): { snapshot: RunSnapshot; actions: LifecycleAction[] } {
+  const [snapshot, executable] = initialTransition(runLifecycleMachine, input);
+  return { snapshot, actions: requestedActions(executable) };
+}
+
+export function stateOf(snapshot: RunSnapshot): LifecycleStateName {
+  const value = snapshot.value;
+  if (typeof value === 'string' && isStateName(value)) return value;
+  throw new LifecycleRestoreError(`unexpected lifecycle state ${JSON.stringify(value)}`);
+}
+
+export function step(snapshot: RunSnapshot, event: LifecycleEvent): StepResult {
+  const from = stateOf(snapshot);
+  if (Number.isNaN(Date.parse(event.now))) return { ok: false, reason: `${event.type}: now ${JSON.stringify(event.now)} is not a timestamp` };
+  if (!snapshot.can(event)) return { ok: false, reason: rejectionReason(snapshot, event) };
+  const [next, executable] = transition(runLifecycleMachine, snapshot, event);
+  return { ok: true, snapshot: next, actions: requestedActions(executable), from, to: stateOf(next) };
+}
+
+export function toRunStatus(snapshot: RunSnapshot): RunStatus {
+  return snapshot.context.status;
+}
+
+export function persistLifecycle(snapshot: RunSnapshot): PersistedLifecycle {
+  return { machine: 'run-lifecycle', version: 1, state: stateOf(snapshot), context: snapshot.context };
+}
+
+export function restoreLifecycle(persisted: unknown): RunSnapshot {
+  if (typeof persisted !== 'object' || persisted === null) throw new LifecycleRestoreError('lifecycle is not an object');
+  const record = persisted as Record<string, unknown>;
+  if (record.machine !== 'run-lifecycle' || record.version !== 1) {
+    throw new LifecycleRestoreError(`unknown lifecycle format ${JSON.stringify({ machine: record.machine, version: record.version })}`);
+  }
+  if (typeof record.state !== 'string' || !isStateName(record.state)) {
+    throw new LifecycleRestoreError(`unknown lifecycle state ${JSON.stringify(record.state)}`);
+  }
+  const context = LifecycleContext.safeParse(record.context);
+  if (!context.success) throw new LifecycleRestoreError(`invalid lifecycle context: ${context.error.message}`, { cause: context.error });
+  return runLifecycleMachine.resolveState({ value: record.state, context: context.data });
+}
+
+/**
+ * What the current state needs done regardless of which event led here. A reconciler that crashed after
+ * persisting a state but before acting finds its work again here (every action is idempotent: RunTask by
+ * clientToken, StopTask by task ARN, task definitions by hash).
+ */
+export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAction[] {
+  const context = snapshot.context;
+  switch (stateOf(snapshot)) {
+    case 'pending':
+      return [{ type: 'resolveTaskDefinition' }];
+    case 'launching':
+      return [runTaskAction(context)];
+    case 'stopping':
+      return [stopTaskAction(context)];
+    case 'backoff':
+      return [scheduleRetryAction(context, now)];
+    default:
+      return [];
+  }
+}
+
+export interface Deadline {
+  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY';
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** The time-driven event the run is waiting for, computed from condition transition times. */
+export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
+  const { status, timeouts, retryAt } = snapshot.context;
+  switch (stateOf(snapshot)) {
+    case 'submitted': {
+      const since = trueSince(status, CONDITION.submitted);
+      return since === undefined ? undefined : { event: 'START_TIMEOUT', at: since + timeouts.startSeconds * 1000 };
+    }
+    case 'running': {
+      const since = trueSince(status, CONDITION.running);
+      if (since === undefined || timeouts.runSeconds === undefined) return undefined;
+      return { event: 'RUN_TIMEOUT', at: since + timeouts.runSeconds * 1000 };
+    }
+    case 'backoff':
+      return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
+    default:
+      return undefined;
+  }
+}
+
+export function isFinished(snapshot: RunSnapshot): boolean {
+  return stateOf(snapshot) === 'stopped';
+}
+
+/** Event types the state has transitions for (guards may still refuse a particular event). */
+export function eventsAcceptedIn(state: LifecycleStateName): string[] {
+  return Object.keys(runLifecycleMachine.states[state].on);
+}
+
+function isStateName(value: string): value is LifecycleStateName {
+  return (STATE_NAMES as readonly string[]).includes(value);
+}
+
+function requestedActions(executable: readonly { type: string; params?: unknown }[]): LifecycleAction[] {
+  return executable.filter((a) => a.type === 'request').map((a) => a.params as LifecycleAction);
+}
+
+function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {
+  const state = stateOf(snapshot);
+  const context = snapshot.context;
+  if (state === 'stopped') return `${event.type}: the run is already stopped (${context.status.outcome ?? 'no outcome'})`;
+  if (!eventsAcceptedIn(state).includes(event.type)) return `${event.type} is not accepted in state ${state}`;
+  const attempt = currentAttempt(context.status);
+  if (event.type === 'TASK_OBSERVED' || event.type === 'TASK_MISSING') {
+    if (event.taskArn !== attempt?.taskArn) {
+      return `${event.type}: task ${event.taskArn ?? '(none)'} is not the current attempt's task ${attempt?.taskArn ?? '(none)'}`;
+    }
+    if (event.type === 'TASK_OBSERVED') {
+      return `${event.type}: stale observation (version ${event.version ?? '?'} < ${context.observedVersion ?? '?'})`;
+    }
+  }
+  if (event.type === 'RETRY') return `RETRY: backoff lasts until ${context.retryAt ?? '?'}`;
+  if (event.type === 'CANCEL_REQUESTED') return 'CANCEL_REQUESTED: a cancel is already being carried out';
+  if (event.type === 'SUBMITTED') return `SUBMITTED: attempt ${attempt?.number ?? '?'} already has task ${attempt?.taskArn ?? '?'}`;
+  return `${event.type} is refused in state ${state}`;
+}

@@ -1,0 +1,296 @@
+/**
+ * The lifecycle's decisions as pure functions of (context, event). The XState machine (run-machine.ts) only
+ * wires them to states: guards ask these functions where an event leads, assigns store what they return.
+ */
+import { initialRunStatus, type Attempt, type RunStatus } from '../controller/api/run-status.js';
+import { classifyStop, type StopClassification } from './classify-stop.js';
+import {
+  CONDITION,
+  clientTokenFor,
+  currentAttempt,
+  formatDelay,
+  patchCurrentAttempt,
+  setConditions,
+} from './run-status-ops.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_START_TIMEOUT_SECONDS,
+  type LifecycleAction,
+  type LifecycleContext,
+  type LifecycleInput,
+  type TaskObservation,
+} from './run-types.js';
+
+type Ctx = LifecycleContext;
+
+export function initialContext(input: LifecycleInput): Ctx {
+  const status: RunStatus = { ...initialRunStatus(), message: 'waiting for the task definition' };
+  const ctx: Ctx = {
+    runUid: input.runUid,
+    retry: { ...DEFAULT_RETRY_POLICY, ...input.retry },
+    timeouts: { startSeconds: DEFAULT_START_TIMEOUT_SECONDS, ...input.timeouts },
+    status: setConditions(status, [{ type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Pending' }], input.now),
+    infrastructureFailures: 0,
+    exitCodeFailures: 0,
+  };
+  if (input.containerName !== undefined) ctx.containerName = input.containerName;
+  return ctx;
+}
+
+export function taskDefinitionResolved(ctx: Ctx, taskDefinitionArn: string, now: string): Ctx {
+  const status = setConditions(
+    { ...ctx.status, taskDefinitionArn },
+    [{ type: CONDITION.taskDefinitionResolved, status: 'True', reason: 'Resolved', message: taskDefinitionArn }],
+    now,
+  );
+  return startAttempt({ ...ctx, status }, now);
+}
+
+/** Opens the next attempt; its RunTask is the reconciler's next side effect. */
+export function startAttempt(ctx: Ctx, now: string): Ctx {
+  const number = ctx.status.attempts.length + 1;
+  const attempt: Attempt = { number };
+  const status = setConditions(
+    { ...ctx.status, phase: 'taskdef-resolved', attempts: [...ctx.status.attempts, attempt] },
+    [
+      { type: CONDITION.submitted, status: 'False', reason: 'Launching', message: `launching attempt ${number}` },
+      { type: CONDITION.running, status: 'False', reason: 'NotSubmitted' },
+    ],
+    now,
+  );
+  // Explicit undefined, not delete: XState's assign merges the returned object into the old context.
+  const message = `launching attempt ${number}`;
+  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, stopIntent: undefined };
+}
+
+export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: string): Ctx {
+  const attempt = currentAttempt(ctx.status)?.number ?? 0;
+  let status = patchCurrentAttempt(ctx.status, { taskArn, clusterArn, submittedAt: now });
+  if (ctx.stopIntent !== undefined) {
+    // The task of an interrupted launch was found while stopping: track it, keep the phase.
+    return { ...ctx, status: { ...status, message: `stopping task ${taskArn} of attempt ${attempt}` } };
+  }
+  status = setConditions(status, [{ type: CONDITION.submitted, status: 'True', reason: 'TaskCreated', message: taskArn }], now);
+  return { ...ctx, status: { ...status, phase: 'submitted', message: `attempt ${attempt} submitted as ${taskArn}` } };
+}
+
+/** Records what ECS said about the current attempt's task without changing the phase. */
+export function recordObservation(ctx: Ctx, obs: TaskObservation): Ctx {
+  const status = patchCurrentAttempt(ctx.status, {
+    lastStatus: obs.lastStatus,
+    stopCode: obs.stopCode,
+    stoppedReason: obs.stoppedReason,
+    startedAt: obs.startedAt,
+    stoppedAt: obs.stoppedAt,
+  });
+  const next: Ctx = { ...ctx, status };
+  if (obs.version !== undefined) next.observedVersion = Math.max(obs.version, ctx.observedVersion ?? obs.version);
+  return next;
+}
+
+export function markRunning(ctx: Ctx, obs: TaskObservation, now: string): Ctx {
+  const recorded = recordObservation(ctx, obs);
+  const attempt = currentAttempt(recorded.status);
+  const status = patchCurrentAttempt(recorded.status, { startedAt: obs.startedAt ?? attempt?.startedAt ?? now });
+  const withConditions = setConditions(status, [{ type: CONDITION.running, status: 'True', reason: 'TaskRunning' }], now);
+  const message = `attempt ${attempt?.number ?? 0} running`;
+  return { ...recorded, status: { ...withConditions, phase: 'running', message } };
+}
+
+/** True when the observation belongs to the current attempt's task and is not older than what we know. */
+export function isCurrentObservation(ctx: Ctx, obs: TaskObservation): boolean {
+  if (currentAttempt(ctx.status)?.taskArn !== obs.taskArn) return false;
+  return obs.version === undefined || ctx.observedVersion === undefined || obs.version >= ctx.observedVersion;
+}
+
+export function isStoppedObservation(obs: TaskObservation): boolean {
+  return obs.lastStatus === 'STOPPED' || obs.lastStatus === 'DELETED';
+}
+
+/** Where an attempt ends and what the run becomes. */
+export interface AttemptEnding {
+  retry: boolean;
+  context: Ctx;
+}
+
+/** The task stopped on its own (not stopped by Longshore): classify it and decide retry or outcome. */
+export function endAttemptByStop(ctx: Ctx, obs: TaskObservation, now: string): AttemptEnding {
+  const recorded = recordObservation(ctx, obs);
+  const attempt = currentAttempt(recorded.status);
+  // Facts seen earlier (e.g. a Spot TerminationNotice while RUNNING) still count if the final report omits them.
+  const classification = classifyStop(
+    {
+      stopCode: obs.stopCode ?? attempt?.stopCode,
+      stoppedReason: obs.stoppedReason ?? attempt?.stoppedReason,
+      containers: obs.containers,
+    },
+    ctx.containerName,
+  );
+  return endAttempt(recorded, classification, now);
+}
+
+/** The task vanished from ECS (DescribeTasks MISSING): conclude from what is known of it. */
+export function endAttemptByMissingTask(ctx: Ctx, now: string): AttemptEnding {
+  const attempt = currentAttempt(ctx.status);
+  const knownStop = attempt?.stopCode !== undefined || attempt?.stoppedReason !== undefined;
+  if (knownStop) {
+    const facts = { stopCode: attempt?.stopCode, stoppedReason: attempt?.stoppedReason };
+    const classification = classifyStop(facts, ctx.containerName);
+    if (classification.kind !== 'exit' && classification.failureReason !== 'MissingExitCode') {
+      return endAttempt(ctx, classification, now);
+    }
+  }
+  const lost: StopClassification = {
+    kind: 'infrastructure',
+    outcome: 'crashed',
+    failureReason: 'TaskMissing',
+    exitCode: null,
+    explanation: 'ECS no longer knows the task, so its exit code is lost',
+  };
+  return endAttempt(ctx, lost, now);
+}
+
+export function endAttemptBySubmitFailure(ctx: Ctx, reason: string, message: string, retryable: boolean, now: string): AttemptEnding {
+  const explanation = `RunTask failed (${reason}): ${message}`;
+  if (!retryable) {
+    return { retry: false, context: finish(withFailure(ctx, reason), 'failed', 'SubmitFailed', `failed: ${explanation}`, now) };
+  }
+  const classification: StopClassification = {
+    kind: 'infrastructure', outcome: 'crashed', failureReason: reason, exitCode: null, explanation,
+  };
+  return endAttempt(ctx, classification, now);
+}
+
+/** Longshore stopped the task (cancel or timeout) and ECS confirmed it, or it is gone. */
+export function endAttemptByIntent(ctx: Ctx, obs: TaskObservation | undefined, now: string): AttemptEnding {
+  const recorded = obs ? recordObservation(ctx, obs) : ctx;
+  const exitCode = obs ? classifyStop(obs, ctx.containerName).exitCode : null;
+  const withExit = obs ? { ...recorded, status: patchCurrentAttempt(recorded.status, { exitCode }) } : recorded;
+  if (ctx.stopIntent === 'cancel') {
+    return { retry: false, context: finish(withExit, 'cancelled', 'Cancelled', 'cancelled: the task was stopped', now) };
+  }
+  if (ctx.stopIntent === 'start-timeout') {
+    const timeout = `the task was not running ${ctx.timeouts.startSeconds}s after it was submitted`;
+    if (ctx.retry.retryStartTimeout) {
+      const classification: StopClassification = {
+        kind: 'infrastructure', outcome: 'crashed', failureReason: 'StartTimeout', exitCode, explanation: timeout,
+      };
+      const ending = endAttempt(withExit, classification, now, 'TimedOut', 'timed-out');
+      return ending;
+    }
+    return { retry: false, context: finish(withFailure(withExit, 'StartTimeout'), 'timed-out', 'StartTimeout', `timed out: ${timeout}`, now) };
+  }
+  const runTimeout = `timed out: the task ran longer than ${ctx.timeouts.runSeconds ?? 0}s`;
+  return { retry: false, context: finish(withFailure(withExit, 'RunTimeout'), 'timed-out', 'RunTimeout', runTimeout, now) };
+}
+
+function withFailure(ctx: Ctx, failureReason: string): Ctx {
+  return { ...ctx, status: patchCurrentAttempt(ctx.status, { failureReason }) };
+}
+
+/**
+ * Applies budgets: infrastructure failures retry while `infrastructureAttempts` lasts, listed exit codes
+ * while `exitCodeAttempts` lasts; anything else ends the run with the classification's outcome.
+ */
+function endAttempt(
+  ctx: Ctx,
+  c: StopClassification,
+  now: string,
+  finalReason?: string,
+  exhaustedOutcome: 'crashed' | 'timed-out' = 'crashed',
+): AttemptEnding {
+  let next: Ctx = { ...ctx, status: patchCurrentAttempt(ctx.status, { exitCode: c.exitCode, failureReason: c.failureReason }) };
+  const number = currentAttempt(next.status)?.number ?? 0;
+  if (c.kind === 'infrastructure') {
+    next = { ...next, infrastructureFailures: ctx.infrastructureFailures + 1 };
+    if (next.infrastructureFailures < ctx.retry.infrastructureAttempts) return scheduleRetry(next, c, now);
+    const budget = `infrastructure budget of ${ctx.retry.infrastructureAttempts} attempt(s) spent`;
+    const outcome = exhaustedOutcome;
+    return { retry: false, context: finish(next, outcome, finalReason ?? 'InfrastructureFailure', `${outcome}: attempt ${number}: ${c.explanation}; ${budget}`, now) };
+  }
+  if (c.outcome === 'failed' && c.exitCode !== null && ctx.retry.onExitCodes.includes(c.exitCode)) {
+    next = { ...next, exitCodeFailures: ctx.exitCodeFailures + 1 };
+    if (next.exitCodeFailures < ctx.retry.exitCodeAttempts) return scheduleRetry(next, c, now);
+    const budget = `exit-code retry budget of ${ctx.retry.exitCodeAttempts} attempt(s) spent`;
+    return { retry: false, context: finish(next, 'failed', 'ExitCode', `failed: attempt ${number}: ${c.explanation}; ${budget}`, now) };
+  }
+  const reason = finalReason ?? (c.outcome === 'succeeded' ? 'Succeeded' : (c.failureReason ?? 'Failed'));
+  return { retry: false, context: finish(next, c.outcome, reason, `${c.outcome}: ${c.explanation}`, now) };
+}
+
+export function backoffDelayMs(ctx: Ctx, failedAttempts: number): number {
+  const { initialMs, factor, maxMs } = ctx.retry.backoff;
+  return Math.min(maxMs, Math.round(initialMs * factor ** Math.max(0, failedAttempts - 1)));
+}
+
+function scheduleRetry(ctx: Ctx, c: StopClassification, now: string): AttemptEnding {
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const delayMs = backoffDelayMs(ctx, ctx.infrastructureFailures + ctx.exitCodeFailures);
+  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  const message = `attempt ${number} ended (${c.explanation}); attempt ${number + 1} starts in ${formatDelay(delayMs)}`;
+  const status = setConditions(
+    patchCurrentAttempt({ ...ctx.status, phase: 'taskdef-resolved', message }, { stoppedAt: currentAttempt(ctx.status)?.stoppedAt ?? now }),
+    [
+      { type: CONDITION.submitted, status: 'False', reason: 'RetryScheduled', message },
+      { type: CONDITION.running, status: 'False', reason: c.failureReason ?? 'Retrying' },
+    ],
+    now,
+  );
+  return { retry: true, context: { ...ctx, status, retryAt } };
+}
+
+export function requestStop(ctx: Ctx, intent: 'cancel' | 'start-timeout' | 'run-timeout', now: string): Ctx {
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const what = intent === 'cancel' ? 'cancel requested' : `${intent} reached`;
+  let status: RunStatus = { ...ctx.status, message: `${what}: stopping attempt ${number}` };
+  if (intent === 'cancel') {
+    status = setConditions(status, [{ type: CONDITION.cancelRequested, status: 'True', reason: 'UserRequested' }], now);
+  }
+  return { ...ctx, status, stopIntent: intent };
+}
+
+export function cancelWithoutTask(ctx: Ctx, now: string, explanation: string): Ctx {
+  const status = setConditions(ctx.status, [{ type: CONDITION.cancelRequested, status: 'True', reason: 'UserRequested' }], now);
+  return finish({ ...ctx, status }, 'cancelled', 'Cancelled', `cancelled ${explanation}`, now);
+}
+
+export function finish(ctx: Ctx, outcome: NonNullable<RunStatus['outcome']>, reason: string, message: string, now: string): Ctx {
+  const attempt = currentAttempt(ctx.status);
+  let status = attempt?.taskArn !== undefined && attempt.stoppedAt === undefined
+    ? patchCurrentAttempt(ctx.status, { stoppedAt: now })
+    : ctx.status;
+  status = setConditions(
+    status,
+    [
+      { type: CONDITION.running, status: 'False', reason: 'Stopped' },
+      { type: CONDITION.stopped, status: 'True', reason, message },
+    ],
+    now,
+  );
+  return { ...ctx, status: { ...status, phase: 'stopped', outcome, message }, retryAt: undefined };
+}
+
+export function stopReason(ctx: Ctx): string {
+  if (ctx.stopIntent === 'cancel') return 'Longshore: run cancelled';
+  if (ctx.stopIntent === 'start-timeout') return `Longshore: not running ${ctx.timeouts.startSeconds}s after submit`;
+  return `Longshore: run exceeded ${ctx.timeouts.runSeconds ?? 0}s`;
+}
+
+export function runTaskAction(ctx: Ctx): LifecycleAction {
+  const attempt = currentAttempt(ctx.status)?.number ?? 1;
+  return { type: 'runTask', attempt, clientToken: clientTokenFor(ctx.runUid, attempt) };
+}
+
+export function stopTaskAction(ctx: Ctx): LifecycleAction {
+  const attempt = currentAttempt(ctx.status);
+  const action: LifecycleAction = { type: 'stopTask', attempt: attempt?.number ?? 0, reason: stopReason(ctx) };
+  if (attempt?.taskArn !== undefined) action.taskArn = attempt.taskArn;
+  if (attempt?.clusterArn !== undefined) action.clusterArn = attempt.clusterArn;
+  return action;
+}
+
+export function scheduleRetryAction(ctx: Ctx, now: string): LifecycleAction {
+  const retryAt = ctx.retryAt ?? now;
+  const next = (currentAttempt(ctx.status)?.number ?? 0) + 1;
+  return { type: 'scheduleRetry', attempt: next, delayMs: Math.max(0, Date.parse(retryAt) - Date.parse(now)), retryAt };
+}

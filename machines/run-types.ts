@@ -1,0 +1,119 @@
+/**
+ * The run lifecycle's vocabulary: its context (persisted with the run), the events it accepts (observations,
+ * each carrying the injected `now`) and the actions it asks the reconciler to perform (plain data).
+ *
+ * Glossary: an *attempt* is one RunTask of the run; *infrastructure failures* (spot interruption, failed
+ * start, capacity, missing exit code, lost task) end an attempt without saying anything about the workload,
+ * so they start a new attempt while the infrastructure budget lasts.
+ */
+import { z } from 'zod';
+import { RunStatus } from '../controller/api/run-status.js';
+import type { ObservedContainer } from './classify-stop.js';
+
+export const RetryPolicy = z.object({
+  /** Attempts that may end in an infrastructure failure; the one that spends the budget ends the run crashed. */
+  infrastructureAttempts: z.number().int().min(1),
+  /** Exit codes that start a new attempt instead of failing the run. */
+  onExitCodes: z.array(z.number().int()),
+  /** Attempts that may end with a listed exit code; the one that spends the budget ends the run failed. */
+  exitCodeAttempts: z.number().int().min(1),
+  /** Whether a start timeout counts as an infrastructure failure (retried) rather than ending timed-out. */
+  retryStartTimeout: z.boolean(),
+  backoff: z.object({
+    initialMs: z.number().int().min(0),
+    factor: z.number().min(1),
+    maxMs: z.number().int().min(0),
+  }),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  infrastructureAttempts: 3,
+  onExitCodes: [],
+  exitCodeAttempts: 1,
+  retryStartTimeout: false,
+  backoff: { initialMs: 5_000, factor: 2, maxMs: 300_000 },
+};
+
+export const LifecycleTimeouts = z.object({
+  /** From Submitted until ECS reports RUNNING. */
+  startSeconds: z.number().positive(),
+  /** From Running until STOPPED; absent means no limit. */
+  runSeconds: z.number().positive().optional(),
+});
+export type LifecycleTimeouts = z.infer<typeof LifecycleTimeouts>;
+
+export const DEFAULT_START_TIMEOUT_SECONDS = 300;
+
+/** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
+export const StopIntent = z.enum(['cancel', 'start-timeout', 'run-timeout']);
+export type StopIntent = z.infer<typeof StopIntent>;
+
+export const LifecycleContext = z.object({
+  runUid: z.string().min(1),
+  containerName: z.string().optional(),
+  retry: RetryPolicy,
+  timeouts: LifecycleTimeouts,
+  status: RunStatus,
+  infrastructureFailures: z.number().int().min(0),
+  exitCodeFailures: z.number().int().min(0),
+  stopIntent: StopIntent.optional(),
+  /** When the backoff before the next attempt ends (ISO). */
+  retryAt: z.string().optional(),
+  /** Highest task `version` seen for the current attempt; older observations are stale. */
+  observedVersion: z.number().int().optional(),
+});
+export type LifecycleContext = z.infer<typeof LifecycleContext>;
+
+export const STATE_NAMES = ['pending', 'launching', 'submitted', 'running', 'stopping', 'backoff', 'stopped'] as const;
+export type LifecycleStateName = (typeof STATE_NAMES)[number];
+
+export interface LifecycleInput {
+  runUid: string;
+  containerName?: string;
+  retry?: Partial<RetryPolicy>;
+  timeouts?: Partial<LifecycleTimeouts>;
+  /** Time of creation (ISO); becomes the Pending condition's transition time. */
+  now: string;
+}
+
+interface Timed {
+  /** Injected clock (ISO-8601): the time this observation was made. */
+  now: string;
+}
+
+export interface TaskObservation {
+  taskArn: string;
+  lastStatus: string;
+  desiredStatus?: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  containers?: ObservedContainer[];
+  createdAt?: string;
+  startedAt?: string;
+  stoppedAt?: string;
+  /** ECS task `version`; grows with every state change. */
+  version?: number;
+}
+
+export type LifecycleEvent =
+  | ({ type: 'TASKDEF_RESOLVED'; taskDefinitionArn: string } & Timed)
+  | ({ type: 'TASKDEF_FAILED'; message: string } & Timed)
+  | ({ type: 'SUBMITTED'; taskArn: string; clusterArn: string } & Timed)
+  | ({ type: 'SUBMIT_FAILED'; retryable: boolean; reason: string; message: string } & Timed)
+  | ({ type: 'TASK_OBSERVED' } & TaskObservation & Timed)
+  | ({ type: 'TASK_MISSING'; taskArn?: string } & Timed)
+  | ({ type: 'START_TIMEOUT' } & Timed)
+  | ({ type: 'RUN_TIMEOUT' } & Timed)
+  | ({ type: 'CANCEL_REQUESTED'; reason?: string } & Timed)
+  | ({ type: 'RETRY' } & Timed);
+export type LifecycleEventType = LifecycleEvent['type'];
+
+/** Side effects the reconciler performs; the machine never performs them itself. */
+export type LifecycleAction =
+  | { type: 'resolveTaskDefinition' }
+  | { type: 'runTask'; attempt: number; clientToken: string }
+  /** taskArn absent: RunTask for this attempt may have happened unrecorded; find it by its startedBy marker. */
+  | { type: 'stopTask'; attempt: number; taskArn?: string; clusterArn?: string; reason: string }
+  | { type: 'scheduleRetry'; attempt: number; delayMs: number; retryAt: string };
+export type LifecycleActionType = LifecycleAction['type'];

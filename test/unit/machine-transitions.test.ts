@@ -1,0 +1,108 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RunStatus } from '../../controller/api/run-status.js';
+import { stateOf, step, toRunStatus } from '../../machines/run-lifecycle.js';
+import { startLifecycle } from '../../machines/run-lifecycle.js';
+import {
+  CLUSTER_ARN, TASKDEF_ARN, TASK_ARN, at, drive, exited, newRun, observed, resolved, runIn, submittedEvent,
+} from '../../machines/fixtures.js';
+
+const condition = (snapshot: Parameters<typeof toRunStatus>[0], type: string) =>
+  toRunStatus(snapshot).conditions.find((c) => c.type === type);
+
+describe('happy path', () => {
+  test('a new run is pending and asks for its task definition', () => {
+    const { snapshot, actions } = startLifecycle({ runUid: 'u', now: at(0) });
+    assert.equal(stateOf(snapshot), 'pending');
+    assert.deepEqual(actions, [{ type: 'resolveTaskDefinition' }]);
+    const status = toRunStatus(snapshot);
+    assert.equal(status.phase, 'pending');
+    assert.deepEqual(status.attempts, []);
+    assert.equal(condition(snapshot, 'TaskDefinitionResolved')?.status, 'False');
+    assert.ok(status.message);
+  });
+
+  test('TASKDEF_RESOLVED opens attempt 1 and asks for RunTask with a clientToken from uid and attempt', () => {
+    const r = step(newRun({ runUid: 'abc' }), resolved(at(1)));
+    assert.ok(r.ok);
+    assert.equal(r.to, 'launching');
+    assert.deepEqual(r.actions, [{ type: 'runTask', attempt: 1, clientToken: 'abc:1' }]);
+    const status = toRunStatus(r.snapshot);
+    assert.equal(status.phase, 'taskdef-resolved');
+    assert.equal(status.taskDefinitionArn, TASKDEF_ARN);
+    assert.deepEqual(status.attempts, [{ number: 1 }]);
+    assert.equal(condition(r.snapshot, 'TaskDefinitionResolved')?.lastTransitionTime, at(1));
+  });
+
+  test('TASKDEF_FAILED ends the run failed with the reason', () => {
+    const r = step(newRun(), { type: 'TASKDEF_FAILED', message: 'family name invalid', now: at(1) });
+    assert.ok(r.ok);
+    assert.equal(r.to, 'stopped');
+    assert.equal(toRunStatus(r.snapshot).outcome, 'failed');
+    assert.match(toRunStatus(r.snapshot).message ?? '', /family name invalid/);
+  });
+
+  test('SUBMITTED records the task and the Submitted transition time', () => {
+    const r = step(runIn('launching'), submittedEvent(1, at(2)));
+    assert.ok(r.ok);
+    assert.equal(r.to, 'submitted');
+    assert.deepEqual(r.actions, []);
+    const attempt = toRunStatus(r.snapshot).attempts[0];
+    assert.deepEqual([attempt.taskArn, attempt.clusterArn, attempt.submittedAt], [TASK_ARN, CLUSTER_ARN, at(2)]);
+    assert.equal(toRunStatus(r.snapshot).phase, 'submitted');
+    assert.deepEqual([condition(r.snapshot, 'Submitted')?.status, condition(r.snapshot, 'Submitted')?.lastTransitionTime], ['True', at(2)]);
+  });
+
+  test('a PENDING observation stays submitted and records lastStatus', () => {
+    const r = step(runIn('submitted'), observed({ lastStatus: 'PENDING', now: at(3) }));
+    assert.ok(r.ok);
+    assert.equal(r.to, 'submitted');
+    assert.equal(toRunStatus(r.snapshot).attempts[0].lastStatus, 'PENDING');
+  });
+
+  test('a RUNNING observation moves to running with startedAt and the Running condition', () => {
+    const r = step(runIn('submitted'), observed({ startedAt: at(4), now: at(5) }));
+    assert.ok(r.ok);
+    assert.equal(r.to, 'running');
+    const status = toRunStatus(r.snapshot);
+    assert.equal(status.phase, 'running');
+    assert.equal(status.attempts[0].startedAt, at(4));
+    assert.deepEqual([condition(r.snapshot, 'Running')?.status, condition(r.snapshot, 'Running')?.lastTransitionTime], ['True', at(5)]);
+  });
+
+  test('repeated RUNNING observations keep the Running transition time', () => {
+    const { snapshot } = drive(runIn('running'), observed({ now: at(30), version: 4 }));
+    assert.equal(stateOf(snapshot), 'running');
+    assert.equal(condition(snapshot, 'Running')?.lastTransitionTime, at(5));
+  });
+
+  test('exit code 0 ends the run succeeded', () => {
+    const r = step(runIn('running'), exited(0, { stoppedAt: at(19) }));
+    assert.ok(r.ok);
+    assert.equal(r.to, 'stopped');
+    const status = toRunStatus(r.snapshot);
+    assert.deepEqual([status.phase, status.outcome], ['stopped', 'succeeded']);
+    assert.deepEqual([status.attempts[0].exitCode, status.attempts[0].stoppedAt], [0, at(19)]);
+    assert.equal(condition(r.snapshot, 'Stopped')?.reason, 'Succeeded');
+    assert.equal(r.snapshot.status, 'done');
+  });
+
+  test('a non-zero exit code ends the run failed with the code, without retry', () => {
+    const r = step(runIn('running'), exited(3));
+    assert.ok(r.ok);
+    const status = toRunStatus(r.snapshot);
+    assert.deepEqual([status.outcome, status.attempts.length, status.attempts[0].exitCode, status.attempts[0].failureReason], ['failed', 1, 3, 'ExitCode']);
+    assert.match(status.message ?? '', /exited with code 3/);
+  });
+
+  test('a task that stops straight from submitted is concluded too', () => {
+    const r = step(runIn('submitted'), exited(0));
+    assert.ok(r.ok);
+    assert.equal(toRunStatus(r.snapshot).outcome, 'succeeded');
+  });
+
+  test('every status the machine writes satisfies the RunStatus schema', () => {
+    const { snapshot } = drive(newRun(), resolved(), submittedEvent(), observed({ now: at(5) }), exited(0));
+    assert.ok(RunStatus.safeParse(toRunStatus(snapshot)).success);
+  });
+});
