@@ -36,6 +36,12 @@ export class TokenBucket {
     return this.tokens;
   }
 
+  /** Fills the bucket to its burst at once (the simulator's reset). */
+  refillToCapacity(): void {
+    this.tokens = this.options.capacity;
+    this.updatedAtMs = this.options.now();
+  }
+
   private refill(): void {
     const now = this.options.now();
     const elapsedSeconds = Math.max(0, now - this.updatedAtMs) / 1000;

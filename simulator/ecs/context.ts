@@ -1,0 +1,59 @@
+/**
+ * Everything the ECS operations share: identity, the stores, throttles, the scenario's seeded random
+ * streams, the lifecycle engine and the network used to validate awsvpc subnets.
+ */
+import type { LifecycleEngine } from '../lifecycle/engine.js';
+import type { SimTask } from '../lifecycle/task.js';
+import type { Random } from '../random.js';
+import type { Scenario } from '../scenario.js';
+import type { Scheduler } from '../scheduler.js';
+import type { Throttles } from '../throttle.js';
+import type { Ec2CapacityPool } from './ec2-capacity.js';
+import type { Identity } from './identity.js';
+import type { IdempotencyStore } from './idempotency.js';
+import type { ClusterRecord, TaskDefinitionRecord } from './model.js';
+
+/** The subnets RunTask accepts for awsvpc (SIM_NETWORK from simulator/ec2.ts). */
+export interface NetworkView {
+  subnets: ReadonlyArray<{ subnetId: string; availabilityZone: string }>;
+}
+
+export class EcsStore {
+  readonly clusters = new Map<string, ClusterRecord>();
+  /** family → revisions in order (index = revision - 1). */
+  readonly families = new Map<string, TaskDefinitionRecord[]>();
+  /** Families with a RegisterTaskDefinition in flight. */
+  readonly registering = new Set<string>();
+  /** Completed registrations per family, for the audit. */
+  readonly registrationCounts = new Map<string, number>();
+  /** taskId → task, until a STOPPED task's retention ends. */
+  readonly tasks = new Map<string, SimTask>();
+
+  clear(): void {
+    this.clusters.clear();
+    this.families.clear();
+    this.registering.clear();
+    this.registrationCounts.clear();
+    this.tasks.clear();
+  }
+}
+
+export interface EcsContext {
+  identity: Identity;
+  store: EcsStore;
+  throttles: Throttles;
+  scenario: Scenario;
+  /** Faults, fates and durations draw from here (seeded). */
+  random: Random;
+  /** Task ids draw from here (seeded separately so ids do not shift outcomes). */
+  idRandom: Random;
+  engine: LifecycleEngine;
+  idempotency: IdempotencyStore;
+  ec2Capacity: Ec2CapacityPool;
+  scheduler: Scheduler;
+  /** Real milliseconds for a simulated duration. */
+  toRealMs: (simulatedMs: number) => number;
+  /** How long a registration takes (simulated ms), so concurrent registrations really overlap. */
+  registrationDelayMs: number;
+  network: NetworkView;
+}

@@ -1,0 +1,223 @@
+/**
+ * RunTask: validate as ECS does, honour the clientToken, spend the Fargate call and launch buckets,
+ * then create each task (or a failures[] entry for capacity) and hand it to the lifecycle engine.
+ */
+import { decideFate } from '../lifecycle/fate.js';
+import type { SimContainer, SimTask } from '../lifecycle/task.js';
+import { taskToWire } from '../lifecycle/task-wire.js';
+import { randomHex } from '../random.js';
+import { resolveCluster } from './clusters.js';
+import type { EcsContext } from './context.js';
+import { clientError, EcsError, throttled } from './errors.js';
+import { optionalBoolean, optionalString, requiredString } from './fields.js';
+import { canonicalJson, type IdempotentRun } from './idempotency.js';
+import { containerArn, taskArn } from './identity.js';
+import type { JsonObject, TaskDefinitionRecord } from './model.js';
+import {
+  checkTaskDefinitionRunnable, environmentOf, readCount, resolvePlacement, validateClientToken, validateGroup,
+  validateNetwork, validateOverrides, validateStartedBy, type AwsvpcChoice, type CapacityProviderItem,
+} from './run-task-rules.js';
+import { parseTags } from './tags.js';
+import { findTaskDefinition } from './task-definitions.js';
+
+export const CAPACITY_UNAVAILABLE = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
+
+export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
+  const clientToken = optionalString(input, 'clientToken');
+  validateClientToken(clientToken);
+  const cluster = resolveCluster(ctx, optionalString(input, 'cluster'));
+  const count = readCount(input);
+  const placement = resolvePlacement(input);
+  const record = findTaskDefinition(ctx, requiredString(input, 'taskDefinition'));
+  if (record === undefined) throw clientError('TaskDefinition not found.');
+  checkTaskDefinitionRunnable(record, placement);
+  const network = validateNetwork(input, record, new Set(ctx.network.subnets.map((s) => s.subnetId)));
+  const overrides = validateOverrides(input, record);
+  const startedBy = validateStartedBy(input);
+  const group = validateGroup(input, record.family);
+  const tags = parseTags(input.tags);
+
+  const fingerprint = canonicalJson({ ...input, clientToken: undefined, cluster: cluster.clusterArn });
+  if (clientToken !== undefined) {
+    const previous = ctx.idempotency.find(cluster.clusterArn, clientToken);
+    if (previous !== undefined) return replay(previous, fingerprint);
+  }
+
+  const providers = Array.from({ length: count }, (_, i) => pickProvider(placement.strategy, i, ctx.random));
+  if (placement.launchType === 'FARGATE') {
+    const spot = providers.filter((p) => p === 'FARGATE_SPOT').length;
+    const onDemand = count - spot;
+    const short = ctx.throttles.takeAll([
+      ['fargateRunTaskCalls', 1],
+      ['fargateOnDemandLaunches', onDemand],
+      ['fargateSpotLaunches', spot],
+    ]);
+    if (short !== undefined) throw throttled();
+  }
+
+  const tasks: SimTask[] = [];
+  const failures: JsonObject[] = [];
+  for (const provider of providers) {
+    if (placement.launchType === 'FARGATE' && ctx.random() < ctx.scenario.faults.capacityFailureRate) {
+      failures.push({ reason: CAPACITY_UNAVAILABLE });
+      continue;
+    }
+    let reservation: SimTask['ec2Reservation'];
+    if (placement.launchType === 'EC2') {
+      reservation = taskResources(record);
+      const shortage = ctx.ec2Capacity.reserve(reservation.cpu, reservation.memory);
+      if (shortage !== undefined) {
+        failures.push({
+          arn: `arn:aws:ecs:${ctx.identity.region}:${ctx.identity.accountId}:container-instance/${cluster.clusterName}/${randomHex(ctx.idRandom, 32)}`,
+          reason: shortage,
+        });
+        continue;
+      }
+    }
+    const task = createTask(ctx, {
+      record, clusterArnValue: cluster.clusterArn, clusterName: cluster.clusterName, launchType: placement.launchType,
+      provider: placement.strategy === undefined ? undefined : provider, network, overrides, startedBy, group, tags, clientToken,
+      enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+    });
+    task.ec2Reservation = reservation;
+    tasks.push(task);
+  }
+  if (clientToken !== undefined) {
+    ctx.idempotency.remember(cluster.clusterArn, clientToken, { fingerprint, createdAtMs: ctx.scheduler.now(), tasks, failures });
+  }
+  for (const task of tasks) {
+    ctx.store.tasks.set(task.taskId, task);
+    ctx.engine.start(task);
+  }
+  return { tasks: tasks.map(taskToWire), failures };
+}
+
+function replay(previous: IdempotentRun, fingerprint: string): JsonObject {
+  if (previous.fingerprint !== fingerprint) {
+    throw new EcsError(
+      'ConflictException',
+      'The specified client token is already in use with a different RunTask request.',
+      400,
+      { resourceIds: previous.tasks.map((task) => task.taskArn) },
+    );
+  }
+  // "Tasks that have been stopped for under an hour only include the task ARN, last status, and desired status." [S5]
+  const tasks = previous.tasks.map((task) =>
+    task.lastStatus === 'STOPPED' ? { taskArn: task.taskArn, lastStatus: task.lastStatus, desiredStatus: task.desiredStatus } : taskToWire(task),
+  );
+  return { tasks, failures: previous.failures };
+}
+
+/** Which capacity provider the i-th task lands on: `base` tasks first, the rest by weight. */
+function pickProvider(strategy: CapacityProviderItem[] | undefined, index: number, random: () => number): string {
+  if (strategy === undefined) return 'FARGATE';
+  let baseSoFar = 0;
+  for (const item of strategy) {
+    baseSoFar += item.base;
+    if (index < baseSoFar) return item.capacityProvider;
+  }
+  const weighted = strategy.filter((item) => item.weight > 0);
+  if (weighted.length === 0) return strategy[0].capacityProvider;
+  const total = weighted.reduce((sum, item) => sum + item.weight, 0);
+  let point = random() * total;
+  for (const item of weighted) {
+    point -= item.weight;
+    if (point < 0) return item.capacityProvider;
+  }
+  return weighted[weighted.length - 1].capacityProvider;
+}
+
+function taskResources(record: TaskDefinitionRecord): { cpu: number; memory: number } {
+  const cpu = record.cpu !== undefined ? Number(record.cpu) : record.containerDefinitions.reduce((s, c) => s + (c.cpu ?? 0), 0);
+  const memory = record.memory !== undefined ? Number(record.memory) : record.containerDefinitions.reduce((s, c) => s + (c.memory ?? 0), 0);
+  return { cpu, memory };
+}
+
+interface NewTask {
+  record: TaskDefinitionRecord;
+  clusterArnValue: string;
+  clusterName: string;
+  launchType: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  provider: string | undefined;
+  network: AwsvpcChoice | undefined;
+  overrides: JsonObject;
+  startedBy: string | undefined;
+  group: string;
+  tags: SimTask['tags'];
+  clientToken: string | undefined;
+  enableExecuteCommand: boolean;
+}
+
+function createTask(ctx: EcsContext, spec: NewTask): SimTask {
+  const taskId = randomHex(ctx.idRandom, 32);
+  const { record } = spec;
+  const environments = record.containerDefinitions.map((c) => environmentOf(spec.overrides, c.name, c.environment ?? []));
+  const taskEnvironment = new Map<string, string>();
+  for (const environment of environments) for (const [k, v] of environment) if (!taskEnvironment.has(k)) taskEnvironment.set(k, v);
+  const containers: SimContainer[] = record.containerDefinitions.map((definition, i) => {
+    const exitOverride = Number(environments[i].get('SIM_EXIT_CODE'));
+    return {
+      containerArn: containerArn(ctx.identity, spec.clusterName, taskId, randomHex(ctx.idRandom, 8)),
+      name: definition.name,
+      image: definition.image,
+      essential: definition.essential !== false,
+      lastStatus: 'PENDING',
+      cpu: String(definition.cpu ?? 0),
+      memory: definition.memory === undefined ? undefined : String(definition.memory),
+      logConfiguration: definition.logConfiguration,
+      exitCodeOverride: environments[i].has('SIM_EXIT_CODE') && Number.isFinite(exitOverride) ? Math.trunc(exitOverride) : undefined,
+    };
+  });
+  const subnet = spec.network === undefined
+    ? ctx.network.subnets[Math.floor(ctx.random() * ctx.network.subnets.length)]
+    : ctx.network.subnets.find((s) => s.subnetId === spec.network?.subnets[Math.floor(ctx.random() * spec.network.subnets.length)]);
+  const fate = decideFate({
+    environment: taskEnvironment,
+    image: record.containerDefinitions[0].image,
+    isSpot: spec.provider === 'FARGATE_SPOT',
+    scenario: ctx.scenario,
+    random: ctx.random,
+  });
+  return {
+    taskArn: taskArn(ctx.identity, spec.clusterName, taskId),
+    taskId,
+    clusterArn: spec.clusterArnValue,
+    clusterName: spec.clusterName,
+    taskDefinitionArn: record.taskDefinitionArn,
+    family: record.family,
+    launchType: spec.launchType,
+    capacityProviderName: spec.provider,
+    lastStatus: 'PROVISIONING',
+    desiredStatus: 'RUNNING',
+    version: 1,
+    createdAtMs: ctx.scheduler.now(),
+    containers,
+    cpu: record.cpu,
+    memory: record.memory,
+    overrides: { containerOverrides: [], inferenceAcceleratorOverrides: [], ...spec.overrides },
+    startedBy: spec.startedBy,
+    group: spec.group,
+    tags: spec.tags,
+    availabilityZone: subnet?.availabilityZone ?? `${ctx.identity.region}a`,
+    attachments: spec.network === undefined ? [] : [eniAttachment(ctx, subnet?.subnetId ?? spec.network.subnets[0])],
+    enableExecuteCommand: spec.enableExecuteCommand,
+    clientToken: spec.clientToken,
+    fate,
+  };
+}
+
+function eniAttachment(ctx: EcsContext, subnetId: string): JsonObject {
+  const hex = randomHex(ctx.idRandom, 17);
+  const octet = (i: number): number => parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return {
+    id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(12, 15)}-8${hex.slice(15, 17)}${hex.slice(0, 1)}-${hex.slice(1, 13)}`,
+    type: 'ElasticNetworkInterface',
+    status: 'PRECREATED',
+    details: [
+      { name: 'subnetId', value: subnetId },
+      { name: 'networkInterfaceId', value: `eni-${hex}` },
+      { name: 'macAddress', value: [0x0a, octet(0), octet(1), octet(2), octet(3), octet(4)].map((b) => b.toString(16).padStart(2, '0')).join(':') },
+      { name: 'privateIPv4Address', value: `10.0.${octet(5)}.${Math.max(4, octet(6))}` },
+    ],
+  };
+}

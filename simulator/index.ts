@@ -1,0 +1,202 @@
+/**
+ * The ECS simulator, in-process: `startSimulator(options)` serves ECS, CloudWatch Logs, EC2 and SQS on one
+ * local endpoint for the real AWS SDK clients. See docs/simulator.md.
+ */
+import { randomInt } from 'node:crypto';
+import { CallAudit } from './audit.js';
+import { ensureDefaultCluster } from './ecs/clusters.js';
+import { EcsStore, type EcsContext } from './ecs/context.js';
+import { DEFAULT_EC2_CAPACITY, Ec2CapacityPool, type Ec2CapacityLimits } from './ecs/ec2-capacity.js';
+import { createEcsHandler } from './ecs/handler.js';
+import { IdempotencyStore } from './ecs/idempotency.js';
+import { LifecycleEngine } from './lifecycle/engine.js';
+import type { SimTask } from './lifecycle/task.js';
+import { taskToWire, type TaskWire } from './lifecycle/task-wire.js';
+import { createPeripherals } from './peripherals.js';
+import { mulberry32 } from './random.js';
+import { loadScenarioFile, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
+import { realScheduler, TimerGroup, type Scheduler } from './scheduler.js';
+import { startServer } from './server.js';
+import { resolveThrottleLimits, Throttles, type ThrottleSetting } from './throttle.js';
+
+export type { Scenario, ScenarioInput } from './scenario.js';
+export type { ThrottleSetting, ThrottleCategory, BucketLimits } from './throttle.js';
+export { THROTTLE_DEFAULTS } from './throttle.js';
+
+export interface SimulatorOptions {
+  /** Default 0: any free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** k > 0: everything runs k times faster (durations ÷ k, refill rates × k). Default 1. */
+  timeScale?: number;
+  /** A scenario object or the path of a scenario JSON file. Default: the built-in scenario. */
+  scenario?: ScenarioInput | string;
+  /** Seed for every random choice (ids, durations, outcomes, faults). Default: random (see `seed`). */
+  seed?: number;
+  /** true/undefined = AWS defaults; false = off; an object overrides single categories. */
+  throttling?: ThrottleSetting;
+  /** Default us-east-1. */
+  region?: string;
+  /** Default 123456789012. */
+  accountId?: string;
+  /** How long RegisterTaskDefinition takes, simulated ms (÷ timeScale). Default 200. */
+  registrationDelayMs?: number;
+  /** How long STOPPED tasks stay describable, simulated ms. Default one hour. */
+  stoppedTaskRetentionMs?: number;
+  /** The EC2 launch type's capacity pool. Default four 4 vCPU / 16 GiB instances. */
+  ec2Capacity?: Ec2CapacityLimits;
+  /** Name of the SQS queue that receives task state change events. Default longshore-task-events. */
+  eventQueueName?: string;
+  /** Injected time source (tests). Default: real timers and Date.now. */
+  scheduler?: Scheduler;
+  /** Called with the task as DescribeTasks shows it after every change (also published to SQS). */
+  onTaskChange?: (task: TaskWire) => void;
+}
+
+export interface AuditTask {
+  taskArn: string;
+  clusterArn: string;
+  taskDefinitionArn: string;
+  startedBy: string | null;
+  clientToken: string | null;
+  lastStatus: string;
+  stopCode: string | null;
+}
+
+export interface SimulatorAudit {
+  calls: Record<string, { ok: number; throttled: number; error: number }>;
+  tasks: AuditTask[];
+  registrations: Record<string, number>;
+}
+
+export interface RunningSimulator {
+  /** http://127.0.0.1:<port>: the `endpoint` for every AWS SDK client. */
+  url: string;
+  port: number;
+  /** URL of the SQS queue receiving "ECS Task State Change" events. */
+  eventQueueUrl: string;
+  seed: number;
+  timeScale: number;
+  region: string;
+  close(): Promise<void>;
+  /** Forgets every cluster (but default), task definition, task, token, log line, event and count. */
+  reset(): void;
+  audit(): SimulatorAudit;
+}
+
+export const DEFAULT_EVENT_QUEUE = 'longshore-task-events';
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale: expected a number > 0, got ${timeScale}`);
+  const seed = options.seed ?? randomInt(0, 2 ** 31);
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const host = options.host ?? '127.0.0.1';
+  const scenario: Scenario =
+    typeof options.scenario === 'string' ? loadScenarioFile(options.scenario) : parseScenario(options.scenario ?? {});
+  const scheduler = options.scheduler ?? realScheduler;
+  const now = (): number => scheduler.now();
+  const toRealMs = (simulatedMs: number): number => simulatedMs / timeScale;
+  const timers = new TimerGroup(scheduler);
+  const callAudit = new CallAudit();
+  const throttles = new Throttles(resolveThrottleLimits(options.throttling), timeScale, now);
+  const store = new EcsStore();
+  const launched: SimTask[] = [];
+  const ec2Capacity = new Ec2CapacityPool(options.ec2Capacity ?? DEFAULT_EC2_CAPACITY);
+  const peripherals = createPeripherals({ region, accountId, audit: callAudit.record, throttles, now });
+
+  const engine = new LifecycleEngine({
+    timers,
+    toRealMs,
+    now,
+    stoppedRetentionMs: options.stoppedTaskRetentionMs ?? 3600_000,
+    publish: (task) => {
+      if (task.version === 1) launched.push(task);
+      options.onTaskChange?.(taskToWire(task));
+    },
+    writeLogs: (task) => writeTaskLogs(task, peripherals.putLogEvents, now),
+    onStopped: (task) => {
+      if (task.ec2Reservation !== undefined) ec2Capacity.release(task.ec2Reservation.cpu, task.ec2Reservation.memory);
+    },
+    onExpired: (task) => store.tasks.delete(task.taskId),
+  });
+  const ctx: EcsContext = {
+    identity: { region, accountId },
+    store,
+    throttles,
+    scenario,
+    random: mulberry32(seed),
+    idRandom: mulberry32(seed ^ 0x5bd1e995),
+    engine,
+    idempotency: new IdempotencyStore(now, toRealMs),
+    ec2Capacity,
+    scheduler,
+    toRealMs,
+    registrationDelayMs: options.registrationDelayMs ?? 200,
+    network: peripherals.network,
+  };
+  ensureDefaultCluster(ctx);
+  const handlers = [createEcsHandler(ctx, callAudit.record), ...peripherals.handlers];
+
+  const audit = (): SimulatorAudit => ({
+    calls: callAudit.snapshot(),
+    tasks: launched.map((task) => ({
+      taskArn: task.taskArn,
+      clusterArn: task.clusterArn,
+      taskDefinitionArn: task.taskDefinitionArn,
+      startedBy: task.startedBy ?? null,
+      clientToken: task.clientToken ?? null,
+      lastStatus: task.lastStatus,
+      stopCode: task.stopCode ?? null,
+    })),
+    registrations: Object.fromEntries(store.registrationCounts),
+  });
+  const reset = (): void => {
+    engine.cancelAll();
+    timers.cancelAll();
+    store.clear();
+    launched.length = 0;
+    ctx.idempotency.clear();
+    ec2Capacity.clear();
+    callAudit.clear();
+    throttles.reset();
+    peripherals.clear();
+    ensureDefaultCluster(ctx);
+  };
+
+  const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset });
+  return {
+    url: server.url,
+    port: server.port,
+    eventQueueUrl: `${server.url}/${accountId}/${options.eventQueueName ?? DEFAULT_EVENT_QUEUE}`,
+    seed,
+    timeScale,
+    region,
+    audit,
+    reset,
+    close: async () => {
+      engine.cancelAll();
+      timers.cancelAll();
+      await server.close();
+    },
+  };
+}
+
+/** Each container with an awslogs configuration "prints" the task's lines on <prefix>/<container>/<task id>. */
+function writeTaskLogs(
+  task: SimTask,
+  put: (group: string, stream: string, events: Array<{ timestamp: number; message: string }>) => void,
+  now: () => number,
+): void {
+  if (task.fate.logLines.length === 0) return;
+  const start = now();
+  for (const container of task.containers) {
+    const options = container.logConfiguration?.logDriver === 'awslogs' ? container.logConfiguration.options : undefined;
+    const group = options?.['awslogs-group'];
+    const prefix = options?.['awslogs-stream-prefix'];
+    if (group === undefined || prefix === undefined) continue;
+    put(group, `${prefix}/${container.name}/${task.taskId}`, task.fate.logLines.map((message, i) => ({ timestamp: start + i, message })));
+  }
+}

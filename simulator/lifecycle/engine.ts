@@ -1,0 +1,206 @@
+/**
+ * Drives each task through ECS's lifecycle (ecs-facts.md §4.1):
+ * PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED,
+ * with the detours AWS takes for a failed start, StopTask and a Spot interruption. Every change bumps
+ * `version` and is published (the task state change event stream); timers come from an injected
+ * scheduler and every simulated duration is divided by the time scale.
+ */
+import type { CancelTimer, TimerGroup } from '../scheduler.js';
+import type { LastStatus, SimTask } from './task.js';
+
+export const STOP_REASONS = {
+  essentialExited: 'Essential container in task exited',
+  userDefault: 'Task stopped by user',
+  spot: 'Your Spot Task was interrupted.',
+} as const;
+
+/** Fargate Spot gives a two-minute warning before it stops the task [S12]. */
+export const SPOT_WARNING_MS = 120_000;
+/** The exit code of a container stopped by StopTask's SIGTERM (128 + 15). */
+export const SIGTERM_EXIT_CODE = 143;
+
+export interface LifecycleDeps {
+  timers: TimerGroup;
+  /** Real milliseconds for a simulated duration (÷ time scale). */
+  toRealMs: (simulatedMs: number) => number;
+  now: () => number;
+  /** How long a STOPPED task stays describable, simulated ms (AWS: at least one hour [S17]). */
+  stoppedRetentionMs: number;
+  /** Called after every change, with `version` already incremented. */
+  publish: (task: SimTask) => void;
+  /** Called once when the containers start running, to "print" the task's log lines. */
+  writeLogs: (task: SimTask) => void;
+  /** Called when the task reaches STOPPED. */
+  onStopped: (task: SimTask) => void;
+  /** Called when the retention ends and the task must be forgotten. */
+  onExpired: (task: SimTask) => void;
+}
+
+export class LifecycleEngine {
+  private readonly timers = new Map<string, CancelTimer>();
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  /** A task RunTask just created (lastStatus PROVISIONING, version 1): announce it and start the clock. */
+  start(task: SimTask): void {
+    this.deps.publish(task);
+    this.after(task, task.fate.phaseMs.provisioning, () => this.enterPending(task));
+  }
+
+  /** StopTask: answers the task as it is after the request took effect. */
+  stop(task: SimTask, reason: string | undefined): void {
+    if (task.desiredStatus === 'STOPPED') return;
+    const wasRunning = task.lastStatus === 'RUNNING';
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = 'UserInitiated';
+    task.stoppedReason = reason !== undefined && reason !== '' ? reason : STOP_REASONS.userDefault;
+    task.stoppingAtMs = this.deps.now();
+    this.changed(task);
+    if (wasRunning) {
+      this.after(task, 0, () => this.shutDown(task, SIGTERM_EXIT_CODE));
+    } else {
+      for (const container of task.containers) container.lastStatus = 'STOPPED';
+      this.after(task, 0, () => this.deprovision(task));
+    }
+  }
+
+  cancelAll(): void {
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+  }
+
+  private enterPending(task: SimTask): void {
+    const now = this.deps.now();
+    task.connectivityAtMs = now;
+    task.pullStartedAtMs = now;
+    for (const attachment of task.attachments) attachment.status = 'ATTACHED';
+    this.setStatus(task, 'PENDING');
+    this.after(task, task.fate.phaseMs.pending, () => {
+      if (task.fate.failStartReason !== undefined) this.failStart(task, task.fate.failStartReason);
+      else this.enterActivating(task);
+    });
+  }
+
+  private enterActivating(task: SimTask): void {
+    task.pullStoppedAtMs = this.deps.now();
+    this.setStatus(task, 'ACTIVATING');
+    this.after(task, task.fate.phaseMs.activating, () => this.enterRunning(task));
+  }
+
+  private enterRunning(task: SimTask): void {
+    task.startedAtMs = this.deps.now();
+    for (const container of task.containers) container.lastStatus = 'RUNNING';
+    this.setStatus(task, 'RUNNING');
+    this.deps.writeLogs(task);
+    const spotAfter = task.fate.spotInterruptAfterMs;
+    if (spotAfter !== undefined && spotAfter < task.fate.runMs) {
+      this.after(task, spotAfter, () => this.spotNotice(task));
+    } else {
+      this.after(task, task.fate.runMs, () => this.containersExited(task));
+    }
+  }
+
+  /** The essential container exited by itself: ECS stops the task with EssentialContainerExited. */
+  private containersExited(task: SimTask): void {
+    const now = this.deps.now();
+    for (const container of task.containers) {
+      container.lastStatus = 'STOPPED';
+      container.exitCode = container.exitCodeOverride ?? task.fate.exitCode;
+    }
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = 'EssentialContainerExited';
+    task.stoppedReason = STOP_REASONS.essentialExited;
+    task.stoppingAtMs = now;
+    task.executionStoppedAtMs = now;
+    this.setStatus(task, 'DEACTIVATING');
+    this.after(task, task.fate.phaseMs.deactivating, () => {
+      this.setStatus(task, 'STOPPING');
+      this.after(task, task.fate.phaseMs.stopping, () => this.deprovision(task));
+    });
+  }
+
+  /** The two-minute warning: desiredStatus STOPPED while lastStatus stays RUNNING [S12]. */
+  private spotNotice(task: SimTask): void {
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = 'TerminationNotice';
+    task.stoppedReason = STOP_REASONS.spot;
+    task.stoppingAtMs = this.deps.now();
+    this.changed(task);
+    this.after(task, SPOT_WARNING_MS, () => {
+      task.stopCode = 'SpotInterruption';
+      this.shutDown(task, undefined);
+    });
+  }
+
+  /** DEACTIVATING → STOPPING → (containers gone) → DEPROVISIONING, for StopTask and Spot. */
+  private shutDown(task: SimTask, exitCode: number | undefined): void {
+    this.setStatus(task, 'DEACTIVATING');
+    this.after(task, task.fate.phaseMs.deactivating, () => {
+      this.setStatus(task, 'STOPPING');
+      this.after(task, task.fate.phaseMs.stopping, () => {
+        task.executionStoppedAtMs = this.deps.now();
+        for (const container of task.containers) {
+          container.lastStatus = 'STOPPED';
+          if (exitCode !== undefined) container.exitCode = exitCode;
+        }
+        this.deprovision(task);
+      });
+    });
+  }
+
+  private failStart(task: SimTask, reason: string): void {
+    task.desiredStatus = 'STOPPED';
+    task.stopCode = 'TaskFailedToStart';
+    task.stoppedReason = reason;
+    task.stoppingAtMs = this.deps.now();
+    task.executionStoppedAtMs = task.stoppingAtMs;
+    if (reason.startsWith('ResourceInitializationError')) {
+      // The task never got as far as creating containers: ECS can report none at all.
+      task.containers = [];
+    } else {
+      for (const container of task.containers) {
+        container.lastStatus = 'STOPPED';
+        container.reason = reason;
+      }
+    }
+    this.deprovision(task);
+  }
+
+  private deprovision(task: SimTask): void {
+    for (const attachment of task.attachments) attachment.status = 'DELETED';
+    this.setStatus(task, 'DEPROVISIONING');
+    this.after(task, task.fate.phaseMs.deprovisioning, () => {
+      task.stoppedAtMs = this.deps.now();
+      if (task.executionStoppedAtMs === undefined) task.executionStoppedAtMs = task.stoppedAtMs;
+      this.setStatus(task, 'STOPPED');
+      this.deps.onStopped(task);
+      const retentionRealMs = this.deps.toRealMs(this.deps.stoppedRetentionMs);
+      task.expiresAtMs = this.deps.now() + retentionRealMs;
+      this.afterReal(task, retentionRealMs, () => this.deps.onExpired(task));
+    });
+  }
+
+  private setStatus(task: SimTask, status: LastStatus): void {
+    task.lastStatus = status;
+    this.changed(task);
+  }
+
+  private changed(task: SimTask): void {
+    task.version += 1;
+    this.deps.publish(task);
+  }
+
+  private after(task: SimTask, simulatedMs: number, step: () => void): void {
+    this.afterReal(task, this.deps.toRealMs(simulatedMs), step);
+  }
+
+  /** One pending timer per task: scheduling a step replaces whatever was pending. */
+  private afterReal(task: SimTask, realMs: number, step: () => void): void {
+    this.timers.get(task.taskId)?.();
+    const cancel = this.deps.timers.after(realMs, () => {
+      this.timers.delete(task.taskId);
+      step();
+    });
+    this.timers.set(task.taskId, cancel);
+  }
+}

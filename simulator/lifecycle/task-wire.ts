@@ -1,0 +1,66 @@
+/**
+ * The Task object as DescribeTasks/RunTask/StopTask put it on the wire: JSON with timestamps as epoch
+ * seconds (awsJson 1.1, ecs-facts.md §7.1) and members left out when ECS has no value for them.
+ */
+import type { SimContainer, SimTask } from './task.js';
+
+const seconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);
+
+export type TaskWire = Record<string, unknown>;
+
+export function taskToWire(task: SimTask): TaskWire {
+  const wire: TaskWire = {
+    attachments: task.attachments,
+    attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
+    availabilityZone: task.availabilityZone,
+    clusterArn: task.clusterArn,
+    connectivity: task.connectivityAtMs === undefined ? undefined : 'CONNECTED',
+    connectivityAt: seconds(task.connectivityAtMs),
+    containers: task.containers.map((c) => containerToWire(c, task)),
+    cpu: task.cpu,
+    createdAt: seconds(task.createdAtMs),
+    desiredStatus: task.desiredStatus,
+    enableExecuteCommand: task.enableExecuteCommand,
+    executionStoppedAt: seconds(task.executionStoppedAtMs),
+    group: task.group,
+    lastStatus: task.lastStatus,
+    launchType: task.launchType,
+    capacityProviderName: task.capacityProviderName,
+    memory: task.memory,
+    overrides: task.overrides,
+    platformVersion: task.launchType === 'FARGATE' ? '1.4.0' : undefined,
+    platformFamily: task.launchType === 'FARGATE' ? 'Linux' : undefined,
+    pullStartedAt: seconds(task.pullStartedAtMs),
+    pullStoppedAt: seconds(task.pullStoppedAtMs),
+    startedAt: seconds(task.startedAtMs),
+    startedBy: task.startedBy,
+    stopCode: task.stopCode,
+    stoppedAt: seconds(task.stoppedAtMs),
+    stoppedReason: task.stoppedReason,
+    stoppingAt: seconds(task.stoppingAtMs),
+    tags: task.tags,
+    taskArn: task.taskArn,
+    taskDefinitionArn: task.taskDefinitionArn,
+    version: task.version,
+  };
+  for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
+  return wire;
+}
+
+function containerToWire(container: SimContainer, task: SimTask): Record<string, unknown> {
+  const wire: Record<string, unknown> = {
+    containerArn: container.containerArn,
+    taskArn: task.taskArn,
+    name: container.name,
+    image: container.image,
+    lastStatus: container.lastStatus,
+    exitCode: container.exitCode,
+    reason: container.reason,
+    cpu: container.cpu,
+    memory: container.memory,
+    healthStatus: 'UNKNOWN',
+    networkInterfaces: [],
+  };
+  for (const key of Object.keys(wire)) if (wire[key] === undefined) delete wire[key];
+  return wire;
+}

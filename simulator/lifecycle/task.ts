@@ -1,0 +1,75 @@
+/** A simulated ECS task as the lifecycle engine keeps it (times in ms since the epoch). */
+import type { JsonObject, LogConfiguration, Tag } from '../ecs/model.js';
+
+export const LIFECYCLE = [
+  'PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED',
+] as const;
+export type LastStatus = (typeof LIFECYCLE)[number];
+
+export interface SimContainer {
+  containerArn: string;
+  name: string;
+  image: string;
+  essential: boolean;
+  lastStatus: string;
+  exitCode?: number;
+  reason?: string;
+  cpu?: string;
+  memory?: string;
+  logConfiguration?: LogConfiguration;
+  /** This container's own SIM_EXIT_CODE, if its environment sets one. */
+  exitCodeOverride?: number;
+}
+
+/** What will happen to the task, decided once at RunTask from its environment and the scenario. */
+export interface TaskFate {
+  /** Simulated milliseconds spent in each phase before moving on. */
+  phaseMs: Record<'provisioning' | 'pending' | 'activating' | 'deactivating' | 'stopping' | 'deprovisioning', number>;
+  runMs: number;
+  exitCode: number;
+  /** Full stoppedReason for a failed start, e.g. "CannotPullContainerError: …". */
+  failStartReason?: string;
+  /** Simulated ms after RUNNING at which a Spot task gets its termination notice. */
+  spotInterruptAfterMs?: number;
+  logLines: string[];
+}
+
+export interface SimTask {
+  taskArn: string;
+  taskId: string;
+  clusterArn: string;
+  clusterName: string;
+  taskDefinitionArn: string;
+  family: string;
+  launchType: 'FARGATE' | 'EC2' | 'EXTERNAL';
+  capacityProviderName?: string;
+  lastStatus: LastStatus;
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  version: number;
+  createdAtMs: number;
+  connectivityAtMs?: number;
+  pullStartedAtMs?: number;
+  pullStoppedAtMs?: number;
+  startedAtMs?: number;
+  stoppingAtMs?: number;
+  executionStoppedAtMs?: number;
+  stoppedAtMs?: number;
+  stopCode?: string;
+  stoppedReason?: string;
+  containers: SimContainer[];
+  cpu?: string;
+  memory?: string;
+  overrides: JsonObject;
+  startedBy?: string;
+  group: string;
+  tags: Tag[];
+  availabilityZone: string;
+  attachments: JsonObject[];
+  enableExecuteCommand: boolean;
+  clientToken?: string;
+  fate: TaskFate;
+  /** Resources held against the EC2 capacity pool while the task is not STOPPED. */
+  ec2Reservation?: { cpu: number; memory: number };
+  /** When a STOPPED task stops being describable (real ms). */
+  expiresAtMs?: number;
+}

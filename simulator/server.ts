@@ -1,0 +1,101 @@
+/**
+ * The simulator's one HTTP endpoint: every protocol (ECS, CloudWatch Logs, SQS, EC2) on 127.0.0.1, so
+ * AWS_ENDPOINT_URL works for every client. Each request is read once into a SimRequest and offered to the
+ * protocol handlers in turn; /_sim/audit and /_sim/reset are the inspection routes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { jsonError, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
+
+export interface InspectionRoutes {
+  audit: () => unknown;
+  reset: () => void;
+}
+
+export interface SimServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    headers[name] = headers[name] === undefined ? raw[i + 1] : `${headers[name]}, ${raw[i + 1]}`;
+  }
+  return headers;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, answer: SimResponse): void {
+  response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  response.end(answer.body);
+}
+
+const jsonResponse = (status: number, payload: unknown): SimResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(payload),
+});
+
+export async function dispatch(request: SimRequest, handlers: readonly ProtocolHandler[], routes: InspectionRoutes): Promise<SimResponse> {
+  if (request.path === '/_sim/audit' && request.method === 'GET') return jsonResponse(200, routes.audit());
+  if (request.path === '/_sim/reset' && request.method === 'POST') {
+    routes.reset();
+    return jsonResponse(200, { reset: true });
+  }
+  for (const handler of handlers) {
+    const answer = await handler(request);
+    if (answer !== null) return answer;
+  }
+  const what = request.target ?? `${request.method} ${request.path}`;
+  return jsonError(400, 'UnknownOperationException', `The simulator does not implement ${what}.`);
+}
+
+export async function startServer(
+  options: { host: string; port: number },
+  handlers: () => readonly ProtocolHandler[],
+  routes: InspectionRoutes,
+): Promise<SimServer> {
+  const server: Server = createServer((request, response) => {
+    readBody(request)
+      .then((body) => {
+        const headers = headersOf(request);
+        const simRequest: SimRequest = {
+          method: request.method ?? 'GET',
+          path: request.url ?? '/',
+          headers,
+          target: headers['x-amz-target'],
+          body,
+        };
+        return dispatch(simRequest, handlers(), routes);
+      })
+      .then((answer) => send(response, answer))
+      .catch((error: unknown) => send(response, jsonError(500, 'InternalFailure', `Simulator fault: ${String(error)}`)));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `http://${options.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
