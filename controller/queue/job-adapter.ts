@@ -1,0 +1,79 @@
+/**
+ * Maps the reconcile contract (controller/queue/reconcile.ts) onto BullMQ:
+ * - `{ requeueAfterMs }` and BudgetExhaustedError → `moveToDelayed` + DelayedError (no attempt spent);
+ *   if a wake-up arrived while the job was active, the delayed job is promoted at once instead;
+ * - TerminalError → UnrecoverableError (no retries);
+ * - any other error → rethrown, so BullMQ retries with the per-key exponential backoff below.
+ * Every reconcile gets a child logger with reconciler, key and a reconcile id, and is counted and timed.
+ */
+import { randomUUID } from 'node:crypto';
+import { DelayedError, Job, Processor, UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import { isBudgetExhausted } from '../aws/errors.js';
+import type { ControllerMetrics } from '../metrics.js';
+import type { ReconcileJobData } from './queues.js';
+import { Reconciler, ReconcileResult, TerminalError } from './reconcile.js';
+
+export interface JobAdapterOptions {
+  /** Label for logs and metrics: run, taskdef, resync, control. */
+  reconciler: string;
+  reconcile: Reconciler;
+  logger: Logger;
+  metrics?: Pick<ControllerMetrics, 'reconcileTotal' | 'reconcileDuration'>;
+  /**
+   * Consumes the note BullMQ keeps when a wake-up for this key arrived while its job was active
+   * (answers whether there was one); the adapter then reconciles again at once instead of after the delay.
+   */
+  takePendingWakeUp: (key: string) => Promise<boolean>;
+  now?: () => number;
+}
+
+export function createJobProcessor(options: JobAdapterOptions): Processor<ReconcileJobData, void> {
+  const now = options.now ?? Date.now;
+  const { reconciler, metrics } = options;
+  return async (job: Job<ReconcileJobData>, token?: string) => {
+    const key = job.data.key;
+    const reconcileId = randomUUID().slice(0, 8);
+    const attempt = job.attemptsMade + 1;
+    const logger = options.logger.child({ reconciler, key, reconcileId, attempt });
+    const stopTimer = metrics?.reconcileDuration.startTimer({ reconciler });
+    let result: ReconcileResult;
+    try {
+      result = await options.reconcile(key, { logger, reconcileId, attempt });
+    } catch (error) {
+      stopTimer?.();
+      if (isBudgetExhausted(error)) {
+        result = { requeueAfterMs: error.retryAfterMs };
+        logger.debug({ category: error.category, retryAfterMs: error.retryAfterMs }, 'reconcile waits for budget');
+      } else if (error instanceof TerminalError) {
+        metrics?.reconcileTotal.inc({ reconciler, result: 'terminal' });
+        logger.error({ err: error }, 'reconcile failed terminally');
+        throw new UnrecoverableError(error.message);
+      } else {
+        metrics?.reconcileTotal.inc({ reconciler, result: 'error' });
+        logger.warn({ err: error }, 'reconcile failed, will retry');
+        throw error;
+      }
+    }
+    stopTimer?.();
+    if (result.requeueAfterMs === undefined) {
+      metrics?.reconcileTotal.inc({ reconciler, result: 'success' });
+      logger.debug('reconcile finished');
+      return;
+    }
+    metrics?.reconcileTotal.inc({ reconciler, result: 'requeue' });
+    const delayMs = Math.max(0, Math.ceil(result.requeueAfterMs));
+    logger.debug({ requeueAfterMs: delayMs }, 'reconcile requeued');
+    await job.moveToDelayed(now() + delayMs, token);
+    // Once delayed, new wake-ups reschedule the job themselves; one that came while it was active is
+    // only noted, so honour it here.
+    if (delayMs > 0 && (await options.takePendingWakeUp(key))) await job.promote();
+    throw new DelayedError();
+  };
+}
+
+/** Per-key exponential backoff with full jitter: base × 2^(failures−1), capped. */
+export function retryDelayMs(failures: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

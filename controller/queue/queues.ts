@@ -1,0 +1,68 @@
+/**
+ * The BullMQ queues and how work gets onto them. Queues live under `longshore:{<namespace>}:bull` so every
+ * queue key shares the namespace's hash tag. A job carries only a key. Wake-ups for one key coalesce:
+ * BullMQ deduplication by key with keepLastIfActive keeps at most one job active and one waiting; a wake-up
+ * for a key whose job sits delayed (a requeue or a backoff) reschedules that job to now.
+ */
+import { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QUEUE_NAMES, QueueName } from '../config.js';
+
+export interface ReconcileJobData {
+  key: string;
+}
+
+export type ControllerQueues = Readonly<Record<QueueName, Queue<ReconcileJobData>>>;
+
+export function bullPrefix(namespace: string): string {
+  return `longshore:{${namespace}}:bull`;
+}
+
+export function createQueues(connection: Redis, namespace: string): ControllerQueues {
+  const prefix = bullPrefix(namespace);
+  return Object.freeze(
+    Object.fromEntries(QUEUE_NAMES.map((name) => [name, new Queue<ReconcileJobData>(name, { connection, prefix })])),
+  ) as ControllerQueues;
+}
+
+export async function closeQueues(queues: ControllerQueues): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+/** Failed attempts of one wake-up before BullMQ gives up on it (the resync or the next change wakes it again). */
+export const MAX_ATTEMPTS = 30;
+
+export function wakeUpOptions(key: string, delayMs = 0): JobsOptions {
+  return {
+    deduplication: { id: key, keepLastIfActive: true, ...(delayMs === 0 ? { reschedule: true } : {}) },
+    delay: delayMs,
+    attempts: MAX_ATTEMPTS,
+    backoff: { type: 'longshore' },
+    removeOnComplete: true,
+    removeOnFail: { count: 1000, age: 24 * 3600 },
+  };
+}
+
+/** Wakes keys for reconciliation; handed to reconcilers that need to wake others (e.g. runs waiting on a registration). */
+export interface WakeUps {
+  wake(queue: QueueName, key: string, options?: { delayMs?: number }): Promise<void>;
+}
+
+export function createWakeUps(queues: ControllerQueues): WakeUps {
+  return {
+    async wake(queue, key, options) {
+      await queues[queue].add(key, { key }, wakeUpOptions(key, options?.delayMs ?? 0));
+    },
+  };
+}
+
+/** The cluster-wide periodic resync: one scheduler id, so many replicas still produce one job per tick. */
+export const RESYNC_TICK_KEY = 'tick';
+
+export async function scheduleResync(queues: ControllerQueues, everyMs: number): Promise<void> {
+  await queues.resync.upsertJobScheduler('resync-tick', { every: everyMs }, {
+    name: RESYNC_TICK_KEY,
+    data: { key: RESYNC_TICK_KEY },
+    opts: { removeOnComplete: true, removeOnFail: { count: 100 }, attempts: 1 },
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * One BullMQ worker per queue, each running its reconciler through the job adapter. Stalled-job recovery
+ * is on: a job whose replica died is re-delivered once its lock lapses. Stopping is bounded: workers stop
+ * taking jobs, in-flight jobs get `graceMs` to finish, then the workers close forcibly and what is still
+ * active is handed back through the same stalled-job recovery.
+ */
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { QueueName } from '../config.js';
+import type { ControllerMetrics } from '../metrics.js';
+import { createJobProcessor, retryDelayMs } from './job-adapter.js';
+import { ControllerQueues, ReconcileJobData, bullPrefix } from './queues.js';
+import type { Reconciler } from './reconcile.js';
+
+/** Reconciler label used in metrics and logs for each queue. */
+export const RECONCILER_OF_QUEUE: Readonly<Record<QueueName, string>> = {
+  'reconcile-run': 'run',
+  'register-taskdef': 'taskdef',
+  resync: 'resync',
+  control: 'control',
+};
+
+export interface StartWorkersOptions {
+  namespace: string;
+  replicaId: string;
+  /** Only queues with a reconciler get a worker. */
+  reconcilers: Partial<Record<QueueName, Reconciler>>;
+  concurrency: Readonly<Record<QueueName, number>>;
+  /** Makes a blocking connection per worker (BullMQ workers need their own). */
+  connect: (name: string) => Redis;
+  /** A command connection for the adapter's own lookups. */
+  redis: Redis;
+  queues: ControllerQueues;
+  logger: Logger;
+  metrics?: Pick<ControllerMetrics, 'reconcileTotal' | 'reconcileDuration'>;
+  backoff?: { baseMs: number; capMs: number };
+  /** How long a job's lock lasts without renewal before another replica may take it over. */
+  lockDurationMs?: number;
+}
+
+export interface RunningWorkers {
+  readonly workers: ReadonlyArray<Worker<ReconcileJobData, void>>;
+  /** True once every worker is running. */
+  started(): boolean;
+  stop(graceMs: number): Promise<{ handedBack: boolean }>;
+}
+
+export function startWorkers(options: StartWorkersOptions): RunningWorkers {
+  const backoff = options.backoff ?? { baseMs: 200, capMs: 300_000 };
+  const lockDuration = options.lockDurationMs ?? 30_000;
+  const workers: Worker<ReconcileJobData, void>[] = [];
+  const connections: Redis[] = [];
+  for (const [queueName, reconcile] of Object.entries(options.reconcilers) as [QueueName, Reconciler][]) {
+    const queue = options.queues[queueName];
+    const processor = createJobProcessor({
+      reconciler: RECONCILER_OF_QUEUE[queueName],
+      reconcile,
+      logger: options.logger,
+      metrics: options.metrics,
+      takePendingWakeUp: async (key) => (await options.redis.del(queue.toKey(`dn:${key}`))) > 0,
+    });
+    const connection = options.connect(`longshore:${options.replicaId}:worker:${queueName}`);
+    connections.push(connection);
+    const worker = new Worker<ReconcileJobData, void>(queueName, processor, {
+      connection,
+      prefix: bullPrefix(options.namespace),
+      name: options.replicaId,
+      concurrency: options.concurrency[queueName],
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 10,
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, backoff.baseMs, backoff.capMs) },
+    });
+    worker.on('error', (error) => options.logger.error({ err: error, queue: queueName }, 'worker error'));
+    worker.on('failed', (job, error) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        options.logger.error({ queue: queueName, key: job.data.key, err: error }, 'reconcile gave up after retries');
+      }
+    });
+    workers.push(worker);
+  }
+  return {
+    workers,
+    started: () => workers.every((w) => w.isRunning()),
+    async stop(graceMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+      const expired = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      const finished = await Promise.race([graceful, expired]);
+      clearTimeout(timer);
+      if (!finished) await Promise.all(workers.map((w) => w.close(true)));
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      return { handedBack: !finished };
+    },
+  };
+}

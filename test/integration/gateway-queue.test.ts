@@ -1,0 +1,240 @@
+/**
+ * The job adapter and queue wiring against real Redis and BullMQ: coalesced wake-ups, requeues, retries,
+ * terminal errors, budget waits and bounded shutdown. Each test uses its own namespace.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createRedisConnection } from '../../controller/redis.js';
+import { createLogger } from '../../controller/logger.js';
+import { createMetrics } from '../../controller/metrics.js';
+import { closeQueues, createQueues, createWakeUps, ControllerQueues, WakeUps } from '../../controller/queue/queues.js';
+import { startWorkers, RunningWorkers } from '../../controller/queue/workers.js';
+import { Reconciler, TerminalError } from '../../controller/queue/reconcile.js';
+import { BudgetExhaustedError } from '../../controller/aws/errors.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = createLogger({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+interface Harness {
+  queues: ControllerQueues;
+  wakeUps: WakeUps;
+  workers: RunningWorkers;
+  metrics: ReturnType<typeof createMetrics>;
+  stop(): Promise<void>;
+}
+
+describe('reconcile queues', () => {
+  const redis = new Redis(REDIS_URL);
+  const namespaces: string[] = [];
+
+  after(async () => {
+    for (const ns of namespaces) {
+      const keys = await redis.keys(`longshore:{${ns}}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    await redis.quit();
+  });
+
+  function harness(reconcile: Reconciler, concurrency = 4): Harness {
+    const namespace = `test-${randomUUID()}`;
+    namespaces.push(namespace);
+    const connection = createRedisConnection(REDIS_URL, 'test-queues');
+    const queues = createQueues(connection, namespace);
+    const metrics = createMetrics();
+    const workers = startWorkers({
+      namespace, replicaId: 'r1', reconcilers: { 'reconcile-run': reconcile },
+      concurrency: { 'reconcile-run': concurrency, 'register-taskdef': 1, resync: 1, control: 1 },
+      connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
+      redis: connection, queues, logger, metrics, backoff: { baseMs: 20, capMs: 100 },
+    });
+    return {
+      queues, wakeUps: createWakeUps(queues), workers, metrics,
+      async stop() {
+        await workers.stop(2000);
+        await closeQueues(queues);
+        await connection.quit();
+      },
+    };
+  }
+
+  test('wake-ups for one key while it waits coalesce into one reconcile', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const h = harness(async (key) => {
+      if (key === 'blocker') await gate;
+      calls.push(key);
+      return {};
+    }, 1);
+    try {
+      await h.wakeUps.wake('reconcile-run', 'blocker');
+      await until(() => h.workers.started());
+      await sleep(100);
+      for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', 'run-a');
+      release();
+      await until(() => calls.length >= 2);
+      await sleep(200);
+      assert.deepEqual(calls, ['blocker', 'run-a']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('wake-ups while a key is active give exactly one more reconcile afterwards', async () => {
+    const calls: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const h = harness(async (key) => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      calls.push(key);
+      if (calls.length === 1) await gate;
+      active--;
+      return {};
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-b');
+      await until(() => calls.length === 1);
+      for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', 'run-b');
+      release();
+      await until(() => calls.length === 2);
+      await sleep(200);
+      assert.equal(calls.length, 2);
+      assert.equal(maxActive, 1, 'never two reconciles of one key at once');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('requeueAfterMs reconciles the key again after the delay', async () => {
+    const times: number[] = [];
+    const h = harness(async () => {
+      times.push(Date.now());
+      return times.length < 3 ? { requeueAfterMs: 100 } : {};
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-c');
+      await until(() => times.length === 3);
+      assert.ok(times[1] - times[0] >= 90 && times[2] - times[1] >= 90);
+      const text = await h.metrics.registry.metrics();
+      assert.ok(text.includes('longshore_reconcile_total{reconciler="run",result="requeue"} 2'));
+      assert.ok(text.includes('longshore_reconcile_total{reconciler="run",result="success"} 1'));
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a wake-up during a long requeue delay reconciles at once', async () => {
+    let calls = 0;
+    const h = harness(async () => {
+      calls++;
+      return { requeueAfterMs: 60_000 };
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-d');
+      await until(() => calls === 1);
+      await sleep(100);
+      await h.wakeUps.wake('reconcile-run', 'run-d');
+      await until(() => calls === 2, 3000);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a wake-up that arrives while active is not lost to a requeue delay', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const h = harness(async () => {
+      calls++;
+      if (calls === 1) await gate;
+      return { requeueAfterMs: 60_000 };
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-e');
+      await until(() => calls === 1);
+      await h.wakeUps.wake('reconcile-run', 'run-e');
+      release();
+      await until(() => calls === 2, 3000);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('errors are retried with backoff until the reconcile succeeds', async () => {
+    let calls = 0;
+    const h = harness(async () => {
+      calls++;
+      if (calls < 4) throw new Error('store unavailable');
+      return {};
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-f');
+      await until(() => calls === 4);
+      assert.ok((await h.metrics.registry.metrics()).includes('longshore_reconcile_total{reconciler="run",result="error"} 3'));
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a TerminalError is not retried', async () => {
+    let calls = 0;
+    const h = harness(async () => {
+      calls++;
+      throw new TerminalError('pool deleted');
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-g');
+      await until(() => calls === 1);
+      await sleep(300);
+      assert.equal(calls, 1);
+      assert.equal(await h.queues['reconcile-run'].getFailedCount(), 1);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('an exhausted budget requeues without spending an attempt', async () => {
+    const attempts: number[] = [];
+    const h = harness(async (_key, context) => {
+      attempts.push(context.attempt);
+      if (attempts.length < 3) throw new BudgetExhaustedError('clusterResourceModify', 30);
+      return {};
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-h');
+      await until(() => attempts.length === 3);
+      assert.deepEqual(attempts, [1, 1, 1]);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('stop lets an in-flight reconcile finish within the grace period', async () => {
+    let finished = false;
+    let started = false;
+    const h = harness(async () => {
+      started = true;
+      await sleep(300);
+      finished = true;
+      return {};
+    });
+    await h.wakeUps.wake('reconcile-run', 'run-i');
+    await until(() => started);
+    await h.stop();
+    assert.equal(finished, true);
+  });
+});
