@@ -46,6 +46,20 @@ export function taskDefinitionResolved(ctx: Ctx, taskDefinitionArn: string, now:
   return startAttempt({ ...ctx, status }, now);
 }
 
+/** The resolved revision cannot be launched: forget it and the attempt that never launched, resolve again. */
+export function taskDefinitionStale(ctx: Ctx, message: string, now: string): Ctx {
+  const attempts = ctx.status.attempts.slice(0, -1);
+  const status = setConditions(
+    { ...ctx.status, phase: 'pending', attempts, taskDefinitionArn: undefined, message: `resolving the task definition again: ${message}` },
+    [
+      { type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Stale', message },
+      { type: CONDITION.submitted, status: 'False', reason: 'WaitingForTaskDefinition' },
+    ],
+    now,
+  );
+  return { ...ctx, status };
+}
+
 /** Opens the next attempt; its RunTask is the reconciler's next side effect. */
 export function startAttempt(ctx: Ctx, now: string): Ctx {
   const number = ctx.status.attempts.length + 1;

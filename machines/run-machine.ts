@@ -3,12 +3,13 @@
  * by a `request` action whose params are a LifecycleAction, which `transition()` hands back as data for the
  * reconciler to execute. All decisions live in run-logic.ts; this file only says which event is legal where.
  *
- *   pending ─TASKDEF_RESOLVED→ launching ─SUBMITTED→ submitted ─TASK_OBSERVED(RUNNING)→ running
- *      │                          │  └SUBMIT_FAILED→ backoff/stopped   │ START_TIMEOUT      │ RUN_TIMEOUT
- *      └CANCEL→ stopped           └CANCEL→ stopping ←──────CANCEL──────┴────────────────────┘
- *   submitted/running ─TASK_OBSERVED(STOPPED)/TASK_MISSING→ backoff (retry within budget) | stopped
- *   stopping ─TASK_OBSERVED(STOPPED)/TASK_MISSING→ stopped (cancelled | timed-out) | backoff
- *   backoff ─RETRY→ launching (next attempt)
+ *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
+ *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED→ backoff | stopped   ─TASKDEF_STALE→ pending
+ *   submitted ─TASK_OBSERVED(RUNNING)→ running   ─START_TIMEOUT→ stopping
+ *   running   ─RUN_TIMEOUT→ stopping
+ *   submitted, running ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ backoff (within budget) | stopped
+ *   launching, submitted, running ─CANCEL→ stopping ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ stopped | backoff
+ *   backoff   ─RETRY→ launching (attempt n+1)   ─CANCEL→ stopped (cancelled)
  */
 import { and, assign, setup } from 'xstate';
 import {
@@ -30,6 +31,7 @@ import {
   stopTaskAction,
   submitted,
   taskDefinitionResolved,
+  taskDefinitionStale,
 } from './run-logic.js';
 import { currentAttempt } from './run-status-ops.js';
 import type { LifecycleAction, LifecycleContext, LifecycleEvent, LifecycleInput } from './run-types.js';
@@ -117,6 +119,10 @@ export const runLifecycleMachine = setup({
         SUBMITTED: {
           target: 'submitted',
           actions: assign(({ context, event }) => submitted(context, event.taskArn, event.clusterArn, event.now)),
+        },
+        TASKDEF_STALE: {
+          target: 'pending',
+          actions: assign(({ context, event }) => taskDefinitionStale(context, event.message, event.now)),
         },
         SUBMIT_FAILED: [
           {

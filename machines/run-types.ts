@@ -99,6 +99,8 @@ export interface TaskObservation {
 export type LifecycleEvent =
   | ({ type: 'TASKDEF_RESOLVED'; taskDefinitionArn: string } & Timed)
   | ({ type: 'TASKDEF_FAILED'; message: string } & Timed)
+  /** RunTask refused the resolved revision (INACTIVE or gone): resolve the task definition again. */
+  | ({ type: 'TASKDEF_STALE'; message: string } & Timed)
   | ({ type: 'SUBMITTED'; taskArn: string; clusterArn: string } & Timed)
   | ({ type: 'SUBMIT_FAILED'; retryable: boolean; reason: string; message: string } & Timed)
   | ({ type: 'TASK_OBSERVED' } & TaskObservation & Timed)

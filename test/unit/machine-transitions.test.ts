@@ -106,3 +106,16 @@ describe('happy path', () => {
     assert.ok(RunStatus.safeParse(toRunStatus(snapshot)).success);
   });
 });
+
+describe('stale task definition', () => {
+  test('TASKDEF_STALE in launching drops the unlaunched attempt and resolves again', () => {
+    const r = step(runIn('launching'), { type: 'TASKDEF_STALE', message: 'TaskDefinition is inactive', now: at(3) });
+    assert.ok(r.ok);
+    assert.equal(r.to, 'pending');
+    assert.deepEqual(r.actions, [{ type: 'resolveTaskDefinition' }]);
+    const status = toRunStatus(r.snapshot);
+    assert.deepEqual([status.phase, status.attempts.length, status.taskDefinitionArn], ['pending', 0, undefined]);
+    const again = drive(r.snapshot, resolved(at(4)));
+    assert.deepEqual(again.actions, [{ type: 'runTask', attempt: 1, clientToken: 'run-uid-1:1' }]);
+  });
+});
