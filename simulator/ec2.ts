@@ -6,15 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ProtocolHandler, SimRequest, SimResponse } from './wire.js';
 import type { TokenBucket } from './token-bucket.js';
+import type { AuditSink } from './audit.js';
 import { parseQueryParams } from './ec2/query.js';
 import { describeSubnets, describeVpcs } from './ec2/describe.js';
 import { SIM_NETWORK } from './ec2/network.js';
 import { renderDescribeResponse, renderError, renderSubnet, renderVpc } from './ec2/xml.js';
 
 export { SIM_NETWORK, findSubnet, type SimSubnet, type SimVpc } from './ec2/network.js';
-
-/** Identical to SIM-CORE's AuditSink in simulator/audit.ts (structural typing). */
-type AuditSink = (action: string, outcome: 'ok' | 'throttled' | 'error') => void;
 
 export interface Ec2Options {
   region: string;

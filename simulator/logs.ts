@@ -5,6 +5,7 @@
  */
 import { jsonError, jsonOk, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
 import type { TokenBucket } from './token-bucket.js';
+import type { AuditSink } from './audit.js';
 import type { LogStore } from './logs/store.js';
 import { parseJsonObject, type JsonObject } from './logs/json-input.js';
 import {
@@ -14,9 +15,6 @@ import {
 
 export { LogStore, type LogEventInput, type StoredLogEvent } from './logs/store.js';
 export { formatToken, parseToken, pageLogEvents } from './logs/paging.js';
-
-/** Identical to SIM-CORE's AuditSink in simulator/audit.ts (structural typing). */
-type AuditSink = (action: string, outcome: 'ok' | 'throttled' | 'error') => void;
 
 export interface LogsOptions {
   store: LogStore;
