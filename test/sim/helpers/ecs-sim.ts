@@ -7,6 +7,7 @@ import {
   type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput, type RunTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index.js';
+import type { Scheduler } from '../../../simulator/scheduler.js';
 
 export const CREDENTIALS = { accessKeyId: 'AKIASIMULATOR', secretAccessKey: 'simulator-secret' };
 export const SUBNET_A = 'subnet-0a1b2c3d4e5f60001';
@@ -92,4 +93,24 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * A clock that only moves when the test says so (token buckets then refill exactly as computed), while
+ * timers still fire on real time so registration delays and lifecycle steps complete.
+ */
+export function steppedClock(startMs = Date.UTC(2026, 0, 1)): { scheduler: Scheduler; advance(ms: number): void } {
+  let nowMs = startMs;
+  return {
+    scheduler: {
+      now: () => nowMs,
+      after: (delayMs, callback) => {
+        const handle = setTimeout(callback, Math.max(0, delayMs));
+        return () => clearTimeout(handle);
+      },
+    },
+    advance: (ms) => {
+      nowMs += ms;
+    },
+  };
 }
