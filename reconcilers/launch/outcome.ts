@@ -93,10 +93,14 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
   return { kind: 'terminal', reason: code, message: `Failed to run ECS task: ${code}: ${message}` };
 }
 
-interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
+export interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
 
-function describeError(error: unknown): DescribedError {
-  if (error instanceof GatewayError) return { kind: error.kind, code: error.code, message: error.message, retryAfterMs: error.retryAfterMs };
+/** The gateway prefixes its messages with action and code; users get AWS's own words from the cause. */
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof GatewayError) {
+    const message = error.cause instanceof Error ? error.cause.message : error.message;
+    return { kind: error.kind, code: error.code, message, retryAfterMs: error.retryAfterMs };
+  }
   const c = classifyAwsError(error);
   return { kind: c.kind, code: c.code, message: c.message };
 }

@@ -1,0 +1,62 @@
+/**
+ * Task definitions, wired: the resolver the run reconciler calls and the reconciler of the
+ * `register-taskdef` queue. Keys on that queue are a definition hash (register it) or
+ * `deregister:<arn>` (deregister a revision no live run references).
+ */
+import type { Redis } from 'ioredis';
+import type { ControllerMetrics } from '../../controller/metrics.js';
+import type { WakeUps } from '../../controller/queue/queues.js';
+import type { Reconciler } from '../../controller/queue/reconcile.js';
+import type { Keyspace } from '../../controller/store/keys.js';
+import { taskdefKeys } from './keys.js';
+import { createRegistrationWorker, type RegistrationGateway, type RegistrationWorker } from './registration.js';
+import { createTaskDefinitionResolver, type DeregistrationEnqueuer, type RegistrationEnqueuer, type TaskDefinitionResolver } from './resolve.js';
+import { TaskdefStore } from './store.js';
+
+export const REGISTRATION_QUEUE = 'register-taskdef';
+export const DEREGISTER_KEY_PREFIX = 'deregister:';
+
+export function registrationEnqueuer(wakeUps: WakeUps): RegistrationEnqueuer & DeregistrationEnqueuer {
+  return {
+    enqueueRegistration: (hash) => wakeUps.wake(REGISTRATION_QUEUE, hash),
+    enqueueDeregistration: (arn) => wakeUps.wake(REGISTRATION_QUEUE, `${DEREGISTER_KEY_PREFIX}${arn}`),
+  };
+}
+
+export function createRegistrationReconciler(worker: RegistrationWorker): Reconciler {
+  return (key) => key.startsWith(DEREGISTER_KEY_PREFIX)
+    ? worker.deregister(key.slice(DEREGISTER_KEY_PREFIX.length))
+    : worker.register(key);
+}
+
+export interface TaskdefsDependencies {
+  redis: Redis;
+  keyspace: Keyspace;
+  gateway: RegistrationGateway;
+  wakeUps: WakeUps;
+  /** The controller's AWS region (pools may name their own). */
+  defaultRegion?: string;
+  metrics?: Pick<ControllerMetrics, 'taskdefCacheHits' | 'taskdefCacheMisses' | 'taskdefRegistrations' | 'taskdefRegistrationConflicts'>;
+  logger?: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
+}
+
+export interface Taskdefs {
+  resolver: TaskDefinitionResolver;
+  /** For the `register-taskdef` queue. */
+  reconciler: Reconciler;
+  store: TaskdefStore;
+}
+
+export function createTaskdefs(deps: TaskdefsDependencies): Taskdefs {
+  const keys = taskdefKeys(deps.keyspace);
+  const store = new TaskdefStore(deps.redis, keys);
+  const queue = registrationEnqueuer(deps.wakeUps);
+  const resolver = createTaskDefinitionResolver({
+    store, redis: deps.redis, keys, queue, gateway: deps.gateway, defaultRegion: deps.defaultRegion, metrics: deps.metrics,
+  });
+  const worker = createRegistrationWorker({
+    store, gateway: deps.gateway, metrics: deps.metrics, logger: deps.logger,
+    wake: (runName) => deps.wakeUps.wake('reconcile-run', runName),
+  });
+  return { resolver, reconciler: createRegistrationReconciler(worker), store };
+}

@@ -1,0 +1,43 @@
+/**
+ * Redis keys of the task-definition cache and registration state, built from the store's keyspace
+ * (`longshore:{<namespace>}:…`) so they live in one Redis Cluster slot with the store and the queues.
+ */
+import type { Keyspace } from '../../controller/store/keys.js';
+
+export interface TaskdefKeys {
+  /** hash → task-definition ARN (string). The cache: shared by replicas, survives restarts. */
+  cache(hash: string): string;
+  /** hash → the pending registration (JSON PendingRegistration) for the worker to register. */
+  pending(hash: string): string;
+  /** hash → a terminal registration failure (JSON RegistrationFailure), expiring. */
+  failure(hash: string): string;
+  /** hash → run names waiting for the registration (set). */
+  waiting(hash: string): string;
+  /** hash → retry count of the registration (for backoff). */
+  attempts(hash: string): string;
+  /** family → the registration lock (owner token, with a TTL). */
+  familyLock(family: string): string;
+  /** ARN → names of live runs using the revision (set). */
+  refs(arn: string): string;
+  /** ARN → { hash, autoDeregister } for revisions Longshore registered itself (hash). */
+  owned(arn: string): string;
+  /** ARN → what the launch needs from a pool-provided taskDefinitionArn (JSON). */
+  arnInfo(arn: string): string;
+  /** pool + generation → the resolved awsvpc configuration (JSON). */
+  network(pool: string, generation: number): string;
+}
+
+export function taskdefKeys(ks: Keyspace): TaskdefKeys {
+  return {
+    cache: (hash) => ks.key('tdcache', hash),
+    pending: (hash) => ks.key('tdpending', hash),
+    failure: (hash) => ks.key('tdfailure', hash),
+    waiting: (hash) => ks.key('tdwaiting', hash),
+    attempts: (hash) => ks.key('tdattempts', hash),
+    familyLock: (family) => ks.key('tdlock', family),
+    refs: (arn) => ks.key('tdrefs', arn),
+    owned: (arn) => ks.key('tdowned', arn),
+    arnInfo: (arn) => ks.key('tdarn', arn),
+    network: (pool, generation) => ks.key('network', pool, String(generation)),
+  };
+}

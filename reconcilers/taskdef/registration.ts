@@ -1,0 +1,160 @@
+/**
+ * The registration worker: settles one pending hash. It holds the family's lock (one registration in
+ * flight per family, across replicas), optionally reuses the family's latest ACTIVE revision when it is
+ * the same definition, otherwise calls RegisterTaskDefinition through the gateway (paced under the
+ * taskDefinitionModify bucket), stores hash → ARN and wakes every run waiting on the hash. It also
+ * deregisters revisions whose last reference was released (auto-deregister).
+ *
+ * Each call returns a reconcile result: `{ requeueAfterMs }` to come back later (lock busy, no token,
+ * throttled, concurrent registration), `{}` when the hash is settled (registered, reused or failed).
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  DeregisterTaskDefinitionCommandInput, DeregisterTaskDefinitionCommandOutput,
+  DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput,
+  RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput,
+} from '@aws-sdk/client-ecs';
+import type { Counter } from 'prom-client';
+import type { CallOptions } from '../launch/ports.js';
+import { hashTaskDefinition } from './normalize.js';
+import { isMissingFamily, registrationErrorAction } from './registration-policy.js';
+import type { PendingRegistration, TaskdefStore } from './store.js';
+
+export interface RegistrationGateway {
+  registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, options?: CallOptions): Promise<RegisterTaskDefinitionCommandOutput>;
+  describeTaskDefinition(input: DescribeTaskDefinitionCommandInput, options?: CallOptions): Promise<DescribeTaskDefinitionCommandOutput>;
+  deregisterTaskDefinition(input: DeregisterTaskDefinitionCommandInput, options?: CallOptions): Promise<DeregisterTaskDefinitionCommandOutput>;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+interface LogLike {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+export interface RegistrationDependencies {
+  store: TaskdefStore;
+  gateway: RegistrationGateway;
+  /** Enqueues a reconcile of the run (injected by the composition root). */
+  wake(runName: string): Promise<void>;
+  logger?: LogLike;
+  metrics?: { taskdefRegistrations: Pick<Counter, 'inc'>; taskdefRegistrationConflicts: Pick<Counter, 'inc'> };
+  random?: () => number;
+  /** The family lock's lifetime; longer than one RegisterTaskDefinition call can take. */
+  lockTtlMs?: number;
+  /** How long a terminal failure answers resolves before the definition is tried again. */
+  failureTtlSeconds?: number;
+}
+
+export interface RegistrationWorker {
+  register(hash: string): Promise<ReconcileResult>;
+  deregister(taskDefinitionArn: string): Promise<ReconcileResult>;
+}
+
+const DEFAULT_LOCK_TTL_MS = 30_000;
+const DEFAULT_FAILURE_TTL_SECONDS = 600;
+const LOCK_BUSY_BASE_MS = 250;
+
+export function createRegistrationWorker(deps: RegistrationDependencies): RegistrationWorker {
+  const { store, gateway } = deps;
+  const random = deps.random ?? Math.random;
+  const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+
+  async function wakeAll(runs: string[]): Promise<void> {
+    for (const run of runs) {
+      try {
+        await deps.wake(run);
+      } catch (error) {
+        deps.logger?.warn({ run, err: error }, 'could not wake run waiting on task definition');
+      }
+    }
+  }
+
+  async function settle(pending: PendingRegistration, arn: string, owned: boolean): Promise<ReconcileResult> {
+    const waiting = await store.complete(pending.hash, arn, { owned, autoDeregister: pending.autoDeregister });
+    deps.logger?.info({ hash: pending.hash, family: pending.family, arn, owned, woken: waiting.length }, 'task definition resolved');
+    await wakeAll(waiting);
+    return {};
+  }
+
+  /** The family's latest ACTIVE revision when it is the same definition; null when it differs or is absent. */
+  async function latestMatching(pending: PendingRegistration): Promise<string | null> {
+    try {
+      const output = await gateway.describeTaskDefinition({ taskDefinition: pending.family, include: ['TAGS'] }, { wait: false });
+      const td = output.taskDefinition;
+      if (!td?.taskDefinitionArn || td.status !== 'ACTIVE') return null;
+      const described = { ...td, tags: output.tags };
+      return hashTaskDefinition(described, pending.region) === pending.hash ? td.taskDefinitionArn : null;
+    } catch (error) {
+      if (isMissingFamily(error)) return null;
+      throw error;
+    }
+  }
+
+  async function attempt(pending: PendingRegistration): Promise<ReconcileResult> {
+    // After a conflict or an ambiguous failure someone (maybe we) may have registered it: look first.
+    const previousAttempts = await store.attempts(pending.hash);
+    if (pending.matchLatestRevisionInFamily || previousAttempts > 0) {
+      const reuse = await latestMatching(pending);
+      if (reuse) return settle(pending, reuse, false);
+    }
+    const output = await gateway.registerTaskDefinition(pending.taskDefinition, { wait: false });
+    const arn = output.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new Error('RegisterTaskDefinition returned no taskDefinitionArn');
+    deps.metrics?.taskdefRegistrations.inc();
+    return settle(pending, arn, true);
+  }
+
+  async function register(hash: string): Promise<ReconcileResult> {
+    const known = await store.cached(hash);
+    if (known) {
+      await wakeAll(await store.drainWaiting(hash));
+      return {};
+    }
+    const pending = await store.pending(hash);
+    if (!pending) {
+      // Nothing to register (settled by another worker, or expired): let the waiting runs resolve again.
+      await wakeAll(await store.drainWaiting(hash));
+      return {};
+    }
+    const token = randomUUID();
+    if (!(await store.lockFamily(pending.family, token, lockTtlMs))) {
+      return { requeueAfterMs: LOCK_BUSY_BASE_MS + Math.floor(random() * LOCK_BUSY_BASE_MS * 2) };
+    }
+    try {
+      return await attempt(pending);
+    } catch (error) {
+      const tries = (await store.attempts(hash)) + 1;
+      const action = registrationErrorAction(error, tries, random, pending.family);
+      if (action.action === 'fail') {
+        const waiting = await store.fail(hash, { code: action.code, message: action.message, at: new Date().toISOString() }, deps.failureTtlSeconds ?? DEFAULT_FAILURE_TTL_SECONDS);
+        deps.logger?.warn({ hash, family: pending.family, code: action.code, err: action.message }, 'task definition registration failed');
+        await wakeAll(waiting);
+        return {};
+      }
+      if (action.counts) await store.bumpAttempts(hash);
+      if (action.reason === 'conflict') deps.metrics?.taskdefRegistrationConflicts.inc();
+      return { requeueAfterMs: action.afterMs };
+    } finally {
+      await store.unlockFamily(pending.family, token);
+    }
+  }
+
+  async function deregister(arn: string): Promise<ReconcileResult> {
+    try {
+      await gateway.deregisterTaskDefinition({ taskDefinition: arn }, { wait: false });
+      deps.logger?.info({ arn }, 'task definition deregistered');
+      return {};
+    } catch (error) {
+      const action = registrationErrorAction(error, 1, random, arn);
+      // Already INACTIVE or gone: nothing left to do.
+      if (action.action === 'fail') return {};
+      return { requeueAfterMs: action.afterMs };
+    }
+  }
+
+  return { register, deregister };
+}
