@@ -6,6 +6,7 @@ import {
   decodeNextToken, encodeNextToken, filterValueMatches, parseFilters, parseIndexedList, parseQueryParams,
 } from '../../simulator/ec2/query.js';
 import { TokenBucket } from '../../simulator/token-bucket.js';
+import { startSimulator } from '../../simulator/index.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
 
 describe('EC2 query parameters (pure)', () => {
@@ -186,5 +187,25 @@ describe('EC2 DescribeVpcs / DescribeSubnets through @aws-sdk/client-ec2', () =>
     assert.ok(calls.some(([action, outcome]) => action === 'DescribeSubnets' && outcome === 'ok'));
     assert.ok(calls.some(([action, outcome]) => action === 'DescribeSubnets' && outcome === 'error'));
     assert.ok(calls.some(([action, outcome]) => action === 'DescribeNothing' && outcome === 'error'));
+  });
+});
+
+describe('EC2 through the whole simulator (startSimulator)', () => {
+  test('DescribeSubnets answers on the shared endpoint and is counted in /_sim/audit', async () => {
+    const sim = await startSimulator({ seed: 1 });
+    const client = new EC2Client({
+      region: 'us-east-1', endpoint: sim.url, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const answer = await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
+      assert.deepEqual(answer.Subnets?.map((subnet) => subnet.AvailabilityZone), ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+      await assert.rejects(client.send(new DescribeVpcsCommand({ VpcIds: ['vpc-404'] })), { name: 'InvalidVpcID.NotFound' });
+      const audit = await (await fetch(`${sim.url}/_sim/audit`)).json() as { calls: Record<string, { ok: number; error: number }> };
+      assert.equal(audit.calls.DescribeSubnets?.ok, 1);
+      assert.equal(audit.calls.DescribeVpcs?.error, 1);
+    } finally {
+      client.destroy();
+      await sim.close();
+    }
   });
 });

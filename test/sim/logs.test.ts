@@ -2,11 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CloudWatchLogsClient, CloudWatchLogsServiceException, CreateLogGroupCommand, CreateLogStreamCommand,
-  DescribeLogStreamsCommand, GetLogEventsCommand, PutLogEventsCommand, type GetLogEventsCommandInput,
+  DescribeLogStreamsCommand, GetLogEventsCommand, PutLogEventsCommand, type GetLogEventsCommandInput, type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { createLogsHandler, formatToken, LogStore, pageLogEvents, parseToken } from '../../simulator/logs.js';
 import { TokenBucket } from '../../simulator/token-bucket.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
+import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
+import { container, CREDENTIALS, env, eventually, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
 
 const BASE_MS = 1_700_000_000_000;
 const messages = (events: { message?: string }[] | undefined): string[] => (events ?? []).map((event) => event.message ?? '');
@@ -171,5 +173,50 @@ describe('CloudWatch Logs through @aws-sdk/client-cloudwatch-logs', () => {
     assert.ok(calls.some(([action, outcome]) => action === 'GetLogEvents' && outcome === 'ok'));
     assert.ok(calls.some(([action, outcome]) => action === 'GetLogEvents' && outcome === 'error'));
     assert.ok(calls.some(([action, outcome]) => action === 'PutLogEvents' && outcome === 'ok'));
+  });
+});
+
+describe('GetLogEvents through the whole simulator (a task printing 25 lines)', () => {
+  test('forward and backward paging over a task stream with limit 10', async () => {
+    const h = await startHarness();
+    const logs = new CloudWatchLogsClient({ endpoint: h.sim.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      await registerFargate(h.ecs, {
+        family: 'printer',
+        executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+        containerDefinitions: [container({
+          environment: env({ SIM_RUN_SECONDS: '1', SIM_LOG_LINES: '25' }),
+          logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/longshore/printer', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'run' } },
+        })],
+      });
+      const taskArn = (await runFargate(h.ecs, 'printer')).tasks?.[0]?.taskArn ?? '';
+      await eventually(async () => {
+        const described = await h.ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }));
+        return described.tasks?.[0]?.lastStatus === 'STOPPED' ? true : undefined;
+      });
+      const target = { logGroupName: '/longshore/printer', logStreamName: `run/main/${taskArn.split('/').pop() ?? ''}`, limit: 10 };
+      const forward: string[] = [];
+      let token: string | undefined;
+      for (let page = 0; page < 5; page += 1) {
+        const answer: GetLogEventsCommandOutput = await logs.send(new GetLogEventsCommand({ ...target, startFromHead: true, nextToken: token }));
+        forward.push(...messages(answer.events));
+        if (answer.nextForwardToken === token) break;
+        token = answer.nextForwardToken;
+      }
+      const expected = Array.from({ length: 25 }, (_, index) => `log line ${index + 1} of 25`);
+      assert.deepEqual(forward, expected);
+      const backward: string[][] = [];
+      token = undefined;
+      for (let page = 0; page < 5; page += 1) {
+        const answer: GetLogEventsCommandOutput = await logs.send(new GetLogEventsCommand({ ...target, nextToken: token }));
+        if (answer.nextBackwardToken === token) break;
+        backward.push(messages(answer.events));
+        token = answer.nextBackwardToken;
+      }
+      assert.deepEqual(backward, [expected.slice(15), expected.slice(5, 15), expected.slice(0, 5)]);
+    } finally {
+      logs.destroy();
+      await h.close();
+    }
   });
 });
