@@ -105,7 +105,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const store = new EcsStore();
   const launched: SimTask[] = [];
   const ec2Capacity = new Ec2CapacityPool(options.ec2Capacity ?? DEFAULT_EC2_CAPACITY);
-  const peripherals = createPeripherals({ region, accountId, audit: callAudit.record, throttles, now });
+  const eventQueueName = options.eventQueueName ?? DEFAULT_EVENT_QUEUE;
+  const peripherals = createPeripherals({
+    region, accountId, audit: callAudit.record, throttles, now, scenario, timeScale, eventQueueName,
+    eventRandom: mulberry32(seed ^ 0x27d4eb2d),
+  });
 
   const engine = new LifecycleEngine({
     timers,
@@ -114,7 +118,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     stoppedRetentionMs: options.stoppedTaskRetentionMs ?? 3600_000,
     publish: (task) => {
       if (task.version === 1) launched.push(task);
-      options.onTaskChange?.(taskToWire(task));
+      const wire = taskToWire(task);
+      peripherals.publish(wire);
+      options.onTaskChange?.(wire);
     },
     writeLogs: (task) => writeTaskLogs(task, peripherals.putLogEvents, now),
     onStopped: (task) => {
@@ -167,10 +173,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
 
   const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset });
+  const eventQueueUrl = peripherals.listen(server.url);
   return {
     url: server.url,
     port: server.port,
-    eventQueueUrl: `${server.url}/${accountId}/${options.eventQueueName ?? DEFAULT_EVENT_QUEUE}`,
+    eventQueueUrl,
     seed,
     timeScale,
     region,
@@ -179,6 +186,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     close: async () => {
       engine.cancelAll();
       timers.cancelAll();
+      peripherals.close();
       await server.close();
     },
   };

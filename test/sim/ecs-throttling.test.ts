@@ -62,7 +62,7 @@ describe('ECS API throttling (AWS default buckets)', () => {
   test('cluster read: DescribeClusters and ListClusters share one 50/20 bucket', async () => {
     const { h, advance } = await harness();
     const n = await successesBeforeThrottle((i) =>
-      h.ecs.send(i % 2 === 0 ? new DescribeClustersCommand({}) : new ListClustersCommand({})),
+      i % 2 === 0 ? h.ecs.send(new DescribeClustersCommand({})) : h.ecs.send(new ListClustersCommand({})),
     );
     assert.equal(n, 50);
     advance(1000);
@@ -80,7 +80,7 @@ describe('ECS API throttling (AWS default buckets)', () => {
     const { h } = await harness();
     await registerFargate(h.ecs);
     const n = await successesBeforeThrottle((i) =>
-      h.ecs.send(i % 2 === 0 ? new DescribeTaskDefinitionCommand({ taskDefinition: 'sim-test' }) : new ListTaskDefinitionsCommand({})),
+      i % 2 === 0 ? h.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'sim-test' })) : h.ecs.send(new ListTaskDefinitionsCommand({})),
     );
     assert.equal(n, 50);
   });
@@ -100,7 +100,7 @@ describe('ECS API throttling (AWS default buckets)', () => {
     const { h } = await harness();
     const task = await ec2Task(h.ecs);
     const n = await successesBeforeThrottle((i) =>
-      h.ecs.send(i % 2 === 0 ? new DescribeTasksCommand({ tasks: [task] }) : new ListTasksCommand({})),
+      i % 2 === 0 ? h.ecs.send(new DescribeTasksCommand({ tasks: [task] })) : h.ecs.send(new ListTasksCommand({})),
     );
     assert.equal(n, 100);
   });
