@@ -110,6 +110,11 @@ export interface RedisBudgetsOptions {
   bucketKey: (category: ThrottleCategory) => string;
   budgets: BudgetTable;
   adaptive?: Partial<AdaptiveSettings>;
+  /**
+   * Fraction of each burst kept in reserve (at least one token when > 0). Our bucket then runs a few
+   * tokens behind AWS's, so network jitter between our grant and AWS's count does not cause throttles.
+   */
+  burstReserveFraction?: number;
   /** Milliseconds for the bucket clock. Omit in production: Redis TIME is the one clock all replicas share. */
   now?: () => number;
 }
@@ -128,7 +133,7 @@ export class RedisBudgets {
   /** Takes every requested token atomically, or none; answers how long to wait when refused. */
   async take(requests: readonly TokenRequest[]): Promise<TakeResult> {
     for (const { category, count } of requests) {
-      const { burst } = this.options.budgets[category];
+      const burst = this.usableBurst(category);
       if (!(count > 0) || count > burst) throw new RangeError(`cannot take ${count} tokens from ${category} (burst ${burst})`);
     }
     return this.run('take', requests);
@@ -146,13 +151,20 @@ export class RedisBudgets {
     return result.levels[0];
   }
 
+  /** The burst this controller lets itself use: the configured burst minus the reserve. */
+  usableBurst(category: ThrottleCategory): number {
+    const { burst } = this.options.budgets[category];
+    const fraction = this.options.burstReserveFraction ?? 0;
+    if (fraction <= 0) return burst;
+    return Math.max(1, burst - Math.max(1, Math.ceil(burst * fraction)));
+  }
+
   private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[]): Promise<TakeResult> {
     const keys = requests.map((r) => this.options.bucketKey(r.category));
     const a = this.adaptive;
     const args: (string | number)[] = [mode, this.options.now ? Math.floor(this.options.now()) : '', a.decreaseFactor, a.minRateFactor, a.decreaseCooldownMs, a.recoveryPerSecond];
     for (const r of requests) {
-      const spec = this.options.budgets[r.category];
-      args.push(spec.burst, spec.refillPerSecond, r.count);
+      args.push(this.usableBurst(r.category), this.options.budgets[r.category].refillPerSecond, r.count);
     }
     const reply = (await this.evaluate(keys, args)) as number[];
     return {
