@@ -1,0 +1,90 @@
+/**
+ * Follows a Redis stream through a consumer group and hands each entry to `handle`, acknowledging it only
+ * after `handle` succeeded — so a change becomes a reconcile job durably: a replica that dies mid-batch
+ * leaves its entries pending, and a live replica claims them after `claimIdleMs`. Used for the store's
+ * change feed (→ wake-ups) and the control stream (→ cancel/kill).
+ */
+import type { Logger } from 'pino';
+
+export interface StreamSource<T extends { id: string }> {
+  /** New entries for this consumer, blocking up to blockMs. */
+  read(count: number, blockMs: number): Promise<T[]>;
+  /** Entries other consumers left pending longer than minIdleMs, now owned by this consumer. */
+  claimStale(minIdleMs: number, count: number): Promise<T[]>;
+  ack(ids: string[]): Promise<unknown>;
+}
+
+export interface StreamFollowerOptions<T extends { id: string }> {
+  name: string;
+  source: StreamSource<T>;
+  handle: (entry: T) => Promise<void>;
+  logger: Logger;
+  batchSize?: number;
+  blockMs?: number;
+  claimIdleMs?: number;
+  /** Pause after a failed read or handle before trying again. */
+  errorPauseMs?: number;
+}
+
+export interface RunningFollower {
+  /** Stops after the current batch; resolves once the loop has ended. */
+  stop(): Promise<void>;
+}
+
+export function startStreamFollower<T extends { id: string }>(options: StreamFollowerOptions<T>): RunningFollower {
+  const batchSize = options.batchSize ?? 200;
+  const blockMs = options.blockMs ?? 1000;
+  const claimIdleMs = options.claimIdleMs ?? 30_000;
+  const errorPauseMs = options.errorPauseMs ?? 1000;
+  const log = options.logger.child({ follower: options.name });
+  let stopping = false;
+  let lastClaimAt = 0;
+  let wakeFromPause: (() => void) | undefined;
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeFromPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function handleBatch(entries: T[]): Promise<void> {
+    const done: string[] = [];
+    try {
+      for (const entry of entries) {
+        await options.handle(entry);
+        done.push(entry.id);
+      }
+    } finally {
+      if (done.length > 0) await options.source.ack(done);
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        if (Date.now() - lastClaimAt >= claimIdleMs) {
+          lastClaimAt = Date.now();
+          const stale = await options.source.claimStale(claimIdleMs, batchSize);
+          if (stale.length > 0) log.info({ entries: stale.length }, 'claimed stale stream entries');
+          await handleBatch(stale);
+        }
+        await handleBatch(await options.source.read(batchSize, blockMs));
+      } catch (error) {
+        if (stopping) break;
+        log.error({ err: error }, 'stream follower failed, pausing');
+        await pause(errorPauseMs);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopping = true;
+      wakeFromPause?.();
+      await loop;
+    },
+  };
+}

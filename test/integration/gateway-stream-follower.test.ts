@@ -1,0 +1,74 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../controller/logger.js';
+import { startStreamFollower, StreamSource } from '../../controller/queue/stream-follower.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = createLogger({ level: 'silent' });
+
+interface Entry { id: string; name: string }
+
+/** A consumer-group source over a real Redis stream, as the store's change feed provides. */
+function source(redis: Redis, stream: string, group: string, consumer: string): StreamSource<Entry> {
+  const toEntries = (reply: unknown): Entry[] =>
+    ((reply as [string, [string, string[]][]][] | null) ?? []).flatMap(([, entries]) => entries.map(([id, f]) => ({ id, name: f[1] })));
+  return {
+    read: async (count, blockMs) => toEntries(await redis.xreadgroup('GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, '>')),
+    claimStale: async (minIdleMs, count) => {
+      const reply = (await redis.xautoclaim(stream, group, consumer, minIdleMs, '0', 'COUNT', count)) as [string, [string, string[]][]];
+      return reply[1].map(([id, f]) => ({ id, name: f[1] }));
+    },
+    ack: (ids) => redis.xack(stream, group, ...ids),
+  };
+}
+
+describe('stream follower', () => {
+  const redis = new Redis(REDIS_URL);
+  const streams: string[] = [];
+  after(async () => {
+    if (streams.length > 0) await redis.del(...streams);
+    await redis.quit();
+  });
+
+  async function freshStream(group: string): Promise<string> {
+    const stream = `longshore:{test-${randomUUID()}}:changes`;
+    streams.push(stream);
+    await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+    return stream;
+  }
+
+  test('hands every entry to the handler once and acknowledges it', async () => {
+    const stream = await freshStream('g');
+    for (let i = 0; i < 5; i++) await redis.xadd(stream, '*', 'name', `run-${i}`);
+    const reader = redis.duplicate();
+    const seen: string[] = [];
+    const follower = startStreamFollower({ name: 't', source: source(reader, stream, 'g', 'c1'), logger, blockMs: 50, handle: async (e) => { seen.push(e.name); } });
+    while (seen.length < 5) await new Promise((r) => setTimeout(r, 10));
+    await follower.stop();
+    await reader.quit();
+    assert.deepEqual(seen, ['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
+    const pending = (await redis.xpending(stream, 'g')) as [number, ...unknown[]];
+    assert.equal(pending[0], 0);
+  });
+
+  test('an entry whose handling failed stays pending and is claimed again', async () => {
+    const stream = await freshStream('g');
+    await redis.xadd(stream, '*', 'name', 'run-x');
+    const reader = redis.duplicate();
+    let attempts = 0;
+    const follower = startStreamFollower({
+      name: 't', source: source(reader, stream, 'g', 'c1'), logger, blockMs: 20, claimIdleMs: 50, errorPauseMs: 10,
+      handle: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('queue unavailable');
+      },
+    });
+    while (attempts < 2) await new Promise((r) => setTimeout(r, 10));
+    await follower.stop();
+    await reader.quit();
+    const pending = (await redis.xpending(stream, 'g')) as [number, ...unknown[]];
+    assert.equal(pending[0], 0, 'acknowledged once handled');
+  });
+});
