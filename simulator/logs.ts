@@ -19,7 +19,10 @@ export { formatToken, parseToken, pageLogEvents } from './logs/paging.js';
 export interface LogsOptions {
   store: LogStore;
   audit: AuditSink;
-  /** CloudWatch Logs request bucket; undefined = no throttling. */
+  /**
+   * GetLogEvents' own quota (AWS sets one per API; GetLogEvents' is the low one that matters, "10
+   * requests per second"). The other operations are not throttled. Undefined = no throttling.
+   */
   bucket?: TokenBucket;
   /** For ARNs in DescribeLogStreams; default us-east-1 / 123456789012. */
   region?: string;
@@ -50,7 +53,7 @@ export function createLogsHandler(options: LogsOptions): ProtocolHandler {
       options.audit(action, 'error');
       return jsonError(400, 'UnknownOperationException', `Unknown operation ${action}`);
     }
-    if (options.bucket !== undefined && !options.bucket.tryTake()) {
+    if (action === 'GetLogEvents' && options.bucket !== undefined && !options.bucket.tryTake()) {
       options.audit(action, 'throttled');
       return jsonError(400, 'ThrottlingException', 'Rate exceeded');
     }

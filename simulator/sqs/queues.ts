@@ -56,6 +56,8 @@ export interface SqsQueue {
   lastPurgeAt: number | undefined;
   readonly waiters: Set<() => void>;
   closed: boolean;
+  /** Created by the simulator itself (ensureQueue), e.g. the task event queue: survives clear(), emptied. */
+  readonly builtIn: boolean;
 }
 
 export function md5Hex(text: string): string {
@@ -74,8 +76,8 @@ export class SqsQueues {
   ensureQueue(name: string, endpointBase: string): string {
     const existing = this.queues.get(name);
     if (existing !== undefined) return existing.url;
-    const created = this.createQueue(name, endpointBase, {});
-    return 'url' in created ? created.url : '';
+    const queue = this.newQueue(name, endpointBase, {}, true);
+    return queue.url;
   }
 
   /** Creating an existing queue with the same settings answers its URL; different settings conflict. */
@@ -87,6 +89,10 @@ export class SqsQueues {
       }
       return { url: existing.url };
     }
+    return { url: this.newQueue(name, endpointBase, requested, false).url };
+  }
+
+  private newQueue(name: string, endpointBase: string, requested: Partial<QueueSettings>, builtIn: boolean): SqsQueue {
     const queue: SqsQueue = {
       name,
       url: `${endpointBase.replace(/\/$/, '')}/${this.options.accountId}/${name}`,
@@ -97,9 +103,10 @@ export class SqsQueues {
       lastPurgeAt: undefined,
       waiters: new Set(),
       closed: false,
+      builtIn,
     };
     this.queues.set(name, queue);
-    return { url: queue.url };
+    return queue;
   }
 
   queueByName(name: string): SqsQueue | undefined {
@@ -220,8 +227,24 @@ export class SqsQueues {
     return { visible, notVisible, delayed };
   }
 
-  /** Drops every queue and releases pending long polls. */
+  /**
+   * Forgets every message and every client-created queue (their pending long polls return empty).
+   * The simulator's own queues (ensureQueue) stay, empty, so their URLs keep working after a reset.
+   */
   clear(): void {
+    for (const [name, queue] of this.queues) {
+      queue.messages.clear();
+      queue.lastPurgeAt = undefined;
+      if (!queue.builtIn) {
+        queue.closed = true;
+        this.queues.delete(name);
+      }
+      wake(queue);
+    }
+  }
+
+  /** Drops every queue, built-in ones too, and releases every pending long poll (server shutdown). */
+  close(): void {
     for (const queue of this.queues.values()) {
       queue.closed = true;
       wake(queue);

@@ -63,7 +63,7 @@ describe('SQS through @aws-sdk/client-sqs, and the event publisher', () => {
   });
   after(async () => {
     client.destroy();
-    queues.clear();
+    queues.close();
     await server.close();
   });
 
@@ -223,6 +223,22 @@ describe('SQS through @aws-sdk/client-sqs, and the event publisher', () => {
     for (const [version, id] of first) idsByVersion.set(version, (idsByVersion.get(version) ?? new Set()).add(id));
     assert.ok([...idsByVersion.values()].every((ids) => ids.size === 1), 'a duplicate is the same event');
     assert.ok(versions.some((version, index) => index > 0 && version < versions[index - 1]), 'some event arrived after a later one');
+  });
+
+  test('clear() keeps built-in queues (emptied), drops client queues and releases their long polls', async () => {
+    const builtInUrl = queues.ensureQueue('built-in', server.endpoint);
+    assert.equal(builtInUrl, `${server.endpoint}/123456789012/built-in`);
+    assert.equal(queues.ensureQueue('built-in', 'http://elsewhere'), builtInUrl);
+    queues.send('built-in', 'old');
+    const clientUrl = await createQueue('client-made');
+    const polling = client.send(new ReceiveMessageCommand({ QueueUrl: clientUrl, WaitTimeSeconds: 20 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    queues.clear();
+    assert.equal((await polling).Messages, undefined);
+    await assert.rejects(client.send(new GetQueueUrlCommand({ QueueName: 'client-made' })), { name: 'QueueDoesNotExist' });
+    assert.deepEqual((await client.send(new ReceiveMessageCommand({ QueueUrl: builtInUrl }))).Messages, undefined);
+    queues.send('built-in', 'new');
+    assert.equal((await client.send(new ReceiveMessageCommand({ QueueUrl: builtInUrl }))).Messages?.[0]?.Body, 'new');
   });
 
   test('every call was audited', () => {
