@@ -5,3 +5,4 @@ export * from './pool.js';
 export * from './run.js';
 export * from './run-status.js';
 export * from './policy.js';
+export * from './control.js';

@@ -1,0 +1,36 @@
+/** The store's error taxonomy: callers branch on the class, never on the message. */
+
+export class AlreadyExistsError extends Error {
+  constructor(readonly kind: 'Pool' | 'Run', readonly resourceName: string) {
+    super(`${kind} "${resourceName}" already exists`);
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(readonly kind: 'Pool' | 'Run', readonly resourceName: string) {
+    super(`${kind} "${resourceName}" not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A compare-and-set write found a different resourceVersion: re-read, re-decide, retry. Nothing was written. */
+export class ConflictError extends Error {
+  constructor(
+    readonly kind: 'Pool' | 'Run',
+    readonly resourceName: string,
+    readonly expectedResourceVersion: string,
+    readonly actualResourceVersion: string | undefined,
+  ) {
+    super(`${kind} "${resourceName}" changed: expected resourceVersion ${expectedResourceVersion}, found ${actualResourceVersion ?? 'none'}`);
+    this.name = 'ConflictError';
+  }
+}
+
+/** The write is not allowed in the resource's current state (e.g. deleting a live run). */
+export class PreconditionFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionFailedError';
+  }
+}

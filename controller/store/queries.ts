@@ -1,0 +1,103 @@
+/** Reads: single records, paginated lists with filters, and the index lookups the controller needs. */
+import type { PoolRecord } from '../api/pool.js';
+import type { RunRecord } from '../api/run.js';
+import type { Phase } from '../api/run-status.js';
+import type { StoreContext } from './context.js';
+import { loadRecord, loadRecords } from './records.js';
+import { matchesSelector, parseSelector, type Requirement } from './selector.js';
+
+export interface ListOptions {
+  /** Kubernetes label selector, e.g. `app=etl,tier!=dev,env in (a,b),!canary`. */
+  labelSelector?: string;
+  /** Page size; default 500. */
+  limit?: number;
+  /** The `cursor` a previous page returned. */
+  cursor?: string;
+}
+export interface RunListOptions extends ListOptions {
+  phase?: Phase;
+  pool?: string;
+}
+export interface Page<T> {
+  items: T[];
+  /** Present when more items may follow: pass it back to get the next page. */
+  cursor?: string;
+}
+
+export const getRun = (ctx: StoreContext, name: string) => loadRecord<RunRecord>(ctx, ctx.keys.run(name));
+export const getPool = (ctx: StoreContext, name: string) => loadRecord<PoolRecord>(ctx, ctx.keys.pool(name));
+
+export async function listRuns(ctx: StoreContext, options: RunListOptions = {}): Promise<Page<RunRecord>> {
+  const index = options.pool ? ctx.keys.runsByPool(options.pool) : options.phase ? ctx.keys.runsByPhase(options.phase) : ctx.keys.runs;
+  const selector = parseSelector(options.labelSelector ?? '');
+  // Filters are re-checked on the record: an index may briefly hold a name whose key expired by TTL.
+  const keep = (r: RunRecord) =>
+    (!options.pool || r.spec.pool === options.pool) && (!options.phase || r.status.phase === options.phase) && matchesSelector(selector, r.metadata.labels);
+  return scanIndex(ctx, index, ctx.keys.run, keep, options);
+}
+
+export async function listPools(ctx: StoreContext, options: ListOptions = {}): Promise<Page<PoolRecord>> {
+  const selector: Requirement[] = parseSelector(options.labelSelector ?? '');
+  return scanIndex<PoolRecord>(ctx, ctx.keys.pools, ctx.keys.pool, (p) => matchesSelector(selector, p.metadata.labels), options);
+}
+
+/** Walks a name-ordered index from the cursor, loading and filtering records until a page is full. */
+async function scanIndex<T extends RunRecord | PoolRecord>(
+  ctx: StoreContext,
+  index: string,
+  keyOf: (name: string) => string,
+  keep: (record: T) => boolean,
+  options: ListOptions,
+): Promise<Page<T>> {
+  const limit = Math.max(1, Math.min(options.limit ?? 500, 10_000));
+  const chunk = Math.max(limit, 100);
+  const items: T[] = [];
+  let after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  for (;;) {
+    const names = await ctx.redis.zrangebylex(index, after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, chunk);
+    const records = await loadRecords<T>(ctx, names.map(keyOf));
+    for (let i = 0; i < names.length; i += 1) {
+      after = names[i];
+      const record = records[i];
+      if (record && keep(record)) items.push(record);
+      if (items.length === limit) {
+        const more = i < names.length - 1 || names.length === chunk;
+        return more ? { items, cursor: encodeCursor(after) } : { items };
+      }
+    }
+    if (names.length < chunk) return { items };
+  }
+}
+
+const encodeCursor = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
+const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/** Every page of a list, for callers that want all of it (the CLI, the resync). */
+export async function listAll<T>(page: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const result = await page(cursor);
+    all.push(...result.items);
+    cursor = result.cursor;
+  } while (cursor);
+  return all;
+}
+
+export async function runNameForTask(ctx: StoreContext, taskArn: string): Promise<string | null> {
+  return ctx.redis.get(ctx.keys.task(taskArn));
+}
+
+/** Task ARNs believed alive in the cluster: attempts with a task whose run is not stopped and which have no stoppedAt. */
+export async function liveTaskArns(ctx: StoreContext, clusterArn: string): Promise<string[]> {
+  return (await ctx.redis.smembers(ctx.keys.liveTasks(clusterArn))).sort();
+}
+
+/** Clusters that currently have at least one live task (what a resync should describe). */
+export async function liveTaskClusters(ctx: StoreContext): Promise<string[]> {
+  const clusters = (await ctx.redis.smembers(ctx.keys.liveClusters)).sort();
+  const pipeline = ctx.redis.pipeline();
+  for (const c of clusters) pipeline.scard(ctx.keys.liveTasks(c));
+  const counts = (await pipeline.exec()) ?? [];
+  return clusters.filter((_, i) => Number(counts[i]?.[1] ?? 0) > 0);
+}

@@ -1,0 +1,98 @@
+/**
+ * ResourceStore: pools and runs in Redis. Every write is admitted first and applied in one atomic step
+ * together with its index entries and its change-feed entry; status writes compare-and-set on
+ * resourceVersion. One instance per Redis connection; blocking stream reads belong on a separate
+ * connection (see ChangeFeed and ControlStream).
+ */
+import type { Redis } from 'ioredis';
+import type { PoolRecord } from '../api/pool.js';
+import type { RunRecord, RunSpec, RunSpecInput } from '../api/run.js';
+import type { ControlMessage } from '../api/control.js';
+import { storeContext, type StoreContext, type StoreOptions } from './context.js';
+import { ControlStream } from './control-stream.js';
+import { ChangeFeed } from './change-feed.js';
+import { deletePool } from './pool-writes.js';
+import * as q from './queries.js';
+import * as runs from './run-writes.js';
+import { submitDocuments, type SubmitOptions, type SubmitResult } from './submit.js';
+
+export class ResourceStore {
+  readonly ctx: StoreContext;
+  constructor(redis: Redis, options: StoreOptions = {}) {
+    this.ctx = storeContext(redis, options);
+  }
+  get namespace(): string {
+    return this.ctx.ks.namespace;
+  }
+  get keyspace() {
+    return this.ctx.ks;
+  }
+
+  /** Admits and stores Pool and Run documents atomically (all or nothing). */
+  submit(documents: readonly unknown[], options: SubmitOptions = { mode: 'apply' }): Promise<SubmitResult[]> {
+    return submitDocuments(this.ctx, documents, options);
+  }
+  async createPool(document: unknown): Promise<PoolRecord> {
+    const [result] = await this.submit([document], { mode: 'create' });
+    return result.record as PoolRecord;
+  }
+  async createRun(document: unknown): Promise<RunRecord> {
+    const [result] = await this.submit([document], { mode: 'create' });
+    return result.record as RunRecord;
+  }
+
+  getPool(name: string): Promise<PoolRecord | null> {
+    return q.getPool(this.ctx, name);
+  }
+  listPools(options?: q.ListOptions): Promise<q.Page<PoolRecord>> {
+    return q.listPools(this.ctx, options);
+  }
+  deletePool(name: string): Promise<PoolRecord> {
+    return deletePool(this.ctx, name);
+  }
+
+  getRun(name: string): Promise<RunRecord | null> {
+    return q.getRun(this.ctx, name);
+  }
+  listRuns(options?: q.RunListOptions): Promise<q.Page<RunRecord>> {
+    return q.listRuns(this.ctx, options);
+  }
+  updateRunStatus(name: string, update: runs.StatusUpdate, expectedResourceVersion: string): Promise<RunRecord> {
+    return runs.updateRunStatus(this.ctx, name, update, expectedResourceVersion);
+  }
+  updateRunSpec(name: string, change: (spec: RunSpec) => RunSpecInput, expectedResourceVersion?: string): Promise<RunRecord> {
+    return runs.updateRunSpec(this.ctx, name, change, expectedResourceVersion);
+  }
+  requestCancel(name: string): Promise<RunRecord> {
+    return runs.requestCancel(this.ctx, name);
+  }
+  deleteRun(name: string): Promise<RunRecord> {
+    return runs.deleteRun(this.ctx, name);
+  }
+  expireFinished(now?: Date): Promise<number> {
+    return runs.expireFinished(this.ctx, now);
+  }
+
+  runNameForTask(taskArn: string): Promise<string | null> {
+    return q.runNameForTask(this.ctx, taskArn);
+  }
+  liveTaskArns(clusterArn: string): Promise<string[]> {
+    return q.liveTaskArns(this.ctx, clusterArn);
+  }
+  liveTaskClusters(): Promise<string[]> {
+    return q.liveTaskClusters(this.ctx);
+  }
+
+  /** Sends a cancel/kill message on this store's connection (non-blocking). */
+  sendControl(message: ControlMessage): Promise<string> {
+    return new ControlStream(this.ctx.redis, this.ctx.ks, { now: this.ctx.now }).send(message);
+  }
+  /** A control-stream reader; pass a dedicated connection when reading with blockMs > 0. */
+  controlStream(redis: Redis = this.ctx.redis): ControlStream {
+    return new ControlStream(redis, this.ctx.ks, { now: this.ctx.now });
+  }
+  /** A change-feed reader; pass a dedicated connection when reading with blockMs > 0. */
+  changeFeed(redis: Redis = this.ctx.redis): ChangeFeed {
+    return new ChangeFeed(redis, this.ctx.ks);
+  }
+}
