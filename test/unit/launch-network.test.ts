@@ -1,0 +1,39 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Subnet } from '@aws-sdk/client-ec2';
+import { MAX_SUBNETS, NetworkError, networkFor } from '../../reconcilers/launch/network.js';
+import type { PoolLike, PoolSpecLike } from '../../reconcilers/taskdef/inputs.js';
+
+function newPool(spec: PoolSpecLike = {}): PoolLike {
+  return { metadata: { name: 'p', generation: 1 }, spec };
+}
+const subnets = (...ids: string[]): Subnet[] => ids.map((SubnetId) => ({ SubnetId }));
+
+describe('networkFor', () => {
+  test('inferred from the default VPC: its subnets, sorted, with a public IP', () => {
+    assert.deepEqual(networkFor(newPool(), true, subnets('subnet-c', 'subnet-a', 'subnet-b')), {
+      subnets: ['subnet-a', 'subnet-b', 'subnet-c'], assignPublicIp: 'ENABLED',
+    });
+  });
+
+  test('inferred networks keep the pool\'s security groups and public-IP choice, and at most 16 subnets', () => {
+    const many = subnets(...Array.from({ length: 20 }, (_, i) => `subnet-${String(i).padStart(2, '0')}`));
+    const n = networkFor(newPool({ networkConfiguration: { securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' } }), true, many);
+    assert.equal(n.subnets?.length, MAX_SUBNETS);
+    assert.deepEqual(n.securityGroups, ['sg-1']);
+    assert.equal(n.assignPublicIp, 'DISABLED');
+  });
+
+  test('a configured network is checked against the VPC and used as given', () => {
+    const pool = newPool({ vpcId: 'vpc-1', networkConfiguration: { subnets: ['subnet-b'], securityGroups: ['sg-1'] } });
+    assert.deepEqual(networkFor(pool, true, subnets('subnet-a', 'subnet-b')), { subnets: ['subnet-b'], securityGroups: ['sg-1'] });
+    assert.throws(() => networkFor(pool, true, subnets('subnet-a')), (e: unknown) =>
+      e instanceof NetworkError && e.message === 'Subnets ["subnet-b"] not found within VPC with ID vpc-1. Please check that VPC is associated with supplied subnets.');
+  });
+
+  test('missing VPCs and empty VPCs explain themselves as the seed does', () => {
+    assert.throws(() => networkFor(newPool(), false, []), /Failed to find the default VPC\. Network configuration cannot be inferred\. Pass an explicit `vpcId` or configure a default VPC\./);
+    assert.throws(() => networkFor(newPool({ vpcId: 'vpc-9' }), false, []), /Failed to find VPC with ID vpc-9\..*Check that the VPC exists/);
+    assert.throws(() => networkFor(newPool({ vpcId: 'vpc-9' }), true, []), /Failed to find subnets for VPC with ID vpc-9/);
+  });
+});
