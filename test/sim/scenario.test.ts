@@ -1,0 +1,164 @@
+/**
+ * Scenario control: a seed makes a run repeat exactly; fault rates inject 5xx, capacity failures and start
+ * failures; the scenario file is validated with clear errors.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { startSimulator, type ScenarioInput } from '../../simulator/index.js';
+import { loadScenarioFile, parseScenario } from '../../simulator/scenario.js';
+import { container, env, eventually, failure, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
+
+const mixed: ScenarioInput = {
+  phases: {
+    provisioning: { kind: 'uniform', minSeconds: 1, maxSeconds: 5 },
+    pending: { kind: 'normal', meanSeconds: 5, stdDevSeconds: 2, minSeconds: 1 },
+    running: { kind: 'exponential', meanSeconds: 10, maxSeconds: 30 },
+  },
+  outcomes: { exitCodes: [{ code: 0, weight: 3 }, { code: 1, weight: 1 }, { code: 137, weight: 1 }] },
+  faults: { startFailureRate: 0.2 },
+};
+
+/** Runs 20 tasks and reports what happened to each once all stopped. */
+async function runScenario(seed: number): Promise<Array<Pick<Task, 'taskArn' | 'stopCode' | 'stoppedReason'> & { exitCode?: number }>> {
+  const h = await startHarness({ seed, scenario: mixed, throttling: false, registrationDelayMs: 0 });
+  try {
+    await registerFargate(h.ecs);
+    const arns: string[] = [];
+    for (let i = 0; i < 2; i += 1) arns.push(...(await runFargate(h.ecs, 'sim-test', { count: 10 })).tasks!.map((t) => t.taskArn!));
+    const tasks = await eventually(async () => {
+      const out = await h.ecs.send(new DescribeTasksCommand({ tasks: arns }));
+      return out.tasks?.every((t) => t.lastStatus === 'STOPPED') ? out.tasks : undefined;
+    }, 10_000);
+    return tasks.map((t) => ({ taskArn: t.taskArn, stopCode: t.stopCode, stoppedReason: t.stoppedReason, exitCode: t.containers?.[0]?.exitCode }));
+  } finally {
+    await h.close();
+  }
+}
+
+describe('seeded scenarios', () => {
+  test('the same seed repeats ids, outcomes and failures exactly; another seed does not', async () => {
+    const first = await runScenario(1234);
+    const second = await runScenario(1234);
+    const other = await runScenario(4321);
+    assert.deepEqual(second, first);
+    assert.notDeepEqual(other.map((t) => t.taskArn), first.map((t) => t.taskArn));
+    // The mix really is mixed: some failures to start, several exit codes.
+    const codes = new Set(first.map((t) => t.exitCode ?? t.stopCode));
+    assert.ok(codes.size >= 2, `outcomes: ${[...codes].join(',')}`);
+  });
+});
+
+describe('fault injection', () => {
+  test('serverErrorRate answers ECS calls with 500 ServerException', async () => {
+    const h = await startHarness({ scenario: { faults: { serverErrorRate: 1 } } });
+    try {
+      const error = await failure(() => registerFargate(h.ecs));
+      assert.equal(error.name, 'ServerException');
+      assert.equal(error.status, 500);
+      assert.equal(h.sim.audit().calls.RegisterTaskDefinition.error, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a 5xx injected after the effect loses the answer, not the launch', async () => {
+    const h = await startHarness({ scenario: { faults: { serverErrorRate: 1, serverErrorAfterEffectShare: 1 } }, registrationDelayMs: 0 });
+    try {
+      assert.equal((await failure(() => registerFargate(h.ecs))).name, 'ServerException');
+      const error = await failure(() => runFargate(h.ecs, 'sim-test', { clientToken: 'lost-answer' }));
+      assert.equal(error.status, 500);
+      assert.equal(h.sim.audit().tasks.length, 1);
+      assert.equal(h.sim.audit().tasks[0].clientToken, 'lost-answer');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('latency delays answers by the sampled time (÷ time scale)', async () => {
+    const h = await startHarness({ timeScale: 1, scenario: { faults: { latencyRate: 1, latency: 0.2 } } });
+    try {
+      const started = Date.now();
+      await h.ecs.send(new DescribeTasksCommand({ tasks: ['0123456789abcdef0123456789abcdef'] }));
+      assert.ok(Date.now() - started >= 195, `answered after ${Date.now() - started} ms`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('capacityFailureRate puts Fargate tasks in failures[] with AWS capacity message and no ARN', async () => {
+    const h = await startHarness({ scenario: { faults: { capacityFailureRate: 1 } }, registrationDelayMs: 0 });
+    try {
+      await registerFargate(h.ecs);
+      const out = await runFargate(h.ecs, 'sim-test', { count: 2 });
+      assert.deepEqual(out.tasks, []);
+      assert.deepEqual(out.failures, [
+        { reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone' },
+        { reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone' },
+      ]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('startFailureRate makes tasks fail to start with the scenario reasons', async () => {
+    const h = await startHarness({ scenario: { faults: { startFailureRate: 1, startFailureReasons: ['CannotPullContainerError'] } }, registrationDelayMs: 0 });
+    try {
+      await registerFargate(h.ecs);
+      const arn = (await runFargate(h.ecs, 'sim-test')).tasks![0].taskArn!;
+      const task = await eventually(async () => {
+        const t = (await h.ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+        return t?.lastStatus === 'STOPPED' ? t : undefined;
+      });
+      assert.equal(task.stopCode, 'TaskFailedToStart');
+      assert.match(task.stoppedReason ?? '', /^CannotPullContainerError: /);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('EC2 launch type: tasks beyond the capacity pool come back as RESOURCE:CPU / RESOURCE:MEMORY failures', async () => {
+    const h = await startHarness({ ec2Capacity: { cpu: 1024, memory: 4096 }, registrationDelayMs: 0 });
+    try {
+      await h.ecs.send(new RegisterTaskDefinitionCommand({ family: 'ec2', containerDefinitions: [container({ cpu: 512, memory: 1024, environment: env({ SIM_RUN_SECONDS: '3600' }) })] }));
+      const out = await h.ecs.send(new RunTaskCommand({ taskDefinition: 'ec2', launchType: 'EC2', count: 3 }));
+      assert.equal(out.tasks?.length, 2);
+      assert.equal(out.failures?.length, 1);
+      assert.equal(out.failures?.[0].reason, 'RESOURCE:CPU');
+      assert.match(out.failures?.[0].arn ?? '', /:container-instance\/default\//);
+      await h.ecs.send(new RegisterTaskDefinitionCommand({ family: 'ec2-big', containerDefinitions: [container({ cpu: 0, memory: 4096 })] }));
+      const big = await h.ecs.send(new RunTaskCommand({ taskDefinition: 'ec2-big', launchType: 'EC2' }));
+      assert.equal(big.failures?.[0].reason, 'RESOURCE:MEMORY');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('scenario files', () => {
+  test('a valid file loads with defaults filled in; a bad one fails with a message naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longshore-scenario-'));
+    try {
+      const good = join(dir, 'good.json');
+      writeFileSync(good, JSON.stringify({ phases: { running: 5 }, faults: { serverErrorRate: 0.1 } }));
+      const scenario = loadScenarioFile(good);
+      assert.deepEqual(scenario.phases.running, { kind: 'fixed', seconds: 5 });
+      assert.equal(scenario.faults.serverErrorRate, 0.1);
+      assert.equal(scenario.faults.capacityFailureRate, 0);
+
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ faults: { serverErrorRate: 2 } }));
+      await assert.rejects(startSimulator({ scenario: bad }), /invalid scenario file .*bad\.json[\s\S]*faults\.serverErrorRate/);
+      const notJson = join(dir, 'broken.json');
+      writeFileSync(notJson, '{ nope');
+      assert.throws(() => loadScenarioFile(notJson), /is not valid JSON/);
+      assert.throws(() => parseScenario({ phases: { pending: { kind: 'uniform', minSeconds: 5, maxSeconds: 1 } } }), /minSeconds must not exceed maxSeconds/);
+      assert.throws(() => parseScenario({ surprise: true }), /Unrecognized key: "surprise"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
