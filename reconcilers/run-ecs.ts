@@ -1,0 +1,114 @@
+/**
+ * RunTaskPort over the AWS gateway: RunTask through reconcilers/launch (input building, pacing buckets,
+ * outcome classification), StopTask and the startedBy search. Expected AWS answers become values; budget
+ * and throttle trouble becomes `retry`; anything unexpected is thrown for the job adapter to back off.
+ */
+import type { AwsVpcConfiguration, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
+import type { PoolRecord } from '../controller/api/pool.js';
+import type { RunRecord } from '../controller/api/run.js';
+import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
+import { startedByFor } from './launch/identity.js';
+import { launch } from './launch/launch.js';
+import type { LaunchOutcome } from './launch/outcome.js';
+import type { CallOptions, RunTaskGateway } from './launch/ports.js';
+import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from './launch/run-task-input.js';
+import { resolvePlacement } from './taskdef/placement.js';
+import { observationOf } from './run-observe.js';
+import type { LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './run-ports.js';
+
+export interface RunEcsGateway extends RunTaskGateway {
+  stopTask(input: StopTaskCommandInput, options?: CallOptions): Promise<StopTaskCommandOutput>;
+  listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
+}
+
+export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number } | { failed: string };
+
+export interface RunEcsDeps {
+  gateway: RunEcsGateway;
+  /** LONGSHORE_NAMESPACE: part of every task's startedBy. */
+  namespace: string;
+  /** The orchestration container and network mode of the revision (TASKDEFS' resolver answers from its cache). */
+  launchDetails(pool: PoolRecord, run: RunRecord, taskDefinitionArn: string): Promise<LaunchDetails>;
+  /** The awsvpc configuration for the pool (its own, or inferred once per pool by reconcilers/launch). */
+  network(pool: PoolRecord): Promise<AwsVpcConfiguration | undefined>;
+  defaultRegion?: string;
+}
+
+const RETRY_FALLBACK_MS = 1000;
+
+export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
+  return {
+    async launch(request: LaunchRequest): Promise<LaunchOutcome> {
+      const { pool, run, attempt, taskDefinitionArn } = request;
+      const details = await deps.launchDetails(pool, run, taskDefinitionArn);
+      if ('retryAfterMs' in details) return { kind: 'retry', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
+      if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
+      const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
+      const network = taskDefinition.networkMode === 'awsvpc' ? await deps.network(pool) : undefined;
+      let input;
+      try {
+        input = buildRunTaskInput({ pool, run, attempt, namespace: deps.namespace, taskDefinition, ...(network ? { network } : {}) });
+      } catch (error) {
+        if (error instanceof LaunchInputError) return { kind: 'terminal', reason: 'InvalidLaunchInput', message: error.message };
+        throw error;
+      }
+      const context = {
+        region: pool.spec.region ?? deps.defaultRegion,
+        logsEnabled: pool.spec.cloudwatchLogs?.enabled === true,
+        executionRoleArn: pool.spec.executionRoleArn,
+      };
+      return launch(deps.gateway, input, { placement: resolvePlacement(pool, run), context, wait: false });
+    },
+
+    async stop(request): Promise<StopOutcome> {
+      const input: StopTaskCommandInput = { task: request.taskArn, reason: request.reason.slice(0, 255) };
+      if (request.cluster !== undefined) input.cluster = request.cluster;
+      try {
+        const output = await deps.gateway.stopTask(input, { wait: false });
+        const task = output.task ? observationOf(output.task) : undefined;
+        return task ? { kind: 'observed', task } : { kind: 'missing' };
+      } catch (error) {
+        const retry = retryOf(error);
+        if (retry) return retry;
+        if (isTaskNotFound(error)) return { kind: 'missing' };
+        throw error;
+      }
+    },
+
+    async findLaunched({ pool, run }): Promise<SearchOutcome> {
+      const input: ListTasksCommandInput = { startedBy: startedByFor(deps.namespace, run.metadata.name), desiredStatus: 'RUNNING' };
+      if (pool.spec.cluster !== undefined) input.cluster = pool.spec.cluster;
+      try {
+        const output = await deps.gateway.listTasks(input, { wait: false });
+        const taskArn = output.taskArns?.[0];
+        if (!taskArn) return { kind: 'none' };
+        return { kind: 'found', taskArn, clusterArn: clusterArnOf(taskArn, pool.spec.cluster) };
+      } catch (error) {
+        const retry = retryOf(error);
+        if (retry) return retry;
+        throw error;
+      }
+    },
+  };
+}
+
+function retryOf(error: unknown): { kind: 'retry'; retryAfterMs: number } | undefined {
+  if (error instanceof BudgetExhaustedError) return { kind: 'retry', retryAfterMs: error.retryAfterMs };
+  if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) {
+    return { kind: 'retry', retryAfterMs: error.retryAfterMs ?? RETRY_FALLBACK_MS };
+  }
+  return undefined;
+}
+
+function isTaskNotFound(error: unknown): boolean {
+  if (!(error instanceof GatewayError)) return false;
+  const message = error.cause instanceof Error ? error.cause.message : error.message;
+  return error.kind === 'notFound' || (error.kind === 'client' && /task was not found|task .*not found/i.test(message));
+}
+
+/** Task ARNs embed the cluster name: arn:aws:ecs:<region>:<account>:task/<cluster>/<id>. */
+export function clusterArnOf(taskArn: string, fallback: string | undefined): string {
+  const match = /^arn:([^:]+):ecs:([^:]+):([^:]+):task\/([^/]+)\/[^/]+$/.exec(taskArn);
+  if (match) return `arn:${match[1]}:ecs:${match[2]}:${match[3]}:cluster/${match[4]}`;
+  return fallback ?? 'default';
+}

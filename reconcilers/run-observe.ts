@@ -1,0 +1,39 @@
+/**
+ * ECS's view of a task, translated into the lifecycle's TaskObservation (shared by the run reconciler's
+ * StopTask/RunTask responses and the per-cluster resync's DescribeTasks).
+ */
+import type { Task } from '@aws-sdk/client-ecs';
+import type { ObservedContainer } from '../machines/classify-stop.js';
+import type { TaskObservation } from '../machines/run-types.js';
+
+export function observationOf(task: Task): TaskObservation | undefined {
+  if (!task.taskArn) return undefined;
+  const obs: TaskObservation = { taskArn: task.taskArn, lastStatus: task.lastStatus ?? 'UNKNOWN' };
+  if (task.desiredStatus) obs.desiredStatus = task.desiredStatus;
+  if (task.stopCode) obs.stopCode = task.stopCode;
+  if (task.stoppedReason) obs.stoppedReason = task.stoppedReason;
+  if (task.containers) obs.containers = task.containers.map(containerOf);
+  const createdAt = iso(task.createdAt);
+  const startedAt = iso(task.startedAt);
+  const stoppedAt = iso(task.stoppedAt);
+  if (createdAt) obs.createdAt = createdAt;
+  if (startedAt) obs.startedAt = startedAt;
+  if (stoppedAt) obs.stoppedAt = stoppedAt;
+  if (typeof task.version === 'number') obs.version = task.version;
+  return obs;
+}
+
+function containerOf(container: NonNullable<Task['containers']>[number]): ObservedContainer {
+  const out: ObservedContainer = {};
+  if (container.name !== undefined) out.name = container.name;
+  if (container.exitCode !== undefined) out.exitCode = container.exitCode;
+  if (container.reason !== undefined) out.reason = container.reason;
+  if (container.lastStatus !== undefined) out.lastStatus = container.lastStatus;
+  return out;
+}
+
+function iso(value: Date | string | number | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}

@@ -1,0 +1,197 @@
+/**
+ * The run reconciler's decision, pure: from the run record, what was observed (its pool, the result of the
+ * side effect performed just before) and the time, compute the lifecycle events to apply, the status to
+ * write, the next side effect and when to look again. Level-triggered: nothing here depends on which event
+ * woke the run; desired state (cancelRequested), deadlines (from condition transition times) and the
+ * lifecycle's standing actions say everything.
+ */
+import type { PoolRecord } from '../controller/api/pool.js';
+import type { RunRecord } from '../controller/api/run.js';
+import { resolveRunPolicy } from '../controller/api/policy.js';
+import type { RunStatus } from '../controller/api/run-status.js';
+import {
+  nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, step, toRunStatus,
+  type PersistedLifecycle, type RunSnapshot,
+} from '../machines/run-lifecycle.js';
+import type { LifecycleAction, LifecycleEvent, LifecycleInput, LifecycleStateName } from '../machines/run-types.js';
+import { stableJson } from './run-json.js';
+import type { EffectResult, RunObserved } from './run-ports.js';
+
+/** How long to wait before re-issuing StopTask for a task that is still stopping. */
+export const STOP_RECHECK_MS = 15_000;
+/** Fallback wait when a port asks to retry without saying how long. */
+export const DEFAULT_RETRY_MS = 1_000;
+
+export type RunEffect = Exclude<LifecycleAction, { type: 'scheduleRetry' }>;
+
+export interface RunPlan {
+  snapshot: RunSnapshot;
+  status: RunStatus;
+  lifecycle: PersistedLifecycle;
+  /** Status or lifecycle differ from the record: write them (compare-and-set) before any effect. */
+  write: boolean;
+  accepted: LifecycleEvent[];
+  rejected: { event: LifecycleEvent; reason: string }[];
+  transitions: { from: LifecycleStateName; to: LifecycleStateName; event: LifecycleEvent['type'] }[];
+  /** The one side effect to perform next, if any. */
+  effect?: RunEffect;
+  requeueAfterMs?: number;
+  /** Set when the run cannot be planned at all (e.g. its pool is gone before it started). */
+  blocked?: string;
+}
+
+export function lifecycleInputFor(record: RunRecord, pool: PoolRecord): LifecycleInput {
+  const policy = resolveRunPolicy(pool.spec, record.spec);
+  const timeouts: LifecycleInput['timeouts'] = { startSeconds: policy.startSeconds };
+  if (policy.runSeconds !== undefined) timeouts.runSeconds = policy.runSeconds;
+  const input: LifecycleInput = {
+    runUid: record.metadata.uid,
+    now: record.metadata.creationTimestamp,
+    timeouts,
+    retry: {
+      infrastructureAttempts: policy.infrastructureAttempts,
+      onExitCodes: policy.onExitCodes,
+      // The API counts listed exit codes against a budget of the same size, tracked separately.
+      exitCodeAttempts: policy.infrastructureAttempts,
+      backoff: {
+        initialMs: Math.round(policy.backoff.initialSeconds * 1000),
+        factor: policy.backoff.multiplier,
+        maxMs: Math.round(policy.backoff.maxSeconds * 1000),
+      },
+    },
+  };
+  if (pool.spec.containerName !== undefined) input.containerName = pool.spec.containerName;
+  return input;
+}
+
+export function planRun(record: RunRecord, observed: RunObserved, nowMs: number): RunPlan {
+  const now = new Date(nowMs).toISOString();
+  let snapshot: RunSnapshot;
+  if (record.lifecycle !== undefined && record.lifecycle !== null) {
+    snapshot = restoreLifecycle(record.lifecycle);
+  } else if (observed.pool) {
+    snapshot = startLifecycle(lifecycleInputFor(record, observed.pool)).snapshot;
+  } else {
+    return blockedPlan(record, `pool "${record.spec.pool}" not found`);
+  }
+
+  const plan: Omit<RunPlan, 'status' | 'lifecycle' | 'write' | 'snapshot'> = { accepted: [], rejected: [], transitions: [] };
+  const apply = (event: LifecycleEvent): void => {
+    const result = step(snapshot, event);
+    if (!result.ok) {
+      plan.rejected.push({ event, reason: result.reason });
+      return;
+    }
+    plan.accepted.push(event);
+    if (result.from !== result.to) plan.transitions.push({ from: result.from, to: result.to, event: event.type });
+    snapshot = result.snapshot;
+  };
+  const waits: number[] = [];
+
+  // 1. What the last side effect found out.
+  const fromEffect = effectEvent(snapshot, observed.effect, observed.pool, now);
+  if (fromEffect.event) apply(fromEffect.event);
+  if (fromEffect.retryAfterMs !== undefined) waits.push(fromEffect.retryAfterMs);
+
+  // 2. Desired state.
+  const cancelAcknowledged = toRunStatus(snapshot).conditions.some((c) => c.type === 'CancelRequested' && c.status === 'True');
+  if (record.spec.cancelRequested && snapshot.status !== 'done' && !cancelAcknowledged) apply({ type: 'CANCEL_REQUESTED', now });
+
+  // 3. Deadlines that have passed (a RETRY may open an attempt; nothing after it is due yet).
+  for (let guard = 0; guard < 3; guard += 1) {
+    const deadline = nextDeadline(snapshot);
+    if (!deadline) break;
+    if (deadline.at > nowMs) {
+      waits.push(deadline.at - nowMs);
+      break;
+    }
+    const before = snapshot;
+    apply({ type: deadline.event, now });
+    if (snapshot === before) break;
+  }
+
+  // 4. The state's standing work, once per reconcile for each effect.
+  const action = standingActions(snapshot, now).find((a): a is RunEffect => a.type !== 'scheduleRetry');
+  let effect: RunEffect | undefined;
+  if (action && !alreadyDone(action, observed.effect)) effect = action;
+  else if (action?.type === 'stopTask') waits.push(STOP_RECHECK_MS);
+  else if (action && fromEffect.retryAfterMs === undefined) waits.push(DEFAULT_RETRY_MS);
+
+  const status: RunStatus = { ...toRunStatus(snapshot), observedGeneration: record.metadata.generation };
+  const lifecycle = persistLifecycle(snapshot);
+  const write = stableJson(status) !== stableJson(record.status) || stableJson(lifecycle) !== stableJson(record.lifecycle);
+  const result: RunPlan = { ...plan, snapshot, status, lifecycle, write };
+  if (effect) result.effect = effect;
+  if (waits.length > 0) result.requeueAfterMs = Math.max(0, Math.min(...waits));
+  return result;
+}
+
+function blockedPlan(record: RunRecord, reason: string): RunPlan {
+  const { snapshot } = startLifecycle({ runUid: record.metadata.uid, now: record.metadata.creationTimestamp });
+  return {
+    snapshot, status: record.status, lifecycle: persistLifecycle(snapshot), write: false,
+    accepted: [], rejected: [], transitions: [], blocked: reason,
+  };
+}
+
+function alreadyDone(action: RunEffect, done: EffectResult | undefined): boolean {
+  if (!done || done.type !== action.type) return false;
+  if (action.type === 'resolveTaskDefinition') return true;
+  if (!('attempt' in done) || done.attempt !== action.attempt) return false;
+  // A search that found the task leads to a StopTask by ARN: a different effect, still to do.
+  if (done.type === 'stopTask' && done.outcome.kind === 'found') return action.type === 'stopTask' && action.taskArn === undefined;
+  return true;
+}
+
+interface EffectEvent {
+  event?: LifecycleEvent;
+  retryAfterMs?: number;
+}
+
+/** Turns a side effect's result into the observation event it stands for, if it still concerns this state. */
+function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, pool: PoolRecord | null, now: string): EffectEvent {
+  if (!effect) return {};
+  const attempt = toRunStatus(snapshot).attempts.at(-1);
+  if (effect.type === 'resolveTaskDefinition') {
+    const r = effect.resolution;
+    if ('arn' in r) return { event: { type: 'TASKDEF_RESOLVED', taskDefinitionArn: r.arn, now } };
+    if ('failed' in r) return { event: { type: 'TASKDEF_FAILED', message: r.failed, now } };
+    return { retryAfterMs: r.waitingMs };
+  }
+  if (attempt?.number !== effect.attempt) return {};
+  if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now);
+  const o = effect.outcome;
+  switch (o.kind) {
+    case 'observed':
+      return { event: { type: 'TASK_OBSERVED', ...o.task, now } };
+    case 'missing':
+      return { event: { type: 'TASK_MISSING', taskArn: attempt.taskArn, now } };
+    case 'found':
+      return { event: { type: 'SUBMITTED', taskArn: o.taskArn, clusterArn: o.clusterArn, now } };
+    case 'none':
+      return { event: { type: 'TASK_MISSING', now } };
+    case 'retry':
+      return { retryAfterMs: o.retryAfterMs ?? DEFAULT_RETRY_MS };
+  }
+}
+
+function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcome'], pool: PoolRecord | null, now: string): EffectEvent {
+  const cluster = pool?.spec.cluster ?? 'default';
+  switch (outcome.kind) {
+    case 'launched':
+      return { event: { type: 'SUBMITTED', taskArn: outcome.taskArn, clusterArn: outcome.clusterArn ?? cluster, now } };
+    case 'conflict': {
+      const taskArn = outcome.taskArns[0];
+      if (taskArn) return { event: { type: 'SUBMITTED', taskArn, clusterArn: cluster, now } };
+      return { event: { type: 'SUBMIT_FAILED', retryable: true, reason: 'ClientTokenConflict', message: outcome.message, now } };
+    }
+    case 'infrastructure':
+      return { event: { type: 'SUBMIT_FAILED', retryable: true, reason: outcome.reason, message: outcome.message, now } };
+    case 'terminal':
+      return { event: { type: 'SUBMIT_FAILED', retryable: false, reason: outcome.reason, message: outcome.message, now } };
+    case 'stale-task-definition':
+      return { event: { type: 'TASKDEF_STALE', message: outcome.message, now } };
+    case 'retry':
+      return { retryAfterMs: outcome.retryAfterMs ?? DEFAULT_RETRY_MS };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The run reconciler's thin shell around planRun: read the run and its pool, plan, write the new status
+ * (compare-and-set; on a conflict re-read and re-plan), perform the one side effect the plan names, feed its
+ * result into the next plan, and stop when there is nothing left to do now. Persist-then-act: the state that
+ * asks for a side effect is written before the effect happens, so a crash re-finds the work as a standing
+ * action, and every effect is idempotent (RunTask by clientToken, StopTask by task ARN).
+ */
+import type { Logger } from 'pino';
+import type { PoolRecord } from '../controller/api/pool.js';
+import type { RunRecord } from '../controller/api/run.js';
+import { TerminalError, type ReconcileResult, type Reconciler } from '../controller/queue/reconcile.js';
+import { LifecycleRestoreError } from '../machines/run-lifecycle.js';
+import type { LifecycleStateName } from '../machines/run-types.js';
+import { planRun, type RunEffect, type RunPlan } from './run-plan.js';
+import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } from './run-ports.js';
+
+export interface RunReconcilerObserver {
+  /** An event the lifecycle refused (counted: it means a stale or out-of-order observation). */
+  rejected?(eventType: string, reason: string): void;
+  transition?(from: LifecycleStateName, to: LifecycleStateName, eventType: string): void;
+  /** The run reached stopped with this outcome (once, on the write that stopped it). */
+  concluded?(outcome: string, run: RunRecord): void;
+}
+
+export interface RunReconcilerDeps {
+  store: RunStorePort;
+  resolver: TaskDefinitionResolver;
+  tasks: RunTaskPort;
+  now?: () => number;
+  observer?: RunReconcilerObserver;
+  /** Called once a stopped run no longer uses its task definition (auto-deregister bookkeeping). */
+  releaseTaskDefinition?: (run: RunRecord, taskDefinitionArn: string) => Promise<void>;
+  /** Side effects one reconcile may chain (resolve → RunTask → …) before handing back. */
+  maxEffects?: number;
+  /** Compare-and-set conflicts tolerated in one reconcile before giving up (the job retries). */
+  maxConflicts?: number;
+}
+
+/** The reconcile stored state cannot be understood; retrying will not help. */
+export class UnreadableRunError extends Error {
+  override readonly name = 'UnreadableRunError';
+}
+
+export function isConflictError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConflictError';
+}
+
+export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger?: Logger): Promise<ReconcileResult> {
+  const now = deps.now ?? Date.now;
+  const maxEffects = deps.maxEffects ?? 4;
+  const maxConflicts = deps.maxConflicts ?? 5;
+  let record = await deps.store.getRun(name);
+  if (!record) return {};
+  let pool = await deps.store.getPool(record.spec.pool);
+  let effect: EffectResult | undefined;
+  let conflicts = 0;
+
+  for (let effects = 0; ; ) {
+    const plan = safePlan(record, pool, effect, now());
+    if (plan.blocked) throw new Error(`run "${name}" cannot proceed: ${plan.blocked}`);
+    report(deps.observer, plan);
+
+    if (plan.write) {
+      try {
+        const written = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
+        await afterWrite(deps, record, written, plan);
+        record = written;
+      } catch (error) {
+        if (!isConflictError(error) || ++conflicts > maxConflicts) throw error;
+        logger?.debug({ run: name, conflicts }, 'run status write conflicted; re-reading');
+        const fresh = await deps.store.getRun(name);
+        if (!fresh) return {};
+        record = fresh;
+        pool = await deps.store.getPool(record.spec.pool);
+        continue;
+      }
+    }
+
+    if (!plan.effect) return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+    if (effects >= maxEffects) return { requeueAfterMs: 0 };
+    effects += 1;
+    logger?.debug({ run: name, effect: plan.effect.type }, 'run side effect');
+    effect = await perform(deps, plan.effect, record, pool);
+  }
+}
+
+function safePlan(record: RunRecord, pool: PoolRecord | null, effect: EffectResult | undefined, nowMs: number): RunPlan {
+  try {
+    return planRun(record, effect ? { pool, effect } : { pool }, nowMs);
+  } catch (error) {
+    if (error instanceof LifecycleRestoreError) {
+      throw new UnreadableRunError(`run "${record.metadata.name}" has an unreadable lifecycle: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function report(observer: RunReconcilerObserver | undefined, plan: RunPlan): void {
+  if (!observer) return;
+  for (const r of plan.rejected) observer.rejected?.(r.event.type, r.reason);
+  for (const t of plan.transitions) observer.transition?.(t.from, t.to, t.event);
+}
+
+async function afterWrite(deps: RunReconcilerDeps, before: RunRecord, after: RunRecord, plan: RunPlan): Promise<void> {
+  if (before.status.phase === 'stopped' || after.status.phase !== 'stopped') return;
+  if (plan.status.outcome) deps.observer?.concluded?.(plan.status.outcome, after);
+  const arn = after.status.taskDefinitionArn;
+  if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(after, arn);
+}
+
+async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecord, pool: PoolRecord | null): Promise<EffectResult> {
+  if (effect.type === 'stopTask' && effect.taskArn) {
+    const cluster = effect.clusterArn ?? pool?.spec.cluster;
+    const request = cluster === undefined ? { taskArn: effect.taskArn, reason: effect.reason } : { cluster, taskArn: effect.taskArn, reason: effect.reason };
+    return { type: 'stopTask', attempt: effect.attempt, outcome: await deps.tasks.stop(request) };
+  }
+  if (!pool) throw new Error(`pool "${run.spec.pool}" of run "${run.metadata.name}" not found`);
+  switch (effect.type) {
+    case 'resolveTaskDefinition':
+      return { type: 'resolveTaskDefinition', resolution: await deps.resolver.resolve(pool, run) };
+    case 'runTask': {
+      const taskDefinitionArn = run.status.taskDefinitionArn;
+      if (!taskDefinitionArn) throw new UnreadableRunError(`run "${run.metadata.name}" is launching without a task definition`);
+      const outcome = await deps.tasks.launch({ pool, run, attempt: effect.attempt, taskDefinitionArn });
+      if (outcome.kind === 'stale-task-definition') await deps.resolver.invalidate?.(pool, run, taskDefinitionArn);
+      return { type: 'runTask', attempt: effect.attempt, outcome };
+    }
+    case 'stopTask':
+      return { type: 'stopTask', attempt: effect.attempt, outcome: await deps.tasks.findLaunched({ pool, run, attempt: effect.attempt }) };
+  }
+}
+
+/** The reconciler for the `reconcile-run` queue: keys are run names. */
+export function createRunReconciler(deps: RunReconcilerDeps): Reconciler {
+  return async (key, context) => {
+    try {
+      return await reconcileRun(deps, key, context.logger);
+    } catch (error) {
+      if (error instanceof UnreadableRunError) throw new TerminalError(error.message, error);
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,139 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { PoolRecord } from '../../controller/api/pool.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { TerminalError } from '../../controller/queue/reconcile.js';
+import { EPOCH_MS } from '../../machines/fixtures.js';
+import { createRunReconciler, reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run-reconciler.js';
+import type { LaunchRequest, RunStorePort, RunTaskPort, TaskDefinitionResolution, TaskDefinitionResolver } from '../../reconcilers/run-ports.js';
+import type { LaunchOutcome } from '../../reconcilers/launch/outcome.js';
+import { newPool, newRunRecord } from './run-builders.js';
+
+const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';
+const CLUSTER = 'arn:aws:ecs:us-east-1:000000000000:cluster/default';
+
+class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** An in-memory store with the real store's compare-and-set contract. */
+class FakeStore implements RunStorePort {
+  runs = new Map<string, RunRecord>();
+  pools = new Map<string, PoolRecord>();
+  writes: RunRecord[] = [];
+  conflictsToInject = 0;
+  private rv = 100;
+  async getRun(name: string) { return structuredClone(this.runs.get(name) ?? null); }
+  async getPool(name: string) { return structuredClone(this.pools.get(name) ?? null); }
+  async updateRunStatus(name: string, update: { status: RunRecord['status']; lifecycle: unknown }, expected: string) {
+    const current = this.runs.get(name);
+    if (!current) throw new Error('not found');
+    if (this.conflictsToInject > 0) {
+      this.conflictsToInject -= 1;
+      this.bump(name);
+      throw new ConflictError('changed');
+    }
+    if (current.metadata.resourceVersion !== expected) throw new ConflictError('changed');
+    const next: RunRecord = structuredClone({ ...current, status: update.status, lifecycle: update.lifecycle, metadata: { ...current.metadata, resourceVersion: String(++this.rv) } });
+    this.runs.set(name, next);
+    this.writes.push(next);
+    return structuredClone(next);
+  }
+  /** Someone else wrote the run (e.g. the resync): only the resourceVersion moves. */
+  bump(name: string) {
+    const current = this.runs.get(name);
+    if (current) this.runs.set(name, { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.rv) } });
+  }
+}
+
+function setup(options: { resolution?: TaskDefinitionResolution; outcome?: LaunchOutcome; run?: RunRecord } = {}) {
+  const store = new FakeStore();
+  store.pools.set('pool-a', newPool());
+  const run = options.run ?? newRunRecord();
+  store.runs.set(run.metadata.name, run);
+  const calls = { resolve: 0, launch: [] as LaunchRequest[], phasesAtLaunch: [] as string[], stop: 0, released: [] as string[], concluded: [] as string[] };
+  const resolver: TaskDefinitionResolver = {
+    async resolve() { calls.resolve += 1; return options.resolution ?? { arn: 'arn:td:1' }; },
+  };
+  const tasks: RunTaskPort = {
+    async launch(request) {
+      calls.launch.push(request);
+      calls.phasesAtLaunch.push(store.runs.get(request.run.metadata.name)?.status.phase ?? '?');
+      return options.outcome ?? { kind: 'launched', task: { taskArn: TASK }, taskArn: TASK, clusterArn: CLUSTER };
+    },
+    async stop() { calls.stop += 1; return { kind: 'missing' }; },
+    async findLaunched() { return { kind: 'none' }; },
+  };
+  const deps: RunReconcilerDeps = {
+    store, resolver, tasks, now: () => EPOCH_MS + 1000,
+    releaseTaskDefinition: async (r, arn) => { calls.released.push(`${r.metadata.name}:${arn}`); },
+    observer: { concluded: (outcome) => calls.concluded.push(outcome) },
+  };
+  return { store, deps, calls };
+}
+
+describe('reconcileRun', () => {
+  test('a new run goes pending → launching → submitted in one reconcile, writing before each effect', async () => {
+    const { store, deps, calls } = setup();
+    const result = await reconcileRun(deps, 'run-a');
+    assert.deepEqual(store.writes.map((w) => w.status.phase), ['pending', 'taskdef-resolved', 'submitted']);
+    assert.equal(calls.resolve, 1);
+    assert.equal(calls.launch.length, 1);
+    assert.equal(calls.launch[0].attempt, 1);
+    assert.equal(calls.launch[0].taskDefinitionArn, 'arn:td:1');
+    assert.deepEqual(calls.phasesAtLaunch, ['taskdef-resolved']);
+    assert.deepEqual(result, { requeueAfterMs: 300_000 });
+    assert.equal(store.runs.get('run-a')?.status.attempts[0].taskArn, TASK);
+  });
+
+  test('waiting for a registration: one resolve, requeue after waitingMs', async () => {
+    const { store, deps, calls } = setup({ resolution: { waitingMs: 4000 } });
+    assert.deepEqual(await reconcileRun(deps, 'run-a'), { requeueAfterMs: 4000 });
+    assert.equal(calls.resolve, 1);
+    assert.deepEqual(store.writes.map((w) => w.status.phase), ['pending']);
+  });
+
+  test('a conflicting write is re-read and re-planned, and the launch result is not lost', async () => {
+    const { store, deps, calls } = setup();
+    const launchOnce = deps.tasks.launch;
+    const tasks = { ...deps.tasks, launch: async (request: LaunchRequest) => { store.conflictsToInject = 1; return launchOnce(request); } };
+    await reconcileRun({ ...deps, tasks }, 'run-a');
+    assert.equal(calls.launch.length, 1);
+    assert.equal(store.runs.get('run-a')?.status.phase, 'submitted');
+    assert.equal(store.runs.get('run-a')?.status.attempts[0].taskArn, TASK);
+  });
+
+  test('too many conflicts give up with the error (the job backs off)', async () => {
+    const { store, deps } = setup();
+    store.conflictsToInject = 100;
+    await assert.rejects(reconcileRun({ ...deps, maxConflicts: 2 }, 'run-a'), /changed/);
+  });
+
+  test('a run that no longer exists is done', async () => {
+    const { deps } = setup();
+    assert.deepEqual(await reconcileRun(deps, 'nobody'), {});
+  });
+
+  test('reaching stopped releases the task definition and reports the outcome once', async () => {
+    const { deps, calls } = setup({ outcome: { kind: 'terminal', reason: 'ClusterNotFound', message: 'no cluster' } });
+    await reconcileRun(deps, 'run-a');
+    await reconcileRun(deps, 'run-a');
+    assert.deepEqual(calls.concluded, ['failed']);
+    assert.deepEqual(calls.released, ['run-a:arn:td:1']);
+  });
+
+  test('an unreadable lifecycle is a terminal error', async () => {
+    const run = { ...newRunRecord(), lifecycle: { machine: 'something-else' } };
+    const { deps } = setup({ run });
+    const reconcile = createRunReconciler(deps);
+    await assert.rejects(reconcile('run-a', { logger: pino({ level: 'silent' }), reconcileId: 'r', attempt: 1 }), TerminalError);
+  });
+
+  test('effects chained in one reconcile are bounded', async () => {
+    const { deps, calls } = setup({ outcome: { kind: 'stale-task-definition', message: 'inactive' } });
+    const result = await reconcileRun({ ...deps, maxEffects: 3 }, 'run-a');
+    assert.deepEqual(result, { requeueAfterMs: 0 });
+    assert.equal(calls.resolve + calls.launch.length, 3);
+  });
+});
