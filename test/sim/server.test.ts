@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CreateClusterCommand, DescribeClustersCommand, DescribeTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import type { SimulatorAudit } from '../../simulator/index.js';
 import { failure, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
 
 describe('inspection routes', () => {
@@ -21,7 +22,7 @@ describe('inspection routes', () => {
       await h.ecs.send(new StopTaskCommand({ task: arn }));
       await failure(() => h.ecs.send(new StopTaskCommand({ task: 'ffffffffffffffffffffffffffffffff' })));
 
-      const audit = await (await fetch(`${h.sim.url}/_sim/audit`)).json();
+      const audit = (await (await fetch(`${h.sim.url}/_sim/audit`)).json()) as SimulatorAudit;
       assert.deepEqual(audit.calls.RunTask, { ok: 1, throttled: 0, error: 0 });
       assert.deepEqual(audit.calls.StopTask, { ok: 1, throttled: 0, error: 1 });
       assert.deepEqual(audit.registrations, { 'sim-test': 1 });
@@ -54,7 +55,7 @@ describe('inspection routes', () => {
           body: '{}',
         });
         assert.equal(response.status, 400);
-        const body = await response.json();
+        const body = (await response.json()) as { __type: string };
         assert.equal(body.__type, 'UnknownOperationException');
       }
     } finally {
