@@ -10,6 +10,7 @@ import { createSqsHandler, SqsQueues } from '../../simulator/sqs.js';
 import { taskStateChangeEvent, TaskEventPublisher, type TaskStateChangeEvent } from '../../simulator/events.js';
 import { mulberry32 } from '../../simulator/random.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
+import { container, CREDENTIALS, env, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
 
 const TASK_ARN = 'arn:aws:ecs:us-east-1:123456789012:task/default/0123456789abcdef0123456789abcdef';
 const taskWire = (version: number, lastStatus: string): Record<string, unknown> => ({
@@ -247,5 +248,38 @@ describe('SQS through @aws-sdk/client-sqs, and the event publisher', () => {
       assert.ok(calls.some(([name, outcome]) => name === action && outcome === 'ok'), `${action} ok`);
     }
     assert.ok(calls.some(([name, outcome]) => name === 'GetQueueUrl' && outcome === 'error'));
+  });
+});
+
+describe('SQS through the whole simulator (startSimulator)', () => {
+  test('client queues on the shared endpoint; a long poll on the event queue wakes on a task event; reset keeps the event queue', async () => {
+    const h = await startHarness();
+    const sqs = new SQSClient({ endpoint: h.sim.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'work' }))).QueueUrl ?? '';
+      assert.equal(url, `${h.sim.url}/123456789012/work`);
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'job' }));
+      assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages?.[0]?.Body, 'job');
+
+      assert.equal(h.sim.eventQueueUrl, `${h.sim.url}/123456789012/longshore-task-events`);
+      const polling = sqs.send(new ReceiveMessageCommand({ QueueUrl: h.sim.eventQueueUrl, WaitTimeSeconds: 20 }));
+      await registerFargate(h.ecs, { containerDefinitions: [container({ environment: env({ SIM_RUN_SECONDS: '1' }) })] });
+      const taskArn = (await runFargate(h.ecs, 'sim-test')).tasks?.[0]?.taskArn;
+      const first = JSON.parse((await polling).Messages?.[0]?.Body ?? '{}') as TaskStateChangeEvent;
+      assert.equal(first['detail-type'], 'ECS Task State Change');
+      assert.deepEqual(first.resources, [taskArn]);
+      assert.equal(first.detail.version, 1);
+
+      const reset = await fetch(`${h.sim.url}/_sim/reset`, { method: 'POST' });
+      assert.equal(reset.status < 300, true);
+      const afterReset = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: h.sim.eventQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      assert.equal(afterReset.Attributes?.ApproximateNumberOfMessages, '0');
+      await assert.rejects(sqs.send(new GetQueueUrlCommand({ QueueName: 'work' })), { name: 'QueueDoesNotExist' });
+      const audit = await (await fetch(`${h.sim.url}/_sim/audit`)).json() as { calls: Record<string, { ok: number }> };
+      assert.equal(audit.calls.GetQueueAttributes?.ok, 1);
+    } finally {
+      sqs.destroy();
+      await h.close();
+    }
   });
 });
