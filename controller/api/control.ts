@@ -25,7 +25,7 @@ export const KillMessage = z
   })
   .refine((m) => m.run !== undefined || m.taskArn !== undefined, { message: 'kill needs run or taskArn' });
 
-export const ControlMessage = z.union([CancelMessage, KillMessage]);
+export const ControlMessage = z.discriminatedUnion('type', [CancelMessage, KillMessage]);
 export type ControlMessage = z.infer<typeof ControlMessage>;
 export type CancelMessage = z.infer<typeof CancelMessage>;
 export type KillMessage = z.infer<typeof KillMessage>;

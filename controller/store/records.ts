@@ -3,6 +3,7 @@
  * in `rv` (so the compare-and-set script reads a field, not JSON). The version is not repeated inside the
  * JSON; it is put back into metadata on read.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
 import type { StoreContext } from './context.js';
@@ -47,4 +48,9 @@ export async function loadRecord<T extends AnyRecord>(ctx: StoreContext, key: st
 
 export function withVersion<T extends AnyRecord>(record: T, resourceVersion: string): T {
   return { ...record, metadata: { ...record.metadata, resourceVersion } };
+}
+
+/** Equality as stored: key order and undefined-valued keys do not matter. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 }

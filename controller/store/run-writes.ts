@@ -11,7 +11,7 @@ import { schemaViolations } from '../api/admission/schema-violations.js';
 import { AtomicWrite, executeWrite } from './atomic.js';
 import { recordChange, type StoreContext } from './context.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from './errors.js';
-import { loadRecord, putRecord, withVersion } from './records.js';
+import { loadRecord, putRecord, sameJson, withVersion } from './records.js';
 import { runIndexState, writeIndexChanges } from './run-indexes.js';
 
 export interface StatusUpdate {
@@ -71,7 +71,7 @@ export async function updateRunSpec(
     const pool = await loadRecord<PoolRecord>(ctx, ctx.keys.pool(parsed.data.pool));
     const violations = checkRunSpec(parsed.data, pool?.spec);
     if (violations.length > 0) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations }]);
-    if (JSON.stringify(parsed.data) === JSON.stringify(current.spec)) return current;
+    if (sameJson(parsed.data, current.spec)) return current;
     const next: RunRecord = { ...current, metadata: { ...current.metadata, generation: current.metadata.generation + 1 }, spec: parsed.data };
     try {
       return await replaceRun(ctx, current, next);

@@ -10,7 +10,7 @@ import { AdmissionError, admitDocuments, referencedPoolNames, type AdmittedDocum
 import { AtomicWrite, executeWrite } from './atomic.js';
 import { recordChange, type StoreContext } from './context.js';
 import { AlreadyExistsError, ConflictError } from './errors.js';
-import { loadRecords, putRecord, withVersion } from './records.js';
+import { loadRecords, putRecord, sameJson, withVersion } from './records.js';
 import { runIndexState, writeIndexChanges } from './run-indexes.js';
 
 export type SubmitAction = 'created' | 'configured' | 'unchanged';
@@ -47,7 +47,7 @@ export async function submitDocuments(ctx: StoreContext, inputs: readonly unknow
       const current = existing.get(doc.metadata.name);
       if (current && options.mode === 'create') throw new AlreadyExistsError('Pool', doc.metadata.name);
       const record = poolRecord(ctx, doc, current, now);
-      if (current && JSON.stringify(record) === JSON.stringify(current)) {
+      if (current && sameJson(record, current)) {
         results.push({ kind: 'Pool', name: doc.metadata.name, action: 'unchanged', record: current });
         return;
       }
@@ -92,7 +92,7 @@ export async function submitDocuments(ctx: StoreContext, inputs: readonly unknow
 }
 
 function poolRecord(ctx: StoreContext, doc: AdmittedDocument & { kind: 'Pool' }, current: PoolRecord | undefined, now: Date): PoolRecord {
-  const specChanged = !current || JSON.stringify(current.spec) !== JSON.stringify(doc.spec);
+  const specChanged = !current || !sameJson(current.spec, doc.spec);
   return {
     apiVersion: API_VERSION,
     kind: 'Pool',

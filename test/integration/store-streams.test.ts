@@ -1,0 +1,124 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { ControlStream, InvalidControlMessageError, ResourceStore, keyspace, storeKeys } from '../../controller/store/index.js';
+import type { ControlMessage } from '../../controller/api/index.js';
+import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
+
+const V = 'longshore.dev/v1alpha1';
+
+describe('store: change feed and control stream', () => {
+  let redis: Redis;
+  let blocking: Redis;
+  const namespaces: string[] = [];
+  const ns = () => {
+    const namespace = uniqueNamespace('test-streams');
+    namespaces.push(namespace);
+    return namespace;
+  };
+  before(() => {
+    redis = testRedis();
+    blocking = testRedis();
+  });
+  after(async () => {
+    for (const n of namespaces) await deleteNamespaceKeys(redis, n);
+    await Promise.all([redis.quit(), blocking.quit()]);
+  });
+
+  test('every write appends one change entry in commit order, with the new resourceVersion', async () => {
+    const store = new ResourceStore(redis, { namespace: ns() });
+    const feed = store.changeFeed();
+    const start = await feed.latestId();
+    await store.submit([{ apiVersion: V, kind: 'Pool', metadata: { name: 'p1' }, spec: { taskDefinition: {} } }, { apiVersion: V, kind: 'Run', metadata: { name: 'r1' }, spec: { pool: 'p1' } }]);
+    const created = await store.getRun('r1');
+    const updated = await store.updateRunStatus('r1', { status: { phase: 'stopped', outcome: 'succeeded', attempts: [], conditions: [], observedGeneration: 1 } }, created!.metadata.resourceVersion);
+    await store.deleteRun('r1');
+    const events = await feed.read(start);
+    assert.deepEqual(events.map((e) => [e.kind, e.name, e.change]), [
+      ['Pool', 'p1', 'created'],
+      ['Run', 'r1', 'created'],
+      ['Run', 'r1', 'updated'],
+      ['Run', 'r1', 'deleted'],
+    ]);
+    assert.equal(events[2].resourceVersion, updated.metadata.resourceVersion);
+    assert.deepEqual(await feed.read(events[3].id), []);
+    // A failed (conflicting) write leaves no entry behind.
+    await assert.rejects(store.updateRunStatus('p1', { status: updated.status }, '1'));
+    assert.deepEqual(await feed.read(events[3].id), []);
+  });
+
+  test('a blocking tail wakes up on the next change', async () => {
+    const namespace = ns();
+    const store = new ResourceStore(redis, { namespace });
+    const feed = store.changeFeed(blocking);
+    const from = await feed.latestId();
+    const waiting = feed.read(from, 10, 5000);
+    await store.createPool({ apiVersion: V, kind: 'Pool', metadata: { name: 'woken' }, spec: { taskDefinition: {} } });
+    const events = await waiting;
+    assert.deepEqual(events.map((e) => e.name), ['woken']);
+  });
+
+  test('change feed consumer groups: each entry once per group', async () => {
+    const store = new ResourceStore(redis, { namespace: ns() });
+    const feed = store.changeFeed();
+    await feed.ensureGroup('controller', '$');
+    await store.createPool({ apiVersion: V, kind: 'Pool', metadata: { name: 'p1' }, spec: { taskDefinition: {} } });
+    const first = await feed.readGroup('controller', 'replica-a', 10);
+    const second = await feed.readGroup('controller', 'replica-b', 10);
+    assert.deepEqual(first.map((e) => e.name), ['p1']);
+    assert.deepEqual(second, []);
+    assert.equal(await feed.ack('controller', first[0].id), 1);
+  });
+
+  test('control messages: validated on send, delivered once per consumer group, sent before the group existed', async () => {
+    const namespace = ns();
+    const store = new ResourceStore(redis, { namespace });
+    await store.sendControl({ type: 'cancel', run: 'r1', reason: 'user asked' });
+    await store.sendControl({ type: 'kill', taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' });
+    await assert.rejects(store.sendControl({ type: 'kill' } as ControlMessage), InvalidControlMessageError);
+    await assert.rejects(store.sendControl({ type: 'explode', run: 'r1' } as unknown as ControlMessage), InvalidControlMessageError);
+
+    const control = new ControlStream(redis, keyspace(namespace));
+    const a1 = await control.read('controllers', 'replica-a', 1);
+    const b1 = await control.read('controllers', 'replica-b', 10);
+    const a2 = await control.read('controllers', 'replica-a', 10);
+    assert.deepEqual(a1.messages.map((m) => m.message), [{ type: 'cancel', run: 'r1', reason: 'user asked' }]);
+    assert.deepEqual(b1.messages.map((m) => m.message), [{ type: 'kill', taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' }]);
+    assert.deepEqual(a2.messages, []);
+    assert.ok(a1.messages[0].sentAt);
+    // A second group (e.g. an audit consumer) sees every message once as well.
+    const audit = await control.read('audit', 'x', 10);
+    assert.equal(audit.messages.length, 2);
+    assert.equal(await control.ack('controllers', a1.messages[0].id, b1.messages[0].id), 2);
+  });
+
+  test('malformed control entries are rejected, acknowledged and counted, never thrown', async () => {
+    const namespace = ns();
+    const k = storeKeys(keyspace(namespace));
+    await redis.xadd(k.control, '*', 'message', '{not json');
+    await redis.xadd(k.control, '*', 'message', JSON.stringify({ type: 'cancel' }));
+    await redis.xadd(k.control, '*', 'other', 'field');
+    await redis.xadd(k.control, '*', 'message', JSON.stringify({ type: 'cancel', run: 'good' }));
+    const control = new ControlStream(redis, keyspace(namespace));
+    const batch = await control.read('controllers', 'replica-a', 10);
+    assert.deepEqual(batch.messages.map((m) => m.message), [{ type: 'cancel', run: 'good' }]);
+    assert.deepEqual(batch.malformed.map((m) => m.reason), ['message is not JSON', 'run: Invalid input: expected string, received undefined', 'no "message" field']);
+    assert.equal(await control.malformedCount(), 3);
+    const pending = (await redis.xpending(k.control, 'controllers')) as [number, ...unknown[]];
+    assert.equal(pending[0], 1, 'only the good message awaits an ack');
+  });
+
+  test('pending messages of a dead consumer can be claimed', async () => {
+    const namespace = ns();
+    const store = new ResourceStore(redis, { namespace });
+    await store.sendControl({ type: 'kill', run: 'r9' });
+    const control = store.controlStream();
+    const taken = await control.read('controllers', 'dead-replica', 10);
+    assert.equal(taken.messages.length, 1);
+    assert.deepEqual((await control.read('controllers', 'live-replica', 10)).messages, []);
+    const claimed = await control.claimStale('controllers', 'live-replica', 0, 10);
+    assert.deepEqual(claimed.messages.map((m) => m.message), [{ type: 'kill', run: 'r9' }]);
+    assert.equal(await control.ack('controllers', claimed.messages[0].id), 1);
+    assert.deepEqual((await control.claimStale('controllers', 'live-replica', 0, 10)).messages, []);
+  });
+});
