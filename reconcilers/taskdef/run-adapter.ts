@@ -1,0 +1,98 @@
+/**
+ * The task-definition and network side of the run reconciler's ports (reconcilers/run-ports.ts,
+ * reconcilers/run-ecs.ts), over the resolver, the registration cache and the network resolver.
+ *
+ * - resolve: the cached ARN, or "waiting" with a fallback requeue (the registration wakes the run long
+ *   before it; the fallback only covers a lost wake-up), or the failure message.
+ * - launchDetails: the orchestration container and network mode of the revision, and — for awsvpc — the
+ *   pool's network resolved (once per pool generation), so a missing VPC or a foreign subnet fails the run
+ *   with the seed's explanation and an empty EC2 budget only delays it.
+ * - release: a stopped run gives up its reference (auto-deregister).
+ */
+import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
+import type { NetworkResolver } from '../launch/network.js';
+import type { PoolLike, RunLike } from './inputs.js';
+import { hashTaskDefinition } from './normalize.js';
+import { render, RenderError } from './render.js';
+import type { TaskDefinitionResolver } from './resolve.js';
+
+export type RunTaskDefinitionResolution = { arn: string } | { waitingMs: number } | { failed: string };
+
+export type RunLaunchDetails =
+  | { taskDefinitionArn: string; containerName: string; networkMode?: string }
+  | { retryAfterMs: number }
+  | { failed: string };
+
+export interface RunTaskdefAdapter {
+  resolve(pool: PoolLike, run: RunLike): Promise<RunTaskDefinitionResolution>;
+  invalidate(pool: PoolLike, run: RunLike, taskDefinitionArn: string): Promise<void>;
+  launchDetails(pool: PoolLike, run: RunLike, taskDefinitionArn: string): Promise<RunLaunchDetails>;
+  network(pool: PoolLike): Promise<AwsVpcConfiguration | undefined>;
+  release(run: RunLike, taskDefinitionArn: string): Promise<void>;
+}
+
+/** A waiting run looks again after this long even if its wake-up was lost. */
+export const WAITING_FALLBACK_MS = 30_000;
+
+export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver; network: NetworkResolver; defaultRegion?: string }): RunTaskdefAdapter {
+  const { resolver, network } = deps;
+  return {
+    async resolve(pool, run) {
+      const r = await resolver.resolve(pool, run);
+      switch (r.status) {
+        case 'resolved': return { arn: r.taskDefinition.taskDefinitionArn };
+        case 'waiting': return { waitingMs: WAITING_FALLBACK_MS };
+        case 'retry': return { waitingMs: r.retryAfterMs };
+        case 'failed': return { failed: r.message };
+      }
+    },
+
+    async invalidate(pool, run, arn) {
+      if (pool.spec.taskDefinitionArn) return;
+      try {
+        const rendered = render(pool, run, { defaultRegion: deps.defaultRegion });
+        await resolver.invalidate(hashTaskDefinition(rendered.taskDefinition, rendered.region), arn);
+      } catch (error) {
+        if (!(error instanceof RenderError)) throw error;
+      }
+    },
+
+    async launchDetails(pool, run, arn) {
+      let details: { containerName: string; networkMode?: string } | undefined;
+      if (pool.spec.taskDefinitionArn) {
+        // The pool's own revision: its containers and network mode come from ECS (described once, cached).
+        const r = await resolver.resolve(pool, run);
+        if (r.status === 'failed') return { failed: r.message };
+        if (r.status === 'retry') return { retryAfterMs: r.retryAfterMs };
+        if (r.status === 'resolved') details = { containerName: r.taskDefinition.containerName, networkMode: r.taskDefinition.networkMode };
+      } else {
+        // A rendered revision: rendering is pure and gives the same container and network mode again.
+        details = detailsFromRender(pool, run, deps.defaultRegion);
+      }
+      if (!details) return { failed: `Task definition '${arn}' cannot be matched to the pool's configuration.` };
+      if (details.networkMode === 'awsvpc') {
+        const n = await network.resolve(pool);
+        if (n.status === 'failed') return { failed: n.message };
+        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs };
+      }
+      return { taskDefinitionArn: arn, ...details };
+    },
+
+    async network(pool) {
+      const n = await network.resolve(pool);
+      return n.status === 'resolved' ? n.network : undefined;
+    },
+
+    release: (run, arn) => resolver.release(run.metadata.name, arn),
+  };
+}
+
+function detailsFromRender(pool: PoolLike, run: RunLike, defaultRegion: string | undefined): { containerName: string; networkMode?: string } | undefined {
+  try {
+    const rendered = render(pool, run, { defaultRegion });
+    return { containerName: rendered.containerName, networkMode: rendered.taskDefinition.networkMode ?? 'bridge' };
+  } catch (error) {
+    if (error instanceof RenderError) return undefined;
+    throw error;
+  }
+}
