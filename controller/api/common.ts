@@ -62,11 +62,11 @@ function memoryMiB(value: number | string): number {
   return gb ? Math.round(Number(gb[1]) * 1024) : Number(value);
 }
 export const Cpu = z
-  .union([z.number().int().positive(), z.string().regex(/^\s*(\d+|\d+(\.\d+)?\s*vcpu)\s*$/i, 'must be CPU units (1024) or "N vCPU"')])
+  .union([z.number().int().positive(), z.string().regex(/^\s*(\d+|\d+(\.\d+)?\s*[vV][cC][pP][uU])\s*$/, 'must be CPU units (1024) or "N vCPU"')])
   .transform(cpuUnits)
   .describe('Task CPU units (1024 = 1 vCPU); "1 vCPU" is accepted.');
 export const Memory = z
-  .union([z.number().int().positive(), z.string().regex(/^\s*(\d+|\d+(\.\d+)?\s*gb)\s*$/i, 'must be MiB (2048) or "N GB"')])
+  .union([z.number().int().positive(), z.string().regex(/^\s*(\d+|\d+(\.\d+)?\s*[gG][bB])\s*$/, 'must be MiB (2048) or "N GB"')])
   .transform(memoryMiB)
   .describe('Task memory in MiB; "2GB" is accepted.');
 
