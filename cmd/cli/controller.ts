@@ -1,0 +1,83 @@
+/**
+ * `longshore controller`: runs one controller replica until SIGTERM/SIGINT. Flags are translated into the
+ * environment variables they stand for, so one compiler (controller/config.ts) validates both.
+ */
+import { Command } from 'commander';
+import { CONFIG_VARIABLES, ConfigError, compileConfig } from '../../controller/config.js';
+import { createLogger, redactUrl } from '../../controller/logger.js';
+import { startController } from '../../controller/main.js';
+
+/** Flag → variable. Everything else is configured through the environment (see --help). */
+const FLAGS: ReadonlyArray<{ flag: string; variable: string; description: string }> = [
+  { flag: '--redis-url <url>', variable: 'REDIS_URL', description: 'Redis URL' },
+  { flag: '--namespace <name>', variable: 'LONGSHORE_NAMESPACE', description: 'key namespace' },
+  { flag: '--metrics-port <port>', variable: 'LONGSHORE_METRICS_PORT', description: 'port of /metrics, /healthz, /readyz' },
+  { flag: '--endpoint-url <url>', variable: 'AWS_ENDPOINT_URL', description: 'AWS endpoint (e.g. the simulator)' },
+  { flag: '--region <region>', variable: 'AWS_REGION', description: 'AWS region' },
+  { flag: '--resync-interval-seconds <s>', variable: 'LONGSHORE_RESYNC_INTERVAL_SECONDS', description: 'task resync interval' },
+  { flag: '--concurrency <n>', variable: 'LONGSHORE_CONCURRENCY_RECONCILE_RUN', description: 'concurrent run reconciles' },
+  { flag: '--log-level <level>', variable: 'LONGSHORE_LOG_LEVEL', description: 'log level' },
+];
+
+function optionKey(flag: string): string {
+  const long = flag.split(' ')[0].replace(/^--/, '');
+  return long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function controllerCommand(): Command {
+  const command = new Command('controller').description('run a controller replica (reconcile runs onto ECS) until SIGTERM/SIGINT');
+  for (const { flag, variable, description } of FLAGS) command.option(flag, `${description} (${variable})`);
+  command.addHelpText('after', `\nEnvironment:\n${CONFIG_VARIABLES.map((v) => `  ${v.name.padEnd(44)} ${v.description} [${v.default}]`).join('\n')}\n`);
+  command.action(async (options: Record<string, string | undefined>) => {
+    const source: Record<string, string | undefined> = { ...process.env };
+    for (const { flag, variable } of FLAGS) {
+      const value = options[optionKey(flag)];
+      if (value !== undefined) source[variable] = value;
+    }
+    process.exitCode = await runController(source);
+  });
+  return command;
+}
+
+/** Runs until a signal; resolves with the process exit code. */
+export async function runController(source: Readonly<Record<string, string | undefined>>): Promise<number> {
+  let config;
+  try {
+    config = compileConfig(source);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`longshore controller: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId, namespace: config.namespace } });
+  logger.info({ redis: redactUrl(config.redisUrl), endpoint: config.aws.endpointUrl, region: config.aws.region }, 'controller starting');
+  let controller;
+  try {
+    controller = await startController(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'controller failed to start');
+    return 1;
+  }
+  logger.info({ metricsPort: controller.metricsPort }, 'controller started');
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal, graceMs: config.shutdownGraceMs }, 'controller stopping');
+  // A second signal, or a shutdown that overruns the grace period by far, ends the process at once.
+  const hardStop = () => {
+    logger.warn('controller stopped forcibly');
+    process.exit(1);
+  };
+  process.once('SIGTERM', hardStop);
+  process.once('SIGINT', hardStop);
+  const overrun = setTimeout(hardStop, config.shutdownGraceMs + 10_000);
+  overrun.unref();
+  const { handedBack } = await controller.stop();
+  clearTimeout(overrun);
+  logger.info({ handedBack }, 'controller stopped');
+  return 0;
+}

@@ -1,0 +1,189 @@
+/**
+ * The composition root: builds every piece of one controller replica from the compiled configuration,
+ * with explicit dependencies and no module-level state, and tears them down in order. Order of stopping:
+ * stop taking new work (stream followers, then workers with their grace period), then samplers, queues,
+ * AWS clients, Redis, and the HTTP server last so /healthz answers while draining.
+ */
+import type { Logger } from 'pino';
+import type { ControllerConfig, QueueName } from './config.js';
+import { createMetrics, ControllerMetrics } from './metrics.js';
+import { closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
+import { startHttpServer } from './http-server.js';
+import { createAwsClients } from './aws/clients.js';
+import { AwsGateway, createAwsGateway } from './aws/gateway.js';
+import { RedisBudgets } from './aws/redis-budgets.js';
+import { closeQueues, createQueues, createWakeUps, scheduleResync, WakeUps } from './queue/queues.js';
+import { startWorkers } from './queue/workers.js';
+import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
+import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
+import type { Reconciler } from './queue/reconcile.js';
+import { ResourceStore } from './store/store.js';
+import type { Keyspace } from './store/keys.js';
+import { PHASES } from './api/run-status.js';
+import type { PoolRecord } from './api/pool.js';
+import type { RunRecord } from './api/run.js';
+import { createTaskdefs } from '../reconcilers/taskdef/index.js';
+import { createNetworkResolver } from '../reconcilers/launch/network.js';
+import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
+import { createRunEcsPort, LaunchDetails } from '../reconcilers/run-ecs.js';
+import { createRunReconciler } from '../reconcilers/run-reconciler.js';
+import type { TaskDefinitionResolver } from '../reconcilers/run-ports.js';
+
+export interface RunningController {
+  metricsPort: number;
+  metrics: ControllerMetrics;
+  /** Stops taking work, lets in-flight jobs finish within the grace period, closes everything. */
+  stop(): Promise<{ handedBack: boolean }>;
+}
+
+/** The fraction of each burst kept back against jitter between our bucket and AWS's. */
+const BURST_RESERVE_FRACTION = 0.05;
+/** A run waiting on a registration is woken when it resolves; this is only the fallback look. */
+const REGISTRATION_WAIT_FALLBACK_MS = 30_000;
+
+/** Everything reconcilers may be built from. */
+export interface ReconcilerDependencies {
+  config: ControllerConfig;
+  store: ResourceStore;
+  keyspace: Keyspace;
+  gateway: AwsGateway;
+  wakeUps: WakeUps;
+  metrics: ControllerMetrics;
+  logger: Logger;
+  redis: ReturnType<typeof createRedisConnection>;
+}
+
+/** Builds the reconciler of each queue from the other engineers' modules. */
+export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<QueueName, Reconciler>> {
+  const { config, store, keyspace, gateway, wakeUps, metrics, logger, redis } = deps;
+  const defaultRegion = config.aws.region;
+  const taskdefs = createTaskdefs({ redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }) });
+  const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
+
+  const resolver: TaskDefinitionResolver = {
+    async resolve(pool, run) {
+      const r = await taskdefs.resolver.resolve(pool, run);
+      if (r.status === 'resolved') return { arn: r.taskDefinition.taskDefinitionArn };
+      if (r.status === 'waiting') return { waitingMs: REGISTRATION_WAIT_FALLBACK_MS };
+      if (r.status === 'retry') return { waitingMs: r.retryAfterMs };
+      return { failed: r.message };
+    },
+    async invalidate(pool, run, taskDefinitionArn) {
+      const r = await taskdefs.resolver.resolve(pool, run);
+      if (r.status === 'resolved' && r.hash) await taskdefs.resolver.invalidate(r.hash, taskDefinitionArn);
+    },
+  };
+  const launchDetails = async (pool: PoolRecord, run: RunRecord, taskDefinitionArn: string): Promise<LaunchDetails> => {
+    const r = await taskdefs.resolver.resolve(pool, run);
+    if (r.status === 'resolved') return { ...r.taskDefinition, taskDefinitionArn };
+    if (r.status === 'failed') return { failed: r.message };
+    return { retryAfterMs: r.status === 'retry' ? r.retryAfterMs : 1000 };
+  };
+  const tasks = createRunEcsPort({
+    gateway,
+    namespace: config.namespace,
+    launchDetails,
+    defaultRegion,
+    network,
+  });
+  const run = createRunReconciler({
+    store,
+    resolver,
+    tasks,
+    releaseTaskDefinition: (record, arn) => taskdefs.resolver.release(record.metadata.name, arn),
+    observer: {
+      rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
+      transition: (from, to) => metrics.runTransitions.inc({ from, to }),
+      concluded: (outcome, record) => {
+        metrics.runsCompleted.inc({ outcome });
+        const seconds = (Date.now() - Date.parse(record.metadata.creationTimestamp)) / 1000;
+        if (seconds >= 0) metrics.runDuration.observe({ outcome }, seconds);
+      },
+    },
+  });
+  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler };
+}
+
+export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
+  const metrics = createMetrics({ processMetrics: true });
+  const connect = (role: string, blocking = false) =>
+    createRedisConnection(config.redisUrl, `longshore:${config.replicaId}:${role}`, blocking ? 'blocking' : 'command');
+  const redis = connect('command');
+  const queueConnection = connect('queues');
+  const followerConnection = connect('changes', true);
+  await redis.ping();
+  for (const problem of await redisConfigurationProblems(redis)) logger.warn({ problem }, 'redis misconfigured');
+
+  const store = new ResourceStore(redis, { namespace: config.namespace });
+  const keyspace = store.keyspace;
+  const budgets = new RedisBudgets({
+    redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => keyspace.key('budget', category),
+  });
+  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const gateway = createAwsGateway({ clients, budgets, metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs });
+  const queues = createQueues(queueConnection, config.namespace);
+  const wakeUps = createWakeUps(queues);
+
+  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis });
+  const workers = startWorkers({
+    namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
+    connect: (name) => createRedisConnection(config.redisUrl, name, 'blocking'), redis, queues, logger, metrics,
+  });
+  await scheduleResync(queues, config.resyncIntervalMs);
+
+  const feed = store.changeFeed(followerConnection);
+  const group = 'controller';
+  await feed.ensureGroup(group, '0');
+  const followers: RunningFollower[] = [
+    startStreamFollower({
+      name: 'changes', logger,
+      source: {
+        read: (count, blockMs) => feed.readGroup(group, config.replicaId, count, blockMs),
+        claimStale: (minIdleMs, count) => feed.claimStale(group, config.replicaId, minIdleMs, count),
+        ack: (ids) => feed.ack(group, ...ids),
+      },
+      handle: async (change) => {
+        if (change.kind === 'Run') await wakeUps.wake('reconcile-run', change.name);
+      },
+    }),
+  ];
+  await wakeUnfinishedRuns(store, wakeUps);
+
+  const samplers = [
+    startSampler(5000, sampleQueueDepth(queues, metrics)),
+    startSampler(5000, async () => {
+      for (const phase of PHASES) metrics.runs.set({ phase }, await redis.zcard(store.ctx.keys.runsByPhase(phase)));
+    }),
+  ];
+  const http = await startHttpServer({
+    host: config.metricsHost, port: config.metricsPort, registry: metrics.registry,
+    readiness: { redis: () => redisAnswers(redis), workers: () => workers.started() },
+  });
+
+  return {
+    metricsPort: http.port,
+    metrics,
+    async stop() {
+      await Promise.all(followers.map((f) => f.stop()));
+      const result = await workers.stop(config.shutdownGraceMs);
+      for (const sampler of samplers) sampler.stop();
+      await closeQueues(queues);
+      clients.destroy();
+      await closeRedis(redis, queueConnection, followerConnection);
+      await http.close();
+      return result;
+    },
+  };
+}
+
+/** On start, every run not yet stopped gets a wake-up, so nothing waits on a change that came while no replica ran. */
+async function wakeUnfinishedRuns(store: ResourceStore, wakeUps: WakeUps): Promise<void> {
+  for (const phase of PHASES.filter((p) => p !== 'stopped')) {
+    let cursor: string | undefined;
+    do {
+      const page = await store.listRuns({ phase, limit: 500, cursor });
+      for (const run of page.items) await wakeUps.wake('reconcile-run', run.metadata.name);
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}
