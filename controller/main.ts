@@ -20,14 +20,12 @@ import type { Reconciler } from './queue/reconcile.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
-import type { PoolRecord } from './api/pool.js';
-import type { RunRecord } from './api/run.js';
 import { createTaskdefs } from '../reconcilers/taskdef/index.js';
 import { createNetworkResolver } from '../reconcilers/launch/network.js';
 import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
-import { createRunEcsPort, LaunchDetails } from '../reconcilers/run-ecs.js';
+import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
+import { createRunEcsPort } from '../reconcilers/run-ecs.js';
 import { createRunReconciler } from '../reconcilers/run-reconciler.js';
-import type { TaskDefinitionResolver } from '../reconcilers/run-ports.js';
 
 export interface RunningController {
   metricsPort: number;
@@ -38,8 +36,6 @@ export interface RunningController {
 
 /** The fraction of each burst kept back against jitter between our bucket and AWS's. */
 const BURST_RESERVE_FRACTION = 0.05;
-/** A run waiting on a registration is woken when it resolves; this is only the fallback look. */
-const REGISTRATION_WAIT_FALLBACK_MS = 30_000;
 
 /** Everything reconcilers may be built from. */
 export interface ReconcilerDependencies {
@@ -60,37 +56,19 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   const taskdefs = createTaskdefs({ redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }) });
   const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
 
-  const resolver: TaskDefinitionResolver = {
-    async resolve(pool, run) {
-      const r = await taskdefs.resolver.resolve(pool, run);
-      if (r.status === 'resolved') return { arn: r.taskDefinition.taskDefinitionArn };
-      if (r.status === 'waiting') return { waitingMs: REGISTRATION_WAIT_FALLBACK_MS };
-      if (r.status === 'retry') return { waitingMs: r.retryAfterMs };
-      return { failed: r.message };
-    },
-    async invalidate(pool, run, taskDefinitionArn) {
-      const r = await taskdefs.resolver.resolve(pool, run);
-      if (r.status === 'resolved' && r.hash) await taskdefs.resolver.invalidate(r.hash, taskDefinitionArn);
-    },
-  };
-  const launchDetails = async (pool: PoolRecord, run: RunRecord, taskDefinitionArn: string): Promise<LaunchDetails> => {
-    const r = await taskdefs.resolver.resolve(pool, run);
-    if (r.status === 'resolved') return { ...r.taskDefinition, taskDefinitionArn };
-    if (r.status === 'failed') return { failed: r.message };
-    return { retryAfterMs: r.status === 'retry' ? r.retryAfterMs : 1000 };
-  };
+  const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });
   const tasks = createRunEcsPort({
     gateway,
     namespace: config.namespace,
-    launchDetails,
+    launchDetails: (pool, run, arn) => adapter.launchDetails(pool, run, arn),
     defaultRegion,
     network,
   });
   const run = createRunReconciler({
     store,
-    resolver,
+    resolver: adapter,
     tasks,
-    releaseTaskDefinition: (record, arn) => taskdefs.resolver.release(record.metadata.name, arn),
+    releaseTaskDefinition: (record, arn) => adapter.release(record, arn),
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       transition: (from, to) => metrics.runTransitions.inc({ from, to }),
