@@ -8,6 +8,7 @@ import type { PoolRecord } from '../controller/api/pool.js';
 import type { RunRecord } from '../controller/api/run.js';
 import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
 import { startedByFor } from './launch/identity.js';
+import type { NetworkResolver } from './launch/network.js';
 import { launch } from './launch/launch.js';
 import type { LaunchOutcome } from './launch/outcome.js';
 import type { CallOptions, RunTaskGateway } from './launch/ports.js';
@@ -29,8 +30,8 @@ export interface RunEcsDeps {
   namespace: string;
   /** The orchestration container and network mode of the revision (TASKDEFS' resolver answers from its cache). */
   launchDetails(pool: PoolRecord, run: RunRecord, taskDefinitionArn: string): Promise<LaunchDetails>;
-  /** The awsvpc configuration for the pool (its own, or inferred once per pool by reconcilers/launch). */
-  network(pool: PoolRecord): Promise<AwsVpcConfiguration | undefined>;
+  /** The awsvpc configuration of the pool (its own, or inferred once per pool generation). */
+  network: NetworkResolver;
   defaultRegion?: string;
 }
 
@@ -44,7 +45,13 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       if ('retryAfterMs' in details) return { kind: 'retry', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
       const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
-      const network = taskDefinition.networkMode === 'awsvpc' ? await deps.network(pool) : undefined;
+      let network: AwsVpcConfiguration | undefined;
+      if (taskDefinition.networkMode === 'awsvpc') {
+        const resolution = await deps.network.resolve(pool);
+        if (resolution.status === 'retry') return { kind: 'retry', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
+        if (resolution.status === 'failed') return { kind: 'terminal', reason: 'NetworkConfiguration', message: resolution.message };
+        network = resolution.network;
+      }
       let input;
       try {
         input = buildRunTaskInput({ pool, run, attempt, namespace: deps.namespace, taskDefinition, ...(network ? { network } : {}) });

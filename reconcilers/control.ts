@@ -1,0 +1,88 @@
+/**
+ * Control messages (cancel, kill) from the durable control stream, handled idempotently: redelivery of a
+ * message does no harm. cancel sets spec.cancelRequested (generation + 1) through the store and wakes the
+ * run, whose reconcile ends it cancelled — without launching if it had not launched, by StopTask otherwise.
+ * kill stops a task now: the run's current task, or any task ARN, even one no run owns.
+ */
+import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
+import type { Logger } from 'pino';
+import type { ControlMessage, KillMessage } from '../controller/api/control.js';
+import type { RunRecord } from '../controller/api/run.js';
+import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
+import type { CallOptions } from '../controller/aws/gateway.js';
+import { clusterArnOf } from './run-ecs.js';
+
+export const KILL_REASON = 'Longshore: killed by user';
+
+export interface ControlStore {
+  getRun(name: string): Promise<RunRecord | null>;
+  /** Sets spec.cancelRequested; a no-op for a stopped run or one already cancelling. */
+  requestCancel(name: string): Promise<RunRecord>;
+  runNameForTask(taskArn: string): Promise<string | null>;
+}
+
+export interface ControlDeps {
+  store: ControlStore;
+  gateway: { stopTask(input: StopTaskCommandInput, options?: CallOptions): Promise<StopTaskCommandOutput> };
+  wake(queue: 'reconcile-run', key: string): Promise<void>;
+  logger?: Logger;
+}
+
+export type KillPlan =
+  | { kind: 'stop'; taskArn: string; cluster?: string; reason: string; run?: string }
+  | { kind: 'nothing'; why: string };
+
+/** Which task a kill stops, pure: the run's live attempt, or the named task (cluster from the run or the ARN). */
+export function planKill(message: KillMessage, run: RunRecord | null): KillPlan {
+  const reason = (message.reason ?? KILL_REASON).slice(0, 255);
+  if (message.taskArn !== undefined) {
+    const attempt = run?.status.attempts.find((a) => a.taskArn === message.taskArn);
+    const cluster = attempt?.clusterArn ?? clusterArnOf(message.taskArn, undefined);
+    const plan: KillPlan = { kind: 'stop', taskArn: message.taskArn, cluster, reason };
+    if (run) plan.run = run.metadata.name;
+    return plan;
+  }
+  if (!run) return { kind: 'nothing', why: `run "${message.run ?? ''}" not found` };
+  const live = [...run.status.attempts].reverse().find((a) => a.taskArn !== undefined && a.stoppedAt === undefined);
+  if (run.status.phase === 'stopped' || !live?.taskArn) return { kind: 'nothing', why: `run "${run.metadata.name}" has no live task` };
+  const plan: KillPlan = { kind: 'stop', taskArn: live.taskArn, reason, run: run.metadata.name };
+  if (live.clusterArn !== undefined) plan.cluster = live.clusterArn;
+  return plan;
+}
+
+export function createControlHandler(deps: ControlDeps): (entry: { id: string; message: ControlMessage }) => Promise<void> {
+  return async ({ id, message }) => {
+    if (message.type === 'cancel') {
+      const run = await deps.store.getRun(message.run);
+      if (!run) {
+        deps.logger?.warn({ controlId: id, run: message.run }, 'cancel for an unknown run ignored');
+        return;
+      }
+      await deps.store.requestCancel(message.run);
+      await deps.wake('reconcile-run', message.run);
+      return;
+    }
+    const runName = message.run ?? (message.taskArn !== undefined ? await deps.store.runNameForTask(message.taskArn) : null);
+    const run = runName ? await deps.store.getRun(runName) : null;
+    const plan = planKill(message, run);
+    if (plan.kind === 'nothing') {
+      deps.logger?.warn({ controlId: id, why: plan.why }, 'kill had nothing to stop');
+      return;
+    }
+    await stopForKill(deps, plan, id);
+    if (plan.run) await deps.wake('reconcile-run', plan.run);
+  };
+}
+
+async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 'stop' }>, id: string): Promise<void> {
+  const input: StopTaskCommandInput = { task: plan.taskArn, reason: plan.reason };
+  if (plan.cluster !== undefined) input.cluster = plan.cluster;
+  try {
+    await deps.gateway.stopTask(input, { wait: true });
+  } catch (error) {
+    // Budget and throttles: let the follower redeliver. A wrong or vanished task: nothing more to do.
+    if (error instanceof BudgetExhaustedError) throw error;
+    if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) throw error;
+    deps.logger?.warn({ controlId: id, taskArn: plan.taskArn, err: error }, 'kill could not stop the task');
+  }
+}

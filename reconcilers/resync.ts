@@ -1,0 +1,116 @@
+/**
+ * The per-cluster resync: describes the tasks the store believes alive (DescribeTasks, 100 per call, under
+ * the cluster-read budget), feeds each report into its run's lifecycle (compare-and-set), and wakes the run's
+ * reconcile when something changed. The `tick` key (one scheduled job cluster-wide) fans out one job per
+ * cluster, so replicas share the clusters.
+ */
+import type { DescribeTasksCommandInput, DescribeTasksCommandOutput } from '@aws-sdk/client-ecs';
+import type { Logger } from 'pino';
+import type { RunRecord } from '../controller/api/run.js';
+import type { CallOptions } from '../controller/aws/gateway.js';
+import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
+import { observationOf } from './run-observe.js';
+import { feedTaskReport, type TaskReport } from './run-feed.js';
+import { isConflictError } from './run-reconciler.js';
+import type { RunStorePort } from './run-ports.js';
+
+/** DescribeTasks takes at most 100 tasks per call. */
+export const DESCRIBE_BATCH = 100;
+export const RESYNC_TICK = 'tick';
+/** The store's cluster key for attempts recorded without a cluster ARN (ECS then means "default"). */
+const UNKNOWN_CLUSTER = 'unknown';
+
+export interface ResyncStore extends Pick<RunStorePort, 'getRun' | 'updateRunStatus'> {
+  liveTaskClusters(): Promise<string[]>;
+  liveTaskArns(clusterArn: string): Promise<string[]>;
+  runNameForTask(taskArn: string): Promise<string | null>;
+}
+
+export interface ResyncDeps {
+  store: ResyncStore;
+  gateway: { describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput> };
+  /** Wakes a key on a queue (controller/queue WakeUps). */
+  wake(queue: 'reconcile-run' | 'resync', key: string): Promise<void>;
+  now?: () => number;
+  missingGraceMs?: number;
+  onRejected?(eventType: string, reason: string): void;
+  logger?: Logger;
+}
+
+export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Every requested ARN gets a report: described, or MISSING (named in failures[] or simply absent). */
+export function reportsOf(output: Pick<DescribeTasksCommandOutput, 'tasks' | 'failures'>, requested: readonly string[]): TaskReport[] {
+  const described = new Map<string, TaskReport>();
+  for (const task of output.tasks ?? []) {
+    const observation = observationOf(task);
+    if (observation) described.set(observation.taskArn, { taskArn: observation.taskArn, observation });
+  }
+  return requested.map((taskArn) => described.get(taskArn) ?? { taskArn, missing: true });
+}
+
+export interface ClusterResyncResult {
+  described: number;
+  changed: string[];
+  rejected: number;
+}
+
+export async function resyncCluster(deps: ResyncDeps, cluster: string): Promise<ClusterResyncResult> {
+  const result: ClusterResyncResult = { described: 0, changed: [], rejected: 0 };
+  const arns = await deps.store.liveTaskArns(cluster);
+  for (const batch of batches(arns)) {
+    const input: DescribeTasksCommandInput = { tasks: batch };
+    if (cluster !== UNKNOWN_CLUSTER) input.cluster = cluster;
+    // One job per cluster and tick: waiting (bounded by the gateway) for a token is cheaper than requeueing.
+    const output = await deps.gateway.describeTasks(input, { wait: true });
+    result.described += batch.length;
+    for (const report of reportsOf(output, batch)) {
+      const name = await deps.store.runNameForTask(report.taskArn);
+      if (!name) continue;
+      const outcome = await feedRun(deps, name, report);
+      if (outcome === 'changed') result.changed.push(name);
+      if (outcome === 'rejected') result.rejected += 1;
+    }
+  }
+  for (const name of result.changed) await deps.wake('reconcile-run', name);
+  return result;
+}
+
+async function feedRun(deps: ResyncDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'none'> {
+  const now = deps.now ?? Date.now;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const record: RunRecord | null = await deps.store.getRun(name);
+    if (!record) return 'none';
+    const fed = feedTaskReport(record, report, now(), deps.missingGraceMs);
+    if (fed.kind === 'rejected') {
+      deps.onRejected?.(fed.event, fed.reason);
+      deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'resync observation rejected');
+      return 'rejected';
+    }
+    if (fed.kind !== 'write') return 'none';
+    try {
+      await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
+      return 'changed';
+    } catch (error) {
+      if (!isConflictError(error)) throw error;
+    }
+  }
+  // The run keeps changing under us; its own reconcile will look again.
+  return 'changed';
+}
+
+export function createResyncReconciler(deps: ResyncDeps): Reconciler {
+  return async (key, context): Promise<ReconcileResult> => {
+    if (key === RESYNC_TICK) {
+      for (const cluster of await deps.store.liveTaskClusters()) await deps.wake('resync', cluster);
+      return {};
+    }
+    const result = await resyncCluster({ ...deps, logger: deps.logger ?? context.logger }, key);
+    context.logger.debug({ cluster: key, described: result.described, changed: result.changed.length, rejected: result.rejected }, 'cluster resynced');
+    return {};
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Feeding one observation of a run's task (from the resync, or any other watcher) into its lifecycle, pure:
+ * the status and lifecycle to write, or why nothing changes. The resync writes the result with
+ * compare-and-set and wakes the run's reconcile, which performs whatever the new state needs.
+ */
+import type { RunRecord } from '../controller/api/run.js';
+import type { RunStatus } from '../controller/api/run-status.js';
+import { persistLifecycle, restoreLifecycle, step, toRunStatus, type PersistedLifecycle } from '../machines/run-lifecycle.js';
+import type { LifecycleEvent, LifecycleStateName, TaskObservation } from '../machines/run-types.js';
+import { stableJson } from './run-json.js';
+
+/** A task just launched may not be describable yet (ECS is eventually consistent): MISSING is trusted after this. */
+export const DEFAULT_MISSING_GRACE_MS = 60_000;
+
+export type TaskReport = { taskArn: string; observation: TaskObservation } | { taskArn: string; missing: true };
+
+export type FeedResult =
+  | { kind: 'write'; status: RunStatus; lifecycle: PersistedLifecycle; from: LifecycleStateName; to: LifecycleStateName }
+  | { kind: 'unchanged' }
+  | { kind: 'rejected'; event: LifecycleEvent['type']; reason: string }
+  | { kind: 'skipped'; reason: string };
+
+export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: number, missingGraceMs = DEFAULT_MISSING_GRACE_MS): FeedResult {
+  if (record.lifecycle === undefined || record.lifecycle === null) return { kind: 'skipped', reason: 'the run has no lifecycle yet' };
+  const snapshot = restoreLifecycle(record.lifecycle);
+  const now = new Date(nowMs).toISOString();
+  let event: LifecycleEvent;
+  if ('missing' in report) {
+    const attempt = toRunStatus(snapshot).attempts.find((a) => a.taskArn === report.taskArn);
+    const submittedAt = attempt?.submittedAt ? Date.parse(attempt.submittedAt) : undefined;
+    if (submittedAt !== undefined && nowMs - submittedAt < missingGraceMs) {
+      return { kind: 'skipped', reason: `task ${report.taskArn} reported MISSING within ${missingGraceMs}ms of its launch` };
+    }
+    event = { type: 'TASK_MISSING', taskArn: report.taskArn, now };
+  } else {
+    event = { type: 'TASK_OBSERVED', ...report.observation, now };
+  }
+  const result = step(snapshot, event);
+  if (!result.ok) return { kind: 'rejected', event: event.type, reason: result.reason };
+  const status: RunStatus = { ...toRunStatus(result.snapshot), observedGeneration: record.status.observedGeneration };
+  const lifecycle = persistLifecycle(result.snapshot);
+  if (stableJson(status) === stableJson(record.status) && stableJson(lifecycle) === stableJson(record.lifecycle)) return { kind: 'unchanged' };
+  return { kind: 'write', status, lifecycle, from: result.from, to: result.to };
+}

@@ -1,0 +1,68 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunRecord } from '../../controller/api/run.js';
+import { GatewayError } from '../../controller/aws/errors.js';
+import { KILL_REASON, createControlHandler, planKill, type ControlDeps } from '../../reconcilers/control.js';
+import { newRunRecord } from './run-builders.js';
+
+const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/prod/t1';
+const CLUSTER = 'arn:aws:ecs:us-east-1:000000000000:cluster/prod';
+
+function runWithTask(): RunRecord {
+  const run = newRunRecord();
+  return { ...run, status: { ...run.status, phase: 'running', attempts: [{ number: 1, taskArn: TASK, clusterArn: CLUSTER }] } };
+}
+
+describe('planKill', () => {
+  test('by run: its live task', () => {
+    assert.deepEqual(planKill({ type: 'kill', run: 'run-a' }, runWithTask()), { kind: 'stop', taskArn: TASK, cluster: CLUSTER, reason: KILL_REASON, run: 'run-a' });
+  });
+
+  test('by run without a live task, or unknown: nothing', () => {
+    assert.equal(planKill({ type: 'kill', run: 'run-a' }, newRunRecord()).kind, 'nothing');
+    assert.equal(planKill({ type: 'kill', run: 'ghost' }, null).kind, 'nothing');
+  });
+
+  test('by task ARN of an orphan: the cluster comes from the ARN', () => {
+    assert.deepEqual(planKill({ type: 'kill', taskArn: TASK, reason: 'stuck' }, null), { kind: 'stop', taskArn: TASK, cluster: CLUSTER, reason: 'stuck' });
+  });
+});
+
+describe('control handler', () => {
+  function deps(overrides: Partial<ControlDeps> = {}) {
+    const calls = { cancels: [] as string[], stops: [] as string[], woken: [] as string[] };
+    const run = runWithTask();
+    const base: ControlDeps = {
+      store: {
+        getRun: async (name) => (name === 'run-a' ? run : null),
+        requestCancel: async (name) => { calls.cancels.push(name); return run; },
+        runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
+      },
+      gateway: { stopTask: async (input) => { calls.stops.push(`${input.cluster}|${input.task}`); return { $metadata: {} }; } },
+      wake: async (_q, key) => { calls.woken.push(key); },
+    };
+    return { calls, deps: { ...base, ...overrides } };
+  }
+
+  test('cancel marks the run and wakes it; unknown runs are ignored', async () => {
+    const { calls, deps: d } = deps();
+    const handle = createControlHandler(d);
+    await handle({ id: '1', message: { type: 'cancel', run: 'run-a' } });
+    await handle({ id: '2', message: { type: 'cancel', run: 'ghost' } });
+    assert.deepEqual([calls.cancels, calls.woken], [['run-a'], ['run-a']]);
+  });
+
+  test('kill by task ARN stops it and wakes its run', async () => {
+    const { calls, deps: d } = deps();
+    await createControlHandler(d)({ id: '1', message: { type: 'kill', taskArn: TASK } });
+    assert.deepEqual([calls.stops, calls.woken], [[`${CLUSTER}|${TASK}`], ['run-a']]);
+  });
+
+  test('throttles are redelivered, a vanished task is not', async () => {
+    const throttled = new GatewayError('throttled', 'StopTask', 'ThrottlingException', 'Rate exceeded', null);
+    const gone = new GatewayError('client', 'StopTask', 'InvalidParameterException', 'The referenced task was not found.', null);
+    const failWith = (error: Error) => deps({ gateway: { stopTask: async () => { throw error; } } }).deps;
+    await assert.rejects(createControlHandler(failWith(throttled))({ id: '1', message: { type: 'kill', run: 'run-a' } }), GatewayError);
+    await createControlHandler(failWith(gone))({ id: '1', message: { type: 'kill', run: 'run-a' } });
+  });
+});

@@ -1,0 +1,117 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunRecord } from '../../controller/api/run.js';
+import { EPOCH_MS } from '../../machines/fixtures.js';
+import { planRun } from '../../reconcilers/run-plan.js';
+import { feedTaskReport } from '../../reconcilers/run-feed.js';
+import { batches, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/resync.js';
+import { observationOf } from '../../reconcilers/run-observe.js';
+import { newPool, newRunRecord } from './run-builders.js';
+
+const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';
+const CLUSTER = 'arn:aws:ecs:us-east-1:000000000000:cluster/default';
+const pool = newPool();
+
+/** A run whose attempt 1 was submitted as TASK at t=1s, as the run reconciler would have stored it. */
+function submittedRecord(): RunRecord {
+  let record = newRunRecord();
+  const steps = [
+    undefined,
+    { type: 'resolveTaskDefinition' as const, resolution: { arn: 'arn:td:1' } },
+    { type: 'runTask' as const, attempt: 1, outcome: { kind: 'launched' as const, task: { taskArn: TASK }, taskArn: TASK, clusterArn: CLUSTER } },
+  ];
+  for (const effect of steps) {
+    const p = planRun(record, effect ? { pool, effect } : { pool }, EPOCH_MS + 1000);
+    record = { ...record, status: p.status, lifecycle: p.lifecycle };
+  }
+  return record;
+}
+
+describe('feedTaskReport', () => {
+  test('a RUNNING report moves the run to running', () => {
+    const fed = feedTaskReport(submittedRecord(), { taskArn: TASK, observation: { taskArn: TASK, lastStatus: 'RUNNING', version: 2 } }, EPOCH_MS + 5000);
+    assert.equal(fed.kind, 'write');
+    if (fed.kind === 'write') assert.deepEqual([fed.from, fed.to, fed.status.phase, fed.status.observedGeneration], ['submitted', 'running', 'running', 1]);
+  });
+
+  test('the same report twice changes nothing the second time', () => {
+    const record = submittedRecord();
+    const report = { taskArn: TASK, observation: { taskArn: TASK, lastStatus: 'PENDING', version: 1 } };
+    const first = feedTaskReport(record, report, EPOCH_MS + 5000);
+    assert.equal(first.kind, 'write');
+    if (first.kind !== 'write') return;
+    const again = feedTaskReport({ ...record, status: first.status, lifecycle: first.lifecycle }, report, EPOCH_MS + 6000);
+    assert.equal(again.kind, 'unchanged');
+  });
+
+  test('MISSING right after launch is skipped; later it ends the attempt', () => {
+    const record = submittedRecord();
+    assert.equal(feedTaskReport(record, { taskArn: TASK, missing: true }, EPOCH_MS + 10_000).kind, 'skipped');
+    const late = feedTaskReport(record, { taskArn: TASK, missing: true }, EPOCH_MS + 120_000);
+    assert.equal(late.kind, 'write');
+    if (late.kind === 'write') assert.equal(late.status.attempts[0].failureReason, 'TaskMissing');
+  });
+
+  test('a report for another task is rejected, a run without lifecycle skipped', () => {
+    const other = feedTaskReport(submittedRecord(), { taskArn: 'arn:x', observation: { taskArn: 'arn:x', lastStatus: 'RUNNING' } }, EPOCH_MS);
+    assert.equal(other.kind, 'rejected');
+    assert.equal(feedTaskReport(newRunRecord(), { taskArn: TASK, missing: true }, EPOCH_MS).kind, 'skipped');
+  });
+});
+
+describe('describe reports', () => {
+  test('batches of 100', () => {
+    const arns = Array.from({ length: 250 }, (_, i) => `t${i}`);
+    assert.deepEqual(batches(arns).map((b) => b.length), [100, 100, 50]);
+  });
+
+  test('every requested ARN is reported: described or missing', () => {
+    const reports = reportsOf({ tasks: [{ taskArn: 'a', lastStatus: 'RUNNING' }], failures: [{ arn: 'b', reason: 'MISSING' }] }, ['a', 'b', 'c']);
+    assert.deepEqual(reports.map((r) => ('missing' in r ? `${r.taskArn}:missing` : `${r.taskArn}:${r.observation.lastStatus}`)), ['a:RUNNING', 'b:missing', 'c:missing']);
+  });
+
+  test('ECS task fields become an observation (dates as ISO, containers)', () => {
+    const obs = observationOf({
+      taskArn: 'a', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'done',
+      stoppedAt: new Date(EPOCH_MS), version: 7, containers: [{ name: 'flow', exitCode: 3 }],
+    });
+    assert.deepEqual(obs, {
+      taskArn: 'a', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'done',
+      stoppedAt: new Date(EPOCH_MS).toISOString(), version: 7, containers: [{ name: 'flow', exitCode: 3 }],
+    });
+  });
+});
+
+describe('resyncCluster', () => {
+  test('describes live tasks, writes changed runs and wakes them', async () => {
+    const runs = new Map<string, RunRecord>([['run-a', submittedRecord()]]);
+    const described: string[][] = [];
+    const woken: string[] = [];
+    const deps: ResyncDeps = {
+      store: {
+        liveTaskClusters: async () => [CLUSTER],
+        liveTaskArns: async () => [TASK],
+        runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
+        getRun: async (name) => runs.get(name) ?? null,
+        updateRunStatus: async (name, update) => {
+          const next = { ...runs.get(name)!, ...update };
+          runs.set(name, next);
+          return next;
+        },
+      },
+      gateway: {
+        describeTasks: async (input) => {
+          described.push(input.tasks ?? []);
+          return { tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] }], $metadata: {} };
+        },
+      },
+      wake: async (_queue, key) => { woken.push(key); },
+      now: () => EPOCH_MS + 30_000,
+    };
+    const result = await resyncCluster(deps, CLUSTER);
+    assert.deepEqual(described, [[TASK]]);
+    assert.deepEqual(result.changed, ['run-a']);
+    assert.deepEqual(woken, ['run-a']);
+    assert.equal(runs.get('run-a')?.status.outcome, 'succeeded');
+  });
+});
