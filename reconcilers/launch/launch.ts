@@ -1,10 +1,10 @@
 /**
  * The launch executor: one RunTask through the gateway, spending the Fargate launch bucket the placement
- * uses, classified into a LaunchOutcome. Never throws for AWS errors: every failure is an outcome.
+ * uses, classified into a LaunchOutcome. AWS errors become outcomes; other errors (bugs, Redis) are thrown.
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import type { Placement } from '../taskdef/placement.js';
-import { classifyRunTaskError, classifyRunTaskOutput, contextFor, type LaunchContext, type LaunchOutcome } from './outcome.js';
+import { classifyRunTaskError, classifyRunTaskOutput, contextFor, isAwsError, type LaunchContext, type LaunchOutcome } from './outcome.js';
 import type { CallOptions, RunTaskGateway } from './ports.js';
 
 export interface LaunchOptions {
@@ -22,6 +22,8 @@ export async function launch(gateway: RunTaskGateway, input: RunTaskCommandInput
   try {
     return classifyRunTaskOutput(await gateway.runTask(input, call));
   } catch (error) {
+    // Only AWS's answers become outcomes; anything else is ours to retry (the job adapter backs off).
+    if (!isAwsError(error)) throw error;
     return classifyRunTaskError(error, contextFor(input, options.context));
   }
 }

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
 import type { PoolLike } from '../taskdef/inputs.js';
 import type { TaskdefKeys } from '../taskdef/keys.js';
-import { describeError } from './outcome.js';
+import { describeError, isAwsError } from './outcome.js';
 import type { Ec2DescribeGateway } from './ports.js';
 
 /** "Subnets / security groups per awsvpcConfiguration: 16 / 5". */
@@ -103,6 +103,7 @@ export function createNetworkResolver(deps: { redis: Redis; keys: TaskdefKeys; g
         return { status: 'resolved', network };
       } catch (error) {
         if (error instanceof NetworkError) return { status: 'failed', message: error.message };
+        if (!isAwsError(error)) throw error;
         if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
         const d = describeError(error);
         if (d.kind === 'throttled' || d.kind === 'transient') return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `${d.code}: ${d.message}` };

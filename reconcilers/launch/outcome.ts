@@ -95,6 +95,15 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
 
 export interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
 
+/**
+ * Whether an error came from AWS (through the gateway, or a raw SDK service error) or from pacing. Anything
+ * else — a bug, Redis trouble — is not a verdict on the request and must not fail a run.
+ */
+export function isAwsError(error: unknown): boolean {
+  if (error instanceof GatewayError || error instanceof BudgetExhaustedError) return true;
+  return typeof error === 'object' && error !== null && '$metadata' in error;
+}
+
 /** The gateway prefixes its messages with action and code; users get AWS's own words from the cause. */
 export function describeError(error: unknown): DescribedError {
   if (error instanceof GatewayError) {

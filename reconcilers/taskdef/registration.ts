@@ -15,6 +15,7 @@ import type {
   RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { Counter } from 'prom-client';
+import { isAwsError } from '../launch/outcome.js';
 import type { CallOptions } from '../launch/ports.js';
 import { hashTaskDefinition } from './normalize.js';
 import { isMissingFamily, registrationErrorAction } from './registration-policy.js';
@@ -89,7 +90,7 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       const described = { ...td, tags: output.tags };
       return hashTaskDefinition(described, pending.region) === pending.hash ? td.taskDefinitionArn : null;
     } catch (error) {
-      if (isMissingFamily(error)) return null;
+      if (isAwsError(error) && isMissingFamily(error)) return null;
       throw error;
     }
   }
@@ -127,6 +128,8 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
     try {
       return await attempt(pending);
     } catch (error) {
+      // Only AWS's answers are verdicts on the definition; anything else is retried by the job adapter.
+      if (!isAwsError(error)) throw error;
       const tries = (await store.attempts(hash)) + 1;
       const action = registrationErrorAction(error, tries, random, pending.family);
       if (action.action === 'fail') {
@@ -149,6 +152,7 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       deps.logger?.info({ arn }, 'task definition deregistered');
       return {};
     } catch (error) {
+      if (!isAwsError(error)) throw error;
       const action = registrationErrorAction(error, 1, random, arn);
       // Already INACTIVE or gone: nothing left to do.
       if (action.action === 'fail') return {};

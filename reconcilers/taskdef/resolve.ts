@@ -8,7 +8,7 @@ import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandO
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
-import { describeError } from '../launch/outcome.js';
+import { describeError, isAwsError } from '../launch/outcome.js';
 import type { CallOptions } from '../launch/ports.js';
 import type { ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import type { PoolLike, RunLike } from './inputs.js';
@@ -120,6 +120,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
         info = { containerNames: (td?.containerDefinitions ?? []).map((c) => c.name ?? ''), networkMode: td?.networkMode ?? 'bridge' };
         await deps.redis.set(key, JSON.stringify(info));
       } catch (error) {
+        if (!isAwsError(error)) throw error;
         if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
         const d = describeError(error);
         if (d.kind === 'throttled' || d.kind === 'transient') return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}` };

@@ -227,6 +227,17 @@ describe('registration queue', () => {
     assert.match(result.status === 'failed' ? result.message : '', /family 'longshore_pool-a' failed: ClientException: No Fargate configuration exists for given values: 1024 CPU, 1024 memory\.$/);
   });
 
+  test('an error that is not AWS\'s answer (a bug, Redis trouble) is thrown for the job adapter, not recorded as a failure', async () => {
+    ecs.registerFaults = [new Error('connection reset by a proxy')];
+    const r = replica();
+    await r.resolver.resolve(newPool(), newRun('a'));
+    const hash = [...wakeUps.registrations][0] ?? '';
+    await assert.rejects(r.reconciler(hash, context), /connection reset by a proxy/);
+    assert.equal((await r.resolver.resolve(newPool(), newRun('a'))).status, 'waiting');
+    await drain([r]);
+    assert.equal((await r.resolver.resolve(newPool(), newRun('a'))).status, 'resolved');
+  });
+
   test('a definition that cannot be rendered fails at once, without a registration', async () => {
     const result = await replica().resolver.resolve(newPool({ cloudwatchLogs: { enabled: true } }), newRun('a'));
     assert.equal(result.status, 'failed');
