@@ -37,7 +37,8 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
   const group = validateGroup(input, record.family);
   const tags = parseTags(input.tags);
 
-  const fingerprint = canonicalJson({ ...input, clientToken: undefined, cluster: cluster.clusterArn });
+  // Defaults filled in, so `count` omitted and `count: 1`, or a cluster name and its ARN, are the same request.
+  const fingerprint = canonicalJson({ ...input, clientToken: undefined, cluster: cluster.clusterArn, count });
   if (clientToken !== undefined) {
     const previous = ctx.idempotency.find(cluster.clusterArn, clientToken);
     if (previous !== undefined) return replay(previous, fingerprint);
