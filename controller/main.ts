@@ -19,6 +19,7 @@ import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
+import type { ControlBatch } from './store/control-stream.js';
 import { PHASES } from './api/run-status.js';
 import { createTaskdefs } from '../reconcilers/taskdef/index.js';
 import { createNetworkResolver } from '../reconcilers/launch/network.js';
@@ -26,6 +27,8 @@ import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
 import { createRunEcsPort } from '../reconcilers/run-ecs.js';
 import { createRunReconciler } from '../reconcilers/run-reconciler.js';
+import { createResyncReconciler } from '../reconcilers/resync.js';
+import { createControlHandler } from '../reconcilers/control.js';
 
 export interface RunningController {
   metricsPort: number;
@@ -79,7 +82,14 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
       },
     },
   });
-  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler };
+  const resync = createResyncReconciler({
+    store,
+    gateway,
+    wake: (queue, key) => wakeUps.wake(queue, key),
+    onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
+    logger: logger.child({ component: 'resync' }),
+  });
+  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync };
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
@@ -89,6 +99,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const redis = connect('command');
   const queueConnection = connect('queues');
   const followerConnection = connect('changes', true);
+  const controlConnection = connect('control', true);
   await redis.ping();
   for (const problem of await redisConfigurationProblems(redis)) logger.warn({ problem }, 'redis misconfigured');
 
@@ -110,8 +121,17 @@ export async function startController(config: ControllerConfig, logger: Logger):
   await scheduleResync(queues, config.resyncIntervalMs);
 
   const feed = store.changeFeed(followerConnection);
+  const control = store.controlStream(controlConnection);
   const group = 'controller';
   await feed.ensureGroup(group, '0');
+  await control.ensureGroup(group);
+  const handleControl = createControlHandler({
+    store, gateway, wake: (queue, key) => wakeUps.wake(queue, key), logger: logger.child({ component: 'control' }),
+  });
+  const controlEntries = (batch: ControlBatch) => {
+    for (const bad of batch.malformed) logger.warn({ id: bad.id, reason: bad.reason }, 'malformed control message dropped');
+    return batch.messages;
+  };
   const followers: RunningFollower[] = [
     startStreamFollower({
       name: 'changes', logger,
@@ -123,6 +143,15 @@ export async function startController(config: ControllerConfig, logger: Logger):
       handle: async (change) => {
         if (change.kind === 'Run') await wakeUps.wake('reconcile-run', change.name);
       },
+    }),
+    startStreamFollower({
+      name: 'control', logger, batchSize: 20,
+      source: {
+        read: async (count, blockMs) => controlEntries(await control.read(group, config.replicaId, count, blockMs)),
+        claimStale: async (minIdleMs, count) => controlEntries(await control.claimStale(group, config.replicaId, minIdleMs, count)),
+        ack: (ids) => control.ack(group, ...ids),
+      },
+      handle: handleControl,
     }),
   ];
   await wakeUnfinishedRuns(store, wakeUps);
@@ -147,7 +176,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       for (const sampler of samplers) sampler.stop();
       await closeQueues(queues);
       clients.destroy();
-      await closeRedis(redis, queueConnection, followerConnection);
+      await closeRedis(redis, queueConnection, followerConnection, controlConnection);
       await http.close();
       return result;
     },

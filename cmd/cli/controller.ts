@@ -2,6 +2,7 @@
  * `longshore controller`: runs one controller replica until SIGTERM/SIGINT. Flags are translated into the
  * environment variables they stand for, so one compiler (controller/config.ts) validates both.
  */
+import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { CONFIG_VARIABLES, ConfigError, compileConfig } from '../../controller/config.js';
 import { createLogger, redactUrl } from '../../controller/logger.js';
@@ -80,4 +81,9 @@ export async function runController(source: Readonly<Record<string, string | und
   clearTimeout(overrun);
   logger.info({ handedBack }, 'controller stopped');
   return 0;
+}
+
+// Run directly (`node dist/cmd/cli/controller.js`), this module is the controller command on its own.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await controllerCommand().parseAsync(process.argv);
 }
