@@ -56,10 +56,13 @@ describe('task definitions against the simulator', () => {
   let redis: Redis;
   let gateway: AwsGateway;
   const namespace = `test-${randomUUID().slice(0, 8)}`;
+  const namespaces = [namespace];
   const woken = new Set<string>();
   const replicas: Replica[] = [];
 
-  function startReplica(id: string): Replica {
+  function startReplica(id: string, ns = namespace): Replica {
+    const namespace = ns;
+    if (!namespaces.includes(ns)) namespaces.push(ns);
     const connection = createRedisConnection(REDIS_URL, `test-${id}`);
     const queues = createQueues(connection, namespace);
     const real = createWakeUps(queues);
@@ -98,8 +101,10 @@ describe('task definitions against the simulator', () => {
       await closeQueues(r.queues);
       await r.connection.quit();
     }
-    const keys = await redis.keys(`longshore:{${namespace}}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    for (const ns of namespaces) {
+      const keys = await redis.keys(`longshore:{${ns}}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
     await redis.quit();
     clients.destroy();
     await sim.close();
@@ -137,5 +142,18 @@ describe('task definitions against the simulator', () => {
     const result = await r.taskdefs.resolver.resolve(pool, run);
     assert.equal(result.status, 'failed');
     assert.match(result.status === 'failed' ? result.message : '', /family 'bad-sizes' failed: ClientException: No Fargate configuration exists for given values/);
+  });
+
+  test('matchLatestRevisionInFamily: a fresh installation reuses what ECS describes instead of registering again', async () => {
+    const fresh = startReplica('r4', `test-${randomUUID().slice(0, 8)}`);
+    const pool = newPool({ cloudwatchLogs: { enabled: true }, matchLatestRevisionInFamily: true });
+    const before = sim.audit().calls.RegisterTaskDefinition?.ok ?? 0;
+    const run = newRun('reuse-1', { deployment: 'dep-3' });
+    assert.equal((await fresh.taskdefs.resolver.resolve(pool, run)).status, 'waiting');
+    await until(() => woken.has('reuse-1'), 10_000);
+    const result = await fresh.taskdefs.resolver.resolve(pool, run);
+    assert.equal(result.status, 'resolved');
+    assert.equal(sim.audit().calls.RegisterTaskDefinition?.ok ?? 0, before, 'the described revision hashed the same as the rendered one');
+    assert.match(result.status === 'resolved' ? result.taskDefinition.taskDefinitionArn : '', /task-definition\/longshore_pool-a_dep-3:1$/);
   });
 });
