@@ -85,5 +85,6 @@ export async function runController(source: Readonly<Record<string, string | und
 
 // Run directly (`node dist/cmd/cli/controller.js`), this module is the controller command on its own.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await controllerCommand().parseAsync(process.argv);
+  const args = process.argv.slice(2);
+  await controllerCommand().parseAsync(args[0] === 'controller' ? args.slice(1) : args, { from: 'user' });
 }
