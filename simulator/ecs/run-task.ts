@@ -193,8 +193,9 @@ function createTask(ctx: EcsContext, spec: NewTask): SimTask {
     version: 1,
     createdAtMs: ctx.scheduler.now(),
     containers,
-    cpu: record.cpu,
-    memory: record.memory,
+    // Task-level overrides replace the definition's size on the task, as DescribeTasks shows it.
+    cpu: typeof spec.overrides.cpu === 'string' ? spec.overrides.cpu : record.cpu,
+    memory: typeof spec.overrides.memory === 'string' ? spec.overrides.memory : record.memory,
     overrides: { containerOverrides: [], inferenceAcceleratorOverrides: [], ...spec.overrides },
     startedBy: spec.startedBy,
     group: spec.group,

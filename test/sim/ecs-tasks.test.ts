@@ -26,6 +26,12 @@ describe('DescribeTasks', () => {
     assert.deepEqual(after.tasks?.[0].tags, []);
   });
 
+  test('task-level cpu/memory overrides show on the task', async () => {
+    const task = (await runFargate(h.ecs, 'sim-test', { overrides: { cpu: '512', memory: '1024' } })).tasks![0];
+    assert.equal(task.cpu, '512');
+    assert.equal(task.memory, '1024');
+  });
+
   test('a task of another cluster is MISSING in this one', async () => {
     const arn = (await runFargate(h.ecs, 'sim-test', { cluster: 'elsewhere' })).tasks![0].taskArn!;
     const here = await h.ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
