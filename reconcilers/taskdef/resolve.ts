@@ -65,6 +65,33 @@ const ARN_RETRY_MS = 1000;
 interface ArnInfo {
   containerNames: string[];
   networkMode: string;
+  requiresCompatibilities: string[];
+  hasExecutionRole: boolean;
+}
+
+/** For entries cached before a field existed. */
+const ARN_INFO_DEFAULTS: ArnInfo = { containerNames: [], networkMode: 'bridge', requiresCompatibilities: [], hasExecutionRole: true };
+
+/**
+ * The seed's compatibility checks for a definition it did not render (ECSWorker._validate_task_definition):
+ * CloudWatch logs need its execution role; a Fargate launch type needs FARGATE compatibility and awsvpc.
+ * A custom capacity-provider strategy (other than FARGATE_SPOT) is left to ECS to judge.
+ */
+export function existingDefinitionProblem(info: Pick<ArnInfo, 'networkMode' | 'requiresCompatibilities' | 'hasExecutionRole'>, placement: Placement, logsEnabled: boolean): string | undefined {
+  if (logsEnabled && !info.hasExecutionRole) {
+    return 'An execution role arn must be set on the task definition to use CloudWatch logs but no execution role was found on the task definition.';
+  }
+  if (placement.capacityProviderStrategy && placement.requested !== 'FARGATE_SPOT') return undefined;
+  const launchType = placement.requested ?? 'FARGATE';
+  if (launchType === 'EC2' || launchType === 'EXTERNAL') return undefined;
+  const compatibilities = info.requiresCompatibilities.length > 0 ? info.requiresCompatibilities : ['FARGATE'];
+  if (!compatibilities.includes('FARGATE')) {
+    return `Task definition does not have 'FARGATE' in 'requiresCompatibilities' and cannot be used with launch type '${launchType}'`;
+  }
+  if (info.networkMode !== 'awsvpc') {
+    return `Found network mode '${info.networkMode}' which is not compatible with launch type '${launchType}'. Use either the 'EC2' launch type or the 'awsvpc' network mode.`;
+  }
+  return undefined;
 }
 
 export function createTaskDefinitionResolver(deps: ResolverDependencies & { queue: RegistrationEnqueuer & DeregistrationEnqueuer }): TaskDefinitionResolver {
@@ -112,12 +139,17 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     const placement = resolvePlacement(pool, run);
     const key = deps.keys.arnInfo(arn);
     const cachedInfo = await deps.redis.get(key);
-    let info = cachedInfo ? (JSON.parse(cachedInfo) as ArnInfo) : undefined;
+    let info: ArnInfo | undefined = cachedInfo ? { ...ARN_INFO_DEFAULTS, ...(JSON.parse(cachedInfo) as Partial<ArnInfo>) } : undefined;
     if (!info) {
       try {
         const output = await deps.gateway.describeTaskDefinition({ taskDefinition: arn }, { wait: false });
         const td = output.taskDefinition;
-        info = { containerNames: (td?.containerDefinitions ?? []).map((c) => c.name ?? ''), networkMode: td?.networkMode ?? 'bridge' };
+        info = {
+          containerNames: (td?.containerDefinitions ?? []).map((c) => c.name ?? ''),
+          networkMode: td?.networkMode ?? 'bridge',
+          requiresCompatibilities: td?.requiresCompatibilities ?? [],
+          hasExecutionRole: Boolean(td?.executionRoleArn),
+        };
         await deps.redis.set(key, JSON.stringify(info));
       } catch (error) {
         if (!isAwsError(error)) throw error;
@@ -127,7 +159,12 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
         return { status: 'failed', message: `Task definition '${arn}' could not be described: ${d.code}: ${d.message}` };
       }
     }
+    const problem = existingDefinitionProblem(info, placement, pool.spec.cloudwatchLogs?.enabled === true);
+    if (problem) return { status: 'failed', message: problem };
     const containerName = orchestrationContainerName(pool.spec.containerName, info.containerNames.map((name) => ({ name })));
+    if (pool.spec.containerName && !info.containerNames.includes(pool.spec.containerName)) {
+      return { status: 'failed', message: `Container '${pool.spec.containerName}' not found in task definition '${arn}'.` };
+    }
     return { status: 'resolved', placement, taskDefinition: { taskDefinitionArn: arn, containerName, networkMode: info.networkMode } };
   }
 

@@ -279,6 +279,13 @@ describe('registration queue', () => {
     }
     assert.equal(ecs.registerCalls, 0);
     assert.equal(ecs.describeCalls, 1);
+
+    const wrongName = await r.resolver.resolve({ ...pool, spec: { ...pool.spec, containerName: 'nope' } }, newRun('c'));
+    assert.deepEqual(wrongName, { status: 'failed', message: "Container 'nope' not found in task definition 'arn:aws:ecs:us-east-1:123456789012:task-definition/theirs:1'." });
+    const bridge = await ecs.registerTaskDefinition({ family: 'bridged', containerDefinitions: [{ name: 'main', image: 'm' }] });
+    const fargateOnBridge = await r.resolver.resolve(newPool({ taskDefinitionArn: bridge.taskDefinition?.taskDefinitionArn }), newRun('d'));
+    assert.equal(fargateOnBridge.status, 'failed');
+    assert.match(fargateOnBridge.status === 'failed' ? fargateOnBridge.message : '', /network mode 'bridge' which is not compatible with launch type 'FARGATE'/);
   });
 });
 
