@@ -75,7 +75,7 @@ export function render(pool: PoolLike, run: RunLike, context: RenderContext = {}
     };
   }
 
-  const family = slugifyFamily(spec.family ?? spec.taskDefinition?.family ?? `${DEFAULT_FAMILY_PREFIX}_${pool.metadata.name}${deploymentPart}`)
+  const family = slugifyFamily(spec.family || spec.taskDefinition?.family || `${DEFAULT_FAMILY_PREFIX}_${pool.metadata.name}${deploymentPart}`)
     || DEFAULT_FAMILY_PREFIX;
   td.family = family;
 

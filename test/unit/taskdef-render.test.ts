@@ -103,6 +103,7 @@ describe('render: logs, family, roles', () => {
   test('family: configured, else template, else longshore_<pool>_<deployment>, slugified', () => {
     assert.equal(render(newPool(), newRun({ deployment: 'nightly.etl' })).family, 'longshore_pool-a_nightly-etl');
     assert.equal(render(newPool(), newRun()).family, 'longshore_pool-a');
+    assert.equal(render(newPool({ family: '' }), newRun()).family, 'longshore_pool-a', 'an empty family means unset');
     assert.equal(render(newPool({ taskDefinition: { family: 'tmpl fam' } }), newRun()).family, 'tmpl-fam');
     assert.equal(render(newPool({ family: 'Mine!', taskDefinition: { family: 'tmpl' } }), newRun()).family, 'Mine');
     const long = render(newPool(), newRun({ deployment: 'd'.repeat(400) })).family;
