@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+/**
+ * `npm run demo`: Longshore end to end on one machine. Starts the ECS simulator in-process (time-scaled),
+ * two controller replicas as child processes sharing one Redis, applies two sample pools, submits a few
+ * hundred runs with a mix of outcomes, shows live progress, prints a summary, cleans its namespace, exits.
+ */
+import { spawn, ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { startSimulator, RunningSimulator } from '../simulator/index.js';
+import { ResourceStore } from '../controller/store/store.js';
+import { OUTCOMES, PHASES } from '../controller/api/run-status.js';
+import type { RunRecord } from '../controller/api/run.js';
+
+const TIME_SCALE = 20;
+const RUNS = Number(process.env.DEMO_RUNS ?? 300);
+const DEADLINE_MS = 240_000;
+const API_VERSION = 'longshore.dev/v1alpha1';
+
+interface Replica {
+  name: string;
+  process: ChildProcess;
+  metricsPort: number;
+  logFile: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function startReplica(name: string, env: Record<string, string>, metricsPort: number): Replica {
+  const logFile = join(tmpdir(), `longshore-demo-${env.LONGSHORE_NAMESPACE}-${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const entry = fileURLToPath(new URL('./cli/controller.js', import.meta.url));
+  const child = spawn(process.execPath, [entry, 'controller'], {
+    env: { ...process.env, ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  return { name, process: child, metricsPort, logFile };
+}
+
+async function waitReady(replica: Replica, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (replica.process.exitCode !== null) throw new Error(`${replica.name} exited with ${replica.process.exitCode}; see ${replica.logFile}`);
+    const ok = await fetch(`http://127.0.0.1:${replica.metricsPort}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    await sleep(200);
+  }
+  throw new Error(`${replica.name} not ready; see ${replica.logFile}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function pools() {
+  const common = {
+    image: 'public.ecr.aws/docker/library/busybox:latest',
+    cpu: 256,
+    memory: 512,
+    taskDefinition: { containerDefinitions: [{ name: 'flow' }] },
+    retry: { infrastructureAttempts: 3, backoff: { initialSeconds: 1, maxSeconds: 4, multiplier: 2 } },
+  };
+  return [
+    { apiVersion: API_VERSION, kind: 'Pool', metadata: { name: 'demo' }, spec: common },
+    { apiVersion: API_VERSION, kind: 'Pool', metadata: { name: 'demo-spot' }, spec: { ...common, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] } },
+  ];
+}
+
+/** The run mix: mostly successes over three deployments, plus failures, spot interruptions and failed starts. */
+function runs(count: number) {
+  return Array.from({ length: count }, (_, i) => {
+    const name = `demo-${String(i).padStart(4, '0')}`;
+    const env: Record<string, string> = { SIM_RUN_SECONDS: String(10 + (i % 50)) };
+    let pool = 'demo';
+    if (i % 15 === 1) env.SIM_EXIT_CODE = '3';
+    else if (i % 15 === 2) pool = 'demo-spot';
+    else if (i % 30 === 3) env.SIM_FAIL_START = 'CannotPullContainerError';
+    else if (i % 30 === 4) {
+      pool = 'demo-spot';
+      env.SIM_SPOT_INTERRUPT_AFTER_SECONDS = '5';
+    }
+    return { apiVersion: API_VERSION, kind: 'Run', metadata: { name }, spec: { pool, deployment: `etl-${i % 3}`, env } };
+  });
+}
+
+async function allRuns(store: ResourceStore): Promise<RunRecord[]> {
+  const out: RunRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listRuns({ limit: 500, cursor });
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+function tally(records: RunRecord[]) {
+  const phases = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<string, number>;
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<string, number>;
+  for (const r of records) {
+    phases[r.status.phase] += 1;
+    if (r.status.outcome) outcomes[r.status.outcome] += 1;
+  }
+  return { phases, outcomes };
+}
+
+async function replicaThrottles(replica: Replica): Promise<number> {
+  const text = await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`).then((r) => r.text(), () => '');
+  return text.split('\n').filter((l) => l.startsWith('longshore_ecs_api_throttles_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+async function main(): Promise<number> {
+  const namespace = `demo-${randomBytes(3).toString('hex')}`;
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redis = new Redis(redisUrl);
+  let sim: RunningSimulator | undefined;
+  const replicas: Replica[] = [];
+  try {
+    sim = await startSimulator({ timeScale: TIME_SCALE, seed: 42, scenario: { faults: { spotInterruptionRate: 0.3, spotInterruptAfter: { kind: 'uniform', minSeconds: 2, maxSeconds: 8 } } } });
+    console.log(`simulator: ${sim.url} (time scale ×${TIME_SCALE}, AWS-default throttles)`);
+    const env = {
+      REDIS_URL: redisUrl, LONGSHORE_NAMESPACE: namespace, AWS_ENDPOINT_URL: sim.url, AWS_REGION: sim.region,
+      AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      LONGSHORE_BUDGET_TIME_SCALE: String(TIME_SCALE), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.5', LONGSHORE_SHUTDOWN_GRACE_SECONDS: '5',
+    };
+    for (const name of ['replica-a', 'replica-b']) replicas.push(startReplica(name, env, await freePort()));
+    await Promise.all(replicas.map((r) => waitReady(r, Date.now() + 30_000)));
+    for (const r of replicas) console.log(`${r.name}: metrics http://127.0.0.1:${r.metricsPort}/metrics, logs ${r.logFile}`);
+
+    const store = new ResourceStore(redis, { namespace });
+    await store.submit(pools(), { mode: 'apply' });
+    const startedAt = Date.now();
+    await store.submit(runs(RUNS), { mode: 'create' });
+    console.log(`submitted ${RUNS} runs to pools demo and demo-spot (namespace ${namespace})`);
+
+    let records: RunRecord[] = [];
+    for (;;) {
+      records = await allRuns(store);
+      const { phases, outcomes } = tally(records);
+      const line = `${((Date.now() - startedAt) / 1000).toFixed(1)}s  ` + PHASES.map((p) => `${p} ${phases[p]}`).join('  ') +
+        '  |  ' + OUTCOMES.map((o) => `${o} ${outcomes[o]}`).join('  ');
+      process.stdout.write(process.stdout.isTTY ? `\r${line}   ` : `${line}\n`);
+      if (phases.stopped === RUNS) break;
+      if (Date.now() - startedAt > DEADLINE_MS) throw new Error('runs did not finish in time');
+      await sleep(process.stdout.isTTY ? 500 : 3000);
+    }
+    process.stdout.write('\n');
+    const elapsed = (Date.now() - startedAt) / 1000;
+    const firstRunning = records.flatMap((r) => r.status.attempts.map((a) => a.startedAt)).filter((t): t is string => t !== undefined).map(Date.parse);
+    const audit = (await (await fetch(`${sim.url}/_sim/audit`)).json()) as { calls: Record<string, { ok: number; throttled: number; error: number }>; tasks: unknown[] };
+    const throttles = await Promise.all(replicas.map(replicaThrottles));
+
+    console.log('\nsummary');
+    console.log(`  runs by outcome:  ${Object.entries(tally(records).outcomes).map(([o, n]) => `${o} ${n}`).join(', ')}`);
+    console.log(`  attempts:         ${records.reduce((n, r) => n + r.status.attempts.length, 0)} (ECS tasks launched: ${audit.tasks.length})`);
+    if (firstRunning.length > 0) console.log(`  last first-start: ${((Math.max(...firstRunning) - startedAt) / 1000).toFixed(1)} s after submission`);
+    console.log(`  all stopped in:   ${elapsed.toFixed(1)} s (×${TIME_SCALE} simulated time)`);
+    console.log('  ECS calls by action (simulator audit: ok / throttled / error):');
+    for (const [action, c] of Object.entries(audit.calls).sort()) console.log(`    ${action.padEnd(24)} ${c.ok} / ${c.throttled} / ${c.error}`);
+    console.log(`  throttles seen by the controllers: ${throttles.reduce((a, b) => a + b, 0)}`);
+    console.log(`  metrics were at ${replicas.map((r) => `http://127.0.0.1:${r.metricsPort}/metrics`).join(' and ')}`);
+    return 0;
+  } finally {
+    await Promise.all(replicas.map(async (r) => {
+      if (r.process.exitCode !== null) return;
+      r.process.kill('SIGTERM');
+      await Promise.race([once(r.process, 'exit'), sleep(15_000)]);
+      if (r.process.exitCode === null) r.process.kill('SIGKILL');
+    }));
+    await sim?.close();
+    const removed = await deleteNamespace(redis, namespace);
+    console.log(`cleaned namespace ${namespace} (${removed} keys)`);
+    await redis.quit();
+  }
+}
+
+async function deleteNamespace(redis: Redis, namespace: string): Promise<number> {
+  let cursor = '0';
+  let removed = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${namespace}}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) removed += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return removed;
+}
+
+process.exitCode = await main().catch((error: unknown) => {
+  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  return 1;
+});
