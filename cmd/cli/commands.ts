@@ -1,0 +1,10 @@
+/**
+ * The CLI's command groups, one module each. Adding a group is one line here: export its factory
+ * (a function returning a commander Command) and cmd/longshore.ts registers it. Heavy groups are wrapped
+ * in lazyCommand so other commands start fast.
+ */
+import { lazyCommand } from './lazy.js';
+
+export { poolCommand } from './pool.js';
+export { runCommand } from './run.js';
+export const controllerCommand = lazyCommand('controller', 'run a controller replica (reconcile runs onto ECS) until SIGTERM/SIGINT; see controller --help', async () => (await import('./controller.js')).controllerCommand());

@@ -1,0 +1,33 @@
+/**
+ * How the CLI reports failure: one line `error: …` on stderr (admission errors add one indented line per
+ * violation: document, path, rule, message, value) and a non-zero exit status.
+ */
+import { AdmissionError, formatRejections } from '../../controller/api/admission/index.js';
+import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, SelectorError, InvalidControlMessageError } from '../../controller/store/index.js';
+
+/** Exit statuses: 1 for any failure of the request, 2 for bad input the CLI itself rejects. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function describeError(error: unknown): { text: string; exitCode: number } {
+  if (error instanceof AdmissionError) {
+    const count = error.rejections.length;
+    const lines = formatRejections(error.rejections).split('\n').map((l) => `  ${l}`);
+    return { text: `error: admission rejected ${count} document${count === 1 ? '' : 's'}\n${lines.join('\n')}`, exitCode: EXIT_FAILURE };
+  }
+  if (error instanceof UsageError || error instanceof SelectorError || error instanceof InvalidControlMessageError) {
+    return { text: `error: ${error.message}`, exitCode: EXIT_USAGE };
+  }
+  if (error instanceof NotFoundError || error instanceof AlreadyExistsError || error instanceof ConflictError || error instanceof PreconditionFailedError) {
+    return { text: `error: ${error.message}`, exitCode: EXIT_FAILURE };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { text: `error: ${message.split('\n')[0]}`, exitCode: EXIT_FAILURE };
+}

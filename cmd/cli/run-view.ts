@@ -1,0 +1,87 @@
+/** How runs look to people: list rows and the `describe` page (conditions and attempt history). */
+import type { RunRecord } from '../../controller/api/index.js';
+import { age, labelsText, maskedEnv, renderTable } from './output.js';
+
+export const RUN_HEADERS = ['NAME', 'POOL', 'PHASE', 'OUTCOME', 'ATTEMPTS', 'AGE', 'MESSAGE'] as const;
+
+export function runRow(run: RunRecord, now: number = Date.now()): string[] {
+  const phase = run.spec.cancelRequested && run.status.phase !== 'stopped' ? `${run.status.phase} (cancelling)` : run.status.phase;
+  return [
+    run.metadata.name,
+    run.spec.pool,
+    phase,
+    run.status.outcome ?? '-',
+    String(run.status.attempts.length),
+    age(run.metadata.creationTimestamp, now),
+    truncate(run.status.message ?? '', 60),
+  ];
+}
+
+export function runTable(runs: readonly RunRecord[], now: number = Date.now()): string {
+  return renderTable(RUN_HEADERS, runs.map((r) => runRow(r, now)));
+}
+
+function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > max ? `${oneLine.slice(0, max - 3)}...` : oneLine;
+}
+
+export function describeRun(run: RunRecord, namespace: string): string {
+  const { metadata, spec, status } = run;
+  const lines: string[] = [];
+  const field = (name: string, value: string | number | undefined) => lines.push(`${`${name}:`.padEnd(22)}${value ?? '-'}`);
+  field('Name', metadata.name);
+  field('Namespace', namespace);
+  field('UID', metadata.uid);
+  field('Labels', labelsText(metadata.labels));
+  field('Annotations', labelsText(metadata.annotations));
+  field('Created', metadata.creationTimestamp);
+  field('Generation', `${metadata.generation} (observed ${status.observedGeneration})`);
+  field('Resource version', metadata.resourceVersion);
+  field('Pool', spec.pool);
+  field('Deployment', spec.deployment);
+  field('Image', spec.image);
+  field('Command', spec.command === undefined ? undefined : Array.isArray(spec.command) ? JSON.stringify(spec.command) : spec.command);
+  field('CPU / memory', spec.cpu || spec.memory ? `${spec.cpu ?? '(pool)'} / ${spec.memory ?? '(pool)'}` : '(pool)');
+  field('Launch', spec.capacityProviderStrategy ? spec.capacityProviderStrategy.map((s) => `${s.capacityProvider}:${s.weight ?? 0}`).join(',') : spec.launchType ?? '(pool)');
+  field('Cancel requested', String(spec.cancelRequested));
+  const env = maskedEnv(spec.env);
+  lines.push(`${'Environment:'.padEnd(22)}${env.length ? '' : '<none>'}`);
+  for (const e of env) lines.push(`  ${e}`);
+  field('Phase', status.phase);
+  field('Outcome', status.outcome);
+  field('Task definition', status.taskDefinitionArn);
+  field('Message', status.message);
+  lines.push('');
+  lines.push('Conditions:');
+  if (status.conditions.length === 0) lines.push('  <none>');
+  else {
+    const rows = status.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.lastTransitionTime, c.message ?? '']);
+    lines.push(indent(renderTable(['TYPE', 'STATUS', 'REASON', 'LAST TRANSITION', 'MESSAGE'], rows)));
+  }
+  lines.push('');
+  lines.push('Attempts:');
+  if (status.attempts.length === 0) lines.push('  <none>');
+  else {
+    const rows = status.attempts.map((a) => [
+      String(a.number),
+      a.taskArn ?? '-',
+      a.lastStatus ?? '-',
+      a.startedAt ?? a.submittedAt ?? '-',
+      a.stoppedAt ?? '-',
+      a.exitCode === undefined || a.exitCode === null ? '-' : String(a.exitCode),
+      a.stopCode ?? '-',
+      [a.failureReason, a.stoppedReason].filter(Boolean).join(': ') || '-',
+    ]);
+    lines.push(indent(renderTable(['#', 'TASK', 'LAST STATUS', 'STARTED', 'STOPPED', 'EXIT', 'STOP CODE', 'REASON'], rows)));
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
