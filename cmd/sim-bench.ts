@@ -3,7 +3,7 @@
  * Measures the simulator's ECS request throughput: starts `sim` in its own process (throttling off, so
  * it has a core to itself), launches a few tasks, then keeps `--connections` keep-alive connections busy
  * with DescribeTasks and ListTasks for `--seconds` and prints requests/second.
- *   node dist/cmd/sim-bench.js [--seconds 5] [--connections 16] [--url http://127.0.0.1:<port>]
+ *   node dist/cmd/sim-bench.js [--seconds 5] [--connections 16] [--batch 10] [--url http://127.0.0.1:<port>]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -15,6 +15,7 @@ const TARGET = 'AmazonEC2ContainerServiceV20141113.';
 interface BenchOptions {
   seconds: number;
   connections: number;
+  batch: number;
   url?: string;
 }
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const options = new Command('sim-bench')
     .option('--seconds <s>', 'how long to measure', Number, 5)
     .option('--connections <n>', 'concurrent keep-alive connections', Number, 16)
+    .option('--batch <n>', 'tasks per DescribeTasks call (1-100)', Number, 10)
     .option('--url <url>', 'an already running simulator (default: start one)')
     .parse()
     .opts<BenchOptions>();
@@ -84,13 +86,15 @@ async function main(): Promise<void> {
       const run = await call(agent, base, 'RunTask', { taskDefinition: 'bench', launchType: 'EC2', count: 10 });
       for (const task of run.json.tasks as Array<{ taskArn: string }>) taskArns.push(task.taskArn);
     }
+    const batch = Math.min(100, Math.max(1, options.batch));
+    const batchAt = (i: number): string[] => Array.from({ length: batch }, (_, j) => taskArns[(i * batch + j) % taskArns.length]);
     let completed = 0;
     let errors = 0;
     const deadline = Date.now() + options.seconds * 1000;
     const worker = async (index: number): Promise<void> => {
       for (let i = index; Date.now() < deadline; i += 1) {
         const answer = i % 2 === 0
-          ? await call(agent, base, 'DescribeTasks', { tasks: taskArns.slice((i * 10) % 100, ((i * 10) % 100) + 10) }, false)
+          ? await call(agent, base, 'DescribeTasks', { tasks: batchAt(i) }, false)
           : await call(agent, base, 'ListTasks', { maxResults: 100 }, false);
         if (answer.status === 200) completed += 1;
         else errors += 1;
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: options.connections }, (_, i) => worker(i)));
     const elapsedSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(
-      `DescribeTasks(10 tasks)/ListTasks(100 tasks): ${completed} requests in ${elapsedSeconds.toFixed(2)} s = ` +
+      `DescribeTasks(${batch} tasks)/ListTasks(100 tasks): ${completed} requests in ${elapsedSeconds.toFixed(2)} s = ` +
         `${Math.round(completed / elapsedSeconds)} requests/s over ${options.connections} keep-alive connections (${errors} errors)`,
     );
   } finally {

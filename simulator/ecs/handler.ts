@@ -10,7 +10,7 @@ import { createCluster, describeClusters, listClusters } from './clusters.js';
 import type { EcsContext } from './context.js';
 import { EcsError, serverError, throttled } from './errors.js';
 import { isObject } from './fields.js';
-import type { JsonObject } from './model.js';
+import { RawJson, type JsonObject } from './model.js';
 import { runTask } from './run-task.js';
 import { sampleSeconds } from '../scenario.js';
 import {
@@ -20,7 +20,7 @@ import { describeTasks, listTasks, stopTask } from './tasks.js';
 
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 
-type Operation = (ctx: EcsContext, input: JsonObject) => JsonObject | Promise<JsonObject>;
+type Operation = (ctx: EcsContext, input: JsonObject) => JsonObject | RawJson | Promise<JsonObject>;
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
   CreateCluster: createCluster,
@@ -77,7 +77,9 @@ async function handle(ctx: EcsContext, audit: AuditSink, action: string, body: s
     }
     const result = await operation(ctx, input);
     audit(action, 'ok');
-    return jsonOk(result);
+    return result instanceof RawJson
+      ? { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: result.text }
+      : jsonOk(result);
   } catch (error) {
     if (error instanceof EcsError) {
       audit(action, error.type === 'ThrottlingException' ? 'throttled' : 'error');

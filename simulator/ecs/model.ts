@@ -2,6 +2,11 @@
 
 export type JsonObject = Record<string, unknown>;
 
+/** A response body already serialised (DescribeTasks assembles cached task JSON without re-parsing it). */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 export interface ClusterRecord {
   clusterName: string;
   clusterArn: string;

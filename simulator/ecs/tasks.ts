@@ -1,12 +1,12 @@
 /** DescribeTasks, ListTasks and StopTask over the tasks the simulator holds. */
 import type { SimTask } from '../lifecycle/task.js';
-import { taskToWire } from '../lifecycle/task-wire.js';
+import { taskJson, taskToWire } from '../lifecycle/task-wire.js';
 import { resolveCluster } from './clusters.js';
 import type { EcsContext } from './context.js';
 import { invalidParameter } from './errors.js';
 import { optionalNumber, optionalString, requiredString, stringList } from './fields.js';
 import { taskArn, taskIdOf } from './identity.js';
-import type { JsonObject } from './model.js';
+import { RawJson, type JsonObject } from './model.js';
 import { paginate } from './pagination.js';
 
 export const MAX_DESCRIBE_TASKS = 100;
@@ -16,13 +16,13 @@ function findTask(ctx: EcsContext, clusterArn: string, reference: string): SimTa
   return task !== undefined && task.clusterArn === clusterArn ? task : undefined;
 }
 
-export function describeTasks(ctx: EcsContext, input: JsonObject): JsonObject {
+export function describeTasks(ctx: EcsContext, input: JsonObject): RawJson {
   const cluster = resolveCluster(ctx, optionalString(input, 'cluster'));
   const references = stringList(input, 'tasks');
   if (references.length === 0) throw invalidParameter('Tasks cannot be empty.');
   if (references.length > MAX_DESCRIBE_TASKS) throw invalidParameter(`taskIds can have at most ${MAX_DESCRIBE_TASKS} items.`);
   const includeTags = stringList(input, 'include').includes('TAGS');
-  const tasks: JsonObject[] = [];
+  const tasks: string[] = [];
   const failures: JsonObject[] = [];
   for (const reference of references) {
     const task = findTask(ctx, cluster.clusterArn, reference);
@@ -31,11 +31,9 @@ export function describeTasks(ctx: EcsContext, input: JsonObject): JsonObject {
       failures.push({ arn, reason: 'MISSING' });
       continue;
     }
-    const wire = taskToWire(task);
-    if (!includeTags) delete wire.tags;
-    tasks.push(wire);
+    tasks.push(taskJson(task, includeTags));
   }
-  return { tasks, failures };
+  return new RawJson(`{"tasks":[${tasks.join(',')}],"failures":${JSON.stringify(failures)}}`);
 }
 
 export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {

@@ -55,13 +55,11 @@ export class LifecycleEngine {
     task.stopCode = 'UserInitiated';
     task.stoppedReason = reason !== undefined && reason !== '' ? reason : STOP_REASONS.userDefault;
     task.stoppingAtMs = this.deps.now();
+    // Containers that never ran are stopped at once (before the change is published, so it shows).
+    if (!wasRunning) for (const container of task.containers) container.lastStatus = 'STOPPED';
     this.changed(task);
-    if (wasRunning) {
-      this.after(task, 0, () => this.shutDown(task, SIGTERM_EXIT_CODE));
-    } else {
-      for (const container of task.containers) container.lastStatus = 'STOPPED';
-      this.after(task, 0, () => this.deprovision(task));
-    }
+    if (wasRunning) this.after(task, 0, () => this.shutDown(task, SIGTERM_EXIT_CODE));
+    else this.after(task, 0, () => this.deprovision(task));
   }
 
   cancelAll(): void {

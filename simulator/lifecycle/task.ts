@@ -72,4 +72,6 @@ export interface SimTask {
   ec2Reservation?: { cpu: number; memory: number };
   /** When a STOPPED task stops being describable (real ms). */
   expiresAtMs?: number;
+  /** Serialised wire forms for `version` (see taskJson). */
+  wireJson?: { version: number; withTags: string; withoutTags: string };
 }
