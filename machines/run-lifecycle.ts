@@ -7,7 +7,7 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import type { RunStatus } from '../controller/api/run-status.js';
 import { runLifecycleMachine } from './run-machine.js';
-import { runTaskAction, scheduleRetryAction, stopTaskAction } from './run-logic.js';
+import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-logic.js';
 import { CONDITION, currentAttempt, trueSince } from './run-status-ops.js';
 import {
   LifecycleContext,
@@ -96,6 +96,8 @@ export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAc
       return [stopTaskAction(context)];
     case 'backoff':
       return [scheduleRetryAction(context, now)];
+    case 'stopped':
+      return context.finalized === true ? [] : [finalizeAction(context)];
     default:
       return [];
   }
@@ -147,7 +149,10 @@ function requestedActions(executable: readonly { type: string; params?: unknown 
 function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {
   const state = stateOf(snapshot);
   const context = snapshot.context;
-  if (state === 'stopped') return `${event.type}: the run is already stopped (${context.status.outcome ?? 'no outcome'})`;
+  if (state === 'stopped') {
+    if (event.type === 'FINALIZED') return 'FINALIZED: the run was already finalized';
+    return `${event.type}: the run is already stopped (${context.status.outcome ?? 'no outcome'})`;
+  }
   if (!eventsAcceptedIn(state).includes(event.type)) return `${event.type} is not accepted in state ${state}`;
   const attempt = currentAttempt(context.status);
   if (event.type === 'TASK_OBSERVED' || event.type === 'TASK_MISSING') {

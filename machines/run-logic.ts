@@ -303,6 +303,10 @@ export function stopTaskAction(ctx: Ctx): LifecycleAction {
   return action;
 }
 
+export function finalizeAction(ctx: Ctx): LifecycleAction {
+  return { type: 'finalize', outcome: ctx.status.outcome ?? 'crashed' };
+}
+
 export function scheduleRetryAction(ctx: Ctx, now: string): LifecycleAction {
   const retryAt = ctx.retryAt ?? now;
   const next = (currentAttempt(ctx.status)?.number ?? 0) + 1;

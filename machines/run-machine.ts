@@ -14,6 +14,7 @@
 import { and, assign, setup } from 'xstate';
 import {
   cancelWithoutTask,
+  finalizeAction,
   endAttemptByIntent,
   endAttemptByMissingTask,
   endAttemptByStop,
@@ -86,6 +87,7 @@ export const runLifecycleMachine = setup({
       endAttemptBySubmitFailure(context, event.reason, event.reason, event.retryable, event.now).retry,
     taskNotYetKnown: ({ context }: Args) => currentAttempt(context.status)?.taskArn === undefined,
     notCancelling: ({ context }: Args) => context.stopIntent !== 'cancel',
+    notFinalized: ({ context }: Args) => context.finalized !== true,
     backoffElapsed: ({ context, event }: Args) =>
       context.retryAt === undefined || Date.parse(event.now) >= Date.parse(context.retryAt),
   },
@@ -210,7 +212,13 @@ export const runLifecycleMachine = setup({
         },
       },
     },
-    stopped: { type: 'final' },
+    // Not an XState final state: one bookkeeping event still lands here, and nothing else does.
+    stopped: {
+      entry: { type: 'request', params: ({ context }) => finalizeAction(context) },
+      on: {
+        FINALIZED: { guard: 'notFinalized', actions: assign({ finalized: true }) },
+      },
+    },
   },
 });
 

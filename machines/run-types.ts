@@ -62,6 +62,8 @@ export const LifecycleContext = z.object({
   retryAt: z.string().optional(),
   /** Highest task `version` seen for the current attempt; older observations are stale. */
   observedVersion: z.number().int().optional(),
+  /** Set once the reconciler has done the bookkeeping of a stopped run (released its task definition, counted it). */
+  finalized: z.boolean().optional(),
 });
 export type LifecycleContext = z.infer<typeof LifecycleContext>;
 
@@ -108,7 +110,9 @@ export type LifecycleEvent =
   | ({ type: 'START_TIMEOUT' } & Timed)
   | ({ type: 'RUN_TIMEOUT' } & Timed)
   | ({ type: 'CANCEL_REQUESTED'; reason?: string } & Timed)
-  | ({ type: 'RETRY' } & Timed);
+  | ({ type: 'RETRY' } & Timed)
+  /** The stopped run's bookkeeping is done (task definition released, outcome counted). */
+  | ({ type: 'FINALIZED' } & Timed);
 export type LifecycleEventType = LifecycleEvent['type'];
 
 /** Side effects the reconciler performs; the machine never performs them itself. */
@@ -117,5 +121,7 @@ export type LifecycleAction =
   | { type: 'runTask'; attempt: number; clientToken: string }
   /** taskArn absent: RunTask for this attempt may have happened unrecorded; find it by its startedBy marker. */
   | { type: 'stopTask'; attempt: number; taskArn?: string; clusterArn?: string; reason: string }
-  | { type: 'scheduleRetry'; attempt: number; delayMs: number; retryAt: string };
+  | { type: 'scheduleRetry'; attempt: number; delayMs: number; retryAt: string }
+  /** Once per stopped run: release what it held and report its outcome. */
+  | { type: 'finalize'; outcome: NonNullable<RunStatus['outcome']> };
 export type LifecycleActionType = LifecycleAction['type'];

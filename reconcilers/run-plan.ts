@@ -10,7 +10,7 @@ import type { RunRecord } from '../controller/api/run.js';
 import { resolveRunPolicy } from '../controller/api/policy.js';
 import type { RunStatus } from '../controller/api/run-status.js';
 import {
-  nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, step, toRunStatus,
+  nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
 } from '../machines/run-lifecycle.js';
 import type { LifecycleAction, LifecycleEvent, LifecycleInput, LifecycleStateName } from '../machines/run-types.js';
@@ -95,7 +95,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
 
   // 2. Desired state.
   const cancelAcknowledged = toRunStatus(snapshot).conditions.some((c) => c.type === 'CancelRequested' && c.status === 'True');
-  if (record.spec.cancelRequested && snapshot.status !== 'done' && !cancelAcknowledged) apply({ type: 'CANCEL_REQUESTED', now });
+  if (record.spec.cancelRequested && stateOf(snapshot) !== 'stopped' && !cancelAcknowledged) apply({ type: 'CANCEL_REQUESTED', now });
 
   // 3. Deadlines that have passed (a RETRY may open an attempt; nothing after it is due yet).
   for (let guard = 0; guard < 3; guard += 1) {
@@ -136,7 +136,7 @@ function blockedPlan(record: RunRecord, reason: string): RunPlan {
 
 function alreadyDone(action: RunEffect, done: EffectResult | undefined): boolean {
   if (!done || done.type !== action.type) return false;
-  if (action.type === 'resolveTaskDefinition') return true;
+  if (action.type === 'resolveTaskDefinition' || action.type === 'finalize') return true;
   if (!('attempt' in done) || done.attempt !== action.attempt) return false;
   // A search that found the task leads to a StopTask by ARN: a different effect, still to do.
   if (done.type === 'stopTask' && done.outcome.kind === 'found') return action.type === 'stopTask' && action.taskArn === undefined;
@@ -158,6 +158,7 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
     if ('failed' in r) return { event: { type: 'TASKDEF_FAILED', message: r.failed, now } };
     return { retryAfterMs: r.waitingMs };
   }
+  if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
   if (attempt?.number !== effect.attempt) return {};
   if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now);
   const o = effect.outcome;

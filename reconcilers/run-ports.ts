@@ -67,7 +67,8 @@ export interface RunTaskPort {
 export type EffectResult =
   | { type: 'resolveTaskDefinition'; resolution: TaskDefinitionResolution }
   | { type: 'runTask'; attempt: number; outcome: LaunchOutcome }
-  | { type: 'stopTask'; attempt: number; outcome: StopOutcome | SearchOutcome };
+  | { type: 'stopTask'; attempt: number; outcome: StopOutcome | SearchOutcome }
+  | { type: 'finalize' };
 
 /** What the plan sees besides the run record: its pool and the last side effect's result. */
 export interface RunObserved {

@@ -18,7 +18,7 @@ export interface RunReconcilerObserver {
   /** An event the lifecycle refused (counted: it means a stale or out-of-order observation). */
   rejected?(eventType: string, reason: string): void;
   transition?(from: LifecycleStateName, to: LifecycleStateName, eventType: string): void;
-  /** The run reached stopped with this outcome (once, on the write that stopped it). */
+  /** The run reached stopped with this outcome (once per run, when it is finalized). */
   concluded?(outcome: string, run: RunRecord): void;
 }
 
@@ -62,9 +62,7 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
 
     if (plan.write) {
       try {
-        const written = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
-        await afterWrite(deps, record, written, plan);
-        record = written;
+        record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
       } catch (error) {
         if (!isConflictError(error) || ++conflicts > maxConflicts) throw error;
         logger?.debug({ run: name, conflicts }, 'run status write conflicted; re-reading');
@@ -101,14 +99,15 @@ function report(observer: RunReconcilerObserver | undefined, plan: RunPlan): voi
   for (const t of plan.transitions) observer.transition?.(t.from, t.to, t.event);
 }
 
-async function afterWrite(deps: RunReconcilerDeps, before: RunRecord, after: RunRecord, plan: RunPlan): Promise<void> {
-  if (before.status.phase === 'stopped' || after.status.phase !== 'stopped') return;
-  if (plan.status.outcome) deps.observer?.concluded?.(plan.status.outcome, after);
-  const arn = after.status.taskDefinitionArn;
-  if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(after, arn);
-}
-
 async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecord, pool: PoolRecord | null): Promise<EffectResult> {
+  if (effect.type === 'finalize') {
+    // Stopped, whoever observed it (this reconcile or the resync): release, then count. A crash before the
+    // FINALIZED write repeats both; release is idempotent, the count may rarely be doubled.
+    const arn = run.status.taskDefinitionArn;
+    if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(run, arn);
+    deps.observer?.concluded?.(effect.outcome, run);
+    return { type: 'finalize' };
+  }
   if (effect.type === 'stopTask' && effect.taskArn) {
     const cluster = effect.clusterArn ?? pool?.spec.cluster;
     const request = cluster === undefined ? { taskArn: effect.taskArn, reason: effect.reason } : { cluster, taskArn: effect.taskArn, reason: effect.reason };

@@ -25,7 +25,7 @@ import { resyncCluster, type ResyncDeps } from '../../reconcilers/resync.js';
 import { createControlHandler } from '../../reconcilers/control.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
-const TIME_SCALE = 20;
+const TIME_SCALE = 60;
 const V = 'longshore.dev/v1alpha1';
 const silent = pino({ level: 'silent' });
 const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };
@@ -146,6 +146,36 @@ describe('run lifecycle against Redis and the simulator', () => {
     const [late] = await driveUntil(['late-1'], allStopped);
     assert.equal(late.status.outcome, 'cancelled');
     assert.equal(tasksOf('late-1')[0]?.stopCode, 'UserInitiated');
+  });
+
+  test('two reconciles of one run racing each other launch one task and finalize it', async () => {
+    await submitRun('race-1', 'fargate');
+    const concluded: string[] = [];
+    const racing = { ...runDeps, observer: { concluded: (outcome: string) => concluded.push(outcome) } };
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      while (registrations.length > 0) await taskdefs.reconciler(registrations.shift() ?? '', ctx);
+      await Promise.all([reconcileRun(racing, 'race-1'), reconcileRun(racing, 'race-1')]);
+      for (const cluster of await store.liveTaskClusters()) await resyncCluster(resyncDeps, cluster);
+      const current = await store.getRun('race-1');
+      const finalized = (current?.lifecycle as { context?: { finalized?: boolean } } | undefined)?.context?.finalized === true;
+      if (finalized || Date.now() > deadline) break;
+      await sleep(50);
+    }
+    const run = await store.getRun('race-1');
+    assert.equal(run?.status.outcome, 'succeeded');
+    assert.equal(tasksOf('race-1').length, 1);
+    // Finalizing is at-least-once: two racing reconciles may both count the run (BullMQ keeps one active per run).
+    assert.ok(concluded.length >= 1 && concluded.every((outcome) => outcome === 'succeeded'), concluded.join());
+  });
+
+  test('kill by task ARN stops the task; the run ends crashed, not retried', async () => {
+    await submitRun('kill-1', 'fargate', { env: { SIM_RUN_SECONDS: '600' } });
+    const [running] = await driveUntil(['kill-1'], (runs) => runs[0]?.status.phase === 'running');
+    const taskArn = running.status.attempts[0].taskArn ?? '';
+    await createControlHandler({ store, gateway, wake: async () => undefined })({ id: '2-0', message: { type: 'kill', taskArn } });
+    const [run] = await driveUntil(['kill-1'], allStopped);
+    assert.deepEqual([run.status.outcome, run.status.attempts.length, run.status.attempts[0].failureReason], ['crashed', 1, 'StoppedByUser']);
   });
 
   test('a start timeout stops the task and ends the run timed-out', async () => {

@@ -6,11 +6,11 @@ import { CLUSTER_ARN, at, drive, exited, observed, runIn, spotInterrupted, submi
 const cancel = (seconds = 50) => ({ type: 'CANCEL_REQUESTED' as const, now: at(seconds) });
 
 describe('cancel in each phase', () => {
-  test('pending: stopped/cancelled at once, no task, no action', () => {
+  test('pending: stopped/cancelled at once, no task, only the bookkeeping', () => {
     const r = step(newRun(), cancel());
     assert.ok(r.ok);
     assert.equal(r.to, 'stopped');
-    assert.deepEqual(r.actions, []);
+    assert.deepEqual(r.actions, [{ type: 'finalize', outcome: 'cancelled' }]);
     const status = toRunStatus(r.snapshot);
     assert.deepEqual([status.outcome, status.attempts.length], ['cancelled', 0]);
     assert.equal(status.conditions.find((c) => c.type === 'CancelRequested')?.status, 'True');
@@ -68,7 +68,7 @@ describe('cancel in each phase', () => {
     const { snapshot } = drive(runIn('running'), spotInterrupted());
     const r = step(snapshot, cancel());
     assert.ok(r.ok);
-    assert.deepEqual(r.actions, []);
+    assert.deepEqual(r.actions, [{ type: 'finalize', outcome: 'cancelled' }]);
     const status = toRunStatus(r.snapshot);
     assert.deepEqual([r.to, status.outcome, status.attempts.length], ['stopped', 'cancelled', 1]);
   });

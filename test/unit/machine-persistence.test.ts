@@ -92,8 +92,13 @@ describe('illegal events are rejected without change', () => {
     assert.equal(r.ok, false);
   });
 
-  test('stopped accepts nothing', () => {
-    assert.deepEqual(eventsAcceptedIn('stopped'), []);
+  test('stopped accepts only FINALIZED, and only once', () => {
+    assert.deepEqual(eventsAcceptedIn('stopped'), ['FINALIZED']);
+    const stopped = everyState().stopped;
+    const once = step(stopped, { type: 'FINALIZED', now: at(30) });
+    assert.ok(once.ok);
+    assert.deepEqual([once.to, once.actions, once.snapshot.context.finalized], ['stopped', [], true]);
+    assert.equal(step(once.snapshot, { type: 'FINALIZED', now: at(31) }).ok, false);
   });
 });
 
@@ -107,7 +112,8 @@ describe('standing actions and deadlines (level-triggered reconcile)', () => {
     assert.deepEqual(standingActions(states.running, now), []);
     assert.deepEqual(standingActions(states.stopping, now).map((a) => a.type), ['stopTask']);
     assert.deepEqual(standingActions(states.backoff, now), [{ type: 'scheduleRetry', attempt: 2, delayMs: 3000, retryAt: at(25) }]);
-    assert.deepEqual(standingActions(states.stopped, now), []);
+    assert.deepEqual(standingActions(states.stopped, now), [{ type: 'finalize', outcome: 'succeeded' }]);
+    assert.deepEqual(standingActions(drive(states.stopped, { type: 'FINALIZED', now }).snapshot, now), []);
   });
 
   test('deadlines come from condition transition times', () => {

@@ -84,7 +84,7 @@ describe('happy path', () => {
     assert.deepEqual([status.phase, status.outcome], ['stopped', 'succeeded']);
     assert.deepEqual([status.attempts[0].exitCode, status.attempts[0].stoppedAt], [0, at(19)]);
     assert.equal(condition(r.snapshot, 'Stopped')?.reason, 'Succeeded');
-    assert.equal(r.snapshot.status, 'done');
+    assert.deepEqual(r.actions, [{ type: 'finalize', outcome: 'succeeded' }]);
   });
 
   test('a non-zero exit code ends the run failed with the code, without retry', () => {

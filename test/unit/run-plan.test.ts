@@ -159,7 +159,7 @@ describe('planRun: launch outcomes', () => {
 describe('planRun: cancel', () => {
   test('pending: cancelled without a task', () => {
     const p = plan(newRunRecord({ cancelRequested: true }), 1);
-    assert.deepEqual([p.status.outcome, p.effect], ['cancelled', undefined]);
+    assert.deepEqual([p.status.outcome, p.effect], ['cancelled', { type: 'finalize', outcome: 'cancelled' }]);
   });
 
   test('submitted: StopTask by ARN; STOPPING keeps stopping and rechecks; STOPPED ends cancelled', () => {
@@ -184,7 +184,7 @@ describe('planRun: cancel', () => {
     const found = plan(stopping, 3, { type: 'stopTask', attempt: 1, outcome: { kind: 'found', taskArn: TASK, clusterArn: CLUSTER } });
     assert.deepEqual(found.effect, { type: 'stopTask', attempt: 1, taskArn: TASK, clusterArn: CLUSTER, reason: 'Longshore: run cancelled' });
     const none = plan(stopping, 3, { type: 'stopTask', attempt: 1, outcome: { kind: 'none' } });
-    assert.deepEqual([none.status.outcome, none.effect], ['cancelled', undefined]);
+    assert.deepEqual([none.status.outcome, none.effect?.type], ['cancelled', 'finalize']);
   });
 
   test('stopped task missing from ECS ends cancelled', () => {
@@ -234,9 +234,13 @@ describe('planRun: steady states', () => {
     assert.deepEqual([p.write, p.status.observedGeneration], [true, 2]);
   });
 
-  test('a stopped run stays stopped and quiet', () => {
-    const record = written(newRunRecord({ cancelRequested: true }), plan(newRunRecord({ cancelRequested: true }), 1));
-    const p = plan(record, 100);
+  test('a stopped run is finalized once, then stays quiet', () => {
+    const stopped = written(newRunRecord({ cancelRequested: true }), plan(newRunRecord({ cancelRequested: true }), 1));
+    const finalizing = plan(stopped, 2);
+    assert.deepEqual([finalizing.write, finalizing.effect], [false, { type: 'finalize', outcome: 'cancelled' }]);
+    const finalized = plan(stopped, 2, { type: 'finalize' });
+    assert.deepEqual([finalized.write, finalized.effect, finalized.snapshot.context.finalized], [true, undefined, true]);
+    const p = plan(written(stopped, finalized), 100);
     assert.deepEqual([p.write, p.effect, p.requeueAfterMs, p.rejected.length], [false, undefined, undefined, 0]);
   });
 

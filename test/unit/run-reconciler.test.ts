@@ -8,6 +8,7 @@ import { EPOCH_MS } from '../../machines/fixtures.js';
 import { createRunReconciler, reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run-reconciler.js';
 import type { LaunchRequest, RunStorePort, RunTaskPort, TaskDefinitionResolution, TaskDefinitionResolver } from '../../reconcilers/run-ports.js';
 import type { LaunchOutcome } from '../../reconcilers/launch/outcome.js';
+import { feedTaskReport } from '../../reconcilers/run-feed.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';
@@ -121,6 +122,20 @@ describe('reconcileRun', () => {
     await reconcileRun(deps, 'run-a');
     assert.deepEqual(calls.concluded, ['failed']);
     assert.deepEqual(calls.released, ['run-a:arn:td:1']);
+  });
+
+  test('a run stopped by someone else (the resync) is finalized by its next reconcile', async () => {
+    const { store, deps, calls } = setup();
+    await reconcileRun(deps, 'run-a');
+    const submitted = store.runs.get('run-a')!;
+    const fed = feedTaskReport(submitted, { taskArn: TASK, observation: { taskArn: TASK, lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] } }, EPOCH_MS + 2000);
+    assert.equal(fed.kind, 'write');
+    if (fed.kind !== 'write') return;
+    await store.updateRunStatus('run-a', { status: fed.status, lifecycle: fed.lifecycle }, submitted.metadata.resourceVersion);
+    assert.deepEqual(await reconcileRun(deps, 'run-a'), {});
+    assert.deepEqual([calls.concluded, calls.released], [['succeeded'], ['run-a:arn:td:1']]);
+    await reconcileRun(deps, 'run-a');
+    assert.equal(calls.concluded.length, 1);
   });
 
   test('an unreadable lifecycle is a terminal error', async () => {
