@@ -2,7 +2,7 @@
  * RegisterTaskDefinition's validation, in the order and with the messages ECS uses (ecs-facts.md §5).
  * Pure: request JSON in, normalized definition out, or an EcsError.
  */
-import { clientError } from './errors.js';
+import { clientError, invalidParameter } from './errors.js';
 import { isObject, objectList, optionalObject, optionalString, requiredString, stringList } from './fields.js';
 import { isValidFargateSize, parseCpuUnits, parseMemoryMiB } from './fargate-sizes.js';
 import type { ContainerDefinition, JsonObject, KeyValue, TaskDefinitionRecord } from './model.js';
@@ -29,7 +29,7 @@ export function parseRegistration(input: JsonObject): RegisteredContent {
   const containerDefinitions = objectList(input, 'containerDefinitions').map(normalizeContainer);
   if (containerDefinitions.length === 0) throw clientError('Container list cannot be empty.');
   if (containerDefinitions.length > MAX_CONTAINERS) {
-    throw clientError(`Too many containers. A task definition can have at most ${MAX_CONTAINERS} containers.`);
+    throw clientError('Too many containers.');
   }
   const requiresCompatibilities = stringList(input, 'requiresCompatibilities');
   const networkMode = optionalString(input, 'networkMode') ?? 'bridge';
@@ -101,7 +101,7 @@ export function fargateIncompatibility(facts: FargateFacts): string | undefined 
 function normalizeSize(value: string | undefined, parse: (text: string) => number | undefined, member: string): string | undefined {
   if (value === undefined) return undefined;
   const parsed = parse(value);
-  if (parsed === undefined || parsed <= 0) throw clientError(`Invalid '${member}' setting for task.`);
+  if (parsed === undefined || parsed <= 0) throw invalidParameter(`Invalid '${member}' setting for task.`);
   return String(parsed);
 }
 

@@ -66,7 +66,7 @@ export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {
 export function stopTask(ctx: EcsContext, input: JsonObject): JsonObject {
   const cluster = resolveCluster(ctx, optionalString(input, 'cluster'));
   const task = findTask(ctx, cluster.clusterArn, requiredString(input, 'task'));
-  if (task === undefined) throw invalidParameter('The referenced task was not found.');
+  if (task === undefined) throw invalidParameter('The referenced task was not found');
   const reason = optionalString(input, 'reason');
   if (reason !== undefined && reason.length > 255) throw invalidParameter('reason must be at most 255 characters.');
   if (task.desiredStatus !== 'STOPPED') {

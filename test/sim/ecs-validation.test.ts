@@ -38,7 +38,8 @@ const registrationCases: Array<[string, Partial<RegisterTaskDefinitionCommandInp
   ['container name pattern', { containerDefinitions: [container({ name: 'bad name' })] }, 'ClientException', 'Container.name contains invalid characters.'],
   ['at least one container', { containerDefinitions: [] }, 'ClientException', 'Container list cannot be empty.'],
   ['at most 10 containers', { containerDefinitions: Array.from({ length: 11 }, (_, i) => container({ name: `c${i}` })) }, 'ClientException',
-    'Too many containers. A task definition can have at most 10 containers.'],
+    'Too many containers.'],
+  ['cpu must be units or vCPU', { cpu: 'lots' }, 'InvalidParameterException', "Invalid 'cpu' setting for task."],
   ['at most 64 KiB', { containerDefinitions: [container({ command: ['x'.repeat(70_000)] })] }, 'ClientException',
     'Task definition size exceeds the maximum allowed size of 65536 bytes.'],
   ['at most 50 tags', { tags: Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: 'v' })) }, 'InvalidParameterException', 'Tags can have at most 50 items.'],
@@ -146,6 +147,6 @@ describe('DescribeTasks and StopTask limits', () => {
   test('StopTask on an unknown task', async () => {
     const error = await failure(() => h.ecs.send(new StopTaskCommand({ task: '0123456789abcdef0123456789abcdef' })));
     assert.equal(error.name, 'InvalidParameterException');
-    assert.equal(error.message, 'The referenced task was not found.');
+    assert.equal(error.message, 'The referenced task was not found');
   });
 });
