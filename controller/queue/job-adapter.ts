@@ -66,8 +66,16 @@ export function createJobProcessor(options: JobAdapterOptions): Processor<Reconc
     logger.debug({ requeueAfterMs: delayMs }, 'reconcile requeued');
     await job.moveToDelayed(now() + delayMs, token);
     // Once delayed, new wake-ups reschedule the job themselves; one that came while it was active is
-    // only noted, so honour it here.
-    if (delayMs > 0 && (await options.takePendingWakeUp(key))) await job.promote();
+    // only noted, so honour it here. The job is no longer ours: nothing after moveToDelayed may throw
+    // anything but DelayedError, or BullMQ would try to retry a job it no longer holds the lock of.
+    if (delayMs > 0) {
+      try {
+        if (await options.takePendingWakeUp(key)) await job.promote();
+      } catch (error) {
+        // Already promoted by a concurrent wake-up, or Redis trouble: the delay still brings it back.
+        logger.debug({ err: error }, 'could not promote requeued job');
+      }
+    }
     throw new DelayedError();
   };
 }
