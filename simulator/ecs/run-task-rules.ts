@@ -46,7 +46,8 @@ export function resolvePlacement(input: JsonObject): Placement {
   const launchType = optionalString(input, 'launchType');
   const rawStrategy = objectList(input, 'capacityProviderStrategy');
   if (launchType !== undefined && rawStrategy.length > 0) {
-    throw invalidParameter('Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.');
+    // RunTask's wording (PrefectHQ/prefect#5210); CreateService words the same rule differently.
+    throw invalidParameter('You may choose a capacity provider or a launch type but not both.');
   }
   if (rawStrategy.length > 0) {
     if (rawStrategy.length > 20) throw invalidParameter('capacityProviderStrategy can have at most 20 items.');

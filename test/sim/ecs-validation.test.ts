@@ -80,7 +80,7 @@ const runCases: Array<[string, Partial<RunTaskCommandInput>, string, string]> = 
   ['count at most 10', { count: 11 }, 'InvalidParameterException', 'count must be between 1 and 10.'],
   ['count at least 1', { count: 0 }, 'InvalidParameterException', 'count must be between 1 and 10.'],
   ['launchType and capacityProviderStrategy are exclusive', { capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] }, 'InvalidParameterException',
-    'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.'],
+    'You may choose a capacity provider or a launch type but not both.'],
   ['FARGATE_SPOT only through a capacity provider strategy', { launchType: 'FARGATE_SPOT' as 'FARGATE' }, 'InvalidParameterException',
     'FARGATE_SPOT is not a launch type. Use a capacityProviderStrategy with the FARGATE_SPOT capacity provider.'],
   ['overrides at most 8192 characters', { overrides: { containerOverrides: [{ name: 'main', command: ['x'.repeat(8200)] }] } }, 'InvalidParameterException',
