@@ -69,6 +69,23 @@ describe('task state change events on the SQS queue', () => {
     assert.equal(events[7].detail.stopCode, 'EssentialContainerExited');
   });
 
+  test('a Spot interruption shows on the queue as a TerminationNotice event while RUNNING, then SpotInterruption', async () => {
+    const taskArn = (await runFargate(h.ecs, 'sim-test', {
+      launchType: undefined,
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      overrides: { containerOverrides: [{ name: 'main', environment: env({ SIM_RUN_SECONDS: '3600', SIM_SPOT_INTERRUPT_AFTER_SECONDS: '1' }) }] },
+    })).tasks![0].taskArn!;
+    const events = (await drainUntil(sqs, h.sim.eventQueueUrl, stoppedSeen)).filter((e) => e.resources[0] === taskArn);
+    assert.deepEqual(
+      events.map((e) => [e.detail.version, e.detail.lastStatus, e.detail.desiredStatus, e.detail.stopCode ?? '-']),
+      [
+        [1, 'PROVISIONING', 'RUNNING', '-'], [2, 'PENDING', 'RUNNING', '-'], [3, 'ACTIVATING', 'RUNNING', '-'], [4, 'RUNNING', 'RUNNING', '-'],
+        [5, 'RUNNING', 'STOPPED', 'TerminationNotice'], [6, 'DEACTIVATING', 'STOPPED', 'SpotInterruption'],
+        [7, 'STOPPING', 'STOPPED', 'SpotInterruption'], [8, 'DEPROVISIONING', 'STOPPED', 'SpotInterruption'], [9, 'STOPPED', 'STOPPED', 'SpotInterruption'],
+      ],
+    );
+  });
+
   test('with duplicates injected every change arrives twice with the same detail.version', async () => {
     const dup = await startHarness({ scenario: { events: { duplicateRate: 1 } } });
     const client = new SQSClient({ endpoint: dup.sim.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
