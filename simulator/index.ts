@@ -103,7 +103,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const callAudit = new CallAudit();
   const throttles = new Throttles(resolveThrottleLimits(options.throttling), timeScale, now);
   const store = new EcsStore();
-  const launched: SimTask[] = [];
+  // The audit keeps a small record per launched task, so expired tasks themselves can be collected.
+  const launched: AuditTask[] = [];
+  const auditRecords = new Map<string, AuditTask>();
   const ec2Capacity = new Ec2CapacityPool(options.ec2Capacity ?? DEFAULT_EC2_CAPACITY);
   const eventQueueName = options.eventQueueName ?? DEFAULT_EVENT_QUEUE;
   const peripherals = createPeripherals({
@@ -117,7 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     now,
     stoppedRetentionMs: options.stoppedTaskRetentionMs ?? 3600_000,
     publish: (task) => {
-      if (task.version === 1) launched.push(task);
+      recordForAudit(task);
       const wire = taskToWire(task);
       peripherals.publish(wire);
       options.onTaskChange?.(wire);
@@ -126,8 +128,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     onStopped: (task) => {
       if (task.ec2Reservation !== undefined) ec2Capacity.release(task.ec2Reservation.cpu, task.ec2Reservation.memory);
     },
-    onExpired: (task) => store.tasks.delete(task.taskId),
+    onExpired: (task) => {
+      store.tasks.delete(task.taskId);
+      task.wireJson = undefined;
+    },
   });
+  function recordForAudit(task: SimTask): void {
+    let record = auditRecords.get(task.taskArn);
+    if (record === undefined) {
+      record = {
+        taskArn: task.taskArn,
+        clusterArn: task.clusterArn,
+        taskDefinitionArn: task.taskDefinitionArn,
+        startedBy: task.startedBy ?? null,
+        clientToken: task.clientToken ?? null,
+        lastStatus: task.lastStatus,
+        stopCode: null,
+      };
+      auditRecords.set(task.taskArn, record);
+      launched.push(record);
+    }
+    record.lastStatus = task.lastStatus;
+    record.stopCode = task.stopCode ?? null;
+  }
   const ctx: EcsContext = {
     identity: { region, accountId },
     store,
@@ -148,15 +171,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
 
   const audit = (): SimulatorAudit => ({
     calls: callAudit.snapshot(),
-    tasks: launched.map((task) => ({
-      taskArn: task.taskArn,
-      clusterArn: task.clusterArn,
-      taskDefinitionArn: task.taskDefinitionArn,
-      startedBy: task.startedBy ?? null,
-      clientToken: task.clientToken ?? null,
-      lastStatus: task.lastStatus,
-      stopCode: task.stopCode ?? null,
-    })),
+    tasks: launched.map((record) => ({ ...record })),
     registrations: Object.fromEntries(store.registrationCounts),
   });
   const reset = (): void => {
@@ -164,6 +179,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     timers.cancelAll();
     store.clear();
     launched.length = 0;
+    auditRecords.clear();
     ctx.idempotency.clear();
     ec2Capacity.clear();
     callAudit.clear();
