@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { PoolRecord } from '../controller/api/pool.js';
 import type { RunRecord } from '../controller/api/run.js';
 import { TerminalError, type ReconcileResult, type Reconciler } from '../controller/queue/reconcile.js';
-import { LifecycleRestoreError } from '../machines/run-lifecycle.js';
+import { LifecycleRestoreError, stateOf } from '../machines/run-lifecycle.js';
+import { LIMIT_RECHECK_MS, slotsFor, type PoolLimiter } from './run-pool-limits.js';
 import type { LifecycleStateName } from '../machines/run-types.js';
 import { planRun, type RunEffect, type RunPlan } from './run-plan.js';
 import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } from './run-ports.js';
@@ -30,6 +31,8 @@ export interface RunReconcilerDeps {
   observer?: RunReconcilerObserver;
   /** Called once a stopped run no longer uses its task definition (auto-deregister bookkeeping). */
   releaseTaskDefinition?: (run: RunRecord, taskDefinitionArn: string) => Promise<void>;
+  /** The pools' maxSubmitting/maxRunning slots; without it pools are unlimited. */
+  limiter?: PoolLimiter;
   /** Side effects one reconcile may chain (resolve → RunTask → …) before handing back. */
   maxEffects?: number;
   /** Compare-and-set conflicts tolerated in one reconcile before giving up (the job retries). */
@@ -74,8 +77,16 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
       }
     }
 
+    if (deps.limiter && pool) await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
     if (!plan.effect) return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
     if (effects >= maxEffects) return { requeueAfterMs: 0 };
+    if (plan.effect.type === 'runTask' && deps.limiter && pool) {
+      const slot = await deps.limiter.acquire(pool, name);
+      if (!slot.ok) {
+        logger?.debug({ run: name, limit: slot.limit, max: slot.max }, 'run waits for a pool slot');
+        return { requeueAfterMs: LIMIT_RECHECK_MS };
+      }
+    }
     effects += 1;
     logger?.debug({ run: name, effect: plan.effect.type }, 'run side effect');
     effect = await perform(deps, plan.effect, record, pool);

@@ -23,6 +23,7 @@ import { createRunEcsPort } from '../../reconcilers/run-ecs.js';
 import { reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run-reconciler.js';
 import { resyncCluster, type ResyncDeps } from '../../reconcilers/resync.js';
 import { createControlHandler } from '../../reconcilers/control.js';
+import { createPoolLimiter } from '../../reconcilers/run-pool-limits.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 const TIME_SCALE = 60;
@@ -67,10 +68,12 @@ describe('run lifecycle against Redis and the simulator', () => {
     const network = createNetworkResolver({ redis, keys: taskdefKeys(ks), gateway });
     const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion: 'us-east-1' });
     const tasks = createRunEcsPort({ gateway, namespace, network, defaultRegion: 'us-east-1', launchDetails: (p, r, arn) => adapter.launchDetails(p, r, arn) });
-    runDeps = { store, resolver: adapter, tasks, now, releaseTaskDefinition: (r, arn) => adapter.release(r, arn) };
+    const limiter = createPoolLimiter(redis, ks);
+    runDeps = { store, resolver: adapter, tasks, now, limiter, releaseTaskDefinition: (r, arn) => adapter.release(r, arn) };
     resyncDeps = { store, gateway, wake: async () => undefined, now, missingGraceMs: 5_000 };
     await store.submit([
       { apiVersion: V, kind: 'Pool', metadata: { name: 'fargate' }, spec: { taskDefinition: {}, image: 'busybox', cpu: 256, memory: 512, retry: { infrastructureAttempts: 2, backoff: { initialSeconds: 0.05, maxSeconds: 0.1 } } } },
+      { apiVersion: V, kind: 'Pool', metadata: { name: 'narrow' }, spec: { taskDefinition: {}, image: 'busybox', cpu: 256, memory: 512, limits: { maxRunning: 1 } } },
       { apiVersion: V, kind: 'Pool', metadata: { name: 'spot' }, spec: { taskDefinition: {}, image: 'busybox', cpu: 256, memory: 512, launchType: 'FARGATE_SPOT', retry: { infrastructureAttempts: 2, backoff: { initialSeconds: 0.05, maxSeconds: 0.1 } } } },
     ]);
   });
@@ -176,6 +179,18 @@ describe('run lifecycle against Redis and the simulator', () => {
     await createControlHandler({ store, gateway, wake: async () => undefined })({ id: '2-0', message: { type: 'kill', taskArn } });
     const [run] = await driveUntil(['kill-1'], allStopped);
     assert.deepEqual([run.status.outcome, run.status.attempts.length, run.status.attempts[0].failureReason], ['crashed', 1, 'StoppedByUser']);
+  });
+
+  test('maxRunning 1: runs of the pool take turns, and all of them finish', async () => {
+    const names = ['turn-1', 'turn-2', 'turn-3'];
+    for (const name of names) await submitRun(name, 'narrow');
+    let most = 0;
+    await driveUntil(names, (runs) => {
+      most = Math.max(most, runs.filter((r) => ['taskdef-resolved', 'submitted', 'running'].includes(r.status.phase) && r.status.attempts.some((a) => a.taskArn && !a.stoppedAt)).length);
+      return allStopped(runs);
+    });
+    assert.equal(most, 1);
+    for (const name of names) assert.equal((await store.getRun(name))?.status.outcome, 'succeeded');
   });
 
   test('a start timeout stops the task and ends the run timed-out', async () => {

@@ -9,6 +9,7 @@ import { createRunReconciler, reconcileRun, type RunReconcilerDeps } from '../..
 import type { LaunchRequest, RunStorePort, RunTaskPort, TaskDefinitionResolution, TaskDefinitionResolver } from '../../reconcilers/run-ports.js';
 import type { LaunchOutcome } from '../../reconcilers/launch/outcome.js';
 import { feedTaskReport } from '../../reconcilers/run-feed.js';
+import { LIMIT_RECHECK_MS } from '../../reconcilers/run-pool-limits.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';
@@ -136,6 +137,23 @@ describe('reconcileRun', () => {
     assert.deepEqual([calls.concluded, calls.released], [['succeeded'], ['run-a:arn:td:1']]);
     await reconcileRun(deps, 'run-a');
     assert.equal(calls.concluded.length, 1);
+  });
+
+  test('no pool slot: RunTask waits and the run looks again later; slots are released as the state moves on', async () => {
+    const { deps, calls, store } = setup();
+    const released: string[] = [];
+    let grant = false;
+    const limiter = {
+      acquire: async () => (grant ? { ok: true as const } : { ok: false as const, limit: 'maxRunning' as const, max: 1 }),
+      release: async (_pool: unknown, _run: string, keep: { submitting: boolean; running: boolean }) => { released.push(`${keep.submitting}/${keep.running}`); },
+    };
+    assert.deepEqual(await reconcileRun({ ...deps, limiter }, 'run-a'), { requeueAfterMs: LIMIT_RECHECK_MS });
+    assert.equal(calls.launch.length, 0);
+    assert.equal(store.runs.get('run-a')?.status.phase, 'taskdef-resolved');
+    grant = true;
+    await reconcileRun({ ...deps, limiter }, 'run-a');
+    assert.equal(calls.launch.length, 1);
+    assert.deepEqual(released, ['false/false', 'true/true', 'true/true', 'true/true']);
   });
 
   test('an unreadable lifecycle is a terminal error', async () => {

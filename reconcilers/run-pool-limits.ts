@@ -1,0 +1,82 @@
+/**
+ * A pool's concurrency limits (spec.limits): maxSubmitting bounds the runs between launch and RUNNING,
+ * maxRunning the runs with a live task. Slots are members of two Redis sets per pool, shared by every
+ * replica; taking both is one Lua script, so two replicas cannot both take the last slot.
+ *
+ * Which slots a run holds follows from its lifecycle state alone (slotsFor), so the reconciler releases
+ * what a run no longer needs on every pass (level-triggered; SREM is idempotent). A slot is only ever
+ * taken right before RunTask. Runs that find no slot look again after LIMIT_RECHECK_MS.
+ */
+import type { Redis } from 'ioredis';
+import type { PoolRecord } from '../controller/api/pool.js';
+import type { Keyspace } from '../controller/store/keys.js';
+import type { LifecycleStateName } from '../machines/run-types.js';
+
+export const LIMIT_RECHECK_MS = 2_000;
+
+export interface SlotNeeds {
+  submitting: boolean;
+  running: boolean;
+}
+
+/** The slots a run in `state` holds (launching holds both: its RunTask may be in flight). */
+export function slotsFor(state: LifecycleStateName): SlotNeeds {
+  switch (state) {
+    case 'launching':
+    case 'submitted':
+      return { submitting: true, running: true };
+    case 'running':
+    case 'stopping':
+      return { submitting: false, running: true };
+    default:
+      return { submitting: false, running: false };
+  }
+}
+
+export type AcquireResult = { ok: true } | { ok: false; limit: 'maxSubmitting' | 'maxRunning'; max: number };
+
+export interface PoolLimiter {
+  /** Takes the run's submitting and running slots, or neither when a limit is reached. */
+  acquire(pool: PoolRecord, runName: string): Promise<AcquireResult>;
+  /** Gives back the slots the run no longer needs. */
+  release(pool: PoolRecord, runName: string, keep: SlotNeeds): Promise<void>;
+}
+
+// Membership is tracked even without a limit, so a limit added later counts the runs already launched.
+const ACQUIRE = `
+local member = ARGV[1]
+local function fits(key, limit)
+  if limit < 0 then return true end
+  if redis.call('SISMEMBER', key, member) == 1 then return true end
+  return redis.call('SCARD', key) < limit
+end
+if not fits(KEYS[1], tonumber(ARGV[2])) then return 1 end
+if not fits(KEYS[2], tonumber(ARGV[3])) then return 2 end
+redis.call('SADD', KEYS[1], member)
+redis.call('SADD', KEYS[2], member)
+return 0
+`;
+
+export function createPoolLimiter(redis: Redis, ks: Keyspace): PoolLimiter {
+  const submittingKey = (pool: string) => ks.key('poolslots', pool, 'submitting');
+  const runningKey = (pool: string) => ks.key('poolslots', pool, 'running');
+  return {
+    async acquire(pool, runName) {
+      const name = pool.metadata.name;
+      const maxSubmitting = pool.spec.limits.maxSubmitting ?? -1;
+      const maxRunning = pool.spec.limits.maxRunning ?? -1;
+      const verdict = Number(await redis.eval(ACQUIRE, 2, submittingKey(name), runningKey(name), runName, String(maxSubmitting), String(maxRunning)));
+      if (verdict === 1) return { ok: false, limit: 'maxSubmitting', max: maxSubmitting };
+      if (verdict === 2) return { ok: false, limit: 'maxRunning', max: maxRunning };
+      return { ok: true };
+    },
+    async release(pool, runName, keep) {
+      const name = pool.metadata.name;
+      if (keep.submitting && keep.running) return;
+      const pipeline = redis.pipeline();
+      if (!keep.submitting) pipeline.srem(submittingKey(name), runName);
+      if (!keep.running) pipeline.srem(runningKey(name), runName);
+      await pipeline.exec();
+    },
+  };
+}
