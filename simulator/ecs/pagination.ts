@@ -9,7 +9,11 @@ export interface Page<T> {
   nextToken: string | undefined;
 }
 
-export function paginate<T>(all: readonly T[], nextToken: string | undefined, maxResults: number | undefined, maxAllowed: number): Page<T> {
+/**
+ * Pages lazily: stops reading `all` once the page and one item past it are known, so the first pages
+ * of a long listing (ListTasks over thousands of tasks) stay cheap.
+ */
+export function paginate<T>(all: Iterable<T>, nextToken: string | undefined, maxResults: number | undefined, maxAllowed: number): Page<T> {
   if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > maxAllowed)) {
     throw invalidParameter(`maxResults must be between 1 and ${maxAllowed}.`);
   }
@@ -20,7 +24,14 @@ export function paginate<T>(all: readonly T[], nextToken: string | undefined, ma
     if (!Number.isInteger(decoded) || decoded < 0) throw invalidParameter('Invalid token');
     offset = decoded;
   }
-  const items = all.slice(offset, offset + limit);
-  const next = offset + limit < all.length ? Buffer.from(`offset:${offset + limit}`).toString('base64url') : undefined;
-  return { items, nextToken: next };
+  const items: T[] = [];
+  let index = 0;
+  for (const item of all) {
+    if (index >= offset + limit) {
+      return { items, nextToken: Buffer.from(`offset:${offset + limit}`).toString('base64url') };
+    }
+    if (index >= offset) items.push(item);
+    index += 1;
+  }
+  return { items, nextToken: undefined };
 }

@@ -49,17 +49,18 @@ export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {
     // The simulator runs no services and no container instances, so these filters match nothing.
     return { taskArns: [] };
   }
-  const arns: string[] = [];
-  for (const task of ctx.store.tasks.values()) {
-    if (task.clusterArn !== cluster.clusterArn) continue;
-    // "Amazon ECS never sets the desired status of a task to [PENDING]" [S17].
-    if (task.desiredStatus !== desiredStatus) continue;
-    if (family !== undefined && task.family !== family) continue;
-    if (startedBy !== undefined && task.startedBy !== startedBy) continue;
-    if (launchType !== undefined && task.launchType !== launchType) continue;
-    arns.push(task.taskArn);
+  function* matching(): Generator<string> {
+    for (const task of ctx.store.tasks.values()) {
+      if (task.clusterArn !== cluster.clusterArn) continue;
+      // "Amazon ECS never sets the desired status of a task to [PENDING]" [S17].
+      if (task.desiredStatus !== desiredStatus) continue;
+      if (family !== undefined && task.family !== family) continue;
+      if (startedBy !== undefined && task.startedBy !== startedBy) continue;
+      if (launchType !== undefined && task.launchType !== launchType) continue;
+      yield task.taskArn;
+    }
   }
-  const page = paginate(arns, optionalString(input, 'nextToken'), optionalNumber(input, 'maxResults'), 100);
+  const page = paginate(matching(), optionalString(input, 'nextToken'), optionalNumber(input, 'maxResults'), 100);
   return page.nextToken === undefined ? { taskArns: page.items } : { taskArns: page.items, nextToken: page.nextToken };
 }
 
