@@ -7,7 +7,7 @@
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import type { RunStatus } from '../controller/api/run-status.js';
 import { runLifecycleMachine } from './run-machine.js';
-import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-logic.js';
+import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
 import { CONDITION, currentAttempt, trueSince } from './run-status-ops.js';
 import {
   LifecycleContext,

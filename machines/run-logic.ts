@@ -6,7 +6,6 @@ import { initialRunStatus, type Attempt, type RunStatus } from '../controller/ap
 import { classifyStop, type StopClassification } from './classify-stop.js';
 import {
   CONDITION,
-  clientTokenFor,
   currentAttempt,
   formatDelay,
   patchCurrentAttempt,
@@ -15,7 +14,6 @@ import {
 import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_START_TIMEOUT_SECONDS,
-  type LifecycleAction,
   type LifecycleContext,
   type LifecycleInput,
   type TaskObservation,
@@ -189,8 +187,7 @@ export function endAttemptByIntent(ctx: Ctx, obs: TaskObservation | undefined, n
       const classification: StopClassification = {
         kind: 'infrastructure', outcome: 'crashed', failureReason: 'StartTimeout', exitCode, explanation: timeout,
       };
-      const ending = endAttempt(withExit, classification, now, 'TimedOut', 'timed-out');
-      return ending;
+      return endAttempt(withExit, classification, now, 'TimedOut', 'timed-out');
     }
     return { retry: false, context: finish(withFailure(withExit, 'StartTimeout'), 'timed-out', 'StartTimeout', `timed out: ${timeout}`, now) };
   }
@@ -282,33 +279,4 @@ export function finish(ctx: Ctx, outcome: NonNullable<RunStatus['outcome']>, rea
     now,
   );
   return { ...ctx, status: { ...status, phase: 'stopped', outcome, message }, retryAt: undefined };
-}
-
-export function stopReason(ctx: Ctx): string {
-  if (ctx.stopIntent === 'cancel') return 'Longshore: run cancelled';
-  if (ctx.stopIntent === 'start-timeout') return `Longshore: not running ${ctx.timeouts.startSeconds}s after submit`;
-  return `Longshore: run exceeded ${ctx.timeouts.runSeconds ?? 0}s`;
-}
-
-export function runTaskAction(ctx: Ctx): LifecycleAction {
-  const attempt = currentAttempt(ctx.status)?.number ?? 1;
-  return { type: 'runTask', attempt, clientToken: clientTokenFor(ctx.runUid, attempt) };
-}
-
-export function stopTaskAction(ctx: Ctx): LifecycleAction {
-  const attempt = currentAttempt(ctx.status);
-  const action: LifecycleAction = { type: 'stopTask', attempt: attempt?.number ?? 0, reason: stopReason(ctx) };
-  if (attempt?.taskArn !== undefined) action.taskArn = attempt.taskArn;
-  if (attempt?.clusterArn !== undefined) action.clusterArn = attempt.clusterArn;
-  return action;
-}
-
-export function finalizeAction(ctx: Ctx): LifecycleAction {
-  return { type: 'finalize', outcome: ctx.status.outcome ?? 'crashed' };
-}
-
-export function scheduleRetryAction(ctx: Ctx, now: string): LifecycleAction {
-  const retryAt = ctx.retryAt ?? now;
-  const next = (currentAttempt(ctx.status)?.number ?? 0) + 1;
-  return { type: 'scheduleRetry', attempt: next, delayMs: Math.max(0, Date.parse(retryAt) - Date.parse(now)), retryAt };
 }

@@ -14,7 +14,6 @@
 import { and, assign, setup } from 'xstate';
 import {
   cancelWithoutTask,
-  finalizeAction,
   endAttemptByIntent,
   endAttemptByMissingTask,
   endAttemptByStop,
@@ -26,14 +25,12 @@ import {
   markRunning,
   recordObservation,
   requestStop,
-  runTaskAction,
-  scheduleRetryAction,
   startAttempt,
-  stopTaskAction,
   submitted,
   taskDefinitionResolved,
   taskDefinitionStale,
 } from './run-logic.js';
+import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
 import { currentAttempt } from './run-status-ops.js';
 import type { LifecycleAction, LifecycleContext, LifecycleEvent, LifecycleInput } from './run-types.js';
 
