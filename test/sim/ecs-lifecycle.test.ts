@@ -227,3 +227,27 @@ describe('retention of stopped tasks', () => {
     }
   });
 });
+
+describe('time scale', () => {
+  test('simulated durations are divided by the time scale', async () => {
+    // At 100x, each 1 s phase lasts 10 ms and the 3 s run 30 ms: the whole life fits well inside the
+    // 5 s the test waits, which an unscaled run (9 s) would not.
+    const scaled = await startHarness({
+      timeScale: 100,
+      scenario: { phases: { provisioning: 1, pending: 1, activating: 1, running: 3, deactivating: 1, stopping: 1, deprovisioning: 1 } },
+    });
+    try {
+      await registerFargate(scaled.ecs);
+      const arn = (await runFargate(scaled.ecs, 'sim-test')).tasks![0].taskArn!;
+      const task = await eventually(async () => {
+        const t = (await scaled.ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
+        return t?.lastStatus === 'STOPPED' ? t : undefined;
+      });
+      const ms = (d: Date | undefined): number => (d as Date).getTime();
+      assert.ok(ms(task.startedAt) - ms(task.createdAt) >= 29, 'three 10 ms phases before RUNNING');
+      assert.ok(ms(task.stoppingAt) - ms(task.startedAt) >= 29, 'a 30 ms run');
+    } finally {
+      await scaled.close();
+    }
+  });
+});
