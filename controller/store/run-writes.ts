@@ -67,7 +67,7 @@ export async function updateRunSpec(
     }
     const input = change(current.spec);
     const parsed = RunSpec.safeParse(input);
-    if (!parsed.success) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations: schemaViolations(parsed.error, { spec: input }).map((v) => ({ ...v, path: `spec.${v.path}` })) }]);
+    if (!parsed.success) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations: schemaViolations(parsed.error, input).map((v) => ({ ...v, path: v.path ? `spec.${v.path}` : 'spec' })) }]);
     const pool = await loadRecord<PoolRecord>(ctx, ctx.keys.pool(parsed.data.pool));
     const violations = checkRunSpec(parsed.data, pool?.spec);
     if (violations.length > 0) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations }]);

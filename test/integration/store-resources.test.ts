@@ -135,6 +135,11 @@ describe('store: resources', () => {
     assert.equal(cancelled.metadata.generation, 2);
     assert.equal((await store.requestCancel('r1')).metadata.generation, 2, 'a second cancel changes nothing');
     await assert.rejects(store.updateRunSpec('r1', (spec) => ({ ...spec, cpu: 256, memory: 8192 })), AdmissionError);
+    await assert.rejects(store.updateRunSpec('r1', (spec) => ({ ...spec, cpu: 'lots' as unknown as number })), (error: unknown) => {
+      assert.ok(error instanceof AdmissionError);
+      assert.deepEqual(error.rejections[0].violations.map((v) => [v.path, v.rule, v.value]), [['spec.cpu', 'schema', 'lots']]);
+      return true;
+    });
     await assert.rejects(store.updateRunSpec('r1', (spec) => spec, '1'), ConflictError);
     assert.equal((await store.getRun('r1'))?.metadata.generation, 2);
   });
