@@ -5,13 +5,10 @@
  * cluster, so replicas share the clusters.
  */
 import type { DescribeTasksCommandInput, DescribeTasksCommandOutput } from '@aws-sdk/client-ecs';
-import type { Logger } from 'pino';
-import type { RunRecord } from '../controller/api/run.js';
 import type { CallOptions } from '../controller/aws/gateway.js';
 import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
 import { observationOf } from './run-observe.js';
-import { feedTaskReport, type TaskReport } from './run-feed.js';
-import { isConflictError } from './run-reconciler.js';
+import { applyTaskReport, type FeedDeps, type TaskReport } from './run-feed.js';
 import type { RunStorePort } from './run-ports.js';
 
 /** DescribeTasks takes at most 100 tasks per call. */
@@ -26,15 +23,11 @@ export interface ResyncStore extends Pick<RunStorePort, 'getRun' | 'updateRunSta
   runNameForTask(taskArn: string): Promise<string | null>;
 }
 
-export interface ResyncDeps {
+export interface ResyncDeps extends FeedDeps {
   store: ResyncStore;
   gateway: { describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput> };
   /** Wakes a key on a queue (controller/queue WakeUps). */
   wake(queue: 'reconcile-run' | 'resync', key: string): Promise<void>;
-  now?: () => number;
-  missingGraceMs?: number;
-  onRejected?(eventType: string, reason: string): void;
-  logger?: Logger;
 }
 
 export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
@@ -71,36 +64,13 @@ export async function resyncCluster(deps: ResyncDeps, cluster: string): Promise<
     for (const report of reportsOf(output, batch)) {
       const name = await deps.store.runNameForTask(report.taskArn);
       if (!name) continue;
-      const outcome = await feedRun(deps, name, report);
+      const outcome = await applyTaskReport(deps, name, report);
       if (outcome === 'changed') result.changed.push(name);
       if (outcome === 'rejected') result.rejected += 1;
     }
   }
   for (const name of result.changed) await deps.wake('reconcile-run', name);
   return result;
-}
-
-async function feedRun(deps: ResyncDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'none'> {
-  const now = deps.now ?? Date.now;
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const record: RunRecord | null = await deps.store.getRun(name);
-    if (!record) return 'none';
-    const fed = feedTaskReport(record, report, now(), deps.missingGraceMs);
-    if (fed.kind === 'rejected') {
-      deps.onRejected?.(fed.event, fed.reason);
-      deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'resync observation rejected');
-      return 'rejected';
-    }
-    if (fed.kind !== 'write') return 'none';
-    try {
-      await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
-      return 'changed';
-    } catch (error) {
-      if (!isConflictError(error)) throw error;
-    }
-  }
-  // The run keeps changing under us; its own reconcile will look again.
-  return 'changed';
 }
 
 export function createResyncReconciler(deps: ResyncDeps): Reconciler {

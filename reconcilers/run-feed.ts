@@ -7,10 +7,21 @@ import type { RunRecord } from '../controller/api/run.js';
 import type { RunStatus } from '../controller/api/run-status.js';
 import { persistLifecycle, restoreLifecycle, step, toRunStatus, type PersistedLifecycle } from '../machines/run-lifecycle.js';
 import type { LifecycleEvent, LifecycleStateName, TaskObservation } from '../machines/run-types.js';
+import type { Logger } from 'pino';
 import { stableJson } from './run-json.js';
+import type { RunStorePort } from './run-ports.js';
+import { isConflictError } from './run-reconciler.js';
 
 /** A task just launched may not be describable yet (ECS is eventually consistent): MISSING is trusted after this. */
 export const DEFAULT_MISSING_GRACE_MS = 60_000;
+
+export interface FeedDeps {
+  store: Pick<RunStorePort, 'getRun' | 'updateRunStatus'>;
+  now?: () => number;
+  missingGraceMs?: number;
+  onRejected?(eventType: string, reason: string): void;
+  logger?: Logger;
+}
 
 export type TaskReport = { taskArn: string; observation: TaskObservation } | { taskArn: string; missing: true };
 
@@ -41,4 +52,31 @@ export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: num
   const lifecycle = persistLifecycle(result.snapshot);
   if (stableJson(status) === stableJson(record.status) && stableJson(lifecycle) === stableJson(record.lifecycle)) return { kind: 'unchanged' };
   return { kind: 'write', status, lifecycle, from: result.from, to: result.to };
+}
+
+/**
+ * Feeds one report into a stored run: re-read, decide, compare-and-set, again on conflict. Returns whether
+ * the run changed (the caller wakes its reconcile), the lifecycle refused the report, or nothing happened.
+ */
+export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'none'> {
+  const now = deps.now ?? Date.now;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const record: RunRecord | null = await deps.store.getRun(name);
+    if (!record) return 'none';
+    const fed = feedTaskReport(record, report, now(), deps.missingGraceMs);
+    if (fed.kind === 'rejected') {
+      deps.onRejected?.(fed.event, fed.reason);
+      deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'resync observation rejected');
+      return 'rejected';
+    }
+    if (fed.kind !== 'write') return 'none';
+    try {
+      await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
+      return 'changed';
+    } catch (error) {
+      if (!isConflictError(error)) throw error;
+    }
+  }
+  // The run keeps changing under us; its own reconcile will look again.
+  return 'changed';
 }
