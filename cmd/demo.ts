@@ -44,7 +44,7 @@ async function freePort(): Promise<number> {
 function startReplica(name: string, env: Record<string, string>, metricsPort: number): Replica {
   const logFile = join(tmpdir(), `longshore-demo-${env.LONGSHORE_NAMESPACE}-${name}.log`);
   const fd = openSync(logFile, 'w');
-  const entry = fileURLToPath(new URL('./cli/controller.js', import.meta.url));
+  const entry = fileURLToPath(new URL('./longshore.js', import.meta.url));
   const child = spawn(process.execPath, [entry, 'controller'], {
     env: { ...process.env, ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
     stdio: ['ignore', fd, fd],

@@ -39,11 +39,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The controller entry: the compiled command under dist, or the TypeScript source through tsx. */
+/** `longshore controller`, as a user runs it: the compiled CLI under dist, or the TypeScript source through tsx. */
 function controllerCommand(): string[] {
   const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('../../cmd/cli/controller.ts', import.meta.url)), 'controller'];
-  return [fileURLToPath(new URL('../../cmd/cli/controller.js', import.meta.url)), 'controller'];
+  if (self.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('../../cmd/longshore.ts', import.meta.url)), 'controller'];
+  return [fileURLToPath(new URL('../../cmd/longshore.js', import.meta.url)), 'controller'];
 }
 
 async function freePort(): Promise<number> {
