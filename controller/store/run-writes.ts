@@ -60,6 +60,16 @@ export async function updateRunSpec(
   change: (spec: RunSpec) => RunSpecInput,
   expectedResourceVersion?: string,
 ): Promise<RunRecord> {
+  return writeSpec(ctx, name, change, expectedResourceVersion, true);
+}
+
+async function writeSpec(
+  ctx: StoreContext,
+  name: string,
+  change: (spec: RunSpec) => RunSpecInput,
+  expectedResourceVersion: string | undefined,
+  admit: boolean,
+): Promise<RunRecord> {
   for (let attempt = 0; ; attempt += 1) {
     const current = await currentRun(ctx, name);
     if (expectedResourceVersion !== undefined && current.metadata.resourceVersion !== expectedResourceVersion) {
@@ -68,9 +78,11 @@ export async function updateRunSpec(
     const input = change(current.spec);
     const parsed = RunSpec.safeParse(input);
     if (!parsed.success) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations: schemaViolations(parsed.error, input).map((v) => ({ ...v, path: v.path ? `spec.${v.path}` : 'spec' })) }]);
-    const pool = await loadRecord<PoolRecord>(ctx, ctx.keys.pool(parsed.data.pool));
-    const violations = checkRunSpec(parsed.data, pool?.spec);
-    if (violations.length > 0) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations }]);
+    if (admit) {
+      const pool = await loadRecord<PoolRecord>(ctx, ctx.keys.pool(parsed.data.pool));
+      const violations = checkRunSpec(parsed.data, pool?.spec);
+      if (violations.length > 0) throw new AdmissionError([{ index: 0, kind: 'Run', name, violations }]);
+    }
     if (sameJson(parsed.data, current.spec)) return current;
     const next: RunRecord = { ...current, metadata: { ...current.metadata, generation: current.metadata.generation + 1 }, spec: parsed.data };
     try {
@@ -81,11 +93,14 @@ export async function updateRunSpec(
   }
 }
 
-/** Sets spec.cancelRequested (generation + 1); a no-op for a stopped run or one already cancelling. */
+/**
+ * Sets spec.cancelRequested (generation + 1); a no-op for a stopped run or one already cancelling. Not
+ * re-admitted: a pool edited since the run was created must never make a run impossible to cancel.
+ */
 export async function requestCancel(ctx: StoreContext, name: string): Promise<RunRecord> {
   const current = await currentRun(ctx, name);
   if (current.spec.cancelRequested || current.status.phase === 'stopped') return current;
-  return updateRunSpec(ctx, name, (spec) => ({ ...spec, cancelRequested: true }));
+  return writeSpec(ctx, name, (spec) => ({ ...spec, cancelRequested: true }), undefined, false);
 }
 
 /** Deletes a stopped run with its index entries. A live run must be cancelled first. */

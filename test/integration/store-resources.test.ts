@@ -144,6 +144,15 @@ describe('store: resources', () => {
     assert.equal((await store.getRun('r1'))?.metadata.generation, 2);
   });
 
+  test('a run stays cancellable after its pool changed so that the run would no longer be admitted', async () => {
+    const store = newStore();
+    await store.createPool(pool('p1'));
+    await store.createRun(run('r1', { launchType: 'FARGATE_SPOT' }));
+    await store.submit([pool('p1', { launchType: 'EC2', taskDefinition: { requiresCompatibilities: ['EC2'] } })]);
+    await assert.rejects(store.updateRunSpec('r1', (spec) => ({ ...spec, image: 'x' })), AdmissionError);
+    assert.equal((await store.requestCancel('r1')).spec.cancelRequested, true);
+  });
+
   test('delete: a live run must be cancelled and stopped first; a pool with live runs cannot be deleted', async () => {
     const store = newStore();
     await store.createPool(pool('p1'));
