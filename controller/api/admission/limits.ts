@@ -15,8 +15,16 @@ export const OVERRIDES_MAX_CHARS = 8192;
 export const MAX_TAGS = 50;
 export const TAG_KEY_MAX = 128;
 export const TAG_VALUE_MAX = 256;
-/** The container Longshore runs the work in when the pool names none (the seed worker's default). */
-export const DEFAULT_CONTAINER_NAME = 'prefect';
+/** The container Longshore runs the work in when neither the pool nor its template names one. */
+export const DEFAULT_CONTAINER_NAME = 'longshore';
+
+/** The pool's `containerName`, else the template's `longshore` container, else its first, else `longshore` (as rendering picks it). */
+export function orchestrationContainer(pool: PoolSpec): string {
+  const names = (pool.taskDefinition?.containerDefinitions ?? []).map((c) => c.name);
+  if (pool.containerName) return pool.containerName;
+  if (names.includes(DEFAULT_CONTAINER_NAME)) return DEFAULT_CONTAINER_NAME;
+  return names[0] ?? DEFAULT_CONTAINER_NAME;
+}
 
 export function checkEcsName(path: string, rule: 'family-name' | 'container-name', value: string | undefined): Violation[] {
   if (value === undefined || ECS_NAME_PATTERN.test(value)) return [];
@@ -76,7 +84,7 @@ export function estimateRunTaskOverrides(pool: PoolSpec, run: RunSpec): TaskOver
   return {
     containerOverrides: [
       {
-        name: pool.containerName ?? DEFAULT_CONTAINER_NAME,
+        name: orchestrationContainer(pool),
         ...(command ? { command } : {}),
         environment: Object.entries(env).map(([name, value]) => ({ name, value })),
       },
