@@ -169,9 +169,11 @@ function createTask(ctx: EcsContext, spec: NewTask): SimTask {
       exitCodeOverride: environments[i].has('SIM_EXIT_CODE') && Number.isFinite(exitOverride) ? Math.trunc(exitOverride) : undefined,
     };
   });
-  const subnet = spec.network === undefined
-    ? ctx.network.subnets[Math.floor(ctx.random() * ctx.network.subnets.length)]
-    : ctx.network.subnets.find((s) => s.subnetId === spec.network?.subnets[Math.floor(ctx.random() * spec.network.subnets.length)]);
+  // awsvpc tasks land in one of their subnets; others in any AZ of the network.
+  const candidates = spec.network === undefined
+    ? ctx.network.subnets
+    : ctx.network.subnets.filter((s) => spec.network?.subnets.includes(s.subnetId));
+  const subnet = candidates[Math.floor(ctx.random() * candidates.length)];
   const fate = decideFate({
     environment: taskEnvironment,
     image: record.containerDefinitions[0].image,

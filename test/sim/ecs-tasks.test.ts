@@ -2,7 +2,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateClusterCommand, DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
-import { container, env, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
+import {
+  container, env, registerFargate, runFargate, startHarness, SUBNET_A, SUBNET_B, type SimHarness,
+} from './helpers/ecs-sim.js';
 
 let h: SimHarness;
 before(async () => {
@@ -30,6 +32,16 @@ describe('DescribeTasks', () => {
     const task = (await runFargate(h.ecs, 'sim-test', { overrides: { cpu: '512', memory: '1024' } })).tasks![0];
     assert.equal(task.cpu, '512');
     assert.equal(task.memory, '1024');
+  });
+
+  test('an awsvpc task sits in one of its subnets, in that subnet\'s Availability Zone', async () => {
+    const zones: Record<string, string> = { [SUBNET_A]: 'us-east-1a', [SUBNET_B]: 'us-east-1b' };
+    const tasks = (await runFargate(h.ecs, 'sim-test', { count: 10 })).tasks!;
+    for (const task of tasks) {
+      const subnet = task.attachments?.[0].details?.find((d) => d.name === 'subnetId')?.value ?? '';
+      assert.ok(subnet in zones, `subnet ${subnet}`);
+      assert.equal(task.availabilityZone, zones[subnet]);
+    }
   });
 
   test('a task of another cluster is MISSING in this one', async () => {
