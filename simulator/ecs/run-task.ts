@@ -97,7 +97,8 @@ function replay(previous: IdempotentRun, fingerprint: string): JsonObject {
   if (previous.fingerprint !== fingerprint) {
     throw new EcsError(
       'ConflictException',
-      'The specified client token is already in use with a different RunTask request.',
+      // The model's description of ConflictException [S6]; no captured wire message was found.
+      'The provided clientToken is already in use with a different RunTask request.',
       400,
       { resourceIds: previous.tasks.map((task) => task.taskArn) },
     );
