@@ -75,10 +75,20 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       transition: (from, to) => metrics.runTransitions.inc({ from, to }),
+      // Recorded once per run, when it concludes: its duration, each attempt's submit→running time, and why
+      // every attempt but the last was followed by another.
       concluded: (outcome, record) => {
         metrics.runsCompleted.inc({ outcome });
         const seconds = (Date.now() - Date.parse(record.metadata.creationTimestamp)) / 1000;
         if (seconds >= 0) metrics.runDuration.observe({ outcome }, seconds);
+        const attempts = record.status.attempts;
+        for (const attempt of attempts) {
+          if (attempt.submittedAt && attempt.startedAt) {
+            const startSeconds = (Date.parse(attempt.startedAt) - Date.parse(attempt.submittedAt)) / 1000;
+            if (startSeconds >= 0) metrics.runSubmitToRunning.observe(startSeconds);
+          }
+        }
+        for (const attempt of attempts.slice(0, -1)) metrics.runRetries.inc({ reason: attempt.failureReason ?? 'Unknown' });
       },
     },
   });

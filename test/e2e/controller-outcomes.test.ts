@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
-import { Harness, QUICK_PHASES, pool, run, startHarness, waitStopped } from './controller-harness.js';
+import { Harness, QUICK_PHASES, metricSum, pool, run, startHarness, waitStopped } from './controller-harness.js';
 
 describe('run outcomes through a controller process', () => {
   let h: Harness;
@@ -74,5 +74,13 @@ describe('run outcomes through a controller process', () => {
     assert.equal(r.status.attempts.length, 3);
     for (const attempt of r.status.attempts) assert.equal(attempt.failureReason, 'SpotInterruption');
     assert.equal(r.status.outcome, 'crashed');
+  });
+
+  test('the controller counts every retry by reason and every run by outcome', async () => {
+    assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total', 'reason="SpotInterruption"'), 2);
+    assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total'), 4, 'two for the spot run, two for the failed starts');
+    assert.equal(await metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="crashed"'), 2);
+    assert.equal(await metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="timed-out"'), 1);
+    assert.ok((await metricSum(h.replicas, 'longshore_run_submit_to_running_seconds_count')) >= 2);
   });
 });
