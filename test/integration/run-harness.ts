@@ -1,0 +1,122 @@
+/**
+ * A run-reconciler harness for integration tests: the ECS simulator through the real SDK and gateway, the
+ * Redis store under a unique namespace, TASKDEFS' registration and launch modules, and the run reconciler,
+ * resync and pool limiter — driven by the test itself (no BullMQ), with a controller clock the test owns.
+ */
+import pino from 'pino';
+import type { Redis } from 'ioredis';
+import { startSimulator, type RunningSimulator, type ScenarioInput } from '../../simulator/index.js';
+import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
+import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
+import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
+import { DEFAULT_BUDGETS, THROTTLE_CATEGORIES, type BudgetTable } from '../../controller/aws/budgets.js';
+import { ResourceStore } from '../../controller/store/index.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import type { WakeUps } from '../../controller/queue/queues.js';
+import { createTaskdefs, type Taskdefs } from '../../reconcilers/taskdef/index.js';
+import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
+import { createNetworkResolver } from '../../reconcilers/launch/network.js';
+import { createRunTaskdefAdapter } from '../../reconcilers/taskdef/run-adapter.js';
+import { createRunEcsPort } from '../../reconcilers/run-ecs.js';
+import { reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run-reconciler.js';
+import { resyncCluster, type ResyncDeps } from '../../reconcilers/resync.js';
+import { createPoolLimiter } from '../../reconcilers/run-pool-limits.js';
+import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
+
+export const V = 'longshore.dev/v1alpha1';
+export const silent = pino({ level: 'silent' });
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };
+const ONE_SECOND = { kind: 'fixed' as const, seconds: 1 };
+export const QUICK_SCENARIO: ScenarioInput = {
+  phases: { provisioning: ONE_SECOND, pending: ONE_SECOND, activating: ONE_SECOND, running: { kind: 'fixed', seconds: 2 }, deactivating: ONE_SECOND, stopping: ONE_SECOND, deprovisioning: ONE_SECOND },
+};
+
+export interface DriveOptions {
+  resync?: boolean;
+  timeoutMs?: number;
+  /** Extra work each round (e.g. consuming task events). */
+  each?: () => Promise<void>;
+}
+
+export interface RunHarness {
+  sim: RunningSimulator;
+  clients: AwsClients;
+  redis: Redis;
+  gateway: AwsGateway;
+  store: ResourceStore;
+  taskdefs: Taskdefs;
+  namespace: string;
+  runDeps: RunReconcilerDeps;
+  resyncDeps: ResyncDeps;
+  /** Keys the registration queue was asked to work on, drained by driveUntil. */
+  registrations: string[];
+  /** Added to real time on the controller's clock. */
+  clock: { offsetMs: number };
+  submitRun(name: string, pool: string, spec?: object): Promise<void>;
+  driveUntil(names: string[], done: (runs: RunRecord[]) => boolean, options?: DriveOptions): Promise<RunRecord[]>;
+  tasksOf(name: string): ReturnType<RunningSimulator['audit']>['tasks'];
+  close(): Promise<void>;
+}
+
+export async function startRunHarness(options: { timeScale: number; scenario?: ScenarioInput; pools: object[]; seed?: number }): Promise<RunHarness> {
+  const { timeScale } = options;
+  const sim = await startSimulator({ timeScale, seed: options.seed ?? 11, scenario: options.scenario ?? QUICK_SCENARIO });
+  const redis = testRedis();
+  const namespace = uniqueNamespace('test-run');
+  const clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const store = new ResourceStore(redis, { namespace });
+  const ks = store.keyspace;
+  const scaled = Object.fromEntries(
+    THROTTLE_CATEGORIES.map((c) => [c, { burst: DEFAULT_BUDGETS[c].burst, refillPerSecond: DEFAULT_BUDGETS[c].refillPerSecond * timeScale }]),
+  ) as BudgetTable;
+  const budgets = new RedisBudgets({ redis, bucketKey: (c) => ks.key('budget', c), budgets: scaled, burstReserveFraction: 0.05 });
+  const gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });
+  const registrations: string[] = [];
+  const wakeUps: WakeUps = { wake: async (queue, key) => { if (queue === 'register-taskdef') registrations.push(key); } };
+  const taskdefs = createTaskdefs({ redis, keyspace: ks, gateway, wakeUps, defaultRegion: 'us-east-1' });
+  const network = createNetworkResolver({ redis, keys: taskdefKeys(ks), gateway });
+  const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion: 'us-east-1' });
+  const tasks = createRunEcsPort({ gateway, namespace, network, defaultRegion: 'us-east-1', launchDetails: (p, r, arn) => adapter.launchDetails(p, r, arn) });
+  const clock = { offsetMs: 0 };
+  const now = () => Date.now() + clock.offsetMs;
+  const runDeps: RunReconcilerDeps = {
+    store, resolver: adapter, tasks, now, limiter: createPoolLimiter(redis, ks), releaseTaskDefinition: (r, arn) => adapter.release(r, arn),
+  };
+  const resyncDeps: ResyncDeps = { store, gateway, wake: async () => undefined, now, missingGraceMs: 5_000 };
+  await store.submit(options.pools);
+
+  const harness: RunHarness = {
+    sim, clients, redis, gateway, store, taskdefs, namespace, runDeps, resyncDeps, registrations, clock,
+    async submitRun(name, pool, spec = {}) {
+      await store.submit([{ apiVersion: V, kind: 'Run', metadata: { name }, spec: { pool, ...spec } }]);
+    },
+    async driveUntil(names, done, drive = {}) {
+      const deadline = Date.now() + (drive.timeoutMs ?? 20_000);
+      for (;;) {
+        while (registrations.length > 0) await taskdefs.reconciler(registrations.shift() ?? '', ctx);
+        for (const name of names) await reconcileRun(runDeps, name);
+        if (drive.resync !== false) for (const cluster of await store.liveTaskClusters()) await resyncCluster(resyncDeps, cluster);
+        if (drive.each) await drive.each();
+        const runs = (await Promise.all(names.map((n) => store.getRun(n)))).filter((r): r is RunRecord => r !== null);
+        if (done(runs)) return runs;
+        if (Date.now() > deadline) throw new Error(`runs did not settle: ${runs.map((r) => `${r.metadata.name}=${r.status.phase}/${r.status.message}`).join('; ')}`);
+        await sleep(50);
+      }
+    },
+    tasksOf: (name) => sim.audit().tasks.filter((t) => t.startedBy?.endsWith(`/${name}`)),
+    async close() {
+      await deleteNamespaceKeys(redis, namespace);
+      await redis.quit();
+      clients.destroy();
+      await sim.close();
+    },
+  };
+  return harness;
+}
+
+export const allStopped = (runs: RunRecord[]) => runs.every((r) => r.status.phase === 'stopped');
+
+export function fargatePool(name: string, spec: object = {}): object {
+  return { apiVersion: V, kind: 'Pool', metadata: { name }, spec: { taskDefinition: {}, image: 'busybox', cpu: 256, memory: 512, ...spec } };
+}
