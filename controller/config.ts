@@ -26,6 +26,11 @@ export interface ControllerConfig {
   readonly metricsHost: string;
   /** After SIGTERM: how long in-flight jobs may run before they are handed back and the process exits. */
   readonly shutdownGraceMs: number;
+  /**
+   * How long a dead replica's work stays claimed: its jobs' locks and its unacknowledged change-feed and
+   * control entries are taken over by a live replica after this long.
+   */
+  readonly jobLockMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -51,6 +56,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'LONGSHORE_METRICS_PORT', default: '9464', description: 'Port of /metrics, /healthz and /readyz (0 picks a free port).' },
   { name: 'LONGSHORE_METRICS_HOST', default: '0.0.0.0', description: 'Address the metrics server binds.' },
   { name: 'LONGSHORE_SHUTDOWN_GRACE_SECONDS', default: '25', description: 'On SIGTERM/SIGINT, time allowed for in-flight jobs.' },
+  { name: 'LONGSHORE_JOB_LOCK_SECONDS', default: '30', description: 'After this long a dead replica\'s jobs and stream entries are taken over.' },
   { name: 'LONGSHORE_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
 ];
 
@@ -84,6 +90,7 @@ const EXPECTED: Record<string, string> = {
   LONGSHORE_METRICS_PORT: 'an integer port from 0 to 65535',
   LONGSHORE_LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   LONGSHORE_BUDGET_TIME_SCALE: 'a positive number up to 1000',
+  LONGSHORE_JOB_LOCK_SECONDS: 'a number of seconds from 1 to 3600',
 };
 const expectedFor = (name: string): string =>
   EXPECTED[name] ??
@@ -113,6 +120,7 @@ const schema = z.object({
   LONGSHORE_METRICS_PORT: integer(0, 65535, 9464),
   LONGSHORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   LONGSHORE_SHUTDOWN_GRACE_SECONDS: positiveSeconds(25),
+  LONGSHORE_JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   LONGSHORE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -160,6 +168,7 @@ export function compileConfig(source: Readonly<Record<string, string | undefined
     metricsPort: v.LONGSHORE_METRICS_PORT,
     metricsHost: v.LONGSHORE_METRICS_HOST,
     shutdownGraceMs: Math.round(v.LONGSHORE_SHUTDOWN_GRACE_SECONDS * 1000),
+    jobLockMs: Math.round(v.LONGSHORE_JOB_LOCK_SECONDS * 1000),
     logLevel: v.LONGSHORE_LOG_LEVEL,
   });
 }

@@ -127,6 +127,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
     connect: (name) => createRedisConnection(config.redisUrl, name, 'blocking'), redis, queues, logger, metrics,
+    lockDurationMs: config.jobLockMs,
   });
   await scheduleResync(queues, config.resyncIntervalMs);
 
@@ -144,7 +145,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   };
   const followers: RunningFollower[] = [
     startStreamFollower({
-      name: 'changes', logger,
+      name: 'changes', logger, claimIdleMs: config.jobLockMs,
       source: {
         read: (count, blockMs) => feed.readGroup(group, config.replicaId, count, blockMs),
         claimStale: (minIdleMs, count) => feed.claimStale(group, config.replicaId, minIdleMs, count),
@@ -155,7 +156,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       },
     }),
     startStreamFollower({
-      name: 'control', logger, batchSize: 20,
+      name: 'control', logger, batchSize: 20, claimIdleMs: config.jobLockMs,
       source: {
         read: async (count, blockMs) => controlEntries(await control.read(group, config.replicaId, count, blockMs)),
         claimStale: async (minIdleMs, count) => controlEntries(await control.claimStale(group, config.replicaId, minIdleMs, count)),

@@ -28,6 +28,8 @@ export interface Replica {
   output(): string;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the replica dies without handing anything back. */
+  kill(): Promise<void>;
 }
 
 export interface Harness {
@@ -100,6 +102,10 @@ export async function startHarness(simOptions: SimulatorOptions = {}): Promise<H
       async stop() {
         if (child.exitCode === null) child.kill('SIGTERM');
         return exited;
+      },
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
       },
     };
     replicas.push(replica);

@@ -21,6 +21,7 @@ describe('compileConfig', () => {
     assert.equal(config.resyncIntervalMs, 10_000);
     assert.equal(config.metricsPort, 9464);
     assert.equal(config.shutdownGraceMs, 25_000);
+    assert.equal(config.jobLockMs, 30_000);
     assert.equal(config.concurrency['reconcile-run'], 50);
     assert.deepEqual(config.budgets, DEFAULT_BUDGETS);
     assert.match(config.replicaId, /-42$/);
