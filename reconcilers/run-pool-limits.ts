@@ -5,14 +5,16 @@
  *
  * Which slots a run holds follows from its lifecycle state alone (slotsFor), so the reconciler releases
  * what a run no longer needs on every pass (level-triggered; SREM is idempotent). A slot is only ever
- * taken right before RunTask. Runs that find no slot look again after LIMIT_RECHECK_MS.
+ * taken right before RunTask. A run that finds no slot joins the pool's waiting line (a sorted set, oldest
+ * first); whoever frees a slot wakes that many of the oldest waiters. LIMIT_RECHECK_MS is only the fallback
+ * for a lost wake-up.
  */
 import type { Redis } from 'ioredis';
 import type { PoolRecord } from '../controller/api/pool.js';
 import type { Keyspace } from '../controller/store/keys.js';
 import type { LifecycleStateName } from '../machines/run-types.js';
 
-export const LIMIT_RECHECK_MS = 2_000;
+export const LIMIT_RECHECK_MS = 10_000;
 
 export interface SlotNeeds {
   submitting: boolean;
@@ -38,8 +40,8 @@ export type AcquireResult = { ok: true } | { ok: false; limit: 'maxSubmitting' |
 export interface PoolLimiter {
   /** Takes the run's submitting and running slots, or neither when a limit is reached. */
   acquire(pool: PoolRecord, runName: string): Promise<AcquireResult>;
-  /** Gives back the slots the run no longer needs. */
-  release(pool: PoolRecord, runName: string, keep: SlotNeeds): Promise<void>;
+  /** Gives back the slots the run no longer needs; returns the waiting runs to wake for the freed slots. */
+  release(pool: PoolRecord, runName: string, keep: SlotNeeds): Promise<string[]>;
 }
 
 // Membership is tracked even without a limit, so a limit added later counts the runs already launched.
@@ -50,33 +52,52 @@ local function fits(key, limit)
   if redis.call('SISMEMBER', key, member) == 1 then return true end
   return redis.call('SCARD', key) < limit
 end
-if not fits(KEYS[1], tonumber(ARGV[2])) then return 1 end
-if not fits(KEYS[2], tonumber(ARGV[3])) then return 2 end
+local verdict = 0
+if not fits(KEYS[1], tonumber(ARGV[2])) then verdict = 1
+elseif not fits(KEYS[2], tonumber(ARGV[3])) then verdict = 2 end
+if verdict ~= 0 then
+  redis.call('ZADD', KEYS[3], 'NX', ARGV[4], member)
+  return verdict
+end
 redis.call('SADD', KEYS[1], member)
 redis.call('SADD', KEYS[2], member)
+redis.call('ZREM', KEYS[3], member)
 return 0
 `;
 
-export function createPoolLimiter(redis: Redis, ks: Keyspace): PoolLimiter {
+// Frees the slots the run no longer holds; for each slot actually freed, names one of the oldest waiters.
+const RELEASE = `
+local member = ARGV[1]
+local freed = 0
+if ARGV[2] == '0' then freed = freed + redis.call('SREM', KEYS[1], member) end
+if ARGV[3] == '0' then freed = freed + redis.call('SREM', KEYS[2], member) end
+if ARGV[2] == '0' and ARGV[3] == '0' then redis.call('ZREM', KEYS[3], member) end
+if freed == 0 then return {} end
+return redis.call('ZRANGE', KEYS[3], 0, freed - 1)
+`;
+
+export function createPoolLimiter(redis: Redis, ks: Keyspace, now: () => number = Date.now): PoolLimiter {
   const submittingKey = (pool: string) => ks.key('poolslots', pool, 'submitting');
   const runningKey = (pool: string) => ks.key('poolslots', pool, 'running');
+  const waitingKey = (pool: string) => ks.key('poolslots', pool, 'waiting');
   return {
     async acquire(pool, runName) {
       const name = pool.metadata.name;
       const maxSubmitting = pool.spec.limits.maxSubmitting ?? -1;
       const maxRunning = pool.spec.limits.maxRunning ?? -1;
-      const verdict = Number(await redis.eval(ACQUIRE, 2, submittingKey(name), runningKey(name), runName, String(maxSubmitting), String(maxRunning)));
+      const verdict = Number(await redis.eval(
+        ACQUIRE, 3, submittingKey(name), runningKey(name), waitingKey(name), runName, String(maxSubmitting), String(maxRunning), String(now()),
+      ));
       if (verdict === 1) return { ok: false, limit: 'maxSubmitting', max: maxSubmitting };
       if (verdict === 2) return { ok: false, limit: 'maxRunning', max: maxRunning };
       return { ok: true };
     },
     async release(pool, runName, keep) {
       const name = pool.metadata.name;
-      if (keep.submitting && keep.running) return;
-      const pipeline = redis.pipeline();
-      if (!keep.submitting) pipeline.srem(submittingKey(name), runName);
-      if (!keep.running) pipeline.srem(runningKey(name), runName);
-      await pipeline.exec();
+      if (keep.submitting && keep.running) return [];
+      const flag = (held: boolean) => (held ? '1' : '0');
+      const waiters = await redis.eval(RELEASE, 3, submittingKey(name), runningKey(name), waitingKey(name), runName, flag(keep.submitting), flag(keep.running));
+      return Array.isArray(waiters) ? waiters.filter((w): w is string => typeof w === 'string' && w !== runName) : [];
     },
   };
 }

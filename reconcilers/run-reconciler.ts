@@ -33,6 +33,8 @@ export interface RunReconcilerDeps {
   releaseTaskDefinition?: (run: RunRecord, taskDefinitionArn: string) => Promise<void>;
   /** The pools' maxSubmitting/maxRunning slots; without it pools are unlimited. */
   limiter?: PoolLimiter;
+  /** Wakes another run's reconcile (a run waiting for the pool slot this one freed). */
+  wake?: (runName: string) => Promise<void>;
   /** Side effects one reconcile may chain (resolve → RunTask → …) before handing back. */
   maxEffects?: number;
   /** Compare-and-set conflicts tolerated in one reconcile before giving up (the job retries). */
@@ -77,7 +79,10 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
       }
     }
 
-    if (deps.limiter && pool) await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
+    if (deps.limiter && pool) {
+      const waiters = await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
+      for (const waiter of waiters) await deps.wake?.(waiter);
+    }
     if (!plan.effect) return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
     if (effects >= maxEffects) return { requeueAfterMs: 0 };
     if (plan.effect.type === 'runTask' && deps.limiter && pool) {

@@ -42,6 +42,17 @@ describe('pool limits in Redis', () => {
     assert.equal(results.filter((r) => r.ok).length, 3);
   });
 
+  test('freeing a slot names the oldest waiters, one per freed slot; a stopped waiter leaves the line', async () => {
+    const pool = newPool({ limits: { maxRunning: 1 } }, 'line');
+    assert.equal((await limiter.acquire(pool, 'holder')).ok, true);
+    for (const name of ['first', 'second', 'gone']) assert.equal((await limiter.acquire(pool, name)).ok, false);
+    assert.deepEqual(await limiter.release(pool, 'gone', slotsFor('stopped')), []);
+    assert.deepEqual(await limiter.release(pool, 'holder', slotsFor('running')), ['first']);
+    assert.deepEqual(await limiter.release(pool, 'holder', slotsFor('stopped')), ['first']);
+    assert.equal((await limiter.acquire(pool, 'first')).ok, true);
+    assert.deepEqual(await limiter.release(pool, 'first', slotsFor('stopped')), ['second']);
+  });
+
   test('an unlimited pool always grants', async () => {
     const pool = newPool({}, 'wide');
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => limiter.acquire(pool, `r${i}`)));

@@ -145,15 +145,20 @@ describe('reconcileRun', () => {
     let grant = false;
     const limiter = {
       acquire: async () => (grant ? { ok: true as const } : { ok: false as const, limit: 'maxRunning' as const, max: 1 }),
-      release: async (_pool: unknown, _run: string, keep: { submitting: boolean; running: boolean }) => { released.push(`${keep.submitting}/${keep.running}`); },
+      release: async (_pool: unknown, _run: string, keep: { submitting: boolean; running: boolean }) => {
+        released.push(`${keep.submitting}/${keep.running}`);
+        return keep.running ? [] : ['run-waiting'];
+      },
     };
-    assert.deepEqual(await reconcileRun({ ...deps, limiter }, 'run-a'), { requeueAfterMs: LIMIT_RECHECK_MS });
+    const woken: string[] = [];
+    assert.deepEqual(await reconcileRun({ ...deps, limiter, wake: async (n) => { woken.push(n); } }, 'run-a'), { requeueAfterMs: LIMIT_RECHECK_MS });
     assert.equal(calls.launch.length, 0);
     assert.equal(store.runs.get('run-a')?.status.phase, 'taskdef-resolved');
     grant = true;
     await reconcileRun({ ...deps, limiter }, 'run-a');
     assert.equal(calls.launch.length, 1);
     assert.deepEqual(released, ['false/false', 'true/true', 'true/true', 'true/true']);
+    assert.deepEqual(woken, ['run-waiting'], 'the pending state holds no slot, so the limiter named a waiter to wake');
   });
 
   test('an unreadable lifecycle is a terminal error', async () => {
