@@ -4,9 +4,10 @@
  * not a hang.
  */
 import type { Redis } from 'ioredis';
-import { createRedisConnection, closeRedis } from '../../controller/redis.js';
+import { createRedisConnection } from '../../controller/redis.js';
+import { redactUrl } from '../../controller/logger.js';
 import { ResourceStore } from '../../controller/store/index.js';
-import { describeError } from './errors.js';
+import { describeError, EXIT_FAILURE } from './errors.js';
 
 export interface Session {
   store: ResourceStore;
@@ -27,10 +28,13 @@ function connect(name: string): Redis {
 export function withSession<A extends unknown[]>(action: (session: Session, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const connections: Redis[] = [];
+    let connectionError: Error | undefined;
     const open = (name: string) => {
       const c = connect(name);
-      // Connection errors surface through the failing command; the event itself must not crash the CLI.
-      c.on('error', () => undefined);
+      // Connection errors surface through the failing command; remember the cause to explain it.
+      c.on('error', (error: Error) => {
+        connectionError ??= error;
+      });
       connections.push(c);
       return c;
     };
@@ -39,11 +43,24 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
       const store = new ResourceStore(redis);
       await action({ store, redis, blocking: () => open('longshore-cli-watch') }, ...args);
     } catch (error) {
-      const { text, exitCode } = describeError(error);
+      const unreachable = connectionError && error instanceof Error && /Connection is closed|connect E/.test(error.message);
+      const { text, exitCode } = unreachable
+        ? { text: `error: cannot reach Redis at ${redactUrl(redisUrl())}: ${connectionError?.message}`, exitCode: EXIT_FAILURE }
+        : describeError(error);
       process.stderr.write(`${text}\n`);
       process.exitCode = exitCode;
     } finally {
-      await closeRedis(...connections);
+      await Promise.all(connections.map(close));
     }
   };
+}
+
+/** QUIT politely; a connection that is already gone is just dropped. No timers, so the CLI exits at once. */
+async function close(connection: Redis): Promise<void> {
+  if (connection.status === 'end') return;
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  }
 }
