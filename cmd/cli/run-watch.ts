@@ -58,16 +58,18 @@ export function runWatchCommand(): Command {
               if (interrupted) break;
               throw error;
             }
+            if (events.length > 0) position = events[events.length - 1].id;
+            // One round trip for the batch; each changed run is shown once, in its latest state.
+            const names = [...new Set(events.filter((e) => e.kind === 'Run').map((e) => e.name))];
+            const records = await store.getRuns(names);
             const changed: RunRecord[] = [];
-            for (const event of events) {
-              position = event.id;
-              if (event.kind !== 'Run') continue;
-              const record = event.change === 'deleted' ? null : await store.getRun(event.name);
+            names.forEach((name, i) => {
+              const record = records[i];
               if (record && selected(record)) {
-                runs.set(record.metadata.name, record);
+                runs.set(name, record);
                 changed.push(record);
-              } else if (runs.delete(event.name)) view.removed(event.name);
-            }
+              } else if (runs.delete(name)) view.removed(name);
+            });
             if (changed.length > 0) view.changed(changed, [...runs.values()]);
           }
         } finally {

@@ -26,6 +26,8 @@ export interface Page<T> {
 
 export const getRun = (ctx: StoreContext, name: string) => loadRecord<RunRecord>(ctx, ctx.keys.run(name));
 export const getPool = (ctx: StoreContext, name: string) => loadRecord<PoolRecord>(ctx, ctx.keys.pool(name));
+/** Several runs in one round trip; null where a run does not exist. */
+export const getRuns = (ctx: StoreContext, names: readonly string[]) => loadRecords<RunRecord>(ctx, names.map(ctx.keys.run));
 
 export async function listRuns(ctx: StoreContext, options: RunListOptions = {}): Promise<Page<RunRecord>> {
   const index = options.pool ? ctx.keys.runsByPool(options.pool) : options.phase ? ctx.keys.runsByPhase(options.phase) : ctx.keys.runs;

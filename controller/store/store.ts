@@ -54,6 +54,9 @@ export class ResourceStore {
   getRun(name: string): Promise<RunRecord | null> {
     return q.getRun(this.ctx, name);
   }
+  getRuns(names: readonly string[]): Promise<Array<RunRecord | null>> {
+    return q.getRuns(this.ctx, names);
+  }
   listRuns(options?: q.RunListOptions): Promise<q.Page<RunRecord>> {
     return q.listRuns(this.ctx, options);
   }

@@ -52,6 +52,8 @@ describe('longshore run watch', () => {
     const result = collect(child);
     await waitForOutput(child, 'w-2');
     await setPhase('w-1', 'running');
+    // Changes arriving together are shown once, in their latest state: wait so this one is seen alone.
+    await waitForOutput(child, 'running');
     await setPhase('other', 'stopped', 'failed');
     await setPhase('w-1', 'stopped', 'succeeded');
     await setPhase('w-2', 'stopped', 'cancelled');
