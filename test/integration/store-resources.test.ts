@@ -39,6 +39,7 @@ describe('store: resources', () => {
     assert.equal(got?.status.phase, 'pending');
     assert.equal(got?.spec.cancelRequested, false);
     assert.equal(await store.getRun('missing'), null);
+    assert.deepEqual(await store.getRuns(['missing', 'r1']), [null, created]);
   });
 
   test('a duplicate name is rejected and the original is untouched', async () => {
