@@ -58,6 +58,13 @@ export function taskDefinitionStale(ctx: Ctx, message: string, now: string): Ctx
   return { ...ctx, status };
 }
 
+/** Records why the run is not moving yet, on the condition its current step waits for. */
+export function waiting(ctx: Ctx, reason: string, message: string, now: string): Ctx {
+  const type = ctx.status.phase === 'pending' ? CONDITION.taskDefinitionResolved : CONDITION.submitted;
+  const status = setConditions({ ...ctx.status, message }, [{ type, status: 'False', reason, message }], now);
+  return { ...ctx, status };
+}
+
 /** Opens the next attempt; its RunTask is the reconciler's next side effect. */
 export function startAttempt(ctx: Ctx, now: string): Ctx {
   const number = ctx.status.attempts.length + 1;

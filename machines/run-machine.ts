@@ -29,6 +29,7 @@ import {
   submitted,
   taskDefinitionResolved,
   taskDefinitionStale,
+  waiting,
 } from './run-logic.js';
 import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
 import { currentAttempt } from './run-status-ops.js';
@@ -61,6 +62,7 @@ export const runLifecycleMachine = setup({
       return obs ? recordObservation(context, obs) : context;
     }),
     requestCancel: assign(({ context, event }: Args) => requestStop(context, 'cancel', event.now)),
+    recordWaiting: assign(({ context, event }: Args) => (event.type === 'WAITING' ? waiting(context, event.reason, event.message, event.now) : context)),
   },
   guards: {
     isCurrentTask: ({ context, event }: Args) => {
@@ -110,6 +112,7 @@ export const runLifecycleMachine = setup({
           target: 'stopped',
           actions: assign(({ context, event }) => cancelWithoutTask(context, event.now, 'before launch')),
         },
+        WAITING: { actions: 'recordWaiting' },
       },
     },
     launching: {
@@ -133,6 +136,7 @@ export const runLifecycleMachine = setup({
         ],
         // RunTask may have happened without being recorded: stop whatever this attempt launched.
         CANCEL_REQUESTED: { target: 'stopping', actions: 'requestCancel' },
+        WAITING: { actions: 'recordWaiting' },
       },
     },
     submitted: {

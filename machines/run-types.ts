@@ -111,6 +111,8 @@ export type LifecycleEvent =
   | ({ type: 'RUN_TIMEOUT' } & Timed)
   | ({ type: 'CANCEL_REQUESTED'; reason?: string } & Timed)
   | ({ type: 'RETRY' } & Timed)
+  /** The current step cannot proceed yet (registration in progress, no pool slot): say so in the status. */
+  | ({ type: 'WAITING'; reason: string; message: string } & Timed)
   /** The stopped run's bookkeeping is done (task definition released, outcome counted). */
   | ({ type: 'FINALIZED' } & Timed);
 export type LifecycleEventType = LifecycleEvent['type'];

@@ -135,6 +135,7 @@ function blockedPlan(record: RunRecord, reason: string): RunPlan {
 }
 
 function alreadyDone(action: RunEffect, done: EffectResult | undefined): boolean {
+  if (done?.type === 'launchDeferred') return action.type === 'runTask' && done.attempt === action.attempt;
   if (!done || done.type !== action.type) return false;
   if (action.type === 'resolveTaskDefinition' || action.type === 'finalize') return true;
   if (!('attempt' in done) || done.attempt !== action.attempt) return false;
@@ -156,11 +157,14 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
     const r = effect.resolution;
     if ('arn' in r) return { event: { type: 'TASKDEF_RESOLVED', taskDefinitionArn: r.arn, now } };
     if ('failed' in r) return { event: { type: 'TASKDEF_FAILED', message: r.failed, now } };
-    return { retryAfterMs: r.waitingMs };
+    return { event: { type: 'WAITING', reason: 'Registering', message: 'waiting for the task definition to be registered', now }, retryAfterMs: r.waitingMs };
   }
   if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
   if (attempt?.number !== effect.attempt) return {};
   if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now);
+  if (effect.type === 'launchDeferred') {
+    return { event: { type: 'WAITING', reason: effect.reason, message: effect.message, now }, retryAfterMs: effect.retryAfterMs };
+  }
   const o = effect.outcome;
   switch (o.kind) {
     case 'observed':

@@ -67,6 +67,8 @@ export interface RunTaskPort {
 export type EffectResult =
   | { type: 'resolveTaskDefinition'; resolution: TaskDefinitionResolution }
   | { type: 'runTask'; attempt: number; outcome: LaunchOutcome }
+  /** RunTask was not attempted: the run must wait (e.g. for a pool slot). */
+  | { type: 'launchDeferred'; attempt: number; reason: string; message: string; retryAfterMs: number }
   | { type: 'stopTask'; attempt: number; outcome: StopOutcome | SearchOutcome }
   | { type: 'finalize' };
 

@@ -85,14 +85,16 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
     }
     if (!plan.effect) return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
     if (effects >= maxEffects) return { requeueAfterMs: 0 };
+    effects += 1;
     if (plan.effect.type === 'runTask' && deps.limiter && pool) {
       const slot = await deps.limiter.acquire(pool, name);
       if (!slot.ok) {
         logger?.debug({ run: name, limit: slot.limit, max: slot.max }, 'run waits for a pool slot');
-        return { requeueAfterMs: LIMIT_RECHECK_MS };
+        const message = `waiting for a slot in pool "${pool.metadata.name}" (${slot.limit} ${slot.max})`;
+        effect = { type: 'launchDeferred', attempt: plan.effect.attempt, reason: 'PoolLimit', message, retryAfterMs: LIMIT_RECHECK_MS };
+        continue;
       }
     }
-    effects += 1;
     logger?.debug({ run: name, effect: plan.effect.type }, 'run side effect');
     effect = await perform(deps, plan.effect, record, pool);
   }

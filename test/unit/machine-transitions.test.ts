@@ -119,3 +119,22 @@ describe('stale task definition', () => {
     assert.deepEqual(again.actions, [{ type: 'runTask', attempt: 1, clientToken: 'run-uid-1:1' }]);
   });
 });
+
+describe('waiting', () => {
+  test('WAITING in pending and launching explains the wait on the step\'s condition, without actions', () => {
+    const pending = step(newRun(), { type: 'WAITING', reason: 'Registering', message: 'waiting for registration', now: at(1) });
+    assert.ok(pending.ok);
+    assert.deepEqual([pending.to, pending.actions], ['pending', []]);
+    assert.equal(toRunStatus(pending.snapshot).message, 'waiting for registration');
+    assert.equal(condition(pending.snapshot, 'TaskDefinitionResolved')?.reason, 'Registering');
+
+    const launching = step(runIn('launching'), { type: 'WAITING', reason: 'PoolLimit', message: 'no slot', now: at(3) });
+    assert.ok(launching.ok);
+    assert.deepEqual([launching.to, launching.actions], ['launching', []]);
+    assert.deepEqual([condition(launching.snapshot, 'Submitted')?.reason, toRunStatus(launching.snapshot).message], ['PoolLimit', 'no slot']);
+  });
+
+  test('WAITING once the task exists is refused', () => {
+    assert.equal(step(runIn('submitted'), { type: 'WAITING', reason: 'PoolLimit', message: 'x', now: at(3) }).ok, false);
+  });
+});

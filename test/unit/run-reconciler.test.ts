@@ -93,7 +93,11 @@ describe('reconcileRun', () => {
     const { store, deps, calls } = setup({ resolution: { waitingMs: 4000 } });
     assert.deepEqual(await reconcileRun(deps, 'run-a'), { requeueAfterMs: 4000 });
     assert.equal(calls.resolve, 1);
-    assert.deepEqual(store.writes.map((w) => w.status.phase), ['pending']);
+    assert.deepEqual(store.writes.map((w) => w.status.phase), ['pending', 'pending']);
+    assert.equal(store.runs.get('run-a')?.status.message, 'waiting for the task definition to be registered');
+    assert.equal(store.runs.get('run-a')?.status.conditions.find((c) => c.type === 'TaskDefinitionResolved')?.reason, 'Registering');
+    await reconcileRun(deps, 'run-a');
+    assert.equal(store.writes.length, 2, 'waiting again writes nothing new');
   });
 
   test('a conflicting write is re-read and re-planned, and the launch result is not lost', async () => {
@@ -154,10 +158,12 @@ describe('reconcileRun', () => {
     assert.deepEqual(await reconcileRun({ ...deps, limiter, wake: async (n) => { woken.push(n); } }, 'run-a'), { requeueAfterMs: LIMIT_RECHECK_MS });
     assert.equal(calls.launch.length, 0);
     assert.equal(store.runs.get('run-a')?.status.phase, 'taskdef-resolved');
+    assert.equal(store.runs.get('run-a')?.status.message, 'waiting for a slot in pool "pool-a" (maxRunning 1)');
     grant = true;
     await reconcileRun({ ...deps, limiter }, 'run-a');
     assert.equal(calls.launch.length, 1);
-    assert.deepEqual(released, ['false/false', 'true/true', 'true/true', 'true/true']);
+    assert.equal(released[0], 'false/false');
+    assert.ok(released.slice(1).every((r) => r === 'true/true'), 'launching and submitted keep both slots');
     assert.deepEqual(woken, ['run-waiting'], 'the pending state holds no slot, so the limiter named a waiter to wake');
   });
 
