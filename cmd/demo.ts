@@ -122,6 +122,10 @@ async function replicaThrottles(replica: Replica): Promise<number> {
   return text.split('\n').filter((l) => l.startsWith('longshore_ecs_api_throttles_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
+/** Ctrl-C ends the wait; the replicas, the simulator and the namespace are still cleaned up. */
+const interrupted = new AbortController();
+process.once('SIGINT', () => interrupted.abort());
+
 async function main(): Promise<number> {
   const namespace = `demo-${randomBytes(3).toString('hex')}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -154,6 +158,10 @@ async function main(): Promise<number> {
         '  |  ' + OUTCOMES.map((o) => `${o} ${outcomes[o]}`).join('  ');
       process.stdout.write(process.stdout.isTTY ? `\r${line}   ` : `${line}\n`);
       if (phases.stopped === RUNS) break;
+      if (interrupted.signal.aborted) {
+        process.stdout.write('\ninterrupted\n');
+        return 130;
+      }
       if (Date.now() - startedAt > DEADLINE_MS) throw new Error('runs did not finish in time');
       await sleep(process.stdout.isTTY ? 500 : 3000);
     }
