@@ -104,8 +104,18 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
   const metrics = createMetrics({ processMetrics: true });
+  // ioredis reconnects by itself; log its connection errors at most once per connection every 10 s.
+  const watch = (connection: ReturnType<typeof createRedisConnection>, role: string) => {
+    let lastLoggedAt = 0;
+    connection.on('error', (error: Error) => {
+      if (Date.now() - lastLoggedAt < 10_000) return;
+      lastLoggedAt = Date.now();
+      logger.warn({ connection: role, err: error.message }, 'redis connection error');
+    });
+    return connection;
+  };
   const connect = (role: string, blocking = false) =>
-    createRedisConnection(config.redisUrl, `longshore:${config.replicaId}:${role}`, blocking ? 'blocking' : 'command');
+    watch(createRedisConnection(config.redisUrl, `longshore:${config.replicaId}:${role}`, blocking ? 'blocking' : 'command'), role);
   const redis = connect('command');
   const queueConnection = connect('queues');
   const followerConnection = connect('changes', true);
@@ -126,7 +136,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
-    connect: (name) => createRedisConnection(config.redisUrl, name, 'blocking'), redis, queues, logger, metrics,
+    connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking'), name), redis, queues, logger, metrics,
     lockDurationMs: config.jobLockMs,
   });
   await scheduleResync(queues, config.resyncIntervalMs);

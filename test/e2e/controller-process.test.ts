@@ -1,0 +1,51 @@
+/**
+ * `longshore controller` as a process: invalid configuration is refused before anything starts, with a
+ * message naming the variable; a running replica serves its endpoints and exits 0 on SIGTERM.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Harness, startHarness } from './controller-harness.js';
+
+function cli(): string[] {
+  const self = fileURLToPath(import.meta.url);
+  return self.endsWith('.ts')
+    ? ['--import', 'tsx', fileURLToPath(new URL('../../cmd/longshore.ts', import.meta.url))]
+    : [fileURLToPath(new URL('../../cmd/longshore.js', import.meta.url))];
+}
+
+describe('longshore controller process', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('invalid configuration exits 2 naming every bad variable', async () => {
+    const child = spawn(process.execPath, [...cli(), 'controller', '--metrics-port', 'abc'], {
+      env: { ...process.env, LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: 'lots' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 2);
+    assert.match(stderr, /LONGSHORE_METRICS_PORT: expected an integer port from 0 to 65535, got "abc"/);
+    assert.match(stderr, /LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: expected <burst>\/<refill per second>.*got "lots"/);
+  });
+
+  test('a replica serves health, readiness and metrics, and exits 0 on SIGTERM', async () => {
+    const replica = await h.startReplica('solo');
+    const base = `http://127.0.0.1:${replica.metricsPort}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { ready: true, checks: { redis: true, workers: true } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^longshore_ecs_api_calls_total\{action="RunTask",outcome="success"\} 0$/m);
+    assert.match(metrics, /^longshore_queue_jobs\{queue="reconcile-run",state="waiting"\} \d+$/m);
+    assert.equal(await replica.stop(), 0);
+  });
+});
