@@ -3,7 +3,7 @@
  * outcome classification), StopTask and the startedBy search. Expected AWS answers become values; budget
  * and throttle trouble becomes `retry`; anything unexpected is thrown for the job adapter to back off.
  */
-import type { AwsVpcConfiguration, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
+import type { AwsVpcConfiguration, DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { PoolRecord } from '../controller/api/pool.js';
 import type { RunRecord } from '../controller/api/run.js';
 import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
@@ -18,6 +18,7 @@ import { observationOf } from './run-observe.js';
 import type { LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './run-ports.js';
 
 export interface RunEcsGateway extends RunTaskGateway {
+  describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput>;
   stopTask(input: StopTaskCommandInput, options?: CallOptions): Promise<StopTaskCommandOutput>;
   listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
 }
@@ -78,6 +79,21 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         const retry = retryOf(error);
         if (retry) return retry;
         if (isTaskNotFound(error)) return { kind: 'missing' };
+        throw error;
+      }
+    },
+
+    async describe(request): Promise<StopOutcome> {
+      const input: DescribeTasksCommandInput = { tasks: [request.taskArn] };
+      if (request.cluster !== undefined) input.cluster = request.cluster;
+      try {
+        const output = await deps.gateway.describeTasks(input, { wait: false });
+        const task = output.tasks?.find((t) => t.taskArn === request.taskArn);
+        const observation = task ? observationOf(task) : undefined;
+        return observation ? { kind: 'observed', task: observation } : { kind: 'missing' };
+      } catch (error) {
+        const retry = retryOf(error);
+        if (retry) return retry;
         throw error;
       }
     },

@@ -22,7 +22,13 @@ export const STOP_RECHECK_MS = 15_000;
 /** Fallback wait when a port asks to retry without saying how long. */
 export const DEFAULT_RETRY_MS = 1_000;
 
-export type RunEffect = Exclude<LifecycleAction, { type: 'scheduleRetry' }>;
+/**
+ * What the executor may do next: the lifecycle's own actions, plus a DescribeTasks of the current task
+ * right before a timeout is enforced (the resync may not have seen it start, or stop, yet).
+ */
+export type RunEffect =
+  | Exclude<LifecycleAction, { type: 'scheduleRetry' }>
+  | { type: 'describeTask'; attempt: number; taskArn: string; clusterArn?: string };
 
 export interface RunPlan {
   snapshot: RunSnapshot;
@@ -97,7 +103,9 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
   const cancelAcknowledged = toRunStatus(snapshot).conditions.some((c) => c.type === 'CancelRequested' && c.status === 'True');
   if (record.spec.cancelRequested && stateOf(snapshot) !== 'stopped' && !cancelAcknowledged) apply({ type: 'CANCEL_REQUESTED', now });
 
-  // 3. Deadlines that have passed (a RETRY may open an attempt; nothing after it is due yet).
+  // 3. Deadlines that have passed (a RETRY may open an attempt; nothing after it is due yet). A timeout is
+  // enforced only on a fresh look at the task, so a task that just started or stopped is judged by that.
+  let effect: RunEffect | undefined;
   for (let guard = 0; guard < 3; guard += 1) {
     const deadline = nextDeadline(snapshot);
     if (!deadline) break;
@@ -105,14 +113,21 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
       waits.push(deadline.at - nowMs);
       break;
     }
+    if (deadline.event !== 'RETRY') {
+      const attempt = toRunStatus(snapshot).attempts.at(-1);
+      if (attempt?.taskArn && observed.effect?.type !== 'describeTask') {
+        effect = { type: 'describeTask', attempt: attempt.number, taskArn: attempt.taskArn };
+        if (attempt.clusterArn !== undefined) effect.clusterArn = attempt.clusterArn;
+        break;
+      }
+    }
     const before = snapshot;
     apply({ type: deadline.event, now });
     if (snapshot === before) break;
   }
 
   // 4. The state's standing work, once per reconcile for each effect.
-  const action = standingActions(snapshot, now).find((a): a is RunEffect => a.type !== 'scheduleRetry');
-  let effect: RunEffect | undefined;
+  const action = effect ? undefined : standingActions(snapshot, now).find((a): a is Exclude<LifecycleAction, { type: 'scheduleRetry' }> => a.type !== 'scheduleRetry');
   if (action && !alreadyDone(action, observed.effect)) effect = action;
   else if (action?.type === 'stopTask') waits.push(STOP_RECHECK_MS);
   else if (action && fromEffect.retryAfterMs === undefined) waits.push(DEFAULT_RETRY_MS);
@@ -134,7 +149,7 @@ function blockedPlan(record: RunRecord, reason: string): RunPlan {
   };
 }
 
-function alreadyDone(action: RunEffect, done: EffectResult | undefined): boolean {
+function alreadyDone(action: Exclude<LifecycleAction, { type: 'scheduleRetry' }>, done: EffectResult | undefined): boolean {
   if (done?.type === 'launchDeferred') return action.type === 'runTask' && done.attempt === action.attempt;
   if (!done || done.type !== action.type) return false;
   if (action.type === 'resolveTaskDefinition' || action.type === 'finalize') return true;
@@ -162,6 +177,12 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
   if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
   if (attempt?.number !== effect.attempt) return {};
   if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now);
+  if (effect.type === 'describeTask') {
+    const o = effect.outcome;
+    if (o.kind === 'observed') return { event: { type: 'TASK_OBSERVED', ...o.task, now } };
+    // MISSING this early may be ECS's eventual consistency; the timeout and its StopTask settle it.
+    return o.kind === 'retry' ? { retryAfterMs: o.retryAfterMs ?? DEFAULT_RETRY_MS } : {};
+  }
   if (effect.type === 'launchDeferred') {
     return { event: { type: 'WAITING', reason: effect.reason, message: effect.message, now }, retryAfterMs: effect.retryAfterMs };
   }

@@ -59,6 +59,8 @@ export type SearchOutcome =
 export interface RunTaskPort {
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   stop(request: { cluster?: string; taskArn: string; reason: string }): Promise<StopOutcome>;
+  /** DescribeTasks of one task (same outcomes as stop, without stopping anything). */
+  describe(request: { cluster?: string; taskArn: string }): Promise<StopOutcome>;
   /** Finds the live task an attempt may have launched without it being recorded (by its startedBy marker). */
   findLaunched(request: { pool: PoolRecord; run: RunRecord; attempt: number }): Promise<SearchOutcome>;
 }
@@ -70,6 +72,7 @@ export type EffectResult =
   /** RunTask was not attempted: the run must wait (e.g. for a pool slot). */
   | { type: 'launchDeferred'; attempt: number; reason: string; message: string; retryAfterMs: number }
   | { type: 'stopTask'; attempt: number; outcome: StopOutcome | SearchOutcome }
+  | { type: 'describeTask'; attempt: number; outcome: StopOutcome }
   | { type: 'finalize' };
 
 /** What the plan sees besides the run record: its pool and the last side effect's result. */

@@ -126,6 +126,11 @@ async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecor
     deps.observer?.concluded?.(effect.outcome, run);
     return { type: 'finalize' };
   }
+  if (effect.type === 'describeTask') {
+    const cluster = effect.clusterArn ?? pool?.spec.cluster;
+    const request = cluster === undefined ? { taskArn: effect.taskArn } : { cluster, taskArn: effect.taskArn };
+    return { type: 'describeTask', attempt: effect.attempt, outcome: await deps.tasks.describe(request) };
+  }
   if (effect.type === 'stopTask' && effect.taskArn) {
     const cluster = effect.clusterArn ?? pool?.spec.cluster;
     const request = cluster === undefined ? { taskArn: effect.taskArn, reason: effect.reason } : { cluster, taskArn: effect.taskArn, reason: effect.reason };

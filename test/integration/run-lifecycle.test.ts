@@ -122,13 +122,4 @@ describe('run lifecycle against Redis and the simulator', () => {
     assert.equal(most, 1);
     for (const name of names) assert.equal((await h.store.getRun(name))?.status.outcome, 'succeeded');
   });
-
-  test('a start timeout stops the task and ends the run timed-out', async () => {
-    await submitRun('slow-1', 'fargate', { timeouts: { startSeconds: 30 } });
-    await driveUntil(['slow-1'], (runs) => runs[0]?.status.phase === 'submitted', { resync: false });
-    h.clock.offsetMs += 31_000;
-    const [run] = await driveUntil(['slow-1'], allStopped);
-    assert.deepEqual([run.status.outcome, run.status.attempts[0].failureReason], ['timed-out', 'StartTimeout']);
-    assert.equal(tasksOf('slow-1')[0]?.stopCode, 'UserInitiated');
-  });
 });

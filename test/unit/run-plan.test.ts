@@ -196,18 +196,37 @@ describe('planRun: cancel', () => {
 });
 
 describe('planRun: time', () => {
-  test('start timeout passed: StopTask, then timed-out', () => {
+  const described = (lastStatus: string, attempt = 1): EffectResult => ({
+    type: 'describeTask', attempt, outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus, ...(lastStatus === 'STOPPED' ? { containers: [{ exitCode: 0 }] } : {}) } },
+  });
+
+  test('start timeout passed: look at the task once more, then StopTask, then timed-out', () => {
     const record = submittedRun();
-    const p = plan(record, 1 + 300);
+    const look = plan(record, 1 + 300);
+    assert.deepEqual(look.effect, { type: 'describeTask', attempt: 1, taskArn: TASK, clusterArn: CLUSTER });
+    assert.equal(look.write, false);
+    const p = plan(record, 1 + 300, described('PENDING'));
     assert.equal(p.effect?.type, 'stopTask');
     const done = plan(written(record, p), 305, stopObserved('STOPPED'));
     assert.equal(done.status.outcome, 'timed-out');
   });
 
+  test('a task that started just before its start timeout is not stopped', () => {
+    const p = plan(submittedRun(), 1 + 300, described('RUNNING'));
+    assert.deepEqual([p.status.phase, p.effect], ['running', undefined]);
+  });
+
+  test('a task that finished just before its run timeout keeps its own outcome', () => {
+    const record = runningRun({ timeouts: { runSeconds: 60 } });
+    const p = plan(record, 65, described('STOPPED'));
+    assert.equal(p.status.outcome, 'succeeded');
+  });
+
   test('run timeout is counted from Running', () => {
     const record = runningRun({ timeouts: { runSeconds: 60 } });
     assert.equal(plan(record, 30).requeueAfterMs, 35_000);
-    const p = plan(record, 65);
+    assert.equal(plan(record, 65).effect?.type, 'describeTask');
+    const p = plan(record, 65, described('RUNNING'));
     assert.equal(p.effect?.type, 'stopTask');
     assert.match(p.status.message ?? '', /run-timeout/);
   });

@@ -65,6 +65,7 @@ function setup(options: { resolution?: TaskDefinitionResolution; outcome?: Launc
       return options.outcome ?? { kind: 'launched', task: { taskArn: TASK }, taskArn: TASK, clusterArn: CLUSTER };
     },
     async stop() { calls.stop += 1; return { kind: 'missing' }; },
+    async describe() { return { kind: 'missing' }; },
     async findLaunched() { return { kind: 'none' }; },
   };
   const deps: RunReconcilerDeps = {
