@@ -17,6 +17,8 @@ export interface ControllerConfig {
   /** Names this process among replicas (BullMQ worker names, stream consumer names, logs). */
   readonly replicaId: string;
   readonly aws: { readonly region: string | undefined; readonly endpointUrl: string | undefined };
+  /** SQS queue receiving EventBridge "ECS Task State Change" events; the resync alone observes tasks without it. */
+  readonly taskEventsQueueUrl: string | undefined;
   readonly concurrency: Readonly<Record<QueueName, number>>;
   readonly budgets: BudgetTable;
   /** How long a gateway call in `wait` mode may wait for a token before giving up. */
@@ -41,6 +43,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'LONGSHORE_REPLICA_ID', default: '<hostname>-<pid>', description: 'This replica\'s name in queues, consumer groups and logs.' },
   { name: 'AWS_REGION', default: '(SDK default chain)', description: 'Region of the ECS clusters; credentials come from the SDK default chain.' },
   { name: 'AWS_ENDPOINT_URL', default: '(AWS)', description: 'Endpoint for ECS, EC2 and CloudWatch Logs, e.g. the simulator.' },
+  { name: 'LONGSHORE_TASK_EVENTS_QUEUE_URL', default: '(none)', description: 'SQS queue of EventBridge "ECS Task State Change" events (optional; speeds up observation).' },
   { name: 'LONGSHORE_CONCURRENCY_RECONCILE_RUN', default: '50', description: 'Concurrent run reconciles per replica.' },
   { name: 'LONGSHORE_CONCURRENCY_REGISTER_TASKDEF', default: '5', description: 'Concurrent task-definition registrations per replica.' },
   { name: 'LONGSHORE_CONCURRENCY_RESYNC', default: '2', description: 'Concurrent cluster resyncs per replica.' },
@@ -87,6 +90,7 @@ const EXPECTED: Record<string, string> = {
   LONGSHORE_NAMESPACE: 'lower-case letters, digits and dashes, 1-63 characters, starting with a letter or digit',
   LONGSHORE_REPLICA_ID: 'letters, digits, dot, dash or underscore, 1-128 characters',
   AWS_ENDPOINT_URL: 'an http:// or https:// URL',
+  LONGSHORE_TASK_EVENTS_QUEUE_URL: 'an http:// or https:// SQS queue URL',
   LONGSHORE_METRICS_PORT: 'an integer port from 0 to 65535',
   LONGSHORE_LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   LONGSHORE_BUDGET_TIME_SCALE: 'a positive number up to 1000',
@@ -109,6 +113,7 @@ const schema = z.object({
   AWS_REGION: z.string().min(1).optional(),
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   AWS_ENDPOINT_URL: z.string().regex(/^https?:\/\/\S+$/).optional(),
+  LONGSHORE_TASK_EVENTS_QUEUE_URL: z.string().regex(/^https?:\/\/\S+$/).optional(),
   LONGSHORE_CONCURRENCY_RECONCILE_RUN: integer(1, 1000, 50),
   LONGSHORE_CONCURRENCY_REGISTER_TASKDEF: integer(1, 1000, 5),
   LONGSHORE_CONCURRENCY_RESYNC: integer(1, 1000, 2),
@@ -156,6 +161,7 @@ export function compileConfig(source: Readonly<Record<string, string | undefined
     namespace: v.LONGSHORE_NAMESPACE,
     replicaId: v.LONGSHORE_REPLICA_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${pid}`,
     aws: { region: v.AWS_REGION ?? v.AWS_DEFAULT_REGION, endpointUrl: v.AWS_ENDPOINT_URL },
+    taskEventsQueueUrl: v.LONGSHORE_TASK_EVENTS_QUEUE_URL,
     concurrency: {
       'reconcile-run': v.LONGSHORE_CONCURRENCY_RECONCILE_RUN,
       'register-taskdef': v.LONGSHORE_CONCURRENCY_REGISTER_TASKDEF,

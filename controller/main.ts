@@ -29,6 +29,8 @@ import { createRunEcsPort } from '../reconcilers/run-ecs.js';
 import { createRunReconciler } from '../reconcilers/run-reconciler.js';
 import { createResyncReconciler } from '../reconcilers/resync.js';
 import { createControlHandler } from '../reconcilers/control.js';
+import { createPoolLimiter } from '../reconcilers/run-pool-limits.js';
+import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/run-events.js';
 
 export interface RunningController {
   metricsPort: number;
@@ -72,6 +74,8 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     resolver: adapter,
     tasks,
     releaseTaskDefinition: (record, arn) => adapter.release(record, arn),
+    limiter: createPoolLimiter(redis, keyspace),
+    wake: (name) => wakeUps.wake('reconcile-run', name),
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       transition: (from, to) => metrics.runTransitions.inc({ from, to }),
@@ -175,6 +179,17 @@ export async function startController(config: ControllerConfig, logger: Logger):
       handle: handleControl,
     }),
   ];
+  // The optional event source; stopped with the followers (it, too, only feeds wake-ups).
+  if (config.taskEventsQueueUrl) {
+    const consumer = startTaskEventConsumer({
+      source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
+      store,
+      wake: (queue, key) => wakeUps.wake(queue, key),
+      onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
+      logger: logger.child({ component: 'task-events' }),
+    });
+    followers.push(consumer);
+  }
   await wakeUnfinishedRuns(store, wakeUps);
 
   const samplers = [

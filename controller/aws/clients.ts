@@ -7,11 +7,14 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsClients {
   ecs: ECSClient;
   ec2: EC2Client;
   logs: CloudWatchLogsClient;
+  /** For the optional task-state event queue; SQS is not an ECS budget, so it bypasses the gateway. */
+  sqs: SQSClient;
   /** Closes the clients' sockets. */
   destroy(): void;
 }
@@ -35,14 +38,17 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const ecs = new ECSClient(config);
   const ec2 = new EC2Client(config);
   const logs = new CloudWatchLogsClient(config);
+  const sqs = new SQSClient(config);
   return {
     ecs,
     ec2,
     logs,
+    sqs,
     destroy() {
       ecs.destroy();
       ec2.destroy();
       logs.destroy();
+      sqs.destroy();
     },
   };
 }
