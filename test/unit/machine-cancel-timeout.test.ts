@@ -108,6 +108,14 @@ describe('timeouts', () => {
     assert.deepEqual([end.to, toRunStatus(end.snapshot).outcome], ['stopped', 'timed-out']);
   });
 
+  test('start timeout with retry: the STOPPED report opens the backoff for the next attempt', () => {
+    const { snapshot } = drive(runIn('submitted', { retry: { retryStartTimeout: true } }), { type: 'START_TIMEOUT', now: at(302) });
+    const r = step(snapshot, observed({ lastStatus: 'STOPPED', stopCode: 'UserInitiated', containers: [], now: at(310) }));
+    assert.ok(r.ok);
+    assert.equal(r.to, 'backoff');
+    assert.deepEqual([toRunStatus(r.snapshot).attempts[0].failureReason, r.actions.map((a) => a.type)], ['StartTimeout', ['scheduleRetry']]);
+  });
+
   test('run timeout: StopTask, then timed-out regardless of the exit code', () => {
     const { snapshot, actions } = drive(runIn('running', { timeouts: { runSeconds: 60 } }), { type: 'RUN_TIMEOUT', now: at(66) });
     assert.equal(actions[0].type === 'stopTask' && actions[0].reason, 'Longshore: run exceeded 60s');

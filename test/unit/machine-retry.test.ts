@@ -177,6 +177,13 @@ describe('tasks ECS no longer knows', () => {
     assert.equal(toRunStatus(r.snapshot).attempts[0].failureReason, 'SpotInterruption');
   });
 
+  test('TASK_MISSING on the last attempt of the budget crashes the run', () => {
+    const r = step(runIn('submitted', { retry: { infrastructureAttempts: 1 } }), { type: 'TASK_MISSING', taskArn: taskArnFor(1), now: at(30) });
+    assert.ok(r.ok);
+    assert.deepEqual([r.to, toRunStatus(r.snapshot).outcome], ['stopped', 'crashed']);
+    assert.match(toRunStatus(r.snapshot).message ?? '', /no longer knows the task/);
+  });
+
   test('TASK_MISSING for another task is refused', () => {
     assert.equal(step(runIn('running'), { type: 'TASK_MISSING', taskArn: 'arn:other', now: at(30) }).ok, false);
   });
