@@ -65,6 +65,7 @@ export async function startHarness(simOptions: SimulatorOptions = {}): Promise<H
   const namespace = `test-e2e-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
   const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 11, ...simOptions });
+  const timeScale = sim.timeScale;
   const store = new ResourceStore(redis, { namespace });
   const replicas: Replica[] = [];
   const children: ChildProcess[] = [];
@@ -77,7 +78,7 @@ export async function startHarness(simOptions: SimulatorOptions = {}): Promise<H
         REDIS_URL, LONGSHORE_NAMESPACE: namespace, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort),
         AWS_ENDPOINT_URL: sim.url, AWS_REGION: sim.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        LONGSHORE_BUDGET_TIME_SCALE: String(TIME_SCALE), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.3',
+        LONGSHORE_BUDGET_TIME_SCALE: String(timeScale), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.3',
         LONGSHORE_SHUTDOWN_GRACE_SECONDS: '5', LONGSHORE_LOG_LEVEL: 'warn',
         ...extraEnv,
       },

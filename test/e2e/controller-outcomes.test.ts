@@ -12,8 +12,9 @@ describe('run outcomes through a controller process', () => {
   let runs: Map<string, RunRecord>;
 
   before(async () => {
-    // Every task spends 40 simulated seconds (2 s real) in PENDING, so a 1 s start timeout fires first.
-    h = await startHarness({ scenario: { phases: { ...QUICK_PHASES, pending: 40 } } });
+    // At 60x: every task spends 120 simulated seconds (2 s real) in PENDING, so a 1 s start timeout fires
+    // first, and the two-minute Spot warning lasts 2 s.
+    h = await startHarness({ timeScale: 60, scenario: { phases: { ...QUICK_PHASES, pending: 120 } } });
     await h.startReplica('replica-a');
     await h.store.submit([
       pool('jobs'),
