@@ -221,7 +221,17 @@ describe('templates', () => {
     assert.equal(String(concurrency.registerTaskdef), defaultOf('LONGSHORE_CONCURRENCY_REGISTER_TASKDEF'));
     assert.equal(String(concurrency.resync), defaultOf('LONGSHORE_CONCURRENCY_RESYNC'));
     assert.equal(String(concurrency.control), defaultOf('LONGSHORE_CONCURRENCY_CONTROL'));
+    assert.equal(String(controller.jobLockSeconds), defaultOf('LONGSHORE_JOB_LOCK_SECONDS'));
     assert.equal(String((values.metrics as Record<string, Json>).port), defaultOf('LONGSHORE_METRICS_PORT'));
+  });
+
+  test('the chart can set every variable the controller reads (a new variable needs a value here)', () => {
+    const deployment = templates.get('deployment.yaml') ?? '';
+    const set = new Set([...deployment.matchAll(/- name: ([A-Z][A-Z0-9_]+)/g)].map(([, name]) => name));
+    if (deployment.includes('printf "LONGSHORE_BUDGET_%s"')) for (const category of THROTTLE_CATEGORIES) set.add(budgetEnvName(category));
+    // Only for a time-scaled simulator: set it through extraEnv in test installations.
+    const leftToExtraEnv = new Set(['LONGSHORE_BUDGET_TIME_SCALE']);
+    assert.deepEqual(CONFIG_VARIABLES.map((variable) => variable.name).filter((name) => !set.has(name) && !leftToExtraEnv.has(name)), []);
   });
 
   test('budgets cover every throttle category under the controller\'s variable names', () => {
