@@ -225,7 +225,7 @@ async function wakeUnfinishedRuns(store: ResourceStore, wakeUps: WakeUps): Promi
     let cursor: string | undefined;
     do {
       const page = await store.listRuns({ phase, limit: 500, cursor });
-      for (const run of page.items) await wakeUps.wake('reconcile-run', run.metadata.name);
+      await Promise.all(page.items.map((run) => wakeUps.wake('reconcile-run', run.metadata.name)));
       cursor = page.cursor;
     } while (cursor);
   }
