@@ -3,6 +3,7 @@
  * streams, the lifecycle engine and the network used to validate awsvpc subnets.
  */
 import type { LifecycleEngine } from '../lifecycle/engine.js';
+import { FaultBudgets } from '../lifecycle/fault-budgets.js';
 import type { SimTask } from '../lifecycle/task.js';
 import type { Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
@@ -28,6 +29,8 @@ export class EcsStore {
   readonly registrationCounts = new Map<string, number>();
   /** taskId → task, until a STOPPED task's retention ends. */
   readonly tasks = new Map<string, SimTask>();
+  /** SIM_*_TIMES counts per run, forgotten on reset like everything else. */
+  readonly faultBudgets = new FaultBudgets();
 
   clear(): void {
     this.clusters.clear();
@@ -35,6 +38,7 @@ export class EcsStore {
     this.registering.clear();
     this.registrationCounts.clear();
     this.tasks.clear();
+    this.faultBudgets.clear();
   }
 }
 

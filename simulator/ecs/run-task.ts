@@ -3,6 +3,7 @@
  * then create each task (or a failures[] entry for capacity) and hand it to the lifecycle engine.
  */
 import { decideFate } from '../lifecycle/fate.js';
+import { faultBudgetKey } from '../lifecycle/fault-budgets.js';
 import type { SimContainer, SimTask } from '../lifecycle/task.js';
 import { taskToWire } from '../lifecycle/task-wire.js';
 import { randomHex } from '../random.js';
@@ -181,6 +182,8 @@ function createTask(ctx: EcsContext, spec: NewTask): SimTask {
     isSpot: spec.provider === 'FARGATE_SPOT',
     scenario: ctx.scenario,
     random: ctx.random,
+    budgets: ctx.store.faultBudgets,
+    budgetKey: faultBudgetKey({ clusterArn: spec.clusterArnValue, startedBy: spec.startedBy, family: record.family, environment: taskEnvironment }),
   });
   return {
     taskArn: taskArn(ctx.identity, spec.clusterName, taskId),

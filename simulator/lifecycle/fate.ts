@@ -3,9 +3,11 @@
  * Spot interruption and the lines it prints. A task's own container environment wins over the scenario
  * (SIM_EXIT_CODE, SIM_RUN_SECONDS, SIM_FAIL_START, SIM_SPOT_INTERRUPT_AFTER_SECONDS, SIM_LOG_LINES;
  * RunTask container overrides win over the task definition), so each test controls each run.
+ * SIM_FAIL_START_TIMES and SIM_SPOT_INTERRUPT_TIMES limit those two faults to a run's first n tasks.
  */
 import type { Random } from '../random.js';
 import { pickWeighted, sampleSeconds, type Scenario } from '../scenario.js';
+import type { FaultBudgets } from './fault-budgets.js';
 import type { TaskFate } from './task.js';
 
 export type Environment = ReadonlyMap<string, string>;
@@ -17,6 +19,10 @@ export interface FateInput {
   isSpot: boolean;
   scenario: Scenario;
   random: Random;
+  /** Spent by the environment's faults when a *_TIMES variable limits them. */
+  budgets: FaultBudgets;
+  /** Which run the task belongs to (faultBudgetKey). */
+  budgetKey: string;
 }
 
 const START_FAILURE_DETAILS: Record<string, (image: string) => string> = {
@@ -42,6 +48,12 @@ function numberFrom(environment: Environment, name: string): number | undefined 
 }
 
 /** SIM_LOG_LINES: a count ("3" prints three numbered lines) or the lines themselves, newline-separated. */
+/** A *_TIMES budget: a non-negative integer, or undefined (no limit) when unset or not such a number. */
+function timesFrom(environment: Environment, name: string): number | undefined {
+  const value = numberFrom(environment, name);
+  return value !== undefined && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
 export function logLinesFrom(value: string | undefined): string[] {
   if (value === undefined || value === '') return [];
   if (/^\d+$/.test(value.trim())) {
@@ -75,21 +87,30 @@ export function decideFate(input: FateInput): TaskFate {
   const exitCode = numberFrom(environment, 'SIM_EXIT_CODE');
   const failStart = environment.get('SIM_FAIL_START');
   const spotAfterSeconds = numberFrom(environment, 'SIM_SPOT_INTERRUPT_AFTER_SECONDS');
+  const runMs = runSeconds !== undefined ? ms(Math.max(0, runSeconds)) : sampledRunMs;
+  const spend = (fault: 'failStart' | 'spotInterrupt', timesVariable: string): boolean =>
+    input.budgets.take(fault, input.budgetKey, timesFrom(environment, timesVariable));
 
   let failStartReason: string | undefined;
-  if (failStart !== undefined && failStart !== '' && failStart !== '0' && failStart.toLowerCase() !== 'false') {
+  const envFailsStart = failStart !== undefined && failStart !== '' && failStart !== '0' && failStart.toLowerCase() !== 'false';
+  if (envFailsStart && spend('failStart', 'SIM_FAIL_START_TIMES')) {
     failStartReason = startFailureReason(failStart, input.image);
   } else if (startFails) {
     failStartReason = startFailureReason(startFailurePick, input.image);
   }
 
   let spotInterruptAfterMs: number | undefined;
-  if (input.isSpot && spotAfterSeconds !== undefined) spotInterruptAfterMs = ms(spotAfterSeconds);
-  else if (input.isSpot && spotInterrupted) spotInterruptAfterMs = sampledSpotAfterMs;
+  if (input.isSpot && spotAfterSeconds !== undefined) {
+    const spotAfterMs = ms(spotAfterSeconds);
+    // Only a notice that will really come spends the budget: the task must start and still be running.
+    const noticeComes = failStartReason === undefined && spotAfterMs < runMs;
+    if (!noticeComes || spend('spotInterrupt', 'SIM_SPOT_INTERRUPT_TIMES')) spotInterruptAfterMs = spotAfterMs;
+  }
+  if (spotInterruptAfterMs === undefined && input.isSpot && spotInterrupted) spotInterruptAfterMs = sampledSpotAfterMs;
 
   return {
     phaseMs,
-    runMs: runSeconds !== undefined ? ms(Math.max(0, runSeconds)) : sampledRunMs,
+    runMs,
     exitCode: exitCode !== undefined ? Math.trunc(exitCode) : sampledExitCode,
     failStartReason,
     spotInterruptAfterMs,
