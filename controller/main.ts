@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
 import { createMetrics, ControllerMetrics } from './metrics.js';
 import { closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
+import { redactUrl } from './logger.js';
 import { startHttpServer } from './http-server.js';
 import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
@@ -124,7 +125,12 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const queueConnection = connect('queues');
   const followerConnection = connect('changes', true);
   const controlConnection = connect('control', true);
-  await redis.ping();
+  try {
+    await redis.ping();
+  } catch (error) {
+    await closeRedis(redis, queueConnection, followerConnection, controlConnection);
+    throw new Error(`Redis at ${redactUrl(config.redisUrl)} did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   for (const problem of await redisConfigurationProblems(redis)) logger.warn({ problem }, 'redis misconfigured');
 
   const store = new ResourceStore(redis, { namespace: config.namespace });

@@ -59,7 +59,8 @@ export async function runController(source: Readonly<Record<string, string | und
     controller = await startController(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, 'controller failed to start');
-    return 1;
+    // Whatever the failed start left open (reconnecting clients, timers) must not keep the process alive.
+    process.exit(1);
   }
   logger.info({ metricsPort: controller.metricsPort }, 'controller started');
 

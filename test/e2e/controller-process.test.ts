@@ -38,6 +38,20 @@ describe('longshore controller process', () => {
     assert.match(stderr, /LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: expected <burst>\/<refill per second>.*got "lots"/);
   });
 
+  test('an unreachable Redis ends the process with exit 1 and a redacted URL', async () => {
+    const child = spawn(process.execPath, [...cli(), 'controller', '--metrics-port', '0'], {
+      env: { ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 1);
+    assert.match(output, /did not answer/);
+    assert.doesNotMatch(output, /hunter2/);
+  });
+
   test('a replica serves health, readiness and metrics, and exits 0 on SIGTERM', async () => {
     const replica = await h.startReplica('solo');
     const base = `http://127.0.0.1:${replica.metricsPort}`;
