@@ -90,7 +90,9 @@ function runs(count: number) {
     else if (i % 30 === 3) env.SIM_FAIL_START = 'CannotPullContainerError';
     else if (i % 30 === 4) {
       pool = 'demo-spot';
+      // Interrupted on its first attempt only: crashed, retried, then succeeds.
       env.SIM_SPOT_INTERRUPT_AFTER_SECONDS = '5';
+      env.SIM_SPOT_INTERRUPT_TIMES = '1';
     }
     return { apiVersion: API_VERSION, kind: 'Run', metadata: { name }, spec: { pool, deployment: `etl-${i % 3}`, env } };
   });

@@ -26,8 +26,9 @@ describe('run outcomes through a controller process', () => {
       run('cannot-pull', { pool: 'jobs', env: { SIM_FAIL_START: 'CannotPullContainerError' } }),
       run('slow-start', { pool: 'jobs', timeouts: { startSeconds: 1 } }),
       run('interrupted', { pool: 'spot', env: { SIM_RUN_SECONDS: '60', SIM_SPOT_INTERRUPT_AFTER_SECONDS: '1' } }),
+      run('interrupted-once', { pool: 'spot', env: { SIM_RUN_SECONDS: '1', SIM_SPOT_INTERRUPT_AFTER_SECONDS: '0.5', SIM_SPOT_INTERRUPT_TIMES: '1' } }),
     ], { mode: 'create' });
-    runs = await waitStopped(h.store, ['ok', 'exit-three', 'cannot-pull', 'slow-start', 'interrupted'], 90_000);
+    runs = await waitStopped(h.store, ['ok', 'exit-three', 'cannot-pull', 'slow-start', 'interrupted', 'interrupted-once'], 90_000);
   });
 
   after(async () => {
@@ -68,9 +69,16 @@ describe('run outcomes through a controller process', () => {
     assert.ok((h.sim.audit().calls.StopTask?.ok ?? 0) >= 1);
   });
 
-  test('a spot interruption crashes the attempt and starts a new one, until the budget is spent', () => {
-    // The simulator interrupts every spot attempt of a run that sets SIM_SPOT_INTERRUPT_AFTER_SECONDS,
-    // so each retry is interrupted again and the run ends crashed after its three attempts.
+  test('a spot interruption crashes the attempt, which is retried, and the retry succeeds', () => {
+    const r = runs.get('interrupted-once')!;
+    assert.equal(r.status.outcome, 'succeeded');
+    assert.equal(r.status.attempts.length, 2);
+    assert.equal(r.status.attempts[0].failureReason, 'SpotInterruption');
+    assert.equal(r.status.attempts[1].exitCode, 0);
+  });
+
+  test('spot interruptions on every attempt end the run crashed once the budget is spent', () => {
+    // Without SIM_SPOT_INTERRUPT_TIMES the simulator interrupts every spot attempt of the run.
     const r = runs.get('interrupted')!;
     assert.equal(r.status.attempts.length, 3);
     for (const attempt of r.status.attempts) assert.equal(attempt.failureReason, 'SpotInterruption');
@@ -78,8 +86,8 @@ describe('run outcomes through a controller process', () => {
   });
 
   test('the controller counts every retry by reason and every run by outcome', async () => {
-    assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total', 'reason="SpotInterruption"'), 2);
-    assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total'), 4, 'two for the spot run, two for the failed starts');
+    assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total', 'reason="SpotInterruption"'), 3);
+    assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total'), 5, 'three for the spot runs, two for the failed starts');
     assert.equal(await metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="crashed"'), 2);
     assert.equal(await metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="timed-out"'), 1);
     assert.ok((await metricSum(h.replicas, 'longshore_run_submit_to_running_seconds_count')) >= 2);
