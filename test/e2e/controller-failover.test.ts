@@ -26,7 +26,9 @@ describe('replica failover', () => {
     await h.store.submit(names.map((name, i) => run(name, { pool: 'failover', deployment: `d${i % 3}`, env: { SIM_RUN_SECONDS: '2' } })), { mode: 'create' });
 
     // Kill once the burst is under way: some runs launched, most not yet finished.
+    const deadline = Date.now() + 30_000;
     for (let launched = 0; launched < 20; ) {
+      assert.ok(Date.now() < deadline, 'the burst never got under way');
       await sleep(50);
       launched = (await allRuns(h.store)).filter((r) => r.status.attempts.length > 0).length;
     }
