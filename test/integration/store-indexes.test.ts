@@ -69,7 +69,7 @@ describe('store: indexes and retention', () => {
     assert.deepEqual((await store.listRuns({ phase: 'stopped' })).items.map((r) => r.metadata.name), ['r2']);
     assert.deepEqual((await store.listRuns({ pool: 'p1' })).items.map((r) => r.metadata.name), ['r1', 'r2']);
 
-    // An attempt without a cluster ARN is still tracked, under a named placeholder.
+    // An attempt without a cluster ARN is still tracked, under the cluster name "unknown".
     await seed(store, 'r3');
     await write(store, 'r3', status('submitted', [{ number: 1, taskArn: task('d') }]));
     assert.deepEqual(await store.liveTaskArns(UNKNOWN_CLUSTER), [task('d')]);
