@@ -3,11 +3,17 @@
  * run: EC2 describe calls have their own budget, and a stable answer keeps RunTask requests identical
  * across retries of one attempt, which clientToken idempotency needs).
  *
+ * Single flight: on a miss, one reconcile across all replicas takes a short Redis lock per pool generation
+ * and calls EC2; the others answer 'retry' with a short delay (a requeue, not a blocked worker slot), and
+ * callers in the same process share the in-flight answer. Failures are cached briefly too, so a burst of
+ * runs on a pool with an unknown VPC makes one failing call, not hundreds.
+ *
  * The seed's rules (ECSWorker._load_network_configuration / _custom_network_configuration):
  * - networkConfiguration with subnets: the VPC (vpcId) must exist and contain every listed subnet;
  * - otherwise: the subnets of vpcId, or of the default VPC, with a public IP (the seed's default) and the
  *   pool's security groups, if any.
  */
+import { randomUUID } from 'node:crypto';
 import type { Subnet } from '@aws-sdk/client-ec2';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
@@ -15,6 +21,7 @@ import { BudgetExhaustedError } from '../../controller/aws/errors.js';
 import type { PoolLike } from '../taskdef/inputs.js';
 import type { TaskdefKeys } from '../taskdef/keys.js';
 import { describeError, isAwsError } from './outcome.js';
+import { NetworkCache } from './network-cache.js';
 import type { Ec2DescribeGateway } from './ports.js';
 
 /** "Subnets / security groups per awsvpcConfiguration: 16 / 5". */
@@ -65,7 +72,42 @@ export interface NetworkResolver {
   resolve(pool: PoolLike): Promise<NetworkResolution>;
 }
 
-export function createNetworkResolver(deps: { redis: Redis; keys: TaskdefKeys; gateway: Ec2DescribeGateway }): NetworkResolver {
+/**
+ * Pure: what an error of the EC2 describe calls means for the run. Undefined for errors that are not an
+ * answer about the network (bugs, Redis): the caller rethrows those for the job adapter to back off.
+ */
+export function resolutionOfError(error: unknown): NetworkResolution | undefined {
+  if (error instanceof NetworkError) return { status: 'failed', message: error.message };
+  if (!isAwsError(error)) return undefined;
+  if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
+  const d = describeError(error);
+  if (d.kind === 'throttled' || d.kind === 'transient') return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `${d.code}: ${d.message}` };
+  return { status: 'failed', message: `Could not resolve the network: ${d.code}: ${d.message}` };
+}
+
+export interface NetworkResolverTimings {
+  /** How long a resolved network stays cached (the key carries the generation, so edits never see it). */
+  networkTtlMs: number;
+  /** How long a failed resolution is answered from the cache, so a burst of runs makes one failing call. */
+  failureTtlMs: number;
+  /** Upper bound of one resolution (both describes, all subnet pages); a crashed holder blocks no longer. */
+  lockTtlMs: number;
+  /** The requeue delay of a reconcile that found another replica resolving the same pool. */
+  busyRetryMs: number;
+}
+
+export const DEFAULT_NETWORK_TIMINGS: NetworkResolverTimings = {
+  networkTtlMs: CACHE_TTL_SECONDS * 1000, failureTtlMs: 30_000, lockTtlMs: 15_000, busyRetryMs: 250,
+};
+
+export function createNetworkResolver(deps: {
+  redis: Redis; keys: TaskdefKeys; gateway: Ec2DescribeGateway; timings?: Partial<NetworkResolverTimings>;
+}): NetworkResolver {
+  const timings = { ...DEFAULT_NETWORK_TIMINGS, ...deps.timings };
+  const cache = new NetworkCache(deps.redis);
+  /** Misses being resolved by this process: later callers share the answer instead of racing for the lock. */
+  const inFlight = new Map<string, Promise<NetworkResolution>>();
+
   async function describe(pool: PoolLike): Promise<AwsVpcConfiguration> {
     const { vpcId, networkConfiguration } = pool.spec;
     if ((networkConfiguration?.subnets?.length ?? 0) > 0 && !vpcId) {
@@ -92,23 +134,46 @@ export function createNetworkResolver(deps: { redis: Redis; keys: TaskdefKeys; g
     return networkFor(pool, true, subnets);
   }
 
+  async function describeAndRemember(pool: PoolLike, key: string): Promise<NetworkResolution> {
+    let resolution: NetworkResolution;
+    try {
+      resolution = { status: 'resolved', network: await describe(pool) };
+    } catch (error) {
+      const known = resolutionOfError(error);
+      if (!known) throw error;
+      resolution = known;
+    }
+    // Throttling and empty budgets are not answers about the pool: the next lock holder asks again.
+    if (resolution.status === 'resolved') await cache.write(key, resolution, timings.networkTtlMs);
+    if (resolution.status === 'failed') await cache.write(key, resolution, timings.failureTtlMs);
+    return resolution;
+  }
+
+  /** One EC2 resolution per key across replicas: the lock holder describes, everyone else requeues. */
+  async function resolveMiss(pool: PoolLike, key: string): Promise<NetworkResolution> {
+    const token = randomUUID();
+    if (!(await cache.lock(key, token, timings.lockTtlMs))) {
+      return { status: 'retry', retryAfterMs: timings.busyRetryMs, message: `The network of pool '${pool.metadata.name}' is being resolved by another replica.` };
+    }
+    try {
+      // The previous holder may have written the answer between our cache read and our lock.
+      return (await cache.read(key)) ?? (await describeAndRemember(pool, key));
+    } finally {
+      // Released only after the answer is written, so nobody sees the lock free and the cache empty.
+      await cache.unlock(key, token);
+    }
+  }
+
   return {
     async resolve(pool) {
       const key = deps.keys.network(pool.metadata.name, pool.metadata.generation ?? 0);
-      const cached = await deps.redis.get(key);
-      if (cached) return { status: 'resolved', network: JSON.parse(cached) as AwsVpcConfiguration };
-      try {
-        const network = await describe(pool);
-        await deps.redis.set(key, JSON.stringify(network), 'EX', CACHE_TTL_SECONDS);
-        return { status: 'resolved', network };
-      } catch (error) {
-        if (error instanceof NetworkError) return { status: 'failed', message: error.message };
-        if (!isAwsError(error)) throw error;
-        if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
-        const d = describeError(error);
-        if (d.kind === 'throttled' || d.kind === 'transient') return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `${d.code}: ${d.message}` };
-        return { status: 'failed', message: `Could not resolve the network: ${d.code}: ${d.message}` };
-      }
+      const cached = await cache.read(key);
+      if (cached) return cached;
+      const running = inFlight.get(key);
+      if (running) return running;
+      const miss = resolveMiss(pool, key).finally(() => inFlight.delete(key));
+      inFlight.set(key, miss);
+      return miss;
     },
   };
 }

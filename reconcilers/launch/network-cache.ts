@@ -1,0 +1,51 @@
+/**
+ * The Redis side of network resolution: the per-pool-generation answer (a network for a day, a failure
+ * briefly) and the short single-flight lock that lets exactly one reconcile across all replicas call EC2
+ * on a cache miss. The encoding of cache entries is pure (encodeEntry / decodeEntry); NetworkCache is the
+ * thin I/O over one Redis connection.
+ */
+import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
+import type { Redis } from 'ioredis';
+
+export type CachedNetwork = { status: 'resolved'; network: AwsVpcConfiguration } | { status: 'failed'; message: string };
+
+/** A resolved network is stored as the bare configuration (the format older replicas wrote and read). */
+export function encodeEntry(entry: CachedNetwork): string {
+  return entry.status === 'resolved' ? JSON.stringify(entry.network) : JSON.stringify({ failed: entry.message });
+}
+
+export function decodeEntry(raw: string | null): CachedNetwork | undefined {
+  if (raw === null) return undefined;
+  const value: unknown = JSON.parse(raw);
+  if (typeof value !== 'object' || value === null) return undefined;
+  if ('failed' in value && typeof value.failed === 'string') return { status: 'failed', message: value.failed };
+  return { status: 'resolved', network: value as AwsVpcConfiguration };
+}
+
+/** Deletes the lock only if the caller still owns it: it may have expired and been taken by another replica. */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export class NetworkCache {
+  constructor(private readonly redis: Redis) {}
+
+  async read(key: string): Promise<CachedNetwork | undefined> {
+    return decodeEntry(await this.redis.get(key));
+  }
+
+  async write(key: string, entry: CachedNetwork, ttlMs: number): Promise<void> {
+    await this.redis.set(key, encodeEntry(entry), 'PX', ttlMs);
+  }
+
+  /** The lock lives next to the entry it guards (same hash tag, so the same Redis Cluster slot). */
+  async lock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(lockKey(key), token, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(key: string, token: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, lockKey(key), token);
+  }
+}
+
+export function lockKey(entryKey: string): string {
+  return `${entryKey}:lock`;
+}
