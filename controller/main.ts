@@ -13,7 +13,7 @@ import { startHttpServer } from './http-server.js';
 import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
-import { closeQueues, createQueues, createWakeUps, scheduleResync, WakeUps } from './queue/queues.js';
+import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { startWorkers } from './queue/workers.js';
 import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
 import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
@@ -29,6 +29,7 @@ import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
 import { createRunEcsPort } from '../reconcilers/run-ecs.js';
 import { createRunReconciler } from '../reconcilers/run-reconciler.js';
 import { createResyncReconciler } from '../reconcilers/resync.js';
+import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup.js';
 import { createControlHandler } from '../reconcilers/control.js';
 import { createPoolLimiter } from '../reconcilers/run-pool-limits.js';
 import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/run-events.js';
@@ -104,7 +105,8 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     logger: logger.child({ component: 'resync' }),
   });
-  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync };
+  const cleanup = createCleanupReconciler({ store, logger: logger.child({ component: 'cleanup' }) });
+  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withCleanup(resync, cleanup) };
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
@@ -133,7 +135,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   }
   for (const problem of await redisConfigurationProblems(redis)) logger.warn({ problem }, 'redis misconfigured');
 
-  const store = new ResourceStore(redis, { namespace: config.namespace });
+  const store = new ResourceStore(redis, { namespace: config.namespace, finishedRunRetentionSeconds: config.runRetentionSeconds });
   const keyspace = store.keyspace;
   const budgets = new RedisBudgets({
     redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => keyspace.key('budget', category),
@@ -150,6 +152,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     lockDurationMs: config.jobLockMs,
   });
   await scheduleResync(queues, config.resyncIntervalMs);
+  await scheduleSweep(queues, CLEANUP_KEYS.retention, RETENTION_SWEEP_INTERVAL_MS);
 
   const feed = store.changeFeed(followerConnection);
   const control = store.controlStream(controlConnection);

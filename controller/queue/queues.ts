@@ -66,3 +66,17 @@ export async function scheduleResync(queues: ControllerQueues, everyMs: number):
     opts: { removeOnComplete: true, removeOnFail: { count: 100 }, attempts: 1 },
   });
 }
+
+/** A sweep on the resync queue: scheduled once per interval cluster-wide; 0 removes its scheduler. */
+export async function scheduleSweep(queues: ControllerQueues, key: string, everyMs: number): Promise<void> {
+  const schedulerId = `cleanup-${key}`;
+  if (everyMs <= 0) {
+    await queues.resync.removeJobScheduler(schedulerId);
+    return;
+  }
+  await queues.resync.upsertJobScheduler(schedulerId, { every: everyMs }, {
+    name: key,
+    data: { key },
+    opts: { removeOnComplete: true, removeOnFail: { count: 100 }, attempts: 1 },
+  });
+}

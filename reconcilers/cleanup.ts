@@ -1,0 +1,43 @@
+/**
+ * The clean-up sweeps (design step 8) as jobs on the resync queue. Each sweep is a BullMQ job scheduler
+ * (one id, so many replicas still produce one job per interval cluster-wide) whose key names the sweep;
+ * cluster resync keys are cluster ARNs or names, which never contain ":" after a "sweep" or "orphans" word.
+ * - `sweep:retention`: expire stopped runs past retention, and wake stopped runs never finalized;
+ * - `sweep:orphans`: fan out one `orphans:<cluster>` job per cluster the installation knows.
+ */
+import type { Logger } from 'pino';
+import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
+import { sweepRetention, type RetentionStore } from './cleanup-retention.js';
+
+export const CLEANUP_KEYS = { retention: 'sweep:retention', orphans: 'sweep:orphans' } as const;
+/** Retention (and finalize recovery) run this often; both are cheap when there is nothing to do. */
+export const RETENTION_SWEEP_INTERVAL_MS = 60_000;
+
+export function isCleanupKey(key: string): boolean {
+  return key.startsWith('sweep:') || key.startsWith('orphans:');
+}
+
+export interface CleanupDeps {
+  store: RetentionStore;
+  now?: () => number;
+  logger?: Logger;
+}
+
+export function createCleanupReconciler(deps: CleanupDeps): Reconciler {
+  const now = deps.now ?? Date.now;
+  return async (key, context): Promise<ReconcileResult> => {
+    const logger = deps.logger ?? context.logger;
+    if (key === CLEANUP_KEYS.retention) {
+      const expired = await sweepRetention(deps.store, now);
+      if (expired > 0) logger.info({ expired }, 'expired finished runs');
+      return {};
+    }
+    logger.warn({ key }, 'unknown clean-up key ignored');
+    return {};
+  };
+}
+
+/** One reconciler for the resync queue: clean-up keys go to `cleanup`, every other key is a cluster to resync. */
+export function withCleanup(resync: Reconciler, cleanup: Reconciler): Reconciler {
+  return (key, context) => (isCleanupKey(key) ? cleanup(key, context) : resync(key, context));
+}
