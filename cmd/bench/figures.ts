@@ -48,6 +48,12 @@ export function peakInWindow(sortedMs: readonly number[], windowMs: number): num
   return best;
 }
 
+function mergeCounts(counts: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of counts) for (const [k, n] of Object.entries(c)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
 const firstRunningMs = (r: RunRecord) => {
   const startedAt = r.status.attempts.find((a) => a.startedAt !== undefined)?.startedAt;
   return startedAt === undefined ? undefined : Date.parse(startedAt);
@@ -130,6 +136,7 @@ export function computeFigures(o: Observations) {
     simulatorByAction: Object.fromEntries(Object.entries(calls).filter(([, c]) => c.throttled > 0).map(([a, c]) => [a, c.throttled])),
     controllers: sum(o.replicas.map((r) => sum(Object.values(r.throttles)))),
     budgetExhausted: sum(o.replicas.map((r) => sum(Object.values(r.budgetExhausted)))),
+    budgetExhaustedByCategory: mergeCounts(o.replicas.map((r) => r.budgetExhausted)),
     runsReachedByThrottle: reachedByThrottle,
   };
 

@@ -12,7 +12,7 @@ export function renderMarkdown(report: BenchReport, command: string): string {
   const out = (...more: string[]) => lines.push(...more);
   out('# Longshore benchmark', '');
   out(`- Command: \`${command}\``);
-  out(`- Started: ${report.startedAt}; machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.totalMemoryBytes)}, ${m.platform}, Node ${m.node}, load average at start ${m.loadAverageAtStart.join(' / ')}`);
+  out(`- Started: ${report.startedAt}; namespace ${report.namespace}; machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.totalMemoryBytes)}, ${m.platform}, Node ${m.node}, load average at start ${m.loadAverageAtStart.join(' / ')}`);
   out(`- ${o.runs} runs over ${o.definitions} task definitions, ${o.replicas} controller replicas, time scale ×${o.timeScale}, seed ${o.seed}, scenario \`${o.scenario}\`, ` +
     `tasks run ${o.runSeconds} simulated s, resync every ${o.resyncSeconds} simulated s, task events ${o.events ? 'on' : 'off'}`);
   out(`- Outcome mix: ${Object.entries(o.mix).map(([k, w]) => `${k}=${w}`).join(', ')}`);
@@ -50,7 +50,7 @@ export function renderMarkdown(report: BenchReport, command: string): string {
   out('## Throttles', '');
   out(`- seen by the simulator: ${th.simulator}${th.simulator > 0 ? ` (${Object.entries(th.simulatorByAction).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
   out(`- seen by the controllers (longshore_ecs_api_throttles_total): ${th.controllers}`);
-  out(`- calls delayed for want of a budget token (longshore_budget_exhausted_total): ${th.budgetExhausted}`);
+  out(`- calls delayed for want of a budget token (longshore_budget_exhausted_total): ${th.budgetExhausted}${th.budgetExhausted > 0 ? ` (${Object.entries(th.budgetExhaustedByCategory).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`);
   out(`- runs whose status shows a throttling error: ${th.runsReachedByThrottle.length}`, '');
 
   out('## Memory and CPU', '', '| Process | Peak RSS (VmHWM) | CPU s during the run |', '|---|---|---|');

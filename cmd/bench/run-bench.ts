@@ -41,6 +41,8 @@ export const QUICK_PHASES = { provisioning: 1, pending: 2, activating: 0.5, runn
 
 export interface BenchReport {
   startedAt: string;
+  /** The Redis namespace the run used (deleted at the end). */
+  namespace: string;
   machine: { cpus: number; cpuModel: string; totalMemoryBytes: number; node: string; platform: string; loadAverageAtStart: number[] };
   options: Omit<BenchOptions, 'log' | 'redisUrl'>;
   figures: Figures;
@@ -120,6 +122,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const { log: _log, redisUrl: _url, ...reported } = options;
     return {
       startedAt,
+      namespace,
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', totalMemoryBytes: totalmem(), node: process.version, platform: process.platform, loadAverageAtStart },
       options: { ...reported, seed: sim.seed },
       figures,

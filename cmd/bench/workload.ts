@@ -13,7 +13,7 @@ export const RUN_KINDS = {
   succeed: { outcome: 'succeeded', attempts: 1 },
   /** Exits 3: an application failure, not retried. */
   fail: { outcome: 'failed', attempts: 1 },
-  /** On Fargate Spot, interrupted once: the first attempt crashes, the retry succeeds. */
+  /** On Fargate Spot, interrupted once halfway through its run: the first attempt crashes, the retry succeeds. */
   spot: { outcome: 'succeeded', attempts: 2 },
   /** Fails to start (CannotPullContainerError) once: the retry succeeds. */
   'start-retry': { outcome: 'succeeded', attempts: 2 },
@@ -76,22 +76,22 @@ export function planRuns(options: WorkloadOptions): PlannedRun[] {
     const spec: Record<string, unknown> = {
       pool: POOL_NAME,
       deployment: `flow-${i % options.definitions}`,
-      env: { SIM_RUN_SECONDS: String(options.runSeconds), ...kindEnv(kind) },
+      env: { SIM_RUN_SECONDS: String(options.runSeconds), ...kindEnv(kind, options.runSeconds) },
     };
     if (kind === 'spot') spec.capacityProviderStrategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
     return { name, kind, document: { apiVersion: API_VERSION, kind: 'Run', metadata: { name }, spec } };
   });
 }
 
-function kindEnv(kind: RunKind): Record<string, string> {
+function kindEnv(kind: RunKind, runSeconds: number): Record<string, string> {
   switch (kind) {
     case 'succeed':
       return {};
     case 'fail':
       return { SIM_EXIT_CODE: '3' };
     case 'spot':
-      // The notice comes 2 simulated seconds into RUNNING, well before the task would exit.
-      return { SIM_SPOT_INTERRUPT_AFTER_SECONDS: '2', SIM_SPOT_INTERRUPT_TIMES: '1' };
+      // The notice must come while the task still runs, or the simulator lets it exit normally.
+      return { SIM_SPOT_INTERRUPT_AFTER_SECONDS: String(runSeconds / 2), SIM_SPOT_INTERRUPT_TIMES: '1' };
     case 'start-retry':
       return { SIM_FAIL_START: 'CannotPullContainerError', SIM_FAIL_START_TIMES: '1' };
   }
