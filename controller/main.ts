@@ -30,6 +30,7 @@ import { createRunEcsPort } from '../reconcilers/run-ecs.js';
 import { createRunReconciler } from '../reconcilers/run-reconciler.js';
 import { createResyncReconciler } from '../reconcilers/resync.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup.js';
+import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup-finalize.js';
 import { createControlHandler } from '../reconcilers/control.js';
 import { createPoolLimiter } from '../reconcilers/run-pool-limits.js';
 import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/run-events.js';
@@ -105,7 +106,8 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     logger: logger.child({ component: 'resync' }),
   });
-  const cleanup = createCleanupReconciler({ store, logger: logger.child({ component: 'cleanup' }) });
+  const finalize = finalizeRecoveryFor(store, (name) => wakeUps.wake('reconcile-run', name));
+  const cleanup = createCleanupReconciler({ store, finalize, logger: logger.child({ component: 'cleanup' }) });
   return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withCleanup(resync, cleanup) };
 }
 
@@ -228,13 +230,18 @@ export async function startController(config: ControllerConfig, logger: Logger):
   };
 }
 
-/** On start, every run not yet stopped gets a wake-up, so nothing waits on a change that came while no replica ran. */
+/**
+ * On start, every run not yet stopped gets a wake-up, so nothing waits on a change that came while no replica
+ * ran; so does every stopped run not yet finalized (after the finalize recovery's checkpoint).
+ */
 async function wakeUnfinishedRuns(store: ResourceStore, wakeUps: WakeUps): Promise<void> {
+  const wake = (name: string) => wakeUps.wake('reconcile-run', name);
+  await wakeUnfinalizedRuns(finalizeRecoveryFor(store, wake), Date.now(), Date.now() - FINALIZE_GRACE_MS);
   for (const phase of PHASES.filter((p) => p !== 'stopped')) {
     let cursor: string | undefined;
     do {
       const page = await store.listRuns({ phase, limit: 500, cursor });
-      await Promise.all(page.items.map((run) => wakeUps.wake('reconcile-run', run.metadata.name)));
+      await Promise.all(page.items.map((run) => wake(run.metadata.name)));
       cursor = page.cursor;
     } while (cursor);
   }

@@ -2,12 +2,14 @@
  * The clean-up sweeps (design step 8) as jobs on the resync queue. Each sweep is a BullMQ job scheduler
  * (one id, so many replicas still produce one job per interval cluster-wide) whose key names the sweep;
  * cluster resync keys are cluster ARNs or names, which never contain ":" after a "sweep" or "orphans" word.
- * - `sweep:retention`: expire stopped runs past retention, and wake stopped runs never finalized;
+ * - `sweep:retention`: expire stopped runs past retention, and wake stopped runs never finalized
+ *   (cleanup-finalize.ts);
  * - `sweep:orphans`: fan out one `orphans:<cluster>` job per cluster the installation knows.
  */
 import type { Logger } from 'pino';
 import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
 import { sweepRetention, type RetentionStore } from './cleanup-retention.js';
+import { FINALIZE_GRACE_MS, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from './cleanup-finalize.js';
 
 export const CLEANUP_KEYS = { retention: 'sweep:retention', orphans: 'sweep:orphans' } as const;
 /** Retention (and finalize recovery) run this often; both are cheap when there is nothing to do. */
@@ -19,6 +21,8 @@ export function isCleanupKey(key: string): boolean {
 
 export interface CleanupDeps {
   store: RetentionStore;
+  /** Finalize recovery; without it the retention sweep only expires. */
+  finalize?: FinalizeRecoveryDeps;
   now?: () => number;
   logger?: Logger;
 }
@@ -30,6 +34,10 @@ export function createCleanupReconciler(deps: CleanupDeps): Reconciler {
     if (key === CLEANUP_KEYS.retention) {
       const expired = await sweepRetention(deps.store, now);
       if (expired > 0) logger.info({ expired }, 'expired finished runs');
+      if (deps.finalize) {
+        const recovered = await wakeUnfinalizedRuns(deps.finalize, now() - FINALIZE_GRACE_MS);
+        if (recovered.woken.length > 0) logger.info({ runs: recovered.woken.length }, 'woke stopped runs that were never finalized');
+      }
       return {};
     }
     logger.warn({ key }, 'unknown clean-up key ignored');
