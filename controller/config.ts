@@ -26,6 +26,8 @@ export interface ControllerConfig {
   readonly resyncIntervalMs: number;
   /** How long a stopped run is kept before the retention sweep deletes it (the store's retention). */
   readonly runRetentionSeconds: number;
+  /** Interval of the cluster-wide orphaned-task sweep; 0 disables it. */
+  readonly orphanSweepIntervalMs: number;
   readonly metricsPort: number;
   readonly metricsHost: string;
   /** After SIGTERM: how long in-flight jobs may run before they are handed back and the process exits. */
@@ -58,6 +60,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'LONGSHORE_BUDGET_TIME_SCALE', default: '1', description: 'Multiplies every refill rate (for a time-scaled simulator).' },
   { name: 'LONGSHORE_BUDGET_MAX_WAIT_SECONDS', default: '30', description: 'Longest a waiting gateway call waits for a token.' },
   { name: 'LONGSHORE_RESYNC_INTERVAL_SECONDS', default: '10', description: 'Interval of the per-cluster task resync.' },
+  { name: 'LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS', default: '300', description: 'Interval of the sweep that adopts or stops orphaned tasks carrying our startedBy (0 disables it).' },
   { name: 'LONGSHORE_RUN_RETENTION_SECONDS', default: '604800', description: 'How long a stopped run is kept (7 days) before the retention sweep deletes it.' },
   { name: 'LONGSHORE_METRICS_PORT', default: '9464', description: 'Port of /metrics, /healthz and /readyz (0 picks a free port).' },
   { name: 'LONGSHORE_METRICS_HOST', default: '0.0.0.0', description: 'Address the metrics server binds.' },
@@ -98,6 +101,7 @@ const EXPECTED: Record<string, string> = {
   LONGSHORE_LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   LONGSHORE_BUDGET_TIME_SCALE: 'a positive number up to 1000',
   LONGSHORE_JOB_LOCK_SECONDS: 'a number of seconds from 1 to 3600',
+  LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS: 'a number of seconds from 0 (disabled) to 86400',
   LONGSHORE_RUN_RETENTION_SECONDS: 'a number of seconds from 60 to 31536000 (one year)',
 };
 const expectedFor = (name: string): string =>
@@ -126,6 +130,7 @@ const schema = z.object({
   LONGSHORE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
   LONGSHORE_BUDGET_MAX_WAIT_SECONDS: positiveSeconds(30),
   LONGSHORE_RESYNC_INTERVAL_SECONDS: positiveSeconds(10),
+  LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
   LONGSHORE_RUN_RETENTION_SECONDS: z.coerce.number().min(60).max(365 * 86_400).default(7 * 86_400),
   LONGSHORE_METRICS_PORT: integer(0, 65535, 9464),
   LONGSHORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
@@ -177,6 +182,7 @@ export function compileConfig(source: Readonly<Record<string, string | undefined
     budgetMaxWaitMs: Math.round(v.LONGSHORE_BUDGET_MAX_WAIT_SECONDS * 1000),
     resyncIntervalMs: Math.round(v.LONGSHORE_RESYNC_INTERVAL_SECONDS * 1000),
     runRetentionSeconds: v.LONGSHORE_RUN_RETENTION_SECONDS,
+    orphanSweepIntervalMs: Math.round(v.LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS * 1000),
     metricsPort: v.LONGSHORE_METRICS_PORT,
     metricsHost: v.LONGSHORE_METRICS_HOST,
     shutdownGraceMs: Math.round(v.LONGSHORE_SHUTDOWN_GRACE_SECONDS * 1000),

@@ -31,6 +31,7 @@ import { createRunReconciler } from '../reconcilers/run-reconciler.js';
 import { createResyncReconciler } from '../reconcilers/resync.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup.js';
 import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup-finalize.js';
+import { orphanSweepStore } from '../reconcilers/cleanup-orphan-sweep.js';
 import { createControlHandler } from '../reconcilers/control.js';
 import { createPoolLimiter } from '../reconcilers/run-pool-limits.js';
 import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/run-events.js';
@@ -107,7 +108,14 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     logger: logger.child({ component: 'resync' }),
   });
   const finalize = finalizeRecoveryFor(store, (name) => wakeUps.wake('reconcile-run', name));
-  const cleanup = createCleanupReconciler({ store, finalize, logger: logger.child({ component: 'cleanup' }) });
+  const orphans = {
+    namespace: config.namespace,
+    store: orphanSweepStore(store),
+    gateway,
+    wake: (queue: 'reconcile-run' | 'resync', key: string) => wakeUps.wake(queue, key),
+    onStopped: (cause: string) => metrics.orphanTasksStopped.inc({ cause }),
+  };
+  const cleanup = createCleanupReconciler({ store, finalize, orphans, logger: logger.child({ component: 'cleanup' }) });
   return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withCleanup(resync, cleanup) };
 }
 
@@ -155,6 +163,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   });
   await scheduleResync(queues, config.resyncIntervalMs);
   await scheduleSweep(queues, CLEANUP_KEYS.retention, RETENTION_SWEEP_INTERVAL_MS);
+  await scheduleSweep(queues, CLEANUP_KEYS.orphans, config.orphanSweepIntervalMs);
 
   const feed = store.changeFeed(followerConnection);
   const control = store.controlStream(controlConnection);

@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { OUTCOMES, PHASES } from './api/run-status.js';
 import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
 import { QUEUE_NAMES } from './config.js';
+import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup-orphans.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
 export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;
@@ -38,6 +39,7 @@ export interface ControllerMetrics {
   runSubmitToRunning: Histogram;
   runDuration: Histogram<'outcome'>;
   runRetries: Counter<'reason'>;
+  orphanTasksStopped: Counter<'cause'>;
 }
 
 export interface CreateMetricsOptions {
@@ -74,6 +76,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runSubmitToRunning: new Histogram({ name: 'longshore_run_submit_to_running_seconds', help: 'From RunTask accepted to the task RUNNING.', buckets: runTimes, registers }),
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
     runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by reason.', labelNames: ['reason'], registers }),
+    orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -98,5 +101,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   }
   for (const [from, to] of PHASES.slice(0, -1).map((p, i) => [p, PHASES[i + 1]])) m.runTransitions.inc({ from, to }, 0);
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
+  for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
   return m;
 }

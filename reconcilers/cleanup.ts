@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
 import { sweepRetention, type RetentionStore } from './cleanup-retention.js';
 import { FINALIZE_GRACE_MS, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from './cleanup-finalize.js';
+import { ORPHAN_JOB_PREFIX, scheduleOrphanSweeps, sweepClusterOrphans, type OrphanSweepDeps } from './cleanup-orphan-sweep.js';
 
 export const CLEANUP_KEYS = { retention: 'sweep:retention', orphans: 'sweep:orphans' } as const;
 /** Retention (and finalize recovery) run this often; both are cheap when there is nothing to do. */
@@ -23,6 +24,8 @@ export interface CleanupDeps {
   store: RetentionStore;
   /** Finalize recovery; without it the retention sweep only expires. */
   finalize?: FinalizeRecoveryDeps;
+  /** The orphan sweep; without it orphan keys are ignored. */
+  orphans?: OrphanSweepDeps;
   now?: () => number;
   logger?: Logger;
 }
@@ -38,6 +41,17 @@ export function createCleanupReconciler(deps: CleanupDeps): Reconciler {
         const recovered = await wakeUnfinalizedRuns(deps.finalize, now() - FINALIZE_GRACE_MS);
         if (recovered.woken.length > 0) logger.info({ runs: recovered.woken.length }, 'woke stopped runs that were never finalized');
       }
+      return {};
+    }
+    if (deps.orphans && key === CLEANUP_KEYS.orphans) {
+      const clusters = await scheduleOrphanSweeps(deps.orphans);
+      logger.debug({ clusters: clusters.length }, 'orphan sweeps scheduled');
+      return {};
+    }
+    if (deps.orphans && key.startsWith(ORPHAN_JOB_PREFIX)) {
+      const cluster = key.slice(ORPHAN_JOB_PREFIX.length);
+      const swept = await sweepClusterOrphans({ ...deps.orphans, logger: deps.orphans.logger ?? logger }, cluster);
+      logger.debug({ cluster, listed: swept.listed, described: swept.described, stopped: swept.stopped.length, adopted: swept.adopted.length }, 'orphans swept');
       return {};
     }
     logger.warn({ key }, 'unknown clean-up key ignored');
