@@ -8,7 +8,8 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { BucketSpec, BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, budgetEnvName } from './aws/budgets.js';
 
-export const QUEUE_NAMES = ['reconcile-run', 'register-taskdef', 'resync', 'control'] as const;
+/** The BullMQ queues. Control messages (cancel, kill) come through the store's durable control stream instead. */
+export const QUEUE_NAMES = ['reconcile-run', 'register-taskdef', 'resync'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface ControllerConfig {
@@ -51,7 +52,6 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: 'LONGSHORE_CONCURRENCY_RECONCILE_RUN', default: '50', description: 'Concurrent run reconciles per replica.' },
   { name: 'LONGSHORE_CONCURRENCY_REGISTER_TASKDEF', default: '5', description: 'Concurrent task-definition registrations per replica.' },
   { name: 'LONGSHORE_CONCURRENCY_RESYNC', default: '2', description: 'Concurrent cluster resyncs per replica.' },
-  { name: 'LONGSHORE_CONCURRENCY_CONTROL', default: '5', description: 'Concurrent control-message handlers per replica.' },
   ...THROTTLE_CATEGORIES.map((category) => ({
     name: budgetEnvName(category),
     default: `${DEFAULT_BUDGETS[category].burst}/${DEFAULT_BUDGETS[category].refillPerSecond}`,
@@ -125,7 +125,6 @@ const schema = z.object({
   LONGSHORE_CONCURRENCY_RECONCILE_RUN: integer(1, 1000, 50),
   LONGSHORE_CONCURRENCY_REGISTER_TASKDEF: integer(1, 1000, 5),
   LONGSHORE_CONCURRENCY_RESYNC: integer(1, 1000, 2),
-  LONGSHORE_CONCURRENCY_CONTROL: integer(1, 1000, 5),
   ...budgetShape,
   LONGSHORE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
   LONGSHORE_BUDGET_MAX_WAIT_SECONDS: positiveSeconds(30),
@@ -176,7 +175,6 @@ export function compileConfig(source: Readonly<Record<string, string | undefined
       'reconcile-run': v.LONGSHORE_CONCURRENCY_RECONCILE_RUN,
       'register-taskdef': v.LONGSHORE_CONCURRENCY_REGISTER_TASKDEF,
       resync: v.LONGSHORE_CONCURRENCY_RESYNC,
-      control: v.LONGSHORE_CONCURRENCY_CONTROL,
     },
     budgets,
     budgetMaxWaitMs: Math.round(v.LONGSHORE_BUDGET_MAX_WAIT_SECONDS * 1000),

@@ -11,7 +11,7 @@ import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup-orphans.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
 export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;
-export const RECONCILERS = ['run', 'taskdef', 'resync', 'control'] as const;
+export const RECONCILERS = ['run', 'taskdef', 'resync'] as const;
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 /** Why a run got a new attempt; reconcilers may count other reasons, these start at 0. */

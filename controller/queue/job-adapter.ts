@@ -15,7 +15,7 @@ import type { ReconcileJobData } from './queues.js';
 import { Reconciler, ReconcileResult, TerminalError } from './reconcile.js';
 
 export interface JobAdapterOptions {
-  /** Label for logs and metrics: run, taskdef, resync, control. */
+  /** Label for logs and metrics: run, taskdef, resync. */
   reconciler: string;
   reconcile: Reconciler;
   logger: Logger;

@@ -18,7 +18,6 @@ export const RECONCILER_OF_QUEUE: Readonly<Record<QueueName, string>> = {
   'reconcile-run': 'run',
   'register-taskdef': 'taskdef',
   resync: 'resync',
-  control: 'control',
 };
 
 export interface StartWorkersOptions {

@@ -54,7 +54,7 @@ describe('reconcile queues', () => {
     const metrics = createMetrics();
     const workers = startWorkers({
       namespace, replicaId: 'r1', reconcilers: { 'reconcile-run': reconcile },
-      concurrency: { 'reconcile-run': concurrency, 'register-taskdef': 1, resync: 1, control: 1 },
+      concurrency: { 'reconcile-run': concurrency, 'register-taskdef': 1, resync: 1 },
       connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
       redis: connection, queues, logger, metrics, backoff: { baseMs: 20, capMs: 100 },
     });

@@ -76,7 +76,7 @@ describe('task definitions against the simulator', () => {
     const taskdefs = createTaskdefs({ redis: connection, keyspace: keyspace(namespace), gateway, wakeUps, defaultRegion: 'us-east-1' });
     const workers = startWorkers({
       namespace, replicaId: id, reconcilers: { 'register-taskdef': taskdefs.reconciler },
-      concurrency: { 'reconcile-run': 1, 'register-taskdef': 4, resync: 1, control: 1 },
+      concurrency: { 'reconcile-run': 1, 'register-taskdef': 4, resync: 1 },
       connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
       redis: connection, queues, logger, backoff: { baseMs: 20, capMs: 200 },
     });

@@ -220,7 +220,6 @@ describe('templates', () => {
     assert.equal(String(concurrency.reconcileRun), defaultOf('LONGSHORE_CONCURRENCY_RECONCILE_RUN'));
     assert.equal(String(concurrency.registerTaskdef), defaultOf('LONGSHORE_CONCURRENCY_REGISTER_TASKDEF'));
     assert.equal(String(concurrency.resync), defaultOf('LONGSHORE_CONCURRENCY_RESYNC'));
-    assert.equal(String(concurrency.control), defaultOf('LONGSHORE_CONCURRENCY_CONTROL'));
     assert.equal(String(controller.jobLockSeconds), defaultOf('LONGSHORE_JOB_LOCK_SECONDS'));
     assert.equal(String((values.metrics as Record<string, Json>).port), defaultOf('LONGSHORE_METRICS_PORT'));
   });

@@ -36,7 +36,7 @@ describe('compileConfig', () => {
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
       LONGSHORE_RESYNC_INTERVAL_SECONDS: '2.5',
       LONGSHORE_METRICS_PORT: '0',
-      LONGSHORE_CONCURRENCY_CONTROL: '7',
+      LONGSHORE_CONCURRENCY_RESYNC: '7',
       LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: '200/80',
     });
     assert.equal(config.redisUrl, 'redis://redis:6380/2');
@@ -44,7 +44,7 @@ describe('compileConfig', () => {
     assert.deepEqual(config.aws, { region: 'eu-west-1', endpointUrl: 'http://127.0.0.1:4566' });
     assert.equal(config.resyncIntervalMs, 2500);
     assert.equal(config.metricsPort, 0);
-    assert.equal(config.concurrency.control, 7);
+    assert.equal(config.concurrency.resync, 7);
     assert.deepEqual(config.budgets.clusterResourceModify, { burst: 200, refillPerSecond: 80 });
     assert.deepEqual(config.budgets.taskDefinitionModify, DEFAULT_BUDGETS.taskDefinitionModify);
   });
