@@ -1,7 +1,7 @@
 /**
  * The clean-up sweeps (design step 8) as jobs on the resync queue. Each sweep is a BullMQ job scheduler
- * (one id, so many replicas still produce one job per interval cluster-wide) whose key names the sweep;
- * cluster resync keys are cluster ARNs or names, which never contain ":" after a "sweep" or "orphans" word.
+ * (one id, so many replicas still produce one job per interval cluster-wide) whose key names the sweep.
+ * The prefixes cannot collide with the resync's own keys: cluster names have no ":" and ARNs start "arn:".
  * - `sweep:retention`: expire stopped runs past retention, and wake stopped runs never finalized
  *   (cleanup-finalize.ts);
  * - `sweep:orphans`: fan out one `orphans:<cluster>` job per cluster the installation knows.
