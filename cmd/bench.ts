@@ -48,6 +48,10 @@ const program = new Command('bench')
   .option('--out <prefix>', 'report files: <prefix>.json and <prefix>.md', 'bench-report')
   .option('--quiet', 'no progress lines on stderr', false);
 
+/** Ctrl-C ends the wait; the replicas, the simulator and the namespace are still cleaned up. */
+const interrupted = new AbortController();
+process.once('SIGINT', () => interrupted.abort());
+
 async function main(): Promise<number> {
   program.parse();
   const options = program.opts<CliOptions>();
@@ -57,6 +61,7 @@ async function main(): Promise<number> {
     events: options.events, deadlineSeconds: options.deadlineSeconds,
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     log: options.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`),
+    signal: interrupted.signal,
   });
   const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
   const markdown = renderMarkdown(report, command);

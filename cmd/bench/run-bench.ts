@@ -35,6 +35,8 @@ export interface BenchOptions {
   redisUrl: string;
   /** Progress lines (stderr by default). */
   log: (line: string) => void;
+  /** Ends the wait early (Ctrl-C); everything is still read, reported and cleaned up. */
+  signal?: AbortSignal;
 }
 
 export const QUICK_PHASES = { provisioning: 1, pending: 2, activating: 0.5, running: 2, deactivating: 0.5, stopping: 0.5, deprovisioning: 1 };
@@ -44,7 +46,7 @@ export interface BenchReport {
   /** The Redis namespace the run used (deleted at the end). */
   namespace: string;
   machine: { cpus: number; cpuModel: string; totalMemoryBytes: number; node: string; platform: string; loadAverageAtStart: number[] };
-  options: Omit<BenchOptions, 'log' | 'redisUrl'>;
+  options: Omit<BenchOptions, 'log' | 'redisUrl' | 'signal'>;
   figures: Figures;
   memory: {
     controllersPeakRssBytes: Record<string, number | undefined>;
@@ -119,7 +121,9 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       records, submitStartedMs, allStoppedMs, audit, replicas: readings,
     });
     const failures = judge(figures, options);
-    const { log: _log, redisUrl: _url, ...reported } = options;
+    for (const r of replicas) if (r.exitCode() !== null) failures.push(`${r.name} exited with ${r.exitCode()} during the benchmark; see ${r.logFile}`);
+    if (options.signal?.aborted) failures.push('interrupted before every run stopped');
+    const { log: _log, redisUrl: _url, signal: _signal, ...reported } = options;
     return {
       startedAt,
       namespace,
@@ -167,7 +171,7 @@ async function waitAllStopped(
     }
     if (stopped >= options.runs) return { allStoppedMs: now, redisPeak };
     const dead = replicas.find((r) => r.exitCode() !== null);
-    if (dead !== undefined || now > deadline) return { redisPeak };
+    if (dead !== undefined || now > deadline || options.signal?.aborted) return { redisPeak };
     await sleep(250);
   }
 }
@@ -178,7 +182,7 @@ export function judge(figures: Figures, options: Pick<BenchOptions, 'runs' | 'de
   const { runs, throttles } = figures;
   if (runs.total !== options.runs) failures.push(`${runs.total} runs found in the store, ${options.runs} submitted`);
   if (runs.notTerminal.length > 0) {
-    failures.push(`${runs.notTerminal.length} runs not stopped within ${options.deadlineSeconds} s: ${runs.notTerminal.slice(0, 5).join('; ')}`);
+    failures.push(`${runs.notTerminal.length} runs not stopped when the benchmark ended (deadline ${options.deadlineSeconds} s): ${runs.notTerminal.slice(0, 5).join('; ')}`);
   }
   if (runs.unexpected.length > 0) failures.push(`${runs.unexpected.length} runs ended with an unexpected outcome: ${runs.unexpected.slice(0, 5).join('; ')}`);
   if (throttles.runsReachedByThrottle.length > 0) {
