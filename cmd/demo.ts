@@ -2,7 +2,8 @@
 /**
  * `npm run demo`: Longshore end to end on one machine. Starts the ECS simulator in-process (time-scaled),
  * two controller replicas as child processes sharing one Redis, applies two sample pools, submits a few
- * hundred runs with a mix of outcomes, shows live progress, prints a summary, cleans its namespace, exits.
+ * hundred runs with a mix of outcomes (every outcome, including cancels sent while tasks run and run timeouts),
+ * shows live progress, prints a summary, cleans its namespace, exits.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -79,13 +80,25 @@ function pools() {
   ];
 }
 
-/** The run mix: mostly successes over three deployments, plus failures, spot interruptions and failed starts. */
+/** Runs the demo cancels once they are running: their tasks must end in StopTask, never as zombies. */
+const isCancelled = (i: number) => i % 50 === 5;
+/** Runs whose task outlives their run timeout: StopTask, then timed-out. */
+const isTimedOut = (i: number) => i % 50 === 6;
+
+/** The run mix: mostly successes over three deployments, plus failures, spot interruptions, failed starts, cancels and timeouts. */
 function runs(count: number) {
   return Array.from({ length: count }, (_, i) => {
-    const name = `demo-${String(i).padStart(4, '0')}`;
+    const name = runName(i);
     const env: Record<string, string> = { SIM_RUN_SECONDS: String(10 + (i % 50)) };
     let pool = 'demo';
-    if (i % 15 === 1) env.SIM_EXIT_CODE = '3';
+    const spec: Record<string, unknown> = {};
+    if (isCancelled(i)) env.SIM_RUN_SECONDS = '600';
+    else if (isTimedOut(i)) {
+      // The controller keeps real time while the simulator runs ×TIME_SCALE: 10 s of run timeout is 200
+      // simulated seconds, well inside the task's 600.
+      env.SIM_RUN_SECONDS = '600';
+      spec.timeouts = { runSeconds: 10 };
+    } else if (i % 15 === 1) env.SIM_EXIT_CODE = '3';
     else if (i % 15 === 2) pool = 'demo-spot';
     else if (i % 30 === 3) env.SIM_FAIL_START = 'CannotPullContainerError';
     else if (i % 30 === 4) {
@@ -94,8 +107,19 @@ function runs(count: number) {
       env.SIM_SPOT_INTERRUPT_AFTER_SECONDS = '5';
       env.SIM_SPOT_INTERRUPT_TIMES = '1';
     }
-    return { apiVersion: API_VERSION, kind: 'Run', metadata: { name }, spec: { pool, deployment: `etl-${i % 3}`, env } };
+    return { apiVersion: API_VERSION, kind: 'Run', metadata: { name }, spec: { ...spec, pool, deployment: `etl-${i % 3}`, env } };
   });
+}
+
+const runName = (i: number) => `demo-${String(i).padStart(4, '0')}`;
+
+/** Once the runs chosen for cancelling are running, send each a durable cancel, as `longshore run cancel` does. */
+async function cancelWhenRunning(store: ResourceStore, records: RunRecord[], pending: Set<string>): Promise<void> {
+  for (const record of records) {
+    if (!pending.has(record.metadata.name) || record.status.phase !== 'running') continue;
+    pending.delete(record.metadata.name);
+    await store.sendControl({ type: 'cancel', run: record.metadata.name, reason: 'demo: cancelled while running' });
+  }
 }
 
 async function allRuns(store: ResourceStore): Promise<RunRecord[]> {
@@ -152,9 +176,11 @@ async function main(): Promise<number> {
     await store.submit(runs(RUNS), { mode: 'create' });
     console.log(`submitted ${RUNS} runs to pools demo and demo-spot (namespace ${namespace})`);
 
+    const toCancel = new Set(Array.from({ length: RUNS }, (_, i) => i).filter(isCancelled).map(runName));
     let records: RunRecord[] = [];
     for (;;) {
       records = await allRuns(store);
+      await cancelWhenRunning(store, records, toCancel);
       const { phases, outcomes } = tally(records);
       const line = `${((Date.now() - startedAt) / 1000).toFixed(1)}s  ` + PHASES.map((p) => `${p} ${phases[p]}`).join('  ') +
         '  |  ' + OUTCOMES.map((o) => `${o} ${outcomes[o]}`).join('  ');

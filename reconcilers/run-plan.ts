@@ -128,7 +128,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
 
   // 4. The state's standing work, once per reconcile for each effect.
   const action = effect ? undefined : standingActions(snapshot, now).find((a): a is Exclude<LifecycleAction, { type: 'scheduleRetry' }> => a.type !== 'scheduleRetry');
-  if (action && !alreadyDone(action, observed.effect)) effect = action;
+  if (action && !alreadyDone(action, observed.effect) && !stopUnderway(action, snapshot)) effect = action;
   else if (action?.type === 'stopTask') waits.push(STOP_RECHECK_MS);
   else if (action && fromEffect.retryAfterMs === undefined) waits.push(DEFAULT_RETRY_MS);
 
@@ -147,6 +147,19 @@ function blockedPlan(record: RunRecord, reason: string): RunPlan {
     snapshot, status: record.status, lifecycle: persistLifecycle(snapshot), write: false,
     accepted: [], rejected: [], transitions: [], blocked: reason,
   };
+}
+
+/** lastStatus values ECS reports once a task is on its way down: a StopTask has nothing left to ask for. */
+const STOP_UNDERWAY = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED']);
+
+/**
+ * A StopTask for a task ECS already reports as stopping would only spend clusterResourceModify tokens
+ * (shared with RunTask): every wake-up of a stopping run (each observed status change) would repeat it.
+ */
+function stopUnderway(action: Exclude<LifecycleAction, { type: 'scheduleRetry' }>, snapshot: RunSnapshot): boolean {
+  if (action.type !== 'stopTask' || action.taskArn === undefined) return false;
+  const attempt = toRunStatus(snapshot).attempts.find((a) => a.number === action.attempt);
+  return attempt?.taskArn === action.taskArn && attempt.lastStatus !== undefined && STOP_UNDERWAY.has(attempt.lastStatus);
 }
 
 function alreadyDone(action: Exclude<LifecycleAction, { type: 'scheduleRetry' }>, done: EffectResult | undefined): boolean {

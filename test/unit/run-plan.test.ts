@@ -175,6 +175,17 @@ describe('planRun: cancel', () => {
     assert.deepEqual([third.status.phase, third.status.outcome], ['stopped', 'cancelled']);
   });
 
+  test('a stopping run woken again repeats StopTask only while ECS still reports the task running', () => {
+    const record = { ...runningRun(), spec: { ...runningRun().spec, cancelRequested: true } };
+    const stopping = written(record, plan(record, 10));
+    // Woken by something else (no effect result): ECS last said RUNNING, so the stop may have been lost.
+    assert.equal(plan(stopping, 12).effect?.type, 'stopTask');
+    const underway = written(stopping, plan(stopping, 11, stopObserved('STOPPING')));
+    const again = plan(underway, 12);
+    assert.equal(again.effect, undefined);
+    assert.equal(again.requeueAfterMs, STOP_RECHECK_MS);
+  });
+
   test('launching: search for an unrecorded task; found → stop it by ARN, none → cancelled', () => {
     const { record } = walk(newRunRecord(), 1, resolvedTd);
     const cancelled = { ...record, spec: { ...record.spec, cancelRequested: true } };
