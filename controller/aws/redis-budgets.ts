@@ -7,12 +7,29 @@
  * category's rate factor is cut (multiplicative decrease, at most once per cooldown so one burst of
  * throttles counts once) and its tokens are emptied. The factor then recovers linearly while no further
  * throttle arrives. The factor lives in the same hash, so every replica slows down together.
+ *
+ * Waiting line: if every refused caller were told "when the next token refills", hundreds of callers
+ * waiting for one bucket would all come back together, one would win and the rest be refused again (a
+ * thundering herd: ~N²/2 refusals to serve N). So each bucket also counts the tokens promised to callers
+ * already told to come back (w). A refused caller is told the time until the bucket covers that line
+ * as well as its own count, and joins the line. The grant rule itself is unchanged (tokens >= count), so
+ * the burst and the rate are exactly as before; the line only spreads the retries. Callers carry no
+ * identity, so the line is approximate:
+ * - a grant shortens the line by what it took (a caller that skipped ahead pushes one waiter back);
+ * - a caller's own earlier promise is usually still in the line when it returns, so one count of the
+ *   line is taken as its own (`need = max(count, line)`): an early returner is not sent behind itself;
+ * - the line holds at most `waitingLineSeconds` of refill, so no one is told to wait longer than that;
+ * - refill spilling over a full bucket shortens the line: nobody was there to claim it, so the promises
+ *   of callers that never came back fade within a bucket's refill time;
+ * - a throttle clears the line with the tokens: the turns were computed at the old rate.
+ * A small random jitter, up to one turn, spreads callers told the same turn.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BudgetTable, ThrottleCategory } from './budgets.js';
 
-// Hash fields: t = tokens, u = tokens updated at (ms), f = rate factor at last decrease, d = last decrease (ms).
+// Hash fields: t = tokens, u = tokens updated at (ms), f = rate factor at last decrease, d = last decrease (ms),
+// w = waiting line (tokens promised to refused callers).
 const SCRIPT = `
 local mode = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -22,27 +39,46 @@ if not now then
 end
 local decrease, minFactor = tonumber(ARGV[3]), tonumber(ARGV[4])
 local cooldown, recovery = tonumber(ARGV[5]), tonumber(ARGV[6])
+local lineSeconds, jitter = tonumber(ARGV[7]), tonumber(ARGV[8])
 local state = {}
 for i, key in ipairs(KEYS) do
-  local base = 6 + (i - 1) * 3
+  local base = 8 + (i - 1) * 3
   local burst, rate, count = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
-  local h = redis.call('HMGET', key, 't', 'u', 'f', 'd')
+  local h = redis.call('HMGET', key, 't', 'u', 'f', 'd', 'w')
   local tokens, updated = tonumber(h[1]) or burst, tonumber(h[2]) or now
   local f0, decreasedAt = tonumber(h[3]) or 1, tonumber(h[4]) or 0
   local factor = math.min(1, f0 + recovery * math.max(0, now - decreasedAt) / 1000)
-  tokens = math.min(burst, tokens + rate * factor * math.max(0, now - updated) / 1000)
-  state[i] = { key = key, burst = burst, rate = rate, count = count, tokens = tokens, factor = factor, f0 = f0, d = decreasedAt }
+  local filled = tokens + rate * factor * math.max(0, now - updated) / 1000
+  tokens = math.min(burst, filled)
+  local line = math.max(0, (tonumber(h[5]) or 0) - (filled - tokens))
+  state[i] = { key = key, burst = burst, rate = rate, count = count, tokens = tokens, factor = factor, f0 = f0, d = decreasedAt, line = line }
 end
 local reply = { 1, 0 }
 if mode == 'take' then
   for _, s in ipairs(state) do
-    if s.tokens + 1e-9 < s.count then
-      reply[1] = 0
-      reply[2] = math.max(reply[2], math.ceil((s.count - s.tokens) / (s.rate * s.factor) * 1000))
-    end
+    if s.tokens + 1e-9 < s.count then reply[1] = 0 end
   end
   if reply[1] == 1 then
-    for _, s in ipairs(state) do s.tokens = s.tokens - s.count end
+    for _, s in ipairs(state) do
+      s.tokens = s.tokens - s.count
+      s.line = math.max(0, s.line - s.count)
+    end
+  else
+    local turnMs = 0
+    for _, s in ipairs(state) do
+      local rate = s.rate * s.factor
+      local cap = lineSeconds * rate
+      local need = math.max(s.count, math.min(s.line, cap))
+      if s.tokens + 1e-9 < need then
+        local waitMs = math.ceil((need - s.tokens) / rate * 1000)
+        if waitMs > reply[2] then
+          reply[2] = waitMs
+          turnMs = need > s.count and s.count / rate * 1000 or 0
+        end
+        s.line = math.min(cap, s.line + s.count)
+      end
+    end
+    reply[2] = reply[2] + math.floor(jitter * turnMs)
   end
 elseif mode == 'throttled' then
   for _, s in ipairs(state) do
@@ -51,13 +87,14 @@ elseif mode == 'throttled' then
       s.f0, s.d = s.factor, now
     end
     s.tokens = 0
+    s.line = 0
   end
 end
 for _, s in ipairs(state) do
   if mode == 'throttled' or s.f0 < 1 then
-    redis.call('HSET', s.key, 't', tostring(s.tokens), 'u', now, 'f', tostring(s.f0), 'd', s.d)
+    redis.call('HSET', s.key, 't', tostring(s.tokens), 'u', now, 'f', tostring(s.f0), 'd', s.d, 'w', tostring(s.line))
   else
-    redis.call('HSET', s.key, 't', tostring(s.tokens), 'u', now)
+    redis.call('HSET', s.key, 't', tostring(s.tokens), 'u', now, 'w', tostring(s.line))
   end
   redis.call('PEXPIRE', s.key, math.ceil(s.burst / (s.rate * minFactor) * 1000 + (1 - minFactor) / recovery * 1000) + 60000)
   table.insert(reply, math.floor(s.tokens * 1000))
@@ -99,7 +136,10 @@ export interface BucketLevel {
 
 export interface TakeResult {
   granted: boolean;
-  /** When not granted: how long until every requested bucket holds enough tokens at the current rate. */
+  /**
+   * When not granted: how long until every requested bucket holds enough tokens at the current rate for
+   * this caller and the callers already waiting ahead of it (plus jitter).
+   */
   retryAfterMs: number;
   levels: BucketLevel[];
 }
@@ -117,7 +157,16 @@ export interface RedisBudgetsOptions {
   burstReserveFraction?: number;
   /** Milliseconds for the bucket clock. Omit in production: Redis TIME is the one clock all replicas share. */
   now?: () => number;
+  /**
+   * The longest waiting line a bucket keeps, in seconds of refill (default 10): the longest a refused
+   * caller is told to wait for its turn, and so the longest that callers which never come back delay others.
+   */
+  waitingLineSeconds?: number;
+  /** Uniform [0, 1) for the retry jitter; injectable for tests. */
+  random?: () => number;
 }
+
+export const DEFAULT_WAITING_LINE_SECONDS = 10;
 
 export class RedisBudgets {
   private readonly adaptive: AdaptiveSettings;
@@ -162,7 +211,10 @@ export class RedisBudgets {
   private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[]): Promise<TakeResult> {
     const keys = requests.map((r) => this.options.bucketKey(r.category));
     const a = this.adaptive;
-    const args: (string | number)[] = [mode, this.options.now ? Math.floor(this.options.now()) : '', a.decreaseFactor, a.minRateFactor, a.decreaseCooldownMs, a.recoveryPerSecond];
+    const clock = this.options.now ? Math.floor(this.options.now()) : '';
+    const lineSeconds = this.options.waitingLineSeconds ?? DEFAULT_WAITING_LINE_SECONDS;
+    const jitter = mode === 'take' ? (this.options.random ?? Math.random)() : 0;
+    const args: (string | number)[] = [mode, clock, a.decreaseFactor, a.minRateFactor, a.decreaseCooldownMs, a.recoveryPerSecond, lineSeconds, jitter];
     for (const r of requests) {
       args.push(this.usableBurst(r.category), this.options.budgets[r.category].refillPerSecond, r.count);
     }
