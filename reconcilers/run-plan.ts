@@ -59,6 +59,7 @@ export function lifecycleInputFor(record: RunRecord, pool: PoolRecord): Lifecycl
       onExitCodes: policy.onExitCodes,
       // The API counts listed exit codes against a budget of the same size, tracked separately.
       exitCodeAttempts: policy.infrastructureAttempts,
+      retryStartTimeout: policy.onStartTimeout,
       backoff: {
         initialMs: Math.round(policy.backoff.initialSeconds * 1000),
         factor: policy.backoff.multiplier,

@@ -115,12 +115,16 @@ export const Retry = z.strictObject({
   infrastructureAttempts: z.number().int().min(1).max(100).default(3),
   /** Application exit codes that also start a new attempt (within the same budget). */
   onExitCodes: z.array(z.number().int()).default([]),
+  /** A start timeout (task not RUNNING within timeouts.startSeconds) stops the task and starts a new attempt
+   * within the infrastructure budget, instead of ending the run timed-out. */
+  onStartTimeout: z.boolean().default(false),
   backoff: Backoff.default({ initialSeconds: 10, maxSeconds: 300, multiplier: 2 }),
 });
 export type Retry = z.infer<typeof Retry>;
 export const RetryOverride = z.strictObject({
   infrastructureAttempts: z.number().int().min(1).max(100).optional(),
   onExitCodes: z.array(z.number().int()).optional(),
+  onStartTimeout: z.boolean().optional(),
   backoff: z
     .object({
       initialSeconds: z.number().positive().optional(),

@@ -11,6 +11,8 @@ export interface RunPolicy {
   runSeconds?: number;
   infrastructureAttempts: number;
   onExitCodes: number[];
+  /** Retry a start timeout as an infrastructure failure instead of ending timed-out. */
+  onStartTimeout: boolean;
   backoff: Backoff;
 }
 
@@ -21,6 +23,7 @@ export function resolveRunPolicy(pool: Pick<PoolSpec, 'timeouts' | 'retry'>, run
     ...(runSeconds === undefined ? {} : { runSeconds }),
     infrastructureAttempts: run.retry?.infrastructureAttempts ?? pool.retry.infrastructureAttempts,
     onExitCodes: run.retry?.onExitCodes ?? pool.retry.onExitCodes,
+    onStartTimeout: run.retry?.onStartTimeout ?? pool.retry.onStartTimeout,
     backoff: { ...pool.retry.backoff, ...definedOnly(run.retry?.backoff ?? {}) },
   };
 }

@@ -64,7 +64,7 @@ export const PoolSpec = z.strictObject({
   matchLatestRevisionInFamily: z.boolean().default(false),
   limits: PoolLimits.default({}),
   timeouts: Timeouts.default({ startSeconds: 300 }),
-  retry: Retry.default({ infrastructureAttempts: 3, onExitCodes: [], backoff: { initialSeconds: 10, maxSeconds: 300, multiplier: 2 } }),
+  retry: Retry.default({ infrastructureAttempts: 3, onExitCodes: [], onStartTimeout: false, backoff: { initialSeconds: 10, maxSeconds: 300, multiplier: 2 } }),
 });
 export type PoolSpec = z.infer<typeof PoolSpec>;
 /** The spec as a user may write it (defaults not yet applied). */

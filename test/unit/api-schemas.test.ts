@@ -83,12 +83,13 @@ describe('policy helpers', () => {
   const pool = PoolSpec.parse({ taskDefinition: { cpu: '512', memory: '1024' }, retry: { infrastructureAttempts: 5, onExitCodes: [137] }, timeouts: { runSeconds: 60 } });
 
   test('run overrides replace pool timeouts and retry field by field', () => {
-    const run = RunSpec.parse({ pool: 'p', timeouts: { startSeconds: 30 }, retry: { backoff: { maxSeconds: 20 } } });
+    const run = RunSpec.parse({ pool: 'p', timeouts: { startSeconds: 30 }, retry: { backoff: { maxSeconds: 20 }, onStartTimeout: true } });
     assert.deepEqual(resolveRunPolicy(pool, run), {
       startSeconds: 30,
       runSeconds: 60,
       infrastructureAttempts: 5,
       onExitCodes: [137],
+      onStartTimeout: true,
       backoff: { initialSeconds: 10, maxSeconds: 20, multiplier: 2 },
     });
   });

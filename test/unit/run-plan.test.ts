@@ -222,6 +222,15 @@ describe('planRun: time', () => {
     assert.equal(done.status.outcome, 'timed-out');
   });
 
+  test('with retry.onStartTimeout a start timeout stops the task and starts a new attempt', () => {
+    const record = submittedRun({ retry: { onStartTimeout: true } });
+    const p = plan(record, 1 + 300, described('PENDING'));
+    assert.equal(p.effect?.type, 'stopTask');
+    const stopped = plan(written(record, p), 305, stopObserved('STOPPED'));
+    assert.notEqual(stopped.status.phase, 'stopped');
+    assert.equal(stopped.status.attempts[0]?.failureReason, 'StartTimeout');
+  });
+
   test('a task that started just before its start timeout is not stopped', () => {
     const p = plan(submittedRun(), 1 + 300, described('RUNNING'));
     assert.deepEqual([p.status.phase, p.effect], ['running', undefined]);
