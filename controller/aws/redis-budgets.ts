@@ -10,26 +10,30 @@
  *
  * Waiting line: if every refused caller were told "when the next token refills", hundreds of callers
  * waiting for one bucket would all come back together, one would win and the rest be refused again (a
- * thundering herd: ~N²/2 refusals to serve N). So each bucket also counts the tokens promised to callers
- * already told to come back (w). A refused caller is told the time until the bucket covers that line
- * as well as its own count, and joins the line. The grant rule itself is unchanged (tokens >= count), so
- * the burst and the rate are exactly as before; the line only spreads the retries. Callers carry no
- * identity, so the line is approximate:
- * - a grant shortens the line by what it took (a caller that skipped ahead pushes one waiter back);
- * - a caller's own earlier promise is usually still in the line when it returns, so one count of the
- *   line is taken as its own (`need = max(count, line)`): an early returner is not sent behind itself;
+ * thundering herd: ~N²/2 refusals to serve N). So each bucket also keeps a waiting line (w): the tokens
+ * promised to refused callers whose turn has not come yet. A refused caller is told the time until the
+ * refill covers the line and its own count, and joins the line's end. The line shrinks as the bucket
+ * refills (each refilled token is one turn come due), whether or not that caller comes back, so a
+ * promise never outlives its turn. The grant rule itself is unchanged (tokens >= count), so the burst
+ * and the rate are exactly as before; the line only spreads the retries. Callers carry no identity, so
+ * the line is approximate:
+ * - a caller that skips ahead (arrives while a token is free) takes a token a waiter counted on; that
+ *   waiter is refused at its turn and goes to the end of the line;
+ * - a caller that comes back before its turn (woken up early) is usually counted in the line already,
+ *   so one count of the line is taken as its own (`need = max(count, line)`);
  * - the line holds at most `waitingLineSeconds` of refill, so no one is told to wait longer than that;
- * - refill spilling over a full bucket shortens the line: nobody was there to claim it, so the promises
- *   of callers that never came back fade within a bucket's refill time;
+ *   a caller refused while the line is full is told a uniformly random time within it: many waiters
+ *   woken early at once (a wake-up of every run of a definition) would otherwise all rejoin at the end
+ *   and leave the bucket idle until then;
  * - a throttle clears the line with the tokens: the turns were computed at the old rate.
- * A small random jitter, up to one turn, spreads callers told the same turn.
+ * Below the cap, a small random jitter (up to one turn) spreads callers told the same turn.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { BudgetTable, ThrottleCategory } from './budgets.js';
 
 // Hash fields: t = tokens, u = tokens updated at (ms), f = rate factor at last decrease, d = last decrease (ms),
-// w = waiting line (tokens promised to refused callers).
+// w = waiting line (tokens promised to refused callers whose turn has not come yet).
 const SCRIPT = `
 local mode = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -48,9 +52,9 @@ for i, key in ipairs(KEYS) do
   local tokens, updated = tonumber(h[1]) or burst, tonumber(h[2]) or now
   local f0, decreasedAt = tonumber(h[3]) or 1, tonumber(h[4]) or 0
   local factor = math.min(1, f0 + recovery * math.max(0, now - decreasedAt) / 1000)
-  local filled = tokens + rate * factor * math.max(0, now - updated) / 1000
-  tokens = math.min(burst, filled)
-  local line = math.max(0, (tonumber(h[5]) or 0) - (filled - tokens))
+  local refill = rate * factor * math.max(0, now - updated) / 1000
+  tokens = math.min(burst, tokens + refill)
+  local line = math.max(0, (tonumber(h[5]) or 0) - refill)
   state[i] = { key = key, burst = burst, rate = rate, count = count, tokens = tokens, factor = factor, f0 = f0, d = decreasedAt, line = line }
 end
 local reply = { 1, 0 }
@@ -59,26 +63,29 @@ if mode == 'take' then
     if s.tokens + 1e-9 < s.count then reply[1] = 0 end
   end
   if reply[1] == 1 then
-    for _, s in ipairs(state) do
-      s.tokens = s.tokens - s.count
-      s.line = math.max(0, s.line - s.count)
-    end
+    for _, s in ipairs(state) do s.tokens = s.tokens - s.count end
   else
-    local turnMs = 0
     for _, s in ipairs(state) do
       local rate = s.rate * s.factor
       local cap = lineSeconds * rate
-      local need = math.max(s.count, math.min(s.line, cap))
-      if s.tokens + 1e-9 < need then
-        local waitMs = math.ceil((need - s.tokens) / rate * 1000)
-        if waitMs > reply[2] then
-          reply[2] = waitMs
-          turnMs = need > s.count and s.count / rate * 1000 or 0
+      -- Only the buckets that refuse join the line: one that holds enough tokens is not what the caller
+      -- waits for, and its line must not grow (after a throttle it would otherwise outlast the shortage).
+      if s.tokens + 1e-9 < s.count then
+        local ownMs = (s.count - s.tokens) / rate * 1000
+        local waitMs
+        if s.line + 1e-9 >= cap and cap > s.count then
+          -- A full line no longer tells who is where (callers woken early rejoin at its end): spread
+          -- this caller over the whole line instead of piling everyone at its end.
+          waitMs = math.ceil(ownMs + jitter * (lineSeconds * 1000 - ownMs))
+        else
+          local need = math.max(s.count, s.line)
+          waitMs = math.ceil((need - s.tokens) / rate * 1000)
+          if need > s.count then waitMs = waitMs + math.floor(jitter * s.count / rate * 1000) end
         end
+        reply[2] = math.max(reply[2], waitMs)
         s.line = math.min(cap, s.line + s.count)
       end
     end
-    reply[2] = reply[2] + math.floor(jitter * turnMs)
   end
 elseif mode == 'throttled' then
   for _, s in ipairs(state) do
@@ -158,15 +165,18 @@ export interface RedisBudgetsOptions {
   /** Milliseconds for the bucket clock. Omit in production: Redis TIME is the one clock all replicas share. */
   now?: () => number;
   /**
-   * The longest waiting line a bucket keeps, in seconds of refill (default 10): the longest a refused
-   * caller is told to wait for its turn, and so the longest that callers which never come back delay others.
+   * The longest waiting line a bucket keeps, in seconds of refill (default 3): the longest a refused
+   * caller is told to wait, and so the longest that callers which never come back delay others. Longer
+   * lines keep more waiters in turn, but a full line is spread at random over its whole length, and a
+   * long spread leaves tokens unclaimed when fewer waiters are left than it has room for (measured with
+   * the benchmark at ×2: 10 s lost ~20 % of the launch rate, 3 s none).
    */
   waitingLineSeconds?: number;
   /** Uniform [0, 1) for the retry jitter; injectable for tests. */
   random?: () => number;
 }
 
-export const DEFAULT_WAITING_LINE_SECONDS = 10;
+export const DEFAULT_WAITING_LINE_SECONDS = 3;
 
 export class RedisBudgets {
   private readonly adaptive: AdaptiveSettings;
