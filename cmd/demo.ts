@@ -5,64 +5,18 @@
  * hundred runs with a mix of outcomes (every outcome, including cancels sent while tasks run and run timeouts),
  * shows live progress, prints a summary, cleans its namespace, exits.
  */
-import { spawn, ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { openSync, closeSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { startSimulator, RunningSimulator } from '../simulator/index.js';
 import { ResourceStore } from '../controller/store/store.js';
 import { OUTCOMES, PHASES } from '../controller/api/run-status.js';
 import type { RunRecord } from '../controller/api/run.js';
+import { startReplica, waitReady, type Replica } from './replicas.js';
 
 const TIME_SCALE = 20;
 const RUNS = Number(process.env.DEMO_RUNS ?? 300);
 const DEADLINE_MS = 240_000;
 const API_VERSION = 'longshore.dev/v1alpha1';
-
-interface Replica {
-  name: string;
-  process: ChildProcess;
-  metricsPort: number;
-  logFile: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-function startReplica(name: string, env: Record<string, string>, metricsPort: number): Replica {
-  const logFile = join(tmpdir(), `longshore-demo-${env.LONGSHORE_NAMESPACE}-${name}.log`);
-  const fd = openSync(logFile, 'w');
-  const entry = fileURLToPath(new URL('./longshore.js', import.meta.url));
-  const child = spawn(process.execPath, [entry, 'controller'], {
-    env: { ...process.env, ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  return { name, process: child, metricsPort, logFile };
-}
-
-async function waitReady(replica: Replica, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    if (replica.process.exitCode !== null) throw new Error(`${replica.name} exited with ${replica.process.exitCode}; see ${replica.logFile}`);
-    const ok = await fetch(`http://127.0.0.1:${replica.metricsPort}/readyz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error(`${replica.name} not ready; see ${replica.logFile}`);
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -166,8 +120,8 @@ async function main(): Promise<number> {
       AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LONGSHORE_BUDGET_TIME_SCALE: String(TIME_SCALE), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.5', LONGSHORE_SHUTDOWN_GRACE_SECONDS: '5',
     };
-    for (const name of ['replica-a', 'replica-b']) replicas.push(startReplica(name, env, await freePort()));
-    await Promise.all(replicas.map((r) => waitReady(r, Date.now() + 30_000)));
+    for (const name of ['replica-a', 'replica-b']) replicas.push(await startReplica(name, env, 'longshore-demo'));
+    await Promise.all(replicas.map((r) => waitReady(r, 30_000)));
     for (const r of replicas) console.log(`${r.name}: metrics http://127.0.0.1:${r.metricsPort}/metrics, logs ${r.logFile}`);
 
     const store = new ResourceStore(redis, { namespace });
@@ -213,12 +167,7 @@ async function main(): Promise<number> {
     console.log(`  metrics were at ${replicas.map((r) => `http://127.0.0.1:${r.metricsPort}/metrics`).join(' and ')}`);
     return 0;
   } finally {
-    await Promise.all(replicas.map(async (r) => {
-      if (r.process.exitCode !== null) return;
-      r.process.kill('SIGTERM');
-      await Promise.race([once(r.process, 'exit'), sleep(15_000)]);
-      if (r.process.exitCode === null) r.process.kill('SIGKILL');
-    }));
+    await Promise.all(replicas.map((r) => r.stop(15_000)));
     await sim?.close();
     const removed = await deleteNamespace(redis, namespace);
     console.log(`cleaned namespace ${namespace} (${removed} keys)`);

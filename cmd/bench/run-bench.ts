@@ -12,7 +12,7 @@ import { ResourceStore, keyspace, storeKeys, listAll } from '../../controller/st
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { computeFigures, type Figures } from './figures.js';
 import { deleteKeys, fetchMetrics, keyspaceMemory, metricByLabel, processCpuSeconds, processMemory, redisUsedMemory } from './probes.js';
-import { startReplica, waitReady, type Replica } from './replicas.js';
+import { startReplica, waitReady, type Replica } from '../replicas.js';
 import { planRuns, poolDocument, type OutcomeMix } from './workload.js';
 
 export interface BenchOptions {
@@ -81,7 +81,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       LONGSHORE_SHUTDOWN_GRACE_SECONDS: '5', LONGSHORE_LOG_LEVEL: 'warn',
     };
     if (options.events) env.LONGSHORE_TASK_EVENTS_QUEUE_URL = sim.eventQueueUrl;
-    for (let i = 0; i < options.replicas; i += 1) replicas.push(await startReplica(`replica-${i + 1}`, env));
+    for (let i = 0; i < options.replicas; i += 1) replicas.push(await startReplica(`replica-${i + 1}`, env, 'longshore-bench'));
     await Promise.all(replicas.map((r) => waitReady(r, 60_000)));
     options.log(`${replicas.length} replicas ready (namespace ${namespace}); logs ${replicas.map((r) => r.logFile).join(', ')}`);
 

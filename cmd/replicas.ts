@@ -1,6 +1,7 @@
 /**
  * Controller replicas as child processes, started the way a user starts them (`longshore controller` with
- * environment variables), each logging to a file of its own so a busy replica never blocks on a pipe.
+ * environment variables), each logging to a file of its own so a busy replica never blocks on a pipe. Shared by
+ * the demo and the benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,15 +35,16 @@ export async function freePort(): Promise<number> {
 /** The compiled CLI beside this file under dist, or the TypeScript source through tsx. */
 function controllerCommand(): string[] {
   const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('../longshore.ts', import.meta.url)), 'controller'];
-  return [fileURLToPath(new URL('../longshore.js', import.meta.url)), 'controller'];
+  if (self.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('./longshore.ts', import.meta.url)), 'controller'];
+  return [fileURLToPath(new URL('./longshore.js', import.meta.url)), 'controller'];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
+/** `logPrefix` names the log file: `<tmpdir>/<logPrefix>-<namespace>-<name>.log`. */
+export async function startReplica(name: string, env: Record<string, string>, logPrefix = 'longshore'): Promise<Replica> {
   const metricsPort = await freePort();
-  const logFile = join(tmpdir(), `longshore-bench-${env.LONGSHORE_NAMESPACE ?? 'default'}-${name}.log`);
+  const logFile = join(tmpdir(), `${logPrefix}-${env.LONGSHORE_NAMESPACE ?? 'default'}-${name}.log`);
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
