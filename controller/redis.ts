@@ -49,10 +49,17 @@ export async function closeRedis(...connections: Redis[]): Promise<void> {
   await Promise.all(
     connections.map(async (c) => {
       if (c.status === 'end') return;
+      // The fallback timer is cleared once quit settles, so it never holds the process open for its second.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('quit timeout')), 1000);
+      });
       try {
-        await Promise.race([c.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1000))]);
+        await Promise.race([c.quit(), timeout]);
       } catch {
         c.disconnect();
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );
