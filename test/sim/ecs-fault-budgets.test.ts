@@ -6,8 +6,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DescribeTasksCommand, type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
-import { container, env, eventually, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
+import { type RunTaskCommandInput, type Task } from '@aws-sdk/client-ecs';
+import { container, env, registerFargate, runFargate, startHarness, untilStopped, type SimHarness } from './helpers/ecs-sim.js';
 
 let h: SimHarness;
 const SPOT = { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] };
@@ -30,11 +30,7 @@ async function runToStop(vars: Record<string, string>, request: Partial<RunTaskC
   });
   assert.deepEqual(out.failures, []);
   const arn = out.tasks?.[0]?.taskArn ?? '';
-  return eventually(async () => {
-    const described = await h.ecs.send(new DescribeTasksCommand({ tasks: [arn] }));
-    const task = described.tasks?.[0];
-    return task?.lastStatus === 'STOPPED' ? task : undefined;
-  });
+  return untilStopped(h.ecs, arn);
 }
 
 const outcome = (task: Task): string => `${task.stopCode}/${task.containers?.[0]?.exitCode ?? '-'}`;

@@ -9,6 +9,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import type { TaskWire } from '../../simulator/lifecycle/task-wire.js';
 import {
   CREDENTIALS, container, env, eventually, fargateRun, registerFargate, runFargate, startHarness, type SimHarness,
+  untilStopped as untilStoppedIn,
 } from './helpers/ecs-sim.js';
 
 let h: SimHarness;
@@ -244,10 +245,7 @@ describe('time scale', () => {
     try {
       await registerFargate(scaled.ecs);
       const arn = (await runFargate(scaled.ecs, 'sim-test')).tasks![0].taskArn!;
-      const task = await eventually(async () => {
-        const t = (await scaled.ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
-        return t?.lastStatus === 'STOPPED' ? t : undefined;
-      });
+      const task = await untilStoppedIn(scaled.ecs, arn);
       const ms = (d: Date | undefined): number => (d as Date).getTime();
       assert.ok(ms(task.startedAt) - ms(task.createdAt) >= 29, 'three 10 ms phases before RUNNING');
       assert.ok(ms(task.stoppingAt) - ms(task.startedAt) >= 29, 'a 30 ms run');

@@ -7,8 +7,7 @@ import {
 import { createLogsHandler, formatToken, LogStore, pageLogEvents, parseToken } from '../../simulator/logs.js';
 import { TokenBucket } from '../../simulator/token-bucket.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
-import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
-import { container, CREDENTIALS, env, eventually, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
+import { container, CREDENTIALS, env, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
 
 const BASE_MS = 1_700_000_000_000;
 const messages = (events: { message?: string }[] | undefined): string[] => (events ?? []).map((event) => event.message ?? '');
@@ -190,10 +189,7 @@ describe('GetLogEvents through the whole simulator (a task printing 25 lines)', 
         })],
       });
       const taskArn = (await runFargate(h.ecs, 'printer')).tasks?.[0]?.taskArn ?? '';
-      await eventually(async () => {
-        const described = await h.ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }));
-        return described.tasks?.[0]?.lastStatus === 'STOPPED' ? true : undefined;
-      });
+      await untilStopped(h.ecs, taskArn);
       const target = { logGroupName: '/longshore/printer', logStreamName: `run/main/${taskArn.split('/').pop() ?? ''}`, limit: 10 };
       const forward: string[] = [];
       let token: string | undefined;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { startSimulator, type ScenarioInput } from '../../simulator/index.js';
 import { loadScenarioFile, parseScenario } from '../../simulator/scenario.js';
-import { container, env, eventually, failure, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
+import { container, env, eventually, failure, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
 
 const mixed: ScenarioInput = {
   phases: {
@@ -109,10 +109,7 @@ describe('fault injection', () => {
     try {
       await registerFargate(h.ecs);
       const arn = (await runFargate(h.ecs, 'sim-test')).tasks![0].taskArn!;
-      const task = await eventually(async () => {
-        const t = (await h.ecs.send(new DescribeTasksCommand({ tasks: [arn] }))).tasks?.[0];
-        return t?.lastStatus === 'STOPPED' ? t : undefined;
-      });
+      const task = await untilStopped(h.ecs, arn);
       assert.equal(task.stopCode, 'TaskFailedToStart');
       assert.match(task.stoppedReason ?? '', /^CannotPullContainerError: /);
     } finally {

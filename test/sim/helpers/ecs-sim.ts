@@ -3,8 +3,8 @@
  * builders for valid requests so each test states only what it is about.
  */
 import {
-  ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand,
-  type ContainerDefinition, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput, type RunTaskCommandOutput,
+  DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand,
+  type ContainerDefinition, type Task, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput, type RunTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index.js';
 import type { Scheduler } from '../../../simulator/scheduler.js';
@@ -93,6 +93,14 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Polls DescribeTasks until the task reports STOPPED, and answers it as described then. */
+export async function untilStopped(ecs: ECSClient, taskArn: string): Promise<Task> {
+  return eventually(async () => {
+    const task = (await ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }))).tasks?.[0];
+    return task?.lastStatus === 'STOPPED' ? task : undefined;
+  });
 }
 
 /**
