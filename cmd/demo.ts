@@ -8,10 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startSimulator, RunningSimulator } from '../simulator/index.js';
-import { ResourceStore } from '../controller/store/store.js';
+import { ResourceStore, keyspace, listAll } from '../controller/store/index.js';
 import { OUTCOMES, PHASES } from '../controller/api/run-status.js';
 import type { RunRecord } from '../controller/api/run.js';
 import { startReplica, waitReady, type Replica } from './replicas.js';
+import { deleteKeys, fetchMetrics, sumMetric } from './probes.js';
 
 const TIME_SCALE = 20;
 const RUNS = Number(process.env.DEMO_RUNS ?? 300);
@@ -76,16 +77,7 @@ async function cancelWhenRunning(store: ResourceStore, records: RunRecord[], pen
   }
 }
 
-async function allRuns(store: ResourceStore): Promise<RunRecord[]> {
-  const out: RunRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listRuns({ limit: 500, cursor });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
+const allRuns = (store: ResourceStore): Promise<RunRecord[]> => listAll((cursor) => store.listRuns({ limit: 500, cursor }));
 
 function tally(records: RunRecord[]) {
   const phases = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<string, number>;
@@ -98,8 +90,7 @@ function tally(records: RunRecord[]) {
 }
 
 async function replicaThrottles(replica: Replica): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`).then((r) => r.text(), () => '');
-  return text.split('\n').filter((l) => l.startsWith('longshore_ecs_api_throttles_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  return sumMetric(await fetchMetrics(replica.metricsPort), 'longshore_ecs_api_throttles_total');
 }
 
 /** Ctrl-C ends the wait; the replicas, the simulator and the namespace are still cleaned up. */
@@ -169,21 +160,10 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all(replicas.map((r) => r.stop(15_000)));
     await sim?.close();
-    const removed = await deleteNamespace(redis, namespace);
+    const removed = await deleteKeys(redis, keyspace(namespace).pattern);
     console.log(`cleaned namespace ${namespace} (${removed} keys)`);
     await redis.quit();
   }
-}
-
-async function deleteNamespace(redis: Redis, namespace: string): Promise<number> {
-  let cursor = '0';
-  let removed = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${namespace}}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) removed += await redis.unlink(...keys);
-  } while (cursor !== '0');
-  return removed;
 }
 
 process.exitCode = await main().catch((error: unknown) => {

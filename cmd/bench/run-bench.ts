@@ -11,7 +11,7 @@ import { PHASES } from '../../controller/api/run-status.js';
 import { ResourceStore, keyspace, storeKeys, listAll } from '../../controller/store/index.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { computeFigures, type Figures } from './figures.js';
-import { deleteKeys, fetchMetrics, keyspaceMemory, metricByLabel, processCpuSeconds, processMemory, redisUsedMemory } from './probes.js';
+import { deleteKeys, fetchMetrics, keyspaceMemory, metricByLabel, processCpuSeconds, processMemory, redisUsedMemory } from '../probes.js';
 import { startReplica, waitReady, type Replica } from '../replicas.js';
 import { planRuns, poolDocument, type OutcomeMix } from './workload.js';
 

@@ -6,11 +6,12 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../cmd/replicas.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startSimulator, RunningSimulator, SimulatorOptions } from '../../simulator/index.js';
-import { ResourceStore } from '../../controller/store/store.js';
+import { ResourceStore, listAll } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/run.js';
 
 export const API_VERSION = 'longshore.dev/v1alpha1';
@@ -108,12 +109,7 @@ export async function startHarness(simOptions: SimulatorOptions = {}): Promise<H
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
       await sim.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${namespace}}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deleteNamespaceKeys(redis, namespace);
       await redis.quit();
     },
   };
@@ -135,16 +131,7 @@ export function run(name: string, spec: Record<string, unknown>) {
   return { apiVersion: API_VERSION, kind: 'Run', metadata: { name }, spec };
 }
 
-export async function allRuns(store: ResourceStore): Promise<RunRecord[]> {
-  const out: RunRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listRuns({ limit: 500, cursor });
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
-}
+export const allRuns = (store: ResourceStore): Promise<RunRecord[]> => listAll((cursor) => store.listRuns({ limit: 500, cursor }));
 
 /** Waits until every named run is stopped; returns them by name. */
 export async function waitStopped(store: ResourceStore, names: string[], timeoutMs: number): Promise<Map<string, RunRecord>> {

@@ -1,5 +1,5 @@
 /**
- * Readings the benchmark takes from outside the processes it measures: Prometheus text from a replica's
+ * Readings the demo and the benchmark take from outside the processes they watch: Prometheus text from a replica's
  * /metrics, /proc/<pid>/status and /proc/<pid>/stat, Redis INFO memory and MEMORY USAGE. Parsers are pure.
  */
 import { readFile } from 'node:fs/promises';
