@@ -118,7 +118,7 @@ export const Retry = z.strictObject({
   /** A start timeout (task not RUNNING within timeouts.startSeconds) stops the task and starts a new attempt
    * within the infrastructure budget, instead of ending the run timed-out. */
   onStartTimeout: z.boolean().default(false),
-  backoff: Backoff.default({ initialSeconds: 10, maxSeconds: 300, multiplier: 2 }),
+  backoff: Backoff.prefault({}),
 });
 export type Retry = z.infer<typeof Retry>;
 export const RetryOverride = z.strictObject({

@@ -63,8 +63,10 @@ export const PoolSpec = z.strictObject({
   autoDeregisterTaskDefinition: z.boolean().default(false),
   matchLatestRevisionInFamily: z.boolean().default(false),
   limits: PoolLimits.default({}),
-  timeouts: Timeouts.default({ startSeconds: 300 }),
-  retry: Retry.default({ infrastructureAttempts: 3, onExitCodes: [], onStartTimeout: false, backoff: { initialSeconds: 10, maxSeconds: 300, multiplier: 2 } }),
+  // prefault({}) parses the empty object, so the field defaults declared in common.ts apply (a plain
+  // .default() would return its value unparsed and have to restate them).
+  timeouts: Timeouts.prefault({}),
+  retry: Retry.prefault({}),
 });
 export type PoolSpec = z.infer<typeof PoolSpec>;
 /** The spec as a user may write it (defaults not yet applied). */
