@@ -105,6 +105,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     gateway,
     wake: (queue, key) => wakeUps.wake(queue, key),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
+    onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
     logger: logger.child({ component: 'resync' }),
   });
   const finalize = finalizeRecoveryFor(store, (name) => wakeUps.wake('reconcile-run', name));
@@ -206,6 +207,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       store,
       wake: (queue, key) => wakeUps.wake(queue, key),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
+      onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);

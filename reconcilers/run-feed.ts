@@ -20,13 +20,15 @@ export interface FeedDeps {
   now?: () => number;
   missingGraceMs?: number;
   onRejected?(eventType: string, reason: string): void;
+  /** A lifecycle transition this feed wrote (the run reconciler reports its own through its observer). */
+  onTransition?(from: LifecycleStateName, to: LifecycleStateName, eventType: string): void;
   logger?: Logger;
 }
 
 export type TaskReport = { taskArn: string; observation: TaskObservation } | { taskArn: string; missing: true };
 
 export type FeedResult =
-  | { kind: 'write'; status: RunStatus; lifecycle: PersistedLifecycle; from: LifecycleStateName; to: LifecycleStateName }
+  | { kind: 'write'; status: RunStatus; lifecycle: PersistedLifecycle; event: LifecycleEvent['type']; from: LifecycleStateName; to: LifecycleStateName }
   | { kind: 'unchanged' }
   | { kind: 'rejected'; event: LifecycleEvent['type']; reason: string }
   | { kind: 'skipped'; reason: string };
@@ -51,7 +53,7 @@ export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: num
   const status: RunStatus = { ...toRunStatus(result.snapshot), observedGeneration: record.status.observedGeneration };
   const lifecycle = persistLifecycle(result.snapshot);
   if (stableJson(status) === stableJson(record.status) && stableJson(lifecycle) === stableJson(record.lifecycle)) return { kind: 'unchanged' };
-  return { kind: 'write', status, lifecycle, from: result.from, to: result.to };
+  return { kind: 'write', status, lifecycle, event: event.type, from: result.from, to: result.to };
 }
 
 /**
@@ -72,6 +74,7 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
     if (fed.kind !== 'write') return 'none';
     try {
       await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
+      if (fed.from !== fed.to) deps.onTransition?.(fed.from, fed.to, fed.event);
       return 'changed';
     } catch (error) {
       if (!isConflictError(error)) throw error;

@@ -82,36 +82,49 @@ describe('describe reports', () => {
   });
 });
 
+/** A resync over one cluster whose only live task, TASK of run-a, ECS now reports stopped with exit code 0. */
+function stoppedTaskResync() {
+  const runs = new Map<string, RunRecord>([['run-a', submittedRecord()]]);
+  const described: string[][] = [];
+  const woken: string[] = [];
+  const deps: ResyncDeps = {
+    store: {
+      liveTaskClusters: async () => [CLUSTER],
+      liveTaskArns: async () => [TASK],
+      runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
+      getRun: async (name) => runs.get(name) ?? null,
+      updateRunStatus: async (name, update) => {
+        const next = { ...runs.get(name)!, ...update };
+        runs.set(name, next);
+        return next;
+      },
+    },
+    gateway: {
+      describeTasks: async (input) => {
+        described.push(input.tasks ?? []);
+        return { tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] }], $metadata: {} };
+      },
+    },
+    wake: async (_queue, key) => { woken.push(key); },
+    now: () => EPOCH_MS + 30_000,
+  };
+  return { deps, runs, described, woken };
+}
+
 describe('resyncCluster', () => {
   test('describes live tasks, writes changed runs and wakes them', async () => {
-    const runs = new Map<string, RunRecord>([['run-a', submittedRecord()]]);
-    const described: string[][] = [];
-    const woken: string[] = [];
-    const deps: ResyncDeps = {
-      store: {
-        liveTaskClusters: async () => [CLUSTER],
-        liveTaskArns: async () => [TASK],
-        runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
-        getRun: async (name) => runs.get(name) ?? null,
-        updateRunStatus: async (name, update) => {
-          const next = { ...runs.get(name)!, ...update };
-          runs.set(name, next);
-          return next;
-        },
-      },
-      gateway: {
-        describeTasks: async (input) => {
-          described.push(input.tasks ?? []);
-          return { tasks: [{ taskArn: TASK, lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] }], $metadata: {} };
-        },
-      },
-      wake: async (_queue, key) => { woken.push(key); },
-      now: () => EPOCH_MS + 30_000,
-    };
+    const { deps, runs, described, woken } = stoppedTaskResync();
     const result = await resyncCluster(deps, CLUSTER);
     assert.deepEqual(described, [[TASK]]);
     assert.deepEqual(result.changed, ['run-a']);
     assert.deepEqual(woken, ['run-a']);
     assert.equal(runs.get('run-a')?.status.outcome, 'succeeded');
+  });
+
+  test('reports the lifecycle transition it writes', async () => {
+    const { deps } = stoppedTaskResync();
+    const transitions: string[] = [];
+    await resyncCluster({ ...deps, onTransition: (from, to, event) => transitions.push(`${from}->${to} on ${event}`) }, CLUSTER);
+    assert.deepEqual(transitions, ['submitted->stopped on TASK_OBSERVED']);
   });
 });
