@@ -8,6 +8,7 @@ import {
 import { TokenBucket } from '../../simulator/token-bucket.js';
 import { startSimulator } from '../../simulator/index.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
+import { CREDENTIALS } from './helpers/ecs-sim.js';
 
 describe('EC2 query parameters (pure)', () => {
   test('Filter.N.Name / Filter.N.Value.M are grouped by N and ordered by M', () => {
@@ -58,7 +59,7 @@ describe('EC2 DescribeVpcs / DescribeSubnets through @aws-sdk/client-ec2', () =>
     })]);
     client = new EC2Client({
       region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: CREDENTIALS,
     });
   });
   after(async () => {
@@ -194,7 +195,7 @@ describe('EC2 through the whole simulator (startSimulator)', () => {
   test('DescribeSubnets answers on the shared endpoint and is counted in /_sim/audit', async () => {
     const sim = await startSimulator({ seed: 1 });
     const client = new EC2Client({
-      region: 'us-east-1', endpoint: sim.url, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      region: 'us-east-1', endpoint: sim.url, maxAttempts: 1, credentials: CREDENTIALS,
     });
     try {
       const answer = await client.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));

@@ -68,7 +68,7 @@ describe('CloudWatch Logs through @aws-sdk/client-cloudwatch-logs', () => {
     server = await mountHandlers([createLogsHandler({ store, audit: (action, outcome) => calls.push([action, outcome]), bucket })]);
     client = new CloudWatchLogsClient({
       region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: CREDENTIALS,
     });
   });
   after(async () => {

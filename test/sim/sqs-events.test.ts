@@ -59,7 +59,7 @@ describe('SQS through @aws-sdk/client-sqs, and the event publisher', () => {
     endpoint = server.endpoint;
     client = new SQSClient({
       region: 'us-east-1', endpoint: server.endpoint, maxAttempts: 1,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: CREDENTIALS,
     });
   });
   after(async () => {
