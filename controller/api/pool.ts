@@ -80,12 +80,8 @@ export const PoolDocument = z.strictObject({
 });
 export type PoolDocument = z.infer<typeof PoolDocument>;
 
-export const PoolRecord = z.strictObject({
-  apiVersion: ApiVersion,
-  kind: z.literal('Pool'),
-  metadata: ObjectMeta,
-  spec: PoolSpec,
-});
+/** A stored pool: the document with the metadata the store completes. */
+export const PoolRecord = PoolDocument.extend({ metadata: ObjectMeta });
 export type PoolRecord = z.infer<typeof PoolRecord>;
 
 /** The launch type a pool effectively uses; a capacity-provider strategy means "no launch type" to ECS. */

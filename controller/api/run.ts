@@ -49,11 +49,9 @@ export const RunDocument = z.strictObject({
 });
 export type RunDocument = z.infer<typeof RunDocument>;
 
-export const RunRecord = z.strictObject({
-  apiVersion: ApiVersion,
-  kind: z.literal('Run'),
+/** A stored run: the document with the metadata the store completes, plus observed state. */
+export const RunRecord = RunDocument.extend({
   metadata: ObjectMeta,
-  spec: RunSpec,
   status: RunStatus,
   /** The persisted lifecycle-machine snapshot; opaque to the store. */
   lifecycle: z.unknown().optional(),
