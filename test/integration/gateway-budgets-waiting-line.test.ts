@@ -4,12 +4,11 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisBudgets, TokenRequest } from '../../controller/aws/redis-budgets.js';
-import { DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory } from '../../controller/aws/budgets.js';
+import { DEFAULT_BUDGETS, ThrottleCategory } from '../../controller/aws/budgets.js';
+import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUN_TASK_CALLS: TokenRequest[] = [{ category: 'fargateRunTaskCalls', count: 1 }];
 const { burst: BURST, refillPerSecond: RATE } = DEFAULT_BUDGETS.fargateRunTaskCalls;
 /** Long enough for the 200 waiters below (9 s of refill) to stand in one line. */
@@ -85,18 +84,19 @@ function assertWithinBucket(served: readonly { atMs: number }[]): void {
 }
 
 describe('the waiting line of a shared bucket', () => {
+  const namespace = uniqueNamespace('test-waiting-line');
   const connections: Redis[] = [];
-  const prefixes: string[] = [];
+  let buckets = 0;
 
   function connect(): Redis {
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedis();
     connections.push(redis);
     return redis;
   }
 
   function budgets(clock: { ms: number }, seed = 7): RedisBudgets {
-    const prefix = `longshore:{test-${randomUUID()}}:budget:`;
-    prefixes.push(prefix);
+    buckets += 1;
+    const prefix = `longshore:{${namespace}}:budget-${buckets}:`;
     const bucketKey = (category: ThrottleCategory) => prefix + category;
     return new RedisBudgets({
       redis: connect(), bucketKey, budgets: DEFAULT_BUDGETS, now: () => clock.ms, random: seededRandom(seed), waitingLineSeconds: LINE_SECONDS,
@@ -104,8 +104,7 @@ describe('the waiting line of a shared bucket', () => {
   }
 
   after(async () => {
-    const redis = connections[0] ?? connect();
-    for (const prefix of prefixes) await redis.del(...THROTTLE_CATEGORIES.map((c) => prefix + c));
+    await deleteNamespaceKeys(connections[0] ?? connect(), namespace);
     await Promise.all(connections.map((c) => c.quit()));
   });
 

@@ -1,26 +1,25 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory } from '../../controller/aws/budgets.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { BudgetTable, DEFAULT_BUDGETS, ThrottleCategory } from '../../controller/aws/budgets.js';
+import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 describe('Redis token buckets', () => {
+  const namespace = uniqueNamespace('test-budgets');
   const connections: Redis[] = [];
-  const prefixes: string[] = [];
+  let buckets = 0;
 
   function connect(): Redis {
-    const redis = new Redis(REDIS_URL);
+    const redis = testRedis();
     connections.push(redis);
     return redis;
   }
 
   /** A fresh namespace per test so buckets never leak between tests. */
   function freshKeys(): (category: ThrottleCategory) => string {
-    const prefix = `longshore:{test-${randomUUID()}}:budget:`;
-    prefixes.push(prefix);
+    buckets += 1;
+    const prefix = `longshore:{${namespace}}:budget-${buckets}:`;
     return (category) => prefix + category;
   }
 
@@ -29,10 +28,7 @@ describe('Redis token buckets', () => {
   }
 
   after(async () => {
-    const redis = connections[0] ?? connect();
-    for (const prefix of prefixes) {
-      await redis.del(...THROTTLE_CATEGORIES.map((c) => prefix + c));
-    }
+    await deleteNamespaceKeys(connections[0] ?? connect(), namespace);
     await Promise.all(connections.map((c) => c.quit()));
   });
 
