@@ -74,11 +74,7 @@ export function resolveThrottleLimits(setting: ThrottleSetting | undefined): Rec
 export class Throttles {
   private readonly buckets: Partial<Record<ThrottleCategory, TokenBucket>> = {};
 
-  constructor(
-    private readonly limits: Record<ThrottleCategory, BucketLimits> | undefined,
-    timeScale: number,
-    now: () => number,
-  ) {
+  constructor(limits: Record<ThrottleCategory, BucketLimits> | undefined, timeScale: number, now: () => number) {
     if (limits === undefined) return;
     for (const category of THROTTLE_CATEGORIES) {
       this.buckets[category] = new TokenBucket({
@@ -89,18 +85,14 @@ export class Throttles {
     }
   }
 
-  get enabled(): boolean {
-    return this.limits !== undefined;
-  }
-
   bucket(category: ThrottleCategory): TokenBucket | undefined {
     return this.buckets[category];
   }
 
-  /** Takes `count` tokens from the category's bucket; false means throttled. */
-  take(category: ThrottleCategory, count = 1): boolean {
+  /** Takes one token from the category's bucket; false means throttled. */
+  take(category: ThrottleCategory): boolean {
     const bucket = this.buckets[category];
-    return bucket === undefined || bucket.tryTake(count);
+    return bucket === undefined || bucket.tryTake();
   }
 
   /** Takes from every (category, count) pair or from none: a throttled call spends nothing. */
