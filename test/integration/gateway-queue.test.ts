@@ -13,6 +13,7 @@ import { closeQueues, createQueues, createWakeUps, ControllerQueues, WakeUps } f
 import { startWorkers, RunningWorkers } from '../../controller/queue/workers.js';
 import { Reconciler, TerminalError } from '../../controller/queue/reconcile.js';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });
@@ -40,8 +41,7 @@ describe('reconcile queues', () => {
 
   after(async () => {
     for (const ns of namespaces) {
-      const keys = await redis.keys(`longshore:{${ns}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteNamespaceKeys(redis, ns);
     }
     await redis.quit();
   });

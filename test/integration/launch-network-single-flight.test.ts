@@ -19,6 +19,7 @@ import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
 import type { PoolLike, PoolSpecLike } from '../../reconcilers/taskdef/inputs.js';
 import { createNetworkResolver, type NetworkResolution, type NetworkResolver } from '../../reconcilers/launch/network.js';
 import { lockKey } from '../../reconcilers/launch/network-cache.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DEFAULT_VPC_SUBNETS = ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003'];
@@ -63,8 +64,7 @@ describe('network resolution is single-flight across replicas', () => {
   after(async () => {
     const [redis] = connections;
     if (redis) {
-      const own = await redis.keys(`longshore:{${namespace}}:*`);
-      if (own.length > 0) await redis.del(...own);
+      await deleteNamespaceKeys(redis, namespace);
     }
     await Promise.all(connections.map((c) => c.quit()));
     clients.destroy();

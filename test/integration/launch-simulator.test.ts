@@ -23,6 +23,7 @@ import { buildRunTaskInput, type ResolvedTaskDefinition } from '../../reconciler
 import { launch } from '../../reconcilers/launch/launch.js';
 import { parseStartedBy } from '../../reconcilers/launch/identity.js';
 import type { LaunchOutcome } from '../../reconcilers/launch/outcome.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
@@ -58,8 +59,7 @@ describe('launch against the simulator', () => {
   });
 
   after(async () => {
-    const keys = await redis.keys(`longshore:{${namespace}}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteNamespaceKeys(redis, namespace);
     await redis.quit();
     clients.destroy();
     await sim.close();

@@ -19,6 +19,7 @@ import type { WakeUps } from '../../controller/queue/queues.js';
 import { createTaskdefs, DEREGISTER_KEY_PREFIX, type Taskdefs } from '../../reconcilers/taskdef/index.js';
 import type { RegistrationGateway } from '../../reconcilers/taskdef/registration.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', attempt: 1 };
@@ -126,7 +127,7 @@ after(async () => {
   await redis.quit();
 });
 beforeEach(async () => {
-  if (namespace) await deleteNamespace(namespace);
+  if (namespace) await deleteNamespaceKeys(redis, namespace);
   namespace = `test-${randomUUID().slice(0, 8)}`;
   ecs = new FakeEcs();
   wakeUps = new ManualWakeUps();
@@ -137,11 +138,6 @@ after(async () => {
   if (keys.length > 0) await r.del(...keys);
   await r.quit();
 });
-
-async function deleteNamespace(ns: string): Promise<void> {
-  const keys = await redis.keys(`longshore:{${ns}}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-}
 
 describe('registration queue', () => {
   test('many runs over a few definitions, two replicas: one registration per definition, every run woken and resolved', async () => {
@@ -250,7 +246,7 @@ describe('registration queue', () => {
     const seed = replica();
     await seed.resolver.resolve(newPool(), newRun('old'));
     await drain([seed]);
-    await deleteNamespace(namespace);
+    await deleteNamespaceKeys(redis, namespace);
     assert.equal(ecs.registerCalls, 1);
 
     const r = replica();

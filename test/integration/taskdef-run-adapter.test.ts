@@ -23,6 +23,7 @@ import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter, WAITING_FALLBACK_MS, type RunTaskdefAdapter } from '../../reconcilers/taskdef/run-adapter.js';
 import { createNetworkResolver } from '../../reconcilers/launch/network.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', attempt: 1 };
@@ -85,8 +86,7 @@ describe('run adapter', () => {
   before(() => { redis = new Redis(REDIS_URL); });
   after(async () => {
     for (const ns of namespaces) {
-      const keys = await redis.keys(`longshore:{${ns}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteNamespaceKeys(redis, ns);
     }
     await redis.quit();
   });

@@ -21,6 +21,7 @@ import { keyspace } from '../../controller/store/keys.js';
 import { createTaskdefs, type Taskdefs } from '../../reconcilers/taskdef/index.js';
 import type { Resolution } from '../../reconcilers/taskdef/resolve.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
+import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
@@ -102,8 +103,7 @@ describe('task definitions against the simulator', () => {
       await r.connection.quit();
     }
     for (const ns of namespaces) {
-      const keys = await redis.keys(`longshore:{${ns}}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteNamespaceKeys(redis, ns);
     }
     await redis.quit();
     clients.destroy();
