@@ -16,6 +16,7 @@ import {
   Tags,
   Timeouts,
 } from './common.js';
+import { effectiveLaunch } from './policy.js';
 import { TaskDefinitionTemplate } from './task-definition-template.js';
 
 export const NetworkConfiguration = z.strictObject({
@@ -43,7 +44,7 @@ export const PoolLimits = z.strictObject({
 export const PoolSpec = z.strictObject({
   cluster: z.string().min(1).optional().describe('Cluster name or ARN; ECS uses "default" when absent.'),
   region: z.string().min(1).optional(),
-  /** Absent with no capacityProviderStrategy means FARGATE (see poolLaunchType). */
+  /** Absent with no capacityProviderStrategy means FARGATE (see effectiveLaunch). */
   launchType: LaunchType.optional(),
   capacityProviderStrategy: CapacityProviderStrategy.optional(),
   vpcId: z.string().min(1).optional().describe('VPC for the default network configuration; the default VPC when absent.'),
@@ -86,6 +87,5 @@ export type PoolRecord = z.infer<typeof PoolRecord>;
 
 /** The launch type a pool effectively uses; a capacity-provider strategy means "no launch type" to ECS. */
 export function poolLaunchType(spec: Pick<PoolSpec, 'launchType' | 'capacityProviderStrategy'>): z.infer<typeof LaunchType> | undefined {
-  if (spec.launchType) return spec.launchType;
-  return spec.capacityProviderStrategy ? undefined : 'FARGATE';
+  return effectiveLaunch(spec).launchType;
 }
