@@ -15,7 +15,7 @@ import { taskToWire, type TaskWire } from './lifecycle/task-wire.js';
 import { createPeripherals } from './peripherals.js';
 import { mulberry32 } from './random.js';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
-import { realScheduler, TimerGroup, type Scheduler } from './scheduler.js';
+import { realScheduler, type Scheduler } from './scheduler.js';
 import { startServer } from './server.js';
 import { resolveThrottleLimits, Throttles, type ThrottleSetting } from './throttle.js';
 
@@ -99,7 +99,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const scheduler = options.scheduler ?? realScheduler;
   const now = (): number => scheduler.now();
   const toRealMs = (simulatedMs: number): number => simulatedMs / timeScale;
-  const timers = new TimerGroup(scheduler);
   const callAudit = new CallAudit();
   const throttles = new Throttles(resolveThrottleLimits(options.throttling), timeScale, now);
   const store = new EcsStore();
@@ -114,7 +113,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
 
   const engine = new LifecycleEngine({
-    timers,
+    scheduler,
     toRealMs,
     now,
     stoppedRetentionMs: options.stoppedTaskRetentionMs ?? 3600_000,
@@ -176,7 +175,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
   const reset = (): void => {
     engine.cancelAll();
-    timers.cancelAll();
     store.clear();
     launched.length = 0;
     auditRecords.clear();
@@ -201,7 +199,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     reset,
     close: async () => {
       engine.cancelAll();
-      timers.cancelAll();
       peripherals.close();
       await server.close();
     },

@@ -19,29 +19,3 @@ export const realScheduler: Scheduler = {
     return () => clearTimeout(handle);
   },
 };
-
-/**
- * Tracks the timers one owner has scheduled so that reset() and close() can cancel them all at once
- * (a closed simulator must not keep the process alive or mutate state afterwards).
- */
-export class TimerGroup {
-  private readonly pending = new Set<CancelTimer>();
-
-  constructor(private readonly scheduler: Scheduler) {}
-
-  after(delayMs: number, callback: () => void): CancelTimer {
-    const cancel = this.scheduler.after(delayMs, () => {
-      this.pending.delete(cancel);
-      callback();
-    });
-    this.pending.add(cancel);
-    return () => {
-      if (this.pending.delete(cancel)) cancel();
-    };
-  }
-
-  cancelAll(): void {
-    for (const cancel of this.pending) cancel();
-    this.pending.clear();
-  }
-}

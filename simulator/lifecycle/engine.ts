@@ -5,7 +5,7 @@
  * `version` and is published (the task state change event stream); timers come from an injected
  * scheduler and every simulated duration is divided by the time scale.
  */
-import type { CancelTimer, TimerGroup } from '../scheduler.js';
+import type { CancelTimer, Scheduler } from '../scheduler.js';
 import type { LastStatus, SimTask } from './task.js';
 
 export const STOP_REASONS = {
@@ -20,7 +20,7 @@ export const SPOT_WARNING_MS = 120_000;
 export const SIGTERM_EXIT_CODE = 143;
 
 export interface LifecycleDeps {
-  timers: TimerGroup;
+  scheduler: Scheduler;
   /** Real milliseconds for a simulated duration (÷ time scale). */
   toRealMs: (simulatedMs: number) => number;
   now: () => number;
@@ -37,6 +37,7 @@ export interface LifecycleDeps {
 }
 
 export class LifecycleEngine {
+  /** Every pending lifecycle timer, so reset() and close() can cancel them all (nothing then keeps the process alive). */
   private readonly timers = new Map<string, CancelTimer>();
 
   constructor(private readonly deps: LifecycleDeps) {}
@@ -195,7 +196,7 @@ export class LifecycleEngine {
   /** One pending timer per task: scheduling a step replaces whatever was pending. */
   private afterReal(task: SimTask, realMs: number, step: () => void): void {
     this.timers.get(task.taskId)?.();
-    const cancel = this.deps.timers.after(realMs, () => {
+    const cancel = this.deps.scheduler.after(realMs, () => {
       this.timers.delete(task.taskId);
       step();
     });
