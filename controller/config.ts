@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { BucketSpec, BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, budgetEnvName } from './aws/budgets.js';
+import { BucketSpec, BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, budgetEnvName, scaleBudgets } from './aws/budgets.js';
 
 /** The BullMQ queues. Control messages (cancel, kill) come through the store's durable control stream instead. */
 export const QUEUE_NAMES = ['reconcile-run', 'register-taskdef', 'resync'] as const;
@@ -158,13 +158,10 @@ export function compileConfig(source: Readonly<Record<string, string | undefined
     throw new ConfigError([...new Set(problems)]);
   }
   const v = parsed.data;
-  const scale = v.LONGSHORE_BUDGET_TIME_SCALE;
-  const budgets = Object.fromEntries(
-    THROTTLE_CATEGORIES.map((category): [ThrottleCategory, BucketSpec] => {
-      const spec = (v as Record<string, unknown>)[budgetEnvName(category)] as BucketSpec;
-      return [category, Object.freeze({ burst: spec.burst, refillPerSecond: spec.refillPerSecond * scale })];
-    }),
+  const configured = Object.fromEntries(
+    THROTTLE_CATEGORIES.map((category): [ThrottleCategory, BucketSpec] => [category, (v as Record<string, unknown>)[budgetEnvName(category)] as BucketSpec]),
   ) as Record<ThrottleCategory, BucketSpec>;
+  const budgets = scaleBudgets(configured, v.LONGSHORE_BUDGET_TIME_SCALE);
   return deepFreeze({
     redisUrl: v.REDIS_URL,
     namespace: v.LONGSHORE_NAMESPACE,

@@ -40,6 +40,18 @@ export const DEFAULT_BUDGETS: BudgetTable = Object.freeze({
   logsRead: { burst: 10, refillPerSecond: 10 },
 });
 
+/**
+ * The table with every refill rate multiplied by `scale`, bursts unchanged: the budgets for an ECS whose
+ * clock runs `scale` times faster (LONGSHORE_BUDGET_TIME_SCALE against a time-scaled simulator).
+ */
+export function scaleBudgets(table: BudgetTable, scale: number): BudgetTable {
+  return Object.freeze(
+    Object.fromEntries(
+      THROTTLE_CATEGORIES.map((c): [ThrottleCategory, BucketSpec] => [c, Object.freeze({ burst: table[c].burst, refillPerSecond: table[c].refillPerSecond * scale })]),
+    ) as Record<ThrottleCategory, BucketSpec>,
+  );
+}
+
 /** The AWS action each gateway method performs, mapped to the API bucket it spends. */
 export const ACTION_CATEGORY = Object.freeze({
   RegisterTaskDefinition: 'taskDefinitionModify',

@@ -11,15 +11,10 @@ import { startSimulator, RunningSimulator } from '../../simulator/index.js';
 import { createAwsClients, AwsClients } from '../../controller/aws/clients.js';
 import { GatewayError, createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory } from '../../controller/aws/budgets.js';
+import { BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, scaleBudgets } from '../../controller/aws/budgets.js';
 import { createMetrics } from '../../controller/metrics.js';
 
 const TIME_SCALE = 5;
-
-/** AWS defaults with refill rates scaled like the simulator's. */
-function scaled(table: BudgetTable, scale: number): BudgetTable {
-  return Object.fromEntries(THROTTLE_CATEGORIES.map((c) => [c, { burst: table[c].burst, refillPerSecond: table[c].refillPerSecond * scale }])) as BudgetTable;
-}
 
 describe('AWS gateway against the simulator', () => {
   let sim: RunningSimulator;
@@ -50,7 +45,7 @@ describe('AWS gateway against the simulator', () => {
   }
 
   test('paced at AWS defaults, a burst beyond the bucket completes with at most a jitter throttle or two', async () => {
-    const { gateway } = gatewayWith(scaled(DEFAULT_BUDGETS, TIME_SCALE));
+    const { gateway } = gatewayWith(scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE));
     const registrations = Array.from({ length: 30 }, (_, i) =>
       gateway.registerTaskDefinition({
         family: `fam-${i}`,
@@ -69,7 +64,7 @@ describe('AWS gateway against the simulator', () => {
   });
 
   test('paced above the real bucket, it is throttled, slows down, retries and completes', async () => {
-    const greedy: BudgetTable = { ...scaled(DEFAULT_BUDGETS, TIME_SCALE), clusterRead: { burst: 200, refillPerSecond: 2000 } };
+    const greedy: BudgetTable = { ...scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE), clusterRead: { burst: 200, refillPerSecond: 2000 } };
     const { gateway, budgets, metrics } = gatewayWith(greedy);
     const results = await Promise.all(Array.from({ length: 150 }, () => gateway.describeClusters({ clusters: ['default'] }, { wait: true })));
     assert.equal(results.length, 150);
@@ -83,7 +78,7 @@ describe('AWS gateway against the simulator', () => {
   });
 
   test('errors from the simulator arrive classified with AWS\'s message', async () => {
-    const { gateway } = gatewayWith(scaled(DEFAULT_BUDGETS, TIME_SCALE));
+    const { gateway } = gatewayWith(scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE));
     const missing = await gateway.describeTasks({ cluster: 'no-such-cluster', tasks: ['abc'] }).then(() => undefined, (e: unknown) => e);
     assert.ok(missing instanceof GatewayError);
     assert.equal(missing.kind, 'notFound');

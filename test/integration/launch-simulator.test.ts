@@ -12,7 +12,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/index.js'
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { DEFAULT_BUDGETS, THROTTLE_CATEGORIES, type BudgetTable } from '../../controller/aws/budgets.js';
+import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
 import { keyspace } from '../../controller/store/keys.js';
 import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
 import { render } from '../../reconcilers/taskdef/render.js';
@@ -29,9 +29,6 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
 const DEFAULT_VPC_SUBNETS = ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003'];
 
-function scaled(table: BudgetTable, scale: number): BudgetTable {
-  return Object.fromEntries(THROTTLE_CATEGORIES.map((c) => [c, { burst: table[c].burst, refillPerSecond: table[c].refillPerSecond * scale }])) as BudgetTable;
-}
 function newPool(spec: PoolSpecLike = {}, generation = 1): PoolLike {
   return { metadata: { name: 'pool-l', generation }, spec };
 }
@@ -52,7 +49,7 @@ describe('launch against the simulator', () => {
     redis = new Redis(REDIS_URL);
     clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const budgets = new RedisBudgets({
-      redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: scaled(DEFAULT_BUDGETS, TIME_SCALE), burstReserveFraction: 0.05,
+      redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE), burstReserveFraction: 0.05,
     });
     gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });
     network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace(namespace)), gateway });

@@ -12,7 +12,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/index.js'
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { DEFAULT_BUDGETS, THROTTLE_CATEGORIES, type BudgetTable } from '../../controller/aws/budgets.js';
+import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
 import { createRedisConnection } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { closeQueues, createQueues, createWakeUps, type ControllerQueues, type WakeUps } from '../../controller/queue/queues.js';
@@ -27,9 +27,6 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
 const logger = createLogger({ level: 'silent' });
 
-function scaled(table: BudgetTable, scale: number): BudgetTable {
-  return Object.fromEntries(THROTTLE_CATEGORIES.map((c) => [c, { burst: table[c].burst, refillPerSecond: table[c].refillPerSecond * scale }])) as BudgetTable;
-}
 function newPool(spec: PoolSpecLike = {}): PoolLike {
   return { metadata: { name: 'pool-a', generation: 1 }, spec: { executionRoleArn: 'arn:aws:iam::123456789012:role/exec', ...spec } };
 }
@@ -91,7 +88,7 @@ describe('task definitions against the simulator', () => {
     redis = new Redis(REDIS_URL);
     clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const budgets = new RedisBudgets({
-      redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: scaled(DEFAULT_BUDGETS, TIME_SCALE), burstReserveFraction: 0.05,
+      redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE), burstReserveFraction: 0.05,
     });
     gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });
   });
