@@ -88,7 +88,7 @@ export class ResourceStore {
 
   /** Sends a cancel/kill message on this store's connection (non-blocking). */
   sendControl(message: ControlMessage): Promise<string> {
-    return new ControlStream(this.ctx.redis, this.ctx.ks, { now: this.ctx.now }).send(message);
+    return this.controlStream().send(message);
   }
   /** A control-stream reader; pass a dedicated connection when reading with blockMs > 0. */
   controlStream(redis: Redis = this.ctx.redis): ControlStream {
