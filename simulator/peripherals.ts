@@ -35,7 +35,7 @@ export interface Peripherals {
   publish: (task: EcsTaskWire) => void;
   /** Creates the event queue once the server's URL is known; answers the queue URL. */
   listen(endpointBase: string): string;
-  /** Forgets logs and queued events; the event queue is re-created empty. */
+  /** Forgets logs and queued events; the event queue stays (SqsQueues.clear keeps built-in queues), emptied. */
   clear(): void;
   /** Releases pending long polls. */
   close(): void;
@@ -87,7 +87,6 @@ export function createPeripherals(options: PeripheralOptions): Peripherals {
     clear: () => {
       logStore.clear();
       queues.clear();
-      if (endpoint !== '') queues.ensureQueue(options.eventQueueName, endpoint);
     },
     close: () => queues.clear(),
   };
