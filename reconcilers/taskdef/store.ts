@@ -38,14 +38,11 @@ redis.call('SADD', KEYS[2] .. arn, ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
 return arn`;
 
+// Joins the waiting set and records the pending registration, then looks again exactly as ACQUIRE does
+// (same KEYS[1..3] and ARGV[1]), so an ARN written meanwhile is taken instead of waited for.
 const AWAIT = `
 redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('SET', KEYS[4], ARGV[2], 'NX', 'EX', ARGV[3])
-local arn = redis.call('GET', KEYS[1])
-if not arn then return false end
-redis.call('SADD', KEYS[2] .. arn, ARGV[1])
-redis.call('SREM', KEYS[3], ARGV[1])
-return arn`;
+redis.call('SET', KEYS[4], ARGV[2], 'NX', 'EX', ARGV[3])` + ACQUIRE;
 
 const COMPLETE = `
 redis.call('SET', KEYS[1], ARGV[1])
