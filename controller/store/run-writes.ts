@@ -124,13 +124,16 @@ async function removeRun(ctx: StoreContext, current: RunRecord): Promise<void> {
   if (!outcome.ok) throw new ConflictError('Run', name, current.metadata.resourceVersion, outcome.detail || undefined);
 }
 
+/** Runs one call removes at most; reconcilers/cleanup-retention.ts (EXPIRE_BATCH) calls again while batches come back full. */
+const EXPIRE_BATCH_SIZE = 500;
+
 /**
  * Retention sweep: removes runs that stopped more than the retention period before `now`, with their
  * index entries, and tidies the indexes of runs whose keys already expired by TTL. Returns how many went.
  */
-export async function expireFinished(ctx: StoreContext, now: Date = ctx.now(), batchSize = 500): Promise<number> {
+export async function expireFinished(ctx: StoreContext, now: Date = ctx.now()): Promise<number> {
   const cutoff = now.getTime() - ctx.retentionSeconds * 1000;
-  const names = await ctx.redis.zrangebyscore(ctx.keys.finished, '-inf', cutoff, 'LIMIT', 0, batchSize);
+  const names = await ctx.redis.zrangebyscore(ctx.keys.finished, '-inf', cutoff, 'LIMIT', 0, EXPIRE_BATCH_SIZE);
   let removed = 0;
   for (const name of names) {
     const current = await loadRecord<RunRecord>(ctx, ctx.keys.run(name));
