@@ -16,6 +16,9 @@ export const taskArn = (id: Identity, clusterName: string, taskId: string): stri
 export const containerArn = (id: Identity, clusterName: string, taskId: string, containerId: string): string =>
   `arn:aws:ecs:${id.region}:${id.accountId}:container/${clusterName}/${taskId}/${containerId}`;
 
+export const containerInstanceArn = (id: Identity, clusterName: string, instanceId: string): string =>
+  `arn:aws:ecs:${id.region}:${id.accountId}:container-instance/${clusterName}/${instanceId}`;
+
 /** The name inside a cluster reference that may be a bare name or a full ARN; "default" when absent. */
 export function clusterNameOf(reference: string | undefined): string {
   if (reference === undefined || reference === '') return 'default';

@@ -12,7 +12,7 @@ import type { EcsContext } from './context.js';
 import { clientError, EcsError, throttled } from './errors.js';
 import { optionalBoolean, optionalString, requiredString } from './fields.js';
 import { canonicalJson, type IdempotentRun } from './idempotency.js';
-import { containerArn, taskArn } from './identity.js';
+import { containerArn, containerInstanceArn, taskArn } from './identity.js';
 import type { JsonObject, TaskDefinitionRecord } from './model.js';
 import {
   checkTaskDefinitionRunnable, environmentOf, readCount, resolvePlacement, validateClientToken, validateGroup,
@@ -69,10 +69,7 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
       reservation = taskResources(record);
       const shortage = ctx.ec2Capacity.reserve(reservation.cpu, reservation.memory);
       if (shortage !== undefined) {
-        failures.push({
-          arn: `arn:aws:ecs:${ctx.identity.region}:${ctx.identity.accountId}:container-instance/${cluster.clusterName}/${randomHex(ctx.idRandom, 32)}`,
-          reason: shortage,
-        });
+        failures.push({ arn: containerInstanceArn(ctx.identity, cluster.clusterName, randomHex(ctx.idRandom, 32)), reason: shortage });
         continue;
       }
     }
