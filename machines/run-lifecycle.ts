@@ -129,10 +129,6 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
   }
 }
 
-export function isFinished(snapshot: RunSnapshot): boolean {
-  return stateOf(snapshot) === 'stopped';
-}
-
 /** Event types the state has transitions for (guards may still refuse a particular event). */
 export function eventsAcceptedIn(state: LifecycleStateName): string[] {
   return Object.keys(runLifecycleMachine.states[state].on);

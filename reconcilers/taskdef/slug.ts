@@ -24,8 +24,6 @@ export function slugify(text: string, options: SlugOptions): string {
 }
 
 /** AWS family names: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens". */
-export const FAMILY_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
-
 export function slugifyFamily(family: string): string {
   return slugify(family, { disallowed: /[^a-zA-Z0-9_-]/g, maxLength: 255, allowUnicode: false });
 }
