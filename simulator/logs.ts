@@ -7,7 +7,7 @@ import { jsonError, jsonOk, type ProtocolHandler, type SimRequest, type SimRespo
 import type { TokenBucket } from './token-bucket.js';
 import type { AuditSink } from './audit.js';
 import type { LogStore } from './logs/store.js';
-import { parseJsonObject, type JsonObject } from './logs/json-input.js';
+import { parseJsonObject, type JsonObject } from './json-input.js';
 import {
   createLogGroup, createLogStream, describeLogStreams, getLogEvents, putLogEvents,
   type LogsContext, type OperationResult,

@@ -6,7 +6,7 @@
 import type { ProtocolHandler, SimRequest, SimResponse } from './wire.js';
 import type { AuditSink } from './audit.js';
 import type { SqsQueues } from './sqs/queues.js';
-import { parseJsonObject } from './logs/json-input.js';
+import { parseJsonObject } from './json-input.js';
 import { SQS_CONTENT_TYPE, sqsErrorResponse, unknownOperation, invalidParameterValue } from './sqs/errors.js';
 import {
   changeMessageVisibility, createQueue, deleteMessage, deleteMessageBatch, getQueueAttributes, getQueueUrl,

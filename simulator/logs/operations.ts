@@ -6,7 +6,7 @@ import type { LogStore } from './store.js';
 import { MAX_EVENTS_PER_PAGE, pageLogEvents } from './paging.js';
 import {
   arrayField, booleanField, isJsonObject, numberField, stringField, type JsonObject,
-} from './json-input.js';
+} from '../json-input.js';
 
 export type OperationResult = { ok: true; payload: unknown } | { ok: false; type: string; message: string };
 

@@ -7,7 +7,7 @@ import * as errors from './errors.js';
 import type { SqsError } from './errors.js';
 import {
   arrayField, isJsonObject, numberField, objectField, stringField, type JsonObject,
-} from '../logs/json-input.js';
+} from '../json-input.js';
 
 export type SqsResult = { ok: true; payload: unknown } | { ok: false; error: SqsError };
 export interface SqsContext {

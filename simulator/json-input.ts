@@ -1,6 +1,7 @@
 /**
  * Reading an awsJson request body without trusting it: each accessor answers the field when it has the
  * expected JSON type and undefined otherwise, so handlers validate with plain checks instead of casts.
+ * Shared by the lenient awsJson handlers (CloudWatch Logs, SQS); ECS reads strictly through ecs/fields.ts.
  */
 export type JsonObject = Record<string, unknown>;
 
