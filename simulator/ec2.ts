@@ -8,7 +8,7 @@ import type { ProtocolHandler, SimRequest, SimResponse } from './wire.js';
 import type { TokenBucket } from './token-bucket.js';
 import type { AuditSink } from './audit.js';
 import { parseQueryParams } from './ec2/query.js';
-import { describeSubnets, describeVpcs } from './ec2/describe.js';
+import { describeSubnets, describeVpcs, type DescribeResult } from './ec2/describe.js';
 import { SIM_NETWORK } from './ec2/network.js';
 import { renderDescribeResponse, renderError, renderSubnet, renderVpc } from './ec2/xml.js';
 
@@ -50,24 +50,21 @@ export function createEc2Handler(options: Ec2Options): ProtocolHandler {
       return renderError(503, 'RequestLimitExceeded', 'Request limit exceeded.', requestId);
     }
 
-    if (action === 'DescribeVpcs') {
-      const result = describeVpcs(params, SIM_NETWORK.vpcs, options.accountId);
+    /** The audited answer to a describe: its error, or the page of items rendered into `setName`. */
+    const answer = <T>(result: DescribeResult<T>, setName: string, render: (item: T) => string): SimResponse => {
       if (!result.ok) {
         options.audit(action, 'error');
         return renderError(result.error.status, result.error.code, result.error.message, requestId);
       }
       options.audit(action, 'ok');
-      const items = result.items.map((vpc) => renderVpc(vpc, options.accountId));
-      return renderDescribeResponse(action, 'vpcSet', items, requestId, result.nextToken);
-    }
-
-    const result = describeSubnets(params, SIM_NETWORK.subnets, options.accountId);
-    if (!result.ok) {
-      options.audit(action, 'error');
-      return renderError(result.error.status, result.error.code, result.error.message, requestId);
-    }
-    options.audit(action, 'ok');
-    const items = result.items.map((subnet) => renderSubnet(subnet, options.region, options.accountId));
-    return renderDescribeResponse(action, 'subnetSet', items, requestId, result.nextToken);
+      return renderDescribeResponse(action, setName, result.items.map(render), requestId, result.nextToken);
+    };
+    return action === 'DescribeVpcs'
+      ? answer(describeVpcs(params, SIM_NETWORK.vpcs, options.accountId), 'vpcSet', (vpc) => renderVpc(vpc, options.accountId))
+      : answer(
+        describeSubnets(params, SIM_NETWORK.subnets, options.accountId),
+        'subnetSet',
+        (subnet) => renderSubnet(subnet, options.region, options.accountId),
+      );
   };
 }
