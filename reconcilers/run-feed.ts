@@ -68,7 +68,7 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
     const fed = feedTaskReport(record, report, now(), deps.missingGraceMs);
     if (fed.kind === 'rejected') {
       deps.onRejected?.(fed.event, fed.reason);
-      deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'resync observation rejected');
+      deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'task observation rejected');
       return 'rejected';
     }
     if (fed.kind !== 'write') return 'none';
