@@ -2,15 +2,14 @@
  * Reading members of a parsed JSON request. ECS rejects mistyped members before any business rule with
  * a SerializationException, so a type error here is one too.
  */
+import { isJsonObject as isObject } from '../json-input.js';
 import { EcsError } from './errors.js';
 import type { JsonObject } from './model.js';
 
+export { isObject };
+
 const serialization = (member: string, expected: string): EcsError =>
   new EcsError('SerializationException', `Cannot deserialize member '${member}': expected ${expected}.`);
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function optionalString(input: JsonObject, member: string): string | undefined {
   const value = input[member];

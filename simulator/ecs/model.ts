@@ -1,6 +1,8 @@
 /** The ECS objects the simulator keeps, in the shapes its handlers work with. */
 
-export type JsonObject = Record<string, unknown>;
+import type { JsonObject } from '../json-input.js';
+
+export type { JsonObject };
 
 /** A response body already serialised (DescribeTasks assembles cached task JSON without re-parsing it). */
 export class RawJson {
