@@ -36,7 +36,7 @@ const TIMESTAMP_MEMBERS = [
   'startedAt', 'stoppedAt', 'stoppingAt', 'updatedAt',
 ] as const;
 
-export function epochSecondsToIso(seconds: number): string {
+function epochSecondsToIso(seconds: number): string {
   return new Date(Math.round(seconds * 1000)).toISOString();
 }
 

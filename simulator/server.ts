@@ -48,7 +48,7 @@ const jsonResponse = (status: number, payload: unknown): SimResponse => ({
   body: JSON.stringify(payload),
 });
 
-export async function dispatch(request: SimRequest, handlers: readonly ProtocolHandler[], routes: InspectionRoutes): Promise<SimResponse> {
+async function dispatch(request: SimRequest, handlers: readonly ProtocolHandler[], routes: InspectionRoutes): Promise<SimResponse> {
   if (request.path === '/_sim/audit' && request.method === 'GET') return jsonResponse(200, routes.audit());
   if (request.path === '/_sim/reset' && request.method === 'POST') {
     routes.reset();

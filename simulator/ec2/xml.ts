@@ -8,7 +8,7 @@ import type { SimSubnet, SimVpc } from './network.js';
 export const EC2_XML_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -44,7 +44,7 @@ export function renderVpc(vpc: SimVpc, ownerId: string): string {
     + '</item>';
 }
 
-export function subnetArn(subnet: SimSubnet, region: string, accountId: string): string {
+function subnetArn(subnet: SimSubnet, region: string, accountId: string): string {
   return `arn:aws:ec2:${region}:${accountId}:subnet/${subnet.subnetId}`;
 }
 

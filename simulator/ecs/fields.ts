@@ -32,7 +32,7 @@ export function optionalBoolean(input: JsonObject, member: string): boolean | un
   return value;
 }
 
-export function optionalArray(input: JsonObject, member: string): unknown[] | undefined {
+function optionalArray(input: JsonObject, member: string): unknown[] | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw serialization(member, 'a list');

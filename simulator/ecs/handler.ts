@@ -36,7 +36,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   StopTask: stopTask,
 };
 
-export function errorResponse(error: EcsError): SimResponse {
+function errorResponse(error: EcsError): SimResponse {
   const response = jsonError(error.status, error.type, error.message);
   if (Object.keys(error.extra).length > 0) {
     response.body = JSON.stringify({ __type: error.type, message: error.message, ...error.extra });

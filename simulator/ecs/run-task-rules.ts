@@ -34,7 +34,7 @@ export function validateClientToken(token: string | undefined): void {
   }
 }
 
-export function validateCount(count: number | undefined): number {
+function validateCount(count: number | undefined): number {
   const value = count ?? 1;
   if (!Number.isInteger(value) || value < 1 || value > MAX_TASKS_PER_RUN) {
     throw invalidParameter(`count must be between 1 and ${MAX_TASKS_PER_RUN}.`);

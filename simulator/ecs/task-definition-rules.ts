@@ -78,7 +78,7 @@ interface FargateFacts {
 }
 
 /** Why a definition cannot run on Fargate (AWS's message), or undefined when it can. */
-export function fargateIncompatibility(facts: FargateFacts): string | undefined {
+function fargateIncompatibility(facts: FargateFacts): string | undefined {
   if (facts.networkMode !== 'awsvpc') return 'Fargate only supports network mode \u2018awsvpc\u2019.';
   if (facts.cpu === undefined) return "Fargate requires that 'cpu' be defined at the task level.";
   if (facts.memory === undefined) return "Fargate requires that 'memory' be defined at the task level.";

@@ -13,7 +13,7 @@ import { parseRegistration } from './task-definition-rules.js';
 
 export const CONCURRENT_REGISTRATION_MESSAGE = 'Too many concurrent attempts to create a new revision of the specified family.';
 
-export function taskDefinitionToWire(record: TaskDefinitionRecord): JsonObject {
+function taskDefinitionToWire(record: TaskDefinitionRecord): JsonObject {
   const wire: JsonObject = {
     ...record.passthrough,
     taskDefinitionArn: record.taskDefinitionArn,

@@ -33,7 +33,7 @@ const START_FAILURE_DETAILS: Record<string, (image: string) => string> = {
 };
 
 /** A full stoppedReason from a short name ("CannotPullContainerError") or a complete reason text. */
-export function startFailureReason(value: string, image: string): string {
+function startFailureReason(value: string, image: string): string {
   const detail = START_FAILURE_DETAILS[value];
   if (detail !== undefined) return detail(image);
   if (value === '1' || value.toLowerCase() === 'true') return START_FAILURE_DETAILS.CannotPullContainerError(image);
@@ -54,7 +54,7 @@ function timesFrom(environment: Environment, name: string): number | undefined {
   return value !== undefined && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
-export function logLinesFrom(value: string | undefined): string[] {
+function logLinesFrom(value: string | undefined): string[] {
   if (value === undefined || value === '') return [];
   if (/^\d+$/.test(value.trim())) {
     const count = Math.min(Number(value.trim()), 100_000);
