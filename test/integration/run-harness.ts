@@ -9,7 +9,7 @@ import { startSimulator, type RunningSimulator, type ScenarioInput } from '../..
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { DEFAULT_BUDGETS, THROTTLE_CATEGORIES, type BudgetTable } from '../../controller/aws/budgets.js';
+import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
@@ -67,10 +67,7 @@ export async function startRunHarness(options: { timeScale: number; scenario?: S
   const clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const store = new ResourceStore(redis, { namespace });
   const ks = store.keyspace;
-  const scaled = Object.fromEntries(
-    THROTTLE_CATEGORIES.map((c) => [c, { burst: DEFAULT_BUDGETS[c].burst, refillPerSecond: DEFAULT_BUDGETS[c].refillPerSecond * timeScale }]),
-  ) as BudgetTable;
-  const budgets = new RedisBudgets({ redis, bucketKey: (c) => ks.key('budget', c), budgets: scaled, burstReserveFraction: 0.05 });
+  const budgets = new RedisBudgets({ redis, bucketKey: (c) => ks.key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05 });
   const gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });
   const registrations: string[] = [];
   const wakeUps: WakeUps = { wake: async (queue, key) => { if (queue === 'register-taskdef') registrations.push(key); } };
