@@ -26,15 +26,15 @@ import { createTaskdefs } from '../reconcilers/taskdef/index.js';
 import { createNetworkResolver } from '../reconcilers/launch/network.js';
 import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
-import { createRunEcsPort } from '../reconcilers/run-ecs.js';
-import { createRunReconciler } from '../reconcilers/run-reconciler.js';
-import { createResyncReconciler } from '../reconcilers/resync.js';
-import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup.js';
-import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup-finalize.js';
-import { orphanSweepStore } from '../reconcilers/cleanup-orphan-sweep.js';
-import { createControlHandler } from '../reconcilers/control.js';
-import { createPoolLimiter } from '../reconcilers/run-pool-limits.js';
-import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/run-events.js';
+import { createRunEcsPort } from '../reconcilers/run/ecs-adapter.js';
+import { createRunReconciler } from '../reconcilers/run/reconciler.js';
+import { createResyncReconciler } from '../reconcilers/observe/resync.js';
+import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
+import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup/finalize-recovery.js';
+import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
+import { createControlHandler } from '../reconcilers/control/control.js';
+import { createPoolLimiter } from '../reconcilers/run/pool-limits.js';
+import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/observe/task-events.js';
 
 export interface RunningController {
   metricsPort: number;

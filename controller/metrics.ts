@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { OUTCOMES, PHASES } from './api/run-status.js';
 import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
 import { QUEUE_NAMES } from './config.js';
-import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup-orphans.js';
+import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup/orphan-plan.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
 export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;

@@ -27,6 +27,14 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * True for a compare-and-set conflict. By name, not instanceof: the reconcilers' store ports may be fakes or
+ * adapters that raise their own ConflictError, and the meaning (re-read, re-decide) is the same.
+ */
+export function isConflictError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConflictError';
+}
+
 /** The write is not allowed in the resource's current state (e.g. deleting a live run). */
 export class PreconditionFailedError extends Error {
   constructor(message: string) {

@@ -124,7 +124,7 @@ async function removeRun(ctx: StoreContext, current: RunRecord): Promise<void> {
   if (!outcome.ok) throw new ConflictError('Run', name, current.metadata.resourceVersion, outcome.detail || undefined);
 }
 
-/** Runs one call removes at most; reconcilers/cleanup-retention.ts (EXPIRE_BATCH) calls again while batches come back full. */
+/** Runs one call removes at most; reconcilers/cleanup/retention.ts (EXPIRE_BATCH) calls again while batches come back full. */
 const EXPIRE_BATCH_SIZE = 500;
 
 /**

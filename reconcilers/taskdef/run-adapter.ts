@@ -1,6 +1,6 @@
 /**
- * The task-definition and network side of the run reconciler's ports (reconcilers/run-ports.ts,
- * reconcilers/run-ecs.ts), over the resolver, the registration cache and the network resolver.
+ * The task-definition and network side of the run reconciler's ports (reconcilers/run/ports.ts,
+ * reconcilers/run/ecs-adapter.ts), over the resolver, the registration cache and the network resolver.
  *
  * - resolve: the cached ARN, or "waiting" with a fallback requeue (the registration wakes the run long
  *   before it; the fallback only covers a lost wake-up), or the failure message.

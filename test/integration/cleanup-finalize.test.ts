@@ -6,10 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
-import { reconcileRun } from '../../reconcilers/run-reconciler.js';
-import { resyncCluster } from '../../reconcilers/resync.js';
-import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup.js';
-import { finalizeRecoveryFor, needsFinalize, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from '../../reconcilers/cleanup-finalize.js';
+import { reconcileRun } from '../../reconcilers/run/reconciler.js';
+import { resyncCluster } from '../../reconcilers/observe/resync.js';
+import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup/sweeps.js';
+import { finalizeRecoveryFor, needsFinalize, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from '../../reconcilers/cleanup/finalize-recovery.js';
 import { fargatePool, silent, sleep, startRunHarness, type RunHarness } from './run-harness.js';
 
 const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };

@@ -7,10 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { reconcileRun } from '../../reconcilers/run-reconciler.js';
+import { reconcileRun } from '../../reconcilers/run/reconciler.js';
 import { startedByFor } from '../../reconcilers/launch/identity.js';
-import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup.js';
-import { orphanSweepStore, type OrphanSweepDeps } from '../../reconcilers/cleanup-orphan-sweep.js';
+import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup/sweeps.js';
+import { orphanSweepStore, type OrphanSweepDeps } from '../../reconcilers/cleanup/orphan-sweep.js';
 import { SUBNET_A } from '../sim/helpers/ecs-sim.js';
 import { QUICK_SCENARIO, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
 

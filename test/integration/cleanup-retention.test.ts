@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { Redis } from 'ioredis';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { RunStatus } from '../../controller/api/index.js';
-import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup.js';
+import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup/sweeps.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 const V = 'longshore.dev/v1alpha1';

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { handleTaskEvents, sqsTaskEventSource, type TaskEventBatchResult, type TaskEventSource } from '../../reconcilers/run-events.js';
+import { handleTaskEvents, sqsTaskEventSource, type TaskEventBatchResult, type TaskEventSource } from '../../reconcilers/observe/task-events.js';
 import { QUICK_SCENARIO, allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
 
 describe('task events from SQS', () => {

@@ -1,5 +1,5 @@
 /**
- * A run-reconciler harness for integration tests: the ECS simulator through the real SDK and gateway, the
+ * A run reconciler harness for integration tests: the ECS simulator through the real SDK and gateway, the
  * Redis store under a unique namespace, TASKDEFS' registration and launch modules, and the run reconciler,
  * resync and pool limiter — driven by the test itself (no BullMQ), with a controller clock the test owns.
  */
@@ -17,10 +17,10 @@ import { createTaskdefs, type Taskdefs } from '../../reconcilers/taskdef/index.j
 import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
 import { createNetworkResolver } from '../../reconcilers/launch/network.js';
 import { createRunTaskdefAdapter } from '../../reconcilers/taskdef/run-adapter.js';
-import { createRunEcsPort } from '../../reconcilers/run-ecs.js';
-import { reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run-reconciler.js';
-import { resyncCluster, type ResyncDeps } from '../../reconcilers/resync.js';
-import { createPoolLimiter } from '../../reconcilers/run-pool-limits.js';
+import { createRunEcsPort } from '../../reconcilers/run/ecs-adapter.js';
+import { reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run/reconciler.js';
+import { resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
+import { createPoolLimiter } from '../../reconcilers/run/pool-limits.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 export const V = 'longshore.dev/v1alpha1';

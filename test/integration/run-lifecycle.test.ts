@@ -5,9 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reconcileRun } from '../../reconcilers/run-reconciler.js';
-import { resyncCluster } from '../../reconcilers/resync.js';
-import { createControlHandler } from '../../reconcilers/control.js';
+import { reconcileRun } from '../../reconcilers/run/reconciler.js';
+import { resyncCluster } from '../../reconcilers/observe/resync.js';
+import { createControlHandler } from '../../reconcilers/control/control.js';
 import { allStopped, fargatePool, sleep, silent, startRunHarness, type RunHarness } from './run-harness.js';
 
 const retryFast = { retry: { infrastructureAttempts: 2, backoff: { initialSeconds: 0.05, maxSeconds: 0.1 } } };

@@ -1,7 +1,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyspace } from '../../controller/store/keys.js';
-import { createPoolLimiter, slotsFor } from '../../reconcilers/run-pool-limits.js';
+import { createPoolLimiter, slotsFor } from '../../reconcilers/run/pool-limits.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 import { newPool } from '../unit/run-builders.js';
 

@@ -16,8 +16,8 @@ import type { DescribeSubnetsCommandOutput, DescribeVpcsCommandInput, DescribeVp
 import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
 import { keyspace } from '../../controller/store/keys.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
-import type { TaskDefinitionResolver as RunResolverPort } from '../../reconcilers/run-ports.js';
-import type { RunEcsDeps } from '../../reconcilers/run-ecs.js';
+import type { TaskDefinitionResolver as RunResolverPort } from '../../reconcilers/run/ports.js';
+import type { RunEcsDeps } from '../../reconcilers/run/ecs-adapter.js';
 import { createTaskdefs, type Taskdefs } from '../../reconcilers/taskdef/index.js';
 import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter, WAITING_FALLBACK_MS, type RunTaskdefAdapter } from '../../reconcilers/taskdef/run-adapter.js';

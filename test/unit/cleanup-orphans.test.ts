@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import type { Attempt, RunStatus } from '../../controller/api/run-status.js';
 import { startedByFor } from '../../reconcilers/launch/identity.js';
-import { ownerOf, planOrphan, type SweptTask } from '../../reconcilers/cleanup-orphans.js';
-import { clusterName, clustersToSweep, type OrphanSweepStore } from '../../reconcilers/cleanup-orphan-sweep.js';
+import { ownerOf, planOrphan, type SweptTask } from '../../reconcilers/cleanup/orphan-plan.js';
+import { clusterName, clustersToSweep, type OrphanSweepStore } from '../../reconcilers/cleanup/orphan-sweep.js';
 import { newRunRecord } from './run-builders.js';
 
 const NS = 'prod';

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { EXPIRE_BATCH, sweepRetention } from '../../reconcilers/cleanup-retention.js';
-import { CLEANUP_KEYS, isCleanupKey, withCleanup } from '../../reconcilers/cleanup.js';
+import { EXPIRE_BATCH, sweepRetention } from '../../reconcilers/cleanup/retention.js';
+import { CLEANUP_KEYS, isCleanupKey, withCleanup } from '../../reconcilers/cleanup/sweeps.js';
 import { CONFIG_VARIABLES, compileConfig } from '../../controller/config.js';
 import type { Reconciler } from '../../controller/queue/reconcile.js';
 

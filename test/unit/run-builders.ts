@@ -1,4 +1,4 @@
-/** Builders for run-reconciler tests: records as the store returns them, with defaults applied by the schemas. */
+/** Builders for run reconciler tests: records as the store returns them, with defaults applied by the schemas. */
 import { PoolSpec, type PoolRecord, type PoolSpecInput } from '../../controller/api/pool.js';
 import { RunSpec, type RunRecord, type RunSpecInput } from '../../controller/api/run.js';
 import { initialRunStatus } from '../../controller/api/run-status.js';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import { GatewayError } from '../../controller/aws/errors.js';
-import { KILL_REASON, createControlHandler, planKill, type ControlDeps } from '../../reconcilers/control.js';
+import { KILL_REASON, createControlHandler, planKill, type ControlDeps } from '../../reconcilers/control/control.js';
 import { newRunRecord } from './run-builders.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/prod/t1';

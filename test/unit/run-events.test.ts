@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { handleTaskEvents, parseTaskStateChange, type TaskEventSource } from '../../reconcilers/run-events.js';
+import { handleTaskEvents, parseTaskStateChange, type TaskEventSource } from '../../reconcilers/observe/task-events.js';
 
 const event = (detail: object) => JSON.stringify({ version: '0', id: 'e1', 'detail-type': 'ECS Task State Change', source: 'aws.ecs', detail });
 

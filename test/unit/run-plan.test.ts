@@ -2,8 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import { EPOCH_MS, at } from '../../machines/fixtures.js';
-import { STOP_RECHECK_MS, planRun, type RunPlan } from '../../reconcilers/run-plan.js';
-import type { EffectResult } from '../../reconcilers/run-ports.js';
+import { STOP_RECHECK_MS, planRun, type RunPlan } from '../../reconcilers/run/plan.js';
+import type { EffectResult } from '../../reconcilers/run/ports.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const pool = newPool();

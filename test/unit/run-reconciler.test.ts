@@ -5,11 +5,11 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { TerminalError } from '../../controller/queue/reconcile.js';
 import { EPOCH_MS } from '../../machines/fixtures.js';
-import { createRunReconciler, reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run-reconciler.js';
-import type { LaunchRequest, RunStorePort, RunTaskPort, TaskDefinitionResolution, TaskDefinitionResolver } from '../../reconcilers/run-ports.js';
+import { createRunReconciler, reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run/reconciler.js';
+import type { LaunchRequest, RunStorePort, RunTaskPort, TaskDefinitionResolution, TaskDefinitionResolver } from '../../reconcilers/run/ports.js';
 import type { LaunchOutcome } from '../../reconcilers/launch/outcome.js';
-import { feedTaskReport } from '../../reconcilers/run-feed.js';
-import { LIMIT_RECHECK_MS } from '../../reconcilers/run-pool-limits.js';
+import { feedTaskReport } from '../../reconcilers/observe/feed.js';
+import { LIMIT_RECHECK_MS } from '../../reconcilers/run/pool-limits.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';

@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import { EPOCH_MS } from '../../machines/fixtures.js';
-import { planRun } from '../../reconcilers/run-plan.js';
-import { feedTaskReport } from '../../reconcilers/run-feed.js';
-import { batches, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/resync.js';
-import { observationOf } from '../../reconcilers/run-observe.js';
+import { planRun } from '../../reconcilers/run/plan.js';
+import { feedTaskReport } from '../../reconcilers/observe/feed.js';
+import { batches, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
+import { observationOf } from '../../reconcilers/observe/task-observation.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';

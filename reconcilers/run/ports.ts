@@ -5,11 +5,11 @@
  * BudgetExhaustedError and other thrown errors propagate to the job adapter (requeue / backoff); expected
  * AWS outcomes come back as values, never as exceptions.
  */
-import type { PoolRecord } from '../controller/api/pool.js';
-import type { RunRecord } from '../controller/api/run.js';
-import type { RunStatus } from '../controller/api/run-status.js';
-import type { TaskObservation } from '../machines/run-types.js';
-import type { LaunchOutcome } from './launch/outcome.js';
+import type { PoolRecord } from '../../controller/api/pool.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import type { RunStatus } from '../../controller/api/run-status.js';
+import type { TaskObservation } from '../../machines/run-types.js';
+import type { LaunchOutcome } from '../launch/outcome.js';
 
 export interface RunStorePort {
   getRun(name: string): Promise<RunRecord | null>;

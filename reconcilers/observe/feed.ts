@@ -3,14 +3,14 @@
  * the status and lifecycle to write, or why nothing changes. The resync writes the result with
  * compare-and-set and wakes the run's reconcile, which performs whatever the new state needs.
  */
-import type { RunRecord } from '../controller/api/run.js';
-import type { RunStatus } from '../controller/api/run-status.js';
-import { persistLifecycle, restoreLifecycle, step, toRunStatus, type PersistedLifecycle } from '../machines/run-lifecycle.js';
-import type { LifecycleEvent, LifecycleStateName, TaskObservation } from '../machines/run-types.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import type { RunStatus } from '../../controller/api/run-status.js';
+import { persistLifecycle, restoreLifecycle, step, toRunStatus, type PersistedLifecycle } from '../../machines/run-lifecycle.js';
+import type { LifecycleEvent, LifecycleStateName, TaskObservation } from '../../machines/run-types.js';
 import type { Logger } from 'pino';
-import { stableJson } from './run-json.js';
-import type { RunStorePort } from './run-ports.js';
-import { isConflictError } from './run-reconciler.js';
+import { stableJson } from '../run/stable-json.js';
+import type { RunStorePort } from '../run/ports.js';
+import { isConflictError } from '../../controller/store/errors.js';
 
 /** A task just launched may not be describable yet (ECS is eventually consistent): MISSING is trusted after this. */
 export const DEFAULT_MISSING_GRACE_MS = 60_000;

@@ -5,11 +5,11 @@
  * cluster, so replicas share the clusters.
  */
 import type { DescribeTasksCommandInput, DescribeTasksCommandOutput } from '@aws-sdk/client-ecs';
-import type { CallOptions } from '../controller/aws/gateway.js';
-import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
-import { observationOf } from './run-observe.js';
-import { applyTaskReport, type FeedDeps, type TaskReport } from './run-feed.js';
-import type { RunStorePort } from './run-ports.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { ReconcileResult, Reconciler } from '../../controller/queue/reconcile.js';
+import { observationOf } from './task-observation.js';
+import { applyTaskReport, type FeedDeps, type TaskReport } from './feed.js';
+import type { RunStorePort } from '../run/ports.js';
 
 /** DescribeTasks takes at most 100 tasks per call. */
 export const DESCRIBE_BATCH = 100;

@@ -5,17 +5,17 @@
  * woke the run; desired state (cancelRequested), deadlines (from condition transition times) and the
  * lifecycle's standing actions say everything.
  */
-import type { PoolRecord } from '../controller/api/pool.js';
-import type { RunRecord } from '../controller/api/run.js';
-import { resolveRunPolicy } from '../controller/api/policy.js';
-import type { RunStatus } from '../controller/api/run-status.js';
+import type { PoolRecord } from '../../controller/api/pool.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { resolveRunPolicy } from '../../controller/api/policy.js';
+import type { RunStatus } from '../../controller/api/run-status.js';
 import {
   nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
-} from '../machines/run-lifecycle.js';
-import type { LifecycleAction, LifecycleEvent, LifecycleInput, LifecycleStateName } from '../machines/run-types.js';
-import { stableJson } from './run-json.js';
-import type { EffectResult, RunObserved } from './run-ports.js';
+} from '../../machines/run-lifecycle.js';
+import type { LifecycleAction, LifecycleEvent, LifecycleInput, LifecycleStateName } from '../../machines/run-types.js';
+import { stableJson } from './stable-json.js';
+import type { EffectResult, RunObserved } from './ports.js';
 
 /** How long to wait before re-issuing StopTask for a task that is still stopping. */
 export const STOP_RECHECK_MS = 15_000;

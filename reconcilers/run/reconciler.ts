@@ -6,14 +6,15 @@
  * action, and every effect is idempotent (RunTask by clientToken, StopTask by task ARN).
  */
 import type { Logger } from 'pino';
-import type { PoolRecord } from '../controller/api/pool.js';
-import type { RunRecord } from '../controller/api/run.js';
-import { TerminalError, type ReconcileResult, type Reconciler } from '../controller/queue/reconcile.js';
-import { LifecycleRestoreError, stateOf } from '../machines/run-lifecycle.js';
-import { LIMIT_RECHECK_MS, slotsFor, type PoolLimiter } from './run-pool-limits.js';
-import type { LifecycleStateName } from '../machines/run-types.js';
-import { planRun, type RunEffect, type RunPlan } from './run-plan.js';
-import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } from './run-ports.js';
+import type { PoolRecord } from '../../controller/api/pool.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { TerminalError, type ReconcileResult, type Reconciler } from '../../controller/queue/reconcile.js';
+import { isConflictError } from '../../controller/store/errors.js';
+import { LifecycleRestoreError, stateOf } from '../../machines/run-lifecycle.js';
+import { LIMIT_RECHECK_MS, slotsFor, type PoolLimiter } from './pool-limits.js';
+import type { LifecycleStateName } from '../../machines/run-types.js';
+import { planRun, type RunEffect, type RunPlan } from './plan.js';
+import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } from './ports.js';
 
 export interface RunReconcilerObserver {
   /** An event the lifecycle refused (counted: it means a stale or out-of-order observation). */
@@ -44,10 +45,6 @@ export interface RunReconcilerDeps {
 /** The reconcile stored state cannot be understood; retrying will not help. */
 export class UnreadableRunError extends Error {
   override readonly name = 'UnreadableRunError';
-}
-
-export function isConflictError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConflictError';
 }
 
 export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger?: Logger): Promise<ReconcileResult> {

@@ -9,13 +9,13 @@ import type {
   DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
-import type { CallOptions } from '../controller/aws/gateway.js';
-import type { RunRecord } from '../controller/api/run.js';
-import { persistLifecycle, restoreLifecycle, step, toRunStatus } from '../machines/run-lifecycle.js';
-import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
-import { isConflictError } from './run-reconciler.js';
-import type { RunStorePort } from './run-ports.js';
-import { orphanStopReason, ownerOf, planOrphan, type OrphanDecision, type OrphanStopCause, type SweptTask } from './cleanup-orphans.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { persistLifecycle, restoreLifecycle, step, toRunStatus } from '../../machines/run-lifecycle.js';
+import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import { isConflictError } from '../../controller/store/errors.js';
+import type { RunStorePort } from '../run/ports.js';
+import { orphanStopReason, ownerOf, planOrphan, type OrphanDecision, type OrphanStopCause, type SweptTask } from './orphan-plan.js';
 
 export const ORPHAN_JOB_PREFIX = 'orphans:';
 /** ListTasks pages one sweep of one cluster may read (100 tasks each): bounded work per job. */

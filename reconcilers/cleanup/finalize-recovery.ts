@@ -7,7 +7,7 @@
  * finalized, and moves the checkpoint on: each stopped run is looked at about once, in bounded pages.
  */
 import type { Redis } from 'ioredis';
-import type { RunRecord } from '../controller/api/run.js';
+import type { RunRecord } from '../../controller/api/run.js';
 
 export const FINALIZE_PAGE = 500;
 export const MAX_FINALIZE_PAGES = 20;

@@ -10,9 +10,9 @@
  * for a lost wake-up.
  */
 import type { Redis } from 'ioredis';
-import type { PoolRecord } from '../controller/api/pool.js';
-import type { Keyspace } from '../controller/store/keys.js';
-import type { LifecycleStateName } from '../machines/run-types.js';
+import type { PoolRecord } from '../../controller/api/pool.js';
+import type { Keyspace } from '../../controller/store/keys.js';
+import type { LifecycleStateName } from '../../machines/run-types.js';
 
 export const LIMIT_RECHECK_MS = 10_000;
 

@@ -8,8 +8,8 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { TaskObservation } from '../machines/run-types.js';
-import { applyTaskReport, type FeedDeps } from './run-feed.js';
+import type { TaskObservation } from '../../machines/run-types.js';
+import { applyTaskReport, type FeedDeps } from './feed.js';
 
 export interface TaskEventMessage {
   id: string;

@@ -3,14 +3,14 @@
  * (one id, so many replicas still produce one job per interval cluster-wide) whose key names the sweep.
  * The prefixes cannot collide with the resync's own keys: cluster names have no ":" and ARNs start "arn:".
  * - `sweep:retention`: expire stopped runs past retention, and wake stopped runs never finalized
- *   (cleanup-finalize.ts);
+ *   (finalize-recovery.ts);
  * - `sweep:orphans`: fan out one `orphans:<cluster>` job per cluster the installation knows.
  */
 import type { Logger } from 'pino';
-import type { ReconcileResult, Reconciler } from '../controller/queue/reconcile.js';
-import { sweepRetention, type RetentionStore } from './cleanup-retention.js';
-import { FINALIZE_GRACE_MS, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from './cleanup-finalize.js';
-import { ORPHAN_JOB_PREFIX, scheduleOrphanSweeps, sweepClusterOrphans, type OrphanSweepDeps } from './cleanup-orphan-sweep.js';
+import type { ReconcileResult, Reconciler } from '../../controller/queue/reconcile.js';
+import { sweepRetention, type RetentionStore } from './retention.js';
+import { FINALIZE_GRACE_MS, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from './finalize-recovery.js';
+import { ORPHAN_JOB_PREFIX, scheduleOrphanSweeps, sweepClusterOrphans, type OrphanSweepDeps } from './orphan-sweep.js';
 
 export const CLEANUP_KEYS = { retention: 'sweep:retention', orphans: 'sweep:orphans' } as const;
 /** Retention (and finalize recovery) run this often; both are cheap when there is nothing to do. */

@@ -6,8 +6,8 @@
  * recorded (a launch whose result was never written). The lifecycle has the last word on adoption: it
  * accepts the task as that attempt's SUBMITTED only where that is legal; otherwise the task is stopped.
  */
-import type { RunRecord } from '../controller/api/run.js';
-import { namespaceTag, parseStartedBy, type ParsedStartedBy } from './launch/identity.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { namespaceTag, parseStartedBy, type ParsedStartedBy } from '../launch/identity.js';
 
 /** The task fields the sweep needs (a subset of DescribeTasks' Task). */
 export interface SweptTask {

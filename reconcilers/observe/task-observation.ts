@@ -3,8 +3,8 @@
  * StopTask/RunTask responses and the per-cluster resync's DescribeTasks).
  */
 import type { Task } from '@aws-sdk/client-ecs';
-import type { ObservedContainer } from '../machines/classify-stop.js';
-import type { TaskObservation } from '../machines/run-types.js';
+import type { ObservedContainer } from '../../machines/classify-stop.js';
+import type { TaskObservation } from '../../machines/run-types.js';
 
 export function observationOf(task: Task): TaskObservation | undefined {
   if (!task.taskArn) return undefined;

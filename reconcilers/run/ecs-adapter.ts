@@ -4,18 +4,18 @@
  * and throttle trouble becomes `retry`; anything unexpected is thrown for the job adapter to back off.
  */
 import type { AwsVpcConfiguration, DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
-import type { PoolRecord } from '../controller/api/pool.js';
-import type { RunRecord } from '../controller/api/run.js';
-import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
-import { startedByFor } from './launch/identity.js';
-import type { NetworkResolver } from './launch/network.js';
-import { launch } from './launch/launch.js';
-import type { LaunchOutcome } from './launch/outcome.js';
-import type { CallOptions, RunTaskGateway } from './launch/ports.js';
-import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from './launch/run-task-input.js';
-import { resolvePlacement } from './taskdef/placement.js';
-import { observationOf } from './run-observe.js';
-import type { LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './run-ports.js';
+import type { PoolRecord } from '../../controller/api/pool.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import { startedByFor } from '../launch/identity.js';
+import type { NetworkResolver } from '../launch/network.js';
+import { launch } from '../launch/launch.js';
+import type { LaunchOutcome } from '../launch/outcome.js';
+import type { CallOptions, RunTaskGateway } from '../launch/ports.js';
+import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from '../launch/run-task-input.js';
+import { resolvePlacement } from '../taskdef/placement.js';
+import { observationOf } from '../observe/task-observation.js';
+import type { LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './ports.js';
 
 export interface RunEcsGateway extends RunTaskGateway {
   describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput>;

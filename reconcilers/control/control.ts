@@ -6,11 +6,11 @@
  */
 import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
-import type { ControlMessage, KillMessage } from '../controller/api/control.js';
-import type { RunRecord } from '../controller/api/run.js';
-import { BudgetExhaustedError, GatewayError } from '../controller/aws/errors.js';
-import type { CallOptions } from '../controller/aws/gateway.js';
-import { clusterArnOf } from './run-ecs.js';
+import type { ControlMessage, KillMessage } from '../../controller/api/control.js';
+import type { RunRecord } from '../../controller/api/run.js';
+import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import { clusterArnOf } from '../run/ecs-adapter.js';
 
 export const KILL_REASON = 'Longshore: killed by user';
 
