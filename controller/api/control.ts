@@ -3,7 +3,7 @@
  * so a message sent while no controller runs is still handled. One schema validates both ends.
  */
 import { z } from 'zod';
-import { ResourceName } from './common.js';
+import { ResourceName } from './meta.js';
 
 const Reason = z.string().max(1024).optional();
 

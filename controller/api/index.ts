@@ -1,8 +1,11 @@
-/** The resource API: schemas, types and admission for Pools and Runs. */
-export * from './common.js';
-export * from './task-definition-template.js';
-export * from './pool.js';
-export * from './run.js';
-export * from './run-status.js';
-export * from './policy.js';
-export * from './control.js';
+/** The resource API: schemas, types and admission for Pools and Runs (explicit exports: every name says where it lives). */
+export { API_VERSION, ApiVersion, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, LabelKey, LabelValue, Labels, NAME_PATTERN, ObjectMeta, ObjectMetaInput, ResourceName } from './meta.js';
+export { Cpu, Memory } from './quantities.js';
+export { CapacityProviderStrategy, LAUNCH_TYPES, LaunchType } from './placement.js';
+export { Tags } from './tags.js';
+export { Backoff, DEFAULT_TASK_CPU, DEFAULT_TASK_MEMORY_MIB, Retry, RetryOverride, StartSecondsDefault, Timeouts, TimeoutsOverride, effectiveLaunch, effectiveTaskSize, launchesOnFargate, resolveRunPolicy, type LaunchChoice, type RunPolicy } from './policy.js';
+export { ContainerDefinitionTemplate, TaskDefinitionTemplate } from './task-definition-template.js';
+export { CloudWatchLogs, NetworkConfiguration, PoolDocument, PoolLimits, PoolRecord, PoolSpec, poolLaunchType, type PoolSpecInput } from './pool.js';
+export { RunDocument, RunRecord, RunSpec, type RunSpecInput } from './run.js';
+export { Attempt, Condition, OUTCOMES, Outcome, PHASES, Phase, RunStatus, initialRunStatus } from './run-status.js';
+export { CancelMessage, ControlMessage, KillMessage } from './control.js';

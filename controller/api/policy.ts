@@ -1,10 +1,55 @@
 /**
- * A run's effective timeouts and retry policy: the run's overrides over its pool's defaults. Pure, so the
- * lifecycle machine and the reconcilers agree on one answer.
+ * Timeouts and retry policy: the schemas a pool (defaults) and a run (overrides) write, and the run's
+ * effective policy, the run's overrides over its pool's defaults. Pure, so the lifecycle machine and the
+ * reconcilers agree on one answer.
  */
-import type { Backoff, CapacityProviderStrategy, LaunchType } from './common.js';
+import { z } from 'zod';
+import type { CapacityProviderStrategy, LaunchType } from './placement.js';
 import type { PoolSpec } from './pool.js';
 import type { RunSpec } from './run.js';
+
+export const StartSecondsDefault = 300;
+export const Timeouts = z.strictObject({
+  /** From submission until ECS reports RUNNING. */
+  startSeconds: z.number().int().positive().default(StartSecondsDefault),
+  /** From RUNNING until stopped; unlimited when absent. */
+  runSeconds: z.number().int().positive().optional(),
+});
+export const TimeoutsOverride = z.strictObject({
+  startSeconds: z.number().int().positive().optional(),
+  runSeconds: z.number().int().positive().optional(),
+});
+
+export const Backoff = z.strictObject({
+  initialSeconds: z.number().positive().default(10),
+  maxSeconds: z.number().positive().default(300),
+  multiplier: z.number().min(1).default(2),
+});
+export type Backoff = z.infer<typeof Backoff>;
+
+export const Retry = z.strictObject({
+  /** Total launches allowed when attempts fail for infrastructure reasons (spot interruption, failed start, capacity). */
+  infrastructureAttempts: z.number().int().min(1).max(100).default(3),
+  /** Application exit codes that also start a new attempt (within the same budget). */
+  onExitCodes: z.array(z.number().int()).default([]),
+  /** A start timeout (task not RUNNING within timeouts.startSeconds) stops the task and starts a new attempt
+   * within the infrastructure budget, instead of ending the run timed-out. */
+  onStartTimeout: z.boolean().default(false),
+  backoff: Backoff.prefault({}),
+});
+export type Retry = z.infer<typeof Retry>;
+export const RetryOverride = z.strictObject({
+  infrastructureAttempts: z.number().int().min(1).max(100).optional(),
+  onExitCodes: z.array(z.number().int()).optional(),
+  onStartTimeout: z.boolean().optional(),
+  backoff: z
+    .object({
+      initialSeconds: z.number().positive().optional(),
+      maxSeconds: z.number().positive().optional(),
+      multiplier: z.number().min(1).optional(),
+    })
+    .optional(),
+});
 
 export interface RunPolicy {
   startSeconds: number;

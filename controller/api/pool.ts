@@ -4,19 +4,11 @@
  * spec overlaid with the run's overrides.
  */
 import { z } from 'zod';
-import {
-  ApiVersion,
-  CapacityProviderStrategy,
-  Cpu,
-  LaunchType,
-  Memory,
-  ObjectMeta,
-  ObjectMetaInput,
-  Retry,
-  Tags,
-  Timeouts,
-} from './common.js';
-import { effectiveLaunch } from './policy.js';
+import { ApiVersion, ObjectMeta, ObjectMetaInput } from './meta.js';
+import { CapacityProviderStrategy, LaunchType } from './placement.js';
+import { Cpu, Memory } from './quantities.js';
+import { Tags } from './tags.js';
+import { effectiveLaunch, Retry, Timeouts } from './policy.js';
 import { TaskDefinitionTemplate } from './task-definition-template.js';
 
 export const NetworkConfiguration = z.strictObject({
@@ -64,7 +56,7 @@ export const PoolSpec = z.strictObject({
   autoDeregisterTaskDefinition: z.boolean().default(false),
   matchLatestRevisionInFamily: z.boolean().default(false),
   limits: PoolLimits.default({}),
-  // prefault({}) parses the empty object, so the field defaults declared in common.ts apply (a plain
+  // prefault({}) parses the empty object, so the field defaults declared in policy.ts apply (a plain
   // .default() would return its value unparsed and have to restate them).
   timeouts: Timeouts.prefault({}),
   retry: Retry.prefault({}),

@@ -3,19 +3,11 @@
  * defaults; `status` (run-status.ts) is observed state written by the controller.
  */
 import { z } from 'zod';
-import {
-  ApiVersion,
-  CapacityProviderStrategy,
-  Cpu,
-  LaunchType,
-  Memory,
-  ObjectMeta,
-  ObjectMetaInput,
-  ResourceName,
-  RetryOverride,
-  Tags,
-  TimeoutsOverride,
-} from './common.js';
+import { ApiVersion, ObjectMeta, ObjectMetaInput, ResourceName } from './meta.js';
+import { CapacityProviderStrategy, LaunchType } from './placement.js';
+import { Cpu, Memory } from './quantities.js';
+import { RetryOverride, TimeoutsOverride } from './policy.js';
+import { Tags } from './tags.js';
 import { RunStatus } from './run-status.js';
 
 export const RunSpec = z.strictObject({

@@ -2,7 +2,7 @@
  * Creating and applying documents: admission against the pools that exist, then one atomic write for the
  * whole batch — every document is stored or none is.
  */
-import { API_VERSION } from '../api/common.js';
+import { API_VERSION } from '../api/meta.js';
 import type { PoolRecord, PoolSpec } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
 import { initialRunStatus } from '../api/run-status.js';

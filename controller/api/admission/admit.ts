@@ -4,7 +4,7 @@
  */
 import { PoolDocument, type PoolSpec } from '../pool.js';
 import { RunDocument, type RunSpec } from '../run.js';
-import type { Labels } from '../common.js';
+import type { Labels } from '../meta.js';
 import { checkPoolSpec } from './pool-rules.js';
 import { checkRunSpec } from './run-rules.js';
 import { schemaViolations } from './schema-violations.js';
