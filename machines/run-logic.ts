@@ -3,6 +3,7 @@
  * wires them to states: guards ask these functions where an event leads, assigns store what they return.
  */
 import { initialRunStatus, type Attempt, type RunStatus } from '../controller/api/run-status.js';
+import { backoffMs } from '../controller/backoff.js';
 import { classifyStop, type StopClassification } from './classify-stop.js';
 import {
   CONDITION,
@@ -238,7 +239,7 @@ function endAttempt(
 
 export function backoffDelayMs(ctx: Ctx, failedAttempts: number): number {
   const { initialMs, factor, maxMs } = ctx.retry.backoff;
-  return Math.min(maxMs, Math.round(initialMs * factor ** Math.max(0, failedAttempts - 1)));
+  return backoffMs({ baseMs: initialMs, factor, capMs: maxMs }, failedAttempts);
 }
 
 function scheduleRetry(ctx: Ctx, c: StopClassification, now: string): AttemptEnding {

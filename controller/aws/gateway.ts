@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { GetLogEventsCommand, GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
+import { ExponentialBackoff, fullJitterBackoffMs } from '../backoff.js';
 import type { ControllerMetrics } from '../metrics.js';
 import type { AwsClients } from './clients.js';
 import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
@@ -84,9 +85,13 @@ function isIdempotent(action: GatewayAction, input: object): boolean {
   return true;
 }
 
-const THROTTLE_BACKOFF_BASE_MS = 500;
-const TRANSIENT_BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 20_000;
+/** Retries in `wait` mode: full jitter, the first within 1 s after a throttle, 200 ms after a transient failure. */
+const BACKOFF: Record<'throttled' | 'transient', ExponentialBackoff> = {
+  throttled: { baseMs: 1_000, capMs: 20_000 },
+  transient: { baseMs: 200, capMs: 20_000 },
+};
+/** The shortest wait a GatewayError suggests (retryAfterMs) after a throttle or a transient failure. */
+const MIN_RETRY_HINT_MS = { throttled: 500, transient: 100 } as const;
 
 export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -130,8 +135,7 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
       } catch (error) {
         const c = classifyAwsError(error);
         deps.metrics?.ecsApiCalls.inc({ action, outcome: c.kind });
-        const base = c.kind === 'throttled' ? THROTTLE_BACKOFF_BASE_MS : TRANSIENT_BACKOFF_BASE_MS;
-        const backoffMs = Math.floor(random() * Math.min(BACKOFF_CAP_MS, base * 2 ** attempt));
+        const backoffMs = fullJitterBackoffMs(c.kind === 'throttled' ? BACKOFF.throttled : BACKOFF.transient, attempt, random);
         if (c.kind === 'throttled') {
           deps.metrics?.ecsApiThrottles.inc({ action });
           await lowerRates(requests.map((r) => r.category));
@@ -142,7 +146,7 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
           await sleep(backoffMs);
           continue;
         }
-        const hint = c.kind === 'throttled' || c.kind === 'transient' ? Math.max(backoffMs, base) : undefined;
+        const hint = c.kind === 'throttled' || c.kind === 'transient' ? Math.max(backoffMs, MIN_RETRY_HINT_MS[c.kind]) : undefined;
         throw new GatewayError(c.kind, action, c.code, `${action}: ${c.code}: ${c.message}`, error, hint);
       } finally {
         deps.metrics?.ecsApiCallDuration.observe({ action }, (performance.now() - started) / 1000);

@@ -3,7 +3,7 @@
  * - `{ requeueAfterMs }` and BudgetExhaustedError → `moveToDelayed` + DelayedError (no attempt spent);
  *   if a wake-up arrived while the job was active, the delayed job is promoted at once instead;
  * - TerminalError → UnrecoverableError (no retries);
- * - any other error → rethrown, so BullMQ retries with the per-key exponential backoff below.
+ * - any other error → rethrown, so BullMQ retries with the per-key exponential backoff (workers.ts).
  * Every reconcile gets a child logger with reconciler, key and a reconcile id, and is counted and timed.
  */
 import { randomUUID } from 'node:crypto';
@@ -78,10 +78,4 @@ export function createJobProcessor(options: JobAdapterOptions): Processor<Reconc
     }
     throw new DelayedError();
   };
-}
-
-/** Per-key exponential backoff with full jitter: base × 2^(failures−1), capped. */
-export function retryDelayMs(failures: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }

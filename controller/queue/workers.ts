@@ -7,9 +7,10 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { equalJitterBackoffMs } from '../backoff.js';
 import type { QueueName } from '../config.js';
 import type { ControllerMetrics } from '../metrics.js';
-import { createJobProcessor, retryDelayMs } from './job-adapter.js';
+import { createJobProcessor } from './job-adapter.js';
 import { ControllerQueues, ReconcileJobData, bullPrefix } from './queues.js';
 import type { Reconciler } from './reconcile.js';
 
@@ -69,7 +70,8 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       lockDuration,
       stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
       maxStalledCount: 10,
-      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, backoff.baseMs, backoff.capMs) },
+      // Equal jitter: failed keys spread out, yet each waits at least half its ceiling.
+      settings: { backoffStrategy: (attemptsMade: number) => equalJitterBackoffMs(backoff, attemptsMade, Math.random) },
     });
     worker.on('error', (error) => options.logger.error({ err: error, queue: queueName }, 'worker error'));
     worker.on('failed', (job, error) => {

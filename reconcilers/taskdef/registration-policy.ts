@@ -8,6 +8,7 @@
  * ECS refuses (ClientException, InvalidParameterException …) is the definition's fault: terminal.
  */
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
+import { ExponentialBackoff, fullJitterBackoffMs, Random } from '../../controller/backoff.js';
 import { describeError } from '../launch/outcome.js';
 
 export type RegistrationErrorAction =
@@ -15,23 +16,26 @@ export type RegistrationErrorAction =
   | { action: 'requeue'; afterMs: number; counts: boolean; reason: 'budget' | 'throttled' | 'conflict' | 'transient' }
   | { action: 'fail'; code: string; message: string };
 
-const BASE_MS = { throttled: 500, conflict: 250, transient: 100 } as const;
-const BACKOFF_CAP_MS = 20_000;
+/** Full jitter; the first retry within 1 s after a throttle, 500 ms after a conflict, 200 ms after a 5xx. */
+const BACKOFF: Record<'throttled' | 'conflict' | 'transient', ExponentialBackoff> = {
+  throttled: { baseMs: 1_000, capMs: 20_000 },
+  conflict: { baseMs: 500, capMs: 20_000 },
+  transient: { baseMs: 200, capMs: 20_000 },
+};
 const MIN_DELAY_MS = 50;
 
-/** Full jitter: uniform in [MIN, min(cap, base · 2^attempt)]. `attempt` counts from 1. */
-export function backoffMs(attempt: number, baseMs: number, random: () => number): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, baseMs * 2 ** Math.max(0, attempt));
-  return Math.max(MIN_DELAY_MS, Math.floor(random() * ceiling));
+/** Full jitter under the reason's exponential ceiling, never below MIN_DELAY_MS. `attempt` counts from 1. */
+export function registrationBackoffMs(reason: keyof typeof BACKOFF, attempt: number, random: Random): number {
+  return Math.max(MIN_DELAY_MS, fullJitterBackoffMs(BACKOFF[reason], attempt, random));
 }
 
-export function registrationErrorAction(error: unknown, attempt: number, random: () => number, family: string): RegistrationErrorAction {
+export function registrationErrorAction(error: unknown, attempt: number, random: Random, family: string): RegistrationErrorAction {
   if (error instanceof BudgetExhaustedError) {
     return { action: 'requeue', afterMs: Math.max(MIN_DELAY_MS, error.retryAfterMs), counts: false, reason: 'budget' };
   }
   const d = describeError(error);
   if (d.kind === 'throttled' || d.kind === 'conflict' || d.kind === 'transient') {
-    const afterMs = Math.max(backoffMs(attempt, BASE_MS[d.kind], random), d.kind === 'throttled' ? d.retryAfterMs ?? 0 : 0);
+    const afterMs = Math.max(registrationBackoffMs(d.kind, attempt, random), d.kind === 'throttled' ? d.retryAfterMs ?? 0 : 0);
     return { action: 'requeue', afterMs, counts: true, reason: d.kind };
   }
   return { action: 'fail', code: d.code, message: `Registering task definition family '${family}' failed: ${d.code}: ${d.message}` };

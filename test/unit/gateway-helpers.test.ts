@@ -2,7 +2,6 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fargateLaunchesOf } from '../../controller/aws/fargate.js';
 import { budgetEnvName } from '../../controller/aws/budgets.js';
-import { retryDelayMs } from '../../controller/queue/job-adapter.js';
 import { soonest } from '../../controller/queue/reconcile.js';
 import { wakeUpOptions } from '../../controller/queue/queues.js';
 
@@ -24,16 +23,6 @@ describe('fargateLaunchesOf', () => {
   });
   test('no launch type and no strategy is ECS\'s default, not Fargate', () => {
     assert.equal(fargateLaunchesOf({ taskDefinition: 'f' }), undefined);
-  });
-});
-
-describe('retryDelayMs', () => {
-  test('doubles per failure within [ceiling/2, ceiling] and stops at the cap', () => {
-    assert.equal(retryDelayMs(1, 200, 10_000, () => 0), 100);
-    assert.equal(retryDelayMs(1, 200, 10_000, () => 1), 200);
-    assert.equal(retryDelayMs(4, 200, 10_000, () => 1), 1600);
-    assert.equal(retryDelayMs(30, 200, 10_000, () => 1), 10_000);
-    assert.equal(retryDelayMs(30, 200, 10_000, () => 0), 5_000);
   });
 });
 

@@ -1,17 +1,19 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
-import { backoffMs, isMissingFamily, registrationErrorAction } from '../../reconcilers/taskdef/registration-policy.js';
+import { isMissingFamily, registrationBackoffMs, registrationErrorAction } from '../../reconcilers/taskdef/registration-policy.js';
 
 const conflict = () => new GatewayError('conflict', 'RegisterTaskDefinition', 'ClientException', 'RegisterTaskDefinition: ClientException: Too many concurrent attempts to create a new revision of the specified family.',
   Object.assign(new Error('Too many concurrent attempts to create a new revision of the specified family.'), { name: 'ClientException' }));
 
 describe('registration policy', () => {
   test('backoff is full jitter under an exponential ceiling capped at 20 s', () => {
-    assert.equal(backoffMs(1, 500, () => 0.999999), 999);
-    assert.equal(backoffMs(3, 500, () => 0.5), 2000);
-    assert.equal(backoffMs(30, 500, () => 0.999999), 19_999);
-    assert.equal(backoffMs(5, 500, () => 0), 50, 'never zero: a requeue always waits a little');
+    assert.equal(registrationBackoffMs('throttled', 1, () => 0.999999), 999);
+    assert.equal(registrationBackoffMs('throttled', 3, () => 0.5), 2000);
+    assert.equal(registrationBackoffMs('conflict', 2, () => 0.5), 500);
+    assert.equal(registrationBackoffMs('transient', 1, () => 0.999999), 199);
+    assert.equal(registrationBackoffMs('throttled', 30, () => 0.999999), 19_999);
+    assert.equal(registrationBackoffMs('throttled', 5, () => 0), 50, 'never zero: a requeue always waits a little');
   });
 
   test('concurrent-registration conflicts, throttles and 5xx are requeued and counted', () => {
