@@ -7,6 +7,7 @@
  * so they start a new attempt while the infrastructure budget lasts.
  */
 import { z } from 'zod';
+import { Retry, StartSecondsDefault, type RunPolicy } from '../controller/api/policy.js';
 import { RunStatus } from '../controller/api/run-status.js';
 import type { ObservedContainer } from './classify-stop.js';
 
@@ -27,13 +28,24 @@ export const RetryPolicy = z.object({
 });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  infrastructureAttempts: 3,
-  onExitCodes: [],
-  exitCodeAttempts: 1,
-  retryStartTimeout: false,
-  backoff: { initialMs: 5_000, factor: 2, maxMs: 300_000 },
-};
+/** The lifecycle's retry policy from the API's (a run's overrides over its pool's, see resolveRunPolicy). */
+export function lifecycleRetryPolicy(policy: Pick<RunPolicy, 'infrastructureAttempts' | 'onExitCodes' | 'onStartTimeout' | 'backoff'>): RetryPolicy {
+  return {
+    infrastructureAttempts: policy.infrastructureAttempts,
+    onExitCodes: policy.onExitCodes,
+    // The API counts listed exit codes against a budget of the same size, tracked separately.
+    exitCodeAttempts: policy.infrastructureAttempts,
+    retryStartTimeout: policy.onStartTimeout,
+    backoff: {
+      initialMs: Math.round(policy.backoff.initialSeconds * 1000),
+      factor: policy.backoff.multiplier,
+      maxMs: Math.round(policy.backoff.maxSeconds * 1000),
+    },
+  };
+}
+
+/** The API schema's defaults (docs/resources.md), declared there only, so the two cannot disagree. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = lifecycleRetryPolicy(Retry.parse({}));
 
 export const LifecycleTimeouts = z.object({
   /** From Submitted until ECS reports RUNNING. */
@@ -43,7 +55,7 @@ export const LifecycleTimeouts = z.object({
 });
 export type LifecycleTimeouts = z.infer<typeof LifecycleTimeouts>;
 
-export const DEFAULT_START_TIMEOUT_SECONDS = 300;
+export const DEFAULT_START_TIMEOUT_SECONDS = StartSecondsDefault;
 
 /** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
 export const StopIntent = z.enum(['cancel', 'start-timeout', 'run-timeout']);

@@ -13,7 +13,7 @@ import {
   nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
 } from '../../machines/run-lifecycle.js';
-import type { LifecycleAction, LifecycleEvent, LifecycleInput, LifecycleStateName } from '../../machines/run-types.js';
+import { lifecycleRetryPolicy, type LifecycleAction, type LifecycleEvent, type LifecycleInput, type LifecycleStateName } from '../../machines/run-types.js';
 import { stableJson } from './stable-json.js';
 import type { EffectResult, RunObserved } from './ports.js';
 
@@ -54,18 +54,7 @@ export function lifecycleInputFor(record: RunRecord, pool: PoolRecord): Lifecycl
     runUid: record.metadata.uid,
     now: record.metadata.creationTimestamp,
     timeouts,
-    retry: {
-      infrastructureAttempts: policy.infrastructureAttempts,
-      onExitCodes: policy.onExitCodes,
-      // The API counts listed exit codes against a budget of the same size, tracked separately.
-      exitCodeAttempts: policy.infrastructureAttempts,
-      retryStartTimeout: policy.onStartTimeout,
-      backoff: {
-        initialMs: Math.round(policy.backoff.initialSeconds * 1000),
-        factor: policy.backoff.multiplier,
-        maxMs: Math.round(policy.backoff.maxSeconds * 1000),
-      },
-    },
+    retry: lifecycleRetryPolicy(policy),
   };
   if (pool.spec.containerName !== undefined) input.containerName = pool.spec.containerName;
   return input;

@@ -16,7 +16,7 @@ function everyState(): Record<string, RunSnapshot> {
     submitted: runIn('submitted'),
     running: runIn('running', { timeouts: { runSeconds: 60 } }),
     stopping: drive(runIn('running'), { type: 'CANCEL_REQUESTED', now: at(30) }).snapshot,
-    backoff: drive(runIn('running'), spotInterrupted({ now: at(20) })).snapshot,
+    backoff: drive(runIn('running', { retry: { backoff: { initialMs: 5000, factor: 2, maxMs: 60_000 } } }), spotInterrupted({ now: at(20) })).snapshot,
     stopped: drive(runIn('running'), exited(0)).snapshot,
   };
 }

@@ -4,10 +4,12 @@ import { stateOf, step, toRunStatus } from '../../machines/run-lifecycle.js';
 import { at, drive, exited, observed, runIn, spotInterrupted, submittedEvent, taskArnFor } from '../../machines/fixtures.js';
 
 const retryEvent = (seconds: number) => ({ type: 'RETRY' as const, now: at(seconds) });
+/** The first retry waits 5 s. */
+const fiveSecondBackoff = { retry: { backoff: { initialMs: 5000, factor: 2, maxMs: 60_000 } } };
 
 describe('infrastructure failures retry within the budget', () => {
   test('spot interruption by stopCode schedules attempt 2 after the backoff', () => {
-    const r = step(runIn('running', { retry: { backoff: { initialMs: 5000, factor: 2, maxMs: 60_000 } } }), spotInterrupted({ now: at(20) }));
+    const r = step(runIn('running', fiveSecondBackoff), spotInterrupted({ now: at(20) }));
     assert.ok(r.ok);
     assert.equal(r.to, 'backoff');
     assert.deepEqual(r.actions, [{ type: 'scheduleRetry', attempt: 2, delayMs: 5000, retryAt: at(25) }]);
@@ -51,7 +53,7 @@ describe('infrastructure failures retry within the budget', () => {
   });
 
   test('RETRY before the backoff ends is rejected; after it, attempt 2 launches with its own clientToken', () => {
-    const { snapshot } = drive(runIn('running', { runUid: 'r9' }), spotInterrupted({ now: at(20) }));
+    const { snapshot } = drive(runIn('running', { runUid: 'r9', ...fiveSecondBackoff }), spotInterrupted({ now: at(20) }));
     const early = step(snapshot, retryEvent(24));
     assert.equal(early.ok, false);
     const r = step(snapshot, retryEvent(25));
@@ -64,7 +66,7 @@ describe('infrastructure failures retry within the budget', () => {
   });
 
   test('attempt 2 observations are matched by its own task, attempt 1 reports are refused', () => {
-    const { snapshot } = drive(runIn('running'), spotInterrupted({ now: at(20) }), retryEvent(25), submittedEvent(2, at(26)));
+    const { snapshot } = drive(runIn('running', fiveSecondBackoff), spotInterrupted({ now: at(20) }), retryEvent(25), submittedEvent(2, at(26)));
     assert.equal(step(snapshot, observed({ attempt: 1, now: at(27) })).ok, false);
     const r = step(snapshot, observed({ attempt: 2, now: at(27) }));
     assert.ok(r.ok);

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import { EPOCH_MS, at } from '../../machines/fixtures.js';
+import { startLifecycle } from '../../machines/run-lifecycle.js';
 import { STOP_RECHECK_MS, planRun, type RunPlan } from '../../reconcilers/run/plan.js';
 import type { EffectResult } from '../../reconcilers/run/ports.js';
 import { newPool, newRunRecord } from './run-builders.js';
@@ -75,6 +76,15 @@ describe('planRun: the first reconcile', () => {
     const ctx = p.snapshot.context;
     assert.deepEqual([ctx.timeouts.startSeconds, ctx.timeouts.runSeconds, ctx.retry.infrastructureAttempts, ctx.containerName], [300, 60, 5, 'flow']);
     assert.deepEqual(ctx.retry.backoff, { initialMs: 10_000, factor: 2, maxMs: 300_000 });
+  });
+
+  test('a lifecycle started without a policy gets the same defaults as a run that sets none', () => {
+    const fromApi = planRun(newRunRecord(), { pool: newPool() }, EPOCH_MS).snapshot.context;
+    const bare = startLifecycle({ runUid: 'uid-run-a', now: at(0) }).snapshot.context;
+    assert.deepEqual([bare.retry, bare.timeouts], [fromApi.retry, fromApi.timeouts]);
+    // As docs/resources.md documents them.
+    assert.deepEqual(bare.retry.backoff, { initialMs: 10_000, factor: 2, maxMs: 300_000 });
+    assert.deepEqual([bare.retry.infrastructureAttempts, bare.timeouts.startSeconds], [3, 300]);
   });
 });
 
