@@ -5,8 +5,8 @@
  *    with BudgetExhaustedError so a reconciler can requeue instead of holding a worker slot;
  * 2. sends the command with SDK retries off, counts it by action and outcome, times it;
  * 3. classifies a failure into a GatewayError; a throttle lowers the shared rate of the categories it spent.
- * In `wait` mode throttled calls — and transient failures of idempotent calls — are retried with
- * full-jitter backoff within the same bounded wait; otherwise the first failure is thrown.
+ * In `wait` mode throttled calls — and transient failures of idempotent calls — are sent again (a new
+ * *call try*) after full-jitter backoff within the same bounded wait; otherwise the first failure is thrown.
  */
 import {
   DeregisterTaskDefinitionCommand, DeregisterTaskDefinitionCommandInput, DeregisterTaskDefinitionCommandOutput,
@@ -71,8 +71,8 @@ export interface GatewayDependencies {
   logger?: Logger;
   /** Longest a `wait` call spends waiting for tokens and retrying, in total. */
   maxWaitMs: number;
-  /** Attempts in `wait` mode for throttled/transient failures (default 4). */
-  maxAttempts?: number;
+  /** Call tries (sends of one call, the first included) in `wait` mode for throttled/transient failures (default 4). */
+  maxCallTries?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
@@ -97,7 +97,7 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  const maxAttempts = deps.maxAttempts ?? 4;
+  const maxCallTries = deps.maxCallTries ?? 4;
   const { ecs, ec2, logs } = deps.clients;
 
   function observe(result: TakeResult): void {
@@ -125,7 +125,7 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
     const wait = o?.wait ?? false;
     const deadline = now() + deps.maxWaitMs;
     const requests: TokenRequest[] = [{ category: ACTION_CATEGORY[action], count: 1 }, ...extra];
-    for (let attempt = 1; ; attempt++) {
+    for (let callTry = 1; ; callTry++) {
       await acquire(requests, wait, deadline);
       const started = performance.now();
       try {
@@ -135,14 +135,14 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
       } catch (error) {
         const c = classifyAwsError(error);
         deps.metrics?.ecsApiCalls.inc({ action, outcome: c.kind });
-        const backoffMs = fullJitterBackoffMs(c.kind === 'throttled' ? BACKOFF.throttled : BACKOFF.transient, attempt, random);
+        const backoffMs = fullJitterBackoffMs(c.kind === 'throttled' ? BACKOFF.throttled : BACKOFF.transient, callTry, random);
         if (c.kind === 'throttled') {
           deps.metrics?.ecsApiThrottles.inc({ action });
           await lowerRates(requests.map((r) => r.category));
         }
-        deps.logger?.debug({ action, kind: c.kind, code: c.code, attempt, err: c.message }, 'aws call failed');
+        deps.logger?.debug({ action, kind: c.kind, code: c.code, callTry, err: c.message }, 'aws call failed');
         const retryable = c.kind === 'throttled' || (c.kind === 'transient' && isIdempotent(action, input));
-        if (wait && retryable && attempt < maxAttempts && now() + backoffMs < deadline) {
+        if (wait && retryable && callTry < maxCallTries && now() + backoffMs < deadline) {
           await sleep(backoffMs);
           continue;
         }

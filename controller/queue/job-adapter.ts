@@ -1,6 +1,6 @@
 /**
  * Maps the reconcile contract (controller/queue/reconcile.ts) onto BullMQ:
- * - `{ requeueAfterMs }` and BudgetExhaustedError → `moveToDelayed` + DelayedError (no attempt spent);
+ * - `{ requeueAfterMs }` and BudgetExhaustedError → `moveToDelayed` + DelayedError (no job try spent);
  *   if a wake-up arrived while the job was active, the delayed job is promoted at once instead;
  * - TerminalError → UnrecoverableError (no retries);
  * - any other error → rethrown, so BullMQ retries with the per-key exponential backoff (workers.ts).
@@ -34,12 +34,12 @@ export function createJobProcessor(options: JobAdapterOptions): Processor<Reconc
   return async (job: Job<ReconcileJobData>, token?: string) => {
     const key = job.data.key;
     const reconcileId = randomUUID().slice(0, 8);
-    const attempt = job.attemptsMade + 1;
-    const logger = options.logger.child({ reconciler, key, reconcileId, attempt });
+    const jobTry = job.attemptsMade + 1;
+    const logger = options.logger.child({ reconciler, key, reconcileId, jobTry });
     const stopTimer = metrics?.reconcileDuration.startTimer({ reconciler });
     let result: ReconcileResult;
     try {
-      result = await options.reconcile(key, { logger, reconcileId, attempt });
+      result = await options.reconcile(key, { logger, reconcileId, jobTry });
     } catch (error) {
       stopTimer?.();
       if (isBudgetExhausted(error)) {

@@ -29,14 +29,14 @@ export async function closeQueues(queues: ControllerQueues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
 }
 
-/** Failed attempts of one wake-up before BullMQ gives up on it (the resync or the next change wakes it again). */
-export const MAX_ATTEMPTS = 30;
+/** Job tries of one wake-up before BullMQ gives up on it (the resync or the next change wakes it again). */
+export const MAX_JOB_TRIES = 30;
 
 export function wakeUpOptions(key: string, delayMs = 0): JobsOptions {
   return {
     deduplication: { id: key, keepLastIfActive: true, ...(delayMs === 0 ? { reschedule: true } : {}) },
     delay: delayMs,
-    attempts: MAX_ATTEMPTS,
+    attempts: MAX_JOB_TRIES,
     backoff: { type: 'longshore' },
     removeOnComplete: true,
     removeOnFail: { count: 1000, age: 24 * 3600 },

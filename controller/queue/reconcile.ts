@@ -18,8 +18,11 @@ export interface ReconcileContext {
   logger: Logger;
   /** Short random id shared by every log line of this one reconcile. */
   reconcileId: string;
-  /** 1 for the first try of this wake-up, then 2, 3… after failures. */
-  attempt: number;
+  /**
+   * The job try: 1 for the first try of this wake-up's job, then 2, 3… after failures (BullMQ's attemptsMade + 1;
+   * a requeue is not a failure and keeps the number). Not a run's *attempt*, which is one launch of its task.
+   */
+  jobTry: number;
 }
 
 export type Reconciler = (key: string, context: ReconcileContext) => Promise<ReconcileResult>;

@@ -13,8 +13,8 @@ export interface TaskdefKeys {
   failure(hash: string): string;
   /** hash → run names waiting for the registration (set). */
   waiting(hash: string): string;
-  /** hash → retry count of the registration (for backoff). */
-  attempts(hash: string): string;
+  /** hash → failed registration tries of the hash (a number; drives the backoff). */
+  failedTries(hash: string): string;
   /** family → the registration lock (owner token, with a TTL). */
   familyLock(family: string): string;
   /** ARN → names of live runs using the revision (set). */
@@ -33,7 +33,8 @@ export function taskdefKeys(ks: Keyspace): TaskdefKeys {
     pending: (hash) => ks.key('tdpending', hash),
     failure: (hash) => ks.key('tdfailure', hash),
     waiting: (hash) => ks.key('tdwaiting', hash),
-    attempts: (hash) => ks.key('tdattempts', hash),
+    // The stored name predates the word "try"; kept so counts of registrations in flight survive an upgrade.
+    failedTries: (hash) => ks.key('tdattempts', hash),
     familyLock: (family) => ks.key('tdlock', family),
     refs: (arn) => ks.key('tdrefs', arn),
     owned: (arn) => ks.key('tdowned', arn),

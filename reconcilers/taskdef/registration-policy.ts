@@ -12,7 +12,7 @@ import { ExponentialBackoff, fullJitterBackoffMs, Random } from '../../controlle
 import { describeError } from '../launch/outcome.js';
 
 export type RegistrationErrorAction =
-  /** Try again after `afterMs`; `counts` says whether it is a real failed attempt (drives the backoff). */
+  /** Try again after `afterMs`; `counts` says whether it is a failed registration try (drives the backoff). */
   | { action: 'requeue'; afterMs: number; counts: boolean; reason: 'budget' | 'throttled' | 'conflict' | 'transient' }
   | { action: 'fail'; code: string; message: string };
 
@@ -24,18 +24,19 @@ const BACKOFF: Record<'throttled' | 'conflict' | 'transient', ExponentialBackoff
 };
 const MIN_DELAY_MS = 50;
 
-/** Full jitter under the reason's exponential ceiling, never below MIN_DELAY_MS. `attempt` counts from 1. */
-export function registrationBackoffMs(reason: keyof typeof BACKOFF, attempt: number, random: Random): number {
-  return Math.max(MIN_DELAY_MS, fullJitterBackoffMs(BACKOFF[reason], attempt, random));
+/** Full jitter under the reason's exponential ceiling, never below MIN_DELAY_MS. `failedTries` counts from 1. */
+export function registrationBackoffMs(reason: keyof typeof BACKOFF, failedTries: number, random: Random): number {
+  return Math.max(MIN_DELAY_MS, fullJitterBackoffMs(BACKOFF[reason], failedTries, random));
 }
 
-export function registrationErrorAction(error: unknown, attempt: number, random: Random, family: string): RegistrationErrorAction {
+/** What a failed registration try (`tryNumber`, from 1) of `family` means. */
+export function registrationErrorAction(error: unknown, tryNumber: number, random: Random, family: string): RegistrationErrorAction {
   if (error instanceof BudgetExhaustedError) {
     return { action: 'requeue', afterMs: Math.max(MIN_DELAY_MS, error.retryAfterMs), counts: false, reason: 'budget' };
   }
   const d = describeError(error);
   if (d.kind === 'throttled' || d.kind === 'conflict' || d.kind === 'transient') {
-    const afterMs = Math.max(registrationBackoffMs(d.kind, attempt, random), d.kind === 'throttled' ? d.retryAfterMs ?? 0 : 0);
+    const afterMs = Math.max(registrationBackoffMs(d.kind, tryNumber, random), d.kind === 'throttled' ? d.retryAfterMs ?? 0 : 0);
     return { action: 'requeue', afterMs, counts: true, reason: d.kind };
   }
   return { action: 'fail', code: d.code, message: `Registering task definition family '${family}' failed: ${d.code}: ${d.message}` };

@@ -95,10 +95,10 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
     }
   }
 
-  async function attempt(pending: PendingRegistration): Promise<ReconcileResult> {
+  /** One registration try: reuse the family's latest revision when it matches, else RegisterTaskDefinition. */
+  async function tryRegistering(pending: PendingRegistration): Promise<ReconcileResult> {
     // After a conflict or an ambiguous failure someone (maybe we) may have registered it: look first.
-    const previousAttempts = await store.attempts(pending.hash);
-    if (pending.matchLatestRevisionInFamily || previousAttempts > 0) {
+    if (pending.matchLatestRevisionInFamily || (await store.failedTries(pending.hash)) > 0) {
       const reuse = await latestMatching(pending);
       if (reuse) return settle(pending, reuse, false);
     }
@@ -126,19 +126,19 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       return { requeueAfterMs: LOCK_BUSY_BASE_MS + Math.floor(random() * LOCK_BUSY_BASE_MS * 2) };
     }
     try {
-      return await attempt(pending);
+      return await tryRegistering(pending);
     } catch (error) {
       // Only AWS's answers are verdicts on the definition; anything else is retried by the job adapter.
       if (!isAwsError(error)) throw error;
-      const tries = (await store.attempts(hash)) + 1;
-      const action = registrationErrorAction(error, tries, random, pending.family);
+      const tryNumber = (await store.failedTries(hash)) + 1;
+      const action = registrationErrorAction(error, tryNumber, random, pending.family);
       if (action.action === 'fail') {
         const waiting = await store.fail(hash, { code: action.code, message: action.message, at: new Date().toISOString() }, deps.failureTtlSeconds ?? DEFAULT_FAILURE_TTL_SECONDS);
         deps.logger?.warn({ hash, family: pending.family, code: action.code, err: action.message }, 'task definition registration failed');
         await wakeAll(waiting);
         return {};
       }
-      if (action.counts) await store.bumpAttempts(hash);
+      if (action.counts) await store.countFailedTry(hash);
       if (action.reason === 'conflict') deps.metrics?.taskdefRegistrationConflicts.inc();
       return { requeueAfterMs: action.afterMs };
     } finally {

@@ -119,7 +119,7 @@ export class TaskdefStore {
   /** Stores hash → ARN and returns the runs that were waiting (now to be woken). */
   async complete(hash: string, arn: string, ownership: { owned: boolean; autoDeregister: boolean }): Promise<string[]> {
     const k = this.keys;
-    const waiting = await this.redis.eval(COMPLETE, 6, k.cache(hash), k.owned(arn), k.pending(hash), k.attempts(hash), k.failure(hash), k.waiting(hash),
+    const waiting = await this.redis.eval(COMPLETE, 6, k.cache(hash), k.owned(arn), k.pending(hash), k.failedTries(hash), k.failure(hash), k.waiting(hash),
       arn, ownership.owned ? '1' : '0', hash, ownership.autoDeregister ? '1' : '0');
     return asStrings(waiting);
   }
@@ -127,7 +127,7 @@ export class TaskdefStore {
   /** Records a terminal failure for a while and returns the runs that were waiting. */
   async fail(hash: string, failure: RegistrationFailure, ttlSeconds: number): Promise<string[]> {
     const k = this.keys;
-    const waiting = await this.redis.eval(FAIL, 4, k.failure(hash), k.pending(hash), k.attempts(hash), k.waiting(hash),
+    const waiting = await this.redis.eval(FAIL, 4, k.failure(hash), k.pending(hash), k.failedTries(hash), k.waiting(hash),
       JSON.stringify(failure), String(ttlSeconds));
     return asStrings(waiting);
   }
@@ -140,15 +140,15 @@ export class TaskdefStore {
     return this.redis.smembers(this.keys.waiting(hash));
   }
 
-  /** Counts one more retry of the hash's registration; the count drives the backoff. */
-  async bumpAttempts(hash: string): Promise<number> {
-    const key = this.keys.attempts(hash);
+  /** Counts one more failed registration try of the hash; the count drives the backoff. */
+  async countFailedTry(hash: string): Promise<number> {
+    const key = this.keys.failedTries(hash);
     const [[, count]] = (await this.redis.multi().incr(key).expire(key, PENDING_TTL_SECONDS).exec()) as [[Error | null, number], unknown];
     return count;
   }
 
-  async attempts(hash: string): Promise<number> {
-    return Number((await this.redis.get(this.keys.attempts(hash))) ?? 0);
+  async failedTries(hash: string): Promise<number> {
+    return Number((await this.redis.get(this.keys.failedTries(hash))) ?? 0);
   }
 
   async lockFamily(family: string, token: string, ttlMs: number): Promise<boolean> {

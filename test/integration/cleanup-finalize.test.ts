@@ -12,7 +12,7 @@ import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup
 import { finalizeRecoveryFor, needsFinalize, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from '../../reconcilers/cleanup/finalize-recovery.js';
 import { fargatePool, silent, sleep, startRunHarness, type RunHarness } from './run-harness.js';
 
-const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };
+const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
 
 describe('clean-up: finalize recovery', () => {
   let h: RunHarness;

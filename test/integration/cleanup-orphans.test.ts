@@ -14,7 +14,7 @@ import { orphanSweepStore, type OrphanSweepDeps } from '../../reconcilers/cleanu
 import { SUBNET_A } from '../sim/helpers/ecs-sim.js';
 import { QUICK_SCENARIO, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
 
-const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };
+const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
 // Tasks keep running for the whole test.
 const LONG_RUNNING = { phases: { ...QUICK_SCENARIO.phases, running: { kind: 'fixed' as const, seconds: 3600 } } };
 

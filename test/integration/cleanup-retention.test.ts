@@ -8,7 +8,7 @@ import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 const V = 'longshore.dev/v1alpha1';
-const context = { logger: pino({ level: 'silent' }), reconcileId: 't', attempt: 1 };
+const context = { logger: pino({ level: 'silent' }), reconcileId: 't', jobTry: 1 };
 const status = (phase: RunStatus['phase'], outcome?: RunStatus['outcome']): RunStatus => ({
   phase, ...(outcome ? { outcome } : {}), attempts: [], conditions: [], observedGeneration: 1,
 });

@@ -207,17 +207,17 @@ describe('reconcile queues', () => {
     }
   });
 
-  test('an exhausted budget requeues without spending an attempt', async () => {
-    const attempts: number[] = [];
+  test('an exhausted budget requeues without spending a job try', async () => {
+    const jobTries: number[] = [];
     const h = harness(async (_key, context) => {
-      attempts.push(context.attempt);
-      if (attempts.length < 3) throw new BudgetExhaustedError('clusterResourceModify', 30);
+      jobTries.push(context.jobTry);
+      if (jobTries.length < 3) throw new BudgetExhaustedError('clusterResourceModify', 30);
       return {};
     });
     try {
       await h.wakeUps.wake('reconcile-run', 'run-h');
-      await until(() => attempts.length === 3);
-      assert.deepEqual(attempts, [1, 1, 1]);
+      await until(() => jobTries.length === 3);
+      assert.deepEqual(jobTries, [1, 1, 1]);
     } finally {
       await h.stop();
     }

@@ -41,7 +41,7 @@ describe('AWS gateway against the simulator', () => {
     prefixes.push(prefix);
     const budgets = new RedisBudgets({ redis, bucketKey: (c: ThrottleCategory) => prefix + c, budgets: table, burstReserveFraction: 0.05 });
     const metrics = createMetrics();
-    return { gateway: createAwsGateway({ clients, budgets, metrics, maxWaitMs: 20_000, maxAttempts: 8 }), budgets, metrics };
+    return { gateway: createAwsGateway({ clients, budgets, metrics, maxWaitMs: 20_000, maxCallTries: 8 }), budgets, metrics };
   }
 
   test('paced at AWS defaults, a burst beyond the bucket completes with at most a jitter throttle or two', async () => {

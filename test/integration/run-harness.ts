@@ -26,7 +26,7 @@ import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redi
 export const V = 'longshore.dev/v1alpha1';
 export const silent = pino({ level: 'silent' });
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };
+const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
 const ONE_SECOND = { kind: 'fixed' as const, seconds: 1 };
 export const QUICK_SCENARIO: ScenarioInput = {
   phases: { provisioning: ONE_SECOND, pending: ONE_SECOND, activating: ONE_SECOND, running: { kind: 'fixed', seconds: 2 }, deactivating: ONE_SECOND, stopping: ONE_SECOND, deprovisioning: ONE_SECOND },

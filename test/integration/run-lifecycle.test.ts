@@ -33,7 +33,7 @@ describe('run lifecycle against Redis and the simulator', () => {
   const submitRun = (name: string, pool: string, spec: object = {}) => h.submitRun(name, pool, spec);
   const driveUntil: RunHarness['driveUntil'] = (names, done, options) => h.driveUntil(names, done, options);
   const tasksOf = (name: string) => h.tasksOf(name);
-  const ctx = { logger: silent, reconcileId: 'test', attempt: 1 };
+  const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
 
   test('exit 0 succeeds and exit 3 fails, one task each, with conditions and attempt details', async () => {
     await submitRun('ok-1', 'fargate');

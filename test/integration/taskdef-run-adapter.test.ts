@@ -26,7 +26,7 @@ import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', attempt: 1 };
+const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', jobTry: 1 };
 
 class FakeAws {
   revisions = 0;

@@ -17,7 +17,7 @@ function findUp(path: string): string {
   throw new Error(`${path} not found above the test file`);
 }
 
-const context = { logger: pino({ level: 'silent' }), reconcileId: 't', attempt: 1 };
+const context = { logger: pino({ level: 'silent' }), reconcileId: 't', jobTry: 1 };
 
 describe('clean-up: retention sweep', () => {
   test('takes batches until one comes back short, passing the clock to the store', async () => {

@@ -172,7 +172,7 @@ describe('reconcileRun', () => {
     const run = { ...newRunRecord(), lifecycle: { machine: 'something-else' } };
     const { deps } = setup({ run });
     const reconcile = createRunReconciler(deps);
-    await assert.rejects(reconcile('run-a', { logger: pino({ level: 'silent' }), reconcileId: 'r', attempt: 1 }), TerminalError);
+    await assert.rejects(reconcile('run-a', { logger: pino({ level: 'silent' }), reconcileId: 'r', jobTry: 1 }), TerminalError);
   });
 
   test('effects chained in one reconcile are bounded', async () => {
