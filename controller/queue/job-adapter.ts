@@ -48,7 +48,8 @@ export function createJobProcessor(options: JobAdapterOptions): Processor<Reconc
       } else if (error instanceof TerminalError) {
         metrics?.reconcileTotal.inc({ reconciler, result: 'terminal' });
         logger.error({ err: error }, 'reconcile failed terminally');
-        throw new UnrecoverableError(error.message);
+        // BullMQ's errors take only a message; the cause rides along for the 'failed' listeners and logs.
+        throw Object.assign(new UnrecoverableError(error.message), { cause: error });
       } else {
         metrics?.reconcileTotal.inc({ reconciler, result: 'error' });
         logger.warn({ err: error }, 'reconcile failed, will retry');

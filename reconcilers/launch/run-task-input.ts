@@ -90,7 +90,7 @@ export function runOverrides(run: RunLike, containerName: string): TaskOverride 
     try {
       container.command = typeof spec.command === 'string' ? shlexSplit(spec.command) : spec.command;
     } catch (error) {
-      throw new LaunchInputError(`Invalid command: ${(error as Error).message}`);
+      throw new LaunchInputError(`Invalid command: ${(error as Error).message}`, { cause: error });
     }
   }
   const environment = runEnvironment(spec.env);

@@ -5,7 +5,7 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { buildRunTaskInput, LaunchInputError, OVERRIDES_MAX_CHARS, runTags, type RunTaskArgs } from '../../reconcilers/launch/run-task-input.js';
 import { clientTokenFor, parseStartedBy, startedByFor, startedByMatches } from '../../reconcilers/launch/identity.js';
-import { shlexSplit } from '../../reconcilers/launch/shlex.js';
+import { ShlexError, shlexSplit } from '../../reconcilers/launch/shlex.js';
 
 function newPool(spec: PoolSpecLike = {}, name = 'etl.pool'): PoolLike {
   return { metadata: { name, generation: 1 }, spec: { cluster: 'c1', region: 'us-east-1', ...spec } };
@@ -74,6 +74,12 @@ describe('buildRunTaskInput', () => {
       }],
       cpu: '2048', memory: '4096', taskRoleArn: 'arn:role:run',
     });
+  });
+
+  test('an unparsable command is an input error that keeps the parser\'s error as its cause', () => {
+    const run = newRun({ command: 'echo "unclosed' });
+    assert.throws(() => buildRunTaskInput(args({ run })), (e: unknown) =>
+      e instanceof LaunchInputError && e.message === 'Invalid command: No closing quotation' && e.cause instanceof ShlexError);
   });
 
   test('overrides over 8192 characters are rejected before calling ECS', () => {
