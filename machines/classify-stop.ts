@@ -1,7 +1,7 @@
 /**
  * Classifies a stopped ECS task: did the work succeed, fail on its own terms, or did the infrastructure let
  * it down? Pure and total: every combination of stopCode, stoppedReason and container state maps to exactly
- * one classification. Facts used here are in shared/ecs-facts.md §4 (stop codes are an open string; Fargate
+ * one classification. Facts used here are in docs/ecs-facts.md#stop-codes (stop codes are an open string; Fargate
  * Spot interruptions often arrive with no stopCode at all, only the stoppedReason text).
  */
 

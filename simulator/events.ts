@@ -1,5 +1,5 @@
 /**
- * ECS task state change events as EventBridge delivers them to an SQS target (ecs-facts.md §6): the
+ * ECS task state change events as EventBridge delivers them to an SQS target (docs/ecs-facts.md#events): the
  * envelope, the task in `detail` with ISO timestamps, and at-least-once delivery with optional injected
  * duplicates (same id, same detail.version) and reordering (some events delayed past later ones).
  */

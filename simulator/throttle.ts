@@ -1,8 +1,8 @@
 /**
- * ECS's API throttling as token buckets, one per AWS category, with AWS's default numbers
- * (ecs-facts.md §1.1 [S1], §1.3 [S2], §7.2 [S24], §7.3 [S25]). Every figure can be overridden (for raised
- * quotas) and throttling can be switched off. A time scale k multiplies every refill rate by k; bursts
- * stay as AWS documents them.
+ * ECS's API throttling as token buckets, one per AWS category, with AWS's default numbers; every figure
+ * and its source is in docs/ecs-facts.md#throttling. Every figure can be overridden (for raised quotas)
+ * and throttling can be switched off. A time scale k multiplies every refill rate by k; bursts stay as
+ * AWS documents them.
  */
 import { TokenBucket } from './token-bucket.js';
 
@@ -20,14 +20,14 @@ export const THROTTLE_DEFAULTS = {
   taskDefinitionRead: { capacity: 50, refillPerSecond: 20 },
   clusterResourceModify: { capacity: 100, refillPerSecond: 40 },
   clusterResourceRead: { capacity: 100, refillPerSecond: 20 },
-  /** Fargate's own limit on RunTask calls, checked on top of clusterResourceModify [S2]. */
+  /** Fargate's own limit on RunTask calls, checked on top of clusterResourceModify. */
   fargateRunTaskCalls: { capacity: 20, refillPerSecond: 20 },
-  /** Fargate task launches, spent per task: on-demand and Spot have separate buckets [S2]. */
+  /** Fargate task launches, spent per task: on-demand and Spot have separate buckets. */
   fargateOnDemandLaunches: { capacity: 100, refillPerSecond: 20 },
   fargateSpotLaunches: { capacity: 100, refillPerSecond: 20 },
-  /** EC2 non-mutating describe calls [S24]. */
+  /** EC2 non-mutating describe calls. */
   ec2Describe: { capacity: 100, refillPerSecond: 20 },
-  /** CloudWatch Logs GetLogEvents, "10 requests per second" on the old limits page [S25]. */
+  /** CloudWatch Logs GetLogEvents, "10 requests per second" on the old limits page. */
   logsGetLogEvents: { capacity: 10, refillPerSecond: 10 },
 } as const satisfies Record<string, BucketLimits>;
 
@@ -37,7 +37,7 @@ export const THROTTLE_CATEGORIES = Object.keys(THROTTLE_DEFAULTS) as ThrottleCat
 /** `true`/undefined = AWS defaults, `false` = no throttling, an object = defaults with overrides. */
 export type ThrottleSetting = boolean | Partial<Record<ThrottleCategory, Partial<BucketLimits>>>;
 
-/** Which bucket each ECS action spends one token from (ecs-facts.md §1.1 table). */
+/** Which bucket each ECS action spends one token from (docs/ecs-facts.md#throttling, the table). */
 export const ECS_ACTION_CATEGORY: Readonly<Record<string, ThrottleCategory>> = {
   CreateCluster: 'clusterModify',
   DeleteCluster: 'clusterModify',

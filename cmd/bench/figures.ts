@@ -7,7 +7,7 @@ import { OUTCOMES } from '../../controller/api/run-status.js';
 import type { SimulatorAudit } from '../../simulator/index.js';
 import { RUN_KINDS, type RunKind } from './workload.js';
 
-/** AWS Fargate task launch rate per account and region (ecs-facts §1.3): 100 burst, 20/s sustained. */
+/** AWS Fargate task launch rate per account and region (docs/ecs-facts.md#throttling): 100 burst, 20/s sustained. */
 export const FARGATE_LAUNCH_CEILING = { burst: 100, sustainedPerSecond: 20 };
 /** A run whose status text shows one of these was reached by an AWS throttle it should never see. */
 const FORBIDDEN_ERRORS = /ThrottlingException|Rate exceeded|Too many concurrent attempts/;

@@ -1,6 +1,6 @@
 /**
  * The ECS throttle categories the controller paces itself under, with AWS's default bucket sizes
- * (ecs-facts.md §1.1 and §1.3). Every action the gateway performs belongs to exactly one API category;
+ * (docs/ecs-facts.md#throttling). Every action the gateway performs belongs to exactly one API category;
  * Fargate RunTask additionally spends the Fargate call bucket and one launch token per task.
  */
 export const THROTTLE_CATEGORIES = [

@@ -1,6 +1,6 @@
 /**
  * The container instances behind the EC2 launch type, reduced to one pool of cpu units and MiB. A task
- * that does not fit comes back in RunTask failures[] as RESOURCE:CPU or RESOURCE:MEMORY (ecs-facts.md §4.4).
+ * that does not fit comes back in RunTask failures[] as RESOURCE:CPU or RESOURCE:MEMORY (docs/ecs-facts.md#runtask).
  */
 export interface Ec2CapacityLimits {
   cpu: number;

@@ -1,5 +1,5 @@
 /**
- * Task-level cpu/memory as ECS accepts them and the Fargate sizes it allows (ecs-facts.md §5.1 [S10][S17]).
+ * Task-level cpu/memory as ECS accepts them and the Fargate sizes it allows (docs/ecs-facts.md#fargate-sizes).
  * cpu may be "1024" or "1 vCPU"; memory "2048" or "2GB"; both are stored as integer strings.
  */
 

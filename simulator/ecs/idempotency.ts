@@ -1,5 +1,5 @@
 /**
- * RunTask clientToken idempotency, per cluster (ecs-facts.md §3 [S5][S6]): the same token with the same
+ * RunTask clientToken idempotency, per cluster (docs/ecs-facts.md#idempotency): the same token with the same
  * parameters returns the original result; with different parameters, ConflictException listing the
  * existing task ARNs. A token is remembered for min(24 h, the lifetime of its last task + 1 h).
  */

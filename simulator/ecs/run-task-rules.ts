@@ -1,5 +1,5 @@
 /**
- * RunTask's request validation with ECS's messages (ecs-facts.md §1.4, §3, §4.4, §5): pure, so the
+ * RunTask's request validation with ECS's messages (docs/ecs-facts.md#quotas, #idempotency, #runtask, #task-definitions): pure, so the
  * order of checks and each message can be read in one place.
  */
 import { invalidParameter } from './errors.js';
@@ -116,7 +116,7 @@ export function validateNetwork(
   return { subnets, securityGroups, assignPublicIp: optionalString(awsvpc, 'assignPublicIp') ?? 'DISABLED' };
 }
 
-/** Overrides: at most 8192 characters of JSON [S6]; container overrides must name containers of the definition. */
+/** Overrides: at most 8192 characters of JSON (docs/ecs-facts.md#quotas); container overrides must name containers of the definition. */
 export function validateOverrides(input: JsonObject, record: TaskDefinitionRecord): JsonObject {
   const overrides = optionalObject(input, 'overrides') ?? {};
   if (JSON.stringify(overrides).length > MAX_OVERRIDES_CHARS) {

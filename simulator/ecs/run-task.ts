@@ -95,13 +95,13 @@ function replay(previous: IdempotentRun, fingerprint: string): JsonObject {
   if (previous.fingerprint !== fingerprint) {
     throw new EcsError(
       'ConflictException',
-      // The model's description of ConflictException [S6]; no captured wire message was found.
+      // The model's description of ConflictException (docs/ecs-facts.md#idempotency); no captured wire message was found.
       'The provided clientToken is already in use with a different RunTask request.',
       400,
       { resourceIds: previous.tasks.map((task) => task.taskArn) },
     );
   }
-  // "Tasks that have been stopped for under an hour only include the task ARN, last status, and desired status." [S5]
+  // "Tasks that have been stopped for under an hour only include the task ARN, last status, and desired status." (docs/ecs-facts.md#idempotency)
   const tasks = previous.tasks.map((task) =>
     task.lastStatus === 'STOPPED' ? { taskArn: task.taskArn, lastStatus: task.lastStatus, desiredStatus: task.desiredStatus } : taskToWire(task),
   );

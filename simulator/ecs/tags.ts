@@ -1,6 +1,6 @@
 /**
  * Tag rules shared by clusters, task definitions and tasks: at most 50, key 1–128 characters, value at most
- * 256, and the `aws:` prefix reserved (ecs-facts.md §1.4 [S6][S10]).
+ * 256, and the `aws:` prefix reserved (docs/ecs-facts.md#quotas).
  */
 import { invalidParameter } from './errors.js';
 import { isObject } from './fields.js';

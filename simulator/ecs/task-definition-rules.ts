@@ -1,5 +1,5 @@
 /**
- * RegisterTaskDefinition's validation, in the order and with the messages ECS uses (ecs-facts.md §5).
+ * RegisterTaskDefinition's validation, in the order and with the messages ECS uses (docs/ecs-facts.md#task-definitions).
  * Pure: request JSON in, normalized definition out, or an EcsError.
  */
 import { clientError, invalidParameter } from './errors.js';
@@ -10,7 +10,7 @@ import { parseTags } from './tags.js';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
 export const MAX_CONTAINERS = 10;
-/** Task definition size limit: 64 KiB on the current service-quotas page [S4]. */
+/** Task definition size limit: 64 KiB on the current service-quotas page (docs/ecs-facts.md#quotas). */
 export const MAX_TASK_DEFINITION_BYTES = 64 * 1024;
 const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
 const HANDLED_MEMBERS = new Set([

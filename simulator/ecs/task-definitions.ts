@@ -1,7 +1,7 @@
 /**
  * RegisterTaskDefinition, DescribeTaskDefinition, ListTaskDefinitions, DeregisterTaskDefinition.
  * A registration takes `registrationDelayMs` (simulated); a second one for the same family in that window
- * fails the way ECS fails it (ecs-facts.md §2).
+ * fails the way ECS fails it (docs/ecs-facts.md#task-definitions).
  */
 import type { EcsContext } from './context.js';
 import { clientError, invalidParameter } from './errors.js';
@@ -67,7 +67,8 @@ export async function registerTaskDefinition(ctx: EcsContext, input: JsonObject)
 
 /**
  * Resolves "family", "family:revision" or a full ARN. A bare family means its latest ACTIVE revision
- * [S6]; an explicit revision is returned whatever its status (RunTask checks ACTIVE itself).
+ * (docs/ecs-facts.md#task-definitions); an explicit revision is returned whatever its status (RunTask
+ * checks ACTIVE itself).
  */
 export function findTaskDefinition(ctx: EcsContext, reference: string): TaskDefinitionRecord | undefined {
   const marker = ':task-definition/';

@@ -52,7 +52,7 @@ export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {
   function* matching(): Generator<string> {
     for (const task of ctx.store.tasks.values()) {
       if (task.clusterArn !== cluster.clusterArn) continue;
-      // "Amazon ECS never sets the desired status of a task to [PENDING]" [S17].
+      // "Amazon ECS never sets the desired status of a task to [PENDING]" (docs/ecs-facts.md#lifecycle).
       if (task.desiredStatus !== desiredStatus) continue;
       if (family !== undefined && task.family !== family) continue;
       if (startedBy !== undefined && task.startedBy !== startedBy) continue;
@@ -71,7 +71,7 @@ export function stopTask(ctx: EcsContext, input: JsonObject): JsonObject {
   const reason = optionalString(input, 'reason');
   if (reason !== undefined && reason.length > 255) throw invalidParameter('reason must be at most 255 characters.');
   if (task.desiredStatus !== 'STOPPED') {
-    // "Any tags associated with the task will be deleted." [S17]
+    // "Any tags associated with the task will be deleted." (docs/ecs-facts.md#lifecycle)
     task.tags = [];
     ctx.engine.stop(task, reason);
   }

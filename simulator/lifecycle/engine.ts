@@ -1,5 +1,5 @@
 /**
- * Drives each task through ECS's lifecycle (ecs-facts.md §4.1):
+ * Drives each task through ECS's lifecycle (docs/ecs-facts.md#lifecycle):
  * PROVISIONING → PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED,
  * with the detours AWS takes for a failed start, StopTask and a Spot interruption. Every change bumps
  * `version` and is published (the task state change event stream); timers come from an injected
@@ -14,7 +14,7 @@ export const STOP_REASONS = {
   spot: 'Your Spot Task was interrupted.',
 } as const;
 
-/** Fargate Spot gives a two-minute warning before it stops the task [S12]. */
+/** Fargate Spot gives a two-minute warning before it stops the task (docs/ecs-facts.md#stop-codes). */
 export const SPOT_WARNING_MS = 120_000;
 /** The exit code of a container stopped by StopTask's SIGTERM (128 + 15). */
 export const SIGTERM_EXIT_CODE = 143;
@@ -24,7 +24,7 @@ export interface LifecycleDeps {
   /** Real milliseconds for a simulated duration (÷ time scale). */
   toRealMs: (simulatedMs: number) => number;
   now: () => number;
-  /** How long a STOPPED task stays describable, simulated ms (AWS: at least one hour [S17]). */
+  /** How long a STOPPED task stays describable, simulated ms (AWS: at least one hour, docs/ecs-facts.md#lifecycle). */
   stoppedRetentionMs: number;
   /** Called after every change, with `version` already incremented. */
   publish: (task: SimTask) => void;
@@ -118,7 +118,7 @@ export class LifecycleEngine {
     });
   }
 
-  /** The two-minute warning: desiredStatus STOPPED while lastStatus stays RUNNING [S12]. */
+  /** The two-minute warning: desiredStatus STOPPED while lastStatus stays RUNNING (docs/ecs-facts.md#stop-codes). */
   private spotNotice(task: SimTask): void {
     task.desiredStatus = 'STOPPED';
     task.stopCode = 'TerminationNotice';

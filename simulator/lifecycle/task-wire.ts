@@ -1,6 +1,6 @@
 /**
  * The Task object as DescribeTasks/RunTask/StopTask put it on the wire: JSON with timestamps as epoch
- * seconds (awsJson 1.1, ecs-facts.md §7.1) and members left out when ECS has no value for them.
+ * seconds (awsJson 1.1, docs/ecs-facts.md#wire-format) and members left out when ECS has no value for them.
  */
 import type { SimContainer, SimTask } from './task.js';
 

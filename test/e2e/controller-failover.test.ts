@@ -5,7 +5,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, QUICK_PHASES, allRuns, pool, run, sleep, startHarness, waitStopped } from './controller-harness.js';
+import { Harness, QUICK_PHASES, allRuns, pool, run, startHarness, waitStopped } from './controller-harness.js';
+import { until } from '../helpers/until.js';
 
 const RUNS = 150;
 
@@ -26,12 +27,9 @@ describe('replica failover', () => {
     await h.store.submit(names.map((name, i) => run(name, { pool: 'failover', deployment: `d${i % 3}`, env: { SIM_RUN_SECONDS: '2' } })), { mode: 'create' });
 
     // Kill once the burst is under way: some runs launched, most not yet finished.
-    const deadline = Date.now() + 30_000;
-    for (let launched = 0; launched < 20; ) {
-      assert.ok(Date.now() < deadline, 'the burst never got under way');
-      await sleep(50);
-      launched = (await allRuns(h.store)).filter((r) => r.status.attempts.length > 0).length;
-    }
+    await until(async () => (await allRuns(h.store)).filter((r) => r.status.attempts.length > 0).length >= 20, {
+      timeoutMs: 30_000, intervalMs: 50, what: 'the burst to get under way (20 runs launched)',
+    });
     await doomed.kill();
 
     const runs = await waitStopped(h.store, names, 90_000);

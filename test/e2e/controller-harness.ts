@@ -7,6 +7,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../cmd/replicas.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
+import { until } from '../helpers/until.js';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -49,8 +50,6 @@ function controllerCommand(): string[] {
   return [fileURLToPath(new URL('../../cmd/longshore.js', import.meta.url)), 'controller'];
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export async function startHarness(simOptions: SimulatorOptions = {}): Promise<Harness> {
   const namespace = `test-e2e-${randomBytes(4).toString('hex')}`;
   const redis = new Redis(REDIS_URL);
@@ -79,13 +78,10 @@ export async function startHarness(simOptions: SimulatorOptions = {}): Promise<H
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = once(child, 'exit').then(() => child.exitCode);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    await until(async () => {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
-      if (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((r) => r.ok, () => false)) break;
-      if (Date.now() > deadline) throw new Error(`${name} not ready:\n${output}`);
-      await sleep(100);
-    }
+      return fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((r) => r.ok, () => false);
+    }, { timeoutMs: 30_000, intervalMs: 100, what: () => `${name} to be ready:\n${output}` });
     const replica: Replica = {
       name,
       metricsPort,
@@ -135,19 +131,18 @@ export const allRuns = (store: ResourceStore): Promise<RunRecord[]> => listAll((
 
 /** Waits until every named run is stopped; returns them by name. */
 export async function waitStopped(store: ResourceStore, names: string[], timeoutMs: number): Promise<Map<string, RunRecord>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const records = await allRuns(store);
-    const wanted = records.filter((r) => names.includes(r.metadata.name));
-    if (wanted.length === names.length && wanted.every((r) => r.status.phase === 'stopped')) {
-      return new Map(wanted.map((r) => [r.metadata.name, r]));
-    }
-    if (Date.now() > deadline) {
+  let wanted: RunRecord[] = [];
+  return until(async () => {
+    wanted = (await allRuns(store)).filter((r) => names.includes(r.metadata.name));
+    return wanted.length === names.length && wanted.every((r) => r.status.phase === 'stopped') && new Map(wanted.map((r) => [r.metadata.name, r]));
+  }, {
+    timeoutMs,
+    intervalMs: 250,
+    what: () => {
       const pending = wanted.filter((r) => r.status.phase !== 'stopped').map((r) => `${r.metadata.name}:${r.status.phase} ${r.status.message ?? ''}`);
-      throw new Error(`runs not stopped in time (${pending.length} left): ${pending.slice(0, 5).join('; ')}`);
-    }
-    await sleep(250);
-  }
+      return `runs to stop (${names.length - wanted.length + pending.length} left): ${pending.slice(0, 5).join('; ')}`;
+    },
+  });
 }
 
 /** Sums a counter over replicas' /metrics (all label sets matching the given label fragment). */

@@ -10,7 +10,8 @@ import { reconcileRun } from '../../reconcilers/run/reconciler.js';
 import { resyncCluster } from '../../reconcilers/observe/resync.js';
 import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup/sweeps.js';
 import { finalizeRecoveryFor, needsFinalize, wakeUnfinalizedRuns, type FinalizeRecoveryDeps } from '../../reconcilers/cleanup/finalize-recovery.js';
-import { fargatePool, silent, sleep, startRunHarness, type RunHarness } from './run-harness.js';
+import { fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
+import { until } from '../helpers/until.js';
 
 const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
 
@@ -29,15 +30,12 @@ describe('clean-up: finalize recovery', () => {
     // Launched by their reconciles; from here on only the resync observes them.
     await h.driveUntil(['lost-1', 'fine-1'], (runs) => runs.every((r) => r.status.phase === 'submitted'), { resync: false });
     // The resync alone observes the stop (its wake-up goes nowhere: the replica "died" after the write).
-    let lost: RunRecord | null = null;
-    for (let round = 0; round < 200; round += 1) {
+    const lost = await until(async () => {
       for (const cluster of await h.store.liveTaskClusters()) await resyncCluster(h.resyncDeps, cluster);
-      lost = await h.store.getRun('lost-1');
-      if (lost?.status.phase === 'stopped') break;
-      await sleep(25);
-    }
-    assert.equal(lost?.status.phase, 'stopped');
-    assert.ok(lost && needsFinalize(lost), 'stopped but not finalized');
+      const run = await h.store.getRun('lost-1');
+      return run?.status.phase === 'stopped' && run;
+    }, { intervalMs: 25, what: 'the resync to observe lost-1 stopped' });
+    assert.ok(needsFinalize(lost), 'stopped but not finalized');
     await h.driveUntil(['fine-1'], (runs) => runs[0].status.phase === 'stopped' && !needsFinalize(runs[0]));
 
     const concluded: string[] = [];

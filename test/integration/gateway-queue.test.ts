@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { QueueEvents } from 'bullmq';
 import { createRedisConnection } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { createMetrics } from '../../controller/metrics.js';
@@ -14,24 +15,20 @@ import { startWorkers, RunningWorkers } from '../../controller/queue/workers.js'
 import { Reconciler, TerminalError } from '../../controller/queue/reconcile.js';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
+import { until } from '../helpers/until.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });
+/** The in-flight reconcile of the shutdown test: work that takes a while, not a wait for something. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 interface Harness {
   queues: ControllerQueues;
   wakeUps: WakeUps;
   workers: RunningWorkers;
   metrics: ReturnType<typeof createMetrics>;
+  /** True when the run queue holds no job in any state that could still reconcile (nothing more will happen). */
+  drained(): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +57,10 @@ describe('reconcile queues', () => {
     });
     return {
       queues, wakeUps: createWakeUps(queues), workers, metrics,
+      async drained() {
+        const counts = await queues['reconcile-run'].getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
+        return Object.values(counts).every((n) => n === 0);
+      },
       async stop() {
         await workers.stop(2000);
         await closeQueues(queues);
@@ -70,21 +71,24 @@ describe('reconcile queues', () => {
 
   test('wake-ups for one key while it waits coalesce into one reconcile', async () => {
     const calls: string[] = [];
+    let blockerActive = false;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const h = harness(async (key) => {
-      if (key === 'blocker') await gate;
+      if (key === 'blocker') {
+        blockerActive = true;
+        await gate;
+      }
       calls.push(key);
       return {};
     }, 1);
     try {
       await h.wakeUps.wake('reconcile-run', 'blocker');
-      await until(() => h.workers.started());
-      await sleep(100);
+      await until(() => blockerActive, { what: 'the blocker to occupy the only worker' });
       for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', 'run-a');
       release();
-      await until(() => calls.length >= 2);
-      await sleep(200);
+      await until(() => calls.length >= 2, { what: 'the reconcile of run-a' });
+      await until(() => h.drained(), { what: 'the queue to drain' });
       assert.deepEqual(calls, ['blocker', 'run-a']);
     } finally {
       await h.stop();
@@ -110,8 +114,8 @@ describe('reconcile queues', () => {
       await until(() => calls.length === 1);
       for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', 'run-b');
       release();
-      await until(() => calls.length === 2);
-      await sleep(200);
+      await until(() => calls.length === 2, { what: 'the reconcile owed to the wake-ups' });
+      await until(() => h.drained(), { what: 'the queue to drain' });
       assert.equal(calls.length, 2);
       assert.equal(maxActive, 1, 'never two reconciles of one key at once');
     } finally {
@@ -120,19 +124,32 @@ describe('reconcile queues', () => {
   });
 
   test('requeueAfterMs reconciles the key again after the delay', async () => {
-    const times: number[] = [];
+    // The order of reconciles and BullMQ's own "delayed" events, with the due time each delay asked for.
+    const journal: string[] = [];
     const h = harness(async () => {
-      times.push(Date.now());
-      return times.length < 3 ? { requeueAfterMs: 100 } : {};
+      journal.push(`reconcile@${Date.now()}`);
+      return journal.filter((e) => e.startsWith('reconcile')).length < 3 ? { requeueAfterMs: 100 } : {};
     });
+    const queue = h.queues['reconcile-run'];
+    const eventsConnection = createRedisConnection(REDIS_URL, 'test-events', 'blocking');
+    const events = new QueueEvents(queue.name, { connection: eventsConnection, prefix: queue.opts.prefix });
+    events.on('delayed', ({ delay }) => journal.push(`delayed@${delay}`));
     try {
+      await events.waitUntilReady();
       await h.wakeUps.wake('reconcile-run', 'run-c');
-      await until(() => times.length === 3);
-      assert.ok(times[1] - times[0] >= 90 && times[2] - times[1] >= 90);
+      await until(() => journal.filter((e) => e.startsWith('reconcile')).length === 3, { what: () => `three reconciles: ${journal.join(', ')}` });
+      await until(() => h.drained(), { what: 'the queue to drain' });
+      assert.deepEqual(journal.map((e) => e.split('@')[0]), ['reconcile', 'delayed', 'reconcile', 'delayed', 'reconcile']);
+      const at = journal.map((e) => Number(e.split('@')[1]));
+      // Each requeue was scheduled for at least 100 ms after the reconcile that asked for it (a due time BullMQ
+      // recorded, not a measured duration), and the next reconcile came only from that delayed job.
+      assert.ok((at[1] as number) - (at[0] as number) >= 100 && (at[3] as number) - (at[2] as number) >= 100, journal.join(', '));
       const text = await h.metrics.registry.metrics();
       assert.ok(text.includes('longshore_reconcile_total{reconciler="run",result="requeue"} 2'));
       assert.ok(text.includes('longshore_reconcile_total{reconciler="run",result="success"} 1'));
     } finally {
+      await events.close();
+      eventsConnection.disconnect();
       await h.stop();
     }
   });
@@ -145,10 +162,10 @@ describe('reconcile queues', () => {
     });
     try {
       await h.wakeUps.wake('reconcile-run', 'run-d');
-      await until(() => calls === 1);
-      await sleep(100);
+      await until(() => calls === 1, { what: 'the first reconcile' });
+      await until(async () => (await h.queues['reconcile-run'].getDelayedCount()) === 1, { what: 'the job to sit in its 60 s delay' });
       await h.wakeUps.wake('reconcile-run', 'run-d');
-      await until(() => calls === 2, 3000);
+      await until(() => calls === 2, { timeoutMs: 3000, what: 'the reconcile the wake-up asked for' });
     } finally {
       await h.stop();
     }
@@ -168,7 +185,7 @@ describe('reconcile queues', () => {
       await until(() => calls === 1);
       await h.wakeUps.wake('reconcile-run', 'run-e');
       release();
-      await until(() => calls === 2, 3000);
+      await until(() => calls === 2, { timeoutMs: 3000, what: 'the reconcile the wake-up asked for' });
     } finally {
       await h.stop();
     }
@@ -198,10 +215,9 @@ describe('reconcile queues', () => {
     });
     try {
       await h.wakeUps.wake('reconcile-run', 'run-g');
-      await until(() => calls === 1);
-      await sleep(300);
+      await until(async () => (await h.queues['reconcile-run'].getFailedCount()) === 1, { what: 'the job to fail' });
+      assert.ok(await h.drained(), 'nothing is left to retry it');
       assert.equal(calls, 1);
-      assert.equal(await h.queues['reconcile-run'].getFailedCount(), 1);
     } finally {
       await h.stop();
     }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../controller/logger.js';
 import { startStreamFollower, StreamSource } from '../../controller/queue/stream-follower.js';
+import { until } from '../helpers/until.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });
@@ -45,7 +46,7 @@ describe('stream follower', () => {
     const reader = redis.duplicate();
     const seen: string[] = [];
     const follower = startStreamFollower({ name: 't', source: source(reader, stream, 'g', 'c1'), logger, blockMs: 50, handle: async (e) => { seen.push(e.name); } });
-    while (seen.length < 5) await new Promise((r) => setTimeout(r, 10));
+    await until(() => seen.length >= 5, { what: () => `5 entries handled (saw ${seen.length})` });
     await follower.stop();
     await reader.quit();
     assert.deepEqual(seen, ['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
@@ -65,7 +66,7 @@ describe('stream follower', () => {
         if (attempts === 1) throw new Error('queue unavailable');
       },
     });
-    while (attempts < 2) await new Promise((r) => setTimeout(r, 10));
+    await until(() => attempts >= 2, { what: 'the failed entry to be claimed and handled again' });
     await follower.stop();
     await reader.quit();
     const pending = (await redis.xpending(stream, 'g')) as [number, ...unknown[]];

@@ -22,10 +22,10 @@ import { reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run/reco
 import { resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
 import { createPoolLimiter } from '../../reconcilers/run/pool-limits.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
+import { until } from '../helpers/until.js';
 
 export const V = 'longshore.dev/v1alpha1';
 export const silent = pino({ level: 'silent' });
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
 const ONE_SECOND = { kind: 'fixed' as const, seconds: 1 };
 export const QUICK_SCENARIO: ScenarioInput = {
@@ -89,17 +89,19 @@ export async function startRunHarness(options: { timeScale: number; scenario?: S
       await store.submit([{ apiVersion: V, kind: 'Run', metadata: { name }, spec: { pool, ...spec } }]);
     },
     async driveUntil(names, done, drive = {}) {
-      const deadline = Date.now() + (drive.timeoutMs ?? 20_000);
-      for (;;) {
+      let runs: RunRecord[] = [];
+      return until(async () => {
         while (registrations.length > 0) await taskdefs.reconciler(registrations.shift() ?? '', ctx);
         for (const name of names) await reconcileRun(runDeps, name);
         if (drive.resync !== false) for (const cluster of await store.liveTaskClusters()) await resyncCluster(resyncDeps, cluster);
         if (drive.each) await drive.each();
-        const runs = (await Promise.all(names.map((n) => store.getRun(n)))).filter((r): r is RunRecord => r !== null);
-        if (done(runs)) return runs;
-        if (Date.now() > deadline) throw new Error(`runs did not settle: ${runs.map((r) => `${r.metadata.name}=${r.status.phase}/${r.status.message}`).join('; ')}`);
-        await sleep(50);
-      }
+        runs = (await Promise.all(names.map((n) => store.getRun(n)))).filter((r): r is RunRecord => r !== null);
+        return done(runs) && runs;
+      }, {
+        timeoutMs: drive.timeoutMs ?? 20_000,
+        intervalMs: 50,
+        what: () => `runs to settle: ${runs.map((r) => `${r.metadata.name}=${r.status.phase}/${r.status.message}`).join('; ')}`,
+      });
     },
     tasksOf: (name) => sim.audit().tasks.filter((t) => t.startedBy?.endsWith(`/${name}`)),
     async close() {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { reconcileRun } from '../../reconcilers/run/reconciler.js';
 import { resyncCluster } from '../../reconcilers/observe/resync.js';
 import { createControlHandler } from '../../reconcilers/control/control.js';
-import { allStopped, fargatePool, sleep, silent, startRunHarness, type RunHarness } from './run-harness.js';
+import { allStopped, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
+import { until } from '../helpers/until.js';
 
 const retryFast = { retry: { infrastructureAttempts: 2, backoff: { initialSeconds: 0.05, maxSeconds: 0.1 } } };
 
@@ -85,16 +86,13 @@ describe('run lifecycle against Redis and the simulator', () => {
     await submitRun('race-1', 'fargate');
     const concluded: string[] = [];
     const racing = { ...h.runDeps, observer: { concluded: (outcome: string) => concluded.push(outcome) } };
-    const deadline = Date.now() + 20_000;
-    for (;;) {
+    await until(async () => {
       while (h.registrations.length > 0) await h.taskdefs.reconciler(h.registrations.shift() ?? '', ctx);
       await Promise.all([reconcileRun(racing, 'race-1'), reconcileRun(racing, 'race-1')]);
       for (const cluster of await h.store.liveTaskClusters()) await resyncCluster(h.resyncDeps, cluster);
       const current = await h.store.getRun('race-1');
-      const finalized = (current?.lifecycle as { context?: { finalized?: boolean } } | undefined)?.context?.finalized === true;
-      if (finalized || Date.now() > deadline) break;
-      await sleep(50);
-    }
+      return (current?.lifecycle as { context?: { finalized?: boolean } } | undefined)?.context?.finalized === true;
+    }, { timeoutMs: 20_000, intervalMs: 50, what: 'race-1 to be finalized' });
     const run = await h.store.getRun('race-1');
     assert.equal(run?.status.outcome, 'succeeded');
     assert.equal(tasksOf('race-1').length, 1);

@@ -47,6 +47,7 @@ class FakeEcs implements RegistrationGateway {
     }
     this.inFlight.add(family);
     this.maxInFlightPerFamily = Math.max(this.maxInFlightPerFamily, this.inFlight.size);
+    // A registration takes a moment on ECS too: two unserialised registrations of one family overlap here.
     await new Promise((resolve) => setTimeout(resolve, 5));
     this.inFlight.delete(family);
     const revisions = this.families.get(family) ?? [];

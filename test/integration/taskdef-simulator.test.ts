@@ -22,6 +22,7 @@ import { createTaskdefs, type Taskdefs } from '../../reconcilers/taskdef/index.j
 import type { Resolution } from '../../reconcilers/taskdef/resolve.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
+import { until } from '../helpers/until.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
@@ -32,13 +33,6 @@ function newPool(spec: PoolSpecLike = {}): PoolLike {
 }
 function newRun(name: string, spec: Partial<RunLike['spec']> = {}): RunLike {
   return { metadata: { name, uid: randomUUID(), labels: {} }, spec: { pool: 'pool-a', ...spec } };
-}
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 interface Replica {
@@ -117,7 +111,7 @@ describe('task definitions against the simulator', () => {
     assert.equal(waiting.size, 5);
 
     const waitedOn = runs.filter((_, i) => first[i]?.status === 'waiting').map((r) => r.metadata.name);
-    await until(() => waitedOn.every((name) => woken.has(name)), 20_000);
+    await until(() => waitedOn.every((name) => woken.has(name)), { timeoutMs: 20_000, what: () => `wake-ups of ${waitedOn.filter((name) => !woken.has(name)).length} waiting runs` });
 
     const second: Resolution[] = await Promise.all(runs.map((run) => b.taskdefs.resolver.resolve(pool, run)));
     assert.ok(second.every((r) => r.status === 'resolved'));
@@ -135,7 +129,7 @@ describe('task definitions against the simulator', () => {
     const pool = newPool({ cpu: 1024, memory: 1024, family: 'bad-sizes' });
     const run = newRun('bad-1');
     assert.equal((await r.taskdefs.resolver.resolve(pool, run)).status, 'waiting');
-    await until(() => woken.has('bad-1'), 10_000);
+    await until(() => woken.has('bad-1'), { what: 'the wake-up of bad-1' });
     const result = await r.taskdefs.resolver.resolve(pool, run);
     assert.equal(result.status, 'failed');
     assert.match(result.status === 'failed' ? result.message : '', /family 'bad-sizes' failed: ClientException: No Fargate configuration exists for given values/);
@@ -147,7 +141,7 @@ describe('task definitions against the simulator', () => {
     const before = sim.audit().calls.RegisterTaskDefinition?.ok ?? 0;
     const run = newRun('reuse-1', { deployment: 'dep-3' });
     assert.equal((await fresh.taskdefs.resolver.resolve(pool, run)).status, 'waiting');
-    await until(() => woken.has('reuse-1'), 10_000);
+    await until(() => woken.has('reuse-1'), { what: 'the wake-up of reuse-1' });
     const result = await fresh.taskdefs.resolver.resolve(pool, run);
     assert.equal(result.status, 'resolved');
     assert.equal(sim.audit().calls.RegisterTaskDefinition?.ok ?? 0, before, 'the described revision hashed the same as the rendered one');

@@ -1,5 +1,5 @@
 /**
- * Task state change events reach the simulator's SQS queue as EventBridge delivers them (ecs-facts.md §6):
+ * Task state change events reach the simulator's SQS queue as EventBridge delivers them (docs/ecs-facts.md#events):
  * one event per change, detail.version +1 each time, read here with the real @aws-sdk/client-sqs.
  */
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * RunTask clientToken idempotency (ecs-facts.md §3): replay with the same parameters, ConflictException
+ * RunTask clientToken idempotency (docs/ecs-facts.md#idempotency): replay with the same parameters, ConflictException
  * with resourceIds for different ones, scope per cluster, and the TTL of min(24 h, lifetime + 1 h).
  */
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 /**
- * Each ECS throttle category with AWS's default burst (ecs-facts.md §1): on a clock that stands still the
+ * Each ECS throttle category with AWS's default burst (docs/ecs-facts.md#throttling): on a clock that stands still the
  * bucket holds exactly its burst, the next call is a ThrottlingException "Rate exceeded" (HTTP 400) as the
  * SDK sees it, and one simulated second later exactly the sustained rate is available again.
  */

@@ -1,5 +1,5 @@
 /**
- * Each validation rule answers with ECS's exception type and message (ecs-facts.md §1.4, §4.4, §5), as the
+ * Each validation rule answers with ECS's exception type and message (docs/ecs-facts.md#quotas, #runtask, #task-definitions), as the
  * real SDK surfaces them.
  */
 import { after, before, describe, test } from 'node:test';

@@ -79,11 +79,26 @@ describe('fault injection', () => {
   });
 
   test('latency delays answers by the sampled time (÷ time scale)', async () => {
-    const h = await startHarness({ timeScale: 1, scenario: { faults: { latencyRate: 1, latency: 0.2 } } });
+    // A scheduler whose timers fire only when the test fires them: the answer must wait for the latency timer.
+    const timers: { delayMs: number; fire: () => void }[] = [];
+    const scheduler = {
+      now: () => Date.UTC(2026, 0, 1),
+      after: (delayMs: number, fire: () => void) => {
+        timers.push({ delayMs, fire });
+        return () => undefined;
+      },
+    };
+    const h = await startHarness({ timeScale: 4, scheduler, scenario: { faults: { latencyRate: 1, latency: 0.2 } } });
     try {
-      const started = Date.now();
-      await h.ecs.send(new DescribeTasksCommand({ tasks: ['0123456789abcdef0123456789abcdef'] }));
-      assert.ok(Date.now() - started >= 195, `answered after ${Date.now() - started} ms`);
+      let answered = false;
+      const answer = h.ecs.send(new DescribeTasksCommand({ tasks: ['0123456789abcdef0123456789abcdef'] })).finally(() => {
+        answered = true;
+      });
+      const latency = await eventually(async () => timers.find((t) => t.delayMs === 50));
+      assert.equal(answered, false, 'no answer before the latency has passed');
+      latency.fire();
+      assert.deepEqual((await answer).failures?.map((f) => f.reason), ['MISSING']);
+      assert.deepEqual(timers.map((t) => t.delayMs), [50], '0.2 s of latency ÷ time scale 4, and nothing else waited');
     } finally {
       await h.close();
     }

@@ -61,7 +61,7 @@ describe('admission: every rule names path, rule, message and value', () => {
     assert.equal(v.value, 'Job');
   });
 
-  test('fargate-cpu-memory: every pair of the §5.1 table, and a bad pair', () => {
+  test('fargate-cpu-memory: every pair of the Fargate sizes table, and a bad pair', () => {
     for (const [cpu, memory] of [[256, 512], [256, 2048], [512, 4096], [1024, 8192], [2048, 16384], [4096, 30720], [8192, 16384], [8192, 61440], [16384, 32768], [16384, 122880]]) {
       assert.equal(isValidFargateSize(cpu, memory), true, `${cpu}/${memory}`);
     }

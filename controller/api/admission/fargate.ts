@@ -1,4 +1,4 @@
-/** Valid Fargate task cpu/memory combinations (ecs-facts.md §5.1). */
+/** Valid Fargate task cpu/memory combinations (docs/ecs-facts.md#fargate-sizes). */
 
 function steps(from: number, to: number, step: number): number[] {
   const out: number[] = [];

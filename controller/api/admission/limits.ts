@@ -1,5 +1,5 @@
 /**
- * Size and naming limits ECS enforces (ecs-facts.md §5.2 and the RunTask/TagResource API references),
+ * Size and naming limits ECS enforces (docs/ecs-facts.md#task-definitions and #quotas),
  * checked before anything is stored so a run never fails at launch for a reason admission could see.
  */
 import type { TaskOverride } from '@aws-sdk/client-ecs';

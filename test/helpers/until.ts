@@ -1,0 +1,34 @@
+/**
+ * Bounded polling, the one way tests wait for something another party makes true (a worker, a timer, a
+ * child process): ask again every `intervalMs` until the probe answers, and fail with a message that says
+ * what never happened once `timeoutMs` has passed. Tests use it instead of sleeping for a guessed time.
+ */
+export interface UntilOptions {
+  /** How long to keep asking before failing (default 10 s): a bound against hanging, never an assertion. */
+  timeoutMs?: number;
+  /** The pause between two asks (default 10 ms). */
+  intervalMs?: number;
+  /** What was awaited, for the failure message; a function is called at the failure, to show the state then. */
+  what?: string | (() => string | Promise<string>);
+}
+
+/**
+ * Resolves with the probe's first answer that is neither `undefined` nor `false` (so a predicate resolves
+ * with `true`, a finder with what it found); rejects when `timeoutMs` passes first.
+ */
+export async function until<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  options: UntilOptions = {},
+): Promise<T> {
+  const { timeoutMs = 10_000, intervalMs = 10, what = 'the condition' } = options;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await probe();
+    if (answer !== undefined && answer !== false) return answer;
+    if (Date.now() > deadline) {
+      const described = typeof what === 'function' ? await what() : what;
+      throw new Error(`waited ${timeoutMs} ms for ${described}, in vain`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
