@@ -173,6 +173,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   await control.ensureGroup(group);
   const handleControl = createControlHandler({
     store, gateway, wake: (queue, key) => wakeUps.wake(queue, key), logger: logger.child({ component: 'control' }),
+    reply: (id, answer) => store.controlStream().reply(id, answer),
   });
   const controlEntries = (batch: ControlBatch) => {
     for (const bad of batch.malformed) logger.warn({ id: bad.id, reason: bad.reason }, 'malformed control message dropped');

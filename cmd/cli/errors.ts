@@ -5,9 +5,13 @@
 import { AdmissionError, formatRejections } from '../../controller/api/admission/index.js';
 import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, SelectorError, InvalidControlMessageError } from '../../controller/store/index.js';
 
-/** Exit statuses: 1 for any failure of the request, 2 for bad input the CLI itself rejects. */
+/**
+ * Exit statuses: 1 for any failure of the request, 2 for bad input the CLI itself rejects, 3 for a request
+ * that was accepted (durably queued) but whose outcome the controller did not report in time (run kill).
+ */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_UNANSWERED = 3;
 
 export class UsageError extends Error {
   constructor(message: string) {

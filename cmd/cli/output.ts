@@ -1,4 +1,4 @@
-/** Output formats (-o table|json|yaml), a plain column table, ages, and secret masking for human output. */
+/** Output formats (-o table|json|yaml), a plain column table and ages; secret masking lives in masking.ts. */
 import { Option } from 'commander';
 import { stringify } from 'yaml';
 
@@ -32,18 +32,6 @@ export function age(timestamp: string | undefined, now: number = Date.now()): st
   if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
   if (seconds < 172800) return `${Math.floor(seconds / 3600)}h`;
   return `${Math.floor(seconds / 86400)}d`;
-}
-
-const SECRET_NAME = /(TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|PRIVATE|AUTH)/i;
-
-/** True for variable names that look like they hold secrets (API_KEY, DB_PASSWORD, GITHUB_TOKEN…). */
-export function looksSecret(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
-
-/** `NAME=value` pairs for people to read, with secret-looking values masked; null (unset) shown as such. */
-export function maskedEnv(env: Readonly<Record<string, string | null>>): string[] {
-  return Object.entries(env).map(([name, value]) => (value === null ? `${name} (unset)` : `${name}=${looksSecret(name) ? '******' : value}`));
 }
 
 export function labelsText(labels: Readonly<Record<string, string>>): string {

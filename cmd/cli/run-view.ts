@@ -1,6 +1,7 @@
 /** How runs look to people: list rows and the `describe` page (conditions and attempt history). */
 import type { RunRecord } from '../../controller/api/index.js';
-import { age, labelsText, maskedEnv, renderTable } from './output.js';
+import { maskCommandText, maskedCommand, maskedEnv } from './masking.js';
+import { age, labelsText, renderTable } from './output.js';
 
 export const RUN_HEADERS = ['NAME', 'POOL', 'PHASE', 'OUTCOME', 'ATTEMPTS', 'AGE', 'MESSAGE'] as const;
 
@@ -13,7 +14,8 @@ export function runRow(run: RunRecord, now: number = Date.now()): string[] {
     run.status.outcome ?? '-',
     String(run.status.attempts.length),
     age(run.metadata.creationTimestamp, now),
-    truncate(run.status.message ?? '', 60),
+    // Stop reasons and messages can quote a command line or a connection URL.
+    truncate(maskCommandText(run.status.message ?? ''), 60),
   ];
 }
 
@@ -41,7 +43,7 @@ export function describeRun(run: RunRecord, namespace: string): string {
   field('Pool', spec.pool);
   field('Deployment', spec.deployment);
   field('Image', spec.image);
-  field('Command', spec.command === undefined ? undefined : Array.isArray(spec.command) ? JSON.stringify(spec.command) : spec.command);
+  field('Command', spec.command === undefined ? undefined : maskedCommand(spec.command));
   field('CPU / memory', spec.cpu || spec.memory ? `${spec.cpu ?? '(pool)'} / ${spec.memory ?? '(pool)'}` : '(pool)');
   field('Launch', spec.capacityProviderStrategy ? spec.capacityProviderStrategy.map((s) => `${s.capacityProvider}:${s.weight ?? 0}`).join(',') : spec.launchType ?? '(pool)');
   field('Cancel requested', String(spec.cancelRequested));
@@ -51,12 +53,12 @@ export function describeRun(run: RunRecord, namespace: string): string {
   field('Phase', status.phase);
   field('Outcome', status.outcome);
   field('Task definition', status.taskDefinitionArn);
-  field('Message', status.message);
+  field('Message', status.message === undefined ? undefined : maskCommandText(status.message));
   lines.push('');
   lines.push('Conditions:');
   if (status.conditions.length === 0) lines.push('  <none>');
   else {
-    const rows = status.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.lastTransitionTime, c.message ?? '']);
+    const rows = status.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.lastTransitionTime, maskCommandText(c.message ?? '')]);
     lines.push(indent(renderTable(['TYPE', 'STATUS', 'REASON', 'LAST TRANSITION', 'MESSAGE'], rows)));
   }
   lines.push('');
@@ -71,7 +73,7 @@ export function describeRun(run: RunRecord, namespace: string): string {
       a.stoppedAt ?? '-',
       a.exitCode === undefined || a.exitCode === null ? '-' : String(a.exitCode),
       a.stopCode ?? '-',
-      [a.failureReason, a.stoppedReason].filter(Boolean).join(': ') || '-',
+      maskCommandText([a.failureReason, a.stoppedReason].filter(Boolean).join(': ')) || '-',
     ]);
     lines.push(indent(renderTable(['#', 'TASK', 'LAST STATUS', 'STARTED', 'STOPPED', 'EXIT', 'STOP CODE', 'REASON'], rows)));
   }

@@ -8,6 +8,7 @@ import { UsageError } from './errors.js';
 import { outputOption, printDocuments, type OutputFormat } from './output.js';
 import { printSubmitResults } from './pool.js';
 import { runCreateCommand } from './run-create.js';
+import { runKillCommand } from './run-kill.js';
 import { describeRun, runTable } from './run-view.js';
 import { runWatchCommand } from './run-watch.js';
 import { withSession } from './session.js';
@@ -92,21 +93,7 @@ export function runCommand(): Command {
       }),
     );
 
-  run
-    .command('kill')
-    .description('stop a run\'s task now, or any task by ARN (also orphans)')
-    .argument('[name]')
-    .option('--task-arn <arn>', 'the task to stop')
-    .option('--reason <text>', 'passed to StopTask')
-    .action(
-      withSession(async ({ store }, name: string | undefined, options: { taskArn?: string; reason?: string }) => {
-        if (!name === !options.taskArn) throw new UsageError('give a run NAME or --task-arn ARN (one of them)');
-        const reason = options.reason ? { reason: options.reason } : {};
-        if (name) await requireRun(store, name);
-        await store.sendControl(name ? { type: 'kill', run: name, ...reason } : { type: 'kill', taskArn: options.taskArn, ...reason });
-        process.stdout.write(name ? `run/${name} kill requested\n` : `task ${options.taskArn} kill requested\n`);
-      }),
-    );
+  run.addCommand(runKillCommand());
 
   run
     .command('delete')

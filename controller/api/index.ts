@@ -8,4 +8,4 @@ export { ContainerDefinitionTemplate, TaskDefinitionTemplate } from './task-defi
 export { CloudWatchLogs, NetworkConfiguration, PoolDocument, PoolLimits, PoolRecord, PoolSpec, poolLaunchType, type PoolSpecInput } from './pool.js';
 export { RunDocument, RunRecord, RunSpec, type RunSpecInput } from './run.js';
 export { Attempt, Condition, OUTCOMES, Outcome, PHASES, Phase, RunStatus, initialRunStatus } from './run-status.js';
-export { CancelMessage, ControlMessage, KillMessage } from './control.js';
+export { CancelMessage, ControlMessage, ControlReply, ECS_TASK_ARN, ECS_TASK_ARN_FORMS, KillMessage, TaskArn } from './control.js';

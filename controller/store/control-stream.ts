@@ -4,7 +4,7 @@
  * redelivered), counted in Redis and handed back as `malformed` for the caller to log — never thrown.
  */
 import type { Redis } from 'ioredis';
-import { ControlMessage } from '../api/control.js';
+import { ControlMessage, ControlReply } from '../api/control.js';
 import { keyspace, storeKeys, type Keyspace } from './keys.js';
 import { StreamGroupReader, type StreamEntry } from './stream-group.js';
 
@@ -30,6 +30,9 @@ export class InvalidControlMessageError extends Error {
   }
 }
 
+/** How long an unread reply stays: long enough for any waiting sender, short enough to leave no litter. */
+export const CONTROL_REPLY_TTL_SECONDS = 300;
+
 export interface ControlStreamOptions {
   /** Approximate cap on the stream's length. Default 100,000. */
   maxLen?: number;
@@ -40,6 +43,7 @@ export class ControlStream {
   private readonly reader: StreamGroupReader;
   private readonly key: string;
   private readonly malformedKey: string;
+  private readonly replyKey: (messageId: string) => string;
   constructor(
     private readonly redis: Redis,
     ks: Keyspace = keyspace(),
@@ -48,6 +52,7 @@ export class ControlStream {
     const keys = storeKeys(ks);
     this.key = keys.control;
     this.malformedKey = keys.controlMalformed;
+    this.replyKey = keys.controlReply;
     this.reader = new StreamGroupReader(redis, this.key);
   }
 
@@ -78,6 +83,30 @@ export class ControlStream {
   /** Claims messages a dead consumer left pending for longer than minIdleMs. */
   async claimStale(group: string, consumer: string, minIdleMs: number, count = 10): Promise<ControlBatch> {
     return this.sort(group, await this.reader.claimStale(group, consumer, minIdleMs, count));
+  }
+
+  /**
+   * Records what became of message `id` for its sender. A list, so the sender can block on it (BLPOP)
+   * instead of polling; a redelivered message may reply twice, and the sender reads only the first.
+   */
+  async reply(id: string, reply: ControlReply): Promise<void> {
+    const key = this.replyKey(id);
+    await this.redis.multi().rpush(key, JSON.stringify(ControlReply.parse(reply))).expire(key, CONTROL_REPLY_TTL_SECONDS).exec();
+  }
+
+  /**
+   * The controller's reply to message `id`, or null if none came within timeoutMs. Blocks the connection:
+   * use a dedicated one. A reply that does not parse counts as none (anything can write to Redis).
+   */
+  async awaitReply(id: string, timeoutMs: number): Promise<ControlReply | null> {
+    const popped = await this.redis.blpop(this.replyKey(id), Math.max(0.01, timeoutMs / 1000));
+    if (popped === null) return null;
+    try {
+      const parsed = ControlReply.safeParse(JSON.parse(popped[1]));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
   }
 
   /** How many malformed messages consumers have rejected so far (all groups). */

@@ -54,6 +54,8 @@ export function storeKeys(ks: Keyspace) {
     changes: ks.key('changes'),
     control: ks.key('control'),
     controlMalformed: ks.key('control', 'malformed'),
+    /** List: the controller's reply to one control message (by stream id), for the sender; short-lived. */
+    controlReply: (messageId: string) => ks.key('control', 'reply', messageId),
   };
 }
 export type StoreKeys = ReturnType<typeof storeKeys>;

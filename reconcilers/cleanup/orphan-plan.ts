@@ -15,8 +15,17 @@ export interface SweptTask {
   clusterArn?: string;
   startedBy?: string;
   desiredStatus?: string;
+  lastStatus?: string;
   createdAt?: Date;
 }
+
+/**
+ * lastStatus values from which a task only goes on to STOPPED (the documented order is PROVISIONING →
+ * PENDING → ACTIVATING → RUNNING → DEACTIVATING → STOPPING → DEPROVISIONING → STOPPED → DELETED, "Amazon
+ * ECS task lifecycle", https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html).
+ * A task listed as RUNNING can reach these before DescribeTasks reads it; StopTask would change nothing.
+ */
+const STOPPING_OR_STOPPED = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED', 'DELETED']);
 
 /** A task made for a run with this name can not predate the run by more than clock skew. */
 export const CREATED_BEFORE_RUN_TOLERANCE_MS = 60_000;
@@ -43,10 +52,12 @@ export function orphanStopReason(run: string, why: string): string {
 
 /**
  * What to do with one of our tasks, given its run's name and the run as stored now (null: it does not exist).
- * Only tasks still meant to run are considered: one already being stopped is left alone.
+ * Only tasks still meant to run are considered: one ECS is already stopping (desiredStatus STOPPED) or that
+ * has already begun stopping or stopped (lastStatus DEACTIVATING or later) is left alone — no StopTask.
  */
 export function planOrphan(task: SweptTask, runName: string, run: RunRecord | null): OrphanDecision {
   if (task.desiredStatus !== undefined && task.desiredStatus !== 'RUNNING') return { kind: 'ignore', why: `desired status ${task.desiredStatus}` };
+  if (task.lastStatus !== undefined && STOPPING_OR_STOPPED.has(task.lastStatus)) return { kind: 'ignore', why: `last status ${task.lastStatus}` };
   const stop = (cause: OrphanStopCause, why: string): OrphanDecision => ({ kind: 'stop', run: runName, cause, reason: orphanStopReason(runName, why) });
   if (!run) return stop('run-missing', 'does not exist');
   if (run.status.phase === 'stopped') return stop('run-stopped', `is stopped${run.status.outcome ? ` (${run.status.outcome})` : ''}`);

@@ -2,11 +2,13 @@
  * Control messages (cancel, kill) from the durable control stream, handled idempotently: redelivery of a
  * message does no harm. cancel sets spec.cancelRequested (generation + 1) through the store and wakes the
  * run, whose reconcile ends it cancelled — without launching if it had not launched, by StopTask otherwise.
- * kill stops a task now: the run's current task, or any task ARN, even one no run owns.
+ * kill stops a task now: the run's current task, or any task ARN, even one no run owns. Every kill that
+ * is settled (stopped, nothing to stop, or refused by AWS) is answered through `reply`, so the sender can
+ * tell the user; throttles and budget waits are not settled — the message is redelivered and answered then.
  */
 import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
-import type { ControlMessage, KillMessage } from '../../controller/api/control.js';
+import type { ControlMessage, ControlReply, KillMessage } from '../../controller/api/control.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
@@ -25,6 +27,8 @@ export interface ControlDeps {
   store: ControlStore;
   gateway: { stopTask(input: StopTaskCommandInput, options?: CallOptions): Promise<StopTaskCommandOutput> };
   wake(queue: 'reconcile-run', key: string): Promise<void>;
+  /** Answers the sender of message `id` (see ControlStream.reply); optional, the kill happens regardless. */
+  reply?(id: string, reply: ControlReply): Promise<void>;
   logger?: Logger;
 }
 
@@ -67,22 +71,28 @@ export function createControlHandler(deps: ControlDeps): (entry: { id: string; m
     const plan = planKill(message, run);
     if (plan.kind === 'nothing') {
       deps.logger?.warn({ controlId: id, why: plan.why }, 'kill had nothing to stop');
+      await deps.reply?.(id, { outcome: 'nothing', message: plan.why });
       return;
     }
-    await stopForKill(deps, plan, id);
+    const outcome = await stopForKill(deps, plan, id);
     if (plan.run) await deps.wake('reconcile-run', plan.run);
+    await deps.reply?.(id, outcome);
   };
 }
 
-async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 'stop' }>, id: string): Promise<void> {
+async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 'stop' }>, id: string): Promise<ControlReply> {
   const input: StopTaskCommandInput = { task: plan.taskArn, reason: plan.reason };
   if (plan.cluster !== undefined) input.cluster = plan.cluster;
   try {
-    await deps.gateway.stopTask(input, { wait: true });
+    const output = await deps.gateway.stopTask(input, { wait: true });
+    const status = output.task?.lastStatus;
+    return { outcome: 'done', message: `StopTask accepted for ${plan.taskArn}${status ? ` (last status ${status})` : ''}` };
   } catch (error) {
-    // Budget and throttles: let the follower redeliver. A wrong or vanished task: nothing more to do.
+    // Budget and throttles: let the follower redeliver. A wrong or vanished task: tell the sender AWS's words.
     if (error instanceof BudgetExhaustedError) throw error;
     if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) throw error;
+    // Only the task and the error: never the request (which might one day carry more than a reason).
     deps.logger?.warn({ controlId: id, taskArn: plan.taskArn, err: error }, 'kill could not stop the task');
+    return { outcome: 'failed', message: error instanceof Error ? error.message : String(error) };
   }
 }

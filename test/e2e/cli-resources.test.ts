@@ -154,15 +154,20 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
     assert.equal((await run(['run', 'cancel', 'nightly-2', '--reason', 'not needed'])).stdout, 'run/nightly-2 cancel requested\n');
     const byLabel = await run(['run', 'cancel', '-l', 'app=bulk']);
     assert.equal(byLabel.stdout.trim().split('\n').length, 25);
-    assert.equal((await run(['run', 'kill', '--task-arn', 'arn:aws:ecs:eu-west-1:1:task/prod/orphan'])).code, 0);
-    assert.equal((await run(['run', 'kill', 'nightly-1'])).stdout, 'run/nightly-1 kill requested\n');
+    assert.equal((await run(['run', 'kill', '--no-wait', '--task-arn', 'arn:aws:ecs:eu-west-1:123456789012:task/prod/orphan'])).code, 0);
+    assert.equal((await run(['run', 'kill', '--no-wait', 'nightly-1'])).stdout, 'run/nightly-1 kill requested\n');
     const batch = await control.read('test', 'me', 100);
     assert.deepEqual(batch.messages[0].message, { type: 'cancel', run: 'nightly-2', reason: 'not needed' });
     assert.equal(batch.messages.filter((m) => m.message.type === 'cancel').length, 26);
     assert.deepEqual(batch.messages.slice(-2).map((m) => m.message), [
-      { type: 'kill', taskArn: 'arn:aws:ecs:eu-west-1:1:task/prod/orphan' },
+      { type: 'kill', taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/prod/orphan' },
       { type: 'kill', run: 'nightly-1' },
     ]);
+    // No controller here: the kill is accepted (queued) but unanswered — exit 3, and the message is kept.
+    const unanswered = await run(['run', 'kill', 'nightly-1', '--timeout', '0.2']);
+    assert.equal(unanswered.code, 3);
+    assert.match(unanswered.stderr, /^run\/nightly-1 kill accepted; the controller has not answered within 0\.2s/);
+    assert.deepEqual((await control.read('test', 'me', 100)).messages.map((m) => m.message), [{ type: 'kill', run: 'nightly-1' }]);
     const neither = await run(['run', 'kill']);
     assert.equal(neither.code, 2);
     assert.equal(neither.stderr, 'error: give a run NAME or --task-arn ARN (one of them)\n');

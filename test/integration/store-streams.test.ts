@@ -74,8 +74,9 @@ describe('store: change feed and control stream', () => {
     const namespace = ns();
     const store = new ResourceStore(redis, { namespace });
     await store.sendControl({ type: 'cancel', run: 'r1', reason: 'user asked' });
-    await store.sendControl({ type: 'kill', taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' });
+    await store.sendControl({ type: 'kill', taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/c/abc' });
     await assert.rejects(store.sendControl({ type: 'kill' } as ControlMessage), InvalidControlMessageError);
+    await assert.rejects(store.sendControl({ type: 'kill', taskArn: 'task/c/abc' }), /not an ECS task ARN/);
     await assert.rejects(store.sendControl({ type: 'explode', run: 'r1' } as unknown as ControlMessage), InvalidControlMessageError);
 
     const control = new ControlStream(redis, keyspace(namespace));
@@ -83,7 +84,7 @@ describe('store: change feed and control stream', () => {
     const b1 = await control.read('controllers', 'replica-b', 10);
     const a2 = await control.read('controllers', 'replica-a', 10);
     assert.deepEqual(a1.messages.map((m) => m.message), [{ type: 'cancel', run: 'r1', reason: 'user asked' }]);
-    assert.deepEqual(b1.messages.map((m) => m.message), [{ type: 'kill', taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' }]);
+    assert.deepEqual(b1.messages.map((m) => m.message), [{ type: 'kill', taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/c/abc' }]);
     assert.deepEqual(a2.messages, []);
     assert.ok(a1.messages[0].sentAt);
     // A second group (e.g. an audit consumer) sees every message once as well.
@@ -106,6 +107,28 @@ describe('store: change feed and control stream', () => {
     assert.equal(await control.malformedCount(), 3);
     const pending = (await redis.xpending(k.control, 'controllers')) as [number, ...unknown[]];
     assert.equal(pending[0], 1, 'only the good message awaits an ack');
+  });
+
+  test('control replies: the sender blocks until the reply or its timeout; junk counts as no reply', async () => {
+    const namespace = ns();
+    const store = new ResourceStore(redis, { namespace });
+    const id = await store.sendControl({ type: 'kill', run: 'r1' });
+    const waiter = redis.duplicate();
+    try {
+      const sender = store.controlStream(waiter);
+      const answer = sender.awaitReply(id, 5000);
+      await store.controlStream().reply(id, { outcome: 'failed', message: 'StopTask: InvalidParameterException: The referenced task was not found' });
+      assert.deepEqual(await answer, { outcome: 'failed', message: 'StopTask: InvalidParameterException: The referenced task was not found' });
+      assert.equal(await sender.awaitReply(id, 50), null, 'read once');
+      const replyKey = storeKeys(keyspace(namespace)).controlReply(id);
+      await store.controlStream().reply(id, { outcome: 'done', message: 'ok' });
+      assert.ok((await redis.ttl(replyKey)) > 0, 'an unread reply expires');
+      await redis.del(replyKey);
+      await redis.rpush(replyKey, '{"outcome":"maybe"}');
+      assert.equal(await sender.awaitReply(id, 50), null);
+    } finally {
+      waiter.disconnect();
+    }
   });
 
   test('pending messages of a dead consumer can be claimed', async () => {

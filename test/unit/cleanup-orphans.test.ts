@@ -4,7 +4,7 @@ import type { RunRecord } from '../../controller/api/run.js';
 import type { Attempt, RunStatus } from '../../controller/api/run-status.js';
 import { startedByFor } from '../../reconcilers/launch/identity.js';
 import { ownerOf, planOrphan, type SweptTask } from '../../reconcilers/cleanup/orphan-plan.js';
-import { clusterName, clustersToSweep, type OrphanSweepStore } from '../../reconcilers/cleanup/orphan-sweep.js';
+import { clusterName, clustersToSweep, sweepClusterOrphans, type OrphanSweepStore } from '../../reconcilers/cleanup/orphan-sweep.js';
 import { newRunRecord } from './run-builders.js';
 
 const NS = 'prod';
@@ -64,6 +64,15 @@ describe('orphaned tasks: the plan', () => {
     assert.equal(planOrphan(task({ desiredStatus: 'STOPPED' }), 'run-a', null).kind, 'ignore');
   });
 
+  test('a task that has begun stopping or has stopped (lastStatus) gets no StopTask, whatever its desired status says', () => {
+    for (const lastStatus of ['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED', 'DELETED']) {
+      assert.deepEqual(planOrphan(task({ lastStatus }), 'run-a', null), { kind: 'ignore', why: `last status ${lastStatus}` }, lastStatus);
+    }
+    for (const lastStatus of ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING']) {
+      assert.equal(planOrphan(task({ lastStatus }), 'run-a', null).kind, 'stop', lastStatus);
+    }
+  });
+
   test('reasons fit StopTask\'s 255 characters', () => {
     const long = 'r'.repeat(300);
     const decision = planOrphan(task(), long, null);
@@ -82,5 +91,31 @@ describe('orphaned tasks: which clusters', () => {
     assert.deepEqual(await clustersToSweep(store), ['arn:aws:ecs:us-east-1:1:cluster/batch', 'arn:aws:ecs:us-east-1:1:cluster/main', 'default']);
     assert.equal(clusterName('arn:aws:ecs:us-east-1:1:cluster/main'), 'main');
     assert.equal(clusterName('main'), 'main');
+  });
+});
+
+describe('orphaned tasks: the sweep shell', () => {
+  test('a task listed as RUNNING but described as STOPPED is not stopped again', async () => {
+    const stopped: string[] = [];
+    const store: OrphanSweepStore = {
+      poolClusters: async () => ['main'], liveTaskClusters: async () => [], liveTaskArns: async () => [],
+      getRun: async () => null, runNameForTask: async () => null,
+      updateRunStatus: async () => { throw new Error('not expected'); },
+    };
+    const startedBy = startedByFor(NS, 'gone');
+    const result = await sweepClusterOrphans({
+      namespace: NS, store, wake: async () => undefined,
+      gateway: {
+        listTasks: async () => ({ $metadata: {}, taskArns: [ARN, OTHER] }),
+        // Between ListTasks and DescribeTasks the first task stopped on its own.
+        describeTasks: async () => ({ $metadata: {}, tasks: [
+          { taskArn: ARN, startedBy, desiredStatus: 'RUNNING', lastStatus: 'STOPPED' },
+          { taskArn: OTHER, startedBy, desiredStatus: 'RUNNING', lastStatus: 'RUNNING' },
+        ] }),
+        stopTask: async (input) => { stopped.push(input.task ?? ''); return { $metadata: {} }; },
+      },
+    }, 'main');
+    assert.deepEqual(stopped, [OTHER]);
+    assert.deepEqual(result.stopped.map((s) => s.taskArn), [OTHER]);
   });
 });

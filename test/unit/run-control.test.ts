@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { ControlReply } from '../../controller/api/control.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { GatewayError } from '../../controller/aws/errors.js';
 import { KILL_REASON, createControlHandler, planKill, type ControlDeps } from '../../reconcilers/control/control.js';
@@ -30,7 +31,7 @@ describe('planKill', () => {
 
 describe('control handler', () => {
   function deps(overrides: Partial<ControlDeps> = {}) {
-    const calls = { cancels: [] as string[], stops: [] as string[], woken: [] as string[] };
+    const calls = { cancels: [] as string[], stops: [] as string[], woken: [] as string[], replies: [] as Array<[string, ControlReply]> };
     const run = runWithTask();
     const base: ControlDeps = {
       store: {
@@ -38,8 +39,9 @@ describe('control handler', () => {
         requestCancel: async (name) => { calls.cancels.push(name); return run; },
         runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
       },
-      gateway: { stopTask: async (input) => { calls.stops.push(`${input.cluster}|${input.task}`); return { $metadata: {} }; } },
+      gateway: { stopTask: async (input) => { calls.stops.push(`${input.cluster}|${input.task}`); return { $metadata: {}, task: { lastStatus: 'RUNNING' } }; } },
       wake: async (_q, key) => { calls.woken.push(key); },
+      reply: async (id, answer) => { calls.replies.push([id, answer]); },
     };
     return { calls, deps: { ...base, ...overrides } };
   }
@@ -56,13 +58,25 @@ describe('control handler', () => {
     const { calls, deps: d } = deps();
     await createControlHandler(d)({ id: '1', message: { type: 'kill', taskArn: TASK } });
     assert.deepEqual([calls.stops, calls.woken], [[`${CLUSTER}|${TASK}`], ['run-a']]);
+    assert.deepEqual(calls.replies, [['1', { outcome: 'done', message: `StopTask accepted for ${TASK} (last status RUNNING)` }]]);
+  });
+
+  test('kill with nothing to stop answers why', async () => {
+    const { calls, deps: d } = deps();
+    await createControlHandler(d)({ id: '7-0', message: { type: 'kill', run: 'ghost' } });
+    assert.deepEqual(calls.stops, []);
+    assert.deepEqual(calls.replies, [['7-0', { outcome: 'nothing', message: 'run "ghost" not found' }]]);
   });
 
   test('throttles are redelivered, a vanished task is not', async () => {
     const throttled = new GatewayError('throttled', 'StopTask', 'ThrottlingException', 'Rate exceeded', null);
     const gone = new GatewayError('client', 'StopTask', 'InvalidParameterException', 'The referenced task was not found.', null);
-    const failWith = (error: Error) => deps({ gateway: { stopTask: async () => { throw error; } } }).deps;
-    await assert.rejects(createControlHandler(failWith(throttled))({ id: '1', message: { type: 'kill', run: 'run-a' } }), GatewayError);
-    await createControlHandler(failWith(gone))({ id: '1', message: { type: 'kill', run: 'run-a' } });
+    const failing = (error: Error) => deps({ gateway: { stopTask: async () => { throw error; } } });
+    const onThrottle = failing(throttled);
+    await assert.rejects(createControlHandler(onThrottle.deps)({ id: '1', message: { type: 'kill', run: 'run-a' } }), GatewayError);
+    assert.deepEqual(onThrottle.calls.replies, [], 'not settled yet: no answer until the redelivery');
+    const onGone = failing(gone);
+    await createControlHandler(onGone.deps)({ id: '2', message: { type: 'kill', run: 'run-a' } });
+    assert.deepEqual(onGone.calls.replies, [['2', { outcome: 'failed', message: 'The referenced task was not found.' }]]);
   });
 });
