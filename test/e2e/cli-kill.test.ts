@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keyspace, storeKeys } from '../../controller/store/index.js';
 import { cli } from './cli-run.js';
-import { Harness, QUICK_PHASES, pool, run, sleep, startHarness, waitStopped } from './controller-harness.js';
+import { until } from '../helpers/until.js';
+import { Harness, QUICK_PHASES, pool, run, startHarness, waitStopped } from './controller-harness.js';
 
 describe('run kill through a controller process', () => {
   let h: Harness;
@@ -17,17 +18,11 @@ describe('run kill through a controller process', () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
     await h.startReplica('replica-a');
     await h.store.submit([pool('jobs'), run('long', { pool: 'jobs', env: { SIM_RUN_SECONDS: '3600' } })], { mode: 'apply' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    taskArn = await until(async () => {
       const record = await h.store.getRun('long');
       const arn = record?.status.attempts[0]?.taskArn;
-      if (arn !== undefined && record?.status.phase === 'running') {
-        taskArn = arn;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error(`run "long" not running: ${JSON.stringify(record?.status)}`);
-      await sleep(100);
-    }
+      return arn !== undefined && record?.status.phase === 'running' ? arn : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100, what: async () => `run "long" running: ${JSON.stringify((await h.store.getRun('long'))?.status)}` });
   });
 
   after(async () => {
