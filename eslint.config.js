@@ -9,6 +9,10 @@ const SIMULATOR = [
   { regex: '^@longshore/simulator(/|$)', message: 'The simulator is a dev tool (demo, bench, tests) and not in the image: product code never imports it.' },
   { regex: '^(\\.\\./)+simulator(/|$)', message: 'The simulator is a dev tool (demo, bench, tests) and not in the image: product code never imports it.' },
 ];
+// Everyone else (demo, bench, tests) uses the simulator only through its package exports (simulator/index.ts).
+const SIMULATOR_INTERNALS = [
+  { regex: '^(\\.\\./)+simulator(/|$)', message: "Use the simulator through its package exports: import from '@longshore/simulator'." },
+];
 const TEST = [{ regex: '^(\\.\\./)+test(/|$)', message: 'Product code never imports tests or their helpers (they are not in the image).' }];
 const CMD = [{ regex: '^(\\.\\./)+cmd(/|$)', message: 'cmd/ holds entry points; the code they start never imports them back.' }];
 // The CLI ships in the image, but its siblings in cmd/ (demo, bench, replicas, probes, gen-schemas) do not.
@@ -56,6 +60,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   // A later block's rule setting replaces an earlier one's for the same file, so each block lists all it forbids.
+  { files: ['cmd/**/*.ts', 'test/**/*.ts'], rules: boundaries(SIMULATOR_INTERNALS) },
   { files: ['controller/**/*.ts', 'reconcilers/**/*.ts'], rules: boundaries([...SIMULATOR, ...CMD, ...TEST]) },
   { files: ['machines/**/*.ts'], rules: boundaries([...SIMULATOR, ...CMD, ...TEST, ...IO]) },
   { files: ['cmd/longshore.ts'], rules: boundaries([...SIMULATOR, ...TEST, ...CLI_ENTRY_SIBLINGS]) },

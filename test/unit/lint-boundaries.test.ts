@@ -2,7 +2,8 @@
  * The module boundaries in eslint.config.js bite: ESLint's own Node API lints small snippets as if they were
  * files in machines/, controller/, reconcilers/ and the CLI. machines/ may not import I/O (Redis, BullMQ, AWS,
  * Node built-ins); no product code may import the simulator package, cmd/ entry points or tests — statically,
- * by re-export or by a dynamic import. Clean snippets pass, and the demo may use the simulator.
+ * by re-export or by a dynamic import; the demo, bench and tests use the simulator only through its package
+ * exports. Clean snippets pass.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,12 @@ describe('lint: module boundaries', () => {
     await assertRefused('controller/store/index.ts', "export { namespace } from '../../test/helpers/redis-namespace.js';\n", /never imports tests/);
     await assertRefused('cmd/cli/run.ts', "export { startReplicas } from '../replicas.js';\n", /CLI imports only cmd\/cli\//);
     await assertRefused('cmd/longshore.ts', "export { main } from './demo.js';\n", /CLI imports only cmd\/cli\//);
+  });
+
+  test('the demo, bench and tests reach the simulator only through its package exports', async () => {
+    await assertRefused('cmd/demo.ts', "export { startSimulator } from '../simulator/index.js';\n", /through its package exports/);
+    await assertRefused('cmd/bench/workload.ts', "export { mulberry32 } from '../../simulator/random.js';\n", /through its package exports/);
+    await assertRefused('test/integration/run-harness.ts', "export { startServer } from '../../simulator/server.js';\n", /through its package exports/);
   });
 
   test('a dynamic import is refused like a static one', async () => {
