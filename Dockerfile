@@ -1,17 +1,21 @@
 # Longshore controller image. Build: docker build -t longshore .
 # Run:   docker run -e REDIS_URL=redis://redis:6379 -p 9464:9464 longshore controller
+# Only the product goes in: the CLI entry point, controller/, reconcilers/ and machines/ (tsconfig.build.json).
+# The simulator package (simulator/), the tests, the demo and the benchmark are never copied, so nothing in
+# the image can import them.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The lockfile names the simulator workspace; without its folder npm ci leaves a dangling link, which the
+# prune below removes (it is a devDependency).
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
-COPY cmd cmd
+COPY tsconfig.json tsconfig.build.json ./
+COPY cmd/longshore.ts cmd/longshore.ts
+COPY cmd/cli cmd/cli
 COPY controller controller
 COPY reconcilers reconcilers
 COPY machines machines
-COPY simulator simulator
-COPY test test
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startSimulator, RunningSimulator } from '../simulator/index.js';
+import { startSimulator, RunningSimulator } from '@longshore/simulator';
 import { ResourceStore, keyspace, listAll } from '../controller/store/index.js';
 import { OUTCOMES, PHASES } from '../controller/api/run-status.js';
 import type { RunRecord } from '../controller/api/run.js';

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs every compiled test file (dist/**/*.test.js) with node's built-in test runner, one file at a time:
-# integration tests share one Redis and one machine's two cores, so running files serially keeps them honest.
+# Runs every compiled test file with node's built-in test runner, one file at a time: the product's
+# (dist/test/**) and the simulator package's (simulator/dist/test/**). Integration tests share one Redis and one
+# machine's two cores, so running files serially keeps them honest. One invocation, so one summary at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh >&2
-npx tsc -p tsconfig.json
-mapfile -t files < <(find dist/test -name '*.test.js' | sort)
+# A clean build, so a test file that was moved or deleted does not keep running from a stale dist/ (test/sim/
+# became simulator/test/). -b builds the simulator package (a project reference) before the code importing it.
+rm -rf dist simulator/dist
+npx tsc -b
+mapfile -t files < <(find dist/test simulator/dist/test -name '*.test.js' | sort)
 exec node --test --test-concurrency=1 "${files[@]}"

@@ -1,6 +1,7 @@
 /**
  * The ECS simulator, in-process: `startSimulator(options)` serves ECS, CloudWatch Logs, EC2 and SQS on one
- * local endpoint for the real AWS SDK clients. See docs/simulator.md.
+ * local endpoint for the real AWS SDK clients. See docs/simulator.md. This module is the package
+ * `@longshore/simulator`: its exports are all that code outside simulator/ may use.
  */
 import { randomInt } from 'node:crypto';
 import { CallAudit } from './audit.js';
@@ -19,9 +20,13 @@ import { realScheduler, type Scheduler } from './scheduler.js';
 import { startServer } from './server.js';
 import { resolveThrottleLimits, Throttles, type ThrottleSetting } from './throttle.js';
 
+// The package's public surface (package.json "exports" points here): the demo, the benchmark and the
+// integration tests use only these names, so everything else in the folder can change freely.
 export type { Scenario, ScenarioInput } from './scenario.js';
 export type { ThrottleSetting, ThrottleCategory, BucketLimits } from './throttle.js';
 export { THROTTLE_DEFAULTS } from './throttle.js';
+/** The seeded generator behind every simulated choice; the benchmark draws its workload from it too. */
+export { mulberry32 } from './random.js';
 
 export interface SimulatorOptions {
   /** Default 0: any free port. */

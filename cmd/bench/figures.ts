@@ -4,7 +4,7 @@
  */
 import type { RunRecord } from '../../controller/api/run.js';
 import { OUTCOMES } from '../../controller/api/run-status.js';
-import type { SimulatorAudit } from '../../simulator/index.js';
+import type { SimulatorAudit } from '@longshore/simulator';
 import { RUN_KINDS, type RunKind } from './workload.js';
 
 /** AWS Fargate task launch rate per account and region (docs/ecs-facts.md#throttling): 100 burst, 20/s sustained. */

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { RunRecord } from '../../controller/api/run.js';
 import { PHASES } from '../../controller/api/run-status.js';
 import { ResourceStore, keyspace, storeKeys, listAll } from '../../controller/store/index.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { computeFigures, type Figures } from './figures.js';
 import { deleteKeys, fetchMetrics, keyspaceMemory, metricByLabel, processCpuSeconds, processMemory, redisUsedMemory } from '../probes.js';
 import { startReplica, waitReady, type Replica } from '../replicas.js';

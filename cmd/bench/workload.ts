@@ -2,7 +2,7 @@
  * What the benchmark submits: one Fargate pool and R runs over D task definitions, each run given a kind
  * from the outcome mix. Pure: the same options and seed give the same runs in the same order.
  */
-import { mulberry32 } from '../../simulator/random.js';
+import { mulberry32 } from '@longshore/simulator';
 
 export const API_VERSION = 'longshore.dev/v1alpha1';
 export const POOL_NAME = 'bench';

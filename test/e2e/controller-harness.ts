@@ -11,7 +11,7 @@ import { until } from '../helpers/until.js';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { startSimulator, RunningSimulator, SimulatorOptions } from '../../simulator/index.js';
+import { startSimulator, RunningSimulator, SimulatorOptions } from '@longshore/simulator';
 import { ResourceStore, listAll } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/run.js';
 

@@ -11,10 +11,11 @@ import { reconcileRun } from '../../reconcilers/run/reconciler.js';
 import { startedByFor } from '../../reconcilers/launch/identity.js';
 import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup/sweeps.js';
 import { orphanSweepStore, type OrphanSweepDeps } from '../../reconcilers/cleanup/orphan-sweep.js';
-import { SUBNET_A } from '../sim/helpers/ecs-sim.js';
 import { QUICK_SCENARIO, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
 
 const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
+// A subnet of the simulator's default VPC (docs/simulator.md); the simulator's own test helpers are not exported.
+const SUBNET_A = 'subnet-0a1b2c3d4e5f60001';
 // Tasks keep running for the whole test.
 const LONG_RUNNING = { phases: { ...QUICK_SCENARIO.phases, running: { kind: 'fixed' as const, seconds: 3600 } } };
 

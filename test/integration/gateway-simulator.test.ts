@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startSimulator, RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, AwsClients } from '../../controller/aws/clients.js';
 import { GatewayError, createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';

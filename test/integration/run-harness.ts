@@ -5,7 +5,7 @@
  */
 import pino from 'pino';
 import type { Redis } from 'ioredis';
-import { startSimulator, type RunningSimulator, type ScenarioInput } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator, type ScenarioInput } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';

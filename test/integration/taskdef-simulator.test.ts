@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';

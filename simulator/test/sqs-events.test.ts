@@ -6,9 +6,9 @@ import {
   GetQueueAttributesCommand, GetQueueUrlCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand,
   SendMessageCommand, SQSClient, SQSServiceException,
 } from '@aws-sdk/client-sqs';
-import { createSqsHandler, SqsQueues } from '../../simulator/sqs.js';
-import { taskStateChangeEvent, TaskEventPublisher, type TaskStateChangeEvent } from '../../simulator/events.js';
-import { mulberry32 } from '../../simulator/random.js';
+import { createSqsHandler, SqsQueues } from '../sqs.js';
+import { taskStateChangeEvent, TaskEventPublisher, type TaskStateChangeEvent } from '../events.js';
+import { mulberry32 } from '../random.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
 import { container, CREDENTIALS, env, eventually, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CreateClusterCommand, DescribeClustersCommand, DescribeTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
-import type { SimulatorAudit } from '../../simulator/index.js';
+import type { SimulatorAudit } from '../index.js';
 import { failure, registerFargate, runFargate, startHarness } from './helpers/ecs-sim.js';
 
 describe('inspection routes', () => {
@@ -66,11 +66,11 @@ describe('inspection routes', () => {
 
 describe('sim CLI', () => {
   test('prints "listening on http://127.0.0.1:<port>", serves requests and exits 0 on SIGTERM', async () => {
-    // Compiled: dist/test/sim/server.test.js → dist/cmd/sim.js. From source (tsx): cmd/sim.ts.
-    const compiled = fileURLToPath(new URL('../../cmd/sim.js', import.meta.url));
+    // Compiled: simulator/dist/test/server.test.js → simulator/dist/bin/sim.js. From source (tsx): simulator/bin/sim.ts.
+    const compiled = fileURLToPath(new URL('../bin/sim.js', import.meta.url));
     const args = existsSync(compiled)
       ? [compiled]
-      : ['--import', 'tsx', fileURLToPath(new URL('../../cmd/sim.ts', import.meta.url))];
+      : ['--import', 'tsx', fileURLToPath(new URL('../bin/sim.ts', import.meta.url))];
     const child = spawn(process.execPath, [...args, '--port', '0', '--time-scale', '50', '--seed', '9'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -3,8 +3,8 @@
  * the real AWS SDK clients before (and independently of) the full simulator, with requests read exactly as
  * the simulator reads them. The inspection routes answer nothing of interest here.
  */
-import { startServer } from '../../../simulator/server.js';
-import type { ProtocolHandler } from '../../../simulator/wire.js';
+import { startServer } from '../../server.js';
+import type { ProtocolHandler } from '../../wire.js';
 
 export interface MountedHandlers {
   /** http://127.0.0.1:<port> */

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import type { TaskWire } from '../../simulator/lifecycle/task-wire.js';
+import type { TaskWire } from '../lifecycle/task-wire.js';
 import {
   CREDENTIALS, container, env, eventually, fargateRun, registerFargate, runFargate, startHarness, type SimHarness,
   untilStopped as untilStoppedIn,

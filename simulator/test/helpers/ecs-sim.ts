@@ -6,8 +6,8 @@ import {
   DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand,
   type ContainerDefinition, type Task, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput, type RunTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../../simulator/index.js';
-import type { Scheduler } from '../../../simulator/scheduler.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../index.js';
+import type { Scheduler } from '../../scheduler.js';
 
 export const CREDENTIALS = { accessKeyId: 'AKIASIMULATOR', secretAccessKey: 'simulator-secret' };
 export const SUBNET_A = 'subnet-0a1b2c3d4e5f60001';

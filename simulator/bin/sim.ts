@@ -4,8 +4,8 @@
  * runs the ECS simulator on 127.0.0.1 until SIGINT/SIGTERM. Parse, wire, run, exit.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { startSimulator, type ScenarioInput } from '../simulator/index.js';
-import { loadScenarioFile } from '../simulator/scenario.js';
+import { startSimulator, type ScenarioInput } from '../index.js';
+import { loadScenarioFile } from '../scenario.js';
 
 function number(name: string, check: (value: number) => boolean, expected: string) {
   return (text: string): number => {

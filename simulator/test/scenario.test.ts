@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
-import { startSimulator, type ScenarioInput } from '../../simulator/index.js';
-import { loadScenarioFile, parseScenario } from '../../simulator/scenario.js';
+import { startSimulator, type ScenarioInput } from '../index.js';
+import { loadScenarioFile, parseScenario } from '../scenario.js';
 import { container, env, eventually, failure, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
 
 const mixed: ScenarioInput = {

@@ -4,8 +4,8 @@ import {
   CloudWatchLogsClient, CloudWatchLogsServiceException, CreateLogGroupCommand, CreateLogStreamCommand,
   DescribeLogStreamsCommand, GetLogEventsCommand, PutLogEventsCommand, type GetLogEventsCommandInput, type GetLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { createLogsHandler, formatToken, LogStore, pageLogEvents, parseToken } from '../../simulator/logs.js';
-import { TokenBucket } from '../../simulator/token-bucket.js';
+import { createLogsHandler, formatToken, LogStore, pageLogEvents, parseToken } from '../logs.js';
+import { TokenBucket } from '../token-bucket.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
 import { container, CREDENTIALS, env, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
 

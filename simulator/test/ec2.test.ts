@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
-import { createEc2Handler, SIM_NETWORK } from '../../simulator/ec2.js';
+import { createEc2Handler, SIM_NETWORK } from '../ec2.js';
 import {
   decodeNextToken, encodeNextToken, filterValueMatches, parseFilters, parseIndexedList, parseQueryParams,
-} from '../../simulator/ec2/query.js';
-import { TokenBucket } from '../../simulator/token-bucket.js';
-import { startSimulator } from '../../simulator/index.js';
+} from '../ec2/query.js';
+import { TokenBucket } from '../token-bucket.js';
+import { startSimulator } from '../index.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
 import { CREDENTIALS } from './helpers/ecs-sim.js';
 

@@ -3,7 +3,7 @@
  * Measures the simulator's ECS request throughput: starts `sim` in its own process (throttling off, so
  * it has a core to itself), launches a few tasks, then keeps `--connections` keep-alive connections busy
  * with DescribeTasks and ListTasks for `--seconds` and prints requests/second.
- *   node dist/cmd/sim-bench.js [--seconds 5] [--connections 16] [--batch 10] [--url http://127.0.0.1:<port>]
+ *   node simulator/dist/bin/sim-bench.js [--seconds 5] [--connections 16] [--batch 10] [--url http://127.0.0.1:<port>]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
