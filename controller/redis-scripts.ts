@@ -39,6 +39,7 @@ export function defineScript<Result>(name: string, lua: string, decode: ReplyDec
         redis.defineCommand(name, { lua });
         definedOn.add(redis);
       }
+      // defineCommand adds the method at run time, so its type is not known statically: this is its shape.
       const command = (redis as unknown as Record<string, ScriptCommand>)[name];
       return decode(await command.call(redis, keys.length, ...keys, ...args), name);
     },
