@@ -1,8 +1,10 @@
 /**
  * The controller's configuration, compiled once from environment variables (and CLI flags, which the
- * command translates into the same variable names), validated, and frozen. Names carry their units
- * (resyncIntervalMs ← LONGSHORE_RESYNC_INTERVAL_SECONDS). AWS region and credentials are left to the SDK's
- * default provider chain (AWS_REGION, AWS_PROFILE, AWS_ACCESS_KEY_ID, instance roles…).
+ * command translates into the same variable names), validated, and frozen. One table (VARIABLES) holds
+ * every variable once: its name, its default, its parser and its meaning; validation, defaults, the CLI
+ * help and the documentation check all come from it. Names carry their units (resyncIntervalMs ←
+ * LONGSHORE_RESYNC_INTERVAL_SECONDS, parsed by positiveSecondsAsMs). AWS credentials are left to the SDK's
+ * default provider chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, instance roles…).
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -41,33 +43,115 @@ export interface ControllerConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
-/** Every variable the controller reads, with its default and meaning: drives CLI help and docs. */
-export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
-  { name: 'REDIS_URL', default: 'redis://127.0.0.1:6379', description: 'Redis holding state, caches, budgets and queues (maxmemory-policy noeviction).' },
-  { name: 'LONGSHORE_NAMESPACE', default: 'default', description: 'Key namespace: every key is under longshore:{<namespace>}:.' },
-  { name: 'LONGSHORE_REPLICA_ID', default: '<hostname>-<pid>', description: 'This replica\'s name in queues, consumer groups and logs.' },
-  { name: 'AWS_REGION', default: '(SDK default chain)', description: 'Region of the ECS clusters; credentials come from the SDK default chain.' },
-  { name: 'AWS_ENDPOINT_URL', default: '(AWS)', description: 'Endpoint for ECS, EC2 and CloudWatch Logs, e.g. the simulator.' },
-  { name: 'LONGSHORE_TASK_EVENTS_QUEUE_URL', default: '(none)', description: 'SQS queue of EventBridge "ECS Task State Change" events (optional; speeds up observation).' },
-  { name: 'LONGSHORE_CONCURRENCY_RECONCILE_RUN', default: '50', description: 'Concurrent run reconciles per replica.' },
-  { name: 'LONGSHORE_CONCURRENCY_REGISTER_TASKDEF', default: '5', description: 'Concurrent task-definition registrations per replica.' },
-  { name: 'LONGSHORE_CONCURRENCY_RESYNC', default: '2', description: 'Concurrent cluster resyncs per replica.' },
-  ...THROTTLE_CATEGORIES.map((category) => ({
-    name: budgetEnvName(category),
-    default: `${DEFAULT_BUDGETS[category].burst}/${DEFAULT_BUDGETS[category].refillPerSecond}`,
-    description: `ECS budget "${category}" as <burst>/<refill per second>, shared by all replicas.`,
-  })),
-  { name: 'LONGSHORE_BUDGET_TIME_SCALE', default: '1', description: 'Multiplies every refill rate (for a time-scaled simulator).' },
-  { name: 'LONGSHORE_BUDGET_MAX_WAIT_SECONDS', default: '30', description: 'Longest a waiting gateway call waits for a token.' },
-  { name: 'LONGSHORE_RESYNC_INTERVAL_SECONDS', default: '10', description: 'Interval of the per-cluster task resync.' },
-  { name: 'LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS', default: '300', description: 'Interval of the sweep that adopts or stops orphaned tasks carrying our startedBy (0 disables it).' },
-  { name: 'LONGSHORE_RUN_RETENTION_SECONDS', default: '604800', description: 'How long a stopped run is kept (7 days) before the retention sweep deletes it.' },
-  { name: 'LONGSHORE_METRICS_PORT', default: '9464', description: 'Port of /metrics, /healthz and /readyz (0 picks a free port).' },
-  { name: 'LONGSHORE_METRICS_HOST', default: '0.0.0.0', description: 'Address the metrics server binds.' },
-  { name: 'LONGSHORE_SHUTDOWN_GRACE_SECONDS', default: '25', description: 'On SIGTERM/SIGINT, time allowed for in-flight jobs.' },
-  { name: 'LONGSHORE_JOB_LOCK_SECONDS', default: '30', description: 'After this long a dead replica\'s jobs and stream entries are taken over.' },
-  { name: 'LONGSHORE_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.' },
-];
+/**
+ * How a variable's text becomes a value. `expected` says what a valid text looks like, for the message of
+ * an invalid one; the parser's name says the unit of what it returns (secondsAsMs reads seconds, returns ms).
+ */
+export interface Parser<T> {
+  readonly expected: string;
+  readonly schema: z.ZodType<T>;
+}
+
+const matching = (pattern: RegExp, expected: string): Parser<string> => ({ expected, schema: z.string().regex(pattern) });
+const nonEmpty: Parser<string> = { expected: 'a non-empty value', schema: z.string().min(1) };
+const integer = (min: number, max: number, expected = `an integer from ${min} to ${max}`): Parser<number> =>
+  ({ expected, schema: z.coerce.number().int().min(min).max(max) });
+const positiveNumber = (max: number): Parser<number> => ({ expected: `a positive number up to ${max}`, schema: z.coerce.number().positive().max(max) });
+const oneOf = <const V extends readonly [string, ...string[]]>(values: V): Parser<V[number]> =>
+  ({ expected: `one of ${values.join(', ')}`, schema: z.enum(values) });
+const seconds = (min: number, max: number, expected = `a number of seconds from ${min} to ${max}`): Parser<number> =>
+  ({ expected, schema: z.coerce.number().min(min).max(max) });
+const positiveSecondsAsMs = (max: number): Parser<number> => ({
+  expected: `a positive number of seconds up to ${max}`,
+  schema: z.coerce.number().positive().max(max).transform((s) => Math.round(s * 1000)),
+});
+const secondsAsMs = (min: number, max: number, expected?: string): Parser<number> => {
+  const inSeconds = seconds(min, max, expected);
+  return { expected: inSeconds.expected, schema: inSeconds.schema.transform((s) => Math.round(s * 1000)) };
+};
+const bucketSpec: Parser<BucketSpec> = {
+  expected: '<burst>/<refill per second>, burst >= 1 and refill > 0, e.g. 100/40',
+  schema: z
+    .string()
+    .regex(/^\d+(\.\d+)?\/\d+(\.\d+)?$/)
+    .transform((text): BucketSpec => {
+      const [burst, refill] = text.split('/').map(Number);
+      return { burst, refillPerSecond: refill };
+    })
+    .refine((spec) => spec.burst >= 1 && spec.refillPerSecond > 0),
+};
+
+/** One environment variable: its name, its default, how it is parsed and what it means. */
+export interface ConfigVariable<T> {
+  readonly name: string;
+  /** Read when `name` is unset. */
+  readonly alias?: string;
+  /** The default as documented: a text parsed like a set value, or (in parentheses or brackets) what unset means. */
+  readonly default: string;
+  readonly description: string;
+  readonly parser: Parser<T>;
+  /** The value when the variable is unset. */
+  readonly unset: T;
+}
+
+/** A variable whose default is a text parsed like any set value, so the documented default is the default. */
+function variable<T>(name: string, defaultText: string, parser: Parser<T>, description: string): ConfigVariable<T> {
+  const parsed = parser.schema.safeParse(defaultText);
+  if (!parsed.success) throw new Error(`the default of ${name} (${defaultText}) is not ${parser.expected}`);
+  return { name, default: defaultText, description, parser, unset: parsed.data };
+}
+
+/** A variable that may stay unset; `whenUnset` documents what that means. */
+function optional<T>(name: string, whenUnset: string, parser: Parser<T>, description: string, alias?: string): ConfigVariable<T | undefined> {
+  return { name, ...(alias ? { alias } : {}), default: whenUnset, description, parser, unset: undefined };
+}
+
+const budgetVariables = Object.fromEntries(
+  THROTTLE_CATEGORIES.map((category) => {
+    const { burst, refillPerSecond } = DEFAULT_BUDGETS[category];
+    return [`budget.${category}`, variable(budgetEnvName(category), `${burst}/${refillPerSecond}`, bucketSpec,
+      `ECS budget "${category}" as <burst>/<refill per second>, shared by all replicas.`)];
+  }),
+) as Record<`budget.${ThrottleCategory}`, ConfigVariable<BucketSpec>>;
+
+/** Every variable the controller reads, in the order of the documentation (docs/operations.md, --help). */
+const VARIABLES = {
+  redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', matching(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
+    'Redis holding state, caches, budgets and queues (maxmemory-policy noeviction).'),
+  namespace: variable('LONGSHORE_NAMESPACE', 'default',
+    matching(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, 1-63 characters, starting with a letter or digit'),
+    'Key namespace: every key is under longshore:{<namespace>}:.'),
+  replicaId: optional('LONGSHORE_REPLICA_ID', '<hostname>-<pid>', matching(/^[A-Za-z0-9._-]{1,128}$/, 'letters, digits, dot, dash or underscore, 1-128 characters'),
+    'This replica\'s name in queues, consumer groups and logs.'),
+  region: optional('AWS_REGION', '(SDK default chain)', nonEmpty,
+    'Region of the ECS clusters (AWS_DEFAULT_REGION when unset); credentials come from the SDK default chain.', 'AWS_DEFAULT_REGION'),
+  endpointUrl: optional('AWS_ENDPOINT_URL', '(AWS)', matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
+    'Endpoint for ECS, EC2 and CloudWatch Logs, e.g. the simulator.'),
+  taskEventsQueueUrl: optional('LONGSHORE_TASK_EVENTS_QUEUE_URL', '(none)', matching(/^https?:\/\/\S+$/, 'an http:// or https:// SQS queue URL'),
+    'SQS queue of EventBridge "ECS Task State Change" events (optional; speeds up observation).'),
+  concurrencyReconcileRun: variable('LONGSHORE_CONCURRENCY_RECONCILE_RUN', '50', integer(1, 1000), 'Concurrent run reconciles per replica.'),
+  concurrencyRegisterTaskdef: variable('LONGSHORE_CONCURRENCY_REGISTER_TASKDEF', '5', integer(1, 1000), 'Concurrent task-definition registrations per replica.'),
+  concurrencyResync: variable('LONGSHORE_CONCURRENCY_RESYNC', '2', integer(1, 1000), 'Concurrent cluster resyncs per replica.'),
+  ...budgetVariables,
+  budgetTimeScale: variable('LONGSHORE_BUDGET_TIME_SCALE', '1', positiveNumber(1000), 'Multiplies every refill rate (for a time-scaled simulator).'),
+  budgetMaxWaitMs: variable('LONGSHORE_BUDGET_MAX_WAIT_SECONDS', '30', positiveSecondsAsMs(86_400), 'Longest a waiting gateway call waits for a token.'),
+  resyncIntervalMs: variable('LONGSHORE_RESYNC_INTERVAL_SECONDS', '10', positiveSecondsAsMs(86_400), 'Interval of the per-cluster task resync.'),
+  orphanSweepIntervalMs: variable('LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS', '300', secondsAsMs(0, 86_400, 'a number of seconds from 0 (disabled) to 86400'),
+    'Interval of the sweep that adopts or stops orphaned tasks carrying our startedBy (0 disables it).'),
+  runRetentionSeconds: variable('LONGSHORE_RUN_RETENTION_SECONDS', '604800', seconds(60, 365 * 86_400, 'a number of seconds from 60 to 31536000 (one year)'),
+    'How long a stopped run is kept (7 days) before the retention sweep deletes it.'),
+  metricsPort: variable('LONGSHORE_METRICS_PORT', '9464', integer(0, 65535, 'an integer port from 0 to 65535'),
+    'Port of /metrics, /healthz and /readyz (0 picks a free port).'),
+  metricsHost: variable('LONGSHORE_METRICS_HOST', '0.0.0.0', nonEmpty, 'Address the metrics server binds.'),
+  shutdownGraceMs: variable('LONGSHORE_SHUTDOWN_GRACE_SECONDS', '25', positiveSecondsAsMs(86_400), 'On SIGTERM/SIGINT, time allowed for in-flight jobs.'),
+  jobLockMs: variable('LONGSHORE_JOB_LOCK_SECONDS', '30', secondsAsMs(1, 3600),
+    'After this long a dead replica\'s jobs and stream entries are taken over.'),
+  logLevel: variable('LONGSHORE_LOG_LEVEL', 'info', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'pino level: fatal, error, warn, info, debug, trace, silent.'),
+};
+
+/** The table as a list: drives validation, CLI help and the documentation check. */
+export const CONFIG_VARIABLES: ReadonlyArray<ConfigVariable<unknown>> = Object.values(VARIABLES);
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -76,113 +160,66 @@ export class ConfigError extends Error {
   }
 }
 
-const integer = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-const positiveSeconds = (fallback: number) => z.coerce.number().positive().max(86_400).default(fallback);
-const bucketSpec = (fallback: BucketSpec) =>
-  z
-    .string()
-    .regex(/^\d+(\.\d+)?\/\d+(\.\d+)?$/)
-    .transform((text): BucketSpec => {
-      const [burst, refill] = text.split('/').map(Number);
-      return { burst, refillPerSecond: refill };
-    })
-    .refine((spec) => spec.burst >= 1 && spec.refillPerSecond > 0)
-    .default(fallback);
+type Source = Readonly<Record<string, string | undefined>>;
 
-/** What each variable should look like, for messages that say what was expected. */
-const EXPECTED: Record<string, string> = {
-  REDIS_URL: 'a redis:// or rediss:// URL',
-  LONGSHORE_NAMESPACE: 'lower-case letters, digits and dashes, 1-63 characters, starting with a letter or digit',
-  LONGSHORE_REPLICA_ID: 'letters, digits, dot, dash or underscore, 1-128 characters',
-  AWS_ENDPOINT_URL: 'an http:// or https:// URL',
-  LONGSHORE_TASK_EVENTS_QUEUE_URL: 'an http:// or https:// SQS queue URL',
-  LONGSHORE_METRICS_PORT: 'an integer port from 0 to 65535',
-  LONGSHORE_LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
-  LONGSHORE_BUDGET_TIME_SCALE: 'a positive number up to 1000',
-  LONGSHORE_JOB_LOCK_SECONDS: 'a number of seconds from 1 to 3600',
-  LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS: 'a number of seconds from 0 (disabled) to 86400',
-  LONGSHORE_RUN_RETENTION_SECONDS: 'a number of seconds from 60 to 31536000 (one year)',
-};
-const expectedFor = (name: string): string =>
-  EXPECTED[name] ??
-  (name.startsWith('LONGSHORE_BUDGET_') ? '<burst>/<refill per second>, burst >= 1 and refill > 0, e.g. 100/40'
-    : name.startsWith('LONGSHORE_CONCURRENCY_') ? 'an integer from 1 to 1000'
-      : name.endsWith('_SECONDS') ? 'a positive number of seconds' : 'a valid value');
+/** The variable's text and the name it was read from; empty strings count as unset. */
+function textOf(variable: ConfigVariable<unknown>, source: Source): { from: string; text: string } | undefined {
+  for (const from of variable.alias ? [variable.name, variable.alias] : [variable.name]) {
+    const text = source[from]?.trim();
+    if (text !== undefined && text !== '') return { from, text };
+  }
+  return undefined;
+}
 
-const budgetShape = Object.fromEntries(
-  THROTTLE_CATEGORIES.map((category) => [budgetEnvName(category), bucketSpec(DEFAULT_BUDGETS[category])]),
-) as Record<string, ReturnType<typeof bucketSpec>>;
+function problemOf(variable: ConfigVariable<unknown>, source: Source): string | undefined {
+  const set = textOf(variable, source);
+  if (set === undefined || variable.parser.schema.safeParse(set.text).success) return undefined;
+  return `${set.from}: expected ${variable.parser.expected}, got ${JSON.stringify(set.text)}`;
+}
 
-const schema = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/).default('redis://127.0.0.1:6379'),
-  LONGSHORE_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('default'),
-  LONGSHORE_REPLICA_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).optional(),
-  AWS_REGION: z.string().min(1).optional(),
-  AWS_DEFAULT_REGION: z.string().min(1).optional(),
-  AWS_ENDPOINT_URL: z.string().regex(/^https?:\/\/\S+$/).optional(),
-  LONGSHORE_TASK_EVENTS_QUEUE_URL: z.string().regex(/^https?:\/\/\S+$/).optional(),
-  LONGSHORE_CONCURRENCY_RECONCILE_RUN: integer(1, 1000, 50),
-  LONGSHORE_CONCURRENCY_REGISTER_TASKDEF: integer(1, 1000, 5),
-  LONGSHORE_CONCURRENCY_RESYNC: integer(1, 1000, 2),
-  ...budgetShape,
-  LONGSHORE_BUDGET_TIME_SCALE: z.coerce.number().positive().max(1000).default(1),
-  LONGSHORE_BUDGET_MAX_WAIT_SECONDS: positiveSeconds(30),
-  LONGSHORE_RESYNC_INTERVAL_SECONDS: positiveSeconds(10),
-  LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).max(86_400).default(300),
-  LONGSHORE_RUN_RETENTION_SECONDS: z.coerce.number().min(60).max(365 * 86_400).default(7 * 86_400),
-  LONGSHORE_METRICS_PORT: integer(0, 65535, 9464),
-  LONGSHORE_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
-  LONGSHORE_SHUTDOWN_GRACE_SECONDS: positiveSeconds(25),
-  LONGSHORE_JOB_LOCK_SECONDS: z.coerce.number().min(1).max(3600).default(30),
-  LONGSHORE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+/** The variable's value; only called once every variable is known to be valid. */
+function valueOf<T>(variable: ConfigVariable<T>, source: Source): T {
+  const set = textOf(variable, source);
+  if (set === undefined) return variable.unset;
+  const parsed = variable.parser.schema.safeParse(set.text);
+  if (!parsed.success) throw new ConfigError([`${set.from}: expected ${variable.parser.expected}`]);
+  return parsed.data;
+}
 
 /**
  * Compiles the configuration from `source` (normally `{ ...process.env, ...flagsAsVariables }`).
  * Empty strings count as unset. Throws ConfigError listing every invalid variable with what was
  * expected and what was got.
  */
-export function compileConfig(source: Readonly<Record<string, string | undefined>>, pid = process.pid): ControllerConfig {
-  const relevant: Record<string, string> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const value = source[key]?.trim();
-    if (value !== undefined && value !== '') relevant[key] = value;
-  }
-  const parsed = schema.safeParse(relevant);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return `${name}: expected ${expectedFor(name)}, got ${JSON.stringify(relevant[name])}`;
-    });
-    throw new ConfigError([...new Set(problems)]);
-  }
-  const v = parsed.data;
+export function compileConfig(source: Source, pid = process.pid): ControllerConfig {
+  const problems = CONFIG_VARIABLES.map((variable) => problemOf(variable, source)).filter((p): p is string => p !== undefined);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const read = <T>(variable: ConfigVariable<T>): T => valueOf(variable, source);
+  const V = VARIABLES;
   const configured = Object.fromEntries(
-    THROTTLE_CATEGORIES.map((category): [ThrottleCategory, BucketSpec] => [category, (v as Record<string, unknown>)[budgetEnvName(category)] as BucketSpec]),
+    THROTTLE_CATEGORIES.map((category): [ThrottleCategory, BucketSpec] => [category, read(V[`budget.${category}`])]),
   ) as Record<ThrottleCategory, BucketSpec>;
-  const budgets = scaleBudgets(configured, v.LONGSHORE_BUDGET_TIME_SCALE);
   return deepFreeze({
-    redisUrl: v.REDIS_URL,
-    namespace: v.LONGSHORE_NAMESPACE,
-    replicaId: v.LONGSHORE_REPLICA_ID ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${pid}`,
-    aws: { region: v.AWS_REGION ?? v.AWS_DEFAULT_REGION, endpointUrl: v.AWS_ENDPOINT_URL },
-    taskEventsQueueUrl: v.LONGSHORE_TASK_EVENTS_QUEUE_URL,
+    redisUrl: read(V.redisUrl),
+    namespace: read(V.namespace),
+    replicaId: read(V.replicaId) ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${pid}`,
+    aws: { region: read(V.region), endpointUrl: read(V.endpointUrl) },
+    taskEventsQueueUrl: read(V.taskEventsQueueUrl),
     concurrency: {
-      'reconcile-run': v.LONGSHORE_CONCURRENCY_RECONCILE_RUN,
-      'register-taskdef': v.LONGSHORE_CONCURRENCY_REGISTER_TASKDEF,
-      resync: v.LONGSHORE_CONCURRENCY_RESYNC,
+      'reconcile-run': read(V.concurrencyReconcileRun),
+      'register-taskdef': read(V.concurrencyRegisterTaskdef),
+      resync: read(V.concurrencyResync),
     },
-    budgets,
-    budgetMaxWaitMs: Math.round(v.LONGSHORE_BUDGET_MAX_WAIT_SECONDS * 1000),
-    resyncIntervalMs: Math.round(v.LONGSHORE_RESYNC_INTERVAL_SECONDS * 1000),
-    runRetentionSeconds: v.LONGSHORE_RUN_RETENTION_SECONDS,
-    orphanSweepIntervalMs: Math.round(v.LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS * 1000),
-    metricsPort: v.LONGSHORE_METRICS_PORT,
-    metricsHost: v.LONGSHORE_METRICS_HOST,
-    shutdownGraceMs: Math.round(v.LONGSHORE_SHUTDOWN_GRACE_SECONDS * 1000),
-    jobLockMs: Math.round(v.LONGSHORE_JOB_LOCK_SECONDS * 1000),
-    logLevel: v.LONGSHORE_LOG_LEVEL,
+    budgets: scaleBudgets(configured, read(V.budgetTimeScale)),
+    budgetMaxWaitMs: read(V.budgetMaxWaitMs),
+    resyncIntervalMs: read(V.resyncIntervalMs),
+    runRetentionSeconds: read(V.runRetentionSeconds),
+    orphanSweepIntervalMs: read(V.orphanSweepIntervalMs),
+    metricsPort: read(V.metricsPort),
+    metricsHost: read(V.metricsHost),
+    shutdownGraceMs: read(V.shutdownGraceMs),
+    jobLockMs: read(V.jobLockMs),
+    logLevel: read(V.logLevel),
   });
 }
 

@@ -14,6 +14,7 @@ import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
+import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { startWorkers } from './queue/workers.js';
 import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
 import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
@@ -154,12 +155,13 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const gateway = createAwsGateway({ clients, budgets, metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs });
   const queues = createQueues(queueConnection, config.namespace);
-  const wakeUps = createWakeUps(queues);
+  const pendingWakeUps = createPendingWakeUps(redis, keyspace);
+  const wakeUps = createWakeUps(queues, pendingWakeUps);
 
   const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
-    connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking'), name), redis, queues, logger, metrics,
+    connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking'), name), queues, pendingWakeUps, logger, metrics,
     lockDurationMs: config.jobLockMs,
   });
   await scheduleResync(queues, config.resyncIntervalMs);

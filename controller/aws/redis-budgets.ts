@@ -28,13 +28,13 @@
  * - a throttle clears the line with the tokens: the turns were computed at the old rate.
  * Below the cap, a small random jitter (up to one turn) spreads callers told the same turn.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { defineScript, integerListReply } from '../redis-scripts.js';
 import type { BudgetTable, ThrottleCategory } from './budgets.js';
 
 // Hash fields: t = tokens, u = tokens updated at (ms), f = rate factor at last decrease, d = last decrease (ms),
 // w = waiting line (tokens promised to refused callers whose turn has not come yet).
-const SCRIPT = `
+const BUCKETS = defineScript('longshoreTokenBuckets', `
 local mode = ARGV[1]
 local now = tonumber(ARGV[2])
 if not now then
@@ -108,8 +108,7 @@ for _, s in ipairs(state) do
   table.insert(reply, math.floor(s.factor * 1000))
 end
 return reply
-`;
-const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
+`, integerListReply);
 
 export interface AdaptiveSettings {
   /** Multiplier applied to the rate on a throttle (0 < x < 1). */
@@ -228,20 +227,11 @@ export class RedisBudgets {
     for (const r of requests) {
       args.push(this.usableBurst(r.category), this.options.budgets[r.category].refillPerSecond, r.count);
     }
-    const reply = (await this.evaluate(keys, args)) as number[];
+    const reply = await BUCKETS.run(this.options.redis, keys, args);
     return {
       granted: reply[0] === 1,
       retryAfterMs: reply[1],
       levels: requests.map((r, i) => ({ category: r.category, tokens: reply[2 + i * 2] / 1000, rateFactor: reply[3 + i * 2] / 1000 })),
     };
-  }
-
-  private async evaluate(keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.options.redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.options.redis.eval(SCRIPT, keys.length, ...keys, ...args);
-    }
   }
 }

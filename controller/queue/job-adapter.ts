@@ -21,8 +21,8 @@ export interface JobAdapterOptions {
   logger: Logger;
   metrics?: Pick<ControllerMetrics, 'reconcileTotal' | 'reconcileDuration'>;
   /**
-   * Consumes the note BullMQ keeps when a wake-up for this key arrived while its job was active
-   * (answers whether there was one); the adapter then reconciles again at once instead of after the delay.
+   * Consumes the note a wake-up for this key left while its job was active (pending-wake-ups.ts) and
+   * answers whether there was one; the adapter then reconciles again at once instead of after the delay.
    */
   takePendingWakeUp: (key: string) => Promise<boolean>;
   now?: () => number;

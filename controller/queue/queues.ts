@@ -2,11 +2,13 @@
  * The BullMQ queues and how work gets onto them. Queues live under `longshore:{<namespace>}:bull` so every
  * queue key shares the namespace's hash tag. A job carries only a key. Wake-ups for one key coalesce:
  * BullMQ deduplication by key with keepLastIfActive keeps at most one job active and one waiting; a wake-up
- * for a key whose job sits delayed (a requeue or a backoff) reschedules that job to now.
+ * for a key whose job sits delayed (a requeue or a backoff) reschedules that job to now, and one for a key
+ * whose job is active is also noted (pending-wake-ups.ts) so a requeue does not sit it out.
  */
 import { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUE_NAMES, QueueName } from '../config.js';
+import type { PendingWakeUps } from './pending-wake-ups.js';
 
 export interface ReconcileJobData {
   key: string;
@@ -48,9 +50,10 @@ export interface WakeUps {
   wake(queue: QueueName, key: string, options?: { delayMs?: number }): Promise<void>;
 }
 
-export function createWakeUps(queues: ControllerQueues): WakeUps {
+export function createWakeUps(queues: ControllerQueues, pending: PendingWakeUps): WakeUps {
   return {
     async wake(queue, key, options) {
+      await pending.note(queue, key);
       await queues[queue].add(key, { key }, wakeUpOptions(key, options?.delayMs ?? 0));
     },
   };

@@ -4,13 +4,14 @@
  * taking jobs, in-flight jobs get `graceMs` to finish, then the workers close forcibly and what is still
  * active is handed back through the same stalled-job recovery.
  */
-import { Worker } from 'bullmq';
+import { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { equalJitterBackoffMs } from '../backoff.js';
 import type { QueueName } from '../config.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { createJobProcessor } from './job-adapter.js';
+import type { PendingWakeUps } from './pending-wake-ups.js';
 import { ControllerQueues, ReconcileJobData, bullPrefix } from './queues.js';
 import type { Reconciler } from './reconcile.js';
 
@@ -29,9 +30,9 @@ export interface StartWorkersOptions {
   concurrency: Readonly<Record<QueueName, number>>;
   /** Makes a blocking connection per worker (BullMQ workers need their own). */
   connect: (name: string) => Redis;
-  /** A command connection for the adapter's own lookups. */
-  redis: Redis;
   queues: ControllerQueues;
+  /** The notes the wake-ups leave (the same object createWakeUps was given). */
+  pendingWakeUps: PendingWakeUps;
   logger: Logger;
   metrics?: Pick<ControllerMetrics, 'reconcileTotal' | 'reconcileDuration'>;
   backoff?: { baseMs: number; capMs: number };
@@ -51,15 +52,20 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const lockDuration = options.lockDurationMs ?? 30_000;
   const workers: Worker<ReconcileJobData, void>[] = [];
   const connections: Redis[] = [];
+  const pending = options.pendingWakeUps;
   for (const [queueName, reconcile] of Object.entries(options.reconcilers) as [QueueName, Reconciler][]) {
-    const queue = options.queues[queueName];
-    const processor = createJobProcessor({
+    const reconcileJob = createJobProcessor({
       reconciler: RECONCILER_OF_QUEUE[queueName],
       reconcile,
       logger: options.logger,
       metrics: options.metrics,
-      takePendingWakeUp: async (key) => (await options.redis.del(queue.toKey(`dn:${key}`))) > 0,
+      takePendingWakeUp: (key) => pending.take(queueName, key),
     });
+    // Notes left before this start are answered by this very reconcile; only later ones may cut a requeue short.
+    const processor = async (job: Job<ReconcileJobData>, token?: string) => {
+      await pending.forget(queueName, job.data.key);
+      return reconcileJob(job, token);
+    };
     const connection = options.connect(`longshore:${options.replicaId}:worker:${queueName}`);
     connections.push(connection);
     const worker = new Worker<ReconcileJobData, void>(queueName, processor, {

@@ -5,6 +5,7 @@
  * substitutes it for every argument that is exactly RV, so versions follow commit order.
  */
 import type { Redis } from 'ioredis';
+import { codeAndDetailReply, defineScript } from '../redis-scripts.js';
 
 export const RV = '$rv';
 
@@ -25,7 +26,7 @@ export type Op = [command: string, key: string, ...args: string[]];
 
 export type WriteOutcome = { ok: true; resourceVersion: string } | { ok: false; guardIndex: number; detail: string };
 
-const SCRIPT = `
+const ATOMIC_WRITE = defineScript('longshoreAtomicWrite', `
 local guards = cjson.decode(ARGV[1])
 local ops = cjson.decode(ARGV[2])
 for i, g in ipairs(guards) do
@@ -53,7 +54,7 @@ for _, op in ipairs(ops) do
   redis.call(op[1], KEYS[op[2]], unpack(args))
 end
 return {0, rv}
-`;
+`, codeAndDetailReply);
 
 export class AtomicWrite {
   readonly guards: Guard[] = [];
@@ -67,15 +68,6 @@ export class AtomicWrite {
     this.ops.push([command, key, ...args.map(String)]);
     return this;
   }
-}
-
-type ScriptRedis = Redis & { longshoreAtomicWrite(numKeys: number, ...args: string[]): Promise<[number, string]> };
-
-function withScript(redis: Redis): ScriptRedis {
-  if (!('longshoreAtomicWrite' in redis)) {
-    redis.defineCommand('longshoreAtomicWrite', { lua: SCRIPT });
-  }
-  return redis as ScriptRedis;
 }
 
 /** Executes the write; `resourceVersionKey` is the namespace's INCR counter. */
@@ -102,6 +94,6 @@ export async function executeWrite(redis: Redis, resourceVersionKey: string, wri
     }
   });
   const ops = write.ops.map(([command, key, ...args]) => [command, slot(key), ...args]);
-  const [failed, detail] = await withScript(redis).longshoreAtomicWrite(keys.length, ...keys, JSON.stringify(guards), JSON.stringify(ops));
+  const [failed, detail] = await ATOMIC_WRITE.run(redis, keys, [JSON.stringify(guards), JSON.stringify(ops)]);
   return failed === 0 ? { ok: true, resourceVersion: detail } : { ok: false, guardIndex: failed - 1, detail };
 }

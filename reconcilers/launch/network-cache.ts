@@ -6,6 +6,7 @@
  */
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
+import { defineScript, integerReply } from '../../controller/redis-scripts.js';
 
 export type CachedNetwork = { status: 'resolved'; network: AwsVpcConfiguration } | { status: 'failed'; message: string };
 
@@ -23,7 +24,7 @@ export function decodeEntry(raw: string | null): CachedNetwork | undefined {
 }
 
 /** Deletes the lock only if the caller still owns it: it may have expired and been taken by another replica. */
-const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const UNLOCK = defineScript('longshoreNetworkUnlock', `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, integerReply);
 
 export class NetworkCache {
   constructor(private readonly redis: Redis) {}
@@ -42,7 +43,7 @@ export class NetworkCache {
   }
 
   async unlock(key: string, token: string): Promise<void> {
-    await this.redis.eval(UNLOCK, 1, lockKey(key), token);
+    await UNLOCK.run(this.redis, [lockKey(key)], [token]);
   }
 }
 

@@ -11,6 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { PoolRecord } from '../../controller/api/pool.js';
+import { defineScript, integerReply, stringListReply } from '../../controller/redis-scripts.js';
 import type { Keyspace } from '../../controller/store/keys.js';
 import type { LifecycleStateName } from '../../machines/run-types.js';
 
@@ -45,7 +46,7 @@ export interface PoolLimiter {
 }
 
 // Membership is tracked even without a limit, so a limit added later counts the runs already launched.
-const ACQUIRE = `
+const ACQUIRE = defineScript('longshorePoolSlotsAcquire', `
 local member = ARGV[1]
 local function fits(key, limit)
   if limit < 0 then return true end
@@ -63,10 +64,10 @@ redis.call('SADD', KEYS[1], member)
 redis.call('SADD', KEYS[2], member)
 redis.call('ZREM', KEYS[3], member)
 return 0
-`;
+`, integerReply);
 
 // Frees the slots the run no longer holds; for each slot actually freed, names one of the oldest waiters.
-const RELEASE = `
+const RELEASE = defineScript('longshorePoolSlotsRelease', `
 local member = ARGV[1]
 local freed = 0
 if ARGV[2] == '0' then freed = freed + redis.call('SREM', KEYS[1], member) end
@@ -74,7 +75,7 @@ if ARGV[3] == '0' then freed = freed + redis.call('SREM', KEYS[2], member) end
 if ARGV[2] == '0' and ARGV[3] == '0' then redis.call('ZREM', KEYS[3], member) end
 if freed == 0 then return {} end
 return redis.call('ZRANGE', KEYS[3], 0, freed - 1)
-`;
+`, stringListReply);
 
 export function createPoolLimiter(redis: Redis, ks: Keyspace, now: () => number = Date.now): PoolLimiter {
   const submittingKey = (pool: string) => ks.key('poolslots', pool, 'submitting');
@@ -85,9 +86,7 @@ export function createPoolLimiter(redis: Redis, ks: Keyspace, now: () => number 
       const name = pool.metadata.name;
       const maxSubmitting = pool.spec.limits.maxSubmitting ?? -1;
       const maxRunning = pool.spec.limits.maxRunning ?? -1;
-      const verdict = Number(await redis.eval(
-        ACQUIRE, 3, submittingKey(name), runningKey(name), waitingKey(name), runName, String(maxSubmitting), String(maxRunning), String(now()),
-      ));
+      const verdict = await ACQUIRE.run(redis, [submittingKey(name), runningKey(name), waitingKey(name)], [runName, maxSubmitting, maxRunning, now()]);
       if (verdict === 1) return { ok: false, limit: 'maxSubmitting', max: maxSubmitting };
       if (verdict === 2) return { ok: false, limit: 'maxRunning', max: maxRunning };
       return { ok: true };
@@ -96,8 +95,8 @@ export function createPoolLimiter(redis: Redis, ks: Keyspace, now: () => number 
       const name = pool.metadata.name;
       if (keep.submitting && keep.running) return [];
       const flag = (held: boolean) => (held ? '1' : '0');
-      const waiters = await redis.eval(RELEASE, 3, submittingKey(name), runningKey(name), waitingKey(name), runName, flag(keep.submitting), flag(keep.running));
-      return Array.isArray(waiters) ? waiters.filter((w): w is string => typeof w === 'string' && w !== runName) : [];
+      const waiters = await RELEASE.run(redis, [submittingKey(name), runningKey(name), waitingKey(name)], [runName, flag(keep.submitting), flag(keep.running)]);
+      return waiters.filter((w) => w !== runName);
     },
   };
 }

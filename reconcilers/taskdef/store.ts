@@ -10,6 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import { defineScript, integerReply, optionalStringReply, stringListReply } from '../../controller/redis-scripts.js';
 import type { TaskdefKeys } from './keys.js';
 
 /** What the registration worker needs to register (or find) the definition of one hash. */
@@ -31,64 +32,64 @@ export interface RegistrationFailure {
 
 const PENDING_TTL_SECONDS = 24 * 3600;
 
-const ACQUIRE = `
+const ACQUIRE_LUA = `
 local arn = redis.call('GET', KEYS[1])
 if not arn then return false end
 redis.call('SADD', KEYS[2] .. arn, ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
 return arn`;
+const ACQUIRE = defineScript('longshoreTaskdefAcquire', ACQUIRE_LUA, optionalStringReply);
 
 // Joins the waiting set and records the pending registration, then looks again exactly as ACQUIRE does
 // (same KEYS[1..3] and ARGV[1]), so an ARN written meanwhile is taken instead of waited for.
-const AWAIT = `
+const AWAIT = defineScript('longshoreTaskdefAwait', `
 redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('SET', KEYS[4], ARGV[2], 'NX', 'EX', ARGV[3])` + ACQUIRE;
+redis.call('SET', KEYS[4], ARGV[2], 'NX', 'EX', ARGV[3])` + ACQUIRE_LUA, optionalStringReply);
 
-const COMPLETE = `
+const COMPLETE = defineScript('longshoreTaskdefComplete', `
 redis.call('SET', KEYS[1], ARGV[1])
 if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'hash', ARGV[3], 'autoDeregister', ARGV[4]) end
 redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
 local waiting = redis.call('SMEMBERS', KEYS[6])
 redis.call('DEL', KEYS[6])
-return waiting`;
+return waiting`, stringListReply);
 
-const FAIL = `
+const FAIL = defineScript('longshoreTaskdefFail', `
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
 local waiting = redis.call('SMEMBERS', KEYS[4])
 redis.call('DEL', KEYS[4])
-return waiting`;
+return waiting`, stringListReply);
 
-const DRAIN = `
+const DRAIN = defineScript('longshoreTaskdefDrainWaiting', `
 local waiting = redis.call('SMEMBERS', KEYS[1])
 redis.call('DEL', KEYS[1])
-return waiting`;
+return waiting`, stringListReply);
 
-const UNLOCK = `
+const UNLOCK = defineScript('longshoreTaskdefUnlockFamily', `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`, integerReply);
 
 /** KEYS: refs, owned, cache-of-owned-hash. ARGV: run, arn, expected hash. Returns 1 when the revision is to be deregistered. */
-const RELEASE = `
+const RELEASE = defineScript('longshoreTaskdefRelease', `
 redis.call('SREM', KEYS[1], ARGV[1])
 if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
 if redis.call('HGET', KEYS[2], 'hash') ~= ARGV[3] then return 0 end
 if redis.call('HGET', KEYS[2], 'autoDeregister') ~= '1' then return 0 end
 if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
 redis.call('DEL', KEYS[2])
-return 1`;
+return 1`, integerReply);
 
-const INVALIDATE = `
+const INVALIDATE = defineScript('longshoreTaskdefInvalidate', `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`, integerReply);
 
 export class TaskdefStore {
   constructor(private readonly redis: Redis, private readonly keys: TaskdefKeys) {}
 
   /** The cached ARN for the hash, taking a reference for the run; null on a miss. */
   async acquire(hash: string, runName: string): Promise<string | null> {
-    const arn = await this.redis.eval(ACQUIRE, 3, this.keys.cache(hash), this.keys.refs(''), this.keys.waiting(hash), runName);
-    return typeof arn === 'string' ? arn : null;
+    return ACQUIRE.run(this.redis, [this.keys.cache(hash), this.keys.refs(''), this.keys.waiting(hash)], [runName]);
   }
 
   /**
@@ -97,9 +98,8 @@ export class TaskdefStore {
    */
   async awaitRegistration(runName: string, pending: PendingRegistration): Promise<string | null> {
     const { hash } = pending;
-    const arn = await this.redis.eval(AWAIT, 4, this.keys.cache(hash), this.keys.refs(''), this.keys.waiting(hash), this.keys.pending(hash),
-      runName, JSON.stringify(pending), String(PENDING_TTL_SECONDS));
-    return typeof arn === 'string' ? arn : null;
+    return AWAIT.run(this.redis, [this.keys.cache(hash), this.keys.refs(''), this.keys.waiting(hash), this.keys.pending(hash)],
+      [runName, JSON.stringify(pending), PENDING_TTL_SECONDS]);
   }
 
   async cached(hash: string): Promise<string | null> {
@@ -119,21 +119,18 @@ export class TaskdefStore {
   /** Stores hash → ARN and returns the runs that were waiting (now to be woken). */
   async complete(hash: string, arn: string, ownership: { owned: boolean; autoDeregister: boolean }): Promise<string[]> {
     const k = this.keys;
-    const waiting = await this.redis.eval(COMPLETE, 6, k.cache(hash), k.owned(arn), k.pending(hash), k.failedTries(hash), k.failure(hash), k.waiting(hash),
-      arn, ownership.owned ? '1' : '0', hash, ownership.autoDeregister ? '1' : '0');
-    return asStrings(waiting);
+    return COMPLETE.run(this.redis, [k.cache(hash), k.owned(arn), k.pending(hash), k.failedTries(hash), k.failure(hash), k.waiting(hash)],
+      [arn, ownership.owned ? '1' : '0', hash, ownership.autoDeregister ? '1' : '0']);
   }
 
   /** Records a terminal failure for a while and returns the runs that were waiting. */
   async fail(hash: string, failure: RegistrationFailure, ttlSeconds: number): Promise<string[]> {
     const k = this.keys;
-    const waiting = await this.redis.eval(FAIL, 4, k.failure(hash), k.pending(hash), k.failedTries(hash), k.waiting(hash),
-      JSON.stringify(failure), String(ttlSeconds));
-    return asStrings(waiting);
+    return FAIL.run(this.redis, [k.failure(hash), k.pending(hash), k.failedTries(hash), k.waiting(hash)], [JSON.stringify(failure), ttlSeconds]);
   }
 
   async drainWaiting(hash: string): Promise<string[]> {
-    return asStrings(await this.redis.eval(DRAIN, 1, this.keys.waiting(hash)));
+    return DRAIN.run(this.redis, [this.keys.waiting(hash)], []);
   }
 
   async waitingRuns(hash: string): Promise<string[]> {
@@ -157,7 +154,7 @@ export class TaskdefStore {
 
   /** Releases the lock only if this owner still holds it (it may have expired and been taken since). */
   async unlockFamily(family: string, token: string): Promise<void> {
-    await this.redis.eval(UNLOCK, 1, this.keys.familyLock(family), token);
+    await UNLOCK.run(this.redis, [this.keys.familyLock(family)], [token]);
   }
 
   /**
@@ -171,8 +168,7 @@ export class TaskdefStore {
       await this.redis.srem(this.keys.refs(arn), runName);
       return false;
     }
-    const result = await this.redis.eval(RELEASE, 3, this.keys.refs(arn), this.keys.owned(arn), this.keys.cache(hash), runName, arn, hash);
-    return result === 1;
+    return (await RELEASE.run(this.redis, [this.keys.refs(arn), this.keys.owned(arn), this.keys.cache(hash)], [runName, arn, hash])) === 1;
   }
 
   async references(arn: string): Promise<string[]> {
@@ -181,10 +177,6 @@ export class TaskdefStore {
 
   /** Forgets hash → ARN when ECS says the revision is unusable (INACTIVE or gone), unless it changed meanwhile. */
   async invalidate(hash: string, arn: string): Promise<void> {
-    await this.redis.eval(INVALIDATE, 1, this.keys.cache(hash), arn);
+    await INVALIDATE.run(this.redis, [this.keys.cache(hash)], [arn]);
   }
-}
-
-function asStrings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }

@@ -12,6 +12,8 @@ import { createLogger } from '../../controller/logger.js';
 import { createMetrics } from '../../controller/metrics.js';
 import { closeQueues, createQueues, createWakeUps, ControllerQueues, WakeUps } from '../../controller/queue/queues.js';
 import { startWorkers, RunningWorkers } from '../../controller/queue/workers.js';
+import { createPendingWakeUps } from '../../controller/queue/pending-wake-ups.js';
+import { keyspace } from '../../controller/store/keys.js';
 import { Reconciler, TerminalError } from '../../controller/queue/reconcile.js';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
@@ -49,14 +51,15 @@ describe('reconcile queues', () => {
     const connection = createRedisConnection(REDIS_URL, 'test-queues');
     const queues = createQueues(connection, namespace);
     const metrics = createMetrics();
+    const pendingWakeUps = createPendingWakeUps(connection, keyspace(namespace));
     const workers = startWorkers({
       namespace, replicaId: 'r1', reconcilers: { 'reconcile-run': reconcile },
       concurrency: { 'reconcile-run': concurrency, 'register-taskdef': 1, resync: 1 },
       connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
-      redis: connection, queues, logger, metrics, backoff: { baseMs: 20, capMs: 100 },
+      queues, pendingWakeUps, logger, metrics, backoff: { baseMs: 20, capMs: 100 },
     });
     return {
-      queues, wakeUps: createWakeUps(queues), workers, metrics,
+      queues, wakeUps: createWakeUps(queues, pendingWakeUps), workers, metrics,
       async drained() {
         const counts = await queues['reconcile-run'].getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
         return Object.values(counts).every((n) => n === 0);
@@ -186,6 +189,65 @@ describe('reconcile queues', () => {
       await h.wakeUps.wake('reconcile-run', 'run-e');
       release();
       await until(() => calls === 2, { timeoutMs: 3000, what: 'the reconcile the wake-up asked for' });
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a change woken while its key is reconciled is seen by a prompt second reconcile, though the first requeued', async () => {
+    let state = 'v1';
+    const seen: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstHasRead = false;
+    const h = harness(async () => {
+      const read = state;
+      if (seen.length === 0) {
+        firstHasRead = true;
+        await gate;
+      }
+      seen.push(read);
+      return { requeueAfterMs: 60_000 };
+    });
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-j');
+      await until(() => firstHasRead);
+      state = 'v2';
+      await h.wakeUps.wake('reconcile-run', 'run-j');
+      release();
+      await until(() => seen.length === 2, { timeoutMs: 3000, what: "the second reconcile" });
+      assert.deepEqual(seen, ['v1', 'v2']);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a wake-up that came before the reconcile started does not cut that reconcile\'s requeue short', async () => {
+    const calls: string[] = [];
+    let runXWhenSentinelRan: { delayed: number; waiting: number } | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // One worker slot: the sentinel runs only once run-x's job has been fully handled (requeued, and
+    // promoted if it was going to be), so its state at that moment is settled.
+    const h = harness(async (key) => {
+      calls.push(key);
+      if (key === 'blocker') await gate;
+      if (key === 'sentinel') {
+        const counts = await h.queues['reconcile-run'].getJobCounts('delayed', 'waiting');
+        runXWhenSentinelRan = { delayed: counts.delayed ?? 0, waiting: counts.waiting ?? 0 };
+      }
+      return key === 'run-x' ? { requeueAfterMs: 60_000 } : {};
+    }, 1);
+    try {
+      await h.wakeUps.wake('reconcile-run', 'blocker');
+      await until(() => calls.includes('blocker'));
+      await h.wakeUps.wake('reconcile-run', 'run-x');
+      release();
+      await until(() => calls.includes('run-x'));
+      await h.wakeUps.wake('reconcile-run', 'sentinel');
+      await until(() => runXWhenSentinelRan !== undefined);
+      assert.deepEqual(runXWhenSentinelRan, { delayed: 1, waiting: 0 }, 'run-x waits out its requeue');
+      assert.deepEqual(calls, ['blocker', 'run-x', 'sentinel']);
     } finally {
       await h.stop();
     }

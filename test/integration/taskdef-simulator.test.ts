@@ -17,6 +17,7 @@ import { createRedisConnection } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { closeQueues, createQueues, createWakeUps, type ControllerQueues, type WakeUps } from '../../controller/queue/queues.js';
 import { startWorkers, type RunningWorkers } from '../../controller/queue/workers.js';
+import { createPendingWakeUps } from '../../controller/queue/pending-wake-ups.js';
 import { keyspace } from '../../controller/store/keys.js';
 import { createTaskdefs, type Taskdefs } from '../../reconcilers/taskdef/index.js';
 import type { Resolution } from '../../reconcilers/taskdef/resolve.js';
@@ -57,7 +58,8 @@ describe('task definitions against the simulator', () => {
     if (!namespaces.includes(ns)) namespaces.push(ns);
     const connection = createRedisConnection(REDIS_URL, `test-${id}`);
     const queues = createQueues(connection, namespace);
-    const real = createWakeUps(queues);
+    const pendingWakeUps = createPendingWakeUps(connection, keyspace(namespace));
+    const real = createWakeUps(queues, pendingWakeUps);
     // Runs are not reconciled here: their wake-ups are recorded instead of queued.
     const wakeUps: WakeUps = {
       async wake(queue, key, options) {
@@ -70,7 +72,7 @@ describe('task definitions against the simulator', () => {
       namespace, replicaId: id, reconcilers: { 'register-taskdef': taskdefs.reconciler },
       concurrency: { 'reconcile-run': 1, 'register-taskdef': 4, resync: 1 },
       connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
-      redis: connection, queues, logger, backoff: { baseMs: 20, capMs: 200 },
+      queues, pendingWakeUps, logger, backoff: { baseMs: 20, capMs: 200 },
     });
     const replica = { taskdefs, workers, queues, connection };
     replicas.push(replica);

@@ -1,21 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { EXPIRE_BATCH, sweepRetention } from '../../reconcilers/cleanup/retention.js';
 import { CLEANUP_KEYS, isCleanupKey, withCleanup } from '../../reconcilers/cleanup/sweeps.js';
-import { CONFIG_VARIABLES, compileConfig } from '../../controller/config.js';
+import { compileConfig } from '../../controller/config.js';
 import type { Reconciler } from '../../controller/queue/reconcile.js';
-
-/** The file at `path` in the nearest directory above this test that has it (works from test/ and dist/test/). */
-function findUp(path: string): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, path))) return join(dir, path);
-  }
-  throw new Error(`${path} not found above the test file`);
-}
 
 const context = { logger: pino({ level: 'silent' }), reconcileId: 't', jobTry: 1 };
 
@@ -50,11 +39,5 @@ describe('clean-up: configuration', () => {
     assert.equal(compileConfig({}).runRetentionSeconds, 7 * 86_400);
     assert.equal(compileConfig({ LONGSHORE_RUN_RETENTION_SECONDS: '3600' }).runRetentionSeconds, 3600);
     assert.throws(() => compileConfig({ LONGSHORE_RUN_RETENTION_SECONDS: '0' }), /LONGSHORE_RUN_RETENTION_SECONDS: expected a number of seconds from 60/);
-  });
-
-  test('docs/operations.md lists exactly CONFIG_VARIABLES, in order, with their defaults', () => {
-    const text = readFileSync(findUp('docs/operations.md'), 'utf8');
-    const rows = [...text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| `([^`]*)` \|/gm)].map(([, name, value]) => `${name}=${value}`);
-    assert.deepEqual(rows, CONFIG_VARIABLES.map((v) => `${v.name}=${v.default}`));
   });
 });

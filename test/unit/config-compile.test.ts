@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, compileConfig } from '../../controller/config.js';
+import { CONFIG_VARIABLES, ConfigError, compileConfig } from '../../controller/config.js';
 import { DEFAULT_BUDGETS } from '../../controller/aws/budgets.js';
 
 function problemsOf(source: Record<string, string>): readonly string[] {
@@ -83,6 +83,29 @@ describe('compileConfig', () => {
   test('a budget with a zero refill is rejected', () => {
     const problems = problemsOf({ LONGSHORE_BUDGET_LOGS_READ: '10/0' });
     assert.deepEqual(problems, ['LONGSHORE_BUDGET_LOGS_READ: expected <burst>/<refill per second>, burst >= 1 and refill > 0, e.g. 100/40, got "10/0"']);
+  });
+
+  test('AWS_DEFAULT_REGION is read when AWS_REGION is unset, and AWS_REGION wins when both are set', () => {
+    assert.equal(compileConfig({ AWS_DEFAULT_REGION: 'eu-central-1' }).aws.region, 'eu-central-1');
+    assert.equal(compileConfig({ AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'eu-central-1' }).aws.region, 'us-west-2');
+    assert.equal(compileConfig({}).aws.region, undefined);
+  });
+
+  test('a duration names its unit and range, and problems come in the order of the table', () => {
+    assert.deepEqual(problemsOf({ LONGSHORE_SHUTDOWN_GRACE_SECONDS: '0', LONGSHORE_RESYNC_INTERVAL_SECONDS: '-1', REDIS_URL: 'x' }), [
+      'REDIS_URL: expected a redis:// or rediss:// URL, got "x"',
+      'LONGSHORE_RESYNC_INTERVAL_SECONDS: expected a positive number of seconds up to 86400, got "-1"',
+      'LONGSHORE_SHUTDOWN_GRACE_SECONDS: expected a positive number of seconds up to 86400, got "0"',
+    ]);
+    assert.equal(compileConfig({ LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS: '0' }).orphanSweepIntervalMs, 0);
+    assert.equal(compileConfig({ LONGSHORE_JOB_LOCK_SECONDS: '1.5' }).jobLockMs, 1500);
+  });
+
+  test('every variable of the table has a unique name and a default that compiles', () => {
+    const names = CONFIG_VARIABLES.flatMap((v) => (v.alias ? [v.name, v.alias] : [v.name]));
+    assert.equal(new Set(names).size, names.length);
+    const defaults = Object.fromEntries(CONFIG_VARIABLES.filter((v) => v.unset !== undefined).map((v) => [v.name, v.default]));
+    assert.deepEqual(compileConfig(defaults, 42), compileConfig({}, 42));
   });
 
   test('a port out of range is rejected', () => {
