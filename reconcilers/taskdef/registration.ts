@@ -16,7 +16,7 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { Counter } from 'prom-client';
 import { isAwsError } from '../launch/outcome.js';
-import type { CallOptions } from '../launch/ports.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
 import { hashTaskDefinition } from './normalize.js';
 import { isMissingFamily, registrationErrorAction } from './registration-policy.js';
 import type { PendingRegistration, TaskdefStore } from './store.js';

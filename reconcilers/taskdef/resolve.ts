@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
 import { describeError, isAwsError } from '../launch/outcome.js';
-import type { CallOptions } from '../launch/ports.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import type { PoolLike, RunLike } from './inputs.js';
 import type { TaskdefKeys } from './keys.js';
