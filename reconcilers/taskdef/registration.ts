@@ -17,6 +17,7 @@ import type {
 import type { Counter } from 'prom-client';
 import { isAwsError } from '../launch/outcome.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { ReconcileResult } from '../../controller/queue/reconcile.js';
 import { hashTaskDefinition } from './normalize.js';
 import { isMissingFamily, registrationErrorAction } from './registration-policy.js';
 import type { PendingRegistration, TaskdefStore } from './store.js';
@@ -25,10 +26,6 @@ export interface RegistrationGateway {
   registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, options?: CallOptions): Promise<RegisterTaskDefinitionCommandOutput>;
   describeTaskDefinition(input: DescribeTaskDefinitionCommandInput, options?: CallOptions): Promise<DescribeTaskDefinitionCommandOutput>;
   deregisterTaskDefinition(input: DeregisterTaskDefinitionCommandInput, options?: CallOptions): Promise<DeregisterTaskDefinitionCommandOutput>;
-}
-
-export interface ReconcileResult {
-  requeueAfterMs?: number;
 }
 
 interface LogLike {
