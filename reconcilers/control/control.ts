@@ -8,7 +8,7 @@ import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/clien
 import type { Logger } from 'pino';
 import type { ControlMessage, KillMessage } from '../../controller/api/control.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../controller/aws/errors.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import { clusterArnOf } from '../run/ecs-adapter.js';
 
@@ -82,7 +82,7 @@ async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 's
   } catch (error) {
     // Budget and throttles: let the follower redeliver. A wrong or vanished task: nothing more to do.
     if (error instanceof BudgetExhaustedError) throw error;
-    if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) throw error;
+    if (error instanceof GatewayError && isRetryableKind(error.kind)) throw error;
     deps.logger?.warn({ controlId: id, taskArn: plan.taskArn, err: error }, 'kill could not stop the task');
   }
 }

@@ -7,8 +7,7 @@
  * exponential backoff. An empty budget comes back exactly when the bucket has a token. Anything else
  * ECS refuses (ClientException, InvalidParameterException …) is the definition's fault: terminal.
  */
-import { BudgetExhaustedError } from '../../controller/aws/errors.js';
-import { describeError } from '../launch/outcome.js';
+import { BudgetExhaustedError, describeError } from '../../controller/aws/errors.js';
 
 export type RegistrationErrorAction =
   /** Try again after `afterMs`; `counts` says whether it is a real failed attempt (drives the backoff). */

@@ -15,7 +15,7 @@ import type {
   RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { Counter } from 'prom-client';
-import { isAwsError } from '../launch/outcome.js';
+import { isAwsError } from '../../controller/aws/errors.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { ReconcileResult } from '../../controller/queue/reconcile.js';
 import { hashTaskDefinition } from './normalize.js';
