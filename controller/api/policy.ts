@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CapacityProviderStrategy, LaunchType } from './placement.js';
+import { cpuUnits, memoryMiB } from './quantities.js';
 import type { PoolSpec } from './pool.js';
 import type { RunSpec } from './run.js';
 
@@ -85,19 +86,12 @@ type SizeFields = { cpu?: number; memory?: number; taskDefinition?: { cpu?: stri
 
 /** The task-level cpu/memory a run launches with: run override, else pool, else template, else default. */
 export function effectiveTaskSize(pool: SizeFields, run: { cpu?: number; memory?: number } = {}): { cpu: number; memory: number } {
-  const templateCpu = numberOrUndefined(pool.taskDefinition?.cpu);
-  const templateMemory = numberOrUndefined(pool.taskDefinition?.memory);
+  const templateCpu = cpuUnits(pool.taskDefinition?.cpu);
+  const templateMemory = memoryMiB(pool.taskDefinition?.memory);
   return {
     cpu: run.cpu ?? pool.cpu ?? templateCpu ?? DEFAULT_TASK_CPU,
     memory: run.memory ?? pool.memory ?? templateMemory ?? DEFAULT_TASK_MEMORY_MIB,
   };
-}
-
-function numberOrUndefined(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const vcpu = /^\s*(\d+(?:\.\d+)?)\s*(vcpu|gb)\s*$/i.exec(value);
-  const n = vcpu ? Math.round(Number(vcpu[1]) * 1024) : Number(value);
-  return Number.isFinite(n) ? n : undefined;
 }
 
 export interface LaunchChoice {

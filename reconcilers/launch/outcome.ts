@@ -10,9 +10,12 @@
  * - stale-task-definition: the resolved revision is INACTIVE or gone; drop it from the cache and resolve again.
  * - terminal: the request is wrong (cluster not found, permissions, invalid parameters); the run fails
  *   with AWS's message made readable, as the seed explains it.
+ *
+ * Sorting the error itself (AWS or not, throttled, transient, conflict, …) is controller/aws/errors.ts's job;
+ * this module only says what each kind means for a launch.
  */
 import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
-import { BudgetExhaustedError, classifyAwsError, GatewayError, type ErrorKind } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf } from '../../controller/aws/errors.js';
 
 export type LaunchOutcome =
   | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
@@ -66,7 +69,7 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
   const { kind, code, message, retryAfterMs } = describeError(error);
   const cluster = ctx.cluster ?? 'default';
 
-  if (kind === 'throttled' || kind === 'transient') return { kind: 'retry', reason: code, message: `${code}: ${message}`, retryAfterMs };
+  if (isRetryableKind(kind)) return { kind: 'retry', reason: code, message: `${code}: ${message}`, retryAfterMs };
   if (kind === 'conflict') return { kind: 'conflict', taskArns: resourceIds(error), message: `${code}: ${message}` };
   if (code === 'ClusterNotFoundException' || /ClusterNotFoundException/.test(message)) {
     const where = ctx.region ? ` in region ${ctx.region}` : '';
@@ -93,30 +96,8 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
   return { kind: 'terminal', reason: code, message: `Failed to run ECS task: ${code}: ${message}` };
 }
 
-export interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
-
-/**
- * Whether an error came from AWS (through the gateway, or a raw SDK service error) or from pacing. Anything
- * else — a bug, Redis trouble — is not a verdict on the request and must not fail a run.
- */
-export function isAwsError(error: unknown): boolean {
-  if (error instanceof GatewayError || error instanceof BudgetExhaustedError) return true;
-  return typeof error === 'object' && error !== null && '$metadata' in error;
-}
-
-/** The gateway prefixes its messages with action and code; users get AWS's own words from the cause. */
-export function describeError(error: unknown): DescribedError {
-  if (error instanceof GatewayError) {
-    const message = error.cause instanceof Error ? error.cause.message : error.message;
-    return { kind: error.kind, code: error.code, message, retryAfterMs: error.retryAfterMs };
-  }
-  const c = classifyAwsError(error);
-  return { kind: c.kind, code: c.code, message: c.message };
-}
-
 /** ConflictException carries the existing task ARNs for the token in `resourceIds`. */
 function resourceIds(error: unknown): string[] {
-  const source = error instanceof GatewayError ? error.cause : error;
-  const ids = (source as { resourceIds?: unknown } | null)?.resourceIds;
+  const ids = (sdkErrorOf(error) as { resourceIds?: unknown } | null)?.resourceIds;
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -6,12 +6,13 @@
 import type { AwsVpcConfiguration, DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../controller/aws/errors.js';
 import { startedByFor } from '../launch/identity.js';
 import type { NetworkResolver } from '../launch/network.js';
 import { launch } from '../launch/launch.js';
 import type { LaunchOutcome } from '../launch/outcome.js';
-import type { CallOptions, RunTaskGateway } from '../launch/ports.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { RunTaskGateway } from '../launch/ports.js';
 import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import { resolvePlacement } from '../taskdef/placement.js';
 import { observationOf } from '../observe/task-observation.js';
@@ -117,7 +118,7 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
 
 function retryOf(error: unknown): { kind: 'retry'; retryAfterMs: number } | undefined {
   if (error instanceof BudgetExhaustedError) return { kind: 'retry', retryAfterMs: error.retryAfterMs };
-  if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) {
+  if (error instanceof GatewayError && isRetryableKind(error.kind)) {
     return { kind: 'retry', retryAfterMs: error.retryAfterMs ?? RETRY_FALLBACK_MS };
   }
   return undefined;

@@ -12,7 +12,7 @@ import type { ContainerDefinition, KeyValuePair, RegisterTaskDefinitionCommandIn
 import type { EnvMap, PoolLike, RunLike } from './inputs.js';
 import { resolvePlacement, type Placement } from './placement.js';
 import { slugifyFamily } from './slug.js';
-import { cpuString, cpuUnits, memoryMiB, memoryString } from './units.js';
+import { cpuString, cpuUnits, memoryMiB, memoryString } from '../../controller/api/quantities.js';
 import { dropEmpty } from './normalize.js';
 
 export const DEFAULT_CONTAINER_NAME = 'longshore';

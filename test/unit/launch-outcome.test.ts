@@ -4,7 +4,8 @@ import type { RunTaskCommandInput, RunTaskCommandOutput } from '@aws-sdk/client-
 import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
 import { classifyRunTaskError, classifyRunTaskOutput } from '../../reconcilers/launch/outcome.js';
 import { launch } from '../../reconcilers/launch/launch.js';
-import type { CallOptions, RunTaskGateway } from '../../reconcilers/launch/ports.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { RunTaskGateway } from '../../reconcilers/launch/ports.js';
 
 function sdkError(name: string, message: string, status = 400, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, ...extra });
