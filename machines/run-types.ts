@@ -120,7 +120,7 @@ export type LifecycleEventType = LifecycleEvent['type'];
 /** Side effects the reconciler performs; the machine never performs them itself. */
 export type LifecycleAction =
   | { type: 'resolveTaskDefinition' }
-  | { type: 'runTask'; attempt: number; clientToken: string }
+  | { type: 'runTask'; attempt: number }
   /** taskArn absent: RunTask for this attempt may have happened unrecorded; find it by its startedBy marker. */
   | { type: 'stopTask'; attempt: number; taskArn?: string; clusterArn?: string; reason: string }
   | { type: 'scheduleRetry'; attempt: number; delayMs: number; retryAt: string }
