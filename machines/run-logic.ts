@@ -22,6 +22,9 @@ import {
 
 type Ctx = LifecycleContext;
 
+/** Failure reasons the lifecycle itself gives an attempt that may be retried; classifyStop gives the others. */
+export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout' } as const;
+
 export function initialContext(input: LifecycleInput): Ctx {
   const status: RunStatus = { ...initialRunStatus(), message: 'waiting for the task definition' };
   const ctx: Ctx = {
@@ -163,7 +166,7 @@ export function endAttemptByMissingTask(ctx: Ctx, now: string): AttemptEnding {
   const lost: StopClassification = {
     kind: 'infrastructure',
     outcome: 'crashed',
-    failureReason: 'TaskMissing',
+    failureReason: LIFECYCLE_FAILURE_REASONS.taskMissing,
     exitCode: null,
     explanation: 'ECS no longer knows the task, so its exit code is lost',
   };
@@ -193,11 +196,11 @@ export function endAttemptByIntent(ctx: Ctx, obs: TaskObservation | undefined, n
     const timeout = `the task was not running ${ctx.timeouts.startSeconds}s after it was submitted`;
     if (ctx.retry.retryStartTimeout) {
       const classification: StopClassification = {
-        kind: 'infrastructure', outcome: 'crashed', failureReason: 'StartTimeout', exitCode, explanation: timeout,
+        kind: 'infrastructure', outcome: 'crashed', failureReason: LIFECYCLE_FAILURE_REASONS.startTimeout, exitCode, explanation: timeout,
       };
       return endAttempt(withExit, classification, now, 'TimedOut', 'timed-out');
     }
-    return finish(withFailure(withExit, 'StartTimeout'), 'timed-out', 'StartTimeout', `timed out: ${timeout}`, now);
+    return finish(withFailure(withExit, LIFECYCLE_FAILURE_REASONS.startTimeout), 'timed-out', 'StartTimeout', `timed out: ${timeout}`, now);
   }
   const runTimeout = `timed out: the task ran longer than ${ctx.timeouts.runSeconds ?? 0}s`;
   return finish(withFailure(withExit, 'RunTimeout'), 'timed-out', 'RunTimeout', runTimeout, now);

@@ -92,7 +92,7 @@ describe('planRun: task definition', () => {
     assert.deepEqual(last.effect, { type: 'runTask', attempt: 1 });
     assert.equal(tokenSent(record, last.effect), 'uid-run-a:1');
     assert.deepEqual([last.status.phase, last.status.taskDefinitionArn], ['taskdef-resolved', TD]);
-    assert.deepEqual(last.transitions.map((t) => `${t.from}->${t.to}`), ['pending->launching']);
+    assert.deepEqual(last.transitions.map((t) => `${t.from}->${t.to}`), ['pending->taskdef-resolved']);
   });
 
   test('waiting: no effect, look again after waitingMs', () => {
