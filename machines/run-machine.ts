@@ -1,6 +1,6 @@
 /**
  * The run lifecycle as one XState machine. It never performs side effects: every state's work is described
- * by a `request` action whose params are a LifecycleAction, which `transition()` hands back as data for the
+ * by a `request` action whose params are LifecycleActions, which `transition()` hands back as data for the
  * reconciler to execute. All decisions live in run-logic.ts; this file only says which event is legal where.
  *
  *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
@@ -10,6 +10,9 @@
  *   submitted, running ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ backoff (within budget) | stopped
  *   launching, submitted, running ─CANCEL→ stopping ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ stopped | backoff
  *   backoff   ─RETRY→ launching (attempt n+1)   ─CANCEL→ stopped (cancelled)
+ *
+ * Every "backoff | stopped" above passes through attemptEnded, a choice: the event's action decides how the
+ * attempt ended (run-logic's endAttemptBy*, computed once) and the choice follows that decision.
  *
  * Each state declares what it is (its `meta`, LifecycleStateMeta): the phase a run shows while in it, and
  * the work it exists for. Entering the state writes that phase into the status and requests that work; a

@@ -4,7 +4,8 @@
  *
  * Glossary: an *attempt* is one RunTask of the run; *infrastructure failures* (spot interruption, failed
  * start, capacity, missing exit code, lost task) end an attempt without saying anything about the workload,
- * so they start a new attempt while the infrastructure budget lasts.
+ * so they start a new attempt while the infrastructure budget lasts. The machine's *states* (STATE_NAMES) are
+ * its own steps; the run's *phase* (RunStatus.phase) is what users see, declared by each state (run-machine.ts).
  */
 import { z } from 'zod';
 import { RunStatus } from '../controller/api/run-status.js';
