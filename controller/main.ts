@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
-import { createMetrics, ControllerMetrics } from './metrics.js';
+import { createMetrics, ControllerMetrics, retryReasonLabel } from './metrics.js';
 import { closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
 import { redactUrl } from './logger.js';
 import { startHttpServer } from './http-server.js';
@@ -97,7 +97,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
             if (startSeconds >= 0) metrics.runSubmitToRunning.observe(startSeconds);
           }
         }
-        for (const attempt of attempts.slice(0, -1)) metrics.runRetries.inc({ reason: attempt.failureReason ?? 'Unknown' });
+        for (const attempt of attempts.slice(0, -1)) metrics.runRetries.inc({ reason: retryReasonLabel(attempt.failureReason) });
       },
     },
   });

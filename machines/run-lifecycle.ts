@@ -5,9 +5,8 @@
  * (standing actions) and when it next needs attention (deadlines).
  */
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import type { RunStatus } from '../controller/api/run-status.js';
+import type { Phase, RunStatus } from '../controller/api/run-status.js';
 import { runLifecycleMachine } from './run-machine.js';
-import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
 import { CONDITION, currentAttempt, trueSince } from './run-status-ops.js';
 import {
   LifecycleContext,
@@ -21,7 +20,11 @@ import {
 export type RunSnapshot = SnapshotFrom<typeof runLifecycleMachine>;
 
 export type StepResult =
-  | { ok: true; snapshot: RunSnapshot; actions: LifecycleAction[]; from: LifecycleStateName; to: LifecycleStateName }
+  | {
+      ok: true; snapshot: RunSnapshot; actions: LifecycleAction[]; from: LifecycleStateName; to: LifecycleStateName;
+      /** The run's phase before and after (equal when the step stayed within one phase). */
+      phase: { from: Phase; to: Phase };
+    }
   | { ok: false; reason: string };
 
 /** What the run record's `lifecycle` field holds. */
@@ -55,7 +58,8 @@ export function step(snapshot: RunSnapshot, event: LifecycleEvent): StepResult {
   if (Number.isNaN(Date.parse(event.now))) return { ok: false, reason: `${event.type}: now ${JSON.stringify(event.now)} is not a timestamp` };
   if (!snapshot.can(event)) return { ok: false, reason: rejectionReason(snapshot, event) };
   const [next, executable] = transition(runLifecycleMachine, snapshot, event);
-  return { ok: true, snapshot: next, actions: requestedActions(executable), from, to: stateOf(next) };
+  const phase = { from: snapshot.context.status.phase, to: next.context.status.phase };
+  return { ok: true, snapshot: next, actions: requestedActions(executable), from, to: stateOf(next), phase };
 }
 
 export function toRunStatus(snapshot: RunSnapshot): RunStatus {
@@ -81,26 +85,13 @@ export function restoreLifecycle(persisted: unknown): RunSnapshot {
 }
 
 /**
- * What the current state needs done regardless of which event led here. A reconciler that crashed after
- * persisting a state but before acting finds its work again here (every action is idempotent: RunTask by
- * clientToken, StopTask by task ARN, task definitions by hash).
+ * What the current state needs done regardless of which event led here: the work its definition declares
+ * (run-machine.ts), the same the state requested on entry. A reconciler that crashed after persisting a
+ * state but before acting finds its work again here (every action is idempotent: RunTask by clientToken,
+ * StopTask by task ARN, task definitions by hash).
  */
 export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAction[] {
-  const context = snapshot.context;
-  switch (stateOf(snapshot)) {
-    case 'pending':
-      return [{ type: 'resolveTaskDefinition' }];
-    case 'launching':
-      return [runTaskAction(context)];
-    case 'stopping':
-      return [stopTaskAction(context)];
-    case 'backoff':
-      return [scheduleRetryAction(context, now)];
-    case 'stopped':
-      return context.finalized === true ? [] : [finalizeAction(context)];
-    default:
-      return [];
-  }
+  return runLifecycleMachine.states[stateOf(snapshot)].meta?.work?.(snapshot.context, now) ?? [];
 }
 
 export interface Deadline {
@@ -139,7 +130,7 @@ function isStateName(value: string): value is LifecycleStateName {
 }
 
 function requestedActions(executable: readonly { type: string; params?: unknown }[]): LifecycleAction[] {
-  return executable.filter((a) => a.type === 'request').map((a) => a.params as LifecycleAction);
+  return executable.filter((a) => a.type === 'request').flatMap((a) => a.params as LifecycleAction[]);
 }
 
 function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {

@@ -1,6 +1,7 @@
 /**
  * The lifecycle's decisions as pure functions of (context, event). The XState machine (run-machine.ts) only
- * wires them to states: guards ask these functions where an event leads, assigns store what they return.
+ * wires them to states: assigns store what they return, guards read the decision it left in the context.
+ * The status's phase is not written here: entering a state sets it from the state's declaration.
  */
 import { initialRunStatus, type Attempt, type RunStatus } from '../controller/api/run-status.js';
 import { backoffMs } from '../controller/backoff.js';
@@ -21,6 +22,9 @@ import {
 } from './run-types.js';
 
 type Ctx = LifecycleContext;
+
+/** Failure reasons the lifecycle itself gives an attempt that may be retried; classifyStop gives the others. */
+export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout' } as const;
 
 export function initialContext(input: LifecycleInput): Ctx {
   const status: RunStatus = { ...initialRunStatus(), message: 'waiting for the task definition' };
@@ -49,7 +53,7 @@ export function taskDefinitionResolved(ctx: Ctx, taskDefinitionArn: string, now:
 export function taskDefinitionStale(ctx: Ctx, message: string, now: string): Ctx {
   const attempts = ctx.status.attempts.slice(0, -1);
   const status = setConditions(
-    { ...ctx.status, phase: 'pending', attempts, taskDefinitionArn: undefined, message: `resolving the task definition again: ${message}` },
+    { ...ctx.status, attempts, taskDefinitionArn: undefined, message: `resolving the task definition again: ${message}` },
     [
       { type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Stale', message },
       { type: CONDITION.submitted, status: 'False', reason: 'WaitingForTaskDefinition' },
@@ -71,7 +75,7 @@ export function startAttempt(ctx: Ctx, now: string): Ctx {
   const number = ctx.status.attempts.length + 1;
   const attempt: Attempt = { number };
   const status = setConditions(
-    { ...ctx.status, phase: 'taskdef-resolved', attempts: [...ctx.status.attempts, attempt] },
+    { ...ctx.status, attempts: [...ctx.status.attempts, attempt] },
     [
       { type: CONDITION.submitted, status: 'False', reason: 'Launching', message: `launching attempt ${number}` },
       { type: CONDITION.running, status: 'False', reason: 'NotSubmitted' },
@@ -87,14 +91,14 @@ export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: st
   const attempt = currentAttempt(ctx.status)?.number ?? 0;
   let status = patchCurrentAttempt(ctx.status, { taskArn, clusterArn, submittedAt: now });
   if (ctx.stopIntent !== undefined) {
-    // The task of an interrupted launch was found while stopping: track it, keep the phase.
+    // The task of an interrupted launch was found while stopping: track it, keep the conditions.
     return { ...ctx, status: { ...status, message: `stopping task ${taskArn} of attempt ${attempt}` } };
   }
   status = setConditions(status, [{ type: CONDITION.submitted, status: 'True', reason: 'TaskCreated', message: taskArn }], now);
-  return { ...ctx, status: { ...status, phase: 'submitted', message: `attempt ${attempt} submitted as ${taskArn}` } };
+  return { ...ctx, status: { ...status, message: `attempt ${attempt} submitted as ${taskArn}` } };
 }
 
-/** Records what ECS said about the current attempt's task without changing the phase. */
+/** Records what ECS said about the current attempt's task, nothing else. */
 export function recordObservation(ctx: Ctx, obs: TaskObservation): Ctx {
   const status = patchCurrentAttempt(ctx.status, {
     lastStatus: obs.lastStatus,
@@ -114,7 +118,7 @@ export function markRunning(ctx: Ctx, obs: TaskObservation, now: string): Ctx {
   const status = patchCurrentAttempt(recorded.status, { startedAt: obs.startedAt ?? attempt?.startedAt ?? now });
   const withConditions = setConditions(status, [{ type: CONDITION.running, status: 'True', reason: 'TaskRunning' }], now);
   const message = `attempt ${attempt?.number ?? 0} running`;
-  return { ...recorded, status: { ...withConditions, phase: 'running', message } };
+  return { ...recorded, status: { ...withConditions, message } };
 }
 
 /** True when the observation belongs to the current attempt's task and is not older than what we know. */
@@ -127,11 +131,11 @@ export function isStoppedObservation(obs: TaskObservation): boolean {
   return obs.lastStatus === 'STOPPED' || obs.lastStatus === 'DELETED';
 }
 
-/** Where an attempt ends and what the run becomes. */
-export interface AttemptEnding {
-  retry: boolean;
-  context: Ctx;
-}
+/**
+ * How an attempt ends: the context either schedules the next attempt (retryAt set, no outcome) or concludes
+ * the run (finish set its outcome). The machine's attemptEnded choice reads which.
+ */
+export type AttemptEnding = Ctx;
 
 /** The task stopped on its own (not stopped by Longshore): classify it and decide retry or outcome. */
 export function endAttemptByStop(ctx: Ctx, obs: TaskObservation, now: string): AttemptEnding {
@@ -163,7 +167,7 @@ export function endAttemptByMissingTask(ctx: Ctx, now: string): AttemptEnding {
   const lost: StopClassification = {
     kind: 'infrastructure',
     outcome: 'crashed',
-    failureReason: 'TaskMissing',
+    failureReason: LIFECYCLE_FAILURE_REASONS.taskMissing,
     exitCode: null,
     explanation: 'ECS no longer knows the task, so its exit code is lost',
   };
@@ -173,7 +177,7 @@ export function endAttemptByMissingTask(ctx: Ctx, now: string): AttemptEnding {
 export function endAttemptBySubmitFailure(ctx: Ctx, reason: string, message: string, retryable: boolean, now: string): AttemptEnding {
   const explanation = `RunTask failed (${reason}): ${message}`;
   if (!retryable) {
-    return { retry: false, context: finish(withFailure(ctx, reason), 'failed', 'SubmitFailed', `failed: ${explanation}`, now) };
+    return finish(withFailure(ctx, reason), 'failed', 'SubmitFailed', `failed: ${explanation}`, now);
   }
   const classification: StopClassification = {
     kind: 'infrastructure', outcome: 'crashed', failureReason: reason, exitCode: null, explanation,
@@ -187,20 +191,20 @@ export function endAttemptByIntent(ctx: Ctx, obs: TaskObservation | undefined, n
   const exitCode = obs ? classifyStop(obs, ctx.containerName).exitCode : null;
   const withExit = obs ? { ...recorded, status: patchCurrentAttempt(recorded.status, { exitCode }) } : recorded;
   if (ctx.stopIntent === 'cancel') {
-    return { retry: false, context: finish(withExit, 'cancelled', 'Cancelled', 'cancelled: the task was stopped', now) };
+    return finish(withExit, 'cancelled', 'Cancelled', 'cancelled: the task was stopped', now);
   }
   if (ctx.stopIntent === 'start-timeout') {
     const timeout = `the task was not running ${ctx.timeouts.startSeconds}s after it was submitted`;
     if (ctx.retry.retryStartTimeout) {
       const classification: StopClassification = {
-        kind: 'infrastructure', outcome: 'crashed', failureReason: 'StartTimeout', exitCode, explanation: timeout,
+        kind: 'infrastructure', outcome: 'crashed', failureReason: LIFECYCLE_FAILURE_REASONS.startTimeout, exitCode, explanation: timeout,
       };
       return endAttempt(withExit, classification, now, 'TimedOut', 'timed-out');
     }
-    return { retry: false, context: finish(withFailure(withExit, 'StartTimeout'), 'timed-out', 'StartTimeout', `timed out: ${timeout}`, now) };
+    return finish(withFailure(withExit, LIFECYCLE_FAILURE_REASONS.startTimeout), 'timed-out', 'StartTimeout', `timed out: ${timeout}`, now);
   }
   const runTimeout = `timed out: the task ran longer than ${ctx.timeouts.runSeconds ?? 0}s`;
-  return { retry: false, context: finish(withFailure(withExit, 'RunTimeout'), 'timed-out', 'RunTimeout', runTimeout, now) };
+  return finish(withFailure(withExit, 'RunTimeout'), 'timed-out', 'RunTimeout', runTimeout, now);
 }
 
 function withFailure(ctx: Ctx, failureReason: string): Ctx {
@@ -225,16 +229,16 @@ function endAttempt(
     if (next.infrastructureFailures < ctx.retry.infrastructureAttempts) return scheduleRetry(next, c, now);
     const budget = `infrastructure budget of ${ctx.retry.infrastructureAttempts} attempt(s) spent`;
     const outcome = exhaustedOutcome;
-    return { retry: false, context: finish(next, outcome, finalReason ?? 'InfrastructureFailure', `${outcome}: attempt ${number}: ${c.explanation}; ${budget}`, now) };
+    return finish(next, outcome, finalReason ?? 'InfrastructureFailure', `${outcome}: attempt ${number}: ${c.explanation}; ${budget}`, now);
   }
   if (c.outcome === 'failed' && c.exitCode !== null && ctx.retry.onExitCodes.includes(c.exitCode)) {
     next = { ...next, exitCodeFailures: ctx.exitCodeFailures + 1 };
     if (next.exitCodeFailures < ctx.retry.exitCodeAttempts) return scheduleRetry(next, c, now);
     const budget = `exit-code retry budget of ${ctx.retry.exitCodeAttempts} attempt(s) spent`;
-    return { retry: false, context: finish(next, 'failed', 'ExitCode', `failed: attempt ${number}: ${c.explanation}; ${budget}`, now) };
+    return finish(next, 'failed', 'ExitCode', `failed: attempt ${number}: ${c.explanation}; ${budget}`, now);
   }
   const reason = finalReason ?? (c.outcome === 'succeeded' ? 'Succeeded' : (c.failureReason ?? 'Failed'));
-  return { retry: false, context: finish(next, c.outcome, reason, `${c.outcome}: ${c.explanation}`, now) };
+  return finish(next, c.outcome, reason, `${c.outcome}: ${c.explanation}`, now);
 }
 
 export function backoffDelayMs(ctx: Ctx, failedAttempts: number): number {
@@ -248,14 +252,14 @@ function scheduleRetry(ctx: Ctx, c: StopClassification, now: string): AttemptEnd
   const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
   const message = `attempt ${number} ended (${c.explanation}); attempt ${number + 1} starts in ${formatDelay(delayMs)}`;
   const status = setConditions(
-    patchCurrentAttempt({ ...ctx.status, phase: 'taskdef-resolved', message }, { stoppedAt: currentAttempt(ctx.status)?.stoppedAt ?? now }),
+    patchCurrentAttempt({ ...ctx.status, message }, { stoppedAt: currentAttempt(ctx.status)?.stoppedAt ?? now }),
     [
       { type: CONDITION.submitted, status: 'False', reason: 'RetryScheduled', message },
       { type: CONDITION.running, status: 'False', reason: c.failureReason ?? 'Retrying' },
     ],
     now,
   );
-  return { retry: true, context: { ...ctx, status, retryAt } };
+  return { ...ctx, status, retryAt };
 }
 
 export function requestStop(ctx: Ctx, intent: 'cancel' | 'start-timeout' | 'run-timeout', now: string): Ctx {
@@ -286,5 +290,5 @@ export function finish(ctx: Ctx, outcome: NonNullable<RunStatus['outcome']>, rea
     ],
     now,
   );
-  return { ...ctx, status: { ...status, phase: 'stopped', outcome, message }, retryAt: undefined };
+  return { ...ctx, status: { ...status, outcome, message }, retryAt: undefined };
 }

@@ -4,7 +4,8 @@
  *
  * Glossary: an *attempt* is one RunTask of the run; *infrastructure failures* (spot interruption, failed
  * start, capacity, missing exit code, lost task) end an attempt without saying anything about the workload,
- * so they start a new attempt while the infrastructure budget lasts.
+ * so they start a new attempt while the infrastructure budget lasts. The machine's *states* (STATE_NAMES) are
+ * its own steps; the run's *phase* (RunStatus.phase) is what users see, declared by each state (run-machine.ts).
  */
 import { z } from 'zod';
 import { Retry, StartSecondsDefault, type RunPolicy } from '../controller/api/policy.js';
@@ -132,7 +133,7 @@ export type LifecycleEventType = LifecycleEvent['type'];
 /** Side effects the reconciler performs; the machine never performs them itself. */
 export type LifecycleAction =
   | { type: 'resolveTaskDefinition' }
-  | { type: 'runTask'; attempt: number; clientToken: string }
+  | { type: 'runTask'; attempt: number }
   /** taskArn absent: RunTask for this attempt may have happened unrecorded; find it by its startedBy marker. */
   | { type: 'stopTask'; attempt: number; taskArn?: string; clusterArn?: string; reason: string }
   | { type: 'scheduleRetry'; attempt: number; delayMs: number; retryAt: string }

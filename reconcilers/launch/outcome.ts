@@ -52,6 +52,17 @@ export function classifyRunTaskOutput(output: Pick<RunTaskCommandOutput, 'tasks'
   return { kind: 'infrastructure', reason: 'NoTasks', message: 'Failed to run ECS task: no tasks or failures were returned.' };
 }
 
+/**
+ * The reasons an infrastructure outcome can carry. `RESOURCE:*` is open-ended in failureReasonCode (the
+ * attempt keeps ECS's own word); these are the documented ones (shared/ecs-facts.md §4.4), for bounded
+ * metric labels.
+ */
+export const RUN_TASK_FAILURE_REASONS = [
+  'CapacityUnavailable',
+  'RESOURCE:CPU', 'RESOURCE:MEMORY', 'RESOURCE:PORTS', 'RESOURCE:ENI', 'RESOURCE:GPU',
+  'AGENT', 'LOCATION', 'ATTRIBUTE', 'MISSING', 'INACTIVE', 'LaunchFailure', 'NoTasks', 'NoContainerInstances',
+] as const;
+
 /** Short, stable reason codes for RunTask failures[] (metrics and attempt.failureReason). */
 export function failureReasonCode(reason: string): string {
   if (/^Capacity is unavailable/i.test(reason)) return 'CapacityUnavailable';

@@ -8,12 +8,12 @@
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { resolveRunPolicy } from '../../controller/api/policy.js';
-import type { RunStatus } from '../../controller/api/run-status.js';
+import type { Phase, RunStatus } from '../../controller/api/run-status.js';
 import {
   nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
 } from '../../machines/run-lifecycle.js';
-import { lifecycleRetryPolicy, type LifecycleAction, type LifecycleEvent, type LifecycleInput, type LifecycleStateName } from '../../machines/run-types.js';
+import { lifecycleRetryPolicy, type LifecycleAction, type LifecycleEvent, type LifecycleInput } from '../../machines/run-types.js';
 import { stableJson } from './stable-json.js';
 import type { EffectResult, RunObserved } from './ports.js';
 
@@ -38,7 +38,8 @@ export interface RunPlan {
   write: boolean;
   accepted: LifecycleEvent[];
   rejected: { event: LifecycleEvent; reason: string }[];
-  transitions: { from: LifecycleStateName; to: LifecycleStateName; event: LifecycleEvent['type'] }[];
+  /** Phase changes (the user-facing vocabulary, as longshore_run_transitions_total counts them). */
+  transitions: { from: Phase; to: Phase; event: LifecycleEvent['type'] }[];
   /** The one side effect to perform next, if any. */
   effect?: RunEffect;
   requeueAfterMs?: number;
@@ -79,7 +80,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
       return;
     }
     plan.accepted.push(event);
-    if (result.from !== result.to) plan.transitions.push({ from: result.from, to: result.to, event: event.type });
+    if (result.phase.from !== result.phase.to) plan.transitions.push({ ...result.phase, event: event.type });
     snapshot = result.snapshot;
   };
   const waits: number[] = [];

@@ -5,6 +5,7 @@ import { EPOCH_MS, at } from '../../machines/fixtures.js';
 import { startLifecycle } from '../../machines/run-lifecycle.js';
 import { STOP_RECHECK_MS, planRun, type RunPlan } from '../../reconcilers/run/plan.js';
 import type { EffectResult } from '../../reconcilers/run/ports.js';
+import { buildRunTaskInput } from '../../reconcilers/launch/run-task-input.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const pool = newPool();
@@ -33,6 +34,13 @@ function walk(record: RunRecord, seconds: number, ...results: EffectResult[]): {
     if (last.write) current = written(current, last);
   }
   return { record: current, last };
+}
+
+/** The clientToken ECS receives for a runTask effect: the executor builds RunTask from the effect's attempt. */
+function tokenSent(record: RunRecord, effect: RunPlan['effect']): string | undefined {
+  if (effect?.type !== 'runTask') return undefined;
+  const taskDefinition = { taskDefinitionArn: TD, containerName: 'main' };
+  return buildRunTaskInput({ pool, run: record, attempt: effect.attempt, namespace: 'test', taskDefinition }).clientToken;
 }
 
 const resolvedTd: EffectResult = { type: 'resolveTaskDefinition', resolution: { arn: TD } };
@@ -90,10 +98,11 @@ describe('planRun: the first reconcile', () => {
 
 describe('planRun: task definition', () => {
   test('resolved: launch attempt 1 with the clientToken', () => {
-    const { last } = walk(newRunRecord(), 1, resolvedTd);
-    assert.deepEqual(last.effect, { type: 'runTask', attempt: 1, clientToken: 'uid-run-a:1' });
+    const { record, last } = walk(newRunRecord(), 1, resolvedTd);
+    assert.deepEqual(last.effect, { type: 'runTask', attempt: 1 });
+    assert.equal(tokenSent(record, last.effect), 'uid-run-a:1');
     assert.deepEqual([last.status.phase, last.status.taskDefinitionArn], ['taskdef-resolved', TD]);
-    assert.deepEqual(last.transitions.map((t) => `${t.from}->${t.to}`), ['pending->launching']);
+    assert.deepEqual(last.transitions.map((t) => `${t.from}->${t.to}`), ['pending->taskdef-resolved']);
   });
 
   test('waiting: no effect, look again after waitingMs', () => {
@@ -155,7 +164,8 @@ describe('planRun: launch outcomes', () => {
     const { record } = walk(newRunRecord(), 1, resolvedTd);
     const again = plan(record, 2);
     assert.equal(again.write, false);
-    assert.deepEqual(again.effect, { type: 'runTask', attempt: 1, clientToken: 'uid-run-a:1' });
+    assert.deepEqual(again.effect, { type: 'runTask', attempt: 1 });
+    assert.equal(tokenSent(record, again.effect), 'uid-run-a:1');
   });
 
   test("an effect result for another attempt is ignored", () => {
@@ -265,7 +275,8 @@ describe('planRun: time', () => {
     const { record } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'infrastructure', reason: 'RESOURCE:CPU', message: 'x' } });
     assert.equal(plan(record, 5).requeueAfterMs, 6_000);
     const p = plan(record, 11);
-    assert.deepEqual(p.effect, { type: 'runTask', attempt: 2, clientToken: 'uid-run-a:2' });
+    assert.deepEqual(p.effect, { type: 'runTask', attempt: 2 });
+    assert.equal(tokenSent(record, p.effect), 'uid-run-a:2', 'a new attempt is a new RunTask to ECS');
   });
 });
 
