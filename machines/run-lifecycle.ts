@@ -147,7 +147,8 @@ function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {
       return `${event.type}: task ${event.taskArn ?? '(none)'} is not the current attempt's task ${attempt?.taskArn ?? '(none)'}`;
     }
     if (event.type === 'TASK_OBSERVED') {
-      return `${event.type}: stale observation (version ${event.version ?? '?'} < ${context.observedVersion ?? '?'})`;
+      const known = event.source === 'describe' ? context.describedVersion : context.observedVersion;
+      return `${event.type}: stale ${event.source} observation (version ${event.version ?? '?'} < ${known ?? '?'})`;
     }
   }
   if (event.type === 'RETRY') return `RETRY: backoff lasts until ${context.retryAt ?? '?'}`;

@@ -84,7 +84,7 @@ export function startAttempt(ctx: Ctx, now: string): Ctx {
   );
   // Explicit undefined, not delete: XState's assign merges the returned object into the old context.
   const message = `launching attempt ${number}`;
-  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, stopIntent: undefined };
+  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, describedVersion: undefined, stopIntent: undefined };
 }
 
 export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: string): Ctx {
@@ -98,17 +98,31 @@ export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: st
   return { ...ctx, status: { ...status, message: `attempt ${attempt} submitted as ${taskArn}` } };
 }
 
-/** Records what ECS said about the current attempt's task, nothing else. */
+/**
+ * Records what ECS said about the current attempt's task, nothing else. An API answer is recorded whole. An
+ * event is a hint (see ObservationSource): it may report progress (lastStatus short of STOPPED, startedAt)
+ * but records no stop facts, since those decide how the attempt is classified and only the DescribeTasks
+ * that confirms the stop may supply them.
+ */
 export function recordObservation(ctx: Ctx, obs: TaskObservation): Ctx {
-  const status = patchCurrentAttempt(ctx.status, {
-    lastStatus: obs.lastStatus,
-    stopCode: obs.stopCode,
-    stoppedReason: obs.stoppedReason,
-    startedAt: obs.startedAt,
-    stoppedAt: obs.stoppedAt,
-  });
+  const fromApi = obs.source === 'describe';
+  const status = fromApi
+    ? patchCurrentAttempt(ctx.status, {
+        lastStatus: obs.lastStatus,
+        stopCode: obs.stopCode,
+        stoppedReason: obs.stoppedReason,
+        startedAt: obs.startedAt,
+        stoppedAt: obs.stoppedAt,
+      })
+    : patchCurrentAttempt(ctx.status, {
+        lastStatus: isStoppedObservation(obs) ? undefined : obs.lastStatus,
+        startedAt: obs.startedAt,
+      });
   const next: Ctx = { ...ctx, status };
-  if (obs.version !== undefined) next.observedVersion = Math.max(obs.version, ctx.observedVersion ?? obs.version);
+  if (obs.version !== undefined) {
+    next.observedVersion = Math.max(obs.version, ctx.observedVersion ?? obs.version);
+    if (fromApi) next.describedVersion = Math.max(obs.version, ctx.describedVersion ?? obs.version);
+  }
   return next;
 }
 
@@ -121,10 +135,20 @@ export function markRunning(ctx: Ctx, obs: TaskObservation, now: string): Ctx {
   return { ...recorded, status: { ...withConditions, message } };
 }
 
-/** True when the observation belongs to the current attempt's task and is not older than what we know. */
+/**
+ * True when the observation belongs to the current attempt's task and is not older than what its source may
+ * be compared with: an API answer with what the API said before (never with an event, whose version anyone
+ * could have written), an event with every version seen (so duplicates and reordered events change nothing).
+ */
 export function isCurrentObservation(ctx: Ctx, obs: TaskObservation): boolean {
   if (currentAttempt(ctx.status)?.taskArn !== obs.taskArn) return false;
-  return obs.version === undefined || ctx.observedVersion === undefined || obs.version >= ctx.observedVersion;
+  const known = obs.source === 'describe' ? ctx.describedVersion : ctx.observedVersion;
+  return obs.version === undefined || known === undefined || obs.version >= known;
+}
+
+/** Only an API answer ends an attempt: an event saying STOPPED asks for a DescribeTasks instead (task-events.ts). */
+export function concludesAttempt(obs: TaskObservation): boolean {
+  return obs.source === 'describe' && isStoppedObservation(obs);
 }
 
 export function isStoppedObservation(obs: TaskObservation): boolean {

@@ -11,6 +11,9 @@
  *   launching, submitted, running ─CANCEL→ stopping ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ stopped | backoff
  *   backoff   ─RETRY→ launching (attempt n+1)   ─CANCEL→ stopped (cancelled)
  *
+ * TASK_OBSERVED(STOPPED) means an ECS API answer (DescribeTasks): an EventBridge event saying STOPPED never ends
+ * an attempt (run-types.ts ObservationSource), it only leads the event consumer to ask DescribeTasks soon.
+ *
  * Every "backoff | stopped" above passes through attemptEnded, a choice: the event's action decides how the
  * attempt ended (run-logic's endAttemptBy*, computed once) and the choice follows that decision.
  *
@@ -28,8 +31,8 @@ import {
   endAttemptBySubmitFailure,
   finish,
   initialContext,
+  concludesAttempt,
   isCurrentObservation,
-  isStoppedObservation,
   markRunning,
   recordObservation,
   requestStop,
@@ -114,9 +117,10 @@ export const runLifecycleMachine = setup({
       const obs = observation(event);
       return obs !== undefined && isCurrentObservation(context, obs);
     },
+    /** Only an API answer saying STOPPED ends an attempt; an event saying so is recorded as a hint (its version). */
     taskStopped: ({ event }: Args) => {
       const obs = observation(event);
-      return obs !== undefined && isStoppedObservation(obs);
+      return obs !== undefined && concludesAttempt(obs);
     },
     taskRunning: ({ event }: Args) => observation(event)?.lastStatus === 'RUNNING',
     /** An ended attempt either concluded the run (finish set its outcome) or scheduled the next attempt. */

@@ -73,8 +73,15 @@ export const LifecycleContext = z.object({
   stopIntent: StopIntent.optional(),
   /** When the backoff before the next attempt ends (ISO). */
   retryAt: z.string().optional(),
-  /** Highest task `version` seen for the current attempt; older observations are stale. */
+  /**
+   * Highest task `version` seen for the current attempt from any source. Events older than it are stale (a
+   * duplicate has the same version); it never makes a DescribeTasks observation stale, because an event's
+   * version is only as trustworthy as whoever could send to the queue. (Lifecycles persisted before
+   * describedVersion existed hold the highest version of either source here.)
+   */
   observedVersion: z.number().int().optional(),
+  /** Highest task `version` an ECS API answer (DescribeTasks, RunTask, StopTask) gave for the current attempt; older API observations are stale. */
+  describedVersion: z.number().int().optional(),
   /** Set once the reconciler has done the bookkeeping of a stopped run (released its task definition, counted it). */
   finalized: z.boolean().optional(),
 });
@@ -97,7 +104,17 @@ interface Timed {
   now: string;
 }
 
+/**
+ * Where an observation comes from. `describe`: an answer of the ECS API to Longshore's own call (DescribeTasks,
+ * or the task RunTask/StopTask returned), the authority. `event`: an EventBridge task state change read from
+ * the SQS queue, a hint: anyone who can send to the queue can write one, so an event may move a run only to
+ * non-terminal knowledge (RUNNING), never end an attempt, and never make an API observation look stale.
+ */
+export const OBSERVATION_SOURCES = ['describe', 'event'] as const;
+export type ObservationSource = (typeof OBSERVATION_SOURCES)[number];
+
 export interface TaskObservation {
+  source: ObservationSource;
   taskArn: string;
   lastStatus: string;
   desiredStatus?: string;

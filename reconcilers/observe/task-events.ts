@@ -54,7 +54,7 @@ export function parseTaskStateChange(body: string): { observation: TaskObservati
   const parsed = Envelope.safeParse(json);
   if (!parsed.success) return { invalid: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
   const d = parsed.data.detail;
-  const observation: TaskObservation = { taskArn: d.taskArn, lastStatus: d.lastStatus };
+  const observation: TaskObservation = { source: 'event', taskArn: d.taskArn, lastStatus: d.lastStatus };
   if (d.desiredStatus !== undefined) observation.desiredStatus = d.desiredStatus;
   if (d.stopCode !== undefined) observation.stopCode = d.stopCode;
   if (d.stoppedReason !== undefined) observation.stoppedReason = d.stoppedReason;

@@ -12,7 +12,7 @@ describe('parseTaskStateChange', () => {
     }));
     assert.deepEqual(parsed, {
       observation: {
-        taskArn: 'arn:t', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.',
+        source: 'event', taskArn: 'arn:t', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.',
         stoppedAt: '2026-01-01T00:00:00.000Z', version: 5, containers: [{ name: 'flow', exitCode: 143 }],
       },
     });

@@ -49,7 +49,7 @@ const launched = (attempt = 1, taskArn = TASK): EffectResult => ({
 });
 const stopObserved = (lastStatus: string, attempt = 1): EffectResult => ({
   type: 'stopTask', attempt,
-  outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus, desiredStatus: 'STOPPED', stopCode: 'UserInitiated', containers: lastStatus === 'STOPPED' ? [{ exitCode: 143 }] : [] } },
+  outcome: { kind: 'observed', task: { source: 'describe', taskArn: TASK, lastStatus, desiredStatus: 'STOPPED', stopCode: 'UserInitiated', containers: lastStatus === 'STOPPED' ? [{ exitCode: 143 }] : [] } },
 });
 
 function submittedRun(spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord {
@@ -59,7 +59,7 @@ function submittedRun(spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord 
 function runningRun(spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord {
   // A RUNNING report, delivered here as the task a StopTask-shaped result carries (any observation will do).
   const record = submittedRun(spec);
-  const p = planRun(record, { pool, effect: { type: 'stopTask', attempt: 1, outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus: 'RUNNING' } } } }, EPOCH_MS + 5000);
+  const p = planRun(record, { pool, effect: { type: 'stopTask', attempt: 1, outcome: { kind: 'observed', task: { source: 'describe', taskArn: TASK, lastStatus: 'RUNNING' } } } }, EPOCH_MS + 5000);
   assert.equal(p.status.phase, 'running');
   return written(record, p);
 }
@@ -228,7 +228,7 @@ describe('planRun: cancel', () => {
 
 describe('planRun: time', () => {
   const described = (lastStatus: string, attempt = 1): EffectResult => ({
-    type: 'describeTask', attempt, outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus, ...(lastStatus === 'STOPPED' ? { containers: [{ exitCode: 0 }] } : {}) } },
+    type: 'describeTask', attempt, outcome: { kind: 'observed', task: { source: 'describe', taskArn: TASK, lastStatus, ...(lastStatus === 'STOPPED' ? { containers: [{ exitCode: 0 }] } : {}) } },
   });
 
   test('start timeout passed: look at the task once more, then StopTask, then timed-out', () => {
