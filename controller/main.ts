@@ -104,7 +104,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   const resync = createResyncReconciler({
     store,
     gateway,
-    wake: (queue, key) => wakeUps.wake(queue, key),
+    wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
     logger: logger.child({ component: 'resync' }),
@@ -208,9 +208,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
     const consumer = startTaskEventConsumer({
       source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
       store,
-      wake: (queue, key) => wakeUps.wake(queue, key),
+      wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
+      onResult: (result) => metrics.taskEvents.inc({ result }),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);

@@ -12,6 +12,7 @@ import { RUN_TASK_FAILURE_REASONS } from '../reconcilers/launch/outcome.js';
 import { EXIT_CODE_REASON, INFRASTRUCTURE_STOP_REASONS } from '../machines/classify-stop.js';
 import { LIFECYCLE_FAILURE_REASONS } from '../machines/run-logic.js';
 import { possiblePhaseTransitions } from '../machines/run-phases.js';
+import { TASK_EVENT_RESULTS } from '../reconcilers/observe/task-event-policy.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
 export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;
@@ -60,6 +61,8 @@ export interface ControllerMetrics {
   runDuration: Histogram<'outcome'>;
   runRetries: Counter<'reason'>;
   orphanTasksStopped: Counter<'cause'>;
+  /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
+  taskEvents: Counter<'result'>;
 }
 
 export interface CreateMetricsOptions {
@@ -97,6 +100,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
     runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by why the attempt before ended.', labelNames: ['reason'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
+    taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -123,5 +127,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const { from, to } of possiblePhaseTransitions()) m.runTransitions.inc({ from, to }, 0);
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
+  for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
   return m;
 }

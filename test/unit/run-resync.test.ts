@@ -92,6 +92,7 @@ function stoppedTaskResync() {
       liveTaskClusters: async () => [CLUSTER],
       liveTaskArns: async () => [TASK],
       runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
+      takeTasksToConfirm: async () => [],
       getRun: async (name) => runs.get(name) ?? null,
       updateRunStatus: async (name, update) => {
         const next = { ...runs.get(name)!, ...update };
