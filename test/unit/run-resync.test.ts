@@ -4,7 +4,7 @@ import type { RunRecord } from '../../controller/api/run.js';
 import { EPOCH_MS } from '../../machines/fixtures.js';
 import { planRun } from '../../reconcilers/run/plan.js';
 import { feedTaskReport } from '../../reconcilers/observe/feed.js';
-import { batches, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
+import { batches, confirmKey, confirmTasks, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
 import { observationOf } from '../../reconcilers/observe/task-observation.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
@@ -127,5 +127,33 @@ describe('resyncCluster', () => {
     const transitions: string[] = [];
     await resyncCluster({ ...deps, onTransition: (from, to, event) => transitions.push(`${from}->${to} on ${event}`) }, CLUSTER);
     assert.deepEqual(transitions, ['submitted->stopped on TASK_OBSERVED']);
+  });
+});
+
+describe('confirmTasks', () => {
+  test('describes at most ten batches per job and hands what is left to the next one', async () => {
+    const { deps, described, woken } = stoppedTaskResync();
+    let taken = 0;
+    const endless: ResyncDeps = {
+      ...deps,
+      store: {
+        ...deps.store,
+        runNameForTask: async () => 'run-a',
+        takeTasksToConfirm: async (_cluster, max) => Array.from({ length: max }, () => `arn:task-${(taken += 1)}`),
+      },
+    };
+    await confirmTasks(endless, CLUSTER);
+    assert.equal(described.length, 10);
+    assert.ok(described.every((batch) => batch.length === 100));
+    assert.ok(woken.includes(confirmKey(CLUSTER)));
+  });
+
+  test('skips tasks no run owns any more, and stops when the set is empty', async () => {
+    const { deps, described, woken } = stoppedTaskResync();
+    const sets = [['arn:gone', TASK], []];
+    const result = await confirmTasks({ ...deps, store: { ...deps.store, takeTasksToConfirm: async () => sets.shift() ?? [] } }, CLUSTER);
+    assert.deepEqual(described, [[TASK]]);
+    assert.deepEqual(result.changed, ['run-a']);
+    assert.deepEqual(woken, ['run-a']);
   });
 });
