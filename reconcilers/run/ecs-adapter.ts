@@ -44,13 +44,13 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
     async launch(request: LaunchRequest): Promise<LaunchOutcome> {
       const { pool, run, attempt, taskDefinitionArn } = request;
       const details = await deps.launchDetails(pool, run, taskDefinitionArn);
-      if ('retryAfterMs' in details) return { kind: 'retry', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
+      if ('retryAfterMs' in details) return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
       const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
       let network: AwsVpcConfiguration | undefined;
       if (taskDefinition.networkMode === 'awsvpc') {
         const resolution = await deps.network.resolve(pool);
-        if (resolution.status === 'retry') return { kind: 'retry', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
+        if (resolution.status === 'retry') return { kind: 'retry', cause: 'dependency', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
         if (resolution.status === 'failed') return { kind: 'terminal', reason: 'NetworkConfiguration', message: resolution.message };
         network = resolution.network;
       }
