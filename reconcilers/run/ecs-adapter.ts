@@ -10,6 +10,7 @@ import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../contr
 import { startedByFor } from '../launch/identity.js';
 import type { NetworkResolver } from '../launch/network.js';
 import { launch } from '../launch/launch.js';
+import type { LaunchBreaker } from '../launch/breaker.js';
 import type { LaunchOutcome } from '../launch/outcome.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { RunTaskGateway } from '../launch/ports.js';
@@ -35,6 +36,8 @@ export interface RunEcsDeps {
   /** The awsvpc configuration of the pool (its own, or inferred once per pool generation). */
   network: NetworkResolver;
   defaultRegion?: string;
+  /** The clusters' RunTask breakers (shared in Redis); without it every launch calls RunTask. */
+  breaker?: LaunchBreaker;
 }
 
 const RETRY_FALLBACK_MS = 1000;
@@ -66,7 +69,9 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         logsEnabled: pool.spec.cloudwatchLogs?.enabled === true,
         executionRoleArn: pool.spec.executionRoleArn,
       };
-      return launch(deps.gateway, input, { placement: resolvePlacement(pool, run), context, wait: false });
+      const send = () => launch(deps.gateway, input, { placement: resolvePlacement(pool, run), context, wait: false });
+      if (!deps.breaker) return send();
+      return deps.breaker.guard({ region: context.region ?? 'default', cluster: pool.spec.cluster ?? 'default' }, send);
     },
 
     async stop(request): Promise<StopOutcome> {
