@@ -114,10 +114,10 @@ export function launchFailed(ctx: Ctx, reason: string, message: string, jitter: 
 }
 
 /** RunTask was not sent because the cluster's breaker is open: wait for the probe, without counting a try. */
-export function launchHeld(ctx: Ctx, reason: string, message: string, retryAt: string, now: string): Ctx {
+export function launchHeld(ctx: Ctx, reason: string, message: string, lastError: string, retryAt: string, now: string): Ctx {
   const number = currentAttempt(ctx.status)?.number ?? 0;
   const delayMs = Math.max(0, Date.parse(retryAt) - Date.parse(now));
-  const trouble = { failures: ctx.launchTrouble?.failures ?? 0, since: ctx.launchTrouble?.since ?? now, reason, message, retryAt };
+  const trouble = { failures: ctx.launchTrouble?.failures ?? 0, since: ctx.launchTrouble?.since ?? now, reason, message: lastError, retryAt };
   return troubled({ ...ctx, launchTrouble: trouble }, LAUNCH_TROUBLE_REASONS.held, `attempt ${number}: ${message}; next try in ${formatDelay(delayMs)}`, now);
 }
 

@@ -171,7 +171,7 @@ export const runLifecycleMachine = setup({
         },
         SUBMIT_FAILED: { target: 'attemptEnded', actions: 'endBySubmitFailure' },
         LAUNCH_FAILED: { actions: assign(({ context, event }) => launchFailed(context, event.reason, event.message, event.jitter, event.now)) },
-        LAUNCH_HELD: { actions: assign(({ context, event }) => launchHeld(context, event.reason, event.message, event.retryAt, event.now)) },
+        LAUNCH_HELD: { actions: assign(({ context, event }) => launchHeld(context, event.reason, event.message, event.lastError, event.retryAt, event.now)) },
         LAUNCH_TIMEOUT: { target: 'attemptEnded', actions: assign(({ context, event }) => endAttemptByLaunchTimeout(context, event.now)) },
         // RunTask may have happened without being recorded: stop whatever this attempt launched.
         CANCEL_REQUESTED: { target: 'stopping', actions: 'requestCancel' },

@@ -71,7 +71,7 @@ export const LaunchTrouble = z.object({
   failures: z.number().int().min(0),
   /** The first try that did not launch (ISO): the launch deadline counts from here. */
   since: z.string(),
-  /** The last error: AWS's error name (or BreakerOpen, Network, …) and its message. */
+  /** The last error: AWS's error name (or BreakerOpen, Network, …) and its message (AWS's, also when held). */
   reason: z.string(),
   message: z.string(),
   /** No RunTask before this time (ISO): the backoff after a failure, or the breaker's next probe. */
@@ -147,7 +147,7 @@ export type LifecycleEvent =
    */
   | ({ type: 'LAUNCH_FAILED'; reason: string; message: string; jitter: number } & Timed)
   /** RunTask was not sent: the cluster's breaker is open (another run probes it). Try again at `retryAt`. */
-  | ({ type: 'LAUNCH_HELD'; reason: string; message: string; retryAt: string } & Timed)
+  | ({ type: 'LAUNCH_HELD'; reason: string; message: string; lastError: string; retryAt: string } & Timed)
   /** timeouts.launchSeconds passed since the attempt's first failed RunTask try. */
   | ({ type: 'LAUNCH_TIMEOUT' } & Timed)
   | ({ type: 'TASK_OBSERVED' } & TaskObservation & Timed)

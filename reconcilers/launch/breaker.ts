@@ -102,6 +102,7 @@ export function createLaunchBreaker(deps: LaunchBreakerDeps): LaunchBreaker {
         return {
           kind: 'held', reason: 'BreakerOpen',
           message: `RunTask held: cluster ${id.cluster}'s RunTask keeps failing (${lastError}); one run at a time probes it`,
+          lastError,
           retryAfterMs: admission?.retryAfterMs ?? CONTENDED_RETRY_MS,
         };
       }

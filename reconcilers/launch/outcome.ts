@@ -25,7 +25,8 @@ export type LaunchOutcome =
   | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
   | { kind: 'infrastructure'; reason: string; message: string }
   | { kind: 'retry'; cause: RetryCause; reason: string; message: string; retryAfterMs?: number }
-  | { kind: 'held'; reason: string; message: string; retryAfterMs: number }
+  /** `lastError`: the cluster's last RunTask error, as the breaker recorded it. */
+  | { kind: 'held'; reason: string; message: string; lastError: string; retryAfterMs: number }
   | { kind: 'conflict'; taskArns: string[]; message: string }
   | { kind: 'stale-task-definition'; message: string }
   | { kind: 'terminal'; reason: string; message: string };

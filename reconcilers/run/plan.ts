@@ -245,7 +245,7 @@ function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcom
       return { event: { type: 'LAUNCH_FAILED', reason: outcome.reason, message: outcome.message, jitter: random(), now } };
     case 'held': {
       const retryAt = new Date(Date.parse(now) + outcome.retryAfterMs + Math.floor(random() * HELD_SPREAD_MS)).toISOString();
-      return { event: { type: 'LAUNCH_HELD', reason: outcome.reason, message: outcome.message, retryAt, now } };
+      return { event: { type: 'LAUNCH_HELD', reason: outcome.reason, message: outcome.message, lastError: outcome.lastError, retryAt, now } };
     }
   }
 }

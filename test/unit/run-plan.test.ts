@@ -318,7 +318,7 @@ describe('planRun: a launch that keeps failing', () => {
     type: 'runTask', attempt, outcome: { kind: 'retry', cause: 'transient', reason: 'ServerException', message: 'ServerException: boom' },
   });
   const held = (retryAfterMs: number): EffectResult => ({
-    type: 'runTask', attempt: 1, outcome: { kind: 'held', reason: 'BreakerOpen', message: 'RunTask held: the cluster is failing', retryAfterMs },
+    type: 'runTask', attempt: 1, outcome: { kind: 'held', reason: 'BreakerOpen', message: 'RunTask held: the cluster is failing', lastError: 'ServerException: boom', retryAfterMs },
   });
   const half = () => 0.5;
   const at = (record: RunRecord, ms: number, effect?: EffectResult): RunPlan =>
@@ -420,7 +420,9 @@ describe('planRun: a launch that keeps failing', () => {
     const submitted = p.status.conditions.find((c) => c.type === 'Submitted');
     assert.deepEqual([submitted?.reason, submitted?.message], ['LaunchHeld', 'attempt 1: RunTask held: the cluster is failing; next try in 4.5s']);
     record = written(record, p);
-    assert.equal(at(record, 21_000).status.attempts[0].failureReason, 'LaunchTimeout');
+    const ended = at(record, 21_000);
+    assert.equal(ended.status.attempts[0].failureReason, 'LaunchTimeout');
+    assert.match(ended.status.message ?? '', /last error: ServerException: boom/, "the cluster's AWS error, not the hold");
   });
 
   test('network inference failing is a failed try too (it backs off and is shown)', () => {
