@@ -28,6 +28,8 @@ import { createNetworkResolver } from '../reconcilers/launch/network.js';
 import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
 import { createRunEcsPort } from '../reconcilers/run/ecs-adapter.js';
+import { createLaunchBreaker } from '../reconcilers/launch/breaker.js';
+import { BREAKER_POSITIONS } from '../reconcilers/launch/breaker-policy.js';
 import { createRunReconciler } from '../reconcilers/run/reconciler.js';
 import { createResyncReconciler } from '../reconcilers/observe/resync.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
@@ -67,12 +69,26 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
 
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });
+  const breaker = createLaunchBreaker({
+    redis,
+    key: (region, cluster) => keyspace.key('breaker', 'run-task', region, cluster),
+    logger: logger.child({ component: 'breaker' }),
+    observer: {
+      seen: (target) => {
+        metrics.launchBreakerState.set(target, 0);
+        metrics.launchBreakerRefused.inc(target, 0);
+      },
+      position: (target, position) => metrics.launchBreakerState.set(target, BREAKER_POSITIONS.indexOf(position)),
+      refused: (target) => metrics.launchBreakerRefused.inc(target),
+    },
+  });
   const tasks = createRunEcsPort({
     gateway,
     namespace: config.namespace,
     launchDetails: (pool, run, arn) => adapter.launchDetails(pool, run, arn),
     defaultRegion,
     network,
+    breaker,
   });
   const run = createRunReconciler({
     store,

@@ -61,6 +61,10 @@ export interface ControllerMetrics {
   runDuration: Histogram<'outcome'>;
   runRetries: Counter<'reason'>;
   orphanTasksStopped: Counter<'cause'>;
+  /** Per cluster (few): 0 closed, 1 half-open (one run probes), 2 open. As this replica last saw it. */
+  launchBreakerState: Gauge<'region' | 'cluster'>;
+  /** Launches the breaker did not let call RunTask. */
+  launchBreakerRefused: Counter<'region' | 'cluster'>;
   /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
   taskEvents: Counter<'result'>;
 }
@@ -100,6 +104,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
     runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by why the attempt before ended.', labelNames: ['reason'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
+    launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
+    launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
     taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
   };
 

@@ -4,7 +4,7 @@
  * The status's phase is not written here: entering a state sets it from the state's declaration.
  */
 import { initialRunStatus, type Attempt, type RunStatus } from '../controller/api/run-status.js';
-import { backoffMs } from '../controller/backoff.js';
+import { backoffMs, equalJitterBackoffMs, type ExponentialBackoff } from '../controller/backoff.js';
 import { classifyStop, type StopClassification } from './classify-stop.js';
 import {
   CONDITION,
@@ -14,6 +14,7 @@ import {
   setConditions,
 } from './run-status-ops.js';
 import {
+  DEFAULT_LAUNCH_TIMEOUT_SECONDS,
   DEFAULT_RETRY_POLICY,
   DEFAULT_START_TIMEOUT_SECONDS,
   type LifecycleContext,
@@ -24,14 +25,24 @@ import {
 type Ctx = LifecycleContext;
 
 /** Failure reasons the lifecycle itself gives an attempt that may be retried; classifyStop gives the others. */
-export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout' } as const;
+export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout', launchTimeout: 'LaunchTimeout' } as const;
+
+/**
+ * Between failed RunTask tries of one attempt: 1 s, 2 s, 4 s … at most a minute, equal jitter (half of it
+ * fixed, so a run never comes back much sooner than planned; the other half spreads many runs that failed
+ * together). Grows for every retryable error, throttles included; our own pacing does not count.
+ */
+export const LAUNCH_BACKOFF: ExponentialBackoff = { baseMs: 1_000, factor: 2, capMs: 60_000 };
+
+/** The condition reasons a launch in trouble shows on Submitted. */
+export const LAUNCH_TROUBLE_REASONS = { failing: 'LaunchFailing', held: 'LaunchHeld' } as const;
 
 export function initialContext(input: LifecycleInput): Ctx {
   const status: RunStatus = { ...initialRunStatus(), message: 'waiting for the task definition' };
   const ctx: Ctx = {
     runUid: input.runUid,
     retry: { ...DEFAULT_RETRY_POLICY, ...input.retry },
-    timeouts: { startSeconds: DEFAULT_START_TIMEOUT_SECONDS, ...input.timeouts },
+    timeouts: { startSeconds: DEFAULT_START_TIMEOUT_SECONDS, launchSeconds: DEFAULT_LAUNCH_TIMEOUT_SECONDS, ...input.timeouts },
     status: setConditions(status, [{ type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Pending' }], input.now),
     infrastructureFailures: 0,
     exitCodeFailures: 0,
@@ -84,7 +95,55 @@ export function startAttempt(ctx: Ctx, now: string): Ctx {
   );
   // Explicit undefined, not delete: XState's assign merges the returned object into the old context.
   const message = `launching attempt ${number}`;
-  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, describedVersion: undefined, stopIntent: undefined };
+  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, describedVersion: undefined, stopIntent: undefined, launchTrouble: undefined };
+}
+
+/**
+ * A RunTask try failed with an error worth retrying: count it, keep AWS's words, and wait a growing,
+ * jittered delay before the next try. Shown on the Submitted condition and in the message.
+ */
+export function launchFailed(ctx: Ctx, reason: string, message: string, jitter: number, now: string): Ctx {
+  const failures = (ctx.launchTrouble?.failures ?? 0) + 1;
+  const delayMs = equalJitterBackoffMs(LAUNCH_BACKOFF, failures, () => jitter);
+  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const tries = failures === 1 ? '1 try' : `${failures} tries`;
+  const detail = `RunTask failing (${message}); ${tries} failed, next try in ${formatDelay(delayMs)}`;
+  const since = ctx.launchTrouble?.since ?? now;
+  return troubled({ ...ctx, launchTrouble: { failures, since, reason, message, retryAt } }, LAUNCH_TROUBLE_REASONS.failing, `attempt ${number}: ${detail}`, now);
+}
+
+/** RunTask was not sent because the cluster's breaker is open: wait for the probe, without counting a try. */
+export function launchHeld(ctx: Ctx, reason: string, message: string, lastError: string, retryAt: string, now: string): Ctx {
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const delayMs = Math.max(0, Date.parse(retryAt) - Date.parse(now));
+  const trouble = { failures: ctx.launchTrouble?.failures ?? 0, since: ctx.launchTrouble?.since ?? now, reason, message: lastError, retryAt };
+  return troubled({ ...ctx, launchTrouble: trouble }, LAUNCH_TROUBLE_REASONS.held, `attempt ${number}: ${message}; next try in ${formatDelay(delayMs)}`, now);
+}
+
+function troubled(ctx: Ctx, conditionReason: string, message: string, now: string): Ctx {
+  const status = setConditions({ ...ctx.status, message }, [{ type: CONDITION.submitted, status: 'False', reason: conditionReason, message }], now);
+  return { ...ctx, status };
+}
+
+/** Whether the launching state may send RunTask now (no backoff or breaker wait pending). */
+export function launchDue(ctx: Ctx, now: string): boolean {
+  return ctx.launchTrouble === undefined || Date.parse(now) >= Date.parse(ctx.launchTrouble.retryAt);
+}
+
+/**
+ * No RunTask of this attempt was accepted within timeouts.launchSeconds of its first failed try: the attempt
+ * ends as an infrastructure failure with the last error, and the retry policy decides. (A try that timed out
+ * may still have launched a task; the orphan sweep adopts or stops it, as after any lost launch.)
+ */
+export function endAttemptByLaunchTimeout(ctx: Ctx, now: string): AttemptEnding {
+  const trouble = ctx.launchTrouble;
+  const last = trouble ? `; last error: ${trouble.message}` : '';
+  const explanation = `no task launched within ${ctx.timeouts.launchSeconds}s of the first RunTask try${last}`;
+  const classification: StopClassification = {
+    kind: 'infrastructure', outcome: 'crashed', failureReason: LIFECYCLE_FAILURE_REASONS.launchTimeout, exitCode: null, explanation,
+  };
+  return endAttempt({ ...ctx, launchTrouble: undefined }, classification, now, LIFECYCLE_FAILURE_REASONS.launchTimeout);
 }
 
 export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: string): Ctx {
@@ -92,10 +151,10 @@ export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: st
   let status = patchCurrentAttempt(ctx.status, { taskArn, clusterArn, submittedAt: now });
   if (ctx.stopIntent !== undefined) {
     // The task of an interrupted launch was found while stopping: track it, keep the conditions.
-    return { ...ctx, status: { ...status, message: `stopping task ${taskArn} of attempt ${attempt}` } };
+    return { ...ctx, status: { ...status, message: `stopping task ${taskArn} of attempt ${attempt}` }, launchTrouble: undefined };
   }
   status = setConditions(status, [{ type: CONDITION.submitted, status: 'True', reason: 'TaskCreated', message: taskArn }], now);
-  return { ...ctx, status: { ...status, message: `attempt ${attempt} submitted as ${taskArn}` } };
+  return { ...ctx, status: { ...status, message: `attempt ${attempt} submitted as ${taskArn}` }, launchTrouble: undefined };
 }
 
 /**

@@ -4,7 +4,8 @@
  * reconciler to execute. All decisions live in run-logic.ts; this file only says which event is legal where.
  *
  *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
- *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED→ backoff | stopped   ─TASKDEF_STALE→ pending
+ *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED | LAUNCH_TIMEOUT→ backoff | stopped   ─TASKDEF_STALE→ pending
+ *             ─LAUNCH_FAILED | LAUNCH_HELD→ launching (the next RunTask try waits: backoff, or the breaker)
  *   submitted ─TASK_OBSERVED(RUNNING)→ running   ─START_TIMEOUT→ stopping
  *   running   ─RUN_TIMEOUT→ stopping
  *   submitted, running ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ backoff (within budget) | stopped
@@ -26,6 +27,7 @@ import type { Phase } from '../controller/api/run-status.js';
 import {
   cancelWithoutTask,
   endAttemptByIntent,
+  endAttemptByLaunchTimeout,
   endAttemptByMissingTask,
   endAttemptByStop,
   endAttemptBySubmitFailure,
@@ -33,6 +35,9 @@ import {
   initialContext,
   concludesAttempt,
   isCurrentObservation,
+  launchDue,
+  launchFailed,
+  launchHeld,
   markRunning,
   recordObservation,
   requestStop,
@@ -157,7 +162,8 @@ export const runLifecycleMachine = setup({
       },
     },
     launching: {
-      ...declared({ phase: 'taskdef-resolved', work: (context) => [runTaskAction(context)] }),
+      // RunTask is due unless the last failed try's backoff (or the breaker's wait) is still running.
+      ...declared({ phase: 'taskdef-resolved', work: (context, now) => (launchDue(context, now) ? [runTaskAction(context)] : []) }),
       on: {
         SUBMITTED: {
           target: 'submitted',
@@ -168,6 +174,9 @@ export const runLifecycleMachine = setup({
           actions: assign(({ context, event }) => taskDefinitionStale(context, event.message, event.now)),
         },
         SUBMIT_FAILED: { target: 'attemptEnded', actions: 'endBySubmitFailure' },
+        LAUNCH_FAILED: { actions: assign(({ context, event }) => launchFailed(context, event.reason, event.message, event.jitter, event.now)) },
+        LAUNCH_HELD: { actions: assign(({ context, event }) => launchHeld(context, event.reason, event.message, event.lastError, event.retryAt, event.now)) },
+        LAUNCH_TIMEOUT: { target: 'attemptEnded', actions: assign(({ context, event }) => endAttemptByLaunchTimeout(context, event.now)) },
         // RunTask may have happened without being recorded: stop whatever this attempt launched.
         CANCEL_REQUESTED: { target: 'stopping', actions: 'requestCancel' },
         WAITING: { actions: 'recordWaiting' },

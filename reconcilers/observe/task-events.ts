@@ -10,6 +10,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from
 import type { Logger } from 'pino';
 import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
+import { equalJitterBackoffMs } from '../../controller/backoff.js';
 import { CONFIRM_DELAY_MS, confirmKey } from './resync.js';
 import { ECS_EVENT_SOURCE, TASK_EVENT_RESULTS, judgeTaskEvent, parseTaskStateChange, type TaskEventResult } from './task-event-policy.js';
 
@@ -120,16 +121,23 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
   const abort = new AbortController();
   const batchSize = Math.min(options.batchSize ?? 10, 10);
   const waitSeconds = options.waitSeconds ?? 20;
-  const errorPauseMs = options.errorPauseMs ?? 1000;
+  // Errors that persist (SQS down, a revoked permission) back off up to a minute, and are logged at the
+  // 1st, 2nd, 4th, 8th … failure in a row rather than at every pause; the resync covers for the events meanwhile.
+  const errorBackoff = { baseMs: options.errorPauseMs ?? 1000, factor: 2, capMs: Math.max(options.errorPauseMs ?? 1000, 60_000) };
   const loop = (async () => {
+    let failures = 0;
     while (!abort.signal.aborted) {
       try {
         const messages = await options.source.receive(batchSize, waitSeconds, abort.signal);
+        if (failures > 0) options.logger.warn({ failures }, 'task events received again');
+        failures = 0;
         if (messages.length > 0) await handleTaskEvents(options, options.source, messages);
       } catch (error) {
         if (abort.signal.aborted) break;
-        options.logger.warn({ err: error }, 'task event batch failed; pausing');
-        await new Promise((resolve) => setTimeout(resolve, errorPauseMs));
+        failures += 1;
+        const pauseMs = equalJitterBackoffMs(errorBackoff, failures, Math.random);
+        if ((failures & (failures - 1)) === 0) options.logger.warn({ err: error, failures, pauseMs }, 'task event batch failed; pausing');
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     }
   })();

@@ -62,6 +62,7 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
     const plan = safePlan(record, pool, effect, now());
     if (plan.blocked) throw new Error(`run "${name}" cannot proceed: ${plan.blocked}`);
     report(deps.observer, plan);
+    for (const warning of plan.warnings) logger?.warn(warning.fields, warning.message);
 
     if (plan.write) {
       try {
