@@ -14,6 +14,8 @@ export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', '
 export const RECONCILERS = ['run', 'taskdef', 'resync'] as const;
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** The Redis streams the controller follows through a consumer group. */
+export const FOLLOWED_STREAMS = ['changes', 'control'] as const;
 /** Why a run got a new attempt; reconcilers may count other reasons, these start at 0. */
 export const RETRY_REASONS = ['SpotInterruption', 'TaskFailedToStart', 'Capacity', 'MissingExitCode', 'ExitCode', 'StartTimeout', 'RunTimeout'] as const;
 
@@ -40,6 +42,7 @@ export interface ControllerMetrics {
   runDuration: Histogram<'outcome'>;
   runRetries: Counter<'reason'>;
   orphanTasksStopped: Counter<'cause'>;
+  streamEntriesMalformed: Counter<'stream'>;
 }
 
 export interface CreateMetricsOptions {
@@ -77,6 +80,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
     runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by reason.', labelNames: ['reason'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
+    streamEntriesMalformed: new Counter({ name: 'longshore_stream_entries_malformed_total', help: 'Stream entries that did not parse, acknowledged and dropped, by stream.', labelNames: ['stream'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -102,5 +106,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const [from, to] of PHASES.slice(0, -1).map((p, i) => [p, PHASES[i + 1]])) m.runTransitions.inc({ from, to }, 0);
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
+  for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
   return m;
 }
