@@ -17,11 +17,11 @@ import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { startWorkers } from './queue/workers.js';
 import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
+import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js';
 import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
-import type { ControlBatch } from './store/control-stream.js';
 import { PHASES } from './api/run-status.js';
 import { createTaskdefs } from '../reconcilers/taskdef/index.js';
 import { createNetworkResolver } from '../reconcilers/launch/network.js';
@@ -193,29 +193,18 @@ export async function startController(config: ControllerConfig, logger: Logger):
     store, gateway, wake: (queue, key) => wakeUps.wake(queue, key), logger: logger.child({ component: 'control' }),
     reply: (id, answer) => store.controlStream().reply(id, answer),
   });
-  const controlEntries = (batch: ControlBatch) => {
-    for (const bad of batch.malformed) logger.warn({ id: bad.id, reason: bad.reason }, 'malformed control message dropped');
-    return batch.messages;
-  };
+  const sourceOptions = { group, consumer: config.replicaId, logger, metrics };
   const followers: RunningFollower[] = [
     startStreamFollower({
       name: 'changes', logger, claimIdleMs: config.jobLockMs,
-      source: {
-        read: (count, blockMs) => feed.readGroup(group, config.replicaId, count, blockMs),
-        claimStale: (minIdleMs, count) => feed.claimStale(group, config.replicaId, minIdleMs, count),
-        ack: (ids) => feed.ack(group, ...ids),
-      },
+      source: changeFeedSource(feed, sourceOptions),
       handle: async (change) => {
         if (change.kind === 'Run') await wakeUps.wake('reconcile-run', change.name);
       },
     }),
     startStreamFollower({
       name: 'control', logger, batchSize: 20, claimIdleMs: config.jobLockMs,
-      source: {
-        read: async (count, blockMs) => controlEntries(await control.read(group, config.replicaId, count, blockMs)),
-        claimStale: async (minIdleMs, count) => controlEntries(await control.claimStale(group, config.replicaId, minIdleMs, count)),
-        ack: (ids) => control.ack(group, ...ids),
-      },
+      source: controlStreamSource(control, sourceOptions),
       handle: handleControl,
     }),
   ];

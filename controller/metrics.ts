@@ -19,6 +19,8 @@ export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', '
 export const RECONCILERS = ['run', 'taskdef', 'resync'] as const;
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** The Redis streams the controller follows through a consumer group. */
+export const FOLLOWED_STREAMS = ['changes', 'control'] as const;
 /**
  * Why an attempt was followed by another (its failureReason), as the bounded `reason` label: classifyStop's
  * infrastructure reasons and ExitCode, the lifecycle's own (TaskMissing, StartTimeout), RunTask's failures
@@ -67,6 +69,7 @@ export interface ControllerMetrics {
   launchBreakerRefused: Counter<'region' | 'cluster'>;
   /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
   taskEvents: Counter<'result'>;
+  streamEntriesMalformed: Counter<'stream'>;
 }
 
 export interface CreateMetricsOptions {
@@ -107,6 +110,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
     launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
     taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
+    streamEntriesMalformed: new Counter({ name: 'longshore_stream_entries_malformed_total', help: 'Stream entries that did not parse, acknowledged and dropped, by stream.', labelNames: ['stream'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -134,5 +138,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
   for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
+  for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
   return m;
 }

@@ -54,6 +54,8 @@ export function storeKeys(ks: Keyspace) {
     /** Hash: stopped run → its pool, so retention can clean indexes after a run key expired by TTL. */
     finishedPool: ks.key('idx', 'finished-pool'),
     changes: ks.key('changes'),
+    /** INCR counter: change-feed entries consumers found malformed, acknowledged and dropped. */
+    changesMalformed: ks.key('changes', 'malformed'),
     control: ks.key('control'),
     controlMalformed: ks.key('control', 'malformed'),
     /** List: the controller's reply to one control message (by stream id), for the sender; short-lived. */
