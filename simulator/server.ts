@@ -3,9 +3,10 @@
  * AWS_ENDPOINT_URL works for every client. Each request is read once into a SimRequest and offered to the
  * protocol handlers in turn; /_sim/audit and /_sim/reset are the inspection routes.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jsonError, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
+import { jsonError, REQUEST_ID_HEADER, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
 
 export interface InspectionRoutes {
   audit: () => unknown;
@@ -37,8 +38,17 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Every AWS answer, success or error, carries its request id in `x-amzn-RequestId` (the ECS, SQS and
+ * CloudWatch Logs API references show it in each sample response); the SDK reads it into
+ * `$metadata.requestId`. A handler that already set one (EC2, whose XML body repeats it) keeps its own.
+ */
+function withRequestId(headers: Record<string, string>): Record<string, string> {
+  return headers[REQUEST_ID_HEADER] === undefined ? { ...headers, [REQUEST_ID_HEADER]: randomUUID() } : headers;
+}
+
 function send(response: ServerResponse, answer: SimResponse): void {
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  response.writeHead(answer.status, { ...withRequestId(answer.headers), 'content-length': Buffer.byteLength(answer.body) });
   response.end(answer.body);
 }
 
