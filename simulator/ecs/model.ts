@@ -43,6 +43,7 @@ export interface ContainerDefinition extends JsonObject {
   secrets?: JsonObject[];
   cpu?: number;
   memory?: number;
+  memoryReservation?: number;
 }
 
 export interface TaskDefinitionRecord {

@@ -4,8 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListTasksCommand } from '@aws-sdk/client-ecs';
-import { env, failure, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
+import { ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { container, env, failure, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
 
 /** Keeps a task RUNNING for the whole test (the default run is 10 simulated seconds, 10 ms at scale 1000). */
 const LONG_RUN = { containerOverrides: [{ name: 'main', environment: env({ SIM_RUN_SECONDS: '3600' }) }] };
@@ -27,5 +27,40 @@ describe('ListTasks: startedBy must be the only filter', () => {
     }
     const alone = await h.ecs.send(new ListTasksCommand({ cluster: 'default', startedBy: 'strict/alone', maxResults: 10 }));
     assert.deepEqual(alone.taskArns, [arn]);
+  });
+});
+
+describe('RegisterTaskDefinition: EC2 needs memory somewhere', () => {
+  test('no task memory and a container without memory or memoryReservation is a ClientException naming the container', async () => {
+    const error = await failure(() => h.ecs.send(new RegisterTaskDefinitionCommand({
+      family: 'no-memory', containerDefinitions: [container({ name: 'sized', memory: 64 }), container({ name: 'bare' })],
+    })));
+    assert.equal(error.name, 'ClientException');
+    assert.equal(error.message, "Invalid setting for container 'bare'. At least one of 'memory' or 'memoryReservation' must be specified.");
+    for (const ok of [
+      { family: 'soft-memory', containerDefinitions: [container({ memoryReservation: 64 })] },
+      { family: 'task-memory', memory: '512', containerDefinitions: [container()] },
+    ]) {
+      const out = await h.ecs.send(new RegisterTaskDefinitionCommand(ok));
+      assert.equal(out.taskDefinition?.status, 'ACTIVE');
+    }
+  });
+});
+
+describe('RunTask: task-level overrides.cpu / overrides.memory', () => {
+  test('numbers are a SerializationException: the API types them as strings', async () => {
+    const error = await failure(() => runFargate(h.ecs, 'sim-test', { overrides: { cpu: 512 as unknown as string } }));
+    assert.equal(error.name, 'SerializationException');
+  });
+
+  test('on Fargate the overridden pair must be a Fargate size; a valid one becomes the task size', async () => {
+    for (const overrides of [{ cpu: '1024' }, { cpu: '256', memory: '4096' }, { memory: '3GB' }]) {
+      const error = await failure(() => runFargate(h.ecs, 'sim-test', { overrides }));
+      assert.equal(error.name, 'ClientException', JSON.stringify(overrides));
+      assert.match(error.message, /^No Fargate configuration exists for given values: \d+ CPU, \d+ memory\./);
+    }
+    const task = (await runFargate(h.ecs, 'sim-test', { overrides: { cpu: '1024', memory: '2048' } })).tasks![0];
+    assert.equal(task.cpu, '1024');
+    assert.equal(task.memory, '2048');
   });
 });
