@@ -6,11 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PersistentFaults } from './persistent-faults.js';
 import { jsonError, REQUEST_ID_HEADER, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
 
 export interface InspectionRoutes {
   audit: () => unknown;
   reset: () => void;
+  /** The /_sim/faults routes; absent in handler-only test servers. */
+  faults?: PersistentFaults;
 }
 
 export interface SimServer {
@@ -58,11 +61,38 @@ const jsonResponse = (status: number, payload: unknown): SimResponse => ({
   body: JSON.stringify(payload),
 });
 
+const FAULTS_PATH = '/_sim/faults';
+
+/** GET lists the persistent faults, POST adds one (JSON body), DELETE clears all or, with /<id>, one. */
+function faultRoute(request: SimRequest, faults: PersistentFaults): SimResponse | null {
+  const id = request.path.slice(FAULTS_PATH.length + 1);
+  if (request.method === 'GET' && id === '') return jsonResponse(200, { faults: faults.list() });
+  if (request.method === 'POST' && id === '') {
+    try {
+      return jsonResponse(200, faults.addUnchecked(JSON.parse(request.body === '' ? '{}' : request.body)));
+    } catch (error) {
+      return jsonResponse(400, { message: (error as Error).message });
+    }
+  }
+  if (request.method === 'DELETE') {
+    if (id === '') {
+      faults.clear();
+      return jsonResponse(200, { cleared: true });
+    }
+    return faults.remove(id) ? jsonResponse(200, { removed: id }) : jsonResponse(404, { message: `no persistent fault ${id}` });
+  }
+  return null;
+}
+
 async function dispatch(request: SimRequest, handlers: readonly ProtocolHandler[], routes: InspectionRoutes): Promise<SimResponse> {
   if (request.path === '/_sim/audit' && request.method === 'GET') return jsonResponse(200, routes.audit());
   if (request.path === '/_sim/reset' && request.method === 'POST') {
     routes.reset();
     return jsonResponse(200, { reset: true });
+  }
+  if (routes.faults !== undefined && (request.path === FAULTS_PATH || request.path.startsWith(`${FAULTS_PATH}/`))) {
+    const answer = faultRoute(request, routes.faults);
+    if (answer !== null) return answer;
   }
   for (const handler of handlers) {
     const answer = await handler(request);
