@@ -169,14 +169,17 @@ describe('task lifecycle', () => {
     assert.deepEqual(statusTrail(arn), ['PROVISIONING/RUNNING', 'PENDING/RUNNING', 'DEPROVISIONING/STOPPED', 'STOPPED/STOPPED']);
   });
 
-  test('failed start with ResourceInitializationError can leave no containers at all', async () => {
+  test('failed start with ResourceInitializationError keeps the containers, STOPPED with the reason', async () => {
     const run = await runFargate(h.ecs, 'sim-test', {
       overrides: { containerOverrides: [{ name: 'main', environment: env({ SIM_FAIL_START: 'ResourceInitializationError' }) }] },
     });
     const task = await untilStopped(run.tasks![0].taskArn!);
     assert.equal(task.stopCode, 'TaskFailedToStart');
     assert.match(task.stoppedReason ?? '', /^ResourceInitializationError: /);
-    assert.deepEqual(task.containers, []);
+    assert.equal(task.containers?.length, 1);
+    assert.equal(task.containers![0].lastStatus, 'STOPPED');
+    assert.equal(task.containers![0].reason, task.stoppedReason);
+    assert.equal(task.containers![0].exitCode, undefined);
   });
 
   test('a task prints SIM_LOG_LINES on <prefix>/<container>/<task id> of its awslogs group', async () => {
