@@ -14,7 +14,7 @@ import { RawJson, type JsonObject } from './model.js';
 import { runTask } from './run-task.js';
 import { sampleSeconds } from '../scenario.js';
 import {
-  deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition,
+  deleteTaskDefinitions, deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition,
 } from './task-definitions.js';
 import { describeTasks, listTasks, stopTask } from './tasks.js';
 
@@ -30,6 +30,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeTaskDefinition: describeTaskDefinition,
   ListTaskDefinitions: listTaskDefinitions,
   DeregisterTaskDefinition: deregisterTaskDefinition,
+  DeleteTaskDefinitions: deleteTaskDefinitions,
   RunTask: runTask,
   DescribeTasks: describeTasks,
   ListTasks: listTasks,

@@ -50,7 +50,7 @@ export interface TaskDefinitionRecord {
   family: string;
   revision: number;
   taskDefinitionArn: string;
-  status: 'ACTIVE' | 'INACTIVE';
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
   registeredAtMs: number;
   deregisteredAtMs?: number;
   containerDefinitions: ContainerDefinition[];

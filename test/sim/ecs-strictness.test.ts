@@ -4,8 +4,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { container, env, failure, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
+import {
+  DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTasksCommand,
+  RegisterTaskDefinitionCommand, StopTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { container, env, failure, registerFargate, runFargate, startHarness, untilStopped, type SimHarness } from './helpers/ecs-sim.js';
 
 /** Keeps a task RUNNING for the whole test (the default run is 10 simulated seconds, 10 ms at scale 1000). */
 const LONG_RUN = { containerOverrides: [{ name: 'main', environment: env({ SIM_RUN_SECONDS: '3600' }) }] };
@@ -62,5 +65,29 @@ describe('RunTask: task-level overrides.cpu / overrides.memory', () => {
     const task = (await runFargate(h.ecs, 'sim-test', { overrides: { cpu: '1024', memory: '2048' } })).tasks![0];
     assert.equal(task.cpu, '1024');
     assert.equal(task.memory, '2048');
+  });
+});
+
+describe('DeleteTaskDefinitions', () => {
+  test('an ACTIVE revision is refused; an INACTIVE one becomes DELETE_IN_PROGRESS, then is gone once no task uses it', async () => {
+    const arn = await registerFargate(h.ecs, { family: 'to-delete' });
+    const refused = await h.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [arn] }));
+    assert.deepEqual(refused.taskDefinitions, []);
+    assert.equal(refused.failures?.[0].arn, arn);
+    const running = (await runFargate(h.ecs, arn, { overrides: LONG_RUN })).tasks![0].taskArn!;
+    await h.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+    const deleted = await h.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [arn] }));
+    assert.equal(deleted.taskDefinitions?.[0].status, 'DELETE_IN_PROGRESS');
+    // While a task still uses it, the revision is describable but cannot run.
+    assert.equal((await h.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))).taskDefinition?.status, 'DELETE_IN_PROGRESS');
+    assert.equal((await failure(() => runFargate(h.ecs, arn))).name, 'InvalidParameterException');
+    await h.ecs.send(new StopTaskCommand({ task: running }));
+    await untilStopped(h.ecs, running);
+    const describe = await failure(() => h.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })));
+    assert.deepEqual([describe.name, describe.message], ['ClientException', 'Unable to describe task definition.']);
+    const run = await failure(() => runFargate(h.ecs, arn));
+    assert.deepEqual([run.name, run.message], ['ClientException', 'TaskDefinition not found.']);
+    // The family keeps counting: the next registration is revision 2.
+    assert.match(await registerFargate(h.ecs, { family: 'to-delete' }), /:task-definition\/to-delete:2$/);
   });
 });
