@@ -19,6 +19,9 @@ RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A container's loopback is unreachable from outside it: publish the health and metrics endpoint on every
+# interface here (the binary's own default is 127.0.0.1). It has no authentication; see docs/operations.md.
+ENV LONGSHORE_METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist

@@ -152,7 +152,7 @@ const VARIABLES = {
     'How long a stopped run is kept (7 days) before the retention sweep deletes it.'),
   metricsPort: variable('LONGSHORE_METRICS_PORT', '9464', integer(0, 65535, 'an integer port from 0 to 65535'),
     'Port of /metrics, /healthz and /readyz (0 picks a free port).'),
-  metricsHost: variable('LONGSHORE_METRICS_HOST', '0.0.0.0', nonEmpty, 'Address the metrics server binds.'),
+  metricsHost: variable('LONGSHORE_METRICS_HOST', '127.0.0.1', nonEmpty, 'Address of /metrics, /healthz and /readyz (no authentication): loopback unless set; the image and the chart set 0.0.0.0, which a pod needs.'),
   shutdownGraceMs: variable('LONGSHORE_SHUTDOWN_GRACE_SECONDS', '25', positiveSecondsAsMs(86_400), 'On SIGTERM/SIGINT, time allowed for in-flight jobs.'),
   jobLockMs: variable('LONGSHORE_JOB_LOCK_SECONDS', '30', secondsAsMs(1, 3600),
     'After this long a dead replica\'s jobs and stream entries are taken over.'),

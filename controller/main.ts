@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
-import { createMetrics, ControllerMetrics } from './metrics.js';
+import { createMetrics, ControllerMetrics, retryReasonLabel } from './metrics.js';
 import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
 import { redactUrl } from './logger.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
@@ -30,6 +30,8 @@ import { createNetworkResolver } from '../reconcilers/launch/network.js';
 import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
 import { createRunEcsPort } from '../reconcilers/run/ecs-adapter.js';
+import { createLaunchBreaker } from '../reconcilers/launch/breaker.js';
+import { BREAKER_POSITIONS } from '../reconcilers/launch/breaker-policy.js';
 import { createRunReconciler } from '../reconcilers/run/reconciler.js';
 import { createResyncReconciler } from '../reconcilers/observe/resync.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
@@ -69,12 +71,26 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
 
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });
+  const breaker = createLaunchBreaker({
+    redis,
+    key: (region, cluster) => keyspace.key('breaker', 'run-task', region, cluster),
+    logger: logger.child({ component: 'breaker' }),
+    observer: {
+      seen: (target) => {
+        metrics.launchBreakerState.set(target, 0);
+        metrics.launchBreakerRefused.inc(target, 0);
+      },
+      position: (target, position) => metrics.launchBreakerState.set(target, BREAKER_POSITIONS.indexOf(position)),
+      refused: (target) => metrics.launchBreakerRefused.inc(target),
+    },
+  });
   const tasks = createRunEcsPort({
     gateway,
     namespace: config.namespace,
     launchDetails: (pool, run, arn) => adapter.launchDetails(pool, run, arn),
     defaultRegion,
     network,
+    breaker,
   });
   const run = createRunReconciler({
     store,
@@ -99,14 +115,14 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
             if (startSeconds >= 0) metrics.runSubmitToRunning.observe(startSeconds);
           }
         }
-        for (const attempt of attempts.slice(0, -1)) metrics.runRetries.inc({ reason: attempt.failureReason ?? 'Unknown' });
+        for (const attempt of attempts.slice(0, -1)) metrics.runRetries.inc({ reason: retryReasonLabel(attempt.failureReason) });
       },
     },
   });
   const resync = createResyncReconciler({
     store,
     gateway,
-    wake: (queue, key) => wakeUps.wake(queue, key),
+    wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
     logger: logger.child({ component: 'resync' }),
@@ -227,9 +243,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
     const consumer = startTaskEventConsumer({
       source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
       store,
-      wake: (queue, key) => wakeUps.wake(queue, key),
+      wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
+      onResult: (result) => metrics.taskEvents.inc({ result }),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);

@@ -8,14 +8,34 @@ import { OUTCOMES, PHASES } from './api/run-status.js';
 import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
 import { QUEUE_NAMES } from './config.js';
 import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup/orphan-plan.js';
+import { RUN_TASK_FAILURE_REASONS } from '../reconcilers/launch/outcome.js';
+import { EXIT_CODE_REASON, INFRASTRUCTURE_STOP_REASONS } from '../machines/classify-stop.js';
+import { LIFECYCLE_FAILURE_REASONS } from '../machines/run-logic.js';
+import { possiblePhaseTransitions } from '../machines/run-phases.js';
+import { TASK_EVENT_RESULTS } from '../reconcilers/observe/task-event-policy.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
 export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;
 export const RECONCILERS = ['run', 'taskdef', 'resync'] as const;
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
-/** Why a run got a new attempt; reconcilers may count other reasons, these start at 0. */
-export const RETRY_REASONS = ['SpotInterruption', 'TaskFailedToStart', 'Capacity', 'MissingExitCode', 'ExitCode', 'StartTimeout', 'RunTimeout'] as const;
+/**
+ * Why an attempt was followed by another (its failureReason), as the bounded `reason` label: classifyStop's
+ * infrastructure reasons and ExitCode, the lifecycle's own (TaskMissing, StartTimeout), RunTask's failures
+ * and a clientToken conflict that names no task (reconcilers/run-plan.ts). An undocumented `RESOURCE:*` is
+ * counted as RESOURCE:OTHER, anything else as Other.
+ */
+export const RETRY_REASONS = [
+  ...INFRASTRUCTURE_STOP_REASONS, EXIT_CODE_REASON, ...Object.values(LIFECYCLE_FAILURE_REASONS),
+  ...RUN_TASK_FAILURE_REASONS, 'ClientTokenConflict', 'RESOURCE:OTHER', 'Other',
+] as const;
+export type RetryReason = (typeof RETRY_REASONS)[number];
+
+export function retryReasonLabel(failureReason: string | undefined): RetryReason {
+  const known = RETRY_REASONS.find((reason) => reason === failureReason);
+  if (known !== undefined) return known;
+  return failureReason?.startsWith('RESOURCE:') ? 'RESOURCE:OTHER' : 'Other';
+}
 
 export interface ControllerMetrics {
   registry: Registry;
@@ -34,12 +54,19 @@ export interface ControllerMetrics {
   taskdefRegistrationConflicts: Counter;
   runs: Gauge<'phase'>;
   runsCompleted: Counter<'outcome'>;
+  /** By phase (the user-facing vocabulary), counted only when the phase changes. */
   runTransitions: Counter<'from' | 'to'>;
   runTransitionsRejected: Counter<'event'>;
   runSubmitToRunning: Histogram;
   runDuration: Histogram<'outcome'>;
   runRetries: Counter<'reason'>;
   orphanTasksStopped: Counter<'cause'>;
+  /** Per cluster (few): 0 closed, 1 half-open (one run probes), 2 open. As this replica last saw it. */
+  launchBreakerState: Gauge<'region' | 'cluster'>;
+  /** Launches the breaker did not let call RunTask. */
+  launchBreakerRefused: Counter<'region' | 'cluster'>;
+  /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
+  taskEvents: Counter<'result'>;
 }
 
 export interface CreateMetricsOptions {
@@ -71,12 +98,15 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     taskdefRegistrationConflicts: new Counter({ name: 'longshore_taskdef_registration_conflicts_total', help: 'Registrations refused for a concurrent registration on the family.', registers }),
     runs: new Gauge({ name: 'longshore_runs', help: 'Runs by phase.', labelNames: ['phase'], registers }),
     runsCompleted: new Counter({ name: 'longshore_runs_completed_total', help: 'Runs that reached stopped, by outcome.', labelNames: ['outcome'], registers }),
-    runTransitions: new Counter({ name: 'longshore_run_transitions_total', help: 'Lifecycle phase transitions applied.', labelNames: ['from', 'to'], registers }),
+    runTransitions: new Counter({ name: 'longshore_run_transitions_total', help: 'Phase changes of runs, from one phase to another.', labelNames: ['from', 'to'], registers }),
     runTransitionsRejected: new Counter({ name: 'longshore_run_transitions_rejected_total', help: 'Events the lifecycle machine rejected as illegal.', labelNames: ['event'], registers }),
     runSubmitToRunning: new Histogram({ name: 'longshore_run_submit_to_running_seconds', help: 'From RunTask accepted to the task RUNNING.', buckets: runTimes, registers }),
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
-    runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by reason.', labelNames: ['reason'], registers }),
+    runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by why the attempt before ended.', labelNames: ['reason'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
+    launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
+    launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
+    taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -99,8 +129,10 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     m.runsCompleted.inc({ outcome }, 0);
     m.runDuration.zero({ outcome });
   }
-  for (const [from, to] of PHASES.slice(0, -1).map((p, i) => [p, PHASES[i + 1]])) m.runTransitions.inc({ from, to }, 0);
+  // Exactly the phase changes the lifecycle machine allows, so every series a controller can produce exists.
+  for (const { from, to } of possiblePhaseTransitions()) m.runTransitions.inc({ from, to }, 0);
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
+  for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
   return m;
 }

@@ -40,8 +40,22 @@ export interface StopClassification {
 
 export const SPOT_INTERRUPTED_REASON = 'Your Spot Task was interrupted.';
 const SPOT_STOP_CODES = new Set(['SpotInterruption', 'TerminationNotice']);
-/** Stop codes that mean the platform, not the workload, ended the task. */
-const INFRASTRUCTURE_STOP_CODES = new Set(['TaskFailedToStart', 'InfrastructureHealth', 'ServiceSchedulerInitiated']);
+/** Stop codes that mean the platform, not the workload, ended the task; the stop code becomes the reason. */
+const INFRASTRUCTURE_STOP_CODES = ['TaskFailedToStart', 'InfrastructureHealth', 'ServiceSchedulerInitiated'] as const;
+type InfrastructureStopCode = (typeof INFRASTRUCTURE_STOP_CODES)[number];
+
+/**
+ * Every failureReason of an infrastructure classification: the attempt may be followed by another within
+ * the infrastructure budget (so these are also retry reasons, e.g. for metrics).
+ */
+export const INFRASTRUCTURE_STOP_REASONS = ['SpotInterruption', ...INFRASTRUCTURE_STOP_CODES, 'HostLost', 'MissingExitCode'] as const;
+export type InfrastructureStopReason = (typeof INFRASTRUCTURE_STOP_REASONS)[number];
+/** The failureReason of a non-zero exit; retried when the retry policy lists the exit code. */
+export const EXIT_CODE_REASON = 'ExitCode';
+
+function isInfrastructureStopCode(code: string | undefined): code is InfrastructureStopCode {
+  return (INFRASTRUCTURE_STOP_CODES as readonly (string | undefined)[]).includes(code);
+}
 /** stoppedReason prefixes of start failures (stopped-task-error-codes), seen with or without a stopCode. */
 const START_FAILURE_PREFIXES = [
   'TaskFailedToStart',
@@ -90,7 +104,7 @@ export function classifyStop(facts: StoppedTaskFacts, containerName?: string): S
   if (facts.stopCode === 'TaskFailedToStart' || START_FAILURE_PREFIXES.some((p) => reason.startsWith(p))) {
     return infrastructure('TaskFailedToStart', exitCode, `the task failed to start${detail}`);
   }
-  if (facts.stopCode !== undefined && INFRASTRUCTURE_STOP_CODES.has(facts.stopCode)) {
+  if (isInfrastructureStopCode(facts.stopCode)) {
     return infrastructure(facts.stopCode, exitCode, `ECS stopped the task (${facts.stopCode})${detail}`);
   }
   if (HOST_LOST_PATTERN.test(reason)) {
@@ -115,12 +129,12 @@ export function classifyStop(facts: StoppedTaskFacts, containerName?: string): S
   return {
     kind: 'exit',
     outcome: 'failed',
-    failureReason: 'ExitCode',
+    failureReason: EXIT_CODE_REASON,
     exitCode,
     explanation: `the task exited with code ${exitCode}`,
   };
 }
 
-function infrastructure(failureReason: string, exitCode: number | null, explanation: string): StopClassification {
+function infrastructure(failureReason: InfrastructureStopReason, exitCode: number | null, explanation: string): StopClassification {
   return { kind: 'infrastructure', outcome: 'crashed', failureReason, exitCode, explanation };
 }

@@ -1,8 +1,8 @@
 /**
- * The actions (side effects as data) the lifecycle asks for, built from its context. Shared by the machine's
- * transitions and by standingActions (what a state still needs after a crash).
+ * The actions (side effects as data) the lifecycle asks for, built from its context: the work the machine's
+ * states declare (requested on entry, and again as standing actions after a crash).
  */
-import { clientTokenFor, currentAttempt } from './run-status-ops.js';
+import { currentAttempt } from './run-status-ops.js';
 import type { LifecycleAction, LifecycleContext } from './run-types.js';
 
 type Ctx = LifecycleContext;
@@ -13,9 +13,9 @@ export function stopReason(ctx: Ctx): string {
   return `Longshore: run exceeded ${ctx.timeouts.runSeconds ?? 0}s`;
 }
 
+/** The launch's idempotency token is derived from run and attempt where RunTask is built (reconcilers/launch/identity.ts). */
 export function runTaskAction(ctx: Ctx): LifecycleAction {
-  const attempt = currentAttempt(ctx.status)?.number ?? 1;
-  return { type: 'runTask', attempt, clientToken: clientTokenFor(ctx.runUid, attempt) };
+  return { type: 'runTask', attempt: currentAttempt(ctx.status)?.number ?? 1 };
 }
 
 export function stopTaskAction(ctx: Ctx): LifecycleAction {

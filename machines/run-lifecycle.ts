@@ -5,9 +5,8 @@
  * (standing actions) and when it next needs attention (deadlines).
  */
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import type { RunStatus } from '../controller/api/run-status.js';
+import type { Phase, RunStatus } from '../controller/api/run-status.js';
 import { runLifecycleMachine } from './run-machine.js';
-import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
 import { CONDITION, currentAttempt, trueSince } from './run-status-ops.js';
 import {
   LifecycleContext,
@@ -21,7 +20,11 @@ import {
 export type RunSnapshot = SnapshotFrom<typeof runLifecycleMachine>;
 
 export type StepResult =
-  | { ok: true; snapshot: RunSnapshot; actions: LifecycleAction[]; from: LifecycleStateName; to: LifecycleStateName }
+  | {
+      ok: true; snapshot: RunSnapshot; actions: LifecycleAction[]; from: LifecycleStateName; to: LifecycleStateName;
+      /** The run's phase before and after (equal when the step stayed within one phase). */
+      phase: { from: Phase; to: Phase };
+    }
   | { ok: false; reason: string };
 
 /** What the run record's `lifecycle` field holds. */
@@ -55,7 +58,8 @@ export function step(snapshot: RunSnapshot, event: LifecycleEvent): StepResult {
   if (Number.isNaN(Date.parse(event.now))) return { ok: false, reason: `${event.type}: now ${JSON.stringify(event.now)} is not a timestamp` };
   if (!snapshot.can(event)) return { ok: false, reason: rejectionReason(snapshot, event) };
   const [next, executable] = transition(runLifecycleMachine, snapshot, event);
-  return { ok: true, snapshot: next, actions: requestedActions(executable), from, to: stateOf(next) };
+  const phase = { from: snapshot.context.status.phase, to: next.context.status.phase };
+  return { ok: true, snapshot: next, actions: requestedActions(executable), from, to: stateOf(next), phase };
 }
 
 export function toRunStatus(snapshot: RunSnapshot): RunStatus {
@@ -81,30 +85,17 @@ export function restoreLifecycle(persisted: unknown): RunSnapshot {
 }
 
 /**
- * What the current state needs done regardless of which event led here. A reconciler that crashed after
- * persisting a state but before acting finds its work again here (every action is idempotent: RunTask by
- * clientToken, StopTask by task ARN, task definitions by hash).
+ * What the current state needs done regardless of which event led here: the work its definition declares
+ * (run-machine.ts), the same the state requested on entry. A reconciler that crashed after persisting a
+ * state but before acting finds its work again here (every action is idempotent: RunTask by clientToken,
+ * StopTask by task ARN, task definitions by hash).
  */
 export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAction[] {
-  const context = snapshot.context;
-  switch (stateOf(snapshot)) {
-    case 'pending':
-      return [{ type: 'resolveTaskDefinition' }];
-    case 'launching':
-      return [runTaskAction(context)];
-    case 'stopping':
-      return [stopTaskAction(context)];
-    case 'backoff':
-      return [scheduleRetryAction(context, now)];
-    case 'stopped':
-      return context.finalized === true ? [] : [finalizeAction(context)];
-    default:
-      return [];
-  }
+  return runLifecycleMachine.states[stateOf(snapshot)].meta?.work?.(snapshot.context, now) ?? [];
 }
 
 export interface Deadline {
-  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY';
+  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY' | 'LAUNCH_TIMEOUT';
   /** Epoch milliseconds. */
   at: number;
 }
@@ -122,11 +113,22 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       if (since === undefined || timeouts.runSeconds === undefined) return undefined;
       return { event: 'RUN_TIMEOUT', at: since + timeouts.runSeconds * 1000 };
     }
+    case 'launching': {
+      // Counted from the first failed try, so runs waiting in our own pacing line are not timed out by it.
+      const trouble = snapshot.context.launchTrouble;
+      return trouble === undefined ? undefined : { event: 'LAUNCH_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
+    }
     case 'backoff':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
     default:
       return undefined;
   }
+}
+
+/** When a launching run may next send RunTask (epoch ms), if a failed try's backoff or the breaker holds it back. */
+export function launchRetryAt(snapshot: RunSnapshot): number | undefined {
+  const trouble = snapshot.context.launchTrouble;
+  return stateOf(snapshot) === 'launching' && trouble !== undefined ? Date.parse(trouble.retryAt) : undefined;
 }
 
 /** Event types the state has transitions for (guards may still refuse a particular event). */
@@ -139,7 +141,7 @@ function isStateName(value: string): value is LifecycleStateName {
 }
 
 function requestedActions(executable: readonly { type: string; params?: unknown }[]): LifecycleAction[] {
-  return executable.filter((a) => a.type === 'request').map((a) => a.params as LifecycleAction);
+  return executable.filter((a) => a.type === 'request').flatMap((a) => a.params as LifecycleAction[]);
 }
 
 function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {
@@ -156,7 +158,8 @@ function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {
       return `${event.type}: task ${event.taskArn ?? '(none)'} is not the current attempt's task ${attempt?.taskArn ?? '(none)'}`;
     }
     if (event.type === 'TASK_OBSERVED') {
-      return `${event.type}: stale observation (version ${event.version ?? '?'} < ${context.observedVersion ?? '?'})`;
+      const known = event.source === 'describe' ? context.describedVersion : context.observedVersion;
+      return `${event.type}: stale ${event.source} observation (version ${event.version ?? '?'} < ${known ?? '?'})`;
     }
   }
   if (event.type === 'RETRY') return `RETRY: backoff lasts until ${context.retryAt ?? '?'}`;

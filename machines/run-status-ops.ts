@@ -59,10 +59,6 @@ export function patchCurrentAttempt(status: RunStatus, patch: Partial<Attempt>):
   return { ...status, attempts: [...status.attempts.slice(0, -1), merged] };
 }
 
-export function clientTokenFor(runUid: string, attempt: number): string {
-  return `${runUid}:${attempt}`;
-}
-
 export function formatDelay(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const seconds = ms / 1000;

@@ -5,9 +5,7 @@
  */
 import { z } from 'zod';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-
-/** ECS wants these as strings; YAML authors write numbers. */
-const NumericString = z.union([z.number().int().positive(), z.string().min(1)]).transform(String);
+import { TemplateCpu, TemplateMemory } from './quantities.js';
 
 const KeyValuePair = z.object({ name: z.string(), value: z.string() });
 
@@ -28,8 +26,8 @@ export const ContainerDefinitionTemplate = z.looseObject({
 
 const TaskDefinitionTemplateSchema = z.looseObject({
   family: z.string().optional(),
-  cpu: NumericString.optional(),
-  memory: NumericString.optional(),
+  cpu: TemplateCpu.optional(),
+  memory: TemplateMemory.optional(),
   networkMode: z.enum(['awsvpc', 'bridge', 'host', 'none']).optional(),
   requiresCompatibilities: z.array(z.enum(['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'])).optional(),
   executionRoleArn: z.string().optional(),

@@ -8,6 +8,10 @@
  *   EC2 `*.NotFound` codes;
  * - client: everything else, i.e. the request is wrong and retrying will not help (including ECS's
  *   LimitExceededException, which is a resource quota there, not a rate).
+ *
+ * Callers ask here whether a thrown value is an AWS answer at all (`isAwsError`), what it says
+ * (`describeError`: kind, code, AWS's own message, suggested wait) and whether asking again later can help
+ * (`isRetryableKind`); they keep only the meaning for their own call (a RunTask outcome, a registration step).
  */
 import type { ThrottleCategory } from './budgets.js';
 
@@ -48,6 +52,37 @@ export function isGatewayError(error: unknown, kind?: ErrorKind): error is Gatew
 
 export function isBudgetExhausted(error: unknown): error is BudgetExhaustedError {
   return error instanceof BudgetExhaustedError;
+}
+
+/** Throttled and transient answers say nothing about the request: the same call may succeed later. */
+export function isRetryableKind(kind: ErrorKind): boolean {
+  return kind === 'throttled' || kind === 'transient';
+}
+
+/**
+ * Whether an error came from AWS (through the gateway, or a raw SDK service error) or from pacing. Anything
+ * else — a bug, Redis trouble — is not a verdict on the request and must not fail a run.
+ */
+export function isAwsError(error: unknown): boolean {
+  if (error instanceof GatewayError || error instanceof BudgetExhaustedError) return true;
+  return typeof error === 'object' && error !== null && '$metadata' in error;
+}
+
+/** The SDK's own error behind a GatewayError (which keeps it as `cause`), or the error itself. */
+export function sdkErrorOf(error: unknown): unknown {
+  return error instanceof GatewayError ? error.cause : error;
+}
+
+export interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
+
+/** The gateway prefixes its messages with action and code; users get AWS's own words from the cause. */
+export function describeError(error: unknown): DescribedError {
+  if (error instanceof GatewayError) {
+    const message = error.cause instanceof Error ? error.cause.message : error.message;
+    return { kind: error.kind, code: error.code, message, retryAfterMs: error.retryAfterMs };
+  }
+  const c = classifyAwsError(error);
+  return { kind: c.kind, code: c.code, message: c.message };
 }
 
 const THROTTLING_CODES = new Set([

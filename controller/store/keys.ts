@@ -47,6 +47,8 @@ export function storeKeys(ks: Keyspace) {
     /** Set of task ARNs believed alive, per cluster. */
     liveTasks: (cluster: string) => ks.key('idx', 'live', cluster),
     liveClusters: ks.key('idx', 'live-clusters'),
+    /** Set of task ARNs a STOPPED task event asked to confirm with DescribeTasks, per cluster; drained by the resync. */
+    tasksToConfirm: (cluster: string) => ks.key('confirm', cluster),
     /** Sorted set of stopped runs scored by when they stopped (ms), for retention. */
     finished: ks.key('idx', 'finished'),
     /** Hash: stopped run → its pool, so retention can clean indexes after a run key expired by TTL. */

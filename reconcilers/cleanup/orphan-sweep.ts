@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { persistLifecycle, restoreLifecycle, step, toRunStatus } from '../../machines/run-lifecycle.js';
-import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../controller/aws/errors.js';
 import { isConflictError } from '../../controller/store/errors.js';
 import type { RunStorePort } from '../run/ports.js';
 import { orphanStopReason, ownerOf, planOrphan, type OrphanDecision, type OrphanStopCause, type SweptTask } from './orphan-plan.js';
@@ -165,7 +165,7 @@ async function stop(deps: OrphanSweepDeps, task: SweptTask, decision: Extract<Or
   } catch (error) {
     // Budget and throttles end this sweep (the next one tries again); a task that vanished needs nothing more.
     if (error instanceof BudgetExhaustedError) throw error;
-    if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) throw error;
+    if (error instanceof GatewayError && isRetryableKind(error.kind)) throw error;
     deps.logger?.warn({ taskArn: task.taskArn, run: decision.run, err: error }, 'orphaned task could not be stopped');
     return;
   }

@@ -10,7 +10,7 @@ import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/clien
 import type { Logger } from 'pino';
 import type { ControlMessage, ControlReply, KillMessage } from '../../controller/api/control.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../controller/aws/errors.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import { clusterArnOf } from '../run/ecs-adapter.js';
 
@@ -90,7 +90,7 @@ async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 's
   } catch (error) {
     // Budget and throttles: let the follower redeliver. A wrong or vanished task: tell the sender AWS's words.
     if (error instanceof BudgetExhaustedError) throw error;
-    if (error instanceof GatewayError && (error.kind === 'throttled' || error.kind === 'transient')) throw error;
+    if (error instanceof GatewayError && isRetryableKind(error.kind)) throw error;
     // Only the task and the error: never the request (which might one day carry more than a reason).
     deps.logger?.warn({ controlId: id, taskArn: plan.taskArn, err: error }, 'kill could not stop the task');
     return { outcome: 'failed', message: error instanceof Error ? error.message : String(error) };

@@ -4,8 +4,10 @@
  */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import type { Placement } from '../taskdef/placement.js';
-import { classifyRunTaskError, classifyRunTaskOutput, contextFor, isAwsError, type LaunchContext, type LaunchOutcome } from './outcome.js';
-import type { CallOptions, RunTaskGateway } from './ports.js';
+import { isAwsError } from '../../controller/aws/errors.js';
+import { classifyRunTaskError, classifyRunTaskOutput, contextFor, type LaunchContext, type LaunchOutcome } from './outcome.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { RunTaskGateway } from './ports.js';
 
 export interface LaunchOptions {
   placement: Pick<Placement, 'launchBucket'>;

@@ -17,10 +17,9 @@ import { randomUUID } from 'node:crypto';
 import type { Subnet } from '@aws-sdk/client-ec2';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
-import { BudgetExhaustedError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError, isAwsError, isRetryableKind } from '../../controller/aws/errors.js';
 import type { PoolLike } from '../taskdef/inputs.js';
 import type { TaskdefKeys } from '../taskdef/keys.js';
-import { describeError, isAwsError } from './outcome.js';
 import { NetworkCache } from './network-cache.js';
 import type { Ec2DescribeGateway } from './ports.js';
 
@@ -81,7 +80,7 @@ export function resolutionOfError(error: unknown): NetworkResolution | undefined
   if (!isAwsError(error)) return undefined;
   if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
   const d = describeError(error);
-  if (d.kind === 'throttled' || d.kind === 'transient') return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `${d.code}: ${d.message}` };
+  if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `${d.code}: ${d.message}` };
   return { status: 'failed', message: `Could not resolve the network: ${d.code}: ${d.message}` };
 }
 

@@ -4,23 +4,34 @@
  * - launched: ECS created the task.
  * - infrastructure: ECS could not place the task now (failures[]: capacity, RESOURCE:*, AGENT, …, or an EC2
  *   cluster with no container instances). Counts as an infrastructure attempt and retries with backoff.
- * - retry: our side of pacing (budget empty, throttled, 5xx, network). Retried later; never counts.
+ * - retry: RunTask did not happen or failed in a way worth trying again; never counts as an attempt. Its
+ *   `cause` says whose trouble it is: `pacing` (our own budget was empty: wait in the line, no backoff),
+ *   `throttled` (AWS throttled), `transient` (5xx, timeouts, network: the cluster's breaker counts these),
+ *   `dependency` (something the launch needs is not available yet, e.g. the network inference).
+ * - held: RunTask was not sent because the cluster's breaker is open (another run probes it).
  * - conflict: the clientToken was already used with different parameters: the attempt's task exists
  *   (taskArns when ECS names them). The run adopts it instead of launching another.
  * - stale-task-definition: the resolved revision is INACTIVE or gone; drop it from the cache and resolve again.
  * - terminal: the request is wrong (cluster not found, permissions, invalid parameters); the run fails
  *   with AWS's message made readable, as the seed explains it.
+ *
+ * Sorting the error itself (AWS or not, throttled, transient, conflict, …) is controller/aws/errors.ts's job;
+ * this module only says what each kind means for a launch.
  */
 import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
-import { BudgetExhaustedError, classifyAwsError, GatewayError, type ErrorKind } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf } from '../../controller/aws/errors.js';
 
 export type LaunchOutcome =
   | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
   | { kind: 'infrastructure'; reason: string; message: string }
-  | { kind: 'retry'; reason: string; message: string; retryAfterMs?: number }
+  | { kind: 'retry'; cause: RetryCause; reason: string; message: string; retryAfterMs?: number }
+  /** `lastError`: the cluster's last RunTask error, as the breaker recorded it. */
+  | { kind: 'held'; reason: string; message: string; lastError: string; retryAfterMs: number }
   | { kind: 'conflict'; taskArns: string[]; message: string }
   | { kind: 'stale-task-definition'; message: string }
   | { kind: 'terminal'; reason: string; message: string };
+
+export type RetryCause = 'pacing' | 'throttled' | 'transient' | 'dependency';
 
 export interface LaunchContext {
   /** The cluster as configured (name or ARN); ECS uses "default" when absent. */
@@ -49,6 +60,17 @@ export function classifyRunTaskOutput(output: Pick<RunTaskCommandOutput, 'tasks'
   return { kind: 'infrastructure', reason: 'NoTasks', message: 'Failed to run ECS task: no tasks or failures were returned.' };
 }
 
+/**
+ * The reasons an infrastructure outcome can carry. `RESOURCE:*` is open-ended in failureReasonCode (the
+ * attempt keeps ECS's own word); these are the documented ones (shared/ecs-facts.md §4.4), for bounded
+ * metric labels.
+ */
+export const RUN_TASK_FAILURE_REASONS = [
+  'CapacityUnavailable',
+  'RESOURCE:CPU', 'RESOURCE:MEMORY', 'RESOURCE:PORTS', 'RESOURCE:ENI', 'RESOURCE:GPU',
+  'AGENT', 'LOCATION', 'ATTRIBUTE', 'MISSING', 'INACTIVE', 'LaunchFailure', 'NoTasks', 'NoContainerInstances',
+] as const;
+
 /** Short, stable reason codes for RunTask failures[] (metrics and attempt.failureReason). */
 export function failureReasonCode(reason: string): string {
   if (/^Capacity is unavailable/i.test(reason)) return 'CapacityUnavailable';
@@ -61,12 +83,14 @@ export function failureReasonCode(reason: string): string {
 /** Classifies a thrown RunTask error: a GatewayError, a BudgetExhaustedError, or a raw SDK error. */
 export function classifyRunTaskError(error: unknown, ctx: LaunchContext): LaunchOutcome {
   if (error instanceof BudgetExhaustedError) {
-    return { kind: 'retry', reason: 'BudgetExhausted', message: error.message, retryAfterMs: error.retryAfterMs };
+    return { kind: 'retry', cause: 'pacing', reason: 'BudgetExhausted', message: error.message, retryAfterMs: error.retryAfterMs };
   }
   const { kind, code, message, retryAfterMs } = describeError(error);
   const cluster = ctx.cluster ?? 'default';
 
-  if (kind === 'throttled' || kind === 'transient') return { kind: 'retry', reason: code, message: `${code}: ${message}`, retryAfterMs };
+  if (isRetryableKind(kind)) {
+    return { kind: 'retry', cause: kind === 'throttled' ? 'throttled' : 'transient', reason: code, message: `${code}: ${message}`, retryAfterMs };
+  }
   if (kind === 'conflict') return { kind: 'conflict', taskArns: resourceIds(error), message: `${code}: ${message}` };
   if (code === 'ClusterNotFoundException' || /ClusterNotFoundException/.test(message)) {
     const where = ctx.region ? ` in region ${ctx.region}` : '';
@@ -93,30 +117,8 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
   return { kind: 'terminal', reason: code, message: `Failed to run ECS task: ${code}: ${message}` };
 }
 
-export interface DescribedError { kind: ErrorKind; code: string; message: string; retryAfterMs?: number }
-
-/**
- * Whether an error came from AWS (through the gateway, or a raw SDK service error) or from pacing. Anything
- * else — a bug, Redis trouble — is not a verdict on the request and must not fail a run.
- */
-export function isAwsError(error: unknown): boolean {
-  if (error instanceof GatewayError || error instanceof BudgetExhaustedError) return true;
-  return typeof error === 'object' && error !== null && '$metadata' in error;
-}
-
-/** The gateway prefixes its messages with action and code; users get AWS's own words from the cause. */
-export function describeError(error: unknown): DescribedError {
-  if (error instanceof GatewayError) {
-    const message = error.cause instanceof Error ? error.cause.message : error.message;
-    return { kind: error.kind, code: error.code, message, retryAfterMs: error.retryAfterMs };
-  }
-  const c = classifyAwsError(error);
-  return { kind: c.kind, code: c.code, message: c.message };
-}
-
 /** ConflictException carries the existing task ARNs for the token in `resourceIds`. */
 function resourceIds(error: unknown): string[] {
-  const source = error instanceof GatewayError ? error.cause : error;
-  const ids = (source as { resourceIds?: unknown } | null)?.resourceIds;
+  const ids = (sdkErrorOf(error) as { resourceIds?: unknown } | null)?.resourceIds;
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
 }

@@ -4,13 +4,7 @@
  */
 import type { RunTaskCommandInput, RunTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { DescribeSubnetsCommandInput, DescribeSubnetsCommandOutput, DescribeVpcsCommandInput, DescribeVpcsCommandOutput } from '@aws-sdk/client-ec2';
-
-export interface CallOptions {
-  /** false (default for reconcilers): throw BudgetExhaustedError instead of waiting for a token. */
-  wait?: boolean;
-  /** For RunTask: the Fargate launch bucket and the number of tasks the call launches. */
-  launches?: { category: 'fargateLaunches' | 'fargateSpotLaunches'; count: number };
-}
+import type { CallOptions } from '../../controller/aws/gateway.js';
 
 export interface RunTaskGateway {
   runTask(input: RunTaskCommandInput, options?: CallOptions): Promise<RunTaskCommandOutput>;

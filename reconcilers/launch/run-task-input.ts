@@ -10,7 +10,7 @@ import type { AwsVpcConfiguration, ContainerOverride, KeyValuePair, RunTaskComma
 import type { PoolLike, RunLike } from '../taskdef/inputs.js';
 import { resolvePlacement } from '../taskdef/placement.js';
 import { slugifyFamily, slugifyTagKey, slugifyTagValue } from '../taskdef/slug.js';
-import { cpuString, cpuUnits, memoryMiB, memoryString } from '../taskdef/units.js';
+import { cpuString, cpuUnits, memoryMiB, memoryString } from '../../controller/api/quantities.js';
 import { clientTokenFor, startedByFor } from './identity.js';
 import { shlexSplit } from './shlex.js';
 

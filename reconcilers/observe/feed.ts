@@ -4,9 +4,9 @@
  * compare-and-set and wakes the run's reconcile, which performs whatever the new state needs.
  */
 import type { RunRecord } from '../../controller/api/run.js';
-import type { RunStatus } from '../../controller/api/run-status.js';
+import type { Phase, RunStatus } from '../../controller/api/run-status.js';
 import { persistLifecycle, restoreLifecycle, step, toRunStatus, type PersistedLifecycle } from '../../machines/run-lifecycle.js';
-import type { LifecycleEvent, LifecycleStateName, TaskObservation } from '../../machines/run-types.js';
+import type { LifecycleEvent, TaskObservation } from '../../machines/run-types.js';
 import type { Logger } from 'pino';
 import { stableJson } from '../run/stable-json.js';
 import type { RunStorePort } from '../run/ports.js';
@@ -20,15 +20,15 @@ export interface FeedDeps {
   now?: () => number;
   missingGraceMs?: number;
   onRejected?(eventType: string, reason: string): void;
-  /** A lifecycle transition this feed wrote (the run reconciler reports its own through its observer). */
-  onTransition?(from: LifecycleStateName, to: LifecycleStateName, eventType: string): void;
+  /** A phase change this feed wrote (the run reconciler reports its own through its observer). */
+  onTransition?(from: Phase, to: Phase, eventType: string): void;
   logger?: Logger;
 }
 
 export type TaskReport = { taskArn: string; observation: TaskObservation } | { taskArn: string; missing: true };
 
 export type FeedResult =
-  | { kind: 'write'; status: RunStatus; lifecycle: PersistedLifecycle; event: LifecycleEvent['type']; from: LifecycleStateName; to: LifecycleStateName }
+  | { kind: 'write'; status: RunStatus; lifecycle: PersistedLifecycle; event: LifecycleEvent['type']; from: Phase; to: Phase }
   | { kind: 'unchanged' }
   | { kind: 'rejected'; event: LifecycleEvent['type']; reason: string }
   | { kind: 'skipped'; reason: string };
@@ -53,7 +53,7 @@ export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: num
   const status: RunStatus = { ...toRunStatus(result.snapshot), observedGeneration: record.status.observedGeneration };
   const lifecycle = persistLifecycle(result.snapshot);
   if (stableJson(status) === stableJson(record.status) && stableJson(lifecycle) === stableJson(record.lifecycle)) return { kind: 'unchanged' };
-  return { kind: 'write', status, lifecycle, event: event.type, from: result.from, to: result.to };
+  return { kind: 'write', status, lifecycle, event: event.type, ...result.phase };
 }
 
 /**

@@ -8,18 +8,19 @@
 import type { Logger } from 'pino';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
+import type { Phase } from '../../controller/api/run-status.js';
 import { TerminalError, type ReconcileResult, type Reconciler } from '../../controller/queue/reconcile.js';
 import { isConflictError } from '../../controller/store/errors.js';
 import { LifecycleRestoreError, stateOf } from '../../machines/run-lifecycle.js';
 import { LIMIT_RECHECK_MS, slotsFor, type PoolLimiter } from './pool-limits.js';
-import type { LifecycleStateName } from '../../machines/run-types.js';
 import { planRun, type RunEffect, type RunPlan } from './plan.js';
 import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } from './ports.js';
 
 export interface RunReconcilerObserver {
   /** An event the lifecycle refused (counted: it means a stale or out-of-order observation). */
   rejected?(eventType: string, reason: string): void;
-  transition?(from: LifecycleStateName, to: LifecycleStateName, eventType: string): void;
+  /** The run's phase changed (a state change within one phase is not reported). */
+  transition?(from: Phase, to: Phase, eventType: string): void;
   /** The run reached stopped with this outcome (once per run, when it is finalized). */
   concluded?(outcome: string, run: RunRecord): void;
 }
@@ -61,6 +62,7 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
     const plan = safePlan(record, pool, effect, now());
     if (plan.blocked) throw new Error(`run "${name}" cannot proceed: ${plan.blocked}`);
     report(deps.observer, plan);
+    for (const warning of plan.warnings) logger?.warn(warning.fields, warning.message);
 
     if (plan.write) {
       try {

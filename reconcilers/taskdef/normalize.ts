@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import { cpuString, memoryString } from './units.js';
+import { cpuString, memoryString } from '../../controller/api/quantities.js';
 
 /** Fields DescribeTaskDefinition returns that are not part of what was registered (the seed's list). */
 export const POST_REGISTRATION_FIELDS = [

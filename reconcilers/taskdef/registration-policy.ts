@@ -7,9 +7,8 @@
  * exponential backoff. An empty budget comes back exactly when the bucket has a token. Anything else
  * ECS refuses (ClientException, InvalidParameterException …) is the definition's fault: terminal.
  */
-import { BudgetExhaustedError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError } from '../../controller/aws/errors.js';
 import { ExponentialBackoff, fullJitterBackoffMs, Random } from '../../controller/backoff.js';
-import { describeError } from '../launch/outcome.js';
 
 export type RegistrationErrorAction =
   /** Try again after `afterMs`; `counts` says whether it is a failed registration try (drives the backoff). */

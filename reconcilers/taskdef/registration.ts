@@ -15,8 +15,9 @@ import type {
   RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { Counter } from 'prom-client';
-import { isAwsError } from '../launch/outcome.js';
-import type { CallOptions } from '../launch/ports.js';
+import { isAwsError } from '../../controller/aws/errors.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { ReconcileResult } from '../../controller/queue/reconcile.js';
 import { hashTaskDefinition } from './normalize.js';
 import { isMissingFamily, registrationErrorAction } from './registration-policy.js';
 import type { PendingRegistration, TaskdefStore } from './store.js';
@@ -25,10 +26,6 @@ export interface RegistrationGateway {
   registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, options?: CallOptions): Promise<RegisterTaskDefinitionCommandOutput>;
   describeTaskDefinition(input: DescribeTaskDefinitionCommandInput, options?: CallOptions): Promise<DescribeTaskDefinitionCommandOutput>;
   deregisterTaskDefinition(input: DeregisterTaskDefinitionCommandInput, options?: CallOptions): Promise<DeregisterTaskDefinitionCommandOutput>;
-}
-
-export interface ReconcileResult {
-  requeueAfterMs?: number;
 }
 
 interface LogLike {

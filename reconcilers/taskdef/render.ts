@@ -12,14 +12,13 @@ import type { ContainerDefinition, KeyValuePair, RegisterTaskDefinitionCommandIn
 import type { EnvMap, PoolLike, RunLike } from './inputs.js';
 import { resolvePlacement, type Placement } from './placement.js';
 import { slugifyFamily } from './slug.js';
-import { cpuString, cpuUnits, memoryMiB, memoryString } from './units.js';
+import { cpuString, cpuUnits, memoryMiB, memoryString } from '../../controller/api/quantities.js';
+import { DEFAULT_TASK_CPU, DEFAULT_TASK_MEMORY_MIB } from '../../controller/api/policy.js';
+import { DEFAULT_CONTAINER_NAME } from '../../controller/api/admission/limits.js';
 import { dropEmpty } from './normalize.js';
 
-export const DEFAULT_CONTAINER_NAME = 'longshore';
 /** The image when neither run, pool nor template names one (the seed defaults to its own runtime image). */
 export const DEFAULT_IMAGE = 'public.ecr.aws/docker/library/python:3.12-slim';
-export const DEFAULT_CPU = 1024;
-export const DEFAULT_MEMORY = 2048;
 export const DEFAULT_FAMILY_PREFIX = 'longshore';
 export const DEFAULT_LOG_GROUP = 'longshore';
 
@@ -79,8 +78,8 @@ export function render(pool: PoolLike, run: RunLike, context: RenderContext = {}
     || DEFAULT_FAMILY_PREFIX;
   td.family = family;
 
-  const cpu = spec.cpu ?? spec.taskDefinition?.cpu ?? DEFAULT_CPU;
-  const memory = spec.memory ?? spec.taskDefinition?.memory ?? DEFAULT_MEMORY;
+  const cpu = spec.cpu ?? spec.taskDefinition?.cpu ?? DEFAULT_TASK_CPU;
+  const memory = spec.memory ?? spec.taskDefinition?.memory ?? DEFAULT_TASK_MEMORY_MIB;
   if (placement.fargate) {
     td.cpu = cpuString(cpu);
     td.memory = memoryString(memory);

@@ -7,9 +7,8 @@
 import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
-import { BudgetExhaustedError } from '../../controller/aws/errors.js';
-import { describeError, isAwsError } from '../launch/outcome.js';
-import type { CallOptions } from '../launch/ports.js';
+import { BudgetExhaustedError, describeError, isAwsError, isRetryableKind } from '../../controller/aws/errors.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import type { PoolLike, RunLike } from './inputs.js';
 import type { TaskdefKeys } from './keys.js';
@@ -155,7 +154,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
         if (!isAwsError(error)) throw error;
         if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
         const d = describeError(error);
-        if (d.kind === 'throttled' || d.kind === 'transient') return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}` };
+        if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}` };
         return { status: 'failed', message: `Task definition '${arn}' could not be described: ${d.code}: ${d.message}` };
       }
     }

@@ -20,6 +20,8 @@ describe('compileConfig', () => {
     assert.equal(config.namespace, 'default');
     assert.equal(config.resyncIntervalMs, 10_000);
     assert.equal(config.metricsPort, 9464);
+    // The unauthenticated endpoint stays on loopback unless an operator (or the image/chart) says otherwise.
+    assert.equal(config.metricsHost, '127.0.0.1');
     assert.equal(config.shutdownGraceMs, 25_000);
     assert.equal(config.jobLockMs, 30_000);
     assert.equal(config.concurrency['reconcile-run'], 50);

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ResourceNotFoundException as LogsResourceNotFound } from '@aws-sdk/client-cloudwatch-logs';
-import { classifyAwsError } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, classifyAwsError, describeError, isAwsError, isRetryableKind, sdkErrorOf } from '../../controller/aws/errors.js';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
@@ -68,5 +68,38 @@ describe('classifyAwsError', () => {
     assert.equal(classifyAwsError(new LimitExceededException({ message: 'The limit for the resource was exceeded.', ...meta(400) })).kind, 'client');
     assert.equal(classifyAwsError(new TypeError('bad')).kind, 'client');
     assert.equal(classifyAwsError('a string').code, 'UnknownError');
+  });
+});
+
+describe('the error sorter for callers', () => {
+  const raw = new ServerException({ message: 'Service unavailable', ...meta(500) });
+  const wrapped = new GatewayError('transient', 'RunTask', 'ServerException', 'RunTask: ServerException: Service unavailable', raw, 400);
+
+  test('AWS answers and empty budgets are AWS errors; bugs and plain errors are not', () => {
+    assert.equal(isAwsError(raw), true);
+    assert.equal(isAwsError(wrapped), true);
+    assert.equal(isAwsError(new BudgetExhaustedError('clusterResourceModify', 100)), true);
+    assert.equal(isAwsError(new TypeError('undefined is not a function')), false);
+    assert.equal(isAwsError(networkError('ECONNRESET')), false);
+    assert.equal(isAwsError(null), false);
+  });
+
+  test('a gateway error is described with AWS\'s own words and the gateway\'s suggested wait', () => {
+    assert.deepEqual(describeError(wrapped), { kind: 'transient', code: 'ServerException', message: 'Service unavailable', retryAfterMs: 400 });
+    assert.equal(sdkErrorOf(wrapped), raw);
+    assert.equal(wrapped.cause, raw);
+  });
+
+  test('a raw SDK error is described by the same classification', () => {
+    const conflict = new ConflictException({ message: 'clientToken reused', ...meta(400) });
+    assert.deepEqual(describeError(conflict), { kind: 'conflict', code: 'ConflictException', message: 'clientToken reused' });
+    assert.equal(sdkErrorOf(conflict), conflict);
+  });
+
+  test('only throttled and transient answers are worth the same call again later', () => {
+    assert.deepEqual(
+      (['throttled', 'transient', 'conflict', 'client', 'notFound'] as const).filter(isRetryableKind),
+      ['throttled', 'transient'],
+    );
   });
 });

@@ -4,7 +4,8 @@ import type { RunTaskCommandInput, RunTaskCommandOutput } from '@aws-sdk/client-
 import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
 import { classifyRunTaskError, classifyRunTaskOutput } from '../../reconcilers/launch/outcome.js';
 import { launch } from '../../reconcilers/launch/launch.js';
-import type { CallOptions, RunTaskGateway } from '../../reconcilers/launch/ports.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { RunTaskGateway } from '../../reconcilers/launch/ports.js';
 
 function sdkError(name: string, message: string, status = 400, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, ...extra });
@@ -60,12 +61,13 @@ describe('RunTask errors', () => {
     assert.match(o.kind === 'terminal' ? o.message : '', /execution role 'arn:exec' has permissions logs:CreateLogStream/);
   });
 
-  test('throttles, 5xx and empty budgets retry without counting', () => {
-    assert.equal(classifyRunTaskError(sdkError('ThrottlingException', 'Rate exceeded'), ctx).kind, 'retry');
-    assert.equal(classifyRunTaskError(sdkError('ClientException', 'Rate exceeded'), ctx).kind, 'retry');
-    assert.equal(classifyRunTaskError(sdkError('ServerException', 'boom', 500), ctx).kind, 'retry');
+  test('throttles, 5xx and empty budgets retry without counting, each saying whose trouble it is', () => {
+    const causeOf = (o: ReturnType<typeof classifyRunTaskError>) => (o.kind === 'retry' ? o.cause : o.kind);
+    assert.equal(causeOf(classifyRunTaskError(sdkError('ThrottlingException', 'Rate exceeded'), ctx)), 'throttled');
+    assert.equal(causeOf(classifyRunTaskError(sdkError('ClientException', 'Rate exceeded'), ctx)), 'throttled');
+    assert.equal(causeOf(classifyRunTaskError(sdkError('ServerException', 'boom', 500), ctx)), 'transient');
     const budget = classifyRunTaskError(new BudgetExhaustedError('fargateLaunches', 750), ctx);
-    assert.deepEqual(budget, { kind: 'retry', reason: 'BudgetExhausted', message: budget.kind === 'retry' ? budget.message : '', retryAfterMs: 750 });
+    assert.deepEqual(budget, { kind: 'retry', cause: 'pacing', reason: 'BudgetExhausted', message: budget.kind === 'retry' ? budget.message : '', retryAfterMs: 750 });
     const gw = new GatewayError('throttled', 'RunTask', 'ThrottlingException', 'Rate exceeded', null, 1200);
     assert.equal(classifyRunTaskError(gw, ctx).kind === 'retry' && (classifyRunTaskError(gw, ctx) as { retryAfterMs?: number }).retryAfterMs, 1200);
   });

@@ -107,7 +107,7 @@ describe('standing actions and deadlines (level-triggered reconcile)', () => {
     const states = everyState();
     const now = at(22);
     assert.deepEqual(standingActions(states.pending, now), [{ type: 'resolveTaskDefinition' }]);
-    assert.deepEqual(standingActions(states.launching, now), [{ type: 'runTask', attempt: 1, clientToken: 'run-uid-1:1' }]);
+    assert.deepEqual(standingActions(states.launching, now), [{ type: 'runTask', attempt: 1 }]);
     assert.deepEqual(standingActions(states.submitted, now), []);
     assert.deepEqual(standingActions(states.running, now), []);
     assert.deepEqual(standingActions(states.stopping, now).map((a) => a.type), ['stopTask']);

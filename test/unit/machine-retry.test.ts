@@ -52,14 +52,14 @@ describe('infrastructure failures retry within the budget', () => {
     assert.equal(toRunStatus(r.snapshot).attempts[0].failureReason, 'MissingExitCode');
   });
 
-  test('RETRY before the backoff ends is rejected; after it, attempt 2 launches with its own clientToken', () => {
+  test('RETRY before the backoff ends is rejected; after it, RunTask of attempt 2 is asked for', () => {
     const { snapshot } = drive(runIn('running', { runUid: 'r9', ...fiveSecondBackoff }), spotInterrupted({ now: at(20) }));
     const early = step(snapshot, retryEvent(24));
     assert.equal(early.ok, false);
     const r = step(snapshot, retryEvent(25));
     assert.ok(r.ok);
     assert.equal(r.to, 'launching');
-    assert.deepEqual(r.actions, [{ type: 'runTask', attempt: 2, clientToken: 'r9:2' }]);
+    assert.deepEqual(r.actions, [{ type: 'runTask', attempt: 2 }]);
     const status = toRunStatus(r.snapshot);
     assert.deepEqual(status.attempts.map((a) => a.number), [1, 2]);
     assert.equal(status.taskDefinitionArn !== undefined, true);

@@ -22,11 +22,11 @@ describe('happy path', () => {
     assert.ok(status.message);
   });
 
-  test('TASKDEF_RESOLVED opens attempt 1 and asks for RunTask with a clientToken from uid and attempt', () => {
+  test('TASKDEF_RESOLVED opens attempt 1 and asks for RunTask of attempt 1', () => {
     const r = step(newRun({ runUid: 'abc' }), resolved(at(1)));
     assert.ok(r.ok);
     assert.equal(r.to, 'launching');
-    assert.deepEqual(r.actions, [{ type: 'runTask', attempt: 1, clientToken: 'abc:1' }]);
+    assert.deepEqual(r.actions, [{ type: 'runTask', attempt: 1 }]);
     const status = toRunStatus(r.snapshot);
     assert.equal(status.phase, 'taskdef-resolved');
     assert.equal(status.taskDefinitionArn, TASKDEF_ARN);
@@ -116,7 +116,7 @@ describe('stale task definition', () => {
     const status = toRunStatus(r.snapshot);
     assert.deepEqual([status.phase, status.attempts.length, status.taskDefinitionArn], ['pending', 0, undefined]);
     const again = drive(r.snapshot, resolved(at(4)));
-    assert.deepEqual(again.actions, [{ type: 'runTask', attempt: 1, clientToken: 'run-uid-1:1' }]);
+    assert.deepEqual(again.actions, [{ type: 'runTask', attempt: 1 }]);
   });
 });
 
