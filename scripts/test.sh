@@ -3,6 +3,8 @@
 # (dist/test/**) and the simulator package's (simulator/dist/test/**). Integration tests share one Redis and one
 # machine's two cores, so running files serially keeps them honest. One invocation, so one summary at the end.
 set -euo pipefail
+# The AWS SDK prints a "node >= 22" notice into test output otherwise; tests of our own never need it.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh >&2
 # A clean build, so a test file that was moved or deleted does not keep running from a stale dist/ (test/sim/

@@ -30,7 +30,7 @@ export function runWatchCommand(): Command {
     .option('--until-done', 'exit once every selected run has stopped')
     .addOption(new Option('-o, --output <format>', 'table, or json lines').choices(['table', 'json']).default('table'))
     .action(
-      withSession(async ({ store, blocking }, options: WatchOptions) => {
+      withSession(async ({ store, redis, blocking }, options: WatchOptions) => {
         const selector = parseSelector(options.selector ?? '');
         const selected = (r: RunRecord) =>
           matchesSelector(selector, r.metadata.labels) && (!options.phase || r.status.phase === options.phase) && (!options.pool || r.spec.pool === options.pool);
@@ -54,6 +54,9 @@ export function runWatchCommand(): Command {
             let events: ChangeEvent[];
             try {
               ({ events, position } = await feed.read(position, 500, 1000));
+              // A silent Redis makes a blocking read come back empty (ioredis' safety net), not fail: a quiet
+              // feed is confirmed with a PING on the command connection, whose timeout turns silence into an error.
+              if (events.length === 0) await redis.ping();
             } catch (error) {
               if (interrupted) break;
               throw error;

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { cli } from './cli-run.js';
+import { cli, collect, startCli } from './cli-run.js';
 import { Harness, QUICK_PHASES, Replica, pool, run, startHarness, waitStopped } from './controller-harness.js';
 import { startMuteServer, MuteServer } from '../helpers/mute-redis.js';
 import { startRedisProxy, RedisProxy } from '../helpers/redis-proxy.js';
@@ -56,6 +56,29 @@ function jsonLines(output: string): Array<Record<string, unknown>> {
     }
   });
 }
+
+describe('run watch when Redis falls silent mid-watch', () => {
+  let proxy: RedisProxy;
+  before(async () => {
+    proxy = await startRedisProxy(TEST_REDIS_URL);
+  });
+  after(async () => {
+    await proxy.close();
+  });
+
+  test('the watch ends with exit 1 and says Redis stopped answering, instead of waiting silently', { timeout: 90_000 }, async () => {
+    const child = startCli(uniqueNamespace(), ['run', 'watch'], { REDIS_URL: proxy.url });
+    const result = collect(child);
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    // The empty listing is printed once the initial list answered: the watch is now in its read loop.
+    await until(() => stdout.includes('No runs found.'), { timeoutMs: 20_000, what: 'the initial listing' });
+    proxy.setMode('mute');
+    const { code, stderr } = await result;
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /accepted the connection but did not answer|cannot reach Redis/);
+  });
+});
 
 describe('the CLI against a misbehaving Redis', () => {
   let mute: MuteServer;
