@@ -4,12 +4,14 @@ import type { RunSpec } from '../run.js';
 import { effectiveLaunch } from '../policy.js';
 import { checkEcsName, checkEnvNames, checkTags, MAX_TAGS, OVERRIDES_MAX_CHARS, overridesLength } from './limits.js';
 import { fargateRules, launchTypeExclusive } from './pool-rules.js';
+import { commandArgv, ShlexError } from '../command.js';
 import type { Violation } from './violation.js';
 
 export function checkRunSpec(spec: RunSpec, pool: PoolSpec | undefined): Violation[] {
   const own = [
     ...launchTypeExclusive('spec', spec),
     ...checkEcsName('spec.deployment', 'family-name', spec.deployment),
+    ...checkCommand(spec.command),
     ...checkEnvNames('spec.env', spec.env),
     ...checkTags('spec.tags', spec.tags),
   ];
@@ -48,6 +50,22 @@ function againstPool(spec: RunSpec, pool: PoolSpec): Violation[] {
     });
   }
   return out;
+}
+
+/**
+ * A string command must split into words the way launch will split it (controller/api/command.ts), so a
+ * run is never admitted with a command RunTask would refuse; a command with no words would silently run the
+ * image's default instead.
+ */
+export function checkCommand(command: RunSpec['command']): Violation[] {
+  if (typeof command !== 'string') return [];
+  try {
+    if (commandArgv(command).length > 0) return [];
+    return [{ path: 'spec.command', rule: 'command-split', message: 'the command has no words', value: command }];
+  } catch (error) {
+    if (!(error instanceof ShlexError)) throw error;
+    return [{ path: 'spec.command', rule: 'command-split', message: `the command cannot be split into words like a shell (shlex): ${error.message}`, value: command }];
+  }
 }
 
 function launchPath(spec: RunSpec): string {
