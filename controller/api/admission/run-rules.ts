@@ -1,10 +1,11 @@
 /** Admission rules for a run spec, judged together with the pool it names. */
 import type { PoolSpec } from '../pool.js';
 import type { RunSpec } from '../run.js';
-import { effectiveLaunch } from '../policy.js';
+import { effectiveLaunch, resolveRunPolicy } from '../policy.js';
 import { checkEcsName, checkEnvNames, checkTags, MAX_TAGS, OVERRIDES_MAX_CHARS, overridesLength } from './limits.js';
 import { fargateRules, launchTypeExclusive } from './pool-rules.js';
 import { commandArgv, ShlexError } from '../command.js';
+import { checkBackoffOrder } from './policy-rules.js';
 import type { Violation } from './violation.js';
 
 export function checkRunSpec(spec: RunSpec, pool: PoolSpec | undefined): Violation[] {
@@ -40,6 +41,7 @@ function againstPool(spec: RunSpec, pool: PoolSpec): Violation[] {
   if (mergedTags > MAX_TAGS && Object.keys(spec.tags).length <= MAX_TAGS) {
     out.push({ path: 'spec.tags', rule: 'tag-count', message: `the run's and the pool's tags together number ${mergedTags}; ECS allows ${MAX_TAGS}`, value: mergedTags });
   }
+  out.push(...checkBackoffOrder(resolveRunPolicy(pool, spec).backoff, spec.retry?.backoff));
   const length = overridesLength(pool, spec);
   if (length > OVERRIDES_MAX_CHARS) {
     out.push({
