@@ -5,9 +5,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PoolSpec } from '../../controller/api/index.js';
-import { admitPool, admitRun, estimateRunTaskOverrides } from '../../controller/api/admission/index.js';
+import { admitDocuments, admitPool, admitRun, estimateRunTaskOverrides } from '../../controller/api/admission/index.js';
 import { commandArgv } from '../../controller/api/command.js';
-import { fargatePool, only, poolDoc, poolViolations, runDoc, runViolations } from './admission-helpers.js';
+import { V, fargatePool, only, poolDoc, violationsOf, poolViolations, runDoc, runViolations } from './admission-helpers.js';
 
 describe('admission: commands are split by the parser launch uses', () => {
   test('command-split: unbalanced quotes and a trailing backslash are rejected with the parser reason', () => {
@@ -82,5 +82,59 @@ describe('admission: retry and timeouts are bounded', () => {
       assert.equal(only(runViolations({ timeouts: { [field]: 1e7 } }), 'schema').path, `spec.timeouts.${field}`);
     }
     admitPool(poolDoc(fargatePool({ timeouts: { startSeconds: 14 * 86400, runSeconds: 14 * 86400 } })));
+  });
+});
+
+describe('admission: maps are bounded and reserved keys are rejected, not dropped', () => {
+  const poolWithMeta = (metadata: Record<string, unknown>, spec: Record<string, unknown> = fargatePool()) => ({ apiVersion: V, kind: 'Pool', metadata: { name: 'p1', ...metadata }, spec });
+  const many = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, 'v']));
+
+  test('reserved-key: __proto__, constructor and prototype in any map, as JSON.parse and YAML produce them', () => {
+    const doc = JSON.parse(`{"apiVersion":"${V}","kind":"Pool","metadata":{"name":"p1","labels":{"constructor":"x"},"annotations":{"prototype":"y"}},
+      "spec":{"taskDefinition":{"networkMode":"awsvpc"},"env":{"__proto__":"1","OK":"2"},"tags":{"__proto__":"t"},
+      "cloudwatchLogs":{"enabled":false,"options":{"constructor":"z"}}}}`) as unknown;
+    const vs = violationsOf(() => admitDocuments([doc], { pools: new Map() }));
+    assert.deepEqual(vs.map((v) => [v.path, v.rule]), [
+      ['metadata.annotations.prototype', 'reserved-key'],
+      ['metadata.labels.constructor', 'reserved-key'],
+      ['spec.cloudwatchLogs.options.constructor', 'reserved-key'],
+      ['spec.env.__proto__', 'reserved-key'],
+      ['spec.tags.__proto__', 'reserved-key'],
+    ]);
+    assert.match(vs[0].message, /"prototype" is reserved/);
+    const run = JSON.parse('{"env":{"__proto__":"x"}}') as { env: Record<string, string> };
+    assert.equal(only(runViolations(run), 'reserved-key').path, 'spec.env.__proto__');
+  });
+
+  test('reserved-key: an object whose prototype was set in code ({ __proto__: … } literal) is refused too', () => {
+    const env = { __proto__: { A: '1' } } as unknown as Record<string, string>;
+    assert.equal(only(poolViolations(fargatePool({ env })), 'reserved-key').path, 'spec.env.__proto__');
+  });
+
+  test('too-many-entries: a pool with 100,000 env variables is refused by one walk, before the schema', () => {
+    const v = only(poolViolations(fargatePool({ env: many(100_000, 'VAR_') })), 'too-many-entries');
+    assert.deepEqual([v.path, v.value], ['spec.env', 100_000]);
+    assert.match(v.message, /at most 10000 entries/);
+    // Below the cap, ECS's own limit (the 64 KiB task definition) still answers.
+    only(poolViolations(fargatePool({ env: many(9_000, 'VAR_') })), 'task-definition-size');
+  });
+
+  test('too-deep: nesting is capped without recursion', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i += 1) deep = [deep];
+    const v = only(poolViolations(fargatePool({ taskDefinition: { networkMode: 'awsvpc', containerDefinitions: deep } } as never)), 'too-deep');
+    assert.match(v.path, /^spec\.taskDefinition\.containerDefinitions(\[0\])+$/);
+  });
+
+  test('label-count: at most 64 labels', () => {
+    const v = only(violationsOf(() => admitDocuments([poolWithMeta({ labels: many(65) })], { pools: new Map() })), 'label-count');
+    assert.deepEqual([v.path, v.value], ['metadata.labels', 65]);
+    admitDocuments([poolWithMeta({ labels: many(64) })], { pools: new Map() });
+  });
+
+  test('annotations-size: keys and values together at most 256 KiB, as in Kubernetes', () => {
+    const v = only(violationsOf(() => admitDocuments([poolWithMeta({ annotations: { a: 'x'.repeat(256 * 1024) } })], { pools: new Map() })), 'annotations-size');
+    assert.deepEqual([v.path, v.value], ['metadata.annotations', 256 * 1024 + 1]);
+    admitDocuments([poolWithMeta({ annotations: { a: 'x'.repeat(256 * 1024 - 1) } })], { pools: new Map() });
   });
 });
