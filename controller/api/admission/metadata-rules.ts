@@ -1,9 +1,9 @@
 /**
  * Bounds on labels and annotations. Label keys and values already follow Kubernetes' syntax (meta.ts); the
  * count and total size are capped here, since every label is indexed in Redis and both travel with every read.
- * Annotations follow Kubernetes: "the total size of all annotations ... must be 256 KiB or less"
- * (https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/ and apimachinery's
- * TotalAnnotationSizeLimitB = 256 * 1024, counted as the bytes of every key plus every value).
+ * Annotations follow Kubernetes, whose API server refuses annotations over 256 KiB in total, counted as the
+ * bytes of every key plus every value (k8s.io/apimachinery pkg/api/validation/objectmeta.go:
+ * TotalAnnotationSizeLimitB = 256 * (1 << 10); the error reads "must have at most 262144 characters").
  * Kubernetes sets no label count; 64 is Longshore's choice: ample for selection, small for the indexes.
  */
 import type { Violation } from './violation.js';
