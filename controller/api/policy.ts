@@ -14,11 +14,31 @@ export const LaunchSecondsDefault = 600;
 /** A day: a launch that has failed for longer is not going to be rescued by waiting. */
 const LaunchSecondsMax = 86_400;
 const launchSeconds = z.number().int().positive().max(LaunchSecondsMax);
+
+/*
+ * Bounds. ECS itself has no limit on how long a task may take to start or run, but a timeout beyond two
+ * weeks, a backoff step beyond an hour, a backoff cap beyond a day or a multiplier beyond 10 is surely a
+ * typo (1e308 parses as a number): admission refuses it instead of sleeping for ever. Exit codes are a
+ * POSIX exit status (0-255), which is what ECS reports as a container's exitCode.
+ */
+export const TIMEOUT_MAX_SECONDS = 14 * 24 * 3600;
+export const BACKOFF_INITIAL_MAX_SECONDS = 3600;
+export const BACKOFF_MAX_MAX_SECONDS = 24 * 3600;
+export const BACKOFF_MULTIPLIER_MAX = 10;
+export const EXIT_CODE_MAX = 255;
+
+const timeoutSeconds = () => z.number().int().positive().max(TIMEOUT_MAX_SECONDS, `must be at most ${TIMEOUT_MAX_SECONDS} seconds (14 days)`);
+const initialSeconds = () => z.number().positive().max(BACKOFF_INITIAL_MAX_SECONDS, `must be at most ${BACKOFF_INITIAL_MAX_SECONDS} seconds (1 hour)`);
+const maxSeconds = () => z.number().positive().max(BACKOFF_MAX_MAX_SECONDS, `must be at most ${BACKOFF_MAX_MAX_SECONDS} seconds (1 day)`);
+const multiplier = () => z.number().min(1).max(BACKOFF_MULTIPLIER_MAX, `must be at most ${BACKOFF_MULTIPLIER_MAX}`);
+/** Distinct exit statuses number 256, so a longer list only repeats itself. */
+const exitCodes = () => z.array(z.number().int().min(0, 'exit codes are 0-255 (a POSIX exit status)').max(EXIT_CODE_MAX, 'exit codes are 0-255 (a POSIX exit status)')).max(EXIT_CODE_MAX + 1);
+
 export const Timeouts = z.strictObject({
   /** From submission until ECS reports RUNNING. */
-  startSeconds: z.number().int().positive().default(StartSecondsDefault),
+  startSeconds: timeoutSeconds().default(StartSecondsDefault),
   /** From RUNNING until stopped; unlimited when absent. */
-  runSeconds: z.number().int().positive().optional(),
+  runSeconds: timeoutSeconds().optional(),
   /**
    * From an attempt's first RunTask try until ECS accepts it: while RunTask keeps failing (5xx, timeouts,
    * throttles, an open breaker), the attempt ends as an infrastructure failure (LaunchTimeout) at this deadline.
@@ -26,15 +46,16 @@ export const Timeouts = z.strictObject({
   launchSeconds: launchSeconds.default(LaunchSecondsDefault),
 });
 export const TimeoutsOverride = z.strictObject({
-  startSeconds: z.number().int().positive().optional(),
-  runSeconds: z.number().int().positive().optional(),
+  startSeconds: timeoutSeconds().optional(),
+  runSeconds: timeoutSeconds().optional(),
   launchSeconds: launchSeconds.optional(),
 });
 
+/** Admission also checks initialSeconds ≤ maxSeconds on the effective policy (rule backoff-order). */
 export const Backoff = z.strictObject({
-  initialSeconds: z.number().positive().default(10),
-  maxSeconds: z.number().positive().default(300),
-  multiplier: z.number().min(1).default(2),
+  initialSeconds: initialSeconds().default(10),
+  maxSeconds: maxSeconds().default(300),
+  multiplier: multiplier().default(2),
 });
 export type Backoff = z.infer<typeof Backoff>;
 
@@ -42,7 +63,7 @@ export const Retry = z.strictObject({
   /** Total launches allowed when attempts fail for infrastructure reasons (spot interruption, failed start, capacity). */
   infrastructureAttempts: z.number().int().min(1).max(100).default(3),
   /** Application exit codes that also start a new attempt (within the same budget). */
-  onExitCodes: z.array(z.number().int()).default([]),
+  onExitCodes: exitCodes().default([]),
   /** A start timeout (task not RUNNING within timeouts.startSeconds) stops the task and starts a new attempt
    * within the infrastructure budget, instead of ending the run timed-out. */
   onStartTimeout: z.boolean().default(false),
@@ -51,13 +72,13 @@ export const Retry = z.strictObject({
 export type Retry = z.infer<typeof Retry>;
 export const RetryOverride = z.strictObject({
   infrastructureAttempts: z.number().int().min(1).max(100).optional(),
-  onExitCodes: z.array(z.number().int()).optional(),
+  onExitCodes: exitCodes().optional(),
   onStartTimeout: z.boolean().optional(),
   backoff: z
     .object({
-      initialSeconds: z.number().positive().optional(),
-      maxSeconds: z.number().positive().optional(),
-      multiplier: z.number().min(1).optional(),
+      initialSeconds: initialSeconds().optional(),
+      maxSeconds: maxSeconds().optional(),
+      multiplier: multiplier().optional(),
     })
     .optional(),
 });

@@ -12,7 +12,7 @@ import { resolvePlacement } from '../taskdef/placement.js';
 import { slugifyFamily, slugifyTagKey, slugifyTagValue } from '../taskdef/slug.js';
 import { cpuString, cpuUnits, memoryMiB, memoryString } from '../../controller/api/quantities.js';
 import { clientTokenFor, startedByFor } from './identity.js';
-import { shlexSplit } from './shlex.js';
+import { commandArgv } from '../../controller/api/command.js';
 
 /** "A total of 8192 characters are allowed for overrides. This limit includes the JSON formatting characters." */
 export const OVERRIDES_MAX_CHARS = 8192;
@@ -88,7 +88,7 @@ export function runOverrides(run: RunLike, containerName: string): TaskOverride 
   const container: ContainerOverride = { name: containerName };
   if (spec.command !== undefined) {
     try {
-      container.command = typeof spec.command === 'string' ? shlexSplit(spec.command) : spec.command;
+      container.command = commandArgv(spec.command);
     } catch (error) {
       throw new LaunchInputError(`Invalid command: ${(error as Error).message}`, { cause: error });
     }

@@ -109,6 +109,38 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
     assert.equal((await run(['run', 'get', 'bad-1'])).stderr, 'error: Run "bad-1" not found\n');
   });
 
+  test('input errors exit 2 with one clear line: YAML aliases, a 100,000-variable pool, duplicate keys', async () => {
+    const unresolved = await run(['run', 'submit', '-f', '-'], 'kind: Run\nmetadata: { name: alias }\nspec:\n  pool: etl\n  tags: *undefined\n');
+    assert.equal(unresolved.code, 2);
+    assert.match(unresolved.stderr, /^error: stdin: Unresolved alias \(the anchor must be set before the alias\): undefined\n$/);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+    const exploded = await run(['pool', 'apply', '-f', '-'], bomb);
+    assert.equal(exploded.code, 2);
+    assert.match(exploded.stderr, /^error: stdin: Excessive alias count indicates a resource exhaustion attack\n$/);
+
+    const env = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`VAR_${i}`, 'value']));
+    const pool = { apiVersion: 'longshore.dev/v1alpha1', kind: 'Pool', metadata: { name: 'huge' }, spec: { taskDefinition: {}, env } };
+    const file = join(dir, 'huge.json');
+    writeFileSync(file, JSON.stringify(pool));
+    for (const [args, input, source] of [[['pool', 'apply', '-f', file], undefined, file], [['pool', 'apply', '-f', '-'], JSON.stringify(pool), 'stdin']] as const) {
+      const huge = await run([...args], input);
+      assert.equal(huge.code, 2);
+      assert.equal(huge.stderr, `error: ${source}: document 0 is ${Buffer.byteLength(JSON.stringify(pool))} bytes as JSON; at most 524288 (512 KiB) per document\n`);
+    }
+    const duplicate = await run(['pool', 'apply', '-f', '-'], POOL_YAML.replace('  cpu: 512\n', '  cpu: 512\n  cpu: 1024\n'));
+    assert.deepEqual([duplicate.code, duplicate.stderr], [2, 'error: stdin: line 10: duplicate key "cpu"\n']);
+    assert.equal((await run(['pool', 'get', 'huge'])).code, 1);
+  });
+
+  test('admission matches launch: an unsplittable command and a __proto__ key are rejected by name (exit 1)', async () => {
+    const command = await run(['run', 'create', '--pool', 'etl', '--image', 'busybox', '--command', `sh -c 'echo hi`, '--name', 'unsplit']);
+    assert.equal(command.code, 1);
+    assert.match(command.stderr, /document 0 \(Run unsplit\): spec\.command: command-split: the command cannot be split into words like a shell \(shlex\): No closing quotation/);
+    const proto = await run(['run', 'submit', '-f', '-'], '{"apiVersion":"longshore.dev/v1alpha1","kind":"Run","metadata":{"name":"proto"},"spec":{"pool":"etl","env":{"__proto__":"x"}}}');
+    assert.equal(proto.code, 1);
+    assert.match(proto.stderr, /document 0 \(Run proto\): spec\.env\.__proto__: reserved-key: "__proto__" is reserved/);
+  });
+
   test('run create --count makes a labelled batch; bad flags exit 2', async () => {
     const created = await run(['run', 'create', '--pool', 'etl', '--image', 'busybox', '--command', 'echo hi', '--count', '25', '-l', 'app=bulk', '-e', 'DB_PASSWORD=pw', '-e', 'REGION', '--name-prefix', 'bulk-']);
     assert.equal(created.code, 0, created.stderr);

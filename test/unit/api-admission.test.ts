@@ -1,29 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PoolSpec, type PoolSpecInput, type RunSpecInput } from '../../controller/api/index.js';
-import { AdmissionError, admitDocuments, admitPool, admitRun, referencedPoolNames, isValidFargateSize, formatRejections, type Violation } from '../../controller/api/admission/index.js';
-
-const V = 'longshore.dev/v1alpha1';
-const poolDoc = (spec: PoolSpecInput, name = 'p1') => ({ apiVersion: V, kind: 'Pool', metadata: { name }, spec });
-const runDoc = (spec: Partial<RunSpecInput>, name = 'r1') => ({ apiVersion: V, kind: 'Run', metadata: { name }, spec: { pool: 'p1', ...spec } });
-const fargatePool = (extra: PoolSpecInput = {}): PoolSpecInput => ({ taskDefinition: { networkMode: 'awsvpc' }, ...extra });
-
-function violationsOf(fn: () => unknown): Violation[] {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof AdmissionError, `expected AdmissionError, got ${String(error)}`);
-    return error.rejections.flatMap((r) => r.violations);
-  }
-  assert.fail('expected the document to be rejected');
-}
-const poolViolations = (spec: PoolSpecInput) => violationsOf(() => admitPool(poolDoc(spec)));
-const runViolations = (spec: Partial<RunSpecInput>, pool: PoolSpecInput = fargatePool()) => violationsOf(() => admitRun(runDoc(spec), PoolSpec.parse(pool)));
-function only(violations: Violation[], rule: string): Violation {
-  const hits = violations.filter((v) => v.rule === rule);
-  assert.equal(hits.length, 1, `expected one ${rule} violation in ${JSON.stringify(violations)}`);
-  return hits[0];
-}
+import { PoolSpec, type PoolSpecInput } from '../../controller/api/index.js';
+import { AdmissionError, admitDocuments, admitPool, admitRun, referencedPoolNames, isValidFargateSize, formatRejections } from '../../controller/api/admission/index.js';
+import { V, fargatePool, only, poolDoc, poolViolations, runDoc, runViolations, violationsOf } from './admission-helpers.js';
 
 describe('admission: a valid pool and run pass', () => {
   test('a full pool is admitted with defaults applied', () => {

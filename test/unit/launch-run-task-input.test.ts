@@ -5,7 +5,7 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { buildRunTaskInput, LaunchInputError, OVERRIDES_MAX_CHARS, runTags, type RunTaskArgs } from '../../reconcilers/launch/run-task-input.js';
 import { clientTokenFor, parseStartedBy, startedByFor, startedByMatches } from '../../reconcilers/launch/identity.js';
-import { ShlexError, shlexSplit } from '../../reconcilers/launch/shlex.js';
+import { ShlexError, shlexSplit } from '../../controller/api/command.js';
 
 function newPool(spec: PoolSpecLike = {}, name = 'etl.pool'): PoolLike {
   return { metadata: { name, generation: 1 }, spec: { cluster: 'c1', region: 'us-east-1', ...spec } };

@@ -7,6 +7,8 @@ import { RunDocument, type RunSpec } from '../run.js';
 import type { Labels } from '../meta.js';
 import { checkPoolSpec } from './pool-rules.js';
 import { checkRunSpec } from './run-rules.js';
+import { checkMetadata } from './metadata-rules.js';
+import { rawInputViolations } from './raw-input.js';
 import { schemaViolations } from './schema-violations.js';
 import { AdmissionError, type DocumentRejection, type Violation } from './violation.js';
 
@@ -50,7 +52,10 @@ export function admitDocuments(inputs: readonly unknown[], context: AdmissionCon
   parsed.forEach((p, index) => {
     if (!p.ok) return void rejections.push(p.rejection);
     const { doc } = p;
-    const violations: Violation[] = doc.kind === 'Pool' ? checkPoolSpec(doc.spec) : checkRunSpec(doc.spec, pools.get(doc.spec.pool));
+    const violations: Violation[] = [
+      ...checkMetadata(doc.metadata),
+      ...(doc.kind === 'Pool' ? checkPoolSpec(doc.spec) : checkRunSpec(doc.spec, pools.get(doc.spec.pool))),
+    ];
     const key = `${doc.kind}/${doc.metadata.name}`;
     if (seen.has(key)) {
       violations.unshift({ path: 'metadata.name', rule: 'duplicate-name', message: `${doc.kind} "${doc.metadata.name}" appears more than once in this batch`, value: doc.metadata.name });
@@ -96,6 +101,10 @@ function runPoolName(input: unknown): string | undefined {
 function parseDocument(input: unknown, index: number, suffix: () => string): Parsed {
   const kind = isRecord(input) ? input.kind : undefined;
   const rawName = isRecord(input) && isRecord(input.metadata) && typeof input.metadata.name === 'string' ? input.metadata.name : undefined;
+  const raw = rawInputViolations(input);
+  if (raw.length > 0) {
+    return { ok: false, rejection: { index, ...(kind === 'Pool' || kind === 'Run' ? { kind } : {}), name: rawName, violations: raw } };
+  }
   if (kind !== 'Pool' && kind !== 'Run') {
     return { ok: false, rejection: { index, name: rawName, violations: [{ path: 'kind', rule: 'schema', message: 'kind must be "Pool" or "Run"', value: kind }] } };
   }

@@ -6,6 +6,7 @@ import type { TaskOverride } from '@aws-sdk/client-ecs';
 import type { PoolSpec } from '../pool.js';
 import type { RunSpec } from '../run.js';
 import { effectiveTaskSize } from '../policy.js';
+import { commandArgv } from '../command.js';
 import type { Violation } from './violation.js';
 
 export const ECS_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,255}$/;
@@ -79,7 +80,7 @@ export function estimateRunTaskOverrides(pool: PoolSpec, run: RunSpec): TaskOver
     if (value === null) delete env[name];
     else env[name] = value;
   }
-  const command = typeof run.command === 'string' ? run.command.split(/\s+/).filter(Boolean) : run.command;
+  const command = run.command === undefined ? undefined : argvOrWords(run.command);
   const size = effectiveTaskSize(pool, run);
   return {
     containerOverrides: [
@@ -93,6 +94,15 @@ export function estimateRunTaskOverrides(pool: PoolSpec, run: RunSpec): TaskOver
     memory: String(size.memory),
     ...(run.taskRoleArn ?? pool.taskRoleArn ? { taskRoleArn: run.taskRoleArn ?? pool.taskRoleArn } : {}),
   };
+}
+
+/** The argv launch will send; a string shlex cannot split (its own violation) is measured by its words. */
+function argvOrWords(command: string | string[]): string[] {
+  try {
+    return commandArgv(command);
+  } catch {
+    return typeof command === 'string' ? command.split(/\s+/).filter(Boolean) : command;
+  }
 }
 
 export function overridesLength(pool: PoolSpec, run: RunSpec): number {

@@ -6,6 +6,7 @@ import type { PoolSpec } from '../pool.js';
 import { effectiveLaunch, effectiveTaskSize, launchesOnFargate, type LaunchChoice } from '../policy.js';
 import { fargateSizeMessage, isValidFargateSize, fargateMemoryOptions } from './fargate.js';
 import { checkEcsName, checkEnvNames, checkTags, TASK_DEFINITION_MAX_BYTES, taskDefinitionBytes } from './limits.js';
+import { checkBackoffOrder } from './policy-rules.js';
 import type { Violation } from './violation.js';
 
 export function checkPoolSpec(spec: PoolSpec): Violation[] {
@@ -25,6 +26,8 @@ export function checkPoolSpec(spec: PoolSpec): Violation[] {
     ...templateEnvNames(spec),
     ...checkTags('spec.tags', spec.tags),
     ...taskDefinitionSize(spec),
+    // A pool's parsed backoff is all its own (defaults applied), so initialSeconds is blamed.
+    ...checkBackoffOrder(spec.retry.backoff, spec.retry.backoff),
   ];
 }
 

@@ -1,15 +1,18 @@
 /** Admission rules for a run spec, judged together with the pool it names. */
 import type { PoolSpec } from '../pool.js';
 import type { RunSpec } from '../run.js';
-import { effectiveLaunch } from '../policy.js';
+import { effectiveLaunch, resolveRunPolicy } from '../policy.js';
 import { checkEcsName, checkEnvNames, checkTags, MAX_TAGS, OVERRIDES_MAX_CHARS, overridesLength } from './limits.js';
 import { fargateRules, launchTypeExclusive } from './pool-rules.js';
+import { commandArgv, ShlexError } from '../command.js';
+import { checkBackoffOrder } from './policy-rules.js';
 import type { Violation } from './violation.js';
 
 export function checkRunSpec(spec: RunSpec, pool: PoolSpec | undefined): Violation[] {
   const own = [
     ...launchTypeExclusive('spec', spec),
     ...checkEcsName('spec.deployment', 'family-name', spec.deployment),
+    ...checkCommand(spec.command),
     ...checkEnvNames('spec.env', spec.env),
     ...checkTags('spec.tags', spec.tags),
   ];
@@ -38,6 +41,7 @@ function againstPool(spec: RunSpec, pool: PoolSpec): Violation[] {
   if (mergedTags > MAX_TAGS && Object.keys(spec.tags).length <= MAX_TAGS) {
     out.push({ path: 'spec.tags', rule: 'tag-count', message: `the run's and the pool's tags together number ${mergedTags}; ECS allows ${MAX_TAGS}`, value: mergedTags });
   }
+  out.push(...checkBackoffOrder(resolveRunPolicy(pool, spec).backoff, spec.retry?.backoff));
   const length = overridesLength(pool, spec);
   if (length > OVERRIDES_MAX_CHARS) {
     out.push({
@@ -48,6 +52,22 @@ function againstPool(spec: RunSpec, pool: PoolSpec): Violation[] {
     });
   }
   return out;
+}
+
+/**
+ * A string command must split into words the way launch will split it (controller/api/command.ts), so a
+ * run is never admitted with a command RunTask would refuse; a command with no words would silently run the
+ * image's default instead.
+ */
+export function checkCommand(command: RunSpec['command']): Violation[] {
+  if (typeof command !== 'string') return [];
+  try {
+    if (commandArgv(command).length > 0) return [];
+    return [{ path: 'spec.command', rule: 'command-split', message: 'the command has no words', value: command }];
+  } catch (error) {
+    if (!(error instanceof ShlexError)) throw error;
+    return [{ path: 'spec.command', rule: 'command-split', message: `the command cannot be split into words like a shell (shlex): ${error.message}`, value: command }];
+  }
 }
 
 function launchPath(spec: RunSpec): string {

@@ -1,18 +1,28 @@
-/** Turns zod issues into admission violations (rule `schema`), carrying the offending input value. */
+/**
+ * Turns zod issues into admission violations (rule `schema`), carrying the offending input value. The same
+ * message at the same path is reported once: zod can raise it twice (a union branch and a refinement of the
+ * same value, e.g. a template cpu of "NaN").
+ */
 import type { z } from 'zod';
 import { joinPath, type Violation } from './violation.js';
 
 export function schemaViolations(error: z.ZodError, input: unknown): Violation[] {
   const out: Violation[] = [];
+  const seen = new Set<string>();
+  const push = (violation: Violation): void => {
+    const key = `${violation.path}\u0000${violation.message}`;
+    if (!seen.has(key)) out.push(violation);
+    seen.add(key);
+  };
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const path = [...issue.path, key];
-        out.push({ path: joinPath(path), rule: 'schema', message: 'unknown field', value: valueAt(input, path) });
+        push({ path: joinPath(path), rule: 'schema', message: 'unknown field', value: valueAt(input, path) });
       }
       continue;
     }
-    out.push({ path: joinPath(issue.path), rule: 'schema', message: issue.message, value: valueAt(input, issue.path) });
+    push({ path: joinPath(issue.path), rule: 'schema', message: issue.message, value: valueAt(input, issue.path) });
   }
   return out;
 }

@@ -1,7 +1,11 @@
 /**
- * POSIX shell-word splitting as Python's shlex.split does it (the seed splits a string command this way):
- * whitespace separates words; single quotes keep everything literally; double quotes keep everything but
- * let a backslash escape \ " $ ` and newline; outside quotes a backslash escapes the next character.
+ * A run's command: an argv array, or one string split into words the way the seed splits it (Python's
+ * shlex.split, POSIX mode). The one parser both admission (which rejects a string it cannot split) and
+ * launch (which sends the words as the container override's `command`) use, so they cannot disagree.
+ *
+ * Splitting: whitespace separates words; single quotes keep everything literally; double quotes keep
+ * everything but let a backslash escape \ " $ ` and newline; outside quotes a backslash escapes the next
+ * character. An unclosed quote or a trailing backslash is an error, as in shlex.
  */
 export class ShlexError extends Error {
   override readonly name = 'ShlexError';
@@ -52,4 +56,9 @@ export function shlexSplit(text: string): string[] {
   }
   if (inWord) words.push(word);
   return words;
+}
+
+/** The argv a command stands for; throws ShlexError when a string command cannot be split. */
+export function commandArgv(command: string | readonly string[]): string[] {
+  return typeof command === 'string' ? shlexSplit(command) : [...command];
 }
