@@ -7,7 +7,10 @@
  * - retry: our side of pacing (budget empty, throttled, 5xx, network). Retried later; never counts.
  * - conflict: the clientToken was already used with different parameters: the attempt's task exists
  *   (taskArns when ECS names them). The run adopts it instead of launching another.
- * - stale-task-definition: the resolved revision is INACTIVE or gone; drop it from the cache and resolve again.
+ * - stale-task-definition: the resolved revision is INACTIVE, DELETE_IN_PROGRESS or gone ("TaskDefinition is
+ *   inactive", "TaskDefinition not found.", "Unable to describe task definition."; errors.ts matches the words):
+ *   drop it from the cache and resolve again. Never a verdict on the run: a registered revision is registered
+ *   again; a pool's own ARN is described first and fails the run only if ECS confirms it is gone.
  * - terminal: the request is wrong (cluster not found, permissions, invalid parameters); the run fails
  *   with AWS's message made readable, as the seed explains it.
  *
@@ -15,14 +18,14 @@
  * this module only says what each kind means for a launch.
  */
 import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
-import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf, taskDefinitionProblem } from '../../controller/aws/errors.js';
 
 export type LaunchOutcome =
   | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
   | { kind: 'infrastructure'; reason: string; message: string }
   | { kind: 'retry'; reason: string; message: string; retryAfterMs?: number }
   | { kind: 'conflict'; taskArns: string[]; message: string }
-  | { kind: 'stale-task-definition'; message: string }
+  | { kind: 'stale-task-definition'; problem: 'missing' | 'inactive'; message: string }
   | { kind: 'terminal'; reason: string; message: string };
 
 export interface LaunchContext {
@@ -82,6 +85,9 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
 
   if (isRetryableKind(kind)) return { kind: 'retry', reason: code, message: `${code}: ${message}`, retryAfterMs };
   if (kind === 'conflict') return { kind: 'conflict', taskArns: resourceIds(error), message: `${code}: ${message}` };
+  // Before the cluster check: "not found" words about the task definition are not about the cluster.
+  const problem = taskDefinitionProblem(error);
+  if (problem) return { kind: 'stale-task-definition', problem, message: `${code}: ${message}` };
   if (code === 'ClusterNotFoundException' || /ClusterNotFoundException/.test(message)) {
     const where = ctx.region ? ` in region ${ctx.region}` : '';
     return {
@@ -100,9 +106,6 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
       kind: 'terminal', reason: 'ExecutionRolePermissions',
       message: `Failed to run ECS task, the attached execution role does not appear to have sufficient permissions. Ensure that the execution role '${ctx.executionRoleArn ?? '(none)'}' has permissions logs:CreateLogStream, logs:CreateLogGroup, and logs:PutLogEvents. AWS said: ${message}`,
     };
-  }
-  if (/TaskDefinition is inactive|Unable to find task definition|task definition .*(inactive|does not exist)/i.test(message)) {
-    return { kind: 'stale-task-definition', message: `${code}: ${message}` };
   }
   return { kind: 'terminal', reason: code, message: `Failed to run ECS task: ${code}: ${message}` };
 }

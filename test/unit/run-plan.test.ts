@@ -155,7 +155,7 @@ describe('planRun: launch outcomes', () => {
   });
 
   test('stale task definition: resolve again', () => {
-    const { last } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'stale-task-definition', message: 'inactive' } });
+    const { last } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'stale-task-definition', problem: 'inactive', message: 'inactive' } });
     assert.deepEqual(last.effect, { type: 'resolveTaskDefinition' });
     assert.equal(last.status.phase, 'pending');
   });
