@@ -114,6 +114,7 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       return { event: 'RUN_TIMEOUT', at: since + timeouts.runSeconds * 1000 };
     }
     case 'backoff':
+    case 'pending':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
     default:
       return undefined;
