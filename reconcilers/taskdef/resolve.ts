@@ -15,7 +15,7 @@ import type { TaskdefKeys } from './keys.js';
 import { hashTaskDefinition } from './normalize.js';
 import { resolvePlacement, type Placement } from './placement.js';
 import { orchestrationContainerName, render, RenderError, type RenderedTaskDefinition } from './render.js';
-import { DEFAULT_REVALIDATE_AFTER_SECONDS, type Acquired, type TaskdefStore } from './store.js';
+import { DEFAULT_REVALIDATE_AFTER_SECONDS, type Acquired, type PendingRegistration, type TaskdefStore } from './store.js';
 
 export type Resolution =
   /** Launch with this revision. `hash` is absent for a pool's own taskDefinitionArn. */
@@ -127,11 +127,16 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     const failure = await store.failure(hash);
     if (failure) return { status: 'failed', hash, message: failure.message };
 
-    const late = await usable(hash, run.metadata.name, await store.awaitRegistration(run.metadata.name, {
+    const pending: PendingRegistration = {
       hash, family: rendered.family, region: rendered.region, taskDefinition: rendered.taskDefinition,
       matchLatestRevisionInFamily: pool.spec.matchLatestRevisionInFamily === true,
       autoDeregister: pool.spec.autoDeregisterTaskDefinition === true,
-    }));
+    };
+    const written = await store.awaitRegistration(run.metadata.name, pending);
+    let late = await usable(hash, run.metadata.name, written);
+    // An ARN written meanwhile that revalidation found gone: the look took the run off the waiting set, so
+    // join it again (the cache misses now) to be woken by the registration.
+    if (written && !late) late = await usable(hash, run.metadata.name, await store.awaitRegistration(run.metadata.name, pending));
     if (late) {
       deps.metrics?.taskdefCacheHits.inc();
       return resolved(late);

@@ -85,20 +85,35 @@ describe('a task definition that vanished', () => {
     assert.equal(h.sim.audit().calls.RunTask?.error ?? 0, refusedBefore, 'no RunTask was refused: the describe found it first');
   });
 
-  test('a pool\'s own ARN that was deregistered fails its run naming the ARN, once ECS confirms it', async () => {
+  /** A pool over a definition the user registered (not Longshore), with one successful run. */
+  async function ownPool(name: string): Promise<string> {
     const registered = await h.clients.ecs.send(new RegisterTaskDefinitionCommand({
-      family: 'users-own', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+      family: `users-${name}`, networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
       containerDefinitions: [{ name: 'prefect', image: 'busybox' }],
     }));
     const arn = registered.taskDefinition?.taskDefinitionArn ?? '';
-    await h.store.submit([{ apiVersion: V, kind: 'Pool', metadata: { name: 'own' }, spec: { taskDefinitionArn: arn } }]);
-    const [ok] = await runAll('own-ok', 1, 'own');
+    await h.store.submit([{ apiVersion: V, kind: 'Pool', metadata: { name }, spec: { taskDefinitionArn: arn } }]);
+    const [ok] = await runAll(`${name}-ok`, 1, name);
     assert.equal(ok.status.outcome, 'succeeded', ok.status.message);
+    return arn;
+  }
 
+  test('a pool\'s own ARN that was deregistered fails its run naming the ARN, once ECS confirms it', async () => {
+    const arn = await ownPool('own');
     await deregister(arn);
     const [run] = await runAll('own-gone', 1, 'own');
     assert.equal(run.status.outcome, 'failed');
     assert.ok(run.status.message?.includes(arn), run.status.message);
-    assert.match(run.status.message ?? '', /is INACTIVE: it cannot run new tasks/);
+    assert.match(run.status.message ?? '', /of pool 'own' is INACTIVE: it cannot run new tasks/);
+  });
+
+  test('a pool\'s own ARN that ECS no longer knows fails its run naming the ARN', async () => {
+    const arn = await ownPool('own-reset');
+    h.sim.reset();
+    const [run] = await runAll('own-reset-gone', 1, 'own-reset');
+    assert.equal(run.status.outcome, 'failed');
+    assert.ok(run.status.message?.includes(arn), run.status.message);
+    assert.match(run.status.message ?? '', /is unknown to ECS \(ECS said: ClientException: Unable to describe task definition\.\)/);
+    assert.equal(registrations(), 0, 'a pool\'s own ARN is never registered by Longshore');
   });
 });
