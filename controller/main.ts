@@ -17,17 +17,19 @@ import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { startWorkers } from './queue/workers.js';
 import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
+import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js';
 import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
-import type { ControlBatch } from './store/control-stream.js';
 import { PHASES } from './api/run-status.js';
 import { createTaskdefs } from '../reconcilers/taskdef/index.js';
 import { createNetworkResolver } from '../reconcilers/launch/network.js';
 import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
 import { createRunTaskdefAdapter } from '../reconcilers/taskdef/run-adapter.js';
 import { createRunEcsPort } from '../reconcilers/run/ecs-adapter.js';
+import { createLaunchBreaker } from '../reconcilers/launch/breaker.js';
+import { BREAKER_POSITIONS } from '../reconcilers/launch/breaker-policy.js';
 import { createRunReconciler } from '../reconcilers/run/reconciler.js';
 import { createResyncReconciler } from '../reconcilers/observe/resync.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
@@ -70,12 +72,26 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
 
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });
+  const breaker = createLaunchBreaker({
+    redis,
+    key: (region, cluster) => keyspace.key('breaker', 'run-task', region, cluster),
+    logger: logger.child({ component: 'breaker' }),
+    observer: {
+      seen: (target) => {
+        metrics.launchBreakerState.set(target, 0);
+        metrics.launchBreakerRefused.inc(target, 0);
+      },
+      position: (target, position) => metrics.launchBreakerState.set(target, BREAKER_POSITIONS.indexOf(position)),
+      refused: (target) => metrics.launchBreakerRefused.inc(target),
+    },
+  });
   const tasks = createRunEcsPort({
     gateway,
     namespace: config.namespace,
     launchDetails: (pool, run, arn) => adapter.launchDetails(pool, run, arn),
     defaultRegion,
     network,
+    breaker,
   });
   const run = createRunReconciler({
     store,
@@ -107,7 +123,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   const resync = createResyncReconciler({
     store,
     gateway,
-    wake: (queue, key) => wakeUps.wake(queue, key),
+    wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
     logger: logger.child({ component: 'resync' }),
@@ -180,29 +196,18 @@ export async function startController(config: ControllerConfig, logger: Logger):
     store, gateway, wake: (queue, key) => wakeUps.wake(queue, key), logger: logger.child({ component: 'control' }),
     reply: (id, answer) => store.controlStream().reply(id, answer),
   });
-  const controlEntries = (batch: ControlBatch) => {
-    for (const bad of batch.malformed) logger.warn({ id: bad.id, reason: bad.reason }, 'malformed control message dropped');
-    return batch.messages;
-  };
+  const sourceOptions = { group, consumer: config.replicaId, logger, metrics };
   const followers: RunningFollower[] = [
     startStreamFollower({
       name: 'changes', logger, claimIdleMs: config.jobLockMs,
-      source: {
-        read: (count, blockMs) => feed.readGroup(group, config.replicaId, count, blockMs),
-        claimStale: (minIdleMs, count) => feed.claimStale(group, config.replicaId, minIdleMs, count),
-        ack: (ids) => feed.ack(group, ...ids),
-      },
+      source: changeFeedSource(feed, sourceOptions),
       handle: async (change) => {
         if (change.kind === 'Run') await wakeUps.wake('reconcile-run', change.name);
       },
     }),
     startStreamFollower({
       name: 'control', logger, batchSize: 20, claimIdleMs: config.jobLockMs,
-      source: {
-        read: async (count, blockMs) => controlEntries(await control.read(group, config.replicaId, count, blockMs)),
-        claimStale: async (minIdleMs, count) => controlEntries(await control.claimStale(group, config.replicaId, minIdleMs, count)),
-        ack: (ids) => control.ack(group, ...ids),
-      },
+      source: controlStreamSource(control, sourceOptions),
       handle: handleControl,
     }),
   ];
@@ -211,9 +216,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
     const consumer = startTaskEventConsumer({
       source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
       store,
-      wake: (queue, key) => wakeUps.wake(queue, key),
+      wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
+      onResult: (result) => metrics.taskEvents.inc({ result }),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);

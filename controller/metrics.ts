@@ -12,12 +12,15 @@ import { RUN_TASK_FAILURE_REASONS } from '../reconcilers/launch/outcome.js';
 import { EXIT_CODE_REASON, INFRASTRUCTURE_STOP_REASONS } from '../machines/classify-stop.js';
 import { LIFECYCLE_FAILURE_REASONS } from '../machines/run-logic.js';
 import { possiblePhaseTransitions } from '../machines/run-phases.js';
+import { TASK_EVENT_RESULTS } from '../reconcilers/observe/task-event-policy.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
 export const CALL_OUTCOMES = ['success', 'throttled', 'transient', 'conflict', 'client', 'notFound'] as const;
 export const RECONCILERS = ['run', 'taskdef', 'resync'] as const;
 export const RECONCILE_RESULTS = ['success', 'requeue', 'error', 'terminal'] as const;
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+/** The Redis streams the controller follows through a consumer group. */
+export const FOLLOWED_STREAMS = ['changes', 'control'] as const;
 /**
  * Why an attempt was followed by another (its failureReason), as the bounded `reason` label: classifyStop's
  * infrastructure reasons and ExitCode, the lifecycle's own (TaskMissing, StartTimeout), RunTask's failures
@@ -60,6 +63,13 @@ export interface ControllerMetrics {
   runDuration: Histogram<'outcome'>;
   runRetries: Counter<'reason'>;
   orphanTasksStopped: Counter<'cause'>;
+  /** Per cluster (few): 0 closed, 1 half-open (one run probes), 2 open. As this replica last saw it. */
+  launchBreakerState: Gauge<'region' | 'cluster'>;
+  /** Launches the breaker did not let call RunTask. */
+  launchBreakerRefused: Counter<'region' | 'cluster'>;
+  /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
+  taskEvents: Counter<'result'>;
+  streamEntriesMalformed: Counter<'stream'>;
 }
 
 export interface CreateMetricsOptions {
@@ -97,6 +107,10 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
     runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by why the attempt before ended.', labelNames: ['reason'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
+    launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
+    launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
+    taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
+    streamEntriesMalformed: new Counter({ name: 'longshore_stream_entries_malformed_total', help: 'Stream entries that did not parse, acknowledged and dropped, by stream.', labelNames: ['stream'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -123,5 +137,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const { from, to } of possiblePhaseTransitions()) m.runTransitions.inc({ from, to }, 0);
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
+  for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
+  for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
   return m;
 }

@@ -52,7 +52,7 @@ export function submittedEvent(attempt = 1, now = at(2)): LifecycleEvent {
 
 export function observed(fields: Partial<TaskObservation> & { now?: string; attempt?: number } = {}): LifecycleEvent {
   const { now = at(10), attempt = 1, ...rest } = fields;
-  return { type: 'TASK_OBSERVED', taskArn: taskArnFor(attempt), lastStatus: 'RUNNING', desiredStatus: 'RUNNING', now, ...rest };
+  return { type: 'TASK_OBSERVED', source: 'describe', taskArn: taskArnFor(attempt), lastStatus: 'RUNNING', desiredStatus: 'RUNNING', now, ...rest };
 }
 
 /** A STOPPED observation whose orchestration container exited with `exitCode` (null: no exit code). */

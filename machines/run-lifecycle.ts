@@ -95,7 +95,7 @@ export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAc
 }
 
 export interface Deadline {
-  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY';
+  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY' | 'LAUNCH_TIMEOUT';
   /** Epoch milliseconds. */
   at: number;
 }
@@ -113,12 +113,23 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       if (since === undefined || timeouts.runSeconds === undefined) return undefined;
       return { event: 'RUN_TIMEOUT', at: since + timeouts.runSeconds * 1000 };
     }
+    case 'launching': {
+      // Counted from the first failed try, so runs waiting in our own pacing line are not timed out by it.
+      const trouble = snapshot.context.launchTrouble;
+      return trouble === undefined ? undefined : { event: 'LAUNCH_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
+    }
     case 'backoff':
     case 'pending':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
     default:
       return undefined;
   }
+}
+
+/** When a launching run may next send RunTask (epoch ms), if a failed try's backoff or the breaker holds it back. */
+export function launchRetryAt(snapshot: RunSnapshot): number | undefined {
+  const trouble = snapshot.context.launchTrouble;
+  return stateOf(snapshot) === 'launching' && trouble !== undefined ? Date.parse(trouble.retryAt) : undefined;
 }
 
 /** Event types the state has transitions for (guards may still refuse a particular event). */
@@ -148,7 +159,8 @@ function rejectionReason(snapshot: RunSnapshot, event: LifecycleEvent): string {
       return `${event.type}: task ${event.taskArn ?? '(none)'} is not the current attempt's task ${attempt?.taskArn ?? '(none)'}`;
     }
     if (event.type === 'TASK_OBSERVED') {
-      return `${event.type}: stale observation (version ${event.version ?? '?'} < ${context.observedVersion ?? '?'})`;
+      const known = event.source === 'describe' ? context.describedVersion : context.observedVersion;
+      return `${event.type}: stale ${event.source} observation (version ${event.version ?? '?'} < ${known ?? '?'})`;
     }
   }
   if (event.type === 'RETRY') return `RETRY: backoff lasts until ${context.retryAt ?? '?'}`;

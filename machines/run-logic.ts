@@ -4,7 +4,7 @@
  * The status's phase is not written here: entering a state sets it from the state's declaration.
  */
 import { initialRunStatus, type Attempt, type RunStatus } from '../controller/api/run-status.js';
-import { backoffMs, type ExponentialBackoff } from '../controller/backoff.js';
+import { backoffMs, equalJitterBackoffMs, type ExponentialBackoff } from '../controller/backoff.js';
 import { classifyStop, type StopClassification } from './classify-stop.js';
 import {
   CONDITION,
@@ -14,6 +14,7 @@ import {
   setConditions,
 } from './run-status-ops.js';
 import {
+  DEFAULT_LAUNCH_TIMEOUT_SECONDS,
   DEFAULT_RETRY_POLICY,
   DEFAULT_START_TIMEOUT_SECONDS,
   type LifecycleContext,
@@ -24,14 +25,24 @@ import {
 type Ctx = LifecycleContext;
 
 /** Failure reasons the lifecycle itself gives an attempt that may be retried; classifyStop gives the others. */
-export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout' } as const;
+export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout', launchTimeout: 'LaunchTimeout' } as const;
+
+/**
+ * Between failed RunTask tries of one attempt: 1 s, 2 s, 4 s … at most a minute, equal jitter (half of it
+ * fixed, so a run never comes back much sooner than planned; the other half spreads many runs that failed
+ * together). Grows for every retryable error, throttles included; our own pacing does not count.
+ */
+export const LAUNCH_BACKOFF: ExponentialBackoff = { baseMs: 1_000, factor: 2, capMs: 60_000 };
+
+/** The condition reasons a launch in trouble shows on Submitted. */
+export const LAUNCH_TROUBLE_REASONS = { failing: 'LaunchFailing', held: 'LaunchHeld' } as const;
 
 export function initialContext(input: LifecycleInput): Ctx {
   const status: RunStatus = { ...initialRunStatus(), message: 'waiting for the task definition' };
   const ctx: Ctx = {
     runUid: input.runUid,
     retry: { ...DEFAULT_RETRY_POLICY, ...input.retry },
-    timeouts: { startSeconds: DEFAULT_START_TIMEOUT_SECONDS, ...input.timeouts },
+    timeouts: { startSeconds: DEFAULT_START_TIMEOUT_SECONDS, launchSeconds: DEFAULT_LAUNCH_TIMEOUT_SECONDS, ...input.timeouts },
     status: setConditions(status, [{ type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Pending' }], input.now),
     infrastructureFailures: 0,
     exitCodeFailures: 0,
@@ -102,7 +113,55 @@ export function startAttempt(ctx: Ctx, now: string): Ctx {
   );
   // Explicit undefined, not delete: XState's assign merges the returned object into the old context.
   const message = `launching attempt ${number}`;
-  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, stopIntent: undefined };
+  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, describedVersion: undefined, stopIntent: undefined, launchTrouble: undefined };
+}
+
+/**
+ * A RunTask try failed with an error worth retrying: count it, keep AWS's words, and wait a growing,
+ * jittered delay before the next try. Shown on the Submitted condition and in the message.
+ */
+export function launchFailed(ctx: Ctx, reason: string, message: string, jitter: number, now: string): Ctx {
+  const failures = (ctx.launchTrouble?.failures ?? 0) + 1;
+  const delayMs = equalJitterBackoffMs(LAUNCH_BACKOFF, failures, () => jitter);
+  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const tries = failures === 1 ? '1 try' : `${failures} tries`;
+  const detail = `RunTask failing (${message}); ${tries} failed, next try in ${formatDelay(delayMs)}`;
+  const since = ctx.launchTrouble?.since ?? now;
+  return troubled({ ...ctx, launchTrouble: { failures, since, reason, message, retryAt } }, LAUNCH_TROUBLE_REASONS.failing, `attempt ${number}: ${detail}`, now);
+}
+
+/** RunTask was not sent because the cluster's breaker is open: wait for the probe, without counting a try. */
+export function launchHeld(ctx: Ctx, reason: string, message: string, lastError: string, retryAt: string, now: string): Ctx {
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const delayMs = Math.max(0, Date.parse(retryAt) - Date.parse(now));
+  const trouble = { failures: ctx.launchTrouble?.failures ?? 0, since: ctx.launchTrouble?.since ?? now, reason, message: lastError, retryAt };
+  return troubled({ ...ctx, launchTrouble: trouble }, LAUNCH_TROUBLE_REASONS.held, `attempt ${number}: ${message}; next try in ${formatDelay(delayMs)}`, now);
+}
+
+function troubled(ctx: Ctx, conditionReason: string, message: string, now: string): Ctx {
+  const status = setConditions({ ...ctx.status, message }, [{ type: CONDITION.submitted, status: 'False', reason: conditionReason, message }], now);
+  return { ...ctx, status };
+}
+
+/** Whether the launching state may send RunTask now (no backoff or breaker wait pending). */
+export function launchDue(ctx: Ctx, now: string): boolean {
+  return ctx.launchTrouble === undefined || Date.parse(now) >= Date.parse(ctx.launchTrouble.retryAt);
+}
+
+/**
+ * No RunTask of this attempt was accepted within timeouts.launchSeconds of its first failed try: the attempt
+ * ends as an infrastructure failure with the last error, and the retry policy decides. (A try that timed out
+ * may still have launched a task; the orphan sweep adopts or stops it, as after any lost launch.)
+ */
+export function endAttemptByLaunchTimeout(ctx: Ctx, now: string): AttemptEnding {
+  const trouble = ctx.launchTrouble;
+  const last = trouble ? `; last error: ${trouble.message}` : '';
+  const explanation = `no task launched within ${ctx.timeouts.launchSeconds}s of the first RunTask try${last}`;
+  const classification: StopClassification = {
+    kind: 'infrastructure', outcome: 'crashed', failureReason: LIFECYCLE_FAILURE_REASONS.launchTimeout, exitCode: null, explanation,
+  };
+  return endAttempt({ ...ctx, launchTrouble: undefined }, classification, now, LIFECYCLE_FAILURE_REASONS.launchTimeout);
 }
 
 export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: string): Ctx {
@@ -110,23 +169,37 @@ export function submitted(ctx: Ctx, taskArn: string, clusterArn: string, now: st
   let status = patchCurrentAttempt(ctx.status, { taskArn, clusterArn, submittedAt: now });
   if (ctx.stopIntent !== undefined) {
     // The task of an interrupted launch was found while stopping: track it, keep the conditions.
-    return { ...ctx, status: { ...status, message: `stopping task ${taskArn} of attempt ${attempt}` } };
+    return { ...ctx, status: { ...status, message: `stopping task ${taskArn} of attempt ${attempt}` }, launchTrouble: undefined };
   }
   status = setConditions(status, [{ type: CONDITION.submitted, status: 'True', reason: 'TaskCreated', message: taskArn }], now);
-  return { ...ctx, status: { ...status, message: `attempt ${attempt} submitted as ${taskArn}` } };
+  return { ...ctx, status: { ...status, message: `attempt ${attempt} submitted as ${taskArn}` }, launchTrouble: undefined };
 }
 
-/** Records what ECS said about the current attempt's task, nothing else. */
+/**
+ * Records what ECS said about the current attempt's task, nothing else. An API answer is recorded whole. An
+ * event is a hint (see ObservationSource): it may report progress (lastStatus short of STOPPED, startedAt)
+ * but records no stop facts, since those decide how the attempt is classified and only the DescribeTasks
+ * that confirms the stop may supply them.
+ */
 export function recordObservation(ctx: Ctx, obs: TaskObservation): Ctx {
-  const status = patchCurrentAttempt(ctx.status, {
-    lastStatus: obs.lastStatus,
-    stopCode: obs.stopCode,
-    stoppedReason: obs.stoppedReason,
-    startedAt: obs.startedAt,
-    stoppedAt: obs.stoppedAt,
-  });
+  const fromApi = obs.source === 'describe';
+  const status = fromApi
+    ? patchCurrentAttempt(ctx.status, {
+        lastStatus: obs.lastStatus,
+        stopCode: obs.stopCode,
+        stoppedReason: obs.stoppedReason,
+        startedAt: obs.startedAt,
+        stoppedAt: obs.stoppedAt,
+      })
+    : patchCurrentAttempt(ctx.status, {
+        lastStatus: isStoppedObservation(obs) ? undefined : obs.lastStatus,
+        startedAt: obs.startedAt,
+      });
   const next: Ctx = { ...ctx, status };
-  if (obs.version !== undefined) next.observedVersion = Math.max(obs.version, ctx.observedVersion ?? obs.version);
+  if (obs.version !== undefined) {
+    next.observedVersion = Math.max(obs.version, ctx.observedVersion ?? obs.version);
+    if (fromApi) next.describedVersion = Math.max(obs.version, ctx.describedVersion ?? obs.version);
+  }
   return next;
 }
 
@@ -139,10 +212,20 @@ export function markRunning(ctx: Ctx, obs: TaskObservation, now: string): Ctx {
   return { ...recorded, status: { ...withConditions, message } };
 }
 
-/** True when the observation belongs to the current attempt's task and is not older than what we know. */
+/**
+ * True when the observation belongs to the current attempt's task and is not older than what its source may
+ * be compared with: an API answer with what the API said before (never with an event, whose version anyone
+ * could have written), an event with every version seen (so duplicates and reordered events change nothing).
+ */
 export function isCurrentObservation(ctx: Ctx, obs: TaskObservation): boolean {
   if (currentAttempt(ctx.status)?.taskArn !== obs.taskArn) return false;
-  return obs.version === undefined || ctx.observedVersion === undefined || obs.version >= ctx.observedVersion;
+  const known = obs.source === 'describe' ? ctx.describedVersion : ctx.observedVersion;
+  return obs.version === undefined || known === undefined || obs.version >= known;
+}
+
+/** Only an API answer ends an attempt: an event saying STOPPED asks for a DescribeTasks instead (task-events.ts). */
+export function concludesAttempt(obs: TaskObservation): boolean {
+  return obs.source === 'describe' && isStoppedObservation(obs);
 }
 
 export function isStoppedObservation(obs: TaskObservation): boolean {

@@ -5,12 +5,16 @@
  *
  *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
  *             ─RETRY→ pending (resolve again, after repeated TASKDEF_STALE made it wait)
- *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED→ backoff | stopped   ─TASKDEF_STALE→ pending
+ *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED | LAUNCH_TIMEOUT→ backoff | stopped   ─TASKDEF_STALE→ pending
+ *             ─LAUNCH_FAILED | LAUNCH_HELD→ launching (the next RunTask try waits: backoff, or the breaker)
  *   submitted ─TASK_OBSERVED(RUNNING)→ running   ─START_TIMEOUT→ stopping
  *   running   ─RUN_TIMEOUT→ stopping
  *   submitted, running ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ backoff (within budget) | stopped
  *   launching, submitted, running ─CANCEL→ stopping ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ stopped | backoff
  *   backoff   ─RETRY→ launching (attempt n+1)   ─CANCEL→ stopped (cancelled)
+ *
+ * TASK_OBSERVED(STOPPED) means an ECS API answer (DescribeTasks): an EventBridge event saying STOPPED never ends
+ * an attempt (run-types.ts ObservationSource), it only leads the event consumer to ask DescribeTasks soon.
  *
  * Every "backoff | stopped" above passes through attemptEnded, a choice: the event's action decides how the
  * attempt ended (run-logic's endAttemptBy*, computed once) and the choice follows that decision.
@@ -24,13 +28,17 @@ import type { Phase } from '../controller/api/run-status.js';
 import {
   cancelWithoutTask,
   endAttemptByIntent,
+  endAttemptByLaunchTimeout,
   endAttemptByMissingTask,
   endAttemptByStop,
   endAttemptBySubmitFailure,
   finish,
   initialContext,
+  concludesAttempt,
   isCurrentObservation,
-  isStoppedObservation,
+  launchDue,
+  launchFailed,
+  launchHeld,
   markRunning,
   recordObservation,
   requestStop,
@@ -115,9 +123,10 @@ export const runLifecycleMachine = setup({
       const obs = observation(event);
       return obs !== undefined && isCurrentObservation(context, obs);
     },
+    /** Only an API answer saying STOPPED ends an attempt; an event saying so is recorded as a hint (its version). */
     taskStopped: ({ event }: Args) => {
       const obs = observation(event);
-      return obs !== undefined && isStoppedObservation(obs);
+      return obs !== undefined && concludesAttempt(obs);
     },
     taskRunning: ({ event }: Args) => observation(event)?.lastStatus === 'RUNNING',
     /** An ended attempt either concluded the run (finish set its outcome) or scheduled the next attempt. */
@@ -162,7 +171,8 @@ export const runLifecycleMachine = setup({
       },
     },
     launching: {
-      ...declared({ phase: 'taskdef-resolved', work: (context) => [runTaskAction(context)] }),
+      // RunTask is due unless the last failed try's backoff (or the breaker's wait) is still running.
+      ...declared({ phase: 'taskdef-resolved', work: (context, now) => (launchDue(context, now) ? [runTaskAction(context)] : []) }),
       on: {
         SUBMITTED: {
           target: 'submitted',
@@ -173,6 +183,9 @@ export const runLifecycleMachine = setup({
           actions: assign(({ context, event }) => taskDefinitionStale(context, event.message, event.now)),
         },
         SUBMIT_FAILED: { target: 'attemptEnded', actions: 'endBySubmitFailure' },
+        LAUNCH_FAILED: { actions: assign(({ context, event }) => launchFailed(context, event.reason, event.message, event.jitter, event.now)) },
+        LAUNCH_HELD: { actions: assign(({ context, event }) => launchHeld(context, event.reason, event.message, event.lastError, event.retryAt, event.now)) },
+        LAUNCH_TIMEOUT: { target: 'attemptEnded', actions: assign(({ context, event }) => endAttemptByLaunchTimeout(context, event.now)) },
         // RunTask may have happened without being recorded: stop whatever this attempt launched.
         CANCEL_REQUESTED: { target: 'stopping', actions: 'requestCancel' },
         WAITING: { actions: 'recordWaiting' },

@@ -8,7 +8,7 @@
  * its own steps; the run's *phase* (RunStatus.phase) is what users see, declared by each state (run-machine.ts).
  */
 import { z } from 'zod';
-import { Retry, StartSecondsDefault, type RunPolicy } from '../controller/api/policy.js';
+import { LaunchSecondsDefault, Retry, StartSecondsDefault, type RunPolicy } from '../controller/api/policy.js';
 import { RunStatus } from '../controller/api/run-status.js';
 import type { ObservedContainer } from './classify-stop.js';
 
@@ -53,11 +53,31 @@ export const LifecycleTimeouts = z.object({
   startSeconds: z.number().positive(),
   /** From Running until STOPPED; absent means no limit. */
   runSeconds: z.number().positive().optional(),
+  /** From the attempt's first RunTask try until ECS accepts one (lifecycles persisted before it get the default). */
+  launchSeconds: z.number().positive().default(LaunchSecondsDefault),
 });
 export type LifecycleTimeouts = z.infer<typeof LifecycleTimeouts>;
 
 export const DEFAULT_START_TIMEOUT_SECONDS = StartSecondsDefault;
+export const DEFAULT_LAUNCH_TIMEOUT_SECONDS = LaunchSecondsDefault;
 
+/**
+ * The current attempt's RunTask trouble: tries that failed with an error worth retrying (5xx, timeouts,
+ * throttles, a dependency such as the network inference) and refusals by the cluster's open breaker. Reset
+ * when an attempt opens. Our own pacing (an empty budget) is not trouble and is not recorded here.
+ */
+export const LaunchTrouble = z.object({
+  /** Failed tries of this attempt's RunTask (refusals by the breaker are not tries). */
+  failures: z.number().int().min(0),
+  /** The first try that did not launch (ISO): the launch deadline counts from here. */
+  since: z.string(),
+  /** The last error: AWS's error name (or BreakerOpen, Network, …) and its message (AWS's, also when held). */
+  reason: z.string(),
+  message: z.string(),
+  /** No RunTask before this time (ISO): the backoff after a failure, or the breaker's next probe. */
+  retryAt: z.string(),
+});
+export type LaunchTrouble = z.infer<typeof LaunchTrouble>;
 /** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
 export const StopIntent = z.enum(['cancel', 'start-timeout', 'run-timeout']);
 export type StopIntent = z.infer<typeof StopIntent>;
@@ -78,8 +98,17 @@ export const LifecycleContext = z.object({
   retryAt: z.string().optional(),
   /** How often RunTask refused the resolved revision as INACTIVE or gone for `attempt` (bounds the loop). */
   staleTaskDefinitions: z.object({ attempt: z.number().int().min(1), count: z.number().int().min(1) }).optional(),
-  /** Highest task `version` seen for the current attempt; older observations are stale. */
+  /** The current attempt's failed RunTask tries, while it has not launched. */
+  launchTrouble: LaunchTrouble.optional(),
+  /**
+   * Highest task `version` seen for the current attempt from any source. Events older than it are stale (a
+   * duplicate has the same version); it never makes a DescribeTasks observation stale, because an event's
+   * version is only as trustworthy as whoever could send to the queue. (Lifecycles persisted before
+   * describedVersion existed hold the highest version of either source here.)
+   */
   observedVersion: z.number().int().optional(),
+  /** Highest task `version` an ECS API answer (DescribeTasks, RunTask, StopTask) gave for the current attempt; older API observations are stale. */
+  describedVersion: z.number().int().optional(),
   /** Set once the reconciler has done the bookkeeping of a stopped run (released its task definition, counted it). */
   finalized: z.boolean().optional(),
 });
@@ -102,7 +131,17 @@ interface Timed {
   now: string;
 }
 
+/**
+ * Where an observation comes from. `describe`: an answer of the ECS API to Longshore's own call (DescribeTasks,
+ * or the task RunTask/StopTask returned), the authority. `event`: an EventBridge task state change read from
+ * the SQS queue, a hint: anyone who can send to the queue can write one, so an event may move a run only to
+ * non-terminal knowledge (RUNNING), never end an attempt, and never make an API observation look stale.
+ */
+export const OBSERVATION_SOURCES = ['describe', 'event'] as const;
+export type ObservationSource = (typeof OBSERVATION_SOURCES)[number];
+
 export interface TaskObservation {
+  source: ObservationSource;
   taskArn: string;
   lastStatus: string;
   desiredStatus?: string;
@@ -123,6 +162,16 @@ export type LifecycleEvent =
   | ({ type: 'TASKDEF_STALE'; message: string } & Timed)
   | ({ type: 'SUBMITTED'; taskArn: string; clusterArn: string } & Timed)
   | ({ type: 'SUBMIT_FAILED'; retryable: boolean; reason: string; message: string } & Timed)
+  /**
+   * A RunTask try failed in a way worth trying again (5xx, timeout, throttle, a dependency): the attempt goes
+   * on after a growing backoff. `jitter` in [0, 1) spreads the backoff; drawn by the caller so the machine
+   * stays deterministic.
+   */
+  | ({ type: 'LAUNCH_FAILED'; reason: string; message: string; jitter: number } & Timed)
+  /** RunTask was not sent: the cluster's breaker is open (another run probes it). Try again at `retryAt`. */
+  | ({ type: 'LAUNCH_HELD'; reason: string; message: string; lastError: string; retryAt: string } & Timed)
+  /** timeouts.launchSeconds passed since the attempt's first failed RunTask try. */
+  | ({ type: 'LAUNCH_TIMEOUT' } & Timed)
   | ({ type: 'TASK_OBSERVED' } & TaskObservation & Timed)
   | ({ type: 'TASK_MISSING'; taskArn?: string } & Timed)
   | ({ type: 'START_TIMEOUT' } & Timed)

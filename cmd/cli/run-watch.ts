@@ -53,12 +53,11 @@ export function runWatchCommand(): Command {
           while (!interrupted && !done()) {
             let events: ChangeEvent[];
             try {
-              events = await feed.read(position, 500, 1000);
+              ({ events, position } = await feed.read(position, 500, 1000));
             } catch (error) {
               if (interrupted) break;
               throw error;
             }
-            if (events.length > 0) position = events[events.length - 1].id;
             // One round trip for the batch; each changed run is shown once, in its latest state.
             const names = [...new Set(events.filter((e) => e.kind === 'Run').map((e) => e.name))];
             const records = await store.getRuns(names);

@@ -78,7 +78,7 @@ export function runCommand(): Command {
 
   run
     .command('cancel')
-    .description('cancel runs: never launched if not yet launched, otherwise their task is stopped')
+    .description('cancel runs: never launched if the cancel comes before the launch decision, otherwise their task is stopped')
     .argument('[name]')
     .option('-l, --selector <selector>', 'cancel every matching run that has not stopped')
     .option('--reason <text>', 'recorded with the request')

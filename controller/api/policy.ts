@@ -10,15 +10,25 @@ import type { PoolSpec } from './pool.js';
 import type { RunSpec } from './run.js';
 
 export const StartSecondsDefault = 300;
+export const LaunchSecondsDefault = 600;
+/** A day: a launch that has failed for longer is not going to be rescued by waiting. */
+const LaunchSecondsMax = 86_400;
+const launchSeconds = z.number().int().positive().max(LaunchSecondsMax);
 export const Timeouts = z.strictObject({
   /** From submission until ECS reports RUNNING. */
   startSeconds: z.number().int().positive().default(StartSecondsDefault),
   /** From RUNNING until stopped; unlimited when absent. */
   runSeconds: z.number().int().positive().optional(),
+  /**
+   * From an attempt's first RunTask try until ECS accepts it: while RunTask keeps failing (5xx, timeouts,
+   * throttles, an open breaker), the attempt ends as an infrastructure failure (LaunchTimeout) at this deadline.
+   */
+  launchSeconds: launchSeconds.default(LaunchSecondsDefault),
 });
 export const TimeoutsOverride = z.strictObject({
   startSeconds: z.number().int().positive().optional(),
   runSeconds: z.number().int().positive().optional(),
+  launchSeconds: launchSeconds.optional(),
 });
 
 export const Backoff = z.strictObject({
@@ -54,6 +64,7 @@ export const RetryOverride = z.strictObject({
 
 export interface RunPolicy {
   startSeconds: number;
+  launchSeconds: number;
   runSeconds?: number;
   infrastructureAttempts: number;
   onExitCodes: number[];
@@ -66,6 +77,7 @@ export function resolveRunPolicy(pool: Pick<PoolSpec, 'timeouts' | 'retry'>, run
   const runSeconds = run.timeouts?.runSeconds ?? pool.timeouts.runSeconds;
   return {
     startSeconds: run.timeouts?.startSeconds ?? pool.timeouts.startSeconds,
+    launchSeconds: run.timeouts?.launchSeconds ?? pool.timeouts.launchSeconds,
     ...(runSeconds === undefined ? {} : { runSeconds }),
     infrastructureAttempts: run.retry?.infrastructureAttempts ?? pool.retry.infrastructureAttempts,
     onExitCodes: run.retry?.onExitCodes ?? pool.retry.onExitCodes,

@@ -1,7 +1,10 @@
 /**
  * The change feed: one stream entry per stored change — `{ kind, name, change, resourceVersion }` — written
  * in the same atomic step as the change. `watch` tails it (XREAD); the controller reads it through a
- * consumer group and turns entries into reconcile jobs.
+ * consumer group and turns entries into reconcile jobs. Anything can XADD to a stream, so entries are
+ * validated on the way out: through the consumer group a malformed entry is acknowledged (never
+ * redelivered, never re-claimed by every replica), counted in Redis and handed back as `malformed` for the
+ * caller to log and count — as the control stream does; a tail steps over it.
  */
 import type { Redis } from 'ioredis';
 import { keyspace, storeKeys, type Keyspace } from './keys.js';
@@ -16,15 +19,33 @@ export interface ChangeEvent {
   change: ChangeType;
   resourceVersion: string;
 }
+export interface MalformedChangeEntry {
+  id: string;
+  fields: Record<string, string>;
+  reason: string;
+}
+/** What one consumer-group read delivered: the changes, and the malformed entries already acknowledged. */
+export interface ChangeBatch {
+  events: ChangeEvent[];
+  malformed: MalformedChangeEntry[];
+}
+/** What one tail read delivered; `position` is past every entry read, valid or not: pass it to the next read. */
+export interface ChangeTail {
+  events: ChangeEvent[];
+  position: string;
+}
 
 export class ChangeFeed {
   private readonly reader: StreamGroupReader;
+  private readonly malformedKey: string;
   readonly key: string;
   constructor(
     private readonly redis: Redis,
     ks: Keyspace = keyspace(),
   ) {
-    this.key = storeKeys(ks).changes;
+    const keys = storeKeys(ks);
+    this.key = keys.changes;
+    this.malformedKey = keys.changesMalformed;
     this.reader = new StreamGroupReader(redis, this.key);
   }
 
@@ -35,36 +56,59 @@ export class ChangeFeed {
   }
 
   /** Entries after `afterId`, waiting up to blockMs when there are none (0 = do not block). */
-  async read(afterId: string, count = 500, blockMs = 0): Promise<ChangeEvent[]> {
+  async read(afterId: string, count = 500, blockMs = 0): Promise<ChangeTail> {
     const reply = blockMs > 0
       ? await this.redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, afterId)
       : await this.redis.xread('COUNT', count, 'STREAMS', this.key, afterId);
-    return toEvents(parseStreamReply(reply));
+    const entries = parseStreamReply(reply);
+    // Past malformed entries too: otherwise a tail whose batch is all garbage would read it again forever.
+    const position = entries.at(-1)?.id ?? afterId;
+    return { events: entries.map(decodeChange).filter((e): e is ChangeEvent => 'kind' in e), position };
   }
 
   /** Consumer-group reading for durable processing; '$' starts the group at the current end. */
   ensureGroup(group: string, startId: '0' | '$' = '$'): Promise<void> {
     return this.reader.ensureGroup(group, startId);
   }
-  async readGroup(group: string, consumer: string, count = 100, blockMs = 0): Promise<ChangeEvent[]> {
+  async readGroup(group: string, consumer: string, count = 100, blockMs = 0): Promise<ChangeBatch> {
     await this.ensureGroup(group);
-    return toEvents(await this.reader.readGroup(group, consumer, count, blockMs));
+    return this.sort(group, await this.reader.readGroup(group, consumer, count, blockMs));
   }
   ack(group: string, ...ids: string[]): Promise<number> {
     return this.reader.ack(group, ids);
   }
-  async claimStale(group: string, consumer: string, minIdleMs: number, count = 100): Promise<ChangeEvent[]> {
-    return toEvents(await this.reader.claimStale(group, consumer, minIdleMs, count));
+  async claimStale(group: string, consumer: string, minIdleMs: number, count = 100): Promise<ChangeBatch> {
+    return this.sort(group, await this.reader.claimStale(group, consumer, minIdleMs, count));
+  }
+
+  /** How many malformed entries consumers have acknowledged and dropped so far (all groups). */
+  async malformedCount(): Promise<number> {
+    return Number((await this.redis.get(this.malformedKey)) ?? 0);
+  }
+
+  private async sort(group: string, entries: StreamEntry[]): Promise<ChangeBatch> {
+    const batch: ChangeBatch = { events: [], malformed: [] };
+    for (const entry of entries) {
+      const result = decodeChange(entry);
+      if ('kind' in result) batch.events.push(result);
+      else batch.malformed.push(result);
+    }
+    if (batch.malformed.length > 0) {
+      await this.reader.ack(group, batch.malformed.map((m) => m.id));
+      await this.redis.incrby(this.malformedKey, batch.malformed.length);
+    }
+    return batch;
   }
 }
 
-function toEvents(entries: StreamEntry[]): ChangeEvent[] {
-  const out: ChangeEvent[] = [];
-  for (const { id, fields } of entries) {
-    const { kind, name, change, resourceVersion } = fields;
-    if ((kind === 'Pool' || kind === 'Run') && name && (change === 'created' || change === 'updated' || change === 'deleted')) {
-      out.push({ id, kind, name, change, resourceVersion: resourceVersion ?? '' });
-    }
-  }
-  return out;
+const isKind = (value: string | undefined): value is ChangeKind => value === 'Pool' || value === 'Run';
+const isChange = (value: string | undefined): value is ChangeType => value === 'created' || value === 'updated' || value === 'deleted';
+
+export function decodeChange(entry: StreamEntry): ChangeEvent | MalformedChangeEntry {
+  const { kind, name, change, resourceVersion } = entry.fields;
+  const malformed = (reason: string): MalformedChangeEntry => ({ id: entry.id, fields: entry.fields, reason });
+  if (!isKind(kind)) return malformed('kind is not Pool or Run');
+  if (!name) return malformed('no "name" field');
+  if (!isChange(change)) return malformed('change is not created, updated or deleted');
+  return { id: entry.id, kind, name, change, resourceVersion: resourceVersion ?? '' };
 }

@@ -47,11 +47,15 @@ export function storeKeys(ks: Keyspace) {
     /** Set of task ARNs believed alive, per cluster. */
     liveTasks: (cluster: string) => ks.key('idx', 'live', cluster),
     liveClusters: ks.key('idx', 'live-clusters'),
+    /** Set of task ARNs a STOPPED task event asked to confirm with DescribeTasks, per cluster; drained by the resync. */
+    tasksToConfirm: (cluster: string) => ks.key('confirm', cluster),
     /** Sorted set of stopped runs scored by when they stopped (ms), for retention. */
     finished: ks.key('idx', 'finished'),
     /** Hash: stopped run → its pool, so retention can clean indexes after a run key expired by TTL. */
     finishedPool: ks.key('idx', 'finished-pool'),
     changes: ks.key('changes'),
+    /** INCR counter: change-feed entries consumers found malformed, acknowledged and dropped. */
+    changesMalformed: ks.key('changes', 'malformed'),
     control: ks.key('control'),
     controlMalformed: ks.key('control', 'malformed'),
     /** List: the controller's reply to one control message (by stream id), for the sender; short-lived. */

@@ -103,3 +103,19 @@ export async function liveTaskClusters(ctx: StoreContext): Promise<string[]> {
   const counts = (await pipeline.exec()) ?? [];
   return clusters.filter((_, i) => Number(counts[i]?.[1] ?? 0) > 0);
 }
+
+/**
+ * Puts a task up for a DescribeTasks confirmation (a STOPPED task event is only a hint). A set, so repeated
+ * events about one task cost one look.
+ */
+export async function requestTaskConfirmation(ctx: StoreContext, clusterArn: string, taskArn: string): Promise<void> {
+  await ctx.redis.sadd(ctx.keys.tasksToConfirm(clusterArn), taskArn);
+}
+
+/**
+ * Takes up to `max` tasks to confirm in the cluster. They leave the set as they are taken: one lost to a
+ * crash is still described by the periodic resync.
+ */
+export async function takeTasksToConfirm(ctx: StoreContext, clusterArn: string, max: number): Promise<string[]> {
+  return (await ctx.redis.spop(ctx.keys.tasksToConfirm(clusterArn), max)).sort();
+}

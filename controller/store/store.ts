@@ -85,6 +85,12 @@ export class ResourceStore {
   liveTaskClusters(): Promise<string[]> {
     return q.liveTaskClusters(this.ctx);
   }
+  requestTaskConfirmation(clusterArn: string, taskArn: string): Promise<void> {
+    return q.requestTaskConfirmation(this.ctx, clusterArn, taskArn);
+  }
+  takeTasksToConfirm(clusterArn: string, max: number): Promise<string[]> {
+    return q.takeTasksToConfirm(this.ctx, clusterArn, max);
+  }
 
   /** Sends a cancel/kill message on this store's connection (non-blocking). */
   sendControl(message: ControlMessage): Promise<string> {

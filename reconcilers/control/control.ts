@@ -1,7 +1,8 @@
 /**
  * Control messages (cancel, kill) from the durable control stream, handled idempotently: redelivery of a
  * message does no harm. cancel sets spec.cancelRequested (generation + 1) through the store and wakes the
- * run, whose reconcile ends it cancelled — without launching if it had not launched, by StopTask otherwise.
+ * run, whose reconcile ends it cancelled — never launched if its launch had not been decided (written) yet, by
+ * StopTask otherwise.
  * kill stops a task now: the run's current task, or any task ARN, even one no run owns. Every kill that
  * is settled (stopped, nothing to stop, or refused by AWS) is answered through `reply`, so the sender can
  * tell the user; throttles and budget waits are not settled — the message is redelivered and answered then.

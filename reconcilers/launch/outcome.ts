@@ -4,7 +4,11 @@
  * - launched: ECS created the task.
  * - infrastructure: ECS could not place the task now (failures[]: capacity, RESOURCE:*, AGENT, …, or an EC2
  *   cluster with no container instances). Counts as an infrastructure attempt and retries with backoff.
- * - retry: our side of pacing (budget empty, throttled, 5xx, network). Retried later; never counts.
+ * - retry: RunTask did not happen or failed in a way worth trying again; never counts as an attempt. Its
+ *   `cause` says whose trouble it is: `pacing` (our own budget was empty: wait in the line, no backoff),
+ *   `throttled` (AWS throttled), `transient` (5xx, timeouts, network: the cluster's breaker counts these),
+ *   `dependency` (something the launch needs is not available yet, e.g. the network inference).
+ * - held: RunTask was not sent because the cluster's breaker is open (another run probes it).
  * - conflict: the clientToken was already used with different parameters: the attempt's task exists
  *   (taskArns when ECS names them). The run adopts it instead of launching another.
  * - stale-task-definition: the resolved revision is INACTIVE, DELETE_IN_PROGRESS or gone ("TaskDefinition is
@@ -23,10 +27,14 @@ import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf, taskD
 export type LaunchOutcome =
   | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
   | { kind: 'infrastructure'; reason: string; message: string }
-  | { kind: 'retry'; reason: string; message: string; retryAfterMs?: number }
+  | { kind: 'retry'; cause: RetryCause; reason: string; message: string; retryAfterMs?: number }
+  /** `lastError`: the cluster's last RunTask error, as the breaker recorded it. */
+  | { kind: 'held'; reason: string; message: string; lastError: string; retryAfterMs: number }
   | { kind: 'conflict'; taskArns: string[]; message: string }
   | { kind: 'stale-task-definition'; problem: 'missing' | 'inactive'; message: string }
   | { kind: 'terminal'; reason: string; message: string };
+
+export type RetryCause = 'pacing' | 'throttled' | 'transient' | 'dependency';
 
 export interface LaunchContext {
   /** The cluster as configured (name or ARN); ECS uses "default" when absent. */
@@ -78,12 +86,14 @@ export function failureReasonCode(reason: string): string {
 /** Classifies a thrown RunTask error: a GatewayError, a BudgetExhaustedError, or a raw SDK error. */
 export function classifyRunTaskError(error: unknown, ctx: LaunchContext): LaunchOutcome {
   if (error instanceof BudgetExhaustedError) {
-    return { kind: 'retry', reason: 'BudgetExhausted', message: error.message, retryAfterMs: error.retryAfterMs };
+    return { kind: 'retry', cause: 'pacing', reason: 'BudgetExhausted', message: error.message, retryAfterMs: error.retryAfterMs };
   }
   const { kind, code, message, retryAfterMs } = describeError(error);
   const cluster = ctx.cluster ?? 'default';
 
-  if (isRetryableKind(kind)) return { kind: 'retry', reason: code, message: `${code}: ${message}`, retryAfterMs };
+  if (isRetryableKind(kind)) {
+    return { kind: 'retry', cause: kind === 'throttled' ? 'throttled' : 'transient', reason: code, message: `${code}: ${message}`, retryAfterMs };
+  }
   if (kind === 'conflict') return { kind: 'conflict', taskArns: resourceIds(error), message: `${code}: ${message}` };
   // Before the cluster check: "not found" words about the task definition are not about the cluster.
   const problem = taskDefinitionProblem(error);

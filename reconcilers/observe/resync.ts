@@ -3,6 +3,10 @@
  * the cluster-read budget), feeds each report into its run's lifecycle (compare-and-set), and wakes the run's
  * reconcile when something changed. The `tick` key (one scheduled job cluster-wide) fans out one job per
  * cluster, so replicas share the clusters.
+ *
+ * A `confirm:<cluster>` key describes only the tasks STOPPED task events put up for confirmation
+ * (task-events.ts): an event never ends an attempt, this DescribeTasks does. Its job is woken with a short
+ * delay and deduplicated per key, so the events of that moment share DescribeTasks calls (100 tasks each).
  */
 import type { DescribeTasksCommandInput, DescribeTasksCommandOutput } from '@aws-sdk/client-ecs';
 import type { CallOptions } from '../../controller/aws/gateway.js';
@@ -14,6 +18,16 @@ import type { RunStorePort } from '../run/ports.js';
 /** DescribeTasks takes at most 100 tasks per call. */
 export const DESCRIBE_BATCH = 100;
 export const RESYNC_TICK = 'tick';
+/** Resync keys are cluster ARNs or names (no ':' in a name, ARNs start "arn:"), so the prefix cannot collide. */
+export const CONFIRM_PREFIX = 'confirm:';
+/** How long a confirmation waits for the stop events of the same moment to join its DescribeTasks. */
+export const CONFIRM_DELAY_MS = 1000;
+/** Batches a confirmation job describes before it hands the rest to its next job, so no job runs long. */
+const CONFIRM_BATCHES_PER_JOB = 10;
+
+export function confirmKey(cluster: string): string {
+  return `${CONFIRM_PREFIX}${cluster}`;
+}
 /** The store's cluster key for attempts recorded without a cluster ARN (ECS then means "default"). */
 const UNKNOWN_CLUSTER = 'unknown';
 
@@ -21,13 +35,14 @@ export interface ResyncStore extends Pick<RunStorePort, 'getRun' | 'updateRunSta
   liveTaskClusters(): Promise<string[]>;
   liveTaskArns(clusterArn: string): Promise<string[]>;
   runNameForTask(taskArn: string): Promise<string | null>;
+  takeTasksToConfirm(clusterArn: string, max: number): Promise<string[]>;
 }
 
 export interface ResyncDeps extends FeedDeps {
   store: ResyncStore;
   gateway: { describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput> };
   /** Wakes a key on a queue (controller/queue WakeUps). */
-  wake(queue: 'reconcile-run' | 'resync', key: string): Promise<void>;
+  wake(queue: 'reconcile-run' | 'resync', key: string, options?: { delayMs?: number }): Promise<void>;
 }
 
 export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
@@ -55,22 +70,43 @@ export interface ClusterResyncResult {
 export async function resyncCluster(deps: ResyncDeps, cluster: string): Promise<ClusterResyncResult> {
   const result: ClusterResyncResult = { described: 0, changed: [], rejected: 0 };
   const arns = await deps.store.liveTaskArns(cluster);
-  for (const batch of batches(arns)) {
-    const input: DescribeTasksCommandInput = { tasks: batch };
-    if (cluster !== UNKNOWN_CLUSTER) input.cluster = cluster;
-    // One job per cluster and tick: waiting (bounded by the gateway) for a token is cheaper than requeueing.
-    const output = await deps.gateway.describeTasks(input, { wait: true });
-    result.described += batch.length;
-    for (const report of reportsOf(output, batch)) {
-      const name = await deps.store.runNameForTask(report.taskArn);
-      if (!name) continue;
-      const outcome = await applyTaskReport(deps, name, report);
-      if (outcome === 'changed') result.changed.push(name);
-      if (outcome === 'rejected') result.rejected += 1;
-    }
-  }
-  for (const name of result.changed) await deps.wake('reconcile-run', name);
+  for (const batch of batches(arns)) await describeAndFeed(deps, cluster, batch, result);
+  for (const name of new Set(result.changed)) await deps.wake('reconcile-run', name);
   return result;
+}
+
+/**
+ * Describes the tasks put up for confirmation in the cluster, up to CONFIRM_BATCHES_PER_JOB batches; what
+ * is left (events kept coming) goes to the next job.
+ */
+export async function confirmTasks(deps: ResyncDeps, cluster: string): Promise<ClusterResyncResult> {
+  const result: ClusterResyncResult = { described: 0, changed: [], rejected: 0 };
+  for (let round = 0; round < CONFIRM_BATCHES_PER_JOB; round += 1) {
+    const taken = await deps.store.takeTasksToConfirm(cluster, DESCRIBE_BATCH);
+    if (taken.length === 0) break;
+    // A task whose run was deleted meanwhile needs no look.
+    const owned: string[] = [];
+    for (const arn of taken) if (await deps.store.runNameForTask(arn)) owned.push(arn);
+    if (owned.length > 0) await describeAndFeed(deps, cluster, owned, result);
+    if (round === CONFIRM_BATCHES_PER_JOB - 1) await deps.wake('resync', confirmKey(cluster));
+  }
+  for (const name of new Set(result.changed)) await deps.wake('reconcile-run', name);
+  return result;
+}
+
+async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[], result: ClusterResyncResult): Promise<void> {
+  const input: DescribeTasksCommandInput = { tasks: batch };
+  if (cluster !== UNKNOWN_CLUSTER) input.cluster = cluster;
+  // One job per cluster and tick: waiting (bounded by the gateway) for a token is cheaper than requeueing.
+  const output = await deps.gateway.describeTasks(input, { wait: true });
+  result.described += batch.length;
+  for (const report of reportsOf(output, batch)) {
+    const name = await deps.store.runNameForTask(report.taskArn);
+    if (!name) continue;
+    const outcome = await applyTaskReport(deps, name, report);
+    if (outcome === 'changed') result.changed.push(name);
+    if (outcome === 'rejected') result.rejected += 1;
+  }
 }
 
 export function createResyncReconciler(deps: ResyncDeps): Reconciler {
@@ -79,7 +115,14 @@ export function createResyncReconciler(deps: ResyncDeps): Reconciler {
       for (const cluster of await deps.store.liveTaskClusters()) await deps.wake('resync', cluster);
       return {};
     }
-    const result = await resyncCluster({ ...deps, logger: deps.logger ?? context.logger }, key);
+    const scoped = { ...deps, logger: deps.logger ?? context.logger };
+    if (key.startsWith(CONFIRM_PREFIX)) {
+      const cluster = key.slice(CONFIRM_PREFIX.length);
+      const result = await confirmTasks(scoped, cluster);
+      context.logger.debug({ cluster, described: result.described, changed: result.changed.length, rejected: result.rejected }, 'task stops confirmed');
+      return {};
+    }
+    const result = await resyncCluster(scoped, key);
     context.logger.debug({ cluster: key, described: result.described, changed: result.changed.length, rejected: result.rejected }, 'cluster resynced');
     return {};
   };

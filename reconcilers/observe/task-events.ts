@@ -1,15 +1,18 @@
 /**
- * The optional event source: EventBridge "ECS Task State Change" events delivered to an SQS queue, fed into
- * the runs' lifecycles the same way the resync feeds DescribeTasks (applyTaskReport). Delivery is
- * at-least-once and unordered; the lifecycle ignores what it already knows (same version: no change) and
- * refuses what is older (a lower task version), so duplicates and reordering are harmless. The resync
- * still runs: it catches whatever events miss.
+ * The optional event source: EventBridge "ECS Task State Change" events delivered to an SQS queue. They are
+ * hints (task-event-policy.ts): checked against the attempt the store recorded, fed into the lifecycle as
+ * source `event` (progress only), and a STOPPED one puts its task up for a DescribeTasks confirmation that
+ * the resync's `confirm:<cluster>` job performs soon, batched. Delivery is at least once and unordered; the
+ * lifecycle ignores what it already knows (same version) and refuses older events, so duplicates and
+ * reordering are harmless. The periodic resync still runs: it catches whatever events miss.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import type { TaskObservation } from '../../machines/run-types.js';
+import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
+import { equalJitterBackoffMs } from '../../controller/backoff.js';
+import { CONFIRM_DELAY_MS, confirmKey } from './resync.js';
+import { ECS_EVENT_SOURCE, TASK_EVENT_RESULTS, judgeTaskEvent, parseTaskStateChange, type TaskEventResult } from './task-event-policy.js';
 
 export interface TaskEventMessage {
   id: string;
@@ -23,96 +26,81 @@ export interface TaskEventSource {
   delete(receiptHandles: string[]): Promise<void>;
 }
 
-const Container = z.looseObject({
-  name: z.string().optional(),
-  exitCode: z.number().int().nullable().optional(),
-  reason: z.string().optional(),
-  lastStatus: z.string().optional(),
-});
-const Detail = z.looseObject({
-  taskArn: z.string().min(1),
-  lastStatus: z.string().min(1),
-  desiredStatus: z.string().optional(),
-  stopCode: z.string().optional(),
-  stoppedReason: z.string().optional(),
-  createdAt: z.string().optional(),
-  startedAt: z.string().optional(),
-  stoppedAt: z.string().optional(),
-  version: z.number().int().optional(),
-  containers: z.array(Container).optional(),
-});
-const Envelope = z.looseObject({ 'detail-type': z.literal('ECS Task State Change'), detail: Detail });
-
-/** Pure: the observation an event carries, or why the message is not one. */
-export function parseTaskStateChange(body: string): { observation: TaskObservation } | { invalid: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { invalid: 'not JSON' };
-  }
-  const parsed = Envelope.safeParse(json);
-  if (!parsed.success) return { invalid: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
-  const d = parsed.data.detail;
-  const observation: TaskObservation = { taskArn: d.taskArn, lastStatus: d.lastStatus };
-  if (d.desiredStatus !== undefined) observation.desiredStatus = d.desiredStatus;
-  if (d.stopCode !== undefined) observation.stopCode = d.stopCode;
-  if (d.stoppedReason !== undefined) observation.stoppedReason = d.stoppedReason;
-  if (d.createdAt !== undefined) observation.createdAt = d.createdAt;
-  if (d.startedAt !== undefined) observation.startedAt = d.startedAt;
-  if (d.stoppedAt !== undefined) observation.stoppedAt = d.stoppedAt;
-  if (d.version !== undefined) observation.version = d.version;
-  if (d.containers !== undefined) {
-    observation.containers = d.containers.map((c) => {
-      const out: NonNullable<TaskObservation['containers']>[number] = {};
-      if (c.name !== undefined) out.name = c.name;
-      if (c.exitCode !== undefined) out.exitCode = c.exitCode;
-      if (c.reason !== undefined) out.reason = c.reason;
-      if (c.lastStatus !== undefined) out.lastStatus = c.lastStatus;
-      return out;
-    });
-  }
-  return { observation };
-}
-
 export interface TaskEventDeps extends FeedDeps {
-  store: FeedDeps['store'] & { runNameForTask(taskArn: string): Promise<string | null> };
-  wake(queue: 'reconcile-run', key: string): Promise<void>;
-  onMalformed?(reason: string): void;
+  store: FeedDeps['store'] & {
+    runNameForTask(taskArn: string): Promise<string | null>;
+    requestTaskConfirmation(clusterArn: string, taskArn: string): Promise<void>;
+  };
+  wake(queue: 'reconcile-run' | 'resync', key: string, options?: { delayMs?: number }): Promise<void>;
+  /** Every message's result (longshore_task_events_total{result}). */
+  onResult?(result: TaskEventResult): void;
 }
 
 export interface TaskEventBatchResult {
+  /** Runs an event changed (woken). */
   changed: string[];
-  /** Events about tasks no run of this installation owns. */
-  foreign: number;
-  malformed: number;
+  counts: Record<TaskEventResult, number>;
+}
+
+/** Results that mean a message was refused; logged at info with the reason (never the body). */
+const REFUSED: ReadonlySet<TaskEventResult> = new Set(['malformed', 'foreign', 'stale']);
+
+export function emptyCounts(): Record<TaskEventResult, number> {
+  return Object.fromEntries(TASK_EVENT_RESULTS.map((r) => [r, 0])) as Record<TaskEventResult, number>;
 }
 
 /** Handles a batch; every handled message is deleted, one that failed (store trouble) is left for redelivery. */
 export async function handleTaskEvents(deps: TaskEventDeps, source: TaskEventSource, messages: readonly TaskEventMessage[]): Promise<TaskEventBatchResult> {
-  const result: TaskEventBatchResult = { changed: [], foreign: 0, malformed: 0 };
+  const result: TaskEventBatchResult = { changed: [], counts: emptyCounts() };
   const handled: string[] = [];
+  const toConfirm = new Set<string>();
   try {
     for (const message of messages) {
-      const parsed = parseTaskStateChange(message.body);
-      if ('invalid' in parsed) {
-        result.malformed += 1;
-        deps.onMalformed?.(parsed.invalid);
-        deps.logger?.warn({ messageId: message.id, reason: parsed.invalid }, 'malformed task event dropped');
-      } else {
-        const name = await deps.store.runNameForTask(parsed.observation.taskArn);
-        if (!name) result.foreign += 1;
-        else if ((await applyTaskReport(deps, name, { taskArn: parsed.observation.taskArn, observation: parsed.observation })) === 'changed') {
-          result.changed.push(name);
-        }
-      }
+      const { result: outcome, reason, taskArn, run } = await handleOne(deps, message, toConfirm);
+      result.counts[outcome] += 1;
+      if (outcome === 'applied' && run !== undefined) result.changed.push(run);
+      deps.onResult?.(outcome);
+      const fields = { messageId: message.id, result: outcome, reason, taskArn, run };
+      if (REFUSED.has(outcome)) deps.logger?.info(fields, 'task event refused');
+      else deps.logger?.debug(fields, 'task event handled');
       handled.push(message.receiptHandle);
     }
   } finally {
     if (handled.length > 0) await source.delete(handled);
+    // Delayed and deduplicated per cluster: the stop events of this moment share one DescribeTasks.
+    for (const cluster of toConfirm) await deps.wake('resync', confirmKey(cluster), { delayMs: CONFIRM_DELAY_MS });
   }
   for (const name of new Set(result.changed)) await deps.wake('reconcile-run', name);
   return result;
+}
+
+interface MessageOutcome {
+  result: TaskEventResult;
+  reason?: string;
+  taskArn?: string;
+  run?: string;
+}
+
+async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfirm: Set<string>): Promise<MessageOutcome> {
+  const event = parseTaskStateChange(message.body);
+  if ('invalid' in event) return { result: 'malformed', reason: event.invalid };
+  const taskArn = event.observation.taskArn;
+  // Not from ECS: no need to ask the store about it.
+  const name = event.origin.source === ECS_EVENT_SOURCE ? await deps.store.runNameForTask(taskArn) : null;
+  const record: RunRecord | null = name ? await deps.store.getRun(name) : null;
+  const verdict = judgeTaskEvent(record, event);
+  const run = name ?? undefined;
+  if (verdict.kind === 'drop') return { result: verdict.result, reason: verdict.reason, taskArn, run };
+  if (verdict.kind === 'confirm') {
+    await deps.store.requestTaskConfirmation(verdict.cluster, taskArn);
+    toConfirm.add(verdict.cluster);
+    return { result: 'confirm-requested', taskArn, run };
+  }
+  if (name === null) return { result: 'unknown-task', taskArn };
+  const fed = await applyTaskReport(deps, name, { taskArn, observation: event.observation });
+  if (fed === 'changed') return { result: 'applied', taskArn, run };
+  if (fed === 'rejected') return { result: 'stale', reason: 'the lifecycle refused it (older than what the run knows)', taskArn, run };
+  return { result: 'duplicate', taskArn, run };
 }
 
 export interface TaskEventConsumerOptions extends TaskEventDeps {
@@ -133,16 +121,23 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
   const abort = new AbortController();
   const batchSize = Math.min(options.batchSize ?? 10, 10);
   const waitSeconds = options.waitSeconds ?? 20;
-  const errorPauseMs = options.errorPauseMs ?? 1000;
+  // Errors that persist (SQS down, a revoked permission) back off up to a minute, and are logged at the
+  // 1st, 2nd, 4th, 8th … failure in a row rather than at every pause; the resync covers for the events meanwhile.
+  const errorBackoff = { baseMs: options.errorPauseMs ?? 1000, factor: 2, capMs: Math.max(options.errorPauseMs ?? 1000, 60_000) };
   const loop = (async () => {
+    let failures = 0;
     while (!abort.signal.aborted) {
       try {
         const messages = await options.source.receive(batchSize, waitSeconds, abort.signal);
+        if (failures > 0) options.logger.warn({ failures }, 'task events received again');
+        failures = 0;
         if (messages.length > 0) await handleTaskEvents(options, options.source, messages);
       } catch (error) {
         if (abort.signal.aborted) break;
-        options.logger.warn({ err: error }, 'task event batch failed; pausing');
-        await new Promise((resolve) => setTimeout(resolve, errorPauseMs));
+        failures += 1;
+        const pauseMs = equalJitterBackoffMs(errorBackoff, failures, Math.random);
+        if ((failures & (failures - 1)) === 0) options.logger.warn({ err: error, failures, pauseMs }, 'task event batch failed; pausing');
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     }
   })();

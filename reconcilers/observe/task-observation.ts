@@ -1,6 +1,7 @@
 /**
  * ECS's view of a task, translated into the lifecycle's TaskObservation (shared by the run reconciler's
- * StopTask/RunTask responses and the per-cluster resync's DescribeTasks).
+ * StopTask/RunTask responses and the per-cluster resync's DescribeTasks): an API answer, so its source is
+ * `describe`, the authority.
  */
 import type { Task } from '@aws-sdk/client-ecs';
 import type { ObservedContainer } from '../../machines/classify-stop.js';
@@ -8,7 +9,7 @@ import type { TaskObservation } from '../../machines/run-types.js';
 
 export function observationOf(task: Task): TaskObservation | undefined {
   if (!task.taskArn) return undefined;
-  const obs: TaskObservation = { taskArn: task.taskArn, lastStatus: task.lastStatus ?? 'UNKNOWN' };
+  const obs: TaskObservation = { source: 'describe', taskArn: task.taskArn, lastStatus: task.lastStatus ?? 'UNKNOWN' };
   if (task.desiredStatus) obs.desiredStatus = task.desiredStatus;
   if (task.stopCode) obs.stopCode = task.stopCode;
   if (task.stoppedReason) obs.stoppedReason = task.stoppedReason;

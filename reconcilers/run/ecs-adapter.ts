@@ -10,6 +10,7 @@ import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../contr
 import { startedByFor } from '../launch/identity.js';
 import type { NetworkResolver } from '../launch/network.js';
 import { launch } from '../launch/launch.js';
+import type { LaunchBreaker } from '../launch/breaker.js';
 import type { LaunchOutcome } from '../launch/outcome.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { RunTaskGateway } from '../launch/ports.js';
@@ -35,6 +36,8 @@ export interface RunEcsDeps {
   /** The awsvpc configuration of the pool (its own, or inferred once per pool generation). */
   network: NetworkResolver;
   defaultRegion?: string;
+  /** The clusters' RunTask breakers (shared in Redis); without it every launch calls RunTask. */
+  breaker?: LaunchBreaker;
 }
 
 const RETRY_FALLBACK_MS = 1000;
@@ -44,13 +47,13 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
     async launch(request: LaunchRequest): Promise<LaunchOutcome> {
       const { pool, run, attempt, taskDefinitionArn } = request;
       const details = await deps.launchDetails(pool, run, taskDefinitionArn);
-      if ('retryAfterMs' in details) return { kind: 'retry', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
+      if ('retryAfterMs' in details) return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
       const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
       let network: AwsVpcConfiguration | undefined;
       if (taskDefinition.networkMode === 'awsvpc') {
         const resolution = await deps.network.resolve(pool);
-        if (resolution.status === 'retry') return { kind: 'retry', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
+        if (resolution.status === 'retry') return { kind: 'retry', cause: 'dependency', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
         if (resolution.status === 'failed') return { kind: 'terminal', reason: 'NetworkConfiguration', message: resolution.message };
         network = resolution.network;
       }
@@ -66,7 +69,9 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         logsEnabled: pool.spec.cloudwatchLogs?.enabled === true,
         executionRoleArn: pool.spec.executionRoleArn,
       };
-      return launch(deps.gateway, input, { placement: resolvePlacement(pool, run), context, wait: false });
+      const send = () => launch(deps.gateway, input, { placement: resolvePlacement(pool, run), context, wait: false });
+      if (!deps.breaker) return send();
+      return deps.breaker.guard({ region: context.region ?? 'default', cluster: pool.spec.cluster ?? 'default' }, send);
     },
 
     async stop(request): Promise<StopOutcome> {

@@ -9,8 +9,9 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { resolveRunPolicy } from '../../controller/api/policy.js';
 import type { Phase, RunStatus } from '../../controller/api/run-status.js';
+import type { Random } from '../../controller/backoff.js';
 import {
-  nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
+  launchRetryAt, nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
 } from '../../machines/run-lifecycle.js';
 import { lifecycleRetryPolicy, type LifecycleAction, type LifecycleEvent, type LifecycleInput } from '../../machines/run-types.js';
@@ -21,6 +22,11 @@ import type { EffectResult, RunObserved } from './ports.js';
 export const STOP_RECHECK_MS = 15_000;
 /** Fallback wait when a port asks to retry without saying how long. */
 export const DEFAULT_RETRY_MS = 1_000;
+/**
+ * Runs held by an open breaker come back after its cool-down plus up to this much, so they do not all ask
+ * at the same moment (they only read Redis then; the one that gets the probe lease calls RunTask).
+ */
+export const HELD_SPREAD_MS = 1_000;
 
 /**
  * What the executor may do next: the lifecycle's own actions, plus a DescribeTasks of the current task
@@ -45,11 +51,16 @@ export interface RunPlan {
   requeueAfterMs?: number;
   /** Set when the run cannot be planned at all (e.g. its pool is gone before it started). */
   blocked?: string;
+  /**
+   * Worth a warning in the log: a launch whose failures escalated (the 1st, 2nd, 4th, 8th … failed try, or a
+   * different error than before) or that ran out of time. Not every failed try: that would flood the log.
+   */
+  warnings: { message: string; fields: Record<string, string | number> }[];
 }
 
 export function lifecycleInputFor(record: RunRecord, pool: PoolRecord): LifecycleInput {
   const policy = resolveRunPolicy(pool.spec, record.spec);
-  const timeouts: LifecycleInput['timeouts'] = { startSeconds: policy.startSeconds };
+  const timeouts: LifecycleInput['timeouts'] = { startSeconds: policy.startSeconds, launchSeconds: policy.launchSeconds };
   if (policy.runSeconds !== undefined) timeouts.runSeconds = policy.runSeconds;
   const input: LifecycleInput = {
     runUid: record.metadata.uid,
@@ -61,7 +72,8 @@ export function lifecycleInputFor(record: RunRecord, pool: PoolRecord): Lifecycl
   return input;
 }
 
-export function planRun(record: RunRecord, observed: RunObserved, nowMs: number): RunPlan {
+/** `random` (uniform in [0, 1)) spreads retry times; injected so the plan stays a function of its inputs. */
+export function planRun(record: RunRecord, observed: RunObserved, nowMs: number, random: Random = Math.random): RunPlan {
   const now = new Date(nowMs).toISOString();
   let snapshot: RunSnapshot;
   if (record.lifecycle !== undefined && record.lifecycle !== null) {
@@ -72,7 +84,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
     return blockedPlan(record, `pool "${record.spec.pool}" not found`);
   }
 
-  const plan: Omit<RunPlan, 'status' | 'lifecycle' | 'write' | 'snapshot'> = { accepted: [], rejected: [], transitions: [] };
+  const plan: Omit<RunPlan, 'status' | 'lifecycle' | 'write' | 'snapshot'> = { accepted: [], rejected: [], transitions: [], warnings: [] };
   const apply = (event: LifecycleEvent): void => {
     const result = step(snapshot, event);
     if (!result.ok) {
@@ -81,12 +93,14 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
     }
     plan.accepted.push(event);
     if (result.phase.from !== result.phase.to) plan.transitions.push({ ...result.phase, event: event.type });
+    const warning = launchWarning(snapshot, result.snapshot, event, record.metadata.name);
+    if (warning) plan.warnings.push(warning);
     snapshot = result.snapshot;
   };
   const waits: number[] = [];
 
   // 1. What the last side effect found out.
-  const fromEffect = effectEvent(snapshot, observed.effect, observed.pool, now);
+  const fromEffect = effectEvent(snapshot, observed.effect, observed.pool, now, random);
   if (fromEffect.event) apply(fromEffect.event);
   if (fromEffect.retryAfterMs !== undefined) waits.push(fromEffect.retryAfterMs);
 
@@ -122,6 +136,9 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number)
   if (action && !alreadyDone(action, observed.effect) && !stopUnderway(action, snapshot)) effect = action;
   else if (action?.type === 'stopTask') waits.push(STOP_RECHECK_MS);
   else if (action && fromEffect.retryAfterMs === undefined) waits.push(DEFAULT_RETRY_MS);
+  // A launch waiting out a failed try's backoff, or the breaker, comes back when that wait ends.
+  const launchAt = launchRetryAt(snapshot);
+  if (launchAt !== undefined && launchAt > nowMs) waits.push(launchAt - nowMs);
 
   const status: RunStatus = { ...toRunStatus(snapshot), observedGeneration: record.metadata.generation };
   const lifecycle = persistLifecycle(snapshot);
@@ -136,7 +153,7 @@ function blockedPlan(record: RunRecord, reason: string): RunPlan {
   const { snapshot } = startLifecycle({ runUid: record.metadata.uid, now: record.metadata.creationTimestamp });
   return {
     snapshot, status: record.status, lifecycle: persistLifecycle(snapshot), write: false,
-    accepted: [], rejected: [], transitions: [], blocked: reason,
+    accepted: [], rejected: [], transitions: [], warnings: [], blocked: reason,
   };
 }
 
@@ -169,7 +186,7 @@ interface EffectEvent {
 }
 
 /** Turns a side effect's result into the observation event it stands for, if it still concerns this state. */
-function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, pool: PoolRecord | null, now: string): EffectEvent {
+function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, pool: PoolRecord | null, now: string, random: Random): EffectEvent {
   if (!effect) return {};
   const attempt = toRunStatus(snapshot).attempts.at(-1);
   if (effect.type === 'resolveTaskDefinition') {
@@ -180,7 +197,7 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
   }
   if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
   if (attempt?.number !== effect.attempt) return {};
-  if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now);
+  if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now, random);
   if (effect.type === 'describeTask') {
     const o = effect.outcome;
     if (o.kind === 'observed') return { event: { type: 'TASK_OBSERVED', ...o.task, now } };
@@ -205,7 +222,7 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
   }
 }
 
-function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcome'], pool: PoolRecord | null, now: string): EffectEvent {
+function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcome'], pool: PoolRecord | null, now: string, random: Random): EffectEvent {
   const cluster = pool?.spec.cluster ?? 'default';
   switch (outcome.kind) {
     case 'launched':
@@ -222,6 +239,31 @@ function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcom
     case 'stale-task-definition':
       return { event: { type: 'TASKDEF_STALE', message: outcome.message, now } };
     case 'retry':
-      return { retryAfterMs: outcome.retryAfterMs ?? DEFAULT_RETRY_MS };
+      // Our own pacing is a place in the waiting line, not a failure: it neither grows the backoff nor
+      // starts the launch deadline. Every other retryable answer is a failed try of this attempt.
+      if (outcome.cause === 'pacing') return { retryAfterMs: outcome.retryAfterMs ?? DEFAULT_RETRY_MS };
+      return { event: { type: 'LAUNCH_FAILED', reason: outcome.reason, message: outcome.message, jitter: random(), now } };
+    case 'held': {
+      const retryAt = new Date(Date.parse(now) + outcome.retryAfterMs + Math.floor(random() * HELD_SPREAD_MS)).toISOString();
+      return { event: { type: 'LAUNCH_HELD', reason: outcome.reason, message: outcome.message, lastError: outcome.lastError, retryAt, now } };
+    }
   }
+}
+
+/** A warning for a launch in trouble, once per escalation (see RunPlan.warnings). */
+function launchWarning(before: RunSnapshot, after: RunSnapshot, event: LifecycleEvent, run: string): RunPlan['warnings'][number] | undefined {
+  const attempt = toRunStatus(after).attempts.at(-1)?.number ?? 0;
+  if (event.type === 'LAUNCH_TIMEOUT') {
+    return { message: 'launch timed out', fields: { run, attempt, status: toRunStatus(after).message ?? '' } };
+  }
+  if (event.type !== 'LAUNCH_FAILED') return undefined;
+  const previous = before.context.launchTrouble;
+  const now = after.context.launchTrouble;
+  if (!now) return undefined;
+  const escalated = (now.failures & (now.failures - 1)) === 0 || previous?.reason !== now.reason;
+  if (!escalated) return undefined;
+  return {
+    message: 'RunTask keeps failing',
+    fields: { run, attempt, failures: now.failures, reason: now.reason, error: now.message, retryAt: now.retryAt },
+  };
 }

@@ -52,29 +52,42 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
   const now = deps.now ?? Date.now;
   const maxEffects = deps.maxEffects ?? 4;
   const maxConflicts = deps.maxConflicts ?? 5;
-  let record = await deps.store.getRun(name);
-  if (!record) return {};
+  const first = await deps.store.getRun(name);
+  if (!first) return {};
+  let record: RunRecord = first;
   let pool = await deps.store.getPool(record.spec.pool);
   let effect: EffectResult | undefined;
   let conflicts = 0;
+
+  /**
+   * Compare-and-set of the plan's status on the record it was planned from. On a conflict the run and its
+   * pool are read again, for the caller to plan again from what is stored now ('gone' if it was deleted).
+   */
+  const write = async (plan: RunPlan): Promise<'written' | 'conflict' | 'gone'> => {
+    try {
+      record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
+      return 'written';
+    } catch (error) {
+      if (!isConflictError(error) || ++conflicts > maxConflicts) throw error;
+      logger?.debug({ run: name, conflicts }, 'run status write conflicted; re-reading');
+      const fresh = await deps.store.getRun(name);
+      if (!fresh) return 'gone';
+      record = fresh;
+      pool = await deps.store.getPool(record.spec.pool);
+      return 'conflict';
+    }
+  };
 
   for (let effects = 0; ; ) {
     const plan = safePlan(record, pool, effect, now());
     if (plan.blocked) throw new Error(`run "${name}" cannot proceed: ${plan.blocked}`);
     report(deps.observer, plan);
+    for (const warning of plan.warnings) logger?.warn(warning.fields, warning.message);
 
     if (plan.write) {
-      try {
-        record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
-      } catch (error) {
-        if (!isConflictError(error) || ++conflicts > maxConflicts) throw error;
-        logger?.debug({ run: name, conflicts }, 'run status write conflicted; re-reading');
-        const fresh = await deps.store.getRun(name);
-        if (!fresh) return {};
-        record = fresh;
-        pool = await deps.store.getPool(record.spec.pool);
-        continue;
-      }
+      const written = await write(plan);
+      if (written === 'gone') return {};
+      if (written === 'conflict') continue;
     }
 
     if (deps.limiter && pool) {
@@ -92,6 +105,15 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
         effect = { type: 'launchDeferred', attempt: plan.effect.attempt, reason: 'PoolLimit', message, retryAfterMs: LIMIT_RECHECK_MS };
         continue;
       }
+    }
+    // RunTask only right after this reconcile recorded the launch decision with a compare-and-set on a
+    // record without cancelRequested: a cancel is a write too, so whichever comes second conflicts. A
+    // standing launch (after a budget wait, a pool-slot wait, a crash) was planned from a read that may be
+    // older than a cancel: record it again first, and on a conflict plan again from the fresh record.
+    if (plan.effect.type === 'runTask' && !plan.write) {
+      const written = await write(plan);
+      if (written === 'gone') return {};
+      if (written === 'conflict') continue;
     }
     logger?.debug({ run: name, effect: plan.effect.type }, 'run side effect');
     effect = await perform(deps, plan.effect, record, pool);

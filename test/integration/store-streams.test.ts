@@ -33,7 +33,7 @@ describe('store: change feed and control stream', () => {
     const created = await store.getRun('r1');
     const updated = await store.updateRunStatus('r1', { status: { phase: 'stopped', outcome: 'succeeded', attempts: [], conditions: [], observedGeneration: 1 } }, created!.metadata.resourceVersion);
     await store.deleteRun('r1');
-    const events = await feed.read(start);
+    const { events } = await feed.read(start);
     assert.deepEqual(events.map((e) => [e.kind, e.name, e.change]), [
       ['Pool', 'p1', 'created'],
       ['Run', 'r1', 'created'],
@@ -41,10 +41,10 @@ describe('store: change feed and control stream', () => {
       ['Run', 'r1', 'deleted'],
     ]);
     assert.equal(events[2].resourceVersion, updated.metadata.resourceVersion);
-    assert.deepEqual(await feed.read(events[3].id), []);
+    assert.deepEqual((await feed.read(events[3].id)).events, []);
     // A failed (conflicting) write leaves no entry behind.
     await assert.rejects(store.updateRunStatus('p1', { status: updated.status }, '1'));
-    assert.deepEqual(await feed.read(events[3].id), []);
+    assert.deepEqual((await feed.read(events[3].id)).events, []);
   });
 
   test('a blocking tail wakes up on the next change', async () => {
@@ -54,7 +54,7 @@ describe('store: change feed and control stream', () => {
     const from = await feed.latestId();
     const waiting = feed.read(from, 10, 5000);
     await store.createPool({ apiVersion: V, kind: 'Pool', metadata: { name: 'woken' }, spec: { taskDefinition: {} } });
-    const events = await waiting;
+    const { events } = await waiting;
     assert.deepEqual(events.map((e) => e.name), ['woken']);
   });
 
@@ -65,9 +65,39 @@ describe('store: change feed and control stream', () => {
     await store.createPool({ apiVersion: V, kind: 'Pool', metadata: { name: 'p1' }, spec: { taskDefinition: {} } });
     const first = await feed.readGroup('controller', 'replica-a', 10);
     const second = await feed.readGroup('controller', 'replica-b', 10);
-    assert.deepEqual(first.map((e) => e.name), ['p1']);
-    assert.deepEqual(second, []);
-    assert.equal(await feed.ack('controller', first[0].id), 1);
+    assert.deepEqual(first.events.map((e) => e.name), ['p1']);
+    assert.deepEqual(second, { events: [], malformed: [] });
+    assert.equal(await feed.ack('controller', first.events[0].id), 1);
+  });
+
+  test('malformed change-feed entries are acknowledged and counted, through reads and claims; a tail steps over them', async () => {
+    const namespace = ns();
+    const k = storeKeys(keyspace(namespace));
+    const store = new ResourceStore(redis, { namespace });
+    const feed = store.changeFeed();
+    await feed.ensureGroup('controller', '0');
+    await redis.xadd(k.changes, '*', 'kind', 'Run', 'name', 'r1', 'change', 'exploded');
+    await redis.xadd(k.changes, '*', 'garbage', 'yes');
+    await store.createPool({ apiVersion: V, kind: 'Pool', metadata: { name: 'p1' }, spec: { taskDefinition: {} } });
+    // Left pending by a consumer that never acknowledged garbage (as replicas before this fix did): a claim
+    // acknowledges it instead of taking it over for ever.
+    await redis.xreadgroup('GROUP', 'controller', 'old-replica', 'COUNT', 1, 'STREAMS', k.changes, '>');
+    const claimed = await feed.claimStale('controller', 'live-replica', 0, 10);
+    assert.deepEqual(claimed, { events: [], malformed: [{ id: claimed.malformed[0]?.id, fields: { kind: 'Run', name: 'r1', change: 'exploded' }, reason: 'change is not created, updated or deleted' }] });
+    await redis.xadd(k.changes, '*', 'kind', 'Widget', 'name', 'w', 'change', 'created');
+    const live = await feed.readGroup('controller', 'live-replica', 10);
+    assert.deepEqual(live.events.map((e) => e.name), ['p1']);
+    assert.deepEqual(live.malformed.map((m) => m.reason), ['kind is not Pool or Run', 'kind is not Pool or Run']);
+    await feed.ack('controller', live.events[0].id);
+    const pending = (await redis.xpending(k.changes, 'controller')) as [number, ...unknown[]];
+    assert.equal(pending[0], 0, 'nothing left pending');
+    assert.equal(await feed.malformedCount(), 3);
+
+    const tail = await feed.read('0-0', 2);
+    assert.deepEqual(tail.events, [], 'two malformed entries first');
+    const next = await feed.read(tail.position, 10);
+    assert.deepEqual(next.events.map((e) => e.name), ['p1']);
+    assert.equal((await feed.read(next.position, 10)).events.length, 0);
   });
 
   test('control messages: validated on send, delivered once per consumer group, sent before the group existed', async () => {

@@ -83,15 +83,26 @@ describe('policy helpers', () => {
   const pool = PoolSpec.parse({ taskDefinition: { cpu: '512', memory: '1024' }, retry: { infrastructureAttempts: 5, onExitCodes: [137] }, timeouts: { runSeconds: 60 } });
 
   test('run overrides replace pool timeouts and retry field by field', () => {
-    const run = RunSpec.parse({ pool: 'p', timeouts: { startSeconds: 30 }, retry: { backoff: { maxSeconds: 20 }, onStartTimeout: true } });
+    const run = RunSpec.parse({ pool: 'p', timeouts: { startSeconds: 30, launchSeconds: 45 }, retry: { backoff: { maxSeconds: 20 }, onStartTimeout: true } });
     assert.deepEqual(resolveRunPolicy(pool, run), {
       startSeconds: 30,
+      launchSeconds: 45,
       runSeconds: 60,
       infrastructureAttempts: 5,
       onExitCodes: [137],
       onStartTimeout: true,
       backoff: { initialSeconds: 10, maxSeconds: 20, multiplier: 2 },
     });
+  });
+
+  test('timeouts.launchSeconds defaults to 600 and is bounded to a day', () => {
+    assert.equal(pool.timeouts.launchSeconds, 600);
+    assert.equal(resolveRunPolicy(pool, RunSpec.parse({ pool: 'p' })).launchSeconds, 600);
+    for (const launchSeconds of [0, -1, 1.5, 86_401]) {
+      assert.equal(RunSpec.safeParse({ pool: 'p', timeouts: { launchSeconds } }).success, false, `launchSeconds ${launchSeconds}`);
+      assert.equal(PoolSpec.safeParse({ timeouts: { launchSeconds } }).success, false, `pool launchSeconds ${launchSeconds}`);
+    }
+    assert.equal(RunSpec.safeParse({ pool: 'p', timeouts: { launchSeconds: 86_400 } }).success, true);
   });
 
   test('task size: run, then pool, then template, then 1024/2048', () => {

@@ -61,12 +61,13 @@ describe('RunTask errors', () => {
     assert.match(o.kind === 'terminal' ? o.message : '', /execution role 'arn:exec' has permissions logs:CreateLogStream/);
   });
 
-  test('throttles, 5xx and empty budgets retry without counting', () => {
-    assert.equal(classifyRunTaskError(sdkError('ThrottlingException', 'Rate exceeded'), ctx).kind, 'retry');
-    assert.equal(classifyRunTaskError(sdkError('ClientException', 'Rate exceeded'), ctx).kind, 'retry');
-    assert.equal(classifyRunTaskError(sdkError('ServerException', 'boom', 500), ctx).kind, 'retry');
+  test('throttles, 5xx and empty budgets retry without counting, each saying whose trouble it is', () => {
+    const causeOf = (o: ReturnType<typeof classifyRunTaskError>) => (o.kind === 'retry' ? o.cause : o.kind);
+    assert.equal(causeOf(classifyRunTaskError(sdkError('ThrottlingException', 'Rate exceeded'), ctx)), 'throttled');
+    assert.equal(causeOf(classifyRunTaskError(sdkError('ClientException', 'Rate exceeded'), ctx)), 'throttled');
+    assert.equal(causeOf(classifyRunTaskError(sdkError('ServerException', 'boom', 500), ctx)), 'transient');
     const budget = classifyRunTaskError(new BudgetExhaustedError('fargateLaunches', 750), ctx);
-    assert.deepEqual(budget, { kind: 'retry', reason: 'BudgetExhausted', message: budget.kind === 'retry' ? budget.message : '', retryAfterMs: 750 });
+    assert.deepEqual(budget, { kind: 'retry', cause: 'pacing', reason: 'BudgetExhausted', message: budget.kind === 'retry' ? budget.message : '', retryAfterMs: 750 });
     const gw = new GatewayError('throttled', 'RunTask', 'ThrottlingException', 'Rate exceeded', null, 1200);
     assert.equal(classifyRunTaskError(gw, ctx).kind === 'retry' && (classifyRunTaskError(gw, ctx) as { retryAfterMs?: number }).retryAfterMs, 1200);
   });

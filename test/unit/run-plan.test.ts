@@ -51,7 +51,7 @@ const launched = (attempt = 1, taskArn = TASK): EffectResult => ({
 });
 const stopObserved = (lastStatus: string, attempt = 1): EffectResult => ({
   type: 'stopTask', attempt,
-  outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus, desiredStatus: 'STOPPED', stopCode: 'UserInitiated', containers: lastStatus === 'STOPPED' ? [{ exitCode: 143 }] : [] } },
+  outcome: { kind: 'observed', task: { source: 'describe', taskArn: TASK, lastStatus, desiredStatus: 'STOPPED', stopCode: 'UserInitiated', containers: lastStatus === 'STOPPED' ? [{ exitCode: 143 }] : [] } },
 });
 
 function submittedRun(spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord {
@@ -61,7 +61,7 @@ function submittedRun(spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord 
 function runningRun(spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord {
   // A RUNNING report, delivered here as the task a StopTask-shaped result carries (any observation will do).
   const record = submittedRun(spec);
-  const p = planRun(record, { pool, effect: { type: 'stopTask', attempt: 1, outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus: 'RUNNING' } } } }, EPOCH_MS + 5000);
+  const p = planRun(record, { pool, effect: { type: 'stopTask', attempt: 1, outcome: { kind: 'observed', task: { source: 'describe', taskArn: TASK, lastStatus: 'RUNNING' } } } }, EPOCH_MS + 5000);
   assert.equal(p.status.phase, 'running');
   return written(record, p);
 }
@@ -142,11 +142,12 @@ describe('planRun: launch outcomes', () => {
     assert.deepEqual([last.status.outcome, last.status.attempts[0].failureReason], ['failed', 'ClusterNotFound']);
   });
 
-  test('retry (budget, throttle): nothing recorded, look again after retryAfterMs', () => {
-    const { last } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'retry', reason: 'BudgetExhausted', message: 'x', retryAfterMs: 700 } });
+  test('retry (our own budget): nothing recorded, look again after retryAfterMs', () => {
+    const { last } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'retry', cause: 'pacing', reason: 'BudgetExhausted', message: 'x', retryAfterMs: 700 } });
     assert.equal(last.effect, undefined);
     assert.equal(last.requeueAfterMs, 700);
     assert.equal(last.status.phase, 'taskdef-resolved');
+    assert.equal(last.snapshot.context.launchTrouble, undefined, 'waiting in our own line is no failure');
   });
 
   test('conflict naming the task adopts it; conflict without one is an infrastructure failure', () => {
@@ -248,7 +249,7 @@ describe('planRun: cancel', () => {
 
 describe('planRun: time', () => {
   const described = (lastStatus: string, attempt = 1): EffectResult => ({
-    type: 'describeTask', attempt, outcome: { kind: 'observed', task: { taskArn: TASK, lastStatus, ...(lastStatus === 'STOPPED' ? { containers: [{ exitCode: 0 }] } : {}) } },
+    type: 'describeTask', attempt, outcome: { kind: 'observed', task: { source: 'describe', taskArn: TASK, lastStatus, ...(lastStatus === 'STOPPED' ? { containers: [{ exitCode: 0 }] } : {}) } },
   });
 
   test('start timeout passed: look at the task once more, then StopTask, then timed-out', () => {
@@ -329,5 +330,125 @@ describe('planRun: steady states', () => {
     const { last } = walk(newRunRecord(), 1, resolvedTd, launched());
     assert.ok(RunStatus.safeParse(last.status).success);
     assert.equal(last.status.conditions.find((c) => c.type === 'Submitted')?.lastTransitionTime, at(1));
+  });
+});
+
+describe('planRun: a launch that keeps failing', () => {
+  const serverError = (attempt = 1): EffectResult => ({
+    type: 'runTask', attempt, outcome: { kind: 'retry', cause: 'transient', reason: 'ServerException', message: 'ServerException: boom' },
+  });
+  const held = (retryAfterMs: number): EffectResult => ({
+    type: 'runTask', attempt: 1, outcome: { kind: 'held', reason: 'BreakerOpen', message: 'RunTask held: the cluster is failing', lastError: 'ServerException: boom', retryAfterMs },
+  });
+  const half = () => 0.5;
+  const at = (record: RunRecord, ms: number, effect?: EffectResult): RunPlan =>
+    planRun(record, effect ? { pool, effect } : { pool }, EPOCH_MS + ms, half);
+  /** The run just resolved its task definition at t = 1 s and asks for RunTask. */
+  const launchingRun = (spec: Parameters<typeof newRunRecord>[0] = {}): RunRecord => walk(newRunRecord(spec), 1, resolvedTd).record;
+
+  /** Fails every RunTask the plan asks for, from `startMs`, until `untilMs`; returns each plan that saw a failure. */
+  function failUntil(record: RunRecord, startMs: number, untilMs: number): { record: RunRecord; failed: RunPlan[]; last: RunPlan } {
+    let current = record;
+    const failed: RunPlan[] = [];
+    let nowMs = startMs;
+    let last = at(current, nowMs);
+    while (nowMs < untilMs && last.effect?.type === 'runTask') {
+      last = at(current, nowMs, serverError(last.effect.attempt));
+      failed.push(last);
+      if (last.write) current = written(current, last);
+      nowMs += last.requeueAfterMs ?? 0;
+      last = at(current, nowMs);
+      if (last.write) current = written(current, last);
+    }
+    return { record: current, failed, last };
+  }
+
+  test('each failed try waits a growing, jittered, capped backoff, and nothing is sent before it ends', () => {
+    const { failed } = failUntil(launchingRun(), 1_000, 400_000);
+    // Equal jitter with random 0.5: three quarters of 1 s, 2 s, 4 s … capped at 60 s.
+    assert.deepEqual(failed.slice(0, 8).map((p) => p.requeueAfterMs), [750, 1_500, 3_000, 6_000, 12_000, 24_000, 45_000, 45_000]);
+    const record = written(launchingRun(), at(launchingRun(), 1_000, serverError()));
+    const early = at(record, 1_500);
+    assert.deepEqual([early.effect, early.write, early.requeueAfterMs], [undefined, false, 250]);
+    assert.deepEqual(at(record, 1_750).effect, { type: 'runTask', attempt: 1 }, 'the same attempt, so the same clientToken');
+  });
+
+  test('the jitter spreads runs that failed together', () => {
+    const record = launchingRun();
+    const delays = [0, 0.99].map((r) => planRun(record, { pool, effect: serverError() }, EPOCH_MS + 1_000, () => r).requeueAfterMs);
+    assert.deepEqual(delays, [500, 995]);
+  });
+
+  test('the error is in the status: a Submitted condition with the reason, AWS message, tries and next try', () => {
+    let record = launchingRun();
+    record = written(record, at(record, 1_000, serverError()));
+    const second = at(record, 1_750, serverError());
+    const submitted = second.status.conditions.find((c) => c.type === 'Submitted');
+    assert.equal(submitted?.status, 'False');
+    assert.equal(submitted?.reason, 'LaunchFailing');
+    assert.equal(second.status.message, 'attempt 1: RunTask failing (ServerException: boom); 2 tries failed, next try in 1.5s');
+    assert.equal(submitted?.message, second.status.message);
+  });
+
+  test('a warning once per escalation (1st, 2nd, 4th, 8th failure), not on every try', () => {
+    const { failed } = failUntil(launchingRun(), 1_000, 120_000);
+    const warned = failed.map((p, i) => (p.warnings.length > 0 ? i + 1 : 0)).filter((n) => n > 0);
+    assert.deepEqual(warned, [1, 2, 4, 8]);
+    assert.deepEqual(failed[0].warnings[0].fields, {
+      run: 'run-a', attempt: 1, failures: 1, reason: 'ServerException', error: 'ServerException: boom', retryAt: new Date(EPOCH_MS + 1_750).toISOString(),
+    });
+  });
+
+  test('launchSeconds after the first failed try the attempt ends LaunchTimeout with the last error; the budget decides', () => {
+    const { last } = failUntil(launchingRun({ timeouts: { launchSeconds: 20 }, retry: { infrastructureAttempts: 1 } }), 1_000, 60_000);
+    assert.equal(last.status.outcome, 'crashed');
+    const stoppedCondition = last.status.conditions.find((c) => c.type === 'Stopped');
+    assert.equal(stoppedCondition?.reason, 'LaunchTimeout');
+    assert.match(last.status.message ?? '', /no task launched within 20s of the first RunTask try; last error: ServerException: boom/);
+    assert.equal(last.status.attempts[0].failureReason, 'LaunchTimeout');
+    assert.ok(last.warnings.some((w) => w.message === 'launch timed out'));
+
+    const retried = failUntil(launchingRun({ timeouts: { launchSeconds: 20 } }), 1_000, 22_000);
+    assert.equal(retried.last.snapshot.value, 'backoff', 'within the budget: a new attempt after the retry backoff');
+    assert.equal(retried.last.status.attempts[0].failureReason, 'LaunchTimeout');
+  });
+
+  test('the launch deadline is due even when the backoff would come back later', () => {
+    let record = launchingRun({ timeouts: { launchSeconds: 20 } });
+    record = written(record, at(record, 1_000, serverError()));
+    assert.equal(at(record, 1_500).requeueAfterMs, 250);
+    // Far later (e.g. a replica was down): the deadline, not another try.
+    const late = at(record, 30_000);
+    assert.equal(late.effect, undefined);
+    assert.equal(late.snapshot.value, 'backoff');
+  });
+
+  test('a launch that succeeds after failures clears the trouble', () => {
+    let record = launchingRun();
+    record = written(record, at(record, 1_000, serverError()));
+    const p = at(record, 1_750, launched());
+    assert.equal(p.snapshot.context.launchTrouble, undefined);
+    assert.equal(p.status.conditions.find((c) => c.type === 'Submitted')?.status, 'True');
+  });
+
+  test('held by an open breaker: no try counted, waits for the cool-down plus a spread, shown in the status; the deadline runs', () => {
+    let record = launchingRun({ timeouts: { launchSeconds: 20 } });
+    const p = at(record, 1_000, held(4_000));
+    assert.equal(p.snapshot.context.launchTrouble?.failures, 0);
+    assert.equal(p.requeueAfterMs, 4_500);
+    assert.equal(p.effect, undefined);
+    const submitted = p.status.conditions.find((c) => c.type === 'Submitted');
+    assert.deepEqual([submitted?.reason, submitted?.message], ['LaunchHeld', 'attempt 1: RunTask held: the cluster is failing; next try in 4.5s']);
+    record = written(record, p);
+    const ended = at(record, 21_000);
+    assert.equal(ended.status.attempts[0].failureReason, 'LaunchTimeout');
+    assert.match(ended.status.message ?? '', /last error: ServerException: boom/, "the cluster's AWS error, not the hold");
+  });
+
+  test('network inference failing is a failed try too (it backs off and is shown)', () => {
+    const record = launchingRun();
+    const p = at(record, 1_000, { type: 'runTask', attempt: 1, outcome: { kind: 'retry', cause: 'dependency', reason: 'Network', message: 'DescribeVpcs: InternalError' } });
+    assert.equal(p.requeueAfterMs, 750);
+    assert.match(p.status.message ?? '', /DescribeVpcs: InternalError/);
   });
 });

@@ -134,7 +134,7 @@ describe('reconcileRun', () => {
     const { store, deps, calls } = setup();
     await reconcileRun(deps, 'run-a');
     const submitted = store.runs.get('run-a')!;
-    const fed = feedTaskReport(submitted, { taskArn: TASK, observation: { taskArn: TASK, lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] } }, EPOCH_MS + 2000);
+    const fed = feedTaskReport(submitted, { taskArn: TASK, observation: { source: 'describe', taskArn: TASK, lastStatus: 'STOPPED', containers: [{ exitCode: 0 }] } }, EPOCH_MS + 2000);
     assert.equal(fed.kind, 'write');
     if (fed.kind !== 'write') return;
     await store.updateRunStatus('run-a', { status: fed.status, lifecycle: fed.lifecycle }, submitted.metadata.resourceVersion);

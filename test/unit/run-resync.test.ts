@@ -4,7 +4,7 @@ import type { RunRecord } from '../../controller/api/run.js';
 import { EPOCH_MS } from '../../machines/fixtures.js';
 import { planRun } from '../../reconcilers/run/plan.js';
 import { feedTaskReport } from '../../reconcilers/observe/feed.js';
-import { batches, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
+import { batches, confirmKey, confirmTasks, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
 import { observationOf } from '../../reconcilers/observe/task-observation.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
@@ -29,14 +29,14 @@ function submittedRecord(): RunRecord {
 
 describe('feedTaskReport', () => {
   test('a RUNNING report moves the run to running', () => {
-    const fed = feedTaskReport(submittedRecord(), { taskArn: TASK, observation: { taskArn: TASK, lastStatus: 'RUNNING', version: 2 } }, EPOCH_MS + 5000);
+    const fed = feedTaskReport(submittedRecord(), { taskArn: TASK, observation: { source: 'describe', taskArn: TASK, lastStatus: 'RUNNING', version: 2 } }, EPOCH_MS + 5000);
     assert.equal(fed.kind, 'write');
     if (fed.kind === 'write') assert.deepEqual([fed.from, fed.to, fed.status.phase, fed.status.observedGeneration], ['submitted', 'running', 'running', 1]);
   });
 
   test('the same report twice changes nothing the second time', () => {
     const record = submittedRecord();
-    const report = { taskArn: TASK, observation: { taskArn: TASK, lastStatus: 'PENDING', version: 1 } };
+    const report = { taskArn: TASK, observation: { source: 'describe' as const, taskArn: TASK, lastStatus: 'PENDING', version: 1 } };
     const first = feedTaskReport(record, report, EPOCH_MS + 5000);
     assert.equal(first.kind, 'write');
     if (first.kind !== 'write') return;
@@ -53,7 +53,7 @@ describe('feedTaskReport', () => {
   });
 
   test('a report for another task is rejected, a run without lifecycle skipped', () => {
-    const other = feedTaskReport(submittedRecord(), { taskArn: 'arn:x', observation: { taskArn: 'arn:x', lastStatus: 'RUNNING' } }, EPOCH_MS);
+    const other = feedTaskReport(submittedRecord(), { taskArn: 'arn:x', observation: { source: 'describe', taskArn: 'arn:x', lastStatus: 'RUNNING' } }, EPOCH_MS);
     assert.equal(other.kind, 'rejected');
     assert.equal(feedTaskReport(newRunRecord(), { taskArn: TASK, missing: true }, EPOCH_MS).kind, 'skipped');
   });
@@ -70,13 +70,13 @@ describe('describe reports', () => {
     assert.deepEqual(reports.map((r) => ('missing' in r ? `${r.taskArn}:missing` : `${r.taskArn}:${r.observation.lastStatus}`)), ['a:RUNNING', 'b:missing', 'c:missing']);
   });
 
-  test('ECS task fields become an observation (dates as ISO, containers)', () => {
+  test('ECS task fields become an API observation (dates as ISO, containers)', () => {
     const obs = observationOf({
       taskArn: 'a', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'done',
       stoppedAt: new Date(EPOCH_MS), version: 7, containers: [{ name: 'flow', exitCode: 3 }],
     });
     assert.deepEqual(obs, {
-      taskArn: 'a', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'done',
+      source: 'describe', taskArn: 'a', lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'done',
       stoppedAt: new Date(EPOCH_MS).toISOString(), version: 7, containers: [{ name: 'flow', exitCode: 3 }],
     });
   });
@@ -92,6 +92,7 @@ function stoppedTaskResync() {
       liveTaskClusters: async () => [CLUSTER],
       liveTaskArns: async () => [TASK],
       runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
+      takeTasksToConfirm: async () => [],
       getRun: async (name) => runs.get(name) ?? null,
       updateRunStatus: async (name, update) => {
         const next = { ...runs.get(name)!, ...update };
@@ -126,5 +127,33 @@ describe('resyncCluster', () => {
     const transitions: string[] = [];
     await resyncCluster({ ...deps, onTransition: (from, to, event) => transitions.push(`${from}->${to} on ${event}`) }, CLUSTER);
     assert.deepEqual(transitions, ['submitted->stopped on TASK_OBSERVED']);
+  });
+});
+
+describe('confirmTasks', () => {
+  test('describes at most ten batches per job and hands what is left to the next one', async () => {
+    const { deps, described, woken } = stoppedTaskResync();
+    let taken = 0;
+    const endless: ResyncDeps = {
+      ...deps,
+      store: {
+        ...deps.store,
+        runNameForTask: async () => 'run-a',
+        takeTasksToConfirm: async (_cluster, max) => Array.from({ length: max }, () => `arn:task-${(taken += 1)}`),
+      },
+    };
+    await confirmTasks(endless, CLUSTER);
+    assert.equal(described.length, 10);
+    assert.ok(described.every((batch) => batch.length === 100));
+    assert.ok(woken.includes(confirmKey(CLUSTER)));
+  });
+
+  test('skips tasks no run owns any more, and stops when the set is empty', async () => {
+    const { deps, described, woken } = stoppedTaskResync();
+    const sets = [['arn:gone', TASK], []];
+    const result = await confirmTasks({ ...deps, store: { ...deps.store, takeTasksToConfirm: async () => sets.shift() ?? [] } }, CLUSTER);
+    assert.deepEqual(described, [[TASK]]);
+    assert.deepEqual(result.changed, ['run-a']);
+    assert.deepEqual(woken, ['run-a']);
   });
 });
