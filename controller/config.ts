@@ -16,6 +16,10 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface ControllerConfig {
   readonly redisUrl: string;
+  /** Bounds of one connect (TCP and TLS handshake) and of one command on a non-blocking connection. */
+  readonly redisTimeouts: { readonly connectMs: number; readonly commandMs: number };
+  /** At start, how long Redis may take to answer before the process gives up and exits 1. */
+  readonly redisStartupTimeoutMs: number;
   readonly namespace: string;
   /** Names this process among replicas (BullMQ worker names, stream consumer names, logs). */
   readonly replicaId: string;
@@ -120,6 +124,12 @@ const budgetVariables = Object.fromEntries(
 const VARIABLES = {
   redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', matching(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
     'Redis holding state, caches, budgets and queues (maxmemory-policy noeviction).'),
+  redisConnectTimeoutMs: variable('LONGSHORE_REDIS_CONNECT_TIMEOUT_SECONDS', '5', positiveSecondsAsMs(300),
+    'Longest one Redis connect (TCP and TLS handshake) may take before it is retried.'),
+  redisCommandTimeoutMs: variable('LONGSHORE_REDIS_COMMAND_TIMEOUT_SECONDS', '10', positiveSecondsAsMs(300),
+    'Longest a Redis command waits for its reply (blocking reads excepted).'),
+  redisStartupTimeoutMs: variable('LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS', '30', positiveSecondsAsMs(3600),
+    'At start, how long Redis may take to answer before the controller exits 1.'),
   namespace: variable('LONGSHORE_NAMESPACE', 'default',
     matching(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, 1-63 characters, starting with a letter or digit'),
     'Key namespace: every key is under longshore:{<namespace>}:.'),
@@ -205,6 +215,8 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
   ) as Record<ThrottleCategory, BucketSpec>;
   return deepFreeze({
     redisUrl: read(V.redisUrl),
+    redisTimeouts: { connectMs: read(V.redisConnectTimeoutMs), commandMs: read(V.redisCommandTimeoutMs) },
+    redisStartupTimeoutMs: read(V.redisStartupTimeoutMs),
     namespace: read(V.namespace),
     replicaId: read(V.replicaId) ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-')}-${pid}`,
     aws: { region: read(V.region), endpointUrl: read(V.endpointUrl) },

@@ -7,8 +7,10 @@
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
 import { createMetrics, ControllerMetrics, retryReasonLabel } from './metrics.js';
-import { closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
+import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
 import { redactUrl } from './logger.js';
+import { errorSummary, throttledLogger } from './log-throttle.js';
+import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
 import { startHttpServer } from './http-server.js';
 import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
@@ -142,27 +144,44 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
   const metrics = createMetrics({ processMetrics: true });
-  // ioredis reconnects by itself; log its connection errors at most once per connection every 10 s.
+  // ioredis reconnects by itself. Its errors are logged once per interval per kind (every connection reports
+  // the same outage), and each connection that had failed says when it is back.
+  const redisLog = throttledLogger(logger);
+  let lastCommandConnectionError: unknown;
   const watch = (connection: ReturnType<typeof createRedisConnection>, role: string) => {
-    let lastLoggedAt = 0;
+    let failing = false;
     connection.on('error', (error: Error) => {
-      if (Date.now() - lastLoggedAt < 10_000) return;
-      lastLoggedAt = Date.now();
-      logger.warn({ connection: role, err: error.message }, 'redis connection error');
+      failing = true;
+      if (role === 'command') lastCommandConnectionError = error;
+      const { message, code } = errorSummary(error);
+      const hint = isTlsProtocolError(error) ? 'TLS handshake failed — is the server TLS-enabled?' : undefined;
+      redisLog.log('warn', `redis:${message}`, { connection: role, error: message, code, hint }, 'redis connection error');
+    });
+    connection.on('ready', () => {
+      if (!failing) return;
+      failing = false;
+      logger.info({ connection: role }, 'redis connection restored');
     });
     return connection;
   };
-  const connect = (role: string, blocking = false) =>
-    watch(createRedisConnection(config.redisUrl, `longshore:${config.replicaId}:${role}`, blocking ? 'blocking' : 'command'), role);
+  const connect = (name: string, blocking = false) =>
+    watch(createRedisConnection(config.redisUrl, `longshore:${config.replicaId}:${name}`, blocking ? 'blocking' : 'command', config.redisTimeouts), name);
   const redis = connect('command');
   const queueConnection = connect('queues');
   const followerConnection = connect('changes', true);
   const controlConnection = connect('control', true);
-  try {
-    await redis.ping();
-  } catch (error) {
+  // Start-up waits a bounded time for Redis, then gives up: a replica that never reached Redis has nothing
+  // to serve, and exiting (1, with the reason as the last log line) makes the orchestrator show it and
+  // retry with its own backoff. After start, an outage never ends the process: /readyz answers 503 and
+  // the connections reconnect.
+  const neverAnswered = await awaitRedis(redis, config.redisStartupTimeoutMs);
+  if (neverAnswered !== undefined) {
+    const cause = lastCommandConnectionError ?? neverAnswered;
     await closeRedis(redis, queueConnection, followerConnection, controlConnection);
-    throw new Error(`Redis at ${redactUrl(config.redisUrl)} did not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const explained = await explainRedisFailure(config.redisUrl, cause, { probeTimeoutMs: config.redisTimeouts.connectMs, timeoutMs: config.redisTimeouts.commandMs });
+    const reason = explained ?? `Redis at ${redactUrl(config.redisUrl)}: ${errorSummary(cause).message}`;
+    // No `cause`: pino would append its message to this one, which already explains it.
+    throw new Error(`Redis did not answer within ${config.redisStartupTimeoutMs / 1000} s of start-up: ${reason}`);
   }
   for (const problem of await redisConfigurationProblems(redis)) logger.warn({ problem }, 'redis misconfigured');
 
@@ -173,14 +192,14 @@ export async function startController(config: ControllerConfig, logger: Logger):
   });
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const gateway = createAwsGateway({ clients, budgets, metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs });
-  const queues = createQueues(queueConnection, config.namespace);
+  const queues = createQueues(queueConnection, config.namespace, logger);
   const pendingWakeUps = createPendingWakeUps(redis, keyspace);
   const wakeUps = createWakeUps(queues, pendingWakeUps);
 
   const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
-    connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking'), name), queues, pendingWakeUps, logger, metrics,
+    connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
     lockDurationMs: config.jobLockMs,
   });
   await scheduleResync(queues, config.resyncIntervalMs);

@@ -14,6 +14,7 @@ import { LifecycleEngine } from './lifecycle/engine.js';
 import type { SimTask } from './lifecycle/task.js';
 import { taskToWire, type TaskWire } from './lifecycle/task-wire.js';
 import { createPeripherals } from './peripherals.js';
+import { PersistentFaults, type PersistentFault, type PersistentFaultInput } from './persistent-faults.js';
 import { mulberry32 } from './random.js';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
@@ -27,6 +28,7 @@ export type { ThrottleSetting, ThrottleCategory, BucketLimits } from './throttle
 export { THROTTLE_DEFAULTS } from './throttle.js';
 /** The seeded generator behind every simulated choice; the benchmark draws its workload from it too. */
 export { mulberry32 } from './random.js';
+export type { PersistentFault, PersistentFaultInput } from './persistent-faults.js';
 
 export interface SimulatorOptions {
   /** Default 0: any free port. */
@@ -88,6 +90,13 @@ export interface RunningSimulator {
   /** Forgets every cluster (but default), task definition, task, token, log line, event and count. */
   reset(): void;
   audit(): SimulatorAudit;
+  /** Persistent faults (outages until cleared); reset() keeps only the scenario's own. See docs/simulator.md. */
+  faults: {
+    add(rule: PersistentFaultInput): PersistentFault;
+    remove(id: string): boolean;
+    clear(): void;
+    list(): PersistentFault[];
+  };
 }
 
 export const DEFAULT_EVENT_QUEUE = 'longshore-task-events';
@@ -155,6 +164,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     record.lastStatus = task.lastStatus;
     record.stopCode = task.stopCode ?? null;
   }
+  const persistentFaults = new PersistentFaults();
+  const installScenarioFaults = (): void => {
+    for (const rule of scenario.faults.persistent) persistentFaults.add(rule);
+  };
+  installScenarioFaults();
   const ctx: EcsContext = {
     identity: { region, accountId },
     store,
@@ -169,6 +183,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     toRealMs,
     registrationDelayMs: options.registrationDelayMs ?? 200,
     network: peripherals.network,
+    persistentFaults,
   };
   ensureDefaultCluster(ctx);
   const handlers = [createEcsHandler(ctx, callAudit.record), ...peripherals.handlers];
@@ -188,10 +203,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     callAudit.clear();
     throttles.reset();
     peripherals.clear();
+    persistentFaults.clear();
+    installScenarioFaults();
     ensureDefaultCluster(ctx);
   };
 
-  const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset });
+  const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset, faults: persistentFaults });
   const eventQueueUrl = peripherals.listen(server.url);
   return {
     url: server.url,
@@ -202,8 +219,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     region,
     audit,
     reset,
+    faults: {
+      add: (rule) => persistentFaults.add(rule),
+      remove: (id) => persistentFaults.remove(id),
+      clear: () => persistentFaults.clear(),
+      list: () => persistentFaults.list(),
+    },
     close: async () => {
       engine.cancelAll();
+      persistentFaults.clear();
       peripherals.close();
       await server.close();
     },

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { PersistentFaultSchema } from './persistent-faults.js';
 import type { Random } from './random.js';
 
 const seconds = z.number().nonnegative();
@@ -74,6 +75,8 @@ export const ScenarioSchema = z.strictObject({
       /** Share of FARGATE_SPOT tasks interrupted, and when (seconds after RUNNING). */
       spotInterruptionRate: rate.default(0),
       spotInterruptAfter: DistributionSchema.default(uniform(5, 60)),
+      /** Outages active from the start (and again after every reset) until cleared; see persistent-faults.ts. */
+      persistent: z.array(PersistentFaultSchema).default([]),
     })
     .prefault({}),
   events: z

@@ -3,13 +3,17 @@
  * AWS_ENDPOINT_URL works for every client. Each request is read once into a SimRequest and offered to the
  * protocol handlers in turn; /_sim/audit and /_sim/reset are the inspection routes.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jsonError, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
+import type { PersistentFaults } from './persistent-faults.js';
+import { jsonError, REQUEST_ID_HEADER, type ProtocolHandler, type SimRequest, type SimResponse } from './wire.js';
 
 export interface InspectionRoutes {
   audit: () => unknown;
   reset: () => void;
+  /** The /_sim/faults routes; absent in handler-only test servers. */
+  faults?: PersistentFaults;
 }
 
 export interface SimServer {
@@ -37,8 +41,17 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Every AWS answer, success or error, carries its request id in `x-amzn-RequestId` (the ECS, SQS and
+ * CloudWatch Logs API references show it in each sample response); the SDK reads it into
+ * `$metadata.requestId`. A handler that already set one (EC2, whose XML body repeats it) keeps its own.
+ */
+function withRequestId(headers: Record<string, string>): Record<string, string> {
+  return headers[REQUEST_ID_HEADER] === undefined ? { ...headers, [REQUEST_ID_HEADER]: randomUUID() } : headers;
+}
+
 function send(response: ServerResponse, answer: SimResponse): void {
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+  response.writeHead(answer.status, { ...withRequestId(answer.headers), 'content-length': Buffer.byteLength(answer.body) });
   response.end(answer.body);
 }
 
@@ -48,11 +61,38 @@ const jsonResponse = (status: number, payload: unknown): SimResponse => ({
   body: JSON.stringify(payload),
 });
 
+const FAULTS_PATH = '/_sim/faults';
+
+/** GET lists the persistent faults, POST adds one (JSON body), DELETE clears all or, with /<id>, one. */
+function faultRoute(request: SimRequest, faults: PersistentFaults): SimResponse | null {
+  const id = request.path.slice(FAULTS_PATH.length + 1);
+  if (request.method === 'GET' && id === '') return jsonResponse(200, { faults: faults.list() });
+  if (request.method === 'POST' && id === '') {
+    try {
+      return jsonResponse(200, faults.addUnchecked(JSON.parse(request.body === '' ? '{}' : request.body)));
+    } catch (error) {
+      return jsonResponse(400, { message: (error as Error).message });
+    }
+  }
+  if (request.method === 'DELETE') {
+    if (id === '') {
+      faults.clear();
+      return jsonResponse(200, { cleared: true });
+    }
+    return faults.remove(id) ? jsonResponse(200, { removed: id }) : jsonResponse(404, { message: `no persistent fault ${id}` });
+  }
+  return null;
+}
+
 async function dispatch(request: SimRequest, handlers: readonly ProtocolHandler[], routes: InspectionRoutes): Promise<SimResponse> {
   if (request.path === '/_sim/audit' && request.method === 'GET') return jsonResponse(200, routes.audit());
   if (request.path === '/_sim/reset' && request.method === 'POST') {
     routes.reset();
     return jsonResponse(200, { reset: true });
+  }
+  if (routes.faults !== undefined && (request.path === FAULTS_PATH || request.path.startsWith(`${FAULTS_PATH}/`))) {
+    const answer = faultRoute(request, routes.faults);
+    if (answer !== null) return answer;
   }
   for (const handler of handlers) {
     const answer = await handler(request);

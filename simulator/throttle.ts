@@ -46,6 +46,7 @@ export const ECS_ACTION_CATEGORY: Readonly<Record<string, ThrottleCategory>> = {
   ListClusters: 'clusterRead',
   RegisterTaskDefinition: 'taskDefinitionModify',
   DeregisterTaskDefinition: 'taskDefinitionModify',
+  DeleteTaskDefinitions: 'taskDefinitionModify',
   DescribeTaskDefinition: 'taskDefinitionRead',
   ListTaskDefinitions: 'taskDefinitionRead',
   ListTaskDefinitionFamilies: 'taskDefinitionRead',

@@ -19,6 +19,9 @@ export interface SimResponse {
   body: string;
 }
 
+/** The response header AWS puts its request id in (lower-cased, as the other header names here). */
+export const REQUEST_ID_HEADER = 'x-amzn-requestid';
+
 export type ProtocolHandler = (request: SimRequest) => Promise<SimResponse | null> | SimResponse | null;
 
 /** An awsJson 1.0/1.1 error as the Smithy protocol tests describe it: `__type` and `message`. */

@@ -3,7 +3,7 @@
  *
  * ECS takes task-level cpu as CPU units ("1024") or vCPUs ("1 vCPU", "1 vcpu") and memory as MiB ("2048") or
  * GB ("2GB", "2 GB"); it converts the strings to integer strings at registration (RegisterTaskDefinition
- * `cpu`/`memory`; ecs-facts.md §5.1 [S17]). Admission (the zod schemas below), rendering, normalisation,
+ * `cpu`/`memory`; docs/ecs-facts.md#fargate-sizes). Admission (the zod schemas below), rendering, normalisation,
  * launch overrides and the effective task size all read amounts through this module, so a value admission
  * accepts is the value rendered, and a rendered definition compares equal to the one ECS describes.
  *

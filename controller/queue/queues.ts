@@ -7,7 +7,9 @@
  */
 import { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { QUEUE_NAMES, QueueName } from '../config.js';
+import { errorSummary, throttledLogger } from '../log-throttle.js';
 import type { PendingWakeUps } from './pending-wake-ups.js';
 
 export interface ReconcileJobData {
@@ -20,11 +22,23 @@ export function bullPrefix(namespace: string): string {
   return `longshore:{${namespace}}:bull`;
 }
 
-export function createQueues(connection: Redis, namespace: string): ControllerQueues {
+/**
+ * The queues, each with an `error` listener: a BullMQ object without one prints every error as a
+ * multi-line dump on stderr (its fallback), which breaks the JSON log during a Redis outage. Errors go
+ * through pino instead, each kind once per interval with a count of the repeats.
+ */
+export function createQueues(connection: Redis, namespace: string, logger: Logger): ControllerQueues {
   const prefix = bullPrefix(namespace);
-  return Object.freeze(
-    Object.fromEntries(QUEUE_NAMES.map((name) => [name, new Queue<ReconcileJobData>(name, { connection, prefix })])),
-  ) as ControllerQueues;
+  const log = throttledLogger(logger);
+  const create = (name: QueueName) => {
+    const queue = new Queue<ReconcileJobData>(name, { connection, prefix });
+    queue.on('error', (error: Error) => {
+      const summary = errorSummary(error);
+      log.log('warn', `queue:${name}:${summary.message}`, { queue: name, error: summary.message, code: summary.code }, 'queue error');
+    });
+    return [name, queue] as const;
+  };
+  return Object.freeze(Object.fromEntries(QUEUE_NAMES.map(create))) as ControllerQueues;
 }
 
 export async function closeQueues(queues: ControllerQueues): Promise<void> {

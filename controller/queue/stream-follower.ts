@@ -5,6 +5,7 @@
  * change feed (→ wake-ups) and the control stream (→ cancel/kill).
  */
 import type { Logger } from 'pino';
+import { errorSummary, throttledLogger } from '../log-throttle.js';
 
 export interface StreamSource<T extends { id: string }> {
   /** New entries for this consumer, blocking up to blockMs. */
@@ -37,6 +38,8 @@ export function startStreamFollower<T extends { id: string }>(options: StreamFol
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const errorPauseMs = options.errorPauseMs ?? 1000;
   const log = options.logger.child({ follower: options.name });
+  // A follower retries every errorPauseMs while Redis is away; the log says so once per interval.
+  const errorLog = throttledLogger(log);
   let stopping = false;
   let lastClaimAt = 0;
   let wakeFromPause: (() => void) | undefined;
@@ -74,7 +77,7 @@ export function startStreamFollower<T extends { id: string }>(options: StreamFol
         await handleBatch(await options.source.read(batchSize, blockMs));
       } catch (error) {
         if (stopping) break;
-        log.error({ err: error }, 'stream follower failed, pausing');
+        errorLog.log('error', errorSummary(error).message, { err: error }, 'stream follower failed, pausing');
         await pause(errorPauseMs);
       }
     }

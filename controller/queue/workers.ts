@@ -8,6 +8,7 @@ import { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { equalJitterBackoffMs } from '../backoff.js';
+import { errorSummary, throttledLogger } from '../log-throttle.js';
 import type { QueueName } from '../config.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { createJobProcessor } from './job-adapter.js';
@@ -53,6 +54,8 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const workers: Worker<ReconcileJobData, void>[] = [];
   const connections: Redis[] = [];
   const pending = options.pendingWakeUps;
+  // Worker errors are mostly its connections' errors, many a second while Redis is away: once per interval.
+  const errorLog = throttledLogger(options.logger);
   for (const [queueName, reconcile] of Object.entries(options.reconcilers) as [QueueName, Reconciler][]) {
     const reconcileJob = createJobProcessor({
       reconciler: RECONCILER_OF_QUEUE[queueName],
@@ -79,7 +82,10 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       // Equal jitter: failed keys spread out, yet each waits at least half its ceiling.
       settings: { backoffStrategy: (attemptsMade: number) => equalJitterBackoffMs(backoff, attemptsMade, Math.random) },
     });
-    worker.on('error', (error) => options.logger.error({ err: error, queue: queueName }, 'worker error'));
+    worker.on('error', (error) => {
+      const summary = errorSummary(error);
+      errorLog.log('error', `worker:${queueName}:${summary.message}`, { queue: queueName, error: summary.message, code: summary.code }, 'worker error');
+    });
     worker.on('failed', (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         options.logger.error({ queue: queueName, key: job.data.key, err: error }, 'reconcile gave up after retries');

@@ -65,7 +65,7 @@ export function classifyRunTaskOutput(output: Pick<RunTaskCommandOutput, 'tasks'
 
 /**
  * The reasons an infrastructure outcome can carry. `RESOURCE:*` is open-ended in failureReasonCode (the
- * attempt keeps ECS's own word); these are the documented ones (shared/ecs-facts.md §4.4), for bounded
+ * attempt keeps ECS's own word); these are the documented ones (docs/ecs-facts.md#runtask), for bounded
  * metric labels.
  */
 export const RUN_TASK_FAILURE_REASONS = [

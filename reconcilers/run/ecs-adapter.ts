@@ -105,7 +105,9 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
     },
 
     async findLaunched({ pool, run }): Promise<SearchOutcome> {
-      const input: ListTasksCommandInput = { startedBy: startedByFor(deps.namespace, run.metadata.name), desiredStatus: 'RUNNING' };
+      // "When you specify startedBy as the filter, it must be the only filter that you use" (API_ListTasks), so
+      // no desiredStatus: ListTasks' default status filter is RUNNING, which is the filter this lookup wants.
+      const input: ListTasksCommandInput = { startedBy: startedByFor(deps.namespace, run.metadata.name) };
       if (pool.spec.cluster !== undefined) input.cluster = pool.spec.cluster;
       try {
         const output = await deps.gateway.listTasks(input, { wait: false });

@@ -2,7 +2,7 @@
  * EC2 query protocol responses: XML in the 2016-11-15 namespace with a lower-camel `requestId`, lists as
  * `<xxxSet><item>…</item></xxxSet>`, and errors as `<Response><Errors><Error>…</Error></Errors><RequestID>`.
  */
-import type { SimResponse } from '../wire.js';
+import { REQUEST_ID_HEADER, type SimResponse } from '../wire.js';
 import type { SimSubnet, SimVpc } from './network.js';
 
 export const EC2_XML_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -75,6 +75,11 @@ export function renderSubnet(subnet: SimSubnet, region: string, ownerId: string)
     + '</item>';
 }
 
+/** EC2 names the request in its XML body and in the x-amzn-RequestId header alike: one id for both. */
+function xmlHeaders(requestId: string): Record<string, string> {
+  return { 'content-type': 'text/xml;charset=UTF-8', [REQUEST_ID_HEADER]: requestId };
+}
+
 /** `<{action}Response>` with requestId, the item set and, when more pages remain, nextToken. */
 export function renderDescribeResponse(
   action: string, setName: string, items: string[], requestId: string, nextToken: string | undefined,
@@ -85,7 +90,7 @@ export function renderDescribeResponse(
     + (items.length > 0 ? `<${setName}>${items.join('')}</${setName}>` : `<${setName}/>`)
     + (nextToken === undefined ? '' : element('nextToken', nextToken))
     + `</${action}Response>`;
-  return { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body };
+  return { status: 200, headers: xmlHeaders(requestId), body };
 }
 
 export function renderError(status: number, code: string, message: string, requestId: string): SimResponse {
@@ -96,5 +101,5 @@ export function renderError(status: number, code: string, message: string, reque
     + '</Error></Errors>'
     + element('RequestID', requestId)
     + '</Response>';
-  return { status, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body };
+  return { status, headers: xmlHeaders(requestId), body };
 }

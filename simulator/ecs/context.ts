@@ -8,6 +8,7 @@ import type { SimTask } from '../lifecycle/task.js';
 import type { Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { Scheduler } from '../scheduler.js';
+import type { PersistentFaults } from '../persistent-faults.js';
 import type { Throttles } from '../throttle.js';
 import type { Ec2CapacityPool } from './ec2-capacity.js';
 import type { Identity } from './identity.js';
@@ -60,4 +61,6 @@ export interface EcsContext {
   /** How long a registration takes (simulated ms), so concurrent registrations really overlap. */
   registrationDelayMs: number;
   network: NetworkView;
+  /** Outages that last until cleared (docs/simulator.md "Persistent faults"). */
+  persistentFaults: PersistentFaults;
 }

@@ -1,6 +1,6 @@
 /**
  * The ECS JSON 1.1 protocol handler: `x-amz-target: AmazonEC2ContainerServiceV20141113.<Op>`. Order per
- * call: throttle (the category's bucket), injected latency, injected 5xx, then the operation; every call is
+ * call: throttle (the category's bucket), persistent faults, injected latency, injected 5xx, then the operation; every call is
  * audited as ok, throttled or error.
  */
 import type { AuditSink } from '../audit.js';
@@ -14,7 +14,7 @@ import { RawJson, type JsonObject } from './model.js';
 import { runTask } from './run-task.js';
 import { sampleSeconds } from '../scenario.js';
 import {
-  deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition,
+  deleteTaskDefinitions, deregisterTaskDefinition, describeTaskDefinition, listTaskDefinitions, registerTaskDefinition,
 } from './task-definitions.js';
 import { describeTasks, listTasks, stopTask } from './tasks.js';
 
@@ -30,6 +30,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeTaskDefinition: describeTaskDefinition,
   ListTaskDefinitions: listTaskDefinitions,
   DeregisterTaskDefinition: deregisterTaskDefinition,
+  DeleteTaskDefinitions: deleteTaskDefinitions,
   RunTask: runTask,
   DescribeTasks: describeTasks,
   ListTasks: listTasks,
@@ -65,6 +66,12 @@ async function handle(ctx: EcsContext, audit: AuditSink, action: string, body: s
   }
   try {
     const input = parseBody(body);
+    const outage = ctx.persistentFaults.match(action, typeof input.cluster === 'string' ? input.cluster : undefined);
+    if (outage !== undefined) {
+      // A persistent fault answers before the operation: the call has no effect (a timeout is held first).
+      if (outage.mode === 'timeout') await ctx.persistentFaults.hold(outage);
+      throw new EcsError(outage.type, outage.message, outage.status);
+    }
     const faults = ctx.scenario.faults;
     if (faults.latencyRate > 0 && ctx.random() < faults.latencyRate) {
       const delayMs = ctx.toRealMs(sampleSeconds(faults.latency, ctx.random) * 1000);

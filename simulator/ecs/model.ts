@@ -43,13 +43,14 @@ export interface ContainerDefinition extends JsonObject {
   secrets?: JsonObject[];
   cpu?: number;
   memory?: number;
+  memoryReservation?: number;
 }
 
 export interface TaskDefinitionRecord {
   family: string;
   revision: number;
   taskDefinitionArn: string;
-  status: 'ACTIVE' | 'INACTIVE';
+  status: 'ACTIVE' | 'INACTIVE' | 'DELETE_IN_PROGRESS';
   registeredAtMs: number;
   deregisteredAtMs?: number;
   containerDefinitions: ContainerDefinition[];

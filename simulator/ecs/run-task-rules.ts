@@ -2,7 +2,8 @@
  * RunTask's request validation with ECS's messages (docs/ecs-facts.md#quotas, #idempotency, #runtask, #task-definitions): pure, so the
  * order of checks and each message can be read in one place.
  */
-import { invalidParameter } from './errors.js';
+import { clientError, invalidParameter } from './errors.js';
+import { isValidFargateSize, parseCpuUnits, parseMemoryMiB } from './fargate-sizes.js';
 import { isObject, objectList, optionalNumber, optionalObject, optionalString, stringList } from './fields.js';
 import type { JsonObject, TaskDefinitionRecord } from './model.js';
 
@@ -117,8 +118,22 @@ export function validateNetwork(
 }
 
 /** Overrides: at most 8192 characters of JSON (docs/ecs-facts.md#quotas); container overrides must name containers of the definition. */
-export function validateOverrides(input: JsonObject, record: TaskDefinitionRecord): JsonObject {
+export function validateOverrides(input: JsonObject, record: TaskDefinitionRecord, launchType: Placement['launchType']): JsonObject {
   const overrides = optionalObject(input, 'overrides') ?? {};
+  // TaskOverride.cpu and .memory are strings in the API (API_TaskOverride); a number is a type error.
+  const cpuOverride = optionalString(overrides, 'cpu');
+  const memoryOverride = optionalString(overrides, 'memory');
+  if (cpuOverride !== undefined || memoryOverride !== undefined) {
+    const cpu = cpuOverride === undefined ? Number(record.cpu) : parseCpuUnits(cpuOverride);
+    const memory = memoryOverride === undefined ? Number(record.memory) : parseMemoryMiB(memoryOverride);
+    if (cpu === undefined || !(cpu > 0)) throw invalidParameter("Invalid 'cpu' setting for task.");
+    if (memory === undefined || !(memory > 0)) throw invalidParameter("Invalid 'memory' setting for task.");
+    // A Fargate task must still land on a supported cpu/memory pair (developer guide, fargate-tasks-services
+    // "Task CPU and memory"); the override replaces the definition's size for this task.
+    if (launchType === 'FARGATE' && !isValidFargateSize(cpu, memory)) {
+      throw clientError(`No Fargate configuration exists for given values: ${cpu} CPU, ${memory} memory. See the Amazon ECS documentation for the valid values.`);
+    }
+  }
   if (JSON.stringify(overrides).length > MAX_OVERRIDES_CHARS) {
     throw invalidParameter(`Container Overrides length must be at most ${MAX_OVERRIDES_CHARS}`);
   }

@@ -8,6 +8,7 @@ import type { SimContainer, SimTask } from '../lifecycle/task.js';
 import { taskToWire } from '../lifecycle/task-wire.js';
 import { randomHex } from '../random.js';
 import { resolveCluster } from './clusters.js';
+import { parseCpuUnits, parseMemoryMiB } from './fargate-sizes.js';
 import type { EcsContext } from './context.js';
 import { clientError, EcsError, throttled } from './errors.js';
 import { optionalBoolean, optionalString, requiredString } from './fields.js';
@@ -33,7 +34,7 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
   if (record === undefined) throw clientError('TaskDefinition not found.');
   checkTaskDefinitionRunnable(record, placement);
   const network = validateNetwork(input, record, new Set(ctx.network.subnets.map((s) => s.subnetId)));
-  const overrides = validateOverrides(input, record);
+  const overrides = validateOverrides(input, record, placement.launchType);
   const startedBy = validateStartedBy(input);
   const group = validateGroup(input, record.family);
   const tags = parseTags(input.tags);
@@ -66,7 +67,7 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
     }
     let reservation: SimTask['ec2Reservation'];
     if (placement.launchType === 'EC2') {
-      reservation = taskResources(record);
+      reservation = taskResources(record, overrides);
       const shortage = ctx.ec2Capacity.reserve(reservation.cpu, reservation.memory);
       if (shortage !== undefined) {
         failures.push({ arn: containerInstanceArn(ctx.identity, cluster.clusterName, randomHex(ctx.idRandom, 32)), reason: shortage });
@@ -127,9 +128,14 @@ function pickProvider(strategy: CapacityProviderItem[] | undefined, index: numbe
   return weighted[weighted.length - 1].capacityProvider;
 }
 
-function taskResources(record: TaskDefinitionRecord): { cpu: number; memory: number } {
-  const cpu = record.cpu !== undefined ? Number(record.cpu) : record.containerDefinitions.reduce((s, c) => s + (c.cpu ?? 0), 0);
-  const memory = record.memory !== undefined ? Number(record.memory) : record.containerDefinitions.reduce((s, c) => s + (c.memory ?? 0), 0);
+/** What an EC2 task reserves: task-level size (overrides first), else the containers' sum (memory, or its soft reservation). */
+function taskResources(record: TaskDefinitionRecord, overrides: JsonObject): { cpu: number; memory: number } {
+  const cpuText = typeof overrides.cpu === 'string' ? overrides.cpu : record.cpu;
+  const memoryText = typeof overrides.memory === 'string' ? overrides.memory : record.memory;
+  const cpu = cpuText !== undefined ? parseCpuUnits(cpuText) ?? 0 : record.containerDefinitions.reduce((s, c) => s + (c.cpu ?? 0), 0);
+  const memory = memoryText !== undefined
+    ? parseMemoryMiB(memoryText) ?? 0
+    : record.containerDefinitions.reduce((s, c) => s + (c.memory ?? c.memoryReservation ?? 0), 0);
   return { cpu, memory };
 }
 

@@ -46,6 +46,16 @@ export function parseRegistration(input: JsonObject): RegisteredContent {
   const fargateProblem = fargateIncompatibility({ networkMode, cpu, memory, executionRoleArn, containerDefinitions });
   if (requiresCompatibilities.includes('FARGATE') && fargateProblem !== undefined) throw clientError(fargateProblem);
 
+  // "If using the EC2 launch type, you must specify either a task-level memory value or a container-level
+  // memory value" (developer guide, task_definition_parameters, container memory). Every definition is
+  // checked for EC2 (its compatibilities always include EC2); a Fargate-only one failed above already.
+  if (memory === undefined) {
+    const bare = containerDefinitions.find((container) => container.memory === undefined && container.memoryReservation === undefined);
+    if (bare !== undefined) {
+      throw clientError(`Invalid setting for container '${bare.name}'. At least one of 'memory' or 'memoryReservation' must be specified.`);
+    }
+  }
+
   const compatibilities = ['EC2'];
   if (fargateProblem === undefined) compatibilities.push('FARGATE');
   if (requiresCompatibilities.includes('EXTERNAL')) compatibilities.push('EXTERNAL');

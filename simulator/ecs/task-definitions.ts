@@ -71,6 +71,24 @@ export async function registerTaskDefinition(ctx: EcsContext, input: JsonObject)
  * checks ACTIVE itself).
  */
 export function findTaskDefinition(ctx: EcsContext, reference: string): TaskDefinitionRecord | undefined {
+  const record = findRevision(ctx, reference);
+  return record === undefined || isDeleted(ctx, record) ? undefined : record;
+}
+
+/**
+ * "A task definition revision will stay in DELETE_IN_PROGRESS status until all the associated tasks and
+ * services have been terminated" (API_DeleteTaskDefinitions); after that it is gone for good. The revision
+ * keeps its slot, so the family's next registration still gets the next number.
+ */
+function isDeleted(ctx: EcsContext, record: TaskDefinitionRecord): boolean {
+  if (record.status !== 'DELETE_IN_PROGRESS') return false;
+  for (const task of ctx.store.tasks.values()) {
+    if (task.taskDefinitionArn === record.taskDefinitionArn && task.lastStatus !== 'STOPPED') return false;
+  }
+  return true;
+}
+
+function findRevision(ctx: EcsContext, reference: string): TaskDefinitionRecord | undefined {
   const marker = ':task-definition/';
   const at = reference.indexOf(marker);
   const name = at >= 0 ? reference.slice(at + marker.length) : reference;
@@ -106,7 +124,9 @@ export function listTaskDefinitions(ctx: EcsContext, input: JsonObject): JsonObj
     .sort();
   const arns: string[] = [];
   for (const family of families) {
-    for (const record of ctx.store.families.get(family) ?? []) if (record.status === status) arns.push(record.taskDefinitionArn);
+    for (const record of ctx.store.families.get(family) ?? []) {
+      if (record.status === status && !isDeleted(ctx, record)) arns.push(record.taskDefinitionArn);
+    }
   }
   if (sort === 'DESC') arns.reverse();
   const page = paginate(arns, optionalString(input, 'nextToken'), optionalNumber(input, 'maxResults'), 100);
@@ -124,4 +144,40 @@ export function deregisterTaskDefinition(ctx: EcsContext, input: JsonObject): Js
     record.deregisteredAtMs = ctx.scheduler.now();
   }
   return { taskDefinition: taskDefinitionToWire(record) };
+}
+
+export const MAX_DELETE_TASK_DEFINITIONS = 10;
+/** Failure reasons of DeleteTaskDefinitions; no AWS wire text was found, so these are the simulator's. */
+export const DELETE_REASONS = {
+  active: 'The specified task definition is still in ACTIVE status. Please deregister the target and try again.',
+  missing: 'The specified task definition does not exist.',
+} as const;
+
+/**
+ * DeleteTaskDefinitions (API_DeleteTaskDefinitions): "You must deregister a task definition revision before
+ * you delete it"; an INACTIVE revision becomes DELETE_IN_PROGRESS at once and cannot run new tasks.
+ * Per-revision problems come back in failures[], as the API's output shape has it.
+ */
+export function deleteTaskDefinitions(ctx: EcsContext, input: JsonObject): JsonObject {
+  const references = stringList(input, 'taskDefinitions');
+  if (references.length === 0) throw invalidParameter('taskDefinitions can not be empty.');
+  if (references.length > MAX_DELETE_TASK_DEFINITIONS) {
+    throw invalidParameter(`taskDefinitions can have at most ${MAX_DELETE_TASK_DEFINITIONS} items.`);
+  }
+  const taskDefinitions: JsonObject[] = [];
+  const failures: JsonObject[] = [];
+  for (const reference of references) {
+    const record = findTaskDefinition(ctx, reference);
+    if (record === undefined || !reference.slice(reference.lastIndexOf('/') + 1).includes(':')) {
+      failures.push({ arn: reference, reason: DELETE_REASONS.missing });
+      continue;
+    }
+    if (record.status === 'ACTIVE') {
+      failures.push({ arn: record.taskDefinitionArn, reason: DELETE_REASONS.active });
+      continue;
+    }
+    record.status = 'DELETE_IN_PROGRESS';
+    taskDefinitions.push(taskDefinitionToWire(record));
+  }
+  return { taskDefinitions, failures };
 }

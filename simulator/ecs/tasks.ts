@@ -10,6 +10,10 @@ import { RawJson, type JsonObject } from './model.js';
 import { paginate } from './pagination.js';
 
 export const MAX_DESCRIBE_TASKS = 100;
+/** ListTasks members that filter, besides startedBy itself. */
+const LIST_TASKS_FILTERS = ['family', 'launchType', 'desiredStatus', 'serviceName', 'containerInstance'] as const;
+/** The rule is AWS's (API_ListTasks); no wire message was found, so this text is the simulator's. */
+export const STARTED_BY_ALONE_MESSAGE = 'When you specify startedBy as the filter, it must be the only filter that you use.';
 
 function findTask(ctx: EcsContext, clusterArn: string, reference: string): SimTask | undefined {
   const task = ctx.store.tasks.get(taskIdOf(reference));
@@ -41,6 +45,11 @@ export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {
   const family = optionalString(input, 'family');
   const startedBy = optionalString(input, 'startedBy');
   const launchType = optionalString(input, 'launchType');
+  // "When you specify startedBy as the filter, it must be the only filter that you use." (API_ListTasks)
+  // cluster, maxResults and nextToken scope and page the listing; they are not filters.
+  if (startedBy !== undefined && LIST_TASKS_FILTERS.some((member) => input[member] !== undefined && input[member] !== null)) {
+    throw invalidParameter(STARTED_BY_ALONE_MESSAGE);
+  }
   const desiredStatus = optionalString(input, 'desiredStatus') ?? 'RUNNING';
   if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus)) {
     throw invalidParameter('desiredStatus must be one of RUNNING, PENDING, STOPPED.');

@@ -153,14 +153,12 @@ export class LifecycleEngine {
     task.stoppedReason = reason;
     task.stoppingAtMs = this.deps.now();
     task.executionStoppedAtMs = task.stoppingAtMs;
-    if (reason.startsWith('ResourceInitializationError')) {
-      // The task never got as far as creating containers: ECS can report none at all.
-      task.containers = [];
-    } else {
-      for (const container of task.containers) {
-        container.lastStatus = 'STOPPED';
-        container.reason = reason;
-      }
+    // Whatever the cause (CannotPullContainerError, ResourceInitializationError, …), DescribeTasks still lists
+    // the task's containers, each STOPPED with the reason and no exit code (developer guide,
+    // stopped-task-errors / resource-initialization-error: the reason is read from the stopped task's containers).
+    for (const container of task.containers) {
+      container.lastStatus = 'STOPPED';
+      container.reason = reason;
     }
     this.deprovision(task);
   }

@@ -169,14 +169,17 @@ describe('task lifecycle', () => {
     assert.deepEqual(statusTrail(arn), ['PROVISIONING/RUNNING', 'PENDING/RUNNING', 'DEPROVISIONING/STOPPED', 'STOPPED/STOPPED']);
   });
 
-  test('failed start with ResourceInitializationError can leave no containers at all', async () => {
+  test('failed start with ResourceInitializationError keeps the containers, STOPPED with the reason', async () => {
     const run = await runFargate(h.ecs, 'sim-test', {
       overrides: { containerOverrides: [{ name: 'main', environment: env({ SIM_FAIL_START: 'ResourceInitializationError' }) }] },
     });
     const task = await untilStopped(run.tasks![0].taskArn!);
     assert.equal(task.stopCode, 'TaskFailedToStart');
     assert.match(task.stoppedReason ?? '', /^ResourceInitializationError: /);
-    assert.deepEqual(task.containers, []);
+    assert.equal(task.containers?.length, 1);
+    assert.equal(task.containers![0].lastStatus, 'STOPPED');
+    assert.equal(task.containers![0].reason, task.stoppedReason);
+    assert.equal(task.containers![0].exitCode, undefined);
   });
 
   test('a task prints SIM_LOG_LINES on <prefix>/<container>/<task id> of its awslogs group', async () => {
@@ -207,8 +210,10 @@ describe('task lifecycle', () => {
     await untilStopped(b.tasks![0].taskArn!);
     const running = await h.ecs.send(new ListTasksCommand({ startedBy: 'longshore/list-a' }));
     assert.deepEqual(running.taskArns, [a.tasks![0].taskArn]);
-    const stopped = await h.ecs.send(new ListTasksCommand({ startedBy: 'longshore/list-b', desiredStatus: 'STOPPED' }));
-    assert.deepEqual(stopped.taskArns, [b.tasks![0].taskArn]);
+    // startedBy must be the only filter (API_ListTasks), so stopped tasks are found by desiredStatus and family.
+    const stopped = await h.ecs.send(new ListTasksCommand({ family: 'sim-test', desiredStatus: 'STOPPED' }));
+    assert.ok(stopped.taskArns?.includes(b.tasks![0].taskArn!));
+    assert.ok(!stopped.taskArns?.includes(a.tasks![0].taskArn!));
     assert.deepEqual((await h.ecs.send(new ListTasksCommand({ startedBy: 'longshore/list-b' }))).taskArns, []);
     assert.deepEqual((await h.ecs.send(new ListTasksCommand({ family: 'no-such-family' }))).taskArns, []);
     assert.deepEqual((await h.ecs.send(new ListTasksCommand({ desiredStatus: 'PENDING' }))).taskArns, []);

@@ -40,7 +40,7 @@ describe('longshore controller process', () => {
 
   test('an unreachable Redis ends the process with exit 1 and a redacted URL', async () => {
     const child = spawn(process.execPath, [...cli(), 'controller', '--metrics-port', '0'], {
-      env: { ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS: '2', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -49,7 +49,7 @@ describe('reconcile queues', () => {
     const namespace = `test-${randomUUID()}`;
     namespaces.push(namespace);
     const connection = createRedisConnection(REDIS_URL, 'test-queues');
-    const queues = createQueues(connection, namespace);
+    const queues = createQueues(connection, namespace, logger);
     const metrics = createMetrics();
     const pendingWakeUps = createPendingWakeUps(connection, keyspace(namespace));
     const workers = startWorkers({

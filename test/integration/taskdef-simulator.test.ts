@@ -57,7 +57,7 @@ describe('task definitions against the simulator', () => {
     const namespace = ns;
     if (!namespaces.includes(ns)) namespaces.push(ns);
     const connection = createRedisConnection(REDIS_URL, `test-${id}`);
-    const queues = createQueues(connection, namespace);
+    const queues = createQueues(connection, namespace, logger);
     const pendingWakeUps = createPendingWakeUps(connection, keyspace(namespace));
     const real = createWakeUps(queues, pendingWakeUps);
     // Runs are not reconciled here: their wake-ups are recorded instead of queued.

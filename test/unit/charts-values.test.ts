@@ -222,6 +222,9 @@ describe('templates', () => {
     assert.equal(String(concurrency.resync), defaultOf('LONGSHORE_CONCURRENCY_RESYNC'));
     assert.equal(String(controller.jobLockSeconds), defaultOf('LONGSHORE_JOB_LOCK_SECONDS'));
     assert.equal(String(controller.taskdefRevalidateSeconds), defaultOf('LONGSHORE_TASKDEF_REVALIDATE_SECONDS'));
+    assert.equal(String(controller.redisConnectTimeoutSeconds), defaultOf('LONGSHORE_REDIS_CONNECT_TIMEOUT_SECONDS'));
+    assert.equal(String(controller.redisCommandTimeoutSeconds), defaultOf('LONGSHORE_REDIS_COMMAND_TIMEOUT_SECONDS'));
+    assert.equal(String(controller.redisStartupTimeoutSeconds), defaultOf('LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS'));
     assert.equal(String((values.metrics as Record<string, Json>).port), defaultOf('LONGSHORE_METRICS_PORT'));
   });
 
@@ -259,6 +262,15 @@ describe('templates', () => {
     const margin = Number(/add \(int \.Values\.controller\.shutdownGraceSeconds\) (\d+)/.exec(templates.get('_helpers.tpl') ?? '')?.[1]);
     assert.ok(margin > 10, `terminationGracePeriodSeconds margin ${margin}`);
     assert.match(deployment, /secretKeyRef:\n\s+name: \{\{ \.Values\.redis\.existingSecret \}\}\n\s+key: \{\{ \.Values\.redis\.existingSecretKey \}\}/);
+  });
+
+  test('a replica that cannot reach Redis exits with its reason before the liveness probe would kill it', () => {
+    // /healthz is served only once the controller has started; until then only the start-up bound ends it.
+    const liveness = (values.probes as Record<string, Record<string, Json>>).liveness;
+    const livenessAllowsSeconds = Number(liveness.initialDelaySeconds) + Number(liveness.periodSeconds) * Number(liveness.failureThreshold);
+    const controller = values.controller as Record<string, Json>;
+    assert.ok(Number(controller.redisStartupTimeoutSeconds) < livenessAllowsSeconds,
+      `redisStartupTimeoutSeconds ${String(controller.redisStartupTimeoutSeconds)} < ${livenessAllowsSeconds}`);
   });
 
   test('pods run as non-root on a read-only root filesystem with two replicas by default', () => {
