@@ -3,14 +3,18 @@
  * the real run reconciler, registration worker, SDK and gateway against the ECS simulator. The cache still
  * names the old revision; RunTask refuses it ("TaskDefinition is inactive" / "TaskDefinition not found.");
  * every run re-registers through the queue — one RegisterTaskDefinition for the family however many runs
- * hit the refusal at once — and succeeds. A pool's own ARN cannot be registered again: its run fails naming
- * the ARN, after DescribeTaskDefinition confirmed it is gone.
+ * hit the refusal at once — and succeeds; a revision refused again and again makes the run wait, longer each
+ * time. A pool's own ARN cannot be registered again: its run fails naming the ARN, after
+ * DescribeTaskDefinition confirmed it is gone.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeregisterTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DeleteTaskDefinitionsCommand, DeregisterTaskDefinitionCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { RunRecord } from '../../controller/api/run.js';
 import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
+import { reconcileRun } from '../../reconcilers/run/reconciler.js';
+import { STALE_TASK_DEFINITION_BACKOFF, STALE_TASK_DEFINITIONS_FREE } from '../../machines/run-logic.js';
+import { backoffMs } from '../../controller/backoff.js';
 import { allStopped, fargatePool, startRunHarness, V, type RunHarness } from './run-harness.js';
 
 const FAMILY_POOL = 'vanishing';
@@ -28,6 +32,13 @@ describe('a task definition that vanished', () => {
 
   const registrations = (): number => Object.values(h.sim.audit().registrations).reduce((n, c) => n + c, 0);
   const deregister = (arn: string) => h.clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+  /** Deregister, then DeleteTaskDefinitions: DELETE_IN_PROGRESS while a task uses it, else gone for good. */
+  async function deleteRevision(arn: string): Promise<void> {
+    await deregister(arn);
+    const deleted = await h.clients.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: [arn] }));
+    assert.deepEqual(deleted.failures ?? [], []);
+  }
+  const refusals = (): number => h.sim.audit().calls.RunTask?.error ?? 0;
   const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
   async function runAll(prefix: string, n: number, pool = FAMILY_POOL): Promise<RunRecord[]> {
@@ -58,6 +69,58 @@ describe('a task definition that vanished', () => {
     assert.equal(new Set(runs.map((r) => r.status.taskDefinitionArn)).size, 1);
     assert.equal(registrations() - before, 1, 'one RegisterTaskDefinition for the family');
     assert.ok((h.sim.audit().calls.RunTask?.error ?? 0) >= 1, 'RunTask did refuse the old revision');
+  });
+
+  test('deleted (DeregisterTaskDefinition + DeleteTaskDefinitions): many runs at once register once more and all succeed', async () => {
+    const old = await firstRevision('deleted');
+    await deleteRevision(old);
+    const before = registrations();
+    const runs = await runAll('after-delete', 6);
+    for (const run of runs) {
+      assert.equal(run.status.outcome, 'succeeded', `${run.metadata.name}: ${run.status.message}`);
+      assert.ok(run.status.taskDefinitionArn && run.status.taskDefinitionArn !== old, 'a new revision');
+    }
+    assert.equal(new Set(runs.map((r) => r.status.taskDefinitionArn)).size, 1);
+    assert.equal(registrations() - before, 1, 'one RegisterTaskDefinition for the family');
+  });
+
+  test('DELETE_IN_PROGRESS (deleted while a task still runs from it): new runs register once more and succeed', async () => {
+    const old = await firstRevision('deleting');
+    await h.submitRun('holder', FAMILY_POOL, { env: { SIM_RUN_SECONDS: '100000' } });
+    const [holder] = await h.driveUntil(['holder'], ([r]) => r?.status.phase === 'running');
+    assert.equal(holder.status.taskDefinitionArn, old);
+    await deleteRevision(old);
+    const before = registrations();
+    const runs = await runAll('while-deleting', 3);
+    for (const run of runs) {
+      assert.equal(run.status.outcome, 'succeeded', `${run.metadata.name}: ${run.status.message}`);
+      assert.notEqual(run.status.taskDefinitionArn, old);
+    }
+    assert.equal(registrations() - before, 1);
+  });
+
+  test('a revision refused again and again: the run waits longer each time instead of spinning, then succeeds', async () => {
+    await firstRevision('spin');
+    const refusedTimes = STALE_TASK_DEFINITIONS_FREE + 1;
+    // As ECS may answer for a moment right after a registration (eventual consistency).
+    h.sim.faults.add({ action: 'RunTask', status: 400, type: 'ClientException', message: 'TaskDefinition not found.', times: refusedTimes });
+    const refusedBefore = refusals();
+    await h.submitRun('spin-1', FAMILY_POOL);
+    const [waiting] = await h.driveUntil(['spin-1'], ([r]) => /refused \d+ times/.test(r?.status.message ?? '') && refusals() - refusedBefore === refusedTimes);
+    assert.equal(waiting.status.phase, 'pending');
+    assert.match(waiting.status.message ?? '', new RegExp(`refused ${refusedTimes} times for attempt 1; next resolve in`));
+
+    // The wait holds: reconciles before it ends neither resolve nor launch.
+    const callsBefore = h.sim.audit().calls.RunTask;
+    for (let i = 0; i < 5; i += 1) await reconcileRun(h.runDeps, 'spin-1');
+    assert.deepEqual(h.sim.audit().calls.RunTask, callsBefore);
+    assert.equal((await h.store.getRun('spin-1'))?.status.phase, 'pending');
+
+    h.clock.offsetMs += backoffMs(STALE_TASK_DEFINITION_BACKOFF, 1) + 1000;
+    const [done] = await h.driveUntil(['spin-1'], allStopped);
+    assert.equal(done.status.outcome, 'succeeded', done.status.message);
+    assert.equal(done.status.attempts.length, 1);
+    assert.equal(refusals() - refusedBefore, refusedTimes);
   });
 
   test('gone ("TaskDefinition not found." after a simulator reset): the run registers again and succeeds', async () => {
