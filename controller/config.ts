@@ -31,6 +31,8 @@ export interface ControllerConfig {
   /** How long a gateway call in `wait` mode may wait for a token before giving up. */
   readonly budgetMaxWaitMs: number;
   readonly resyncIntervalMs: number;
+  /** A cached task-definition revision older than this is described again before it is trusted. */
+  readonly taskdefRevalidateSeconds: number;
   /** How long a stopped run is kept before the retention sweep deletes it (the store's retention). */
   readonly runRetentionSeconds: number;
   /** Interval of the cluster-wide orphaned-task sweep; 0 disables it. */
@@ -148,6 +150,8 @@ const VARIABLES = {
   resyncIntervalMs: variable('LONGSHORE_RESYNC_INTERVAL_SECONDS', '10', positiveSecondsAsMs(86_400), 'Interval of the per-cluster task resync.'),
   orphanSweepIntervalMs: variable('LONGSHORE_ORPHAN_SWEEP_INTERVAL_SECONDS', '300', secondsAsMs(0, 86_400, 'a number of seconds from 0 (disabled) to 86400'),
     'Interval of the sweep that adopts or stops orphaned tasks carrying our startedBy (0 disables it).'),
+  taskdefRevalidateSeconds: variable('LONGSHORE_TASKDEF_REVALIDATE_SECONDS', '86400', seconds(60, 30 * 86_400, 'a number of seconds from 60 to 2592000 (30 days)'),
+    'A cached task-definition revision (or a pool\'s own ARN) older than this is described again before use (1 day).'),
   runRetentionSeconds: variable('LONGSHORE_RUN_RETENTION_SECONDS', '604800', seconds(60, 365 * 86_400, 'a number of seconds from 60 to 31536000 (one year)'),
     'How long a stopped run is kept (7 days) before the retention sweep deletes it.'),
   metricsPort: variable('LONGSHORE_METRICS_PORT', '9464', integer(0, 65535, 'an integer port from 0 to 65535'),
@@ -225,6 +229,7 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
     budgets: scaleBudgets(configured, read(V.budgetTimeScale)),
     budgetMaxWaitMs: read(V.budgetMaxWaitMs),
     resyncIntervalMs: read(V.resyncIntervalMs),
+    taskdefRevalidateSeconds: read(V.taskdefRevalidateSeconds),
     runRetentionSeconds: read(V.runRetentionSeconds),
     orphanSweepIntervalMs: read(V.orphanSweepIntervalMs),
     metricsPort: read(V.metricsPort),

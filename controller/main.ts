@@ -67,7 +67,10 @@ export interface ReconcilerDependencies {
 export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<QueueName, Reconciler>> {
   const { config, store, keyspace, gateway, wakeUps, metrics, logger, redis } = deps;
   const defaultRegion = config.aws.region;
-  const taskdefs = createTaskdefs({ redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }) });
+  const taskdefs = createTaskdefs({
+    redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }),
+    revalidateAfterSeconds: config.taskdefRevalidateSeconds,
+  });
   const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
 
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });

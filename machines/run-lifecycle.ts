@@ -119,6 +119,7 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       return trouble === undefined ? undefined : { event: 'LAUNCH_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
     }
     case 'backoff':
+    case 'pending':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
     default:
       return undefined;

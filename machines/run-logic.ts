@@ -60,18 +60,36 @@ export function taskDefinitionResolved(ctx: Ctx, taskDefinitionArn: string, now:
   return startAttempt({ ...ctx, status }, now);
 }
 
-/** The resolved revision cannot be launched: forget it and the attempt that never launched, resolve again. */
+/**
+ * RunTask refusals of the resolved revision an attempt may meet before resolving again waits: a definition
+ * that is registered again and refused again (ECS's eventual consistency right after a registration, or
+ * someone deleting revisions as fast as they appear) must not spin. Beyond this, each resolve waits longer.
+ */
+export const STALE_TASK_DEFINITIONS_FREE = 2;
+export const STALE_TASK_DEFINITION_BACKOFF: ExponentialBackoff = { baseMs: 5_000, capMs: 300_000 };
+
+/**
+ * The resolved revision cannot be launched: forget it and the attempt that never launched, resolve again —
+ * at once for the first refusals of this attempt, after a growing wait (retryAt) beyond them.
+ */
 export function taskDefinitionStale(ctx: Ctx, message: string, now: string): Ctx {
+  const attempt = currentAttempt(ctx.status)?.number ?? 1;
+  const previous = ctx.staleTaskDefinitions;
+  const count = previous?.attempt === attempt ? previous.count + 1 : 1;
+  const waitMs = count > STALE_TASK_DEFINITIONS_FREE ? backoffMs(STALE_TASK_DEFINITION_BACKOFF, count - STALE_TASK_DEFINITIONS_FREE) : 0;
+  const retryAt = waitMs > 0 ? new Date(Date.parse(now) + waitMs).toISOString() : undefined;
+  const next = waitMs > 0 ? `; next resolve in ${formatDelay(waitMs)}` : '';
+  const times = count === 1 ? '' : ` (refused ${count} times for attempt ${attempt}${next})`;
   const attempts = ctx.status.attempts.slice(0, -1);
   const status = setConditions(
-    { ...ctx.status, attempts, taskDefinitionArn: undefined, message: `resolving the task definition again: ${message}` },
+    { ...ctx.status, attempts, taskDefinitionArn: undefined, message: `resolving the task definition again${times}: ${message}` },
     [
-      { type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Stale', message },
+      { type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Stale', message: `${message}${times}` },
       { type: CONDITION.submitted, status: 'False', reason: 'WaitingForTaskDefinition' },
     ],
     now,
   );
-  return { ...ctx, status };
+  return { ...ctx, status, staleTaskDefinitions: { attempt, count }, retryAt };
 }
 
 /** Records why the run is not moving yet, on the condition its current step waits for. */

@@ -4,6 +4,7 @@
  * reconciler to execute. All decisions live in run-logic.ts; this file only says which event is legal where.
  *
  *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
+ *             ─RETRY→ pending (resolve again, after repeated TASKDEF_STALE made it wait)
  *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED | LAUNCH_TIMEOUT→ backoff | stopped   ─TASKDEF_STALE→ pending
  *             ─LAUNCH_FAILED | LAUNCH_HELD→ launching (the next RunTask try waits: backoff, or the breaker)
  *   submitted ─TASK_OBSERVED(RUNNING)→ running   ─START_TIMEOUT→ stopping
@@ -133,6 +134,9 @@ export const runLifecycleMachine = setup({
     taskNotYetKnown: ({ context }: Args) => currentAttempt(context.status)?.taskArn === undefined,
     notCancelling: ({ context }: Args) => context.stopIntent !== 'cancel',
     notFinalized: ({ context }: Args) => context.finalized !== true,
+    /** In pending: a wait before resolving again was set (taskDefinitionStale) and is over. */
+    resolveWaitElapsed: ({ context, event }: Args) =>
+      context.retryAt !== undefined && Date.parse(event.now) >= Date.parse(context.retryAt),
     backoffElapsed: ({ context, event }: Args) =>
       context.retryAt === undefined || Date.parse(event.now) >= Date.parse(context.retryAt),
   },
@@ -142,8 +146,13 @@ export const runLifecycleMachine = setup({
   initial: 'pending',
   states: {
     pending: {
-      ...declared({ phase: 'pending', work: () => [{ type: 'resolveTaskDefinition' }] }),
+      // After repeated refusals of resolved revisions (taskDefinitionStale) the next resolve waits for RETRY.
+      ...declared({ phase: 'pending', work: (context) => (context.retryAt === undefined ? [{ type: 'resolveTaskDefinition' }] : []) }),
       on: {
+        RETRY: {
+          guard: 'resolveWaitElapsed',
+          actions: [assign({ retryAt: undefined }), { type: 'request', params: () => [{ type: 'resolveTaskDefinition' }] }],
+        },
         TASKDEF_RESOLVED: {
           target: 'launching',
           actions: assign(({ context, event }) => taskDefinitionResolved(context, event.taskDefinitionArn, event.now)),

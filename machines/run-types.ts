@@ -91,8 +91,13 @@ export const LifecycleContext = z.object({
   infrastructureFailures: z.number().int().min(0),
   exitCodeFailures: z.number().int().min(0),
   stopIntent: StopIntent.optional(),
-  /** When the backoff before the next attempt ends (ISO). */
+  /**
+   * When the backoff before the next attempt ends (ISO); in `pending`, when the task definition may be
+   * resolved again after RunTask refused revisions too often (see staleTaskDefinitions).
+   */
   retryAt: z.string().optional(),
+  /** How often RunTask refused the resolved revision as INACTIVE or gone for `attempt` (bounds the loop). */
+  staleTaskDefinitions: z.object({ attempt: z.number().int().min(1), count: z.number().int().min(1) }).optional(),
   /** The current attempt's failed RunTask tries, while it has not launched. */
   launchTrouble: LaunchTrouble.optional(),
   /**
@@ -172,6 +177,7 @@ export type LifecycleEvent =
   | ({ type: 'START_TIMEOUT' } & Timed)
   | ({ type: 'RUN_TIMEOUT' } & Timed)
   | ({ type: 'CANCEL_REQUESTED'; reason?: string } & Timed)
+  /** A backoff ended: the next attempt (in backoff) or the next resolve of the task definition (in pending). */
   | ({ type: 'RETRY' } & Timed)
   /** The current step cannot proceed yet (registration in progress, no pool slot): say so in the status. */
   | ({ type: 'WAITING'; reason: string; message: string } & Timed)

@@ -5,7 +5,8 @@
  * - transient: worth retrying as is — 5xx, ServerException, network failures, timeouts;
  * - conflict: another writer got there first — ConflictException, "Too many concurrent attempts";
  * - notFound: the named thing does not exist — ClusterNotFoundException, ResourceNotFoundException,
- *   EC2 `*.NotFound` codes;
+ *   EC2 `*.NotFound` codes, and ECS's ClientException for a task definition it does not know
+ *   ("TaskDefinition not found.", "Unable to describe task definition.");
  * - client: everything else, i.e. the request is wrong and retrying will not help (including ECS's
  *   LimitExceededException, which is a resource quota there, not a rate).
  *
@@ -128,8 +129,37 @@ export function classifyAwsError(error: unknown): Classification {
   }
   if (code === 'ConflictException' || /too many concurrent attempts/i.test(message)) return result('conflict');
   if (codes.some((c) => NOT_FOUND_CODES.has(c) || c.endsWith('.NotFound'))) return result('notFound');
+  if (taskDefinitionProblemOf(code, message) === 'missing') return result('notFound');
   if (codes.some((c) => TRANSIENT_CODES.has(c)) || (status !== undefined && status >= 500) || retryable !== undefined) {
     return result('transient');
   }
   return result('client');
+}
+
+/**
+ * What an ECS error says about the task definition it names, matched by exception name and AWS's words:
+ * - missing: ECS does not know the revision — "TaskDefinition not found." (RunTask, CreateService) and
+ *   "Unable to describe task definition." (DescribeTaskDefinition of a deleted or never-registered revision,
+ *   or of an INACTIVE one no task references any more);
+ * - inactive: it exists but cannot run new tasks — "TaskDefinition is inactive" (RunTask of a deregistered
+ *   revision; a DELETE_IN_PROGRESS revision is refused the same way).
+ * Sources: docs/ecs-facts.md ("Task definition states"). Anything else (throttles included) is undefined.
+ */
+export type TaskDefinitionProblem = 'missing' | 'inactive';
+
+const TASK_DEFINITION_EXCEPTIONS = new Set(['ClientException', 'InvalidParameterException', 'ResourceNotFoundException']);
+const TASK_DEFINITION_MISSING = /\bTaskDefinition not found\b|\bUnable to (describe|find) task ?definition\b|\btask ?definition\b.*\b(does not exist|not found)\b/i;
+const TASK_DEFINITION_INACTIVE = /\bTaskDefinition is inactive\b|\btask ?definition\b.*\b(is inactive|INACTIVE|DELETE_IN_PROGRESS)\b/i;
+
+export function taskDefinitionProblem(error: unknown): TaskDefinitionProblem | undefined {
+  if (error instanceof BudgetExhaustedError) return undefined;
+  const { code, message } = error instanceof GatewayError ? describeError(error) : classifyAwsError(error);
+  return taskDefinitionProblemOf(code, message);
+}
+
+function taskDefinitionProblemOf(code: string, message: string): TaskDefinitionProblem | undefined {
+  if (!TASK_DEFINITION_EXCEPTIONS.has(code) || /rate exceeded/i.test(message)) return undefined;
+  if (TASK_DEFINITION_MISSING.test(message)) return 'missing';
+  if (TASK_DEFINITION_INACTIVE.test(message)) return 'inactive';
+  return undefined;
 }

@@ -11,7 +11,10 @@
  * - held: RunTask was not sent because the cluster's breaker is open (another run probes it).
  * - conflict: the clientToken was already used with different parameters: the attempt's task exists
  *   (taskArns when ECS names them). The run adopts it instead of launching another.
- * - stale-task-definition: the resolved revision is INACTIVE or gone; drop it from the cache and resolve again.
+ * - stale-task-definition: the resolved revision is INACTIVE, DELETE_IN_PROGRESS or gone ("TaskDefinition is
+ *   inactive", "TaskDefinition not found.", "Unable to describe task definition."; errors.ts matches the words):
+ *   drop it from the cache and resolve again. Never a verdict on the run: a registered revision is registered
+ *   again; a pool's own ARN is described first and fails the run only if ECS confirms it is gone.
  * - terminal: the request is wrong (cluster not found, permissions, invalid parameters); the run fails
  *   with AWS's message made readable, as the seed explains it.
  *
@@ -19,7 +22,7 @@
  * this module only says what each kind means for a launch.
  */
 import type { RunTaskCommandInput, RunTaskCommandOutput, Task } from '@aws-sdk/client-ecs';
-import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError, isRetryableKind, sdkErrorOf, taskDefinitionProblem } from '../../controller/aws/errors.js';
 
 export type LaunchOutcome =
   | { kind: 'launched'; task: Task; taskArn: string; clusterArn: string | undefined }
@@ -28,7 +31,7 @@ export type LaunchOutcome =
   /** `lastError`: the cluster's last RunTask error, as the breaker recorded it. */
   | { kind: 'held'; reason: string; message: string; lastError: string; retryAfterMs: number }
   | { kind: 'conflict'; taskArns: string[]; message: string }
-  | { kind: 'stale-task-definition'; message: string }
+  | { kind: 'stale-task-definition'; problem: 'missing' | 'inactive'; message: string }
   | { kind: 'terminal'; reason: string; message: string };
 
 export type RetryCause = 'pacing' | 'throttled' | 'transient' | 'dependency';
@@ -92,6 +95,9 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
     return { kind: 'retry', cause: kind === 'throttled' ? 'throttled' : 'transient', reason: code, message: `${code}: ${message}`, retryAfterMs };
   }
   if (kind === 'conflict') return { kind: 'conflict', taskArns: resourceIds(error), message: `${code}: ${message}` };
+  // Before the cluster check: "not found" words about the task definition are not about the cluster.
+  const problem = taskDefinitionProblem(error);
+  if (problem) return { kind: 'stale-task-definition', problem, message: `${code}: ${message}` };
   if (code === 'ClusterNotFoundException' || /ClusterNotFoundException/.test(message)) {
     const where = ctx.region ? ` in region ${ctx.region}` : '';
     return {
@@ -110,9 +116,6 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
       kind: 'terminal', reason: 'ExecutionRolePermissions',
       message: `Failed to run ECS task, the attached execution role does not appear to have sufficient permissions. Ensure that the execution role '${ctx.executionRoleArn ?? '(none)'}' has permissions logs:CreateLogStream, logs:CreateLogGroup, and logs:PutLogEvents. AWS said: ${message}`,
     };
-  }
-  if (/TaskDefinition is inactive|Unable to find task definition|task definition .*(inactive|does not exist)/i.test(message)) {
-    return { kind: 'stale-task-definition', message: `${code}: ${message}` };
   }
   return { kind: 'terminal', reason: code, message: `Failed to run ECS task: ${code}: ${message}` };
 }

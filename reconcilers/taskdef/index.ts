@@ -38,6 +38,8 @@ export interface TaskdefsDependencies {
   defaultRegion?: string;
   metrics?: Pick<ControllerMetrics, 'taskdefCacheHits' | 'taskdefCacheMisses' | 'taskdefRegistrations' | 'taskdefRegistrationConflicts'>;
   logger?: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
+  /** A cached revision (or a pool's own ARN) is described again before use once it is this old. */
+  revalidateAfterSeconds?: number;
 }
 
 export interface Taskdefs {
@@ -49,10 +51,11 @@ export interface Taskdefs {
 
 export function createTaskdefs(deps: TaskdefsDependencies): Taskdefs {
   const keys = taskdefKeys(deps.keyspace);
-  const store = new TaskdefStore(deps.redis, keys);
+  const store = new TaskdefStore(deps.redis, keys, { revalidateAfterSeconds: deps.revalidateAfterSeconds });
   const queue = registrationEnqueuer(deps.wakeUps);
   const resolver = createTaskDefinitionResolver({
     store, redis: deps.redis, keys, queue, gateway: deps.gateway, defaultRegion: deps.defaultRegion, metrics: deps.metrics,
+    revalidateAfterSeconds: deps.revalidateAfterSeconds,
   });
   const worker = createRegistrationWorker({
     store, gateway: deps.gateway, metrics: deps.metrics, logger: deps.logger,

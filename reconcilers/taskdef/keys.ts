@@ -7,6 +7,14 @@ import type { Keyspace } from '../../controller/store/keys.js';
 export interface TaskdefKeys {
   /** hash → task-definition ARN (string). The cache: shared by replicas, survives restarts. */
   cache(hash: string): string;
+  /**
+   * hash → present (with a Redis TTL of the revalidation bound) while the cached ARN is known to be fresh:
+   * registered or confirmed ACTIVE by DescribeTaskDefinition within the bound; "checking" while one
+   * reconcile revalidates it (single flight). Absent: the next resolve describes the ARN before trusting it.
+   */
+  fresh(hash: string): string;
+  /** hash → ARNs RunTask or a revalidation rejected for the hash (set, expiring): never reused for it. */
+  rejected(hash: string): string;
   /** hash → the pending registration (JSON PendingRegistration) for the worker to register. */
   pending(hash: string): string;
   /** hash → a terminal registration failure (JSON RegistrationFailure), expiring. */
@@ -30,6 +38,8 @@ export interface TaskdefKeys {
 export function taskdefKeys(ks: Keyspace): TaskdefKeys {
   return {
     cache: (hash) => ks.key('tdcache', hash),
+    fresh: (hash) => ks.key('tdfresh', hash),
+    rejected: (hash) => ks.key('tdrejected', hash),
     pending: (hash) => ks.key('tdpending', hash),
     failure: (hash) => ks.key('tdfailure', hash),
     waiting: (hash) => ks.key('tdwaiting', hash),

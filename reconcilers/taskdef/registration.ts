@@ -84,6 +84,9 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       const output = await gateway.describeTaskDefinition({ taskDefinition: pending.family, include: ['TAGS'] }, { wait: false });
       const td = output.taskDefinition;
       if (!td?.taskDefinitionArn || td.status !== 'ACTIVE') return null;
+      // Right after a deregistration or deletion ECS may still name the refused revision as the latest
+      // ACTIVE one (eventual consistency): reusing it would hand the runs the same refusal again.
+      if (await store.isRejected(pending.hash, td.taskDefinitionArn)) return null;
       const described = { ...td, tags: output.tags };
       return hashTaskDefinition(described, pending.region) === pending.hash ? td.taskDefinitionArn : null;
     } catch (error) {

@@ -4,10 +4,10 @@
  * rendered definition's hash is looked up in the shared cache, and on a miss a registration is queued
  * (deduplicated by hash) and the run waits to be woken.
  */
-import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput } from '@aws-sdk/client-ecs';
+import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
-import { BudgetExhaustedError, describeError, isAwsError, isRetryableKind } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, describeError, isAwsError, isRetryableKind, taskDefinitionProblem } from '../../controller/aws/errors.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import type { PoolLike, RunLike } from './inputs.js';
@@ -15,7 +15,7 @@ import type { TaskdefKeys } from './keys.js';
 import { hashTaskDefinition } from './normalize.js';
 import { resolvePlacement, type Placement } from './placement.js';
 import { orchestrationContainerName, render, RenderError, type RenderedTaskDefinition } from './render.js';
-import type { TaskdefStore } from './store.js';
+import { DEFAULT_REVALIDATE_AFTER_SECONDS, type Acquired, type PendingRegistration, type TaskdefStore } from './store.js';
 
 export type Resolution =
   /** Launch with this revision. `hash` is absent for a pool's own taskDefinitionArn. */
@@ -43,6 +43,8 @@ export interface ResolverDependencies {
   queue: RegistrationEnqueuer;
   gateway: DescribeTaskDefinitionGateway;
   defaultRegion?: string;
+  /** A pool's own ARN is described again after this long (the registration cache's bound is the store's). */
+  revalidateAfterSeconds?: number;
   metrics?: { taskdefCacheHits: Pick<Counter, 'inc'>; taskdefCacheMisses: Pick<Counter, 'inc'> };
 }
 
@@ -50,8 +52,13 @@ export interface TaskDefinitionResolver {
   resolve(pool: PoolLike, run: RunLike): Promise<Resolution>;
   /** The run no longer uses the revision (it stopped); may queue the revision's deregistration. */
   release(runName: string, taskDefinitionArn: string): Promise<void>;
-  /** RunTask said the revision is INACTIVE or gone: forget it so the next resolve registers again. */
-  invalidate(hash: string, taskDefinitionArn: string): Promise<void>;
+  /**
+   * RunTask said the revision is INACTIVE or gone: forget it (and drop the run's reference) so the next
+   * resolve registers again.
+   */
+  invalidate(hash: string, taskDefinitionArn: string, runName?: string): Promise<void>;
+  /** The same for a pool's own ARN: forget what was described, so the next resolve asks ECS again. */
+  invalidateArn(taskDefinitionArn: string): Promise<void>;
 }
 
 export interface DeregistrationEnqueuer {
@@ -95,6 +102,7 @@ export function existingDefinitionProblem(info: Pick<ArnInfo, 'networkMode' | 'r
 
 export function createTaskDefinitionResolver(deps: ResolverDependencies & { queue: RegistrationEnqueuer & DeregistrationEnqueuer }): TaskDefinitionResolver {
   const { store, queue } = deps;
+  const revalidateAfterSeconds = deps.revalidateAfterSeconds ?? DEFAULT_REVALIDATE_AFTER_SECONDS;
 
   async function resolve(pool: PoolLike, run: RunLike): Promise<Resolution> {
     if (pool.spec.taskDefinitionArn) return resolveArn(pool, run, pool.spec.taskDefinitionArn);
@@ -111,7 +119,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       taskDefinition: { taskDefinitionArn: arn, containerName: rendered.containerName, networkMode: rendered.taskDefinition.networkMode ?? 'bridge' },
     });
 
-    const hit = await store.acquire(hash, run.metadata.name);
+    const hit = await usable(hash, run.metadata.name, await store.acquire(hash, run.metadata.name));
     if (hit) {
       deps.metrics?.taskdefCacheHits.inc();
       return resolved(hit);
@@ -119,11 +127,16 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     const failure = await store.failure(hash);
     if (failure) return { status: 'failed', hash, message: failure.message };
 
-    const late = await store.awaitRegistration(run.metadata.name, {
+    const pending: PendingRegistration = {
       hash, family: rendered.family, region: rendered.region, taskDefinition: rendered.taskDefinition,
       matchLatestRevisionInFamily: pool.spec.matchLatestRevisionInFamily === true,
       autoDeregister: pool.spec.autoDeregisterTaskDefinition === true,
-    });
+    };
+    const written = await store.awaitRegistration(run.metadata.name, pending);
+    let late = await usable(hash, run.metadata.name, written);
+    // An ARN written meanwhile that revalidation found gone: the look took the run off the waiting set, so
+    // join it again (the cache misses now) to be woken by the registration.
+    if (written && !late) late = await usable(hash, run.metadata.name, await store.awaitRegistration(run.metadata.name, pending));
     if (late) {
       deps.metrics?.taskdefCacheHits.inc();
       return resolved(late);
@@ -133,6 +146,27 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     return { status: 'waiting', hash };
   }
 
+  /**
+   * The acquired ARN, revalidated first when this caller holds the check lease of an entry older than the
+   * bound: DescribeTaskDefinition says ACTIVE → trusted for another bound; INACTIVE, DELETE_IN_PROGRESS or
+   * unknown → invalidated (null: the caller registers again). Budget, throttle or any other trouble leaves
+   * the lease to expire and uses the ARN: RunTask has the last word, and its refusal invalidates too.
+   */
+  async function usable(hash: string, runName: string, acquired: Acquired | null): Promise<string | null> {
+    if (!acquired) return null;
+    if (!acquired.revalidate) return acquired.arn;
+    const verdict = await describeVerdict(acquired.arn);
+    if (verdict.status === 'active') {
+      await store.confirm(hash, acquired.arn);
+      return acquired.arn;
+    }
+    if (verdict.status === 'gone') {
+      await store.invalidate(hash, acquired.arn, runName);
+      return null;
+    }
+    return acquired.arn;
+  }
+
   /** A pool's own ARN: described once (revisions never change) to learn its container and network mode. */
   async function resolveArn(pool: PoolLike, run: RunLike, arn: string): Promise<Resolution> {
     const placement = resolvePlacement(pool, run);
@@ -140,23 +174,23 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     const cachedInfo = await deps.redis.get(key);
     let info: ArnInfo | undefined = cachedInfo ? { ...ARN_INFO_DEFAULTS, ...(JSON.parse(cachedInfo) as Partial<ArnInfo>) } : undefined;
     if (!info) {
-      try {
-        const output = await deps.gateway.describeTaskDefinition({ taskDefinition: arn }, { wait: false });
-        const td = output.taskDefinition;
-        info = {
-          containerNames: (td?.containerDefinitions ?? []).map((c) => c.name ?? ''),
-          networkMode: td?.networkMode ?? 'bridge',
-          requiresCompatibilities: td?.requiresCompatibilities ?? [],
-          hasExecutionRole: Boolean(td?.executionRoleArn),
-        };
-        await deps.redis.set(key, JSON.stringify(info));
-      } catch (error) {
-        if (!isAwsError(error)) throw error;
-        if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
-        const d = describeError(error);
-        if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}` };
-        return { status: 'failed', message: `Task definition '${arn}' could not be described: ${d.code}: ${d.message}` };
+      const verdict = await describeVerdict(arn);
+      switch (verdict.status) {
+        case 'retry': return { status: 'retry', retryAfterMs: verdict.retryAfterMs, message: verdict.message };
+        case 'failed': return { status: 'failed', message: `Task definition '${arn}' could not be described: ${verdict.message}` };
+        case 'gone': return { status: 'failed', message: poolArnGoneMessage(pool.metadata.name, arn, verdict) };
+        case 'active': break;
       }
+      const td = verdict.taskDefinition;
+      info = {
+        containerNames: (td.containerDefinitions ?? []).map((c) => c.name ?? ''),
+        networkMode: td.networkMode ?? 'bridge',
+        requiresCompatibilities: td.requiresCompatibilities ?? [],
+        hasExecutionRole: Boolean(td.executionRoleArn),
+      };
+      // Revisions never change, but their state does: described again after the bound, or at once when
+      // RunTask refuses the ARN (invalidateArn).
+      await deps.redis.set(key, JSON.stringify(info), 'EX', revalidateAfterSeconds);
     }
     const problem = existingDefinitionProblem(info, placement, pool.spec.cloudwatchLogs?.enabled === true);
     if (problem) return { status: 'failed', message: problem };
@@ -167,11 +201,45 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     return { status: 'resolved', placement, taskDefinition: { taskDefinitionArn: arn, containerName, networkMode: info.networkMode } };
   }
 
+  /** What ECS says about one revision now (DescribeTaskDefinition, paced, never waiting for a token). */
+  async function describeVerdict(arn: string): Promise<DescribeVerdict> {
+    try {
+      const output = await deps.gateway.describeTaskDefinition({ taskDefinition: arn }, { wait: false });
+      const td = output.taskDefinition;
+      if (td?.status !== undefined && td.status !== 'ACTIVE') return { status: 'gone', state: td.status };
+      return { status: 'active', taskDefinition: td ?? {} };
+    } catch (error) {
+      if (!isAwsError(error)) throw error;
+      if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
+      const d = describeError(error);
+      if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}` };
+      if (taskDefinitionProblem(error)) return { status: 'gone', state: 'unknown to ECS', message: `${d.code}: ${d.message}` };
+      return { status: 'failed', message: `${d.code}: ${d.message}` };
+    }
+  }
+
   return {
     resolve,
     async release(runName, arn) {
       if (await store.release(runName, arn)) await queue.enqueueDeregistration(arn);
     },
-    invalidate: (hash, arn) => store.invalidate(hash, arn),
+    invalidate: (hash, arn, runName) => store.invalidate(hash, arn, runName),
+    invalidateArn: async (arn) => {
+      await deps.redis.del(deps.keys.arnInfo(arn));
+    },
   };
+}
+
+type DescribeVerdict =
+  | { status: 'active'; taskDefinition: TaskDefinition }
+  /** INACTIVE, DELETE_IN_PROGRESS, or unknown to ECS ("Unable to describe task definition."). */
+  | { status: 'gone'; state: string; message?: string }
+  | { status: 'retry'; retryAfterMs: number; message: string }
+  | { status: 'failed'; message: string };
+
+/** The user gave this ARN; it cannot be registered again by us, so the run fails saying which and why. */
+function poolArnGoneMessage(pool: string, arn: string, verdict: { state: string; message?: string }): string {
+  const said = verdict.message ? ` (ECS said: ${verdict.message})` : '';
+  return `Task definition '${arn}' of pool '${pool}' is ${verdict.state}${said}: it cannot run new tasks. `
+    + 'Register it again, or point the pool\'s taskDefinitionArn at an ACTIVE revision.';
 }

@@ -7,6 +7,8 @@
  * - launchDetails: the orchestration container and network mode of the revision, and — for awsvpc — the
  *   pool's network resolved (once per pool generation), so a missing VPC or a foreign subnet fails the run
  *   with the seed's explanation and an empty EC2 budget only delays it.
+ * - invalidate: RunTask refused the revision as INACTIVE or gone: a registered one leaves the cache (the next
+ *   resolve registers again), a pool's own ARN is described again.
  * - release: a stopped run gives up its reference (auto-deregister).
  */
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
@@ -48,10 +50,12 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
     },
 
     async invalidate(pool, run, arn) {
-      if (pool.spec.taskDefinitionArn) return;
+      // A pool's own ARN is never registered by us: forget its description, so the next resolve asks ECS
+      // whether it is really gone (and fails the run naming it) or was refused only for a moment.
+      if (pool.spec.taskDefinitionArn) return resolver.invalidateArn(arn);
       try {
         const rendered = render(pool, run, { defaultRegion: deps.defaultRegion });
-        await resolver.invalidate(hashTaskDefinition(rendered.taskDefinition, rendered.region), arn);
+        await resolver.invalidate(hashTaskDefinition(rendered.taskDefinition, rendered.region), arn, run.metadata.name);
       } catch (error) {
         if (!(error instanceof RenderError)) throw error;
       }

@@ -6,11 +6,13 @@
  * - a run either finds the ARN (and takes a reference) or is recorded as waiting before it looks again,
  *   and the registration drains the waiting set only after it wrote the ARN — so no wake-up is lost;
  * - releasing the last reference of an auto-deregistered revision removes it from the cache in the same
- *   step, so no run can pick the revision up again once its deregistration is decided.
+ *   step, so no run can pick the revision up again once its deregistration is decided;
+ * - an entry older than the revalidation bound is handed to one caller at a time to describe again
+ *   (the `fresh` marker expires after the bound; taking the check lease is part of the lookup).
  */
 import type { Redis } from 'ioredis';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import { defineScript, integerReply, optionalStringReply, stringListReply } from '../../controller/redis-scripts.js';
+import { defineScript, integerReply, stringListReply } from '../../controller/redis-scripts.js';
 import type { TaskdefKeys } from './keys.js';
 
 /** What the registration worker needs to register (or find) the definition of one hash. */
@@ -32,22 +34,26 @@ export interface RegistrationFailure {
 
 const PENDING_TTL_SECONDS = 24 * 3600;
 
+// KEYS: cache, refs prefix, waiting, fresh. ARGV: run, check lease (ms). Returns false on a miss, else
+// { arn, '1' } when this caller is to revalidate the ARN (it took the single-flight lease), { arn, '0' } else.
 const ACQUIRE_LUA = `
 local arn = redis.call('GET', KEYS[1])
 if not arn then return false end
 redis.call('SADD', KEYS[2] .. arn, ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
-return arn`;
-const ACQUIRE = defineScript('longshoreTaskdefAcquire', ACQUIRE_LUA, optionalStringReply);
+if redis.call('SET', KEYS[4], 'checking', 'NX', 'PX', ARGV[2]) then return { arn, '1' } end
+return { arn, '0' }`;
+const ACQUIRE = defineScript('longshoreTaskdefAcquire', ACQUIRE_LUA, acquiredReply);
 
 // Joins the waiting set and records the pending registration, then looks again exactly as ACQUIRE does
-// (same KEYS[1..3] and ARGV[1]), so an ARN written meanwhile is taken instead of waited for.
+// (same KEYS[1..4] and ARGV[1..2]), so an ARN written meanwhile is taken instead of waited for.
 const AWAIT = defineScript('longshoreTaskdefAwait', `
 redis.call('SADD', KEYS[3], ARGV[1])
-redis.call('SET', KEYS[4], ARGV[2], 'NX', 'EX', ARGV[3])` + ACQUIRE_LUA, optionalStringReply);
+redis.call('SET', KEYS[5], ARGV[3], 'NX', 'EX', ARGV[4])` + ACQUIRE_LUA, acquiredReply);
 
 const COMPLETE = defineScript('longshoreTaskdefComplete', `
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[7], 'registered', 'EX', ARGV[5])
 if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'hash', ARGV[3], 'autoDeregister', ARGV[4]) end
 redis.call('DEL', KEYS[3], KEYS[4], KEYS[5])
 local waiting = redis.call('SMEMBERS', KEYS[6])
@@ -80,26 +86,84 @@ if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
 redis.call('DEL', KEYS[2])
 return 1`, integerReply);
 
+// KEYS: cache, fresh, rejected, refs of the ARN. ARGV: arn, rejected TTL (s), run (may be empty).
 const INVALIDATE = defineScript('longshoreTaskdefInvalidate', `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+if ARGV[3] ~= '' then redis.call('SREM', KEYS[4], ARGV[3]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1], KEYS[2]) end
 return 0`, integerReply);
 
-export class TaskdefStore {
-  constructor(private readonly redis: Redis, private readonly keys: TaskdefKeys) {}
+// KEYS: cache, fresh. ARGV: arn, bound (s). Marks the entry fresh again, unless it changed meanwhile.
+const CONFIRM = defineScript('longshoreTaskdefConfirm', `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], 'confirmed', 'EX', ARGV[2])
+return 1`, integerReply);
 
-  /** The cached ARN for the hash, taking a reference for the run; null on a miss. */
-  async acquire(hash: string, runName: string): Promise<string | null> {
-    return ACQUIRE.run(this.redis, [this.keys.cache(hash), this.keys.refs(''), this.keys.waiting(hash)], [runName]);
+/** A cache hit; `revalidate` when the entry is older than the bound and this caller holds the check lease. */
+export interface Acquired {
+  arn: string;
+  revalidate: boolean;
+}
+
+function acquiredReply(reply: unknown): Acquired | null {
+  if (!Array.isArray(reply)) return null;
+  const [arn, check] = reply as unknown[];
+  if (typeof arn !== 'string') throw new Error(`unexpected task-definition acquire reply ${JSON.stringify(reply)}`);
+  return { arn, revalidate: check === '1' };
+}
+
+export interface TaskdefStoreOptions {
+  /** A cached ARN older than this (registered or last confirmed) is described again before it is trusted. */
+  revalidateAfterSeconds?: number;
+  /** How long one reconcile holds the right to revalidate an entry (single flight). */
+  checkLeaseMs?: number;
+}
+
+/** A day: a vanished revision is found by RunTask anyway; the bound only stops trusting an entry forever. */
+export const DEFAULT_REVALIDATE_AFTER_SECONDS = 86_400;
+const DEFAULT_CHECK_LEASE_MS = 60_000;
+/** Long enough to outlast ECS's eventual consistency and any reuse of the family's latest revision. */
+const REJECTED_TTL_SECONDS = 24 * 3600;
+
+export class TaskdefStore {
+  private readonly revalidateAfterSeconds: number;
+  private readonly checkLeaseMs: number;
+
+  constructor(private readonly redis: Redis, private readonly keys: TaskdefKeys, options: TaskdefStoreOptions = {}) {
+    this.revalidateAfterSeconds = options.revalidateAfterSeconds ?? DEFAULT_REVALIDATE_AFTER_SECONDS;
+    this.checkLeaseMs = options.checkLeaseMs ?? DEFAULT_CHECK_LEASE_MS;
+  }
+
+  /**
+   * The cached ARN for the hash, taking a reference for the run; null on a miss. `revalidate` is true for
+   * exactly one caller at a time once the entry is older than the bound: that caller describes the ARN and
+   * reports back (confirm or invalidate); the others use the ARN meanwhile (RunTask has the last word).
+   */
+  async acquire(hash: string, runName: string): Promise<Acquired | null> {
+    const k = this.keys;
+    return ACQUIRE.run(this.redis, [k.cache(hash), k.refs(''), k.waiting(hash), k.fresh(hash)], [runName, this.checkLeaseMs]);
   }
 
   /**
    * Records the run as waiting on the hash and the registration as pending, then looks again: an ARN
    * written meanwhile is returned (with a reference taken) instead.
    */
-  async awaitRegistration(runName: string, pending: PendingRegistration): Promise<string | null> {
+  async awaitRegistration(runName: string, pending: PendingRegistration): Promise<Acquired | null> {
     const { hash } = pending;
-    return AWAIT.run(this.redis, [this.keys.cache(hash), this.keys.refs(''), this.keys.waiting(hash), this.keys.pending(hash)],
-      [runName, JSON.stringify(pending), PENDING_TTL_SECONDS]);
+    const k = this.keys;
+    return AWAIT.run(this.redis, [k.cache(hash), k.refs(''), k.waiting(hash), k.fresh(hash), k.pending(hash)],
+      [runName, this.checkLeaseMs, JSON.stringify(pending), PENDING_TTL_SECONDS]);
+  }
+
+  /** DescribeTaskDefinition found the cached ARN ACTIVE: trust it for another bound. */
+  async confirm(hash: string, arn: string): Promise<void> {
+    await CONFIRM.run(this.redis, [this.keys.cache(hash), this.keys.fresh(hash)], [arn, this.revalidateAfterSeconds]);
+  }
+
+  /** Whether RunTask or a revalidation rejected the ARN for the hash recently (the worker must not reuse it). */
+  async isRejected(hash: string, arn: string): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.rejected(hash), arn)) === 1;
   }
 
   async cached(hash: string): Promise<string | null> {
@@ -119,8 +183,8 @@ export class TaskdefStore {
   /** Stores hash → ARN and returns the runs that were waiting (now to be woken). */
   async complete(hash: string, arn: string, ownership: { owned: boolean; autoDeregister: boolean }): Promise<string[]> {
     const k = this.keys;
-    return COMPLETE.run(this.redis, [k.cache(hash), k.owned(arn), k.pending(hash), k.failedTries(hash), k.failure(hash), k.waiting(hash)],
-      [arn, ownership.owned ? '1' : '0', hash, ownership.autoDeregister ? '1' : '0']);
+    return COMPLETE.run(this.redis, [k.cache(hash), k.owned(arn), k.pending(hash), k.failedTries(hash), k.failure(hash), k.waiting(hash), k.fresh(hash)],
+      [arn, ownership.owned ? '1' : '0', hash, ownership.autoDeregister ? '1' : '0', this.revalidateAfterSeconds]);
   }
 
   /** Records a terminal failure for a while and returns the runs that were waiting. */
@@ -175,8 +239,13 @@ export class TaskdefStore {
     return this.redis.smembers(this.keys.refs(arn));
   }
 
-  /** Forgets hash → ARN when ECS says the revision is unusable (INACTIVE or gone), unless it changed meanwhile. */
-  async invalidate(hash: string, arn: string): Promise<void> {
-    await INVALIDATE.run(this.redis, [this.keys.cache(hash)], [arn]);
+  /**
+   * ECS says the revision is unusable (INACTIVE, DELETE_IN_PROGRESS or gone): forgets hash → ARN unless it
+   * changed meanwhile, remembers the ARN as rejected for the hash (so the worker does not reuse it as the
+   * family's "latest") and drops `runName`'s reference to it.
+   */
+  async invalidate(hash: string, arn: string, runName = ''): Promise<void> {
+    const k = this.keys;
+    await INVALIDATE.run(this.redis, [k.cache(hash), k.fresh(hash), k.rejected(hash), k.refs(arn)], [arn, REJECTED_TTL_SECONDS, runName]);
   }
 }

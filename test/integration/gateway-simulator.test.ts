@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { startSimulator, RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, AwsClients } from '../../controller/aws/clients.js';
 import { GatewayError, createAwsGateway } from '../../controller/aws/gateway.js';
+import { taskDefinitionProblem } from '../../controller/aws/errors.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, scaleBudgets } from '../../controller/aws/budgets.js';
 import { createMetrics } from '../../controller/metrics.js';
@@ -85,6 +86,12 @@ describe('AWS gateway against the simulator', () => {
     assert.equal(missing.code, 'ClusterNotFoundException');
     const invalid = await gateway.runTask({ cluster: 'default', taskDefinition: 'never-registered:1', launchType: 'FARGATE' }).then(() => undefined, (e: unknown) => e);
     assert.ok(invalid instanceof GatewayError);
-    assert.equal(invalid.kind, 'client');
+    // ECS's ClientException for a task definition it does not know: a missing thing, not a wrong request.
+    assert.equal(invalid.kind, 'notFound');
+    assert.equal(invalid.code, 'ClientException');
+    assert.equal(taskDefinitionProblem(invalid), 'missing');
+    const invalidParameter = await gateway.runTask({ cluster: 'default', taskDefinition: 'never-registered:1', launchType: 'FARGATE', count: 11 }).then(() => undefined, (e: unknown) => e);
+    assert.ok(invalidParameter instanceof GatewayError);
+    assert.equal(invalidParameter.kind, 'client');
   });
 });

@@ -18,6 +18,8 @@ import { keyspace } from '../../controller/store/keys.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
 import { createTaskdefs, DEREGISTER_KEY_PREFIX, type Taskdefs } from '../../reconcilers/taskdef/index.js';
 import type { RegistrationGateway } from '../../reconcilers/taskdef/registration.js';
+import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
+import { DEFAULT_REVALIDATE_AFTER_SECONDS } from '../../reconcilers/taskdef/store.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
@@ -261,6 +263,65 @@ describe('registration queue', () => {
     await changed.resolver.resolve(newPool({ matchLatestRevisionInFamily: true, image: 'other' }), newRun('changed'));
     await drain([changed]);
     assert.equal(ecs.registerCalls, 2, 'a different definition is registered');
+  });
+
+  test('an entry older than the bound is described by one resolve at a time; ACTIVE keeps it another bound', async () => {
+    const r = replica();
+    await r.resolver.resolve(newPool(), newRun('a'));
+    await drain([r]);
+    const first = await r.resolver.resolve(newPool(), newRun('a'));
+    assert.equal(first.status, 'resolved');
+    const keys = taskdefKeys(keyspace(namespace));
+    const hash = first.status === 'resolved' ? first.hash ?? '' : '';
+    const ttl = await redis.ttl(keys.fresh(hash));
+    assert.ok(ttl > 0 && ttl <= DEFAULT_REVALIDATE_AFTER_SECONDS, `fresh for the bound after registration (ttl ${ttl})`);
+    assert.equal(ecs.describeCalls, 0);
+
+    await redis.del(keys.fresh(hash)); // what the bound's expiry does
+    const many = await Promise.all(Array.from({ length: 10 }, (_, i) => replica().resolver.resolve(newPool(), newRun(`m${i}`))));
+    assert.ok(many.every((m) => m.status === 'resolved' && m.taskDefinition.taskDefinitionArn === (first.status === 'resolved' ? first.taskDefinition.taskDefinitionArn : '')));
+    assert.equal(ecs.describeCalls, 1, 'single flight: one DescribeTaskDefinition');
+    await r.resolver.resolve(newPool(), newRun('later'));
+    assert.equal(ecs.describeCalls, 1, 'confirmed: trusted for another bound');
+    assert.ok((await redis.ttl(keys.fresh(hash))) > 0);
+  });
+
+  test('an aged entry that ECS reports INACTIVE is replaced before any launch', async () => {
+    const r = replica();
+    await r.resolver.resolve(newPool(), newRun('a'));
+    await drain([r]);
+    const first = await r.resolver.resolve(newPool(), newRun('a'));
+    const oldArn = first.status === 'resolved' ? first.taskDefinition.taskDefinitionArn : '';
+    await ecs.deregisterTaskDefinition({ taskDefinition: oldArn });
+    await redis.del(taskdefKeys(keyspace(namespace)).fresh(first.status === 'resolved' ? first.hash ?? '' : ''));
+
+    assert.equal((await r.resolver.resolve(newPool(), newRun('b'))).status, 'waiting');
+    await drain([r]);
+    const again = await r.resolver.resolve(newPool(), newRun('b'));
+    assert.equal(again.status, 'resolved');
+    assert.notEqual(again.status === 'resolved' && again.taskDefinition.taskDefinitionArn, oldArn);
+    assert.equal(ecs.registerCalls, 2);
+    assert.deepEqual(await r.store.references(oldArn), ['a'], 'b gave up its reference to the gone revision');
+  });
+
+  test('a revision RunTask refused is never reused as the family\'s latest, even while ECS still describes it ACTIVE', async () => {
+    const pool = newPool({ matchLatestRevisionInFamily: true });
+    const r = replica();
+    await r.resolver.resolve(pool, newRun('a'));
+    await drain([r]);
+    const first = await r.resolver.resolve(pool, newRun('a'));
+    assert.equal(first.status, 'resolved');
+    const oldArn = first.status === 'resolved' ? first.taskDefinition.taskDefinitionArn : '';
+    // RunTask said "TaskDefinition not found." while DescribeTaskDefinition (eventually consistent) still says ACTIVE.
+    await r.resolver.invalidate(first.status === 'resolved' ? first.hash ?? '' : '', oldArn, 'a');
+    assert.deepEqual(await r.store.references(oldArn), [], 'the refusing run dropped its reference');
+
+    assert.equal((await r.resolver.resolve(pool, newRun('a'))).status, 'waiting');
+    await drain([r]);
+    const again = await r.resolver.resolve(pool, newRun('a'));
+    assert.equal(again.status, 'resolved');
+    assert.notEqual(again.status === 'resolved' && again.taskDefinition.taskDefinitionArn, oldArn);
+    assert.equal(ecs.registerCalls, 2, 'registered anew instead of reusing the refused revision');
   });
 
   test('a pool taskDefinitionArn is used as is: described once, never registered', async () => {

@@ -221,6 +221,7 @@ describe('templates', () => {
     assert.equal(String(concurrency.registerTaskdef), defaultOf('LONGSHORE_CONCURRENCY_REGISTER_TASKDEF'));
     assert.equal(String(concurrency.resync), defaultOf('LONGSHORE_CONCURRENCY_RESYNC'));
     assert.equal(String(controller.jobLockSeconds), defaultOf('LONGSHORE_JOB_LOCK_SECONDS'));
+    assert.equal(String(controller.taskdefRevalidateSeconds), defaultOf('LONGSHORE_TASKDEF_REVALIDATE_SECONDS'));
     assert.equal(String(controller.redisConnectTimeoutSeconds), defaultOf('LONGSHORE_REDIS_CONNECT_TIMEOUT_SECONDS'));
     assert.equal(String(controller.redisCommandTimeoutSeconds), defaultOf('LONGSHORE_REDIS_COMMAND_TIMEOUT_SECONDS'));
     assert.equal(String(controller.redisStartupTimeoutSeconds), defaultOf('LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS'));

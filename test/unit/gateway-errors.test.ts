@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ResourceNotFoundException as LogsResourceNotFound } from '@aws-sdk/client-cloudwatch-logs';
-import { BudgetExhaustedError, GatewayError, classifyAwsError, describeError, isAwsError, isRetryableKind, sdkErrorOf } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, classifyAwsError, describeError, isAwsError, isRetryableKind, sdkErrorOf, taskDefinitionProblem } from '../../controller/aws/errors.js';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
@@ -101,5 +101,29 @@ describe('the error sorter for callers', () => {
       (['throttled', 'transient', 'conflict', 'client', 'notFound'] as const).filter(isRetryableKind),
       ['throttled', 'transient'],
     );
+  });
+});
+
+describe('task-definition problems', () => {
+  test('ECS\'s "not found" words for a task definition sort as notFound, "inactive" stays a client error', () => {
+    assert.equal(classifyAwsError(new ClientException({ message: 'TaskDefinition not found.', ...meta(400) })).kind, 'notFound');
+    assert.equal(classifyAwsError(new ClientException({ message: 'Unable to describe task definition.', ...meta(400) })).kind, 'notFound');
+    assert.equal(classifyAwsError(new InvalidParameterException({ message: 'TaskDefinition is inactive', ...meta(400) })).kind, 'client');
+  });
+
+  test('taskDefinitionProblem names missing and inactive revisions by exception name and message', () => {
+    assert.equal(taskDefinitionProblem(new ClientException({ message: 'TaskDefinition not found.', ...meta(400) })), 'missing');
+    assert.equal(taskDefinitionProblem(new ClientException({ message: 'Unable to describe task definition.', ...meta(400) })), 'missing');
+    assert.equal(taskDefinitionProblem(new InvalidParameterException({ message: 'TaskDefinition is inactive', ...meta(400) })), 'inactive');
+    const raw = new ClientException({ message: 'TaskDefinition not found.', ...meta(400) });
+    assert.equal(taskDefinitionProblem(new GatewayError('notFound', 'RunTask', 'ClientException', 'RunTask: ClientException: TaskDefinition not found.', raw)), 'missing');
+  });
+
+  test('anything else is no task-definition problem', () => {
+    assert.equal(taskDefinitionProblem(new ClientException({ message: 'Rate exceeded', ...meta(400) })), undefined);
+    assert.equal(taskDefinitionProblem(new ClusterNotFoundException({ message: 'Cluster not found.', ...meta(400) })), undefined);
+    assert.equal(taskDefinitionProblem(new ECSServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'TaskDefinition not found.', ...meta(400) })), undefined);
+    assert.equal(taskDefinitionProblem(new BudgetExhaustedError('taskDefinitionRead', 10)), undefined);
+    assert.equal(taskDefinitionProblem(new Error('TaskDefinition not found.')), undefined);
   });
 });

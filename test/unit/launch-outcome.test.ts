@@ -82,6 +82,30 @@ describe('RunTask errors', () => {
     assert.equal(classifyRunTaskError(sdkError('ClientException', 'TaskDefinition is inactive'), ctx).kind, 'stale-task-definition');
   });
 
+  test('a vanished, inactive or deleting task definition is stale, raw or through the gateway, never terminal', () => {
+    const cases: Array<[string, string, 'missing' | 'inactive']> = [
+      ['ClientException', 'TaskDefinition not found.', 'missing'],
+      ['ClientException', 'Unable to describe task definition.', 'missing'],
+      ['InvalidParameterException', 'TaskDefinition is inactive', 'inactive'],
+      ['ClientException', 'TaskDefinition is inactive', 'inactive'],
+      ['InvalidParameterException', 'The task definition arn:aws:ecs:us-east-1:1:task-definition/f:3 is in DELETE_IN_PROGRESS status.', 'inactive'],
+    ];
+    for (const [name, message, problem] of cases) {
+      const raw = sdkError(name, message);
+      for (const error of [raw, new GatewayError('client', 'RunTask', name, `RunTask: ${name}: ${message}`, raw)]) {
+        const o = classifyRunTaskError(error, ctx);
+        assert.deepEqual(o, { kind: 'stale-task-definition', problem, message: `${name}: ${message}` }, message);
+      }
+    }
+  });
+
+  test('the words alone are not enough: a throttle, another exception type or another subject is not stale', () => {
+    assert.equal(classifyRunTaskError(sdkError('ThrottlingException', 'TaskDefinition not found.'), ctx).kind, 'retry');
+    assert.equal(classifyRunTaskError(sdkError('AccessDeniedException', 'TaskDefinition not found.'), ctx).kind, 'terminal');
+    assert.equal(classifyRunTaskError(sdkError('ClusterNotFoundException', 'Cluster not found.'), ctx).kind, 'terminal');
+    assert.equal(classifyRunTaskError(sdkError('InvalidParameterException', 'Task definition does not support launch_type FARGATE.'), ctx).kind, 'terminal');
+  });
+
   test('other client errors are terminal and keep AWS\'s message', () => {
     const o = classifyRunTaskError(sdkError('InvalidParameterException', 'subnet-x does not exist'), ctx);
     assert.equal(o.kind, 'terminal');

@@ -1,7 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunStatus } from '../../controller/api/run-status.js';
-import { stateOf, step, toRunStatus } from '../../machines/run-lifecycle.js';
+import { nextDeadline, stateOf, step, toRunStatus } from '../../machines/run-lifecycle.js';
+import { STALE_TASK_DEFINITION_BACKOFF, STALE_TASK_DEFINITIONS_FREE } from '../../machines/run-logic.js';
+import { backoffMs } from '../../controller/backoff.js';
 import { startLifecycle } from '../../machines/run-lifecycle.js';
 import {
   CLUSTER_ARN, TASKDEF_ARN, TASK_ARN, at, drive, exited, newRun, observed, resolved, runIn, submittedEvent,
@@ -117,6 +119,57 @@ describe('stale task definition', () => {
     assert.deepEqual([status.phase, status.attempts.length, status.taskDefinitionArn], ['pending', 0, undefined]);
     const again = drive(r.snapshot, resolved(at(4)));
     assert.deepEqual(again.actions, [{ type: 'runTask', attempt: 1 }]);
+  });
+});
+
+describe('a stale task definition that keeps coming back', () => {
+  const stale = (now: string) => ({ type: 'TASKDEF_STALE' as const, message: 'ClientException: TaskDefinition not found.', now });
+
+  test('the first refusals of an attempt resolve again at once; beyond them the resolve waits, longer each time, and says so', () => {
+    let snapshot = runIn('launching');
+    for (let i = 1; i <= STALE_TASK_DEFINITIONS_FREE; i += 1) {
+      const r = step(snapshot, stale(at(10 * i)));
+      assert.ok(r.ok);
+      assert.deepEqual(r.actions, [{ type: 'resolveTaskDefinition' }], `refusal ${i} resolves at once`);
+      assert.equal(nextDeadline(r.snapshot), undefined);
+      snapshot = drive(r.snapshot, resolved(at(10 * i + 1))).snapshot;
+    }
+    const waits: number[] = [];
+    for (let i = STALE_TASK_DEFINITIONS_FREE + 1; i <= STALE_TASK_DEFINITIONS_FREE + 3; i += 1) {
+      const now = at(100 * i);
+      const r = step(snapshot, stale(now));
+      assert.ok(r.ok);
+      assert.deepEqual([r.to, r.actions], ['pending', []], `refusal ${i} waits`);
+      const deadline = nextDeadline(r.snapshot);
+      assert.equal(deadline?.event, 'RETRY');
+      waits.push((deadline?.at ?? 0) - Date.parse(now));
+      const status = toRunStatus(r.snapshot);
+      assert.match(status.message ?? '', new RegExp(`refused ${i} times for attempt 1; next resolve in \\d+s\\): ClientException: TaskDefinition not found\\.`));
+      assert.equal(condition(r.snapshot, 'TaskDefinitionResolved')?.reason, 'Stale');
+
+      const early = step(r.snapshot, { type: 'RETRY', now });
+      assert.equal(early.ok, false, 'no resolve before the wait is over');
+      const due = step(r.snapshot, { type: 'RETRY', now: new Date(deadline?.at ?? 0).toISOString() });
+      assert.ok(due.ok);
+      assert.deepEqual([due.to, due.actions], ['pending', [{ type: 'resolveTaskDefinition' }]]);
+      snapshot = drive(due.snapshot, resolved(new Date((deadline?.at ?? 0) + 1).toISOString())).snapshot;
+    }
+    assert.deepEqual(waits, [1, 2, 3].map((n) => backoffMs(STALE_TASK_DEFINITION_BACKOFF, n)));
+    assert.ok(waits[0] > 0 && waits[1] > waits[0] && waits[2] > waits[1]);
+  });
+
+  test('a later attempt counts its own refusals', () => {
+    let snapshot = runIn('launching');
+    for (let i = 1; i <= STALE_TASK_DEFINITIONS_FREE; i += 1) snapshot = drive(snapshot, stale(at(i)), resolved(at(i))).snapshot;
+    // Attempt 1 launches and ends in an infrastructure failure; attempt 2 starts after the backoff.
+    const ended = drive(snapshot, submittedEvent(1, at(20)), observed({ now: at(21), lastStatus: 'STOPPED', stopCode: 'SpotInterruption', containers: [] }));
+    assert.equal(stateOf(ended.snapshot), 'backoff');
+    const retryAt = nextDeadline(ended.snapshot)?.at ?? 0;
+    const second = drive(ended.snapshot, { type: 'RETRY', now: new Date(retryAt).toISOString() });
+    assert.equal(stateOf(second.snapshot), 'launching');
+    const r = step(second.snapshot, stale(new Date(retryAt + 1).toISOString()));
+    assert.ok(r.ok);
+    assert.deepEqual(r.actions, [{ type: 'resolveTaskDefinition' }], 'attempt 2\'s first refusal resolves at once');
   });
 });
 

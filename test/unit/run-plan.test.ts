@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import { EPOCH_MS, at } from '../../machines/fixtures.js';
 import { startLifecycle } from '../../machines/run-lifecycle.js';
+import { STALE_TASK_DEFINITION_BACKOFF, STALE_TASK_DEFINITIONS_FREE } from '../../machines/run-logic.js';
+import { backoffMs } from '../../controller/backoff.js';
 import { STOP_RECHECK_MS, planRun, type RunPlan } from '../../reconcilers/run/plan.js';
 import type { EffectResult } from '../../reconcilers/run/ports.js';
 import { buildRunTaskInput } from '../../reconcilers/launch/run-task-input.js';
@@ -156,9 +158,27 @@ describe('planRun: launch outcomes', () => {
   });
 
   test('stale task definition: resolve again', () => {
-    const { last } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'stale-task-definition', message: 'inactive' } });
+    const { last } = walk(newRunRecord(), 1, resolvedTd, { type: 'runTask', attempt: 1, outcome: { kind: 'stale-task-definition', problem: 'inactive', message: 'inactive' } });
     assert.deepEqual(last.effect, { type: 'resolveTaskDefinition' });
     assert.equal(last.status.phase, 'pending');
+  });
+
+  test('a revision refused again and again: after the free re-resolutions the plan waits, growing, then resolves', () => {
+    const refused: EffectResult = { type: 'runTask', attempt: 1, outcome: { kind: 'stale-task-definition', problem: 'missing', message: 'ClientException: TaskDefinition not found.' } };
+    const loops: EffectResult[] = [];
+    for (let i = 0; i < STALE_TASK_DEFINITIONS_FREE; i += 1) loops.push(resolvedTd, refused);
+    const { record, last } = walk(newRunRecord(), 1, ...loops);
+    assert.deepEqual(last.effect, { type: 'resolveTaskDefinition' }, 'the free re-resolutions resolve at once');
+    const waiting = walk(record, 1, resolvedTd, refused);
+    assert.equal(waiting.last.effect, undefined, 'no resolve while the wait lasts');
+    const waitMs = backoffMs(STALE_TASK_DEFINITION_BACKOFF, 1);
+    assert.equal(waiting.last.requeueAfterMs, waitMs);
+    assert.equal(waiting.last.status.phase, 'pending');
+    assert.match(waiting.last.status.message ?? '', /refused 3 times for attempt 1; next resolve in/);
+    const early = plan(waiting.record, 1 + waitMs / 2000);
+    assert.equal(early.effect, undefined);
+    const due = plan(waiting.record, 1 + waitMs / 1000);
+    assert.deepEqual(due.effect, { type: 'resolveTaskDefinition' });
   });
 
   test('a persisted launching state re-issues RunTask with the same clientToken (crash between write and call)', () => {

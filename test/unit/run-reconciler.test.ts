@@ -176,7 +176,7 @@ describe('reconcileRun', () => {
   });
 
   test('effects chained in one reconcile are bounded', async () => {
-    const { deps, calls } = setup({ outcome: { kind: 'stale-task-definition', message: 'inactive' } });
+    const { deps, calls } = setup({ outcome: { kind: 'stale-task-definition', problem: 'inactive', message: 'inactive' } });
     const result = await reconcileRun({ ...deps, maxEffects: 3 }, 'run-a');
     assert.deepEqual(result, { requeueAfterMs: 0 });
     assert.equal(calls.resolve + calls.launch.length, 3);
