@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, QUICK_PHASES, metricSum, pool, run, startHarness, waitStopped } from './controller-harness.js';
+import { until } from '../helpers/until.js';
 
 const RUNS = 300;
 const DEFINITIONS = 5;
@@ -44,7 +45,11 @@ describe('controller replicas under a burst', () => {
       const text = `${r.status.message ?? ''} ${r.status.conditions.map((c) => c.message ?? '').join(' ')}`;
       assert.doesNotMatch(text, /ThrottlingException|ClientException|Rate exceeded/, `${r.metadata.name} saw an AWS error`);
     }
-    assert.equal(await metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="succeeded"'), RUNS, 'each run concluded once across replicas');
+    // A run is counted by its finalize step, which follows the stopped status its reconcile wrote: wait for the
+    // last finalizes, then require exactly one count per run.
+    const completed = () => metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="succeeded"');
+    await until(async () => (await completed()) >= RUNS, { timeoutMs: 30_000, intervalMs: 200, what: async () => `${RUNS} runs counted as completed (${await completed()} so far)` });
+    assert.equal(await completed(), RUNS, 'each run concluded once across replicas');
     for (const replica of h.replicas) {
       assert.ok((await metricSum([replica], 'longshore_reconcile_total', 'reconciler="run"')) > 0, `${replica.name} took part`);
     }
