@@ -131,6 +131,12 @@ export function launchRetryAt(snapshot: RunSnapshot): number | undefined {
   return stateOf(snapshot) === 'launching' && trouble !== undefined ? Date.parse(trouble.retryAt) : undefined;
 }
 
+/** When a stopping run may next send StopTask (epoch ms), if a failed try's backoff holds it back. */
+export function stopRetryAt(snapshot: RunSnapshot): number | undefined {
+  const trouble = snapshot.context.stopTrouble;
+  return stateOf(snapshot) === 'stopping' && trouble !== undefined ? Date.parse(trouble.retryAt) : undefined;
+}
+
 /** Event types the state has transitions for (guards may still refuse a particular event). */
 export function eventsAcceptedIn(state: LifecycleStateName): string[] {
   return Object.keys(runLifecycleMachine.states[state].on);

@@ -10,6 +10,7 @@
  *   running   ─RUN_TIMEOUT→ stopping
  *   submitted, running ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ backoff (within budget) | stopped
  *   launching, submitted, running ─CANCEL→ stopping ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ stopped | backoff
+ *   stopping  ─STOP_FAILED→ stopping (the next StopTask try waits a growing backoff; never given up)
  *   backoff   ─RETRY→ launching (attempt n+1)   ─CANCEL→ stopped (cancelled)
  *
  * Every "backoff | stopped" above passes through attemptEnded, a choice: the event's action decides how the
@@ -37,8 +38,11 @@ import {
   launchHeld,
   markRunning,
   recordObservation,
+  recordStoppingObservation,
   requestStop,
   startAttempt,
+  stopDue,
+  stopFailed,
   submitted,
   taskDefinitionResolved,
   taskDefinitionStale,
@@ -208,7 +212,8 @@ export const runLifecycleMachine = setup({
       },
     },
     stopping: {
-      ...declared({ work: (context) => [stopTaskAction(context)] }),
+      // StopTask is due unless the last failed try's backoff is still running (a stop is never given up).
+      ...declared({ work: (context, now) => (stopDue(context, now) ? [stopTaskAction(context)] : []) }),
       on: {
         SUBMITTED: {
           guard: 'taskNotYetKnown',
@@ -219,9 +224,13 @@ export const runLifecycleMachine = setup({
         },
         TASK_OBSERVED: [
           { guard: and(['isCurrentTask', 'taskStopped']), target: 'attemptEnded', actions: 'endByIntent' },
-          { guard: 'isCurrentTask', actions: 'recordObservation' },
+          {
+            guard: 'isCurrentTask',
+            actions: assign(({ context, event }) => recordStoppingObservation(context, event)),
+          },
         ],
         TASK_MISSING: { guard: 'isCurrentTask', target: 'attemptEnded', actions: 'endByIntent' },
+        STOP_FAILED: { actions: assign(({ context, event }) => stopFailed(context, event.reason, event.message, event.jitter, event.now)) },
         // A user's cancel overrides a timeout already being enforced (the outcome becomes cancelled).
         CANCEL_REQUESTED: {
           guard: 'notCancelling',

@@ -78,6 +78,24 @@ export const LaunchTrouble = z.object({
   retryAt: z.string(),
 });
 export type LaunchTrouble = z.infer<typeof LaunchTrouble>;
+
+/**
+ * The current stop's trouble: StopTask (or the ListTasks search for a task launched unrecorded) tries that
+ * failed with an error worth retrying. A stop is never given up: the tries go on with a capped backoff,
+ * visibly. Cleared when ECS accepts the stop (the task's desiredStatus becomes STOPPED) or the attempt ends.
+ */
+export const StopTrouble = z.object({
+  /** Failed tries of this stop. */
+  failures: z.number().int().min(1),
+  /** The first failed try (ISO). */
+  since: z.string(),
+  /** The last error: AWS's error name and its message. */
+  reason: z.string(),
+  message: z.string(),
+  /** No StopTask (or search) before this time (ISO). */
+  retryAt: z.string(),
+});
+export type StopTrouble = z.infer<typeof StopTrouble>;
 /** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
 export const StopIntent = z.enum(['cancel', 'start-timeout', 'run-timeout']);
 export type StopIntent = z.infer<typeof StopIntent>;
@@ -95,6 +113,8 @@ export const LifecycleContext = z.object({
   retryAt: z.string().optional(),
   /** The current attempt's failed RunTask tries, while it has not launched. */
   launchTrouble: LaunchTrouble.optional(),
+  /** The current stop's failed StopTask tries, while ECS has not accepted it. */
+  stopTrouble: StopTrouble.optional(),
   /** Highest task `version` seen for the current attempt; older observations are stale. */
   observedVersion: z.number().int().optional(),
   /** Set once the reconciler has done the bookkeeping of a stopped run (released its task definition, counted it). */
@@ -150,6 +170,11 @@ export type LifecycleEvent =
   | ({ type: 'LAUNCH_HELD'; reason: string; message: string; lastError: string; retryAt: string } & Timed)
   /** timeouts.launchSeconds passed since the attempt's first failed RunTask try. */
   | ({ type: 'LAUNCH_TIMEOUT' } & Timed)
+  /**
+   * A StopTask try (or the search before it) failed in a way worth trying again: the stop goes on after a
+   * growing backoff, never given up. `jitter` in [0, 1), drawn by the caller like LAUNCH_FAILED's.
+   */
+  | ({ type: 'STOP_FAILED'; reason: string; message: string; jitter: number } & Timed)
   | ({ type: 'TASK_OBSERVED' } & TaskObservation & Timed)
   | ({ type: 'TASK_MISSING'; taskArn?: string } & Timed)
   | ({ type: 'START_TIMEOUT' } & Timed)

@@ -59,12 +59,22 @@ export interface RunHarness {
   close(): Promise<void>;
 }
 
-export async function startRunHarness(options: { timeScale: number; scenario?: ScenarioInput; pools: object[]; seed?: number }): Promise<RunHarness> {
+export interface RunHarnessOptions {
+  timeScale: number;
+  scenario?: ScenarioInput;
+  pools: object[];
+  seed?: number;
+  /** The endpoint the AWS clients talk to, given the simulator's (e.g. a failing proxy in front of it). */
+  endpoint?: (simulatorUrl: string) => Promise<string>;
+}
+
+export async function startRunHarness(options: RunHarnessOptions): Promise<RunHarness> {
   const { timeScale } = options;
   const sim = await startSimulator({ timeScale, seed: options.seed ?? 11, scenario: options.scenario ?? QUICK_SCENARIO });
   const redis = testRedis();
   const namespace = uniqueNamespace('test-run');
-  const clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const endpointUrl = options.endpoint ? await options.endpoint(sim.url) : sim.url;
+  const clients = createAwsClients({ region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const store = new ResourceStore(redis, { namespace });
   const ks = store.keyspace;
   const budgets = new RedisBudgets({ redis, bucketKey: (c) => ks.key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05 });

@@ -1,0 +1,54 @@
+/**
+ * Calls that keep failing (issue 7, "errors that do not go away"): a failing proxy in front of the simulator
+ * answers HTTP 500 to the chosen action, and the run reconciler, registration worker and resync are driven by
+ * the test (no BullMQ) as fast as it likes. What is asserted is behaviour: each failing call is retried only
+ * as its backoff allows (bounded call counts), the error shows in the run's status, and the run still ends.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
+import { startFailingProxy, type FailingProxy } from '../helpers/failing-proxy.js';
+
+describe('AWS calls that keep failing', () => {
+  let h: RunHarness;
+  let proxy: FailingProxy | undefined;
+  const failing = (): FailingProxy => {
+    if (!proxy) throw new Error('the proxy did not start');
+    return proxy;
+  };
+
+  before(async () => {
+    h = await startRunHarness({
+      timeScale: 60,
+      pools: [fargatePool('fargate')],
+      endpoint: async (target) => {
+        proxy = await startFailingProxy({ target, failRunTaskOn: [] });
+        return proxy.url;
+      },
+    });
+  });
+
+  after(async () => {
+    await h.close();
+    await proxy?.close();
+  });
+
+  test('a StopTask that keeps failing backs off, shows AWS error in the status, and the stop goes through once it heals', async () => {
+    await h.submitRun('stop-1', 'fargate', { env: { SIM_RUN_SECONDS: '36000' } });
+    await h.driveUntil(['stop-1'], (runs) => runs[0]?.status.phase === 'running');
+    failing().failAction('StopTask');
+    await h.store.requestCancel('stop-1');
+    // Driven every 50 ms: without a backoff this would be a StopTask every round.
+    const [troubled] = await h.driveUntil(['stop-1'], (runs) => /3 tries failed/.test(runs[0]?.status.message ?? ''));
+    assert.equal(failing().failedCalls().StopTask, 3, 'one StopTask per failed try, none while backing off');
+    const condition = troubled.status.conditions.find((c) => c.type === 'Stopped');
+    assert.deepEqual([condition?.status, condition?.reason], ['False', 'StopFailing']);
+    assert.match(condition?.message ?? '', /^stopping attempt 1: StopTask failing \(ServerException: Service Unavailable/);
+
+    failing().failAction('StopTask', false);
+    const [run] = await h.driveUntil(['stop-1'], allStopped);
+    assert.equal(run.status.outcome, 'cancelled');
+    assert.equal(run.status.conditions.find((c) => c.type === 'Stopped')?.reason, 'Cancelled');
+    assert.equal(h.tasksOf('stop-1')[0]?.stopCode, 'UserInitiated');
+  });
+});
