@@ -95,7 +95,7 @@ export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAc
 }
 
 export interface Deadline {
-  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY' | 'LAUNCH_TIMEOUT';
+  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY' | 'LAUNCH_TIMEOUT' | 'REGISTRATION_TIMEOUT';
   /** Epoch milliseconds. */
   at: number;
 }
@@ -117,6 +117,12 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       // Counted from the first failed try, so runs waiting in our own pacing line are not timed out by it.
       const trouble = snapshot.context.launchTrouble;
       return trouble === undefined ? undefined : { event: 'LAUNCH_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
+    }
+    case 'pending': {
+      // Counted from when this run first saw its registration failing (not from creation: a healthy
+      // registration waiting its turn in the taskDefinitionModify budget is not trouble).
+      const trouble = snapshot.context.registrationTrouble;
+      return trouble === undefined ? undefined : { event: 'REGISTRATION_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
     }
     case 'backoff':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };

@@ -25,7 +25,9 @@ import {
 type Ctx = LifecycleContext;
 
 /** Failure reasons the lifecycle itself gives an attempt that may be retried; classifyStop gives the others. */
-export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout', launchTimeout: 'LaunchTimeout' } as const;
+export const LIFECYCLE_FAILURE_REASONS = {
+  taskMissing: 'TaskMissing', startTimeout: 'StartTimeout', launchTimeout: 'LaunchTimeout', registrationTimeout: 'RegistrationTimeout',
+} as const;
 
 /**
  * Between failed RunTask tries of one attempt: 1 s, 2 s, 4 s … at most a minute, equal jitter (half of it
@@ -67,7 +69,7 @@ export function taskDefinitionResolved(ctx: Ctx, taskDefinitionArn: string, now:
     [{ type: CONDITION.taskDefinitionResolved, status: 'True', reason: 'Resolved', message: taskDefinitionArn }],
     now,
   );
-  return startAttempt({ ...ctx, status }, now);
+  return startAttempt({ ...ctx, status, registrationTrouble: undefined }, now);
 }
 
 /** The resolved revision cannot be launched: forget it and the attempt that never launched, resolve again. */
@@ -82,6 +84,33 @@ export function taskDefinitionStale(ctx: Ctx, message: string, now: string): Ctx
     now,
   );
   return { ...ctx, status };
+}
+
+/** The condition reason a run shows on TaskDefinitionResolved while its registration keeps failing. */
+export const REGISTRATION_TROUBLE_REASON = 'RegistrationFailing';
+
+/**
+ * The registration the run waits for keeps failing with an error worth retrying (the registration worker
+ * backs off and retries it): show AWS's error on TaskDefinitionResolved, and remember since when this run
+ * has seen it, for the registration deadline.
+ */
+export function registrationFailing(ctx: Ctx, reason: string, message: string, failures: number, now: string): Ctx {
+  const tries = failures === 1 ? '1 try' : `${failures} tries`;
+  const text = `waiting for the task definition: RegisterTaskDefinition failing (${message}); ${tries} failed`;
+  const since = ctx.registrationTrouble?.since ?? now;
+  return { ...waiting(ctx, REGISTRATION_TROUBLE_REASON, text, now), registrationTrouble: { since, reason, message } };
+}
+
+/**
+ * No task definition within timeouts.launchSeconds of the run first seeing its registration fail: the run
+ * ends crashed (an infrastructure outcome: AWS kept failing, the definition itself was not refused) with the
+ * last error. No attempt was made, so there is nothing for the retry budget to repeat: the registration was
+ * already being retried all along.
+ */
+export function endByRegistrationTimeout(ctx: Ctx, now: string): Ctx {
+  const last = ctx.registrationTrouble ? `; last error: ${ctx.registrationTrouble.message}` : '';
+  const message = `crashed: the task definition was not registered within ${ctx.timeouts.launchSeconds}s of the first failed registration try${last}`;
+  return finish({ ...ctx, registrationTrouble: undefined }, 'crashed', LIFECYCLE_FAILURE_REASONS.registrationTimeout, message, now);
 }
 
 /** Records why the run is not moving yet, on the condition its current step waits for. */

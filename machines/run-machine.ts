@@ -4,6 +4,7 @@
  * reconciler to execute. All decisions live in run-logic.ts; this file only says which event is legal where.
  *
  *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
+ *             ─REGISTRATION_FAILING→ pending (shown)   ─REGISTRATION_TIMEOUT→ stopped (crashed, no task)
  *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED | LAUNCH_TIMEOUT→ backoff | stopped   ─TASKDEF_STALE→ pending
  *             ─LAUNCH_FAILED | LAUNCH_HELD→ launching (the next RunTask try waits: backoff, or the breaker)
  *   submitted ─TASK_OBSERVED(RUNNING)→ running   ─START_TIMEOUT→ stopping
@@ -29,6 +30,7 @@ import {
   endAttemptByMissingTask,
   endAttemptByStop,
   endAttemptBySubmitFailure,
+  endByRegistrationTimeout,
   finish,
   initialContext,
   isCurrentObservation,
@@ -39,6 +41,7 @@ import {
   markRunning,
   recordObservation,
   recordStoppingObservation,
+  registrationFailing,
   requestStop,
   startAttempt,
   stopDue,
@@ -159,6 +162,10 @@ export const runLifecycleMachine = setup({
           actions: assign(({ context, event }) => cancelWithoutTask(context, event.now, 'before launch')),
         },
         WAITING: { actions: 'recordWaiting' },
+        REGISTRATION_FAILING: {
+          actions: assign(({ context, event }) => registrationFailing(context, event.reason, event.message, event.failures, event.now)),
+        },
+        REGISTRATION_TIMEOUT: { target: 'stopped', actions: assign(({ context, event }) => endByRegistrationTimeout(context, event.now)) },
       },
     },
     launching: {

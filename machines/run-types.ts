@@ -96,6 +96,17 @@ export const StopTrouble = z.object({
   retryAt: z.string(),
 });
 export type StopTrouble = z.infer<typeof StopTrouble>;
+/**
+ * The run's task-definition registration keeps failing in a way worth retrying (5xx, timeouts, throttles):
+ * since when this run has seen it (its registration deadline counts from there) and AWS's last error.
+ */
+export const RegistrationTrouble = z.object({
+  since: z.string(),
+  reason: z.string(),
+  message: z.string(),
+});
+export type RegistrationTrouble = z.infer<typeof RegistrationTrouble>;
+
 /** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
 export const StopIntent = z.enum(['cancel', 'start-timeout', 'run-timeout']);
 export type StopIntent = z.infer<typeof StopIntent>;
@@ -113,6 +124,8 @@ export const LifecycleContext = z.object({
   retryAt: z.string().optional(),
   /** The current attempt's failed RunTask tries, while it has not launched. */
   launchTrouble: LaunchTrouble.optional(),
+  /** While pending: the registration of the run's task definition keeps failing. */
+  registrationTrouble: RegistrationTrouble.optional(),
   /** The current stop's failed StopTask tries, while ECS has not accepted it. */
   stopTrouble: StopTrouble.optional(),
   /** Highest task `version` seen for the current attempt; older observations are stale. */
@@ -156,6 +169,10 @@ export interface TaskObservation {
 export type LifecycleEvent =
   | ({ type: 'TASKDEF_RESOLVED'; taskDefinitionArn: string } & Timed)
   | ({ type: 'TASKDEF_FAILED'; message: string } & Timed)
+  /** The registration the run waits for keeps failing (retryably): `failures` tries so far, AWS's last error. */
+  | ({ type: 'REGISTRATION_FAILING'; reason: string; message: string; failures: number } & Timed)
+  /** timeouts.launchSeconds passed since the run first saw its registration failing. */
+  | ({ type: 'REGISTRATION_TIMEOUT' } & Timed)
   /** RunTask refused the resolved revision (INACTIVE or gone): resolve the task definition again. */
   | ({ type: 'TASKDEF_STALE'; message: string } & Timed)
   | ({ type: 'SUBMITTED'; taskArn: string; clusterArn: string } & Timed)

@@ -9,7 +9,7 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { resolveRunPolicy } from '../../controller/api/policy.js';
 import type { Phase, RunStatus } from '../../controller/api/run-status.js';
-import type { Random } from '../../controller/backoff.js';
+import { isEscalation, type Random } from '../../controller/backoff.js';
 import {
   launchRetryAt, nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, stopRetryAt, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
@@ -119,7 +119,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number,
       waits.push(deadline.at - nowMs);
       break;
     }
-    if (deadline.event !== 'RETRY') {
+    if (deadline.event === 'START_TIMEOUT' || deadline.event === 'RUN_TIMEOUT') {
       const attempt = toRunStatus(snapshot).attempts.at(-1);
       if (attempt?.taskArn && observed.effect?.type !== 'describeTask') {
         effect = { type: 'describeTask', attempt: attempt.number, taskArn: attempt.taskArn };
@@ -196,6 +196,10 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
     const r = effect.resolution;
     if ('arn' in r) return { event: { type: 'TASKDEF_RESOLVED', taskDefinitionArn: r.arn, now } };
     if ('failed' in r) return { event: { type: 'TASKDEF_FAILED', message: r.failed, now } };
+    if (r.failing) {
+      const { reason, message, failures } = r.failing;
+      return { event: { type: 'REGISTRATION_FAILING', reason, message, failures, now }, retryAfterMs: r.waitingMs };
+    }
     return { event: { type: 'WAITING', reason: 'Registering', message: 'waiting for the task definition to be registered', now }, retryAfterMs: r.waitingMs };
   }
   if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
@@ -270,6 +274,9 @@ function troubleWarning(before: RunSnapshot, after: RunSnapshot, event: Lifecycl
   if (event.type === 'LAUNCH_TIMEOUT') {
     return { message: 'launch timed out', fields: { run, attempt, status: toRunStatus(after).message ?? '' } };
   }
+  if (event.type === 'REGISTRATION_TIMEOUT') {
+    return { message: 'task definition registration timed out', fields: { run, status: toRunStatus(after).message ?? '' } };
+  }
   const which = event.type === 'LAUNCH_FAILED' ? 'launchTrouble' : event.type === 'STOP_FAILED' ? 'stopTrouble' : undefined;
   if (which === undefined) return undefined;
   const previous = before.context[which];
@@ -281,7 +288,3 @@ function troubleWarning(before: RunSnapshot, after: RunSnapshot, event: Lifecycl
   };
 }
 
-/** The 1st, 2nd, 4th, 8th … failure in a row, or a different error than the last: worth one warning. */
-export function isEscalation(failures: number, previousReason: string | undefined, reason: string): boolean {
-  return (failures & (failures - 1)) === 0 || previousReason !== reason;
-}

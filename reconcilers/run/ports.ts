@@ -24,8 +24,11 @@ export interface RunStorePort {
 /** What task-definition resolution answers for a run (TASKDEFS implements it in reconcilers/taskdef/). */
 export type TaskDefinitionResolution =
   | { arn: string }
-  /** Registration is queued or in flight; the run is woken when it resolves, `waitingMs` is a fallback. */
-  | { waitingMs: number }
+  /**
+   * Registration is queued or in flight; the run is woken when it resolves, `waitingMs` is a fallback.
+   * `failing`: its tries keep failing in a way worth retrying (AWS's last error and how many tries failed).
+   */
+  | { waitingMs: number; failing?: { reason: string; message: string; failures: number } }
   /** Registration failed for good (the definition is invalid); the run fails with this message. */
   | { failed: string };
 

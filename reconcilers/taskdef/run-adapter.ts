@@ -16,7 +16,10 @@ import { hashTaskDefinition } from './normalize.js';
 import { render, RenderError } from './render.js';
 import type { TaskDefinitionResolver } from './resolve.js';
 
-export type RunTaskDefinitionResolution = { arn: string } | { waitingMs: number } | { failed: string };
+export type RunTaskDefinitionResolution =
+  | { arn: string }
+  | { waitingMs: number; failing?: { reason: string; message: string; failures: number } }
+  | { failed: string };
 
 export type RunLaunchDetails =
   | { taskDefinitionArn: string; containerName: string; networkMode?: string }
@@ -41,7 +44,11 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       const r = await resolver.resolve(pool, run);
       switch (r.status) {
         case 'resolved': return { arn: r.taskDefinition.taskDefinitionArn };
-        case 'waiting': return { waitingMs: WAITING_FALLBACK_MS };
+        case 'waiting': {
+          if (!r.trouble) return { waitingMs: WAITING_FALLBACK_MS };
+          const { code, message, failures } = r.trouble;
+          return { waitingMs: WAITING_FALLBACK_MS, failing: { reason: code, message, failures } };
+        }
         case 'retry': return { waitingMs: r.retryAfterMs };
         case 'failed': return { failed: r.message };
       }

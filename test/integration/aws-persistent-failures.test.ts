@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { RunRecord } from '../../controller/api/run.js';
 import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
 import { startFailingProxy, type FailingProxy } from '../helpers/failing-proxy.js';
 
@@ -20,7 +21,7 @@ describe('AWS calls that keep failing', () => {
   before(async () => {
     h = await startRunHarness({
       timeScale: 60,
-      pools: [fargatePool('fargate')],
+      pools: [fargatePool('fargate'), fargatePool('registry', { image: 'busybox:registry', timeouts: { launchSeconds: 3 } })],
       endpoint: async (target) => {
         proxy = await startFailingProxy({ target, failRunTaskOn: [] });
         return proxy.url;
@@ -50,5 +51,29 @@ describe('AWS calls that keep failing', () => {
     assert.equal(run.status.outcome, 'cancelled');
     assert.equal(run.status.conditions.find((c) => c.type === 'Stopped')?.reason, 'Cancelled');
     assert.equal(h.tasksOf('stop-1')[0]?.stopCode, 'UserInitiated');
+  });
+
+  test('a registration that keeps failing shows in the waiting run, is retried at its own backoff, and ends the run by launchSeconds', async () => {
+    failing().failAction('RegisterTaskDefinition');
+    await h.submitRun('reg-1', 'registry');
+    let sawFailing: RunRecord | undefined;
+    const [run] = await h.driveUntil(['reg-1'], (runs) => {
+      const condition = runs[0]?.status.conditions.find((c) => c.type === 'TaskDefinitionResolved');
+      if (condition?.reason === 'RegistrationFailing') sawFailing ??= runs[0];
+      return allStopped(runs);
+    });
+    assert.deepEqual([run.status.outcome, run.status.conditions.find((c) => c.type === 'Stopped')?.reason], ['crashed', 'RegistrationTimeout']);
+    assert.match(run.status.message ?? '', /not registered within 3s of the first failed registration try; last error: ServerException: Service Unavailable/);
+    assert.match(sawFailing?.status.message ?? '', /^waiting for the task definition: RegisterTaskDefinition failing \(ServerException: Service Unavailable/);
+    assert.equal(run.status.attempts.length, 0, 'nothing was launched');
+    // Looked at every 50 ms, yet RegisterTaskDefinition follows its own backoff (200 ms, 400 ms … full jitter).
+    const calls = failing().failedCalls().RegisterTaskDefinition ?? 0;
+    assert.ok(calls >= 2 && calls <= 20, `${calls} RegisterTaskDefinition calls in about 3 s`);
+
+    failing().failAction('RegisterTaskDefinition', false);
+    // The registration's next try may be seconds away (its backoff); this run's own deadline outlasts it.
+    await h.submitRun('reg-2', 'registry', { timeouts: { launchSeconds: 60 } });
+    const [healed] = await h.driveUntil(['reg-2'], allStopped);
+    assert.equal(healed.status.outcome, 'succeeded');
   });
 });

@@ -520,3 +520,46 @@ describe('planRun: a stop that keeps failing', () => {
     assert.match(p.status.message ?? '', /^stopping attempt 1: ListTasks failing \(ServerException: boom\)/);
   });
 });
+
+describe('planRun: a registration that keeps failing', () => {
+  const failing = (failures: number, message = 'ServerException: Service Unavailable'): EffectResult => ({
+    type: 'resolveTaskDefinition', resolution: { waitingMs: 30_000, failing: { reason: 'ServerException', message, failures } },
+  });
+  const at = (record: RunRecord, ms: number, effect?: EffectResult): RunPlan => planRun(record, effect ? { pool, effect } : { pool }, EPOCH_MS + ms);
+
+  test("the waiting run shows AWS's error on TaskDefinitionResolved (RegistrationFailing) and the tries", () => {
+    const p = at(newRunRecord(), 1_000, failing(3));
+    const condition = p.status.conditions.find((c) => c.type === 'TaskDefinitionResolved');
+    assert.deepEqual([condition?.status, condition?.reason], ['False', 'RegistrationFailing']);
+    assert.equal(p.status.message, 'waiting for the task definition: RegisterTaskDefinition failing (ServerException: Service Unavailable); 3 tries failed');
+    assert.equal(condition?.message, p.status.message);
+    assert.equal(p.status.phase, 'pending');
+  });
+
+  test('launchSeconds after the run first saw it failing, the run ends crashed RegistrationTimeout with the last error', () => {
+    const spec = { timeouts: { launchSeconds: 60 } };
+    let record = newRunRecord(spec);
+    record = written(record, at(record, 1_000, failing(1)));
+    const still = at(record, 31_000, failing(4, 'ServerException: still down'));
+    assert.equal(still.status.phase, 'pending');
+    assert.equal(still.requeueAfterMs, 30_000, 'the deadline (at 61 s) is no sooner than the fallback look');
+    record = written(record, still);
+    const ended = at(record, 61_000);
+    assert.deepEqual([ended.status.phase, ended.status.outcome], ['stopped', 'crashed']);
+    const stopped = ended.status.conditions.find((c) => c.type === 'Stopped');
+    assert.equal(stopped?.reason, 'RegistrationTimeout');
+    assert.equal(ended.status.message, 'crashed: the task definition was not registered within 60s of the first failed registration try; last error: ServerException: still down');
+    assert.deepEqual(ended.effect, { type: 'finalize', outcome: 'crashed' });
+    assert.ok(ended.warnings.some((w) => w.message === 'task definition registration timed out'));
+  });
+
+  test('a run waiting on a healthy registration has no such deadline; one that resolves after failures launches', () => {
+    const waiting = written(newRunRecord(), at(newRunRecord(), 1_000, { type: 'resolveTaskDefinition', resolution: { waitingMs: 30_000 } }));
+    assert.equal(at(waiting, 3_600_000).status.phase, 'pending');
+    const troubled = written(newRunRecord(), at(newRunRecord(), 1_000, failing(2)));
+    const resolved = at(troubled, 2_000, resolvedTd);
+    assert.equal(resolved.snapshot.context.registrationTrouble, undefined);
+    assert.equal(resolved.status.conditions.find((c) => c.type === 'TaskDefinitionResolved')?.status, 'True');
+    assert.deepEqual(resolved.effect, { type: 'runTask', attempt: 1 });
+  });
+});
