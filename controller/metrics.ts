@@ -64,6 +64,8 @@ export interface ControllerMetrics {
   launchBreakerState: Gauge<'region' | 'cluster'>;
   /** Launches the breaker did not let call RunTask. */
   launchBreakerRefused: Counter<'region' | 'cluster'>;
+  /** Per cluster (few): resyncs whose DescribeTasks failed; the cluster then backs off. */
+  resyncFailures: Counter<'cluster'>;
 }
 
 export interface CreateMetricsOptions {
@@ -103,6 +105,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
     launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
     launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
+    resyncFailures: new Counter({ name: 'longshore_resync_failures_total', help: "Cluster resyncs whose DescribeTasks failed (the cluster's resync then backs off).", labelNames: ['cluster'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);

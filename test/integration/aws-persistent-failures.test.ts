@@ -7,7 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
-import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
+import { createResyncReconciler } from '../../reconcilers/observe/resync.js';
+import { redisResyncTroubleStore } from '../../reconcilers/observe/resync-backoff.js';
+import { allStopped, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
 import { startFailingProxy, type FailingProxy } from '../helpers/failing-proxy.js';
 
 describe('AWS calls that keep failing', () => {
@@ -75,5 +77,46 @@ describe('AWS calls that keep failing', () => {
     await h.submitRun('reg-2', 'registry', { timeouts: { launchSeconds: 60 } });
     const [healed] = await h.driveUntil(['reg-2'], allStopped);
     assert.equal(healed.status.outcome, 'succeeded');
+  });
+
+  test("a cluster whose DescribeTasks keeps failing is resynced once per backoff, counted, and runs' own deadlines still end them", async () => {
+    await h.submitRun('resync-1', 'fargate', { env: { SIM_RUN_SECONDS: '36000' }, timeouts: { runSeconds: 5 } });
+    await h.driveUntil(['resync-1'], (runs) => runs[0]?.status.phase === 'running');
+    const [cluster] = await h.store.liveTaskClusters();
+    assert.ok(cluster);
+    const failed: string[] = [];
+    const resync = createResyncReconciler({
+      ...h.resyncDeps,
+      backoff: {
+        troubles: redisResyncTroubleStore(h.redis, (c) => `longshore:{${h.namespace}}:resync-trouble:${c}`),
+        now: () => Date.now() + h.clock.offsetMs,
+        onFailure: (c) => failed.push(c),
+      },
+    });
+    const ctx = { logger: silent, reconcileId: 'test', jobTry: 1 };
+    failing().failAction('DescribeTasks');
+    const describeCalls = () => failing().failedCalls().DescribeTasks ?? 0;
+    const before = describeCalls();
+    // Twenty ticks in a row: the first fails (after the gateway's own few call tries), the others fall
+    // within its backoff (at least 2.5 s) and call nothing.
+    assert.deepEqual(await resync(cluster, ctx), {}, 'a failing cluster is not an error for the job adapter');
+    const oneResync = describeCalls() - before;
+    assert.ok(oneResync >= 1 && oneResync <= 5, `${oneResync} DescribeTasks calls in one resync`);
+    for (let tick = 1; tick < 20; tick++) assert.deepEqual(await resync(cluster, ctx), {});
+    assert.equal(describeCalls() - before, oneResync, 'no DescribeTasks while the cluster backs off');
+    assert.deepEqual(failed, [cluster]);
+
+    // The run's own deadline (runSeconds: 5) is enforced while the resync cannot see the cluster.
+    h.clock.offsetMs += 6_000;
+    const [stopping] = await h.driveUntil(['resync-1'], (runs) => /run-timeout reached/.test(runs[0]?.status.message ?? ''), {
+      resync: false,
+      each: async () => void (await resync(cluster, ctx)),
+    });
+    assert.equal(stopping.status.phase, 'running', 'stopping keeps the phase the task reached');
+    assert.ok(failed.length >= 2 && failed.length <= 4, `${failed.length} failed resyncs`);
+
+    failing().failAction('DescribeTasks', false);
+    const [run] = await h.driveUntil(['resync-1'], allStopped, { resync: false, each: async () => void (await resync(cluster, ctx)) });
+    assert.equal(run.status.outcome, 'timed-out');
   });
 });
