@@ -25,7 +25,7 @@ export interface RunEcsGateway extends RunTaskGateway {
   listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
 }
 
-export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number } | { failed: string };
+export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number; message?: string } | { failed: string };
 
 export interface RunEcsDeps {
   gateway: RunEcsGateway;
@@ -47,7 +47,10 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
     async launch(request: LaunchRequest): Promise<LaunchOutcome> {
       const { pool, run, attempt, taskDefinitionArn } = request;
       const details = await deps.launchDetails(pool, run, taskDefinitionArn);
-      if ('retryAfterMs' in details) return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
+      if ('retryAfterMs' in details) {
+        const message = details.message ?? 'task definition details not available yet';
+        return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message, retryAfterMs: details.retryAfterMs };
+      }
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
       const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
       let network: AwsVpcConfiguration | undefined;

@@ -23,7 +23,8 @@ export type RunTaskDefinitionResolution =
 
 export type RunLaunchDetails =
   | { taskDefinitionArn: string; containerName: string; networkMode?: string }
-  | { retryAfterMs: number }
+  /** Not yet: `message` says what is awaited (e.g. the EC2 network inference failing, in AWS's words). */
+  | { retryAfterMs: number; message?: string }
   | { failed: string };
 
 export interface RunTaskdefAdapter {
@@ -70,7 +71,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
         // The pool's own revision: its containers and network mode come from ECS (described once, cached).
         const r = await resolver.resolve(pool, run);
         if (r.status === 'failed') return { failed: r.message };
-        if (r.status === 'retry') return { retryAfterMs: r.retryAfterMs };
+        if (r.status === 'retry') return { retryAfterMs: r.retryAfterMs, message: r.message };
         if (r.status === 'resolved') details = { containerName: r.taskDefinition.containerName, networkMode: r.taskDefinition.networkMode };
       } else {
         // A rendered revision: rendering is pure and gives the same container and network mode again.
@@ -80,7 +81,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       if (details.networkMode === 'awsvpc') {
         const n = await network.resolve(pool);
         if (n.status === 'failed') return { failed: n.message };
-        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs };
+        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs, message: n.message };
       }
       return { taskDefinitionArn: arn, ...details };
     },

@@ -23,7 +23,11 @@ describe('AWS calls that keep failing', () => {
   before(async () => {
     h = await startRunHarness({
       timeScale: 60,
-      pools: [fargatePool('fargate'), fargatePool('registry', { image: 'busybox:registry', timeouts: { launchSeconds: 3 } })],
+      pools: [
+        fargatePool('fargate'),
+        fargatePool('registry', { image: 'busybox:registry', timeouts: { launchSeconds: 3 } }),
+        fargatePool('vpc', { image: 'busybox:vpc', timeouts: { launchSeconds: 4 }, retry: { infrastructureAttempts: 1 } }),
+      ],
       endpoint: async (target) => {
         proxy = await startFailingProxy({ target, failRunTaskOn: [] });
         return proxy.url;
@@ -118,5 +122,20 @@ describe('AWS calls that keep failing', () => {
     failing().failAction('DescribeTasks', false);
     const [run] = await h.driveUntil(['resync-1'], allStopped, { resync: false, each: async () => void (await resync(cluster, ctx)) });
     assert.equal(run.status.outcome, 'timed-out');
+  });
+
+  test("an EC2 network inference that keeps failing backs off per pool, shows in the runs' launch, and ends them by launchSeconds", async () => {
+    failing().failAction('DescribeVpcs');
+    const names = Array.from({ length: 5 }, (_, i) => `vpc-${i}`);
+    for (const name of names) await h.submitRun(name, 'vpc');
+    const runs = await h.driveUntil(names, allStopped);
+    for (const run of runs) {
+      assert.deepEqual([run.status.outcome, run.status.attempts[0]?.failureReason], ['crashed', 'LaunchTimeout']);
+      assert.match(run.status.message ?? '', /last error: network inference: DescribeVpcs: InternalError/);
+    }
+    // Five runs looked at every 50 ms for about 4 s: one DescribeVpcs per pool backoff (1 s, 2 s …), not per run and try.
+    const calls = failing().failedCalls().DescribeVpcs ?? 0;
+    assert.ok(calls >= 1 && calls <= 6, `${calls} DescribeVpcs calls`);
+    failing().failAction('DescribeVpcs', false);
   });
 });
