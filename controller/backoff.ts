@@ -46,3 +46,12 @@ export function equalJitterBackoffMs(backoff: ExponentialBackoff, failures: numb
   const ceiling = backoffCeilingMs(backoff, failures);
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/**
+ * Whether a failure in a row is worth one more warning: the 1st, 2nd, 4th, 8th … (an escalation of the
+ * backoff, so a persistent error is logged a handful of times, not at every try), or a different error than
+ * the last one. `previousReason` is the last failure's reason, undefined for the first.
+ */
+export function isEscalation(failures: number, previousReason: string | undefined, reason: string): boolean {
+  return (failures & (failures - 1)) === 0 || (previousReason !== undefined && previousReason !== reason);
+}

@@ -70,6 +70,8 @@ export interface ControllerMetrics {
   /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
   taskEvents: Counter<'result'>;
   streamEntriesMalformed: Counter<'stream'>;
+  /** Per cluster (few): resyncs whose DescribeTasks failed; the cluster then backs off. */
+  resyncFailures: Counter<'cluster'>;
 }
 
 export interface CreateMetricsOptions {
@@ -111,6 +113,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
     taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
     streamEntriesMalformed: new Counter({ name: 'longshore_stream_entries_malformed_total', help: 'Stream entries that did not parse, acknowledged and dropped, by stream.', labelNames: ['stream'], registers }),
+    resyncFailures: new Counter({ name: 'longshore_resync_failures_total', help: "Cluster resyncs whose DescribeTasks failed (the cluster's resync then backs off).", labelNames: ['cluster'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);

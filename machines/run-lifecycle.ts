@@ -95,7 +95,7 @@ export function standingActions(snapshot: RunSnapshot, now: string): LifecycleAc
 }
 
 export interface Deadline {
-  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY' | 'LAUNCH_TIMEOUT';
+  event: 'START_TIMEOUT' | 'RUN_TIMEOUT' | 'RETRY' | 'LAUNCH_TIMEOUT' | 'REGISTRATION_TIMEOUT';
   /** Epoch milliseconds. */
   at: number;
 }
@@ -118,6 +118,12 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       const trouble = snapshot.context.launchTrouble;
       return trouble === undefined ? undefined : { event: 'LAUNCH_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
     }
+    case 'pending': {
+      // Counted from when this run first saw its registration failing (not from creation: a healthy
+      // registration waiting its turn in the taskDefinitionModify budget is not trouble).
+      const trouble = snapshot.context.registrationTrouble;
+      return trouble === undefined ? undefined : { event: 'REGISTRATION_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
+    }
     case 'backoff':
     case 'pending':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
@@ -130,6 +136,12 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
 export function launchRetryAt(snapshot: RunSnapshot): number | undefined {
   const trouble = snapshot.context.launchTrouble;
   return stateOf(snapshot) === 'launching' && trouble !== undefined ? Date.parse(trouble.retryAt) : undefined;
+}
+
+/** When a stopping run may next send StopTask (epoch ms), if a failed try's backoff holds it back. */
+export function stopRetryAt(snapshot: RunSnapshot): number | undefined {
+  const trouble = snapshot.context.stopTrouble;
+  return stateOf(snapshot) === 'stopping' && trouble !== undefined ? Date.parse(trouble.retryAt) : undefined;
 }
 
 /** Event types the state has transitions for (guards may still refuse a particular event). */

@@ -25,7 +25,9 @@ import {
 type Ctx = LifecycleContext;
 
 /** Failure reasons the lifecycle itself gives an attempt that may be retried; classifyStop gives the others. */
-export const LIFECYCLE_FAILURE_REASONS = { taskMissing: 'TaskMissing', startTimeout: 'StartTimeout', launchTimeout: 'LaunchTimeout' } as const;
+export const LIFECYCLE_FAILURE_REASONS = {
+  taskMissing: 'TaskMissing', startTimeout: 'StartTimeout', launchTimeout: 'LaunchTimeout', registrationTimeout: 'RegistrationTimeout',
+} as const;
 
 /**
  * Between failed RunTask tries of one attempt: 1 s, 2 s, 4 s … at most a minute, equal jitter (half of it
@@ -36,6 +38,16 @@ export const LAUNCH_BACKOFF: ExponentialBackoff = { baseMs: 1_000, factor: 2, ca
 
 /** The condition reasons a launch in trouble shows on Submitted. */
 export const LAUNCH_TROUBLE_REASONS = { failing: 'LaunchFailing', held: 'LaunchHeld' } as const;
+
+/**
+ * Between failed StopTask tries of one stop: the launch's formula (1 s, 2 s, 4 s … at most a minute, equal
+ * jitter). A stop has no deadline: the task keeps running (and costing) until ECS accepts it, so giving up
+ * would only hide it; the cap keeps a broken endpoint at one call a minute per run.
+ */
+export const STOP_BACKOFF: ExponentialBackoff = LAUNCH_BACKOFF;
+
+/** The reason the Stopped condition shows (status False) while StopTask keeps failing. */
+export const STOP_TROUBLE_REASON = 'StopFailing';
 
 export function initialContext(input: LifecycleInput): Ctx {
   const status: RunStatus = { ...initialRunStatus(), message: 'waiting for the task definition' };
@@ -57,7 +69,7 @@ export function taskDefinitionResolved(ctx: Ctx, taskDefinitionArn: string, now:
     [{ type: CONDITION.taskDefinitionResolved, status: 'True', reason: 'Resolved', message: taskDefinitionArn }],
     now,
   );
-  return startAttempt({ ...ctx, status }, now);
+  return startAttempt({ ...ctx, status, registrationTrouble: undefined }, now);
 }
 
 /**
@@ -92,6 +104,33 @@ export function taskDefinitionStale(ctx: Ctx, message: string, now: string): Ctx
   return { ...ctx, status, staleTaskDefinitions: { attempt, count }, retryAt };
 }
 
+/** The condition reason a run shows on TaskDefinitionResolved while its registration keeps failing. */
+export const REGISTRATION_TROUBLE_REASON = 'RegistrationFailing';
+
+/**
+ * The registration the run waits for keeps failing with an error worth retrying (the registration worker
+ * backs off and retries it): show AWS's error on TaskDefinitionResolved, and remember since when this run
+ * has seen it, for the registration deadline.
+ */
+export function registrationFailing(ctx: Ctx, reason: string, message: string, failures: number, now: string): Ctx {
+  const tries = failures === 1 ? '1 try' : `${failures} tries`;
+  const text = `waiting for the task definition: RegisterTaskDefinition failing (${message}); ${tries} failed`;
+  const since = ctx.registrationTrouble?.since ?? now;
+  return { ...waiting(ctx, REGISTRATION_TROUBLE_REASON, text, now), registrationTrouble: { since, reason, message } };
+}
+
+/**
+ * No task definition within timeouts.launchSeconds of the run first seeing its registration fail: the run
+ * ends crashed (an infrastructure outcome: AWS kept failing, the definition itself was not refused) with the
+ * last error. No attempt was made, so there is nothing for the retry budget to repeat: the registration was
+ * already being retried all along.
+ */
+export function endByRegistrationTimeout(ctx: Ctx, now: string): Ctx {
+  const last = ctx.registrationTrouble ? `; last error: ${ctx.registrationTrouble.message}` : '';
+  const message = `crashed: the task definition was not registered within ${ctx.timeouts.launchSeconds}s of the first failed registration try${last}`;
+  return finish({ ...ctx, registrationTrouble: undefined }, 'crashed', LIFECYCLE_FAILURE_REASONS.registrationTimeout, message, now);
+}
+
 /** Records why the run is not moving yet, on the condition its current step waits for. */
 export function waiting(ctx: Ctx, reason: string, message: string, now: string): Ctx {
   const type = ctx.status.phase === 'pending' ? CONDITION.taskDefinitionResolved : CONDITION.submitted;
@@ -113,7 +152,10 @@ export function startAttempt(ctx: Ctx, now: string): Ctx {
   );
   // Explicit undefined, not delete: XState's assign merges the returned object into the old context.
   const message = `launching attempt ${number}`;
-  return { ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, describedVersion: undefined, stopIntent: undefined, launchTrouble: undefined };
+  return {
+    ...ctx, status: { ...status, message }, retryAt: undefined, observedVersion: undefined, describedVersion: undefined, stopIntent: undefined,
+    launchTrouble: undefined, stopTrouble: undefined,
+  };
 }
 
 /**
@@ -142,6 +184,47 @@ export function launchHeld(ctx: Ctx, reason: string, message: string, lastError:
 function troubled(ctx: Ctx, conditionReason: string, message: string, now: string): Ctx {
   const status = setConditions({ ...ctx.status, message }, [{ type: CONDITION.submitted, status: 'False', reason: conditionReason, message }], now);
   return { ...ctx, status };
+}
+
+/**
+ * A StopTask try (or, while the attempt's task is not known, the ListTasks search for it) failed with an
+ * error worth retrying: count it, keep AWS's words, wait a growing jittered delay. Shown on the Stopped
+ * condition (False, StopFailing) and in the message; the stop itself is never abandoned.
+ */
+export function stopFailed(ctx: Ctx, reason: string, message: string, jitter: number, now: string): Ctx {
+  const failures = (ctx.stopTrouble?.failures ?? 0) + 1;
+  const delayMs = equalJitterBackoffMs(STOP_BACKOFF, failures, () => jitter);
+  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  const attempt = currentAttempt(ctx.status);
+  const call = attempt?.taskArn === undefined ? 'ListTasks' : 'StopTask';
+  const tries = failures === 1 ? '1 try' : `${failures} tries`;
+  const text = `stopping attempt ${attempt?.number ?? 0}: ${call} failing (${message}); ${tries} failed, next try in ${formatDelay(delayMs)}`;
+  const status = setConditions({ ...ctx.status, message: text }, [{ type: CONDITION.stopped, status: 'False', reason: STOP_TROUBLE_REASON, message: text }], now);
+  return { ...ctx, status, stopTrouble: { failures, since: ctx.stopTrouble?.since ?? now, reason, message, retryAt } };
+}
+
+/** Whether the stopping state may send StopTask (or search) now: no failed try's backoff pending. */
+export function stopDue(ctx: Ctx, now: string): boolean {
+  return ctx.stopTrouble === undefined || Date.parse(now) >= Date.parse(ctx.stopTrouble.retryAt);
+}
+
+/**
+ * While stopping, an observation of the task: record it; once ECS reports the stop accepted (desiredStatus
+ * STOPPED, as StopTask's own answer does) a past failure no longer matters, so the trouble is cleared.
+ */
+export function recordStoppingObservation(ctx: Ctx, obs: TaskObservation): Ctx {
+  const recorded = recordObservation(ctx, obs);
+  if (ctx.stopTrouble === undefined || obs.desiredStatus !== 'STOPPED') return recorded;
+  const number = currentAttempt(ctx.status)?.number ?? 0;
+  const cleared = withoutStopTrouble(recorded);
+  return { ...cleared, status: { ...cleared.status, message: `stopping attempt ${number}: ECS accepted the stop` } };
+}
+
+/** Forgets a stop's trouble and the Stopped=False condition that showed it (the stop went through). */
+function withoutStopTrouble(ctx: Ctx): Ctx {
+  if (ctx.stopTrouble === undefined) return ctx;
+  const conditions = ctx.status.conditions.filter((c) => !(c.type === CONDITION.stopped && c.reason === STOP_TROUBLE_REASON));
+  return { ...ctx, status: { ...ctx.status, conditions }, stopTrouble: undefined };
 }
 
 /** Whether the launching state may send RunTask now (no backoff or breaker wait pending). */
@@ -287,7 +370,8 @@ export function endAttemptBySubmitFailure(ctx: Ctx, reason: string, message: str
 }
 
 /** Longshore stopped the task (cancel or timeout) and ECS confirmed it, or it is gone. */
-export function endAttemptByIntent(ctx: Ctx, obs: TaskObservation | undefined, now: string): AttemptEnding {
+export function endAttemptByIntent(stopping: Ctx, obs: TaskObservation | undefined, now: string): AttemptEnding {
+  const ctx = withoutStopTrouble(stopping);
   const recorded = obs ? recordObservation(ctx, obs) : ctx;
   const exitCode = obs ? classifyStop(obs, ctx.containerName).exitCode : null;
   const withExit = obs ? { ...recorded, status: patchCurrentAttempt(recorded.status, { exitCode }) } : recorded;

@@ -5,12 +5,14 @@
  *
  *   pending   ─TASKDEF_RESOLVED→ launching (attempt n)   ─CANCEL→ stopped (cancelled, no task)
  *             ─RETRY→ pending (resolve again, after repeated TASKDEF_STALE made it wait)
+ *             ─REGISTRATION_FAILING→ pending (shown)   ─REGISTRATION_TIMEOUT→ stopped (crashed, no task)
  *   launching ─SUBMITTED→ submitted   ─SUBMIT_FAILED | LAUNCH_TIMEOUT→ backoff | stopped   ─TASKDEF_STALE→ pending
  *             ─LAUNCH_FAILED | LAUNCH_HELD→ launching (the next RunTask try waits: backoff, or the breaker)
  *   submitted ─TASK_OBSERVED(RUNNING)→ running   ─START_TIMEOUT→ stopping
  *   running   ─RUN_TIMEOUT→ stopping
  *   submitted, running ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ backoff (within budget) | stopped
  *   launching, submitted, running ─CANCEL→ stopping ─TASK_OBSERVED(STOPPED) | TASK_MISSING→ stopped | backoff
+ *   stopping  ─STOP_FAILED→ stopping (the next StopTask try waits a growing backoff; never given up)
  *   backoff   ─RETRY→ launching (attempt n+1)   ─CANCEL→ stopped (cancelled)
  *
  * TASK_OBSERVED(STOPPED) means an ECS API answer (DescribeTasks): an EventBridge event saying STOPPED never ends
@@ -32,6 +34,7 @@ import {
   endAttemptByMissingTask,
   endAttemptByStop,
   endAttemptBySubmitFailure,
+  endByRegistrationTimeout,
   finish,
   initialContext,
   concludesAttempt,
@@ -41,8 +44,12 @@ import {
   launchHeld,
   markRunning,
   recordObservation,
+  recordStoppingObservation,
+  registrationFailing,
   requestStop,
   startAttempt,
+  stopDue,
+  stopFailed,
   submitted,
   taskDefinitionResolved,
   taskDefinitionStale,
@@ -168,6 +175,10 @@ export const runLifecycleMachine = setup({
           actions: assign(({ context, event }) => cancelWithoutTask(context, event.now, 'before launch')),
         },
         WAITING: { actions: 'recordWaiting' },
+        REGISTRATION_FAILING: {
+          actions: assign(({ context, event }) => registrationFailing(context, event.reason, event.message, event.failures, event.now)),
+        },
+        REGISTRATION_TIMEOUT: { target: 'stopped', actions: assign(({ context, event }) => endByRegistrationTimeout(context, event.now)) },
       },
     },
     launching: {
@@ -221,7 +232,8 @@ export const runLifecycleMachine = setup({
       },
     },
     stopping: {
-      ...declared({ work: (context) => [stopTaskAction(context)] }),
+      // StopTask is due unless the last failed try's backoff is still running (a stop is never given up).
+      ...declared({ work: (context, now) => (stopDue(context, now) ? [stopTaskAction(context)] : []) }),
       on: {
         SUBMITTED: {
           guard: 'taskNotYetKnown',
@@ -232,9 +244,13 @@ export const runLifecycleMachine = setup({
         },
         TASK_OBSERVED: [
           { guard: and(['isCurrentTask', 'taskStopped']), target: 'attemptEnded', actions: 'endByIntent' },
-          { guard: 'isCurrentTask', actions: 'recordObservation' },
+          {
+            guard: 'isCurrentTask',
+            actions: assign(({ context, event }) => recordStoppingObservation(context, event)),
+          },
         ],
         TASK_MISSING: { guard: 'isCurrentTask', target: 'attemptEnded', actions: 'endByIntent' },
+        STOP_FAILED: { actions: assign(({ context, event }) => stopFailed(context, event.reason, event.message, event.jitter, event.now)) },
         // A user's cancel overrides a timeout already being enforced (the outcome becomes cancelled).
         CANCEL_REQUESTED: {
           guard: 'notCancelling',

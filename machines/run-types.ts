@@ -78,6 +78,35 @@ export const LaunchTrouble = z.object({
   retryAt: z.string(),
 });
 export type LaunchTrouble = z.infer<typeof LaunchTrouble>;
+
+/**
+ * The current stop's trouble: StopTask (or the ListTasks search for a task launched unrecorded) tries that
+ * failed with an error worth retrying. A stop is never given up: the tries go on with a capped backoff,
+ * visibly. Cleared when ECS accepts the stop (the task's desiredStatus becomes STOPPED) or the attempt ends.
+ */
+export const StopTrouble = z.object({
+  /** Failed tries of this stop. */
+  failures: z.number().int().min(1),
+  /** The first failed try (ISO). */
+  since: z.string(),
+  /** The last error: AWS's error name and its message. */
+  reason: z.string(),
+  message: z.string(),
+  /** No StopTask (or search) before this time (ISO). */
+  retryAt: z.string(),
+});
+export type StopTrouble = z.infer<typeof StopTrouble>;
+/**
+ * The run's task-definition registration keeps failing in a way worth retrying (5xx, timeouts, throttles):
+ * since when this run has seen it (its registration deadline counts from there) and AWS's last error.
+ */
+export const RegistrationTrouble = z.object({
+  since: z.string(),
+  reason: z.string(),
+  message: z.string(),
+});
+export type RegistrationTrouble = z.infer<typeof RegistrationTrouble>;
+
 /** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
 export const StopIntent = z.enum(['cancel', 'start-timeout', 'run-timeout']);
 export type StopIntent = z.infer<typeof StopIntent>;
@@ -100,6 +129,10 @@ export const LifecycleContext = z.object({
   staleTaskDefinitions: z.object({ attempt: z.number().int().min(1), count: z.number().int().min(1) }).optional(),
   /** The current attempt's failed RunTask tries, while it has not launched. */
   launchTrouble: LaunchTrouble.optional(),
+  /** While pending: the registration of the run's task definition keeps failing. */
+  registrationTrouble: RegistrationTrouble.optional(),
+  /** The current stop's failed StopTask tries, while ECS has not accepted it. */
+  stopTrouble: StopTrouble.optional(),
   /**
    * Highest task `version` seen for the current attempt from any source. Events older than it are stale (a
    * duplicate has the same version); it never makes a DescribeTasks observation stale, because an event's
@@ -158,6 +191,10 @@ export interface TaskObservation {
 export type LifecycleEvent =
   | ({ type: 'TASKDEF_RESOLVED'; taskDefinitionArn: string } & Timed)
   | ({ type: 'TASKDEF_FAILED'; message: string } & Timed)
+  /** The registration the run waits for keeps failing (retryably): `failures` tries so far, AWS's last error. */
+  | ({ type: 'REGISTRATION_FAILING'; reason: string; message: string; failures: number } & Timed)
+  /** timeouts.launchSeconds passed since the run first saw its registration failing. */
+  | ({ type: 'REGISTRATION_TIMEOUT' } & Timed)
   /** RunTask refused the resolved revision (INACTIVE or gone): resolve the task definition again. */
   | ({ type: 'TASKDEF_STALE'; message: string } & Timed)
   | ({ type: 'SUBMITTED'; taskArn: string; clusterArn: string } & Timed)
@@ -172,6 +209,11 @@ export type LifecycleEvent =
   | ({ type: 'LAUNCH_HELD'; reason: string; message: string; lastError: string; retryAt: string } & Timed)
   /** timeouts.launchSeconds passed since the attempt's first failed RunTask try. */
   | ({ type: 'LAUNCH_TIMEOUT' } & Timed)
+  /**
+   * A StopTask try (or the search before it) failed in a way worth trying again: the stop goes on after a
+   * growing backoff, never given up. `jitter` in [0, 1), drawn by the caller like LAUNCH_FAILED's.
+   */
+  | ({ type: 'STOP_FAILED'; reason: string; message: string; jitter: number } & Timed)
   | ({ type: 'TASK_OBSERVED' } & TaskObservation & Timed)
   | ({ type: 'TASK_MISSING'; taskArn?: string } & Timed)
   | ({ type: 'START_TIMEOUT' } & Timed)

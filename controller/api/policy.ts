@@ -42,6 +42,7 @@ export const Timeouts = z.strictObject({
   /**
    * From an attempt's first RunTask try until ECS accepts it: while RunTask keeps failing (5xx, timeouts,
    * throttles, an open breaker), the attempt ends as an infrastructure failure (LaunchTimeout) at this deadline.
+   * Before the first attempt, the same bound ends a run whose registration keeps failing (RegistrationTimeout).
    */
   launchSeconds: launchSeconds.default(LaunchSecondsDefault),
 });

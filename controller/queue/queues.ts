@@ -67,7 +67,8 @@ export interface WakeUps {
 export function createWakeUps(queues: ControllerQueues, pending: PendingWakeUps): WakeUps {
   return {
     async wake(queue, key, options) {
-      await pending.note(queue, key);
+      // A delayed wake-up means "not before then": it must not cut short a requeue of a job active now.
+      if ((options?.delayMs ?? 0) === 0) await pending.note(queue, key);
       await queues[queue].add(key, { key }, wakeUpOptions(key, options?.delayMs ?? 0));
     },
   };

@@ -8,11 +8,17 @@ import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
 import { defineScript, integerReply } from '../../controller/redis-scripts.js';
 
-export type CachedNetwork = { status: 'resolved'; network: AwsVpcConfiguration } | { status: 'failed'; message: string };
+export type CachedNetwork =
+  | { status: 'resolved'; network: AwsVpcConfiguration }
+  | { status: 'failed'; message: string }
+  /** EC2 failed in a way worth retrying: nobody asks again before `until` (epoch ms), the pool's backoff. */
+  | { status: 'retry'; message: string; until: number };
 
 /** A resolved network is stored as the bare configuration (the format older replicas wrote and read). */
 export function encodeEntry(entry: CachedNetwork): string {
-  return entry.status === 'resolved' ? JSON.stringify(entry.network) : JSON.stringify({ failed: entry.message });
+  if (entry.status === 'resolved') return JSON.stringify(entry.network);
+  if (entry.status === 'failed') return JSON.stringify({ failed: entry.message });
+  return JSON.stringify({ retry: entry.message, until: entry.until });
 }
 
 export function decodeEntry(raw: string | null): CachedNetwork | undefined {
@@ -20,6 +26,9 @@ export function decodeEntry(raw: string | null): CachedNetwork | undefined {
   const value: unknown = JSON.parse(raw);
   if (typeof value !== 'object' || value === null) return undefined;
   if ('failed' in value && typeof value.failed === 'string') return { status: 'failed', message: value.failed };
+  if ('retry' in value && typeof value.retry === 'string' && 'until' in value && typeof value.until === 'number') {
+    return { status: 'retry', message: value.retry, until: value.until };
+  }
   return { status: 'resolved', network: value as AwsVpcConfiguration };
 }
 
@@ -37,6 +46,20 @@ export class NetworkCache {
     await this.redis.set(key, encodeEntry(entry), 'PX', ttlMs);
   }
 
+  /**
+   * Counts one more retryable EC2 failure in a row for the entry (it drives the pool's backoff); the count
+   * outlives the short-lived retry entry, and is forgotten after an hour without failures.
+   */
+  async countFailure(key: string): Promise<number> {
+    const counter = failuresKey(key);
+    const [[, count]] = (await this.redis.multi().incr(counter).expire(counter, 3600).exec()) as [[Error | null, number], unknown];
+    return count;
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    await this.redis.del(failuresKey(key));
+  }
+
   /** The lock lives next to the entry it guards (same hash tag, so the same Redis Cluster slot). */
   async lock(key: string, token: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(lockKey(key), token, 'PX', ttlMs, 'NX')) === 'OK';
@@ -45,6 +68,10 @@ export class NetworkCache {
   async unlock(key: string, token: string): Promise<void> {
     await UNLOCK.run(this.redis, [lockKey(key)], [token]);
   }
+}
+
+function failuresKey(entryKey: string): string {
+  return `${entryKey}:failures`;
 }
 
 export function lockKey(entryKey: string): string {

@@ -6,7 +6,10 @@
  * Single flight: on a miss, one reconcile across all replicas takes a short Redis lock per pool generation
  * and calls EC2; the others answer 'retry' with a short delay (a requeue, not a blocked worker slot), and
  * callers in the same process share the in-flight answer. Failures are cached briefly too, so a burst of
- * runs on a pool with an unknown VPC makes one failing call, not hundreds.
+ * runs on a pool with an unknown VPC makes one failing call, not hundreds; and EC2 failing in a way worth
+ * retrying (5xx, timeouts, throttles) is cached for the pool's growing backoff (NETWORK_BACKOFF), so the
+ * pool's runs wait for it (their launches show the error, and their launch deadline runs) instead of each
+ * asking EC2 again at its own pace.
  *
  * The seed's rules (ECSWorker._load_network_configuration / _custom_network_configuration):
  * - networkConfiguration with subnets: the VPC (vpcId) must exist and contain every listed subnet;
@@ -17,10 +20,11 @@ import { randomUUID } from 'node:crypto';
 import type { Subnet } from '@aws-sdk/client-ec2';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
-import { BudgetExhaustedError, describeError, isAwsError, isRetryableKind } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, describeError, isAwsError, isRetryableKind } from '../../controller/aws/errors.js';
+import { equalJitterBackoffMs, type ExponentialBackoff, type Random } from '../../controller/backoff.js';
 import type { PoolLike } from '../taskdef/inputs.js';
 import type { TaskdefKeys } from '../taskdef/keys.js';
-import { NetworkCache } from './network-cache.js';
+import { NetworkCache, type CachedNetwork } from './network-cache.js';
 import type { Ec2DescribeGateway } from './ports.js';
 
 /** "Subnets / security groups per awsvpcConfiguration: 16 / 5". */
@@ -80,9 +84,19 @@ export function resolutionOfError(error: unknown): NetworkResolution | undefined
   if (!isAwsError(error)) return undefined;
   if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
   const d = describeError(error);
-  if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `${d.code}: ${d.message}` };
+  if (isRetryableKind(d.kind)) {
+    const action = error instanceof GatewayError ? error.action : 'EC2';
+    return { status: 'retry', retryAfterMs: d.retryAfterMs ?? RETRY_MS, message: `network inference: ${action}: ${d.code}: ${d.message}` };
+  }
   return { status: 'failed', message: `Could not resolve the network: ${d.code}: ${d.message}` };
 }
+
+/**
+ * Between two EC2 resolutions of a pool that keep failing (5xx, timeouts, throttles): 1 s, 2 s, 4 s … at
+ * most a minute, equal jitter, shared by every run of the pool and every replica (the answer is cached for
+ * that long). Without it each run's own launch backoff would still send one DescribeVpcs per run per try.
+ */
+export const NETWORK_BACKOFF: ExponentialBackoff = { baseMs: 1_000, factor: 2, capMs: 60_000 };
 
 export interface NetworkResolverTimings {
   /** How long a resolved network stays cached (the key carries the generation, so edits never see it). */
@@ -100,8 +114,10 @@ export const DEFAULT_NETWORK_TIMINGS: NetworkResolverTimings = {
 };
 
 export function createNetworkResolver(deps: {
-  redis: Redis; keys: TaskdefKeys; gateway: Ec2DescribeGateway; timings?: Partial<NetworkResolverTimings>;
+  redis: Redis; keys: TaskdefKeys; gateway: Ec2DescribeGateway; timings?: Partial<NetworkResolverTimings>; now?: () => number; random?: Random;
 }): NetworkResolver {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
   const timings = { ...DEFAULT_NETWORK_TIMINGS, ...deps.timings };
   const cache = new NetworkCache(deps.redis);
   /** Misses being resolved by this process: later callers share the answer instead of racing for the lock. */
@@ -135,17 +151,34 @@ export function createNetworkResolver(deps: {
 
   async function describeAndRemember(pool: PoolLike, key: string): Promise<NetworkResolution> {
     let resolution: NetworkResolution;
+    let paced = false;
     try {
       resolution = { status: 'resolved', network: await describe(pool) };
     } catch (error) {
       const known = resolutionOfError(error);
       if (!known) throw error;
       resolution = known;
+      paced = error instanceof BudgetExhaustedError;
     }
-    // Throttling and empty budgets are not answers about the pool: the next lock holder asks again.
-    if (resolution.status === 'resolved') await cache.write(key, resolution, timings.networkTtlMs);
+    if (resolution.status === 'resolved') {
+      await cache.write(key, resolution, timings.networkTtlMs);
+      await cache.clearFailures(key);
+    }
     if (resolution.status === 'failed') await cache.write(key, resolution, timings.failureTtlMs);
+    // An empty budget is our own pacing, not an answer: the next lock holder asks again. EC2 failing is
+    // remembered for the pool's growing backoff, so every run of the pool waits for it instead of asking.
+    if (resolution.status === 'retry' && !paced) {
+      const delayMs = Math.max(resolution.retryAfterMs, equalJitterBackoffMs(NETWORK_BACKOFF, await cache.countFailure(key), random));
+      await cache.write(key, { status: 'retry', message: resolution.message, until: now() + delayMs }, delayMs);
+      resolution = { ...resolution, retryAfterMs: delayMs };
+    }
     return resolution;
+  }
+
+  /** A cache entry as the caller's answer (a cached EC2 failure: wait out what is left of its backoff). */
+  function answerOf(entry: CachedNetwork): NetworkResolution {
+    if (entry.status !== 'retry') return entry;
+    return { status: 'retry', message: entry.message, retryAfterMs: Math.max(0, entry.until - now()) };
   }
 
   /** One EC2 resolution per key across replicas: the lock holder describes, everyone else requeues. */
@@ -156,7 +189,8 @@ export function createNetworkResolver(deps: {
     }
     try {
       // The previous holder may have written the answer between our cache read and our lock.
-      return (await cache.read(key)) ?? (await describeAndRemember(pool, key));
+      const written = await cache.read(key);
+      return written ? answerOf(written) : await describeAndRemember(pool, key);
     } finally {
       // Released only after the answer is written, so nobody sees the lock free and the cache empty.
       await cache.unlock(key, token);
@@ -167,7 +201,7 @@ export function createNetworkResolver(deps: {
     async resolve(pool) {
       const key = deps.keys.network(pool.metadata.name, pool.metadata.generation ?? 0);
       const cached = await cache.read(key);
-      if (cached) return cached;
+      if (cached) return answerOf(cached);
       const running = inFlight.get(key);
       if (running) return running;
       const miss = resolveMiss(pool, key).finally(() => inFlight.delete(key));

@@ -14,6 +14,7 @@ import type { ReconcileResult, Reconciler } from '../../controller/queue/reconci
 import { observationOf } from './task-observation.js';
 import { applyTaskReport, type FeedDeps, type TaskReport } from './feed.js';
 import type { RunStorePort } from '../run/ports.js';
+import { guardClusterResync, type ResyncGuardDeps } from './resync-backoff.js';
 
 /** DescribeTasks takes at most 100 tasks per call. */
 export const DESCRIBE_BATCH = 100;
@@ -43,6 +44,8 @@ export interface ResyncDeps extends FeedDeps {
   gateway: { describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput> };
   /** Wakes a key on a queue (controller/queue WakeUps). */
   wake(queue: 'reconcile-run' | 'resync', key: string, options?: { delayMs?: number }): Promise<void>;
+  /** Backs a cluster whose DescribeTasks keeps failing off (resync-backoff.ts); without it every tick describes. */
+  backoff?: Omit<ResyncGuardDeps, 'logger'>;
 }
 
 export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
@@ -122,7 +125,10 @@ export function createResyncReconciler(deps: ResyncDeps): Reconciler {
       context.logger.debug({ cluster, described: result.described, changed: result.changed.length, rejected: result.rejected }, 'task stops confirmed');
       return {};
     }
-    const result = await resyncCluster(scoped, key);
+    const resync = () => resyncCluster(scoped, key);
+    const guarded = deps.backoff ? await guardClusterResync({ ...deps.backoff, logger: scoped.logger }, key, resync) : { ran: true as const, result: await resync() };
+    if (!guarded.ran) return {};
+    const { result } = guarded;
     context.logger.debug({ cluster: key, described: result.described, changed: result.changed.length, rejected: result.rejected }, 'cluster resynced');
     return {};
   };

@@ -6,7 +6,7 @@
 import type { AwsVpcConfiguration, DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import { BudgetExhaustedError, GatewayError, isRetryableKind } from '../../controller/aws/errors.js';
+import { BudgetExhaustedError, GatewayError, describeError, isRetryableKind } from '../../controller/aws/errors.js';
 import { startedByFor } from '../launch/identity.js';
 import type { NetworkResolver } from '../launch/network.js';
 import { launch } from '../launch/launch.js';
@@ -17,7 +17,7 @@ import type { RunTaskGateway } from '../launch/ports.js';
 import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import { resolvePlacement } from '../taskdef/placement.js';
 import { observationOf } from '../observe/task-observation.js';
-import type { LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './ports.js';
+import type { CallRetry, LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './ports.js';
 
 export interface RunEcsGateway extends RunTaskGateway {
   describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput>;
@@ -25,7 +25,7 @@ export interface RunEcsGateway extends RunTaskGateway {
   listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
 }
 
-export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number } | { failed: string };
+export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number; message?: string } | { failed: string };
 
 export interface RunEcsDeps {
   gateway: RunEcsGateway;
@@ -47,7 +47,10 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
     async launch(request: LaunchRequest): Promise<LaunchOutcome> {
       const { pool, run, attempt, taskDefinitionArn } = request;
       const details = await deps.launchDetails(pool, run, taskDefinitionArn);
-      if ('retryAfterMs' in details) return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message: 'task definition details not available yet', retryAfterMs: details.retryAfterMs };
+      if ('retryAfterMs' in details) {
+        const message = details.message ?? 'task definition details not available yet';
+        return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message, retryAfterMs: details.retryAfterMs };
+      }
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
       const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
       let network: AwsVpcConfiguration | undefined;
@@ -123,10 +126,13 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
   };
 }
 
-function retryOf(error: unknown): { kind: 'retry'; retryAfterMs: number } | undefined {
-  if (error instanceof BudgetExhaustedError) return { kind: 'retry', retryAfterMs: error.retryAfterMs };
+/** Our own pacing, or an AWS error worth retrying (with its name and message, for the run's status). */
+function retryOf(error: unknown): CallRetry | undefined {
+  if (error instanceof BudgetExhaustedError) return { kind: 'retry', cause: 'pacing', retryAfterMs: error.retryAfterMs };
   if (error instanceof GatewayError && isRetryableKind(error.kind)) {
-    return { kind: 'retry', retryAfterMs: error.retryAfterMs ?? RETRY_FALLBACK_MS };
+    const { code, message } = describeError(error);
+    const cause = error.kind === 'throttled' ? 'throttled' : 'transient';
+    return { kind: 'retry', cause, reason: code, message: `${code}: ${message}`, retryAfterMs: error.retryAfterMs ?? RETRY_FALLBACK_MS };
   }
   return undefined;
 }

@@ -9,14 +9,14 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { resolveRunPolicy } from '../../controller/api/policy.js';
 import type { Phase, RunStatus } from '../../controller/api/run-status.js';
-import type { Random } from '../../controller/backoff.js';
+import { isEscalation, type Random } from '../../controller/backoff.js';
 import {
-  launchRetryAt, nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, toRunStatus,
+  launchRetryAt, nextDeadline, persistLifecycle, restoreLifecycle, standingActions, startLifecycle, stateOf, step, stopRetryAt, toRunStatus,
   type PersistedLifecycle, type RunSnapshot,
 } from '../../machines/run-lifecycle.js';
 import { lifecycleRetryPolicy, type LifecycleAction, type LifecycleEvent, type LifecycleInput } from '../../machines/run-types.js';
 import { stableJson } from './stable-json.js';
-import type { EffectResult, RunObserved } from './ports.js';
+import type { CallRetry, EffectResult, RunObserved } from './ports.js';
 
 /** How long to wait before re-issuing StopTask for a task that is still stopping. */
 export const STOP_RECHECK_MS = 15_000;
@@ -52,8 +52,9 @@ export interface RunPlan {
   /** Set when the run cannot be planned at all (e.g. its pool is gone before it started). */
   blocked?: string;
   /**
-   * Worth a warning in the log: a launch whose failures escalated (the 1st, 2nd, 4th, 8th … failed try, or a
-   * different error than before) or that ran out of time. Not every failed try: that would flood the log.
+   * Worth a warning in the log: a launch or a stop whose failures escalated (the 1st, 2nd, 4th, 8th … failed
+   * try, or a different error than before), or a launch that ran out of time. Not every failed try: that
+   * would flood the log.
    */
   warnings: { message: string; fields: Record<string, string | number> }[];
 }
@@ -93,7 +94,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number,
     }
     plan.accepted.push(event);
     if (result.phase.from !== result.phase.to) plan.transitions.push({ ...result.phase, event: event.type });
-    const warning = launchWarning(snapshot, result.snapshot, event, record.metadata.name);
+    const warning = troubleWarning(snapshot, result.snapshot, event, record.metadata.name);
     if (warning) plan.warnings.push(warning);
     snapshot = result.snapshot;
   };
@@ -118,7 +119,7 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number,
       waits.push(deadline.at - nowMs);
       break;
     }
-    if (deadline.event !== 'RETRY') {
+    if (deadline.event === 'START_TIMEOUT' || deadline.event === 'RUN_TIMEOUT') {
       const attempt = toRunStatus(snapshot).attempts.at(-1);
       if (attempt?.taskArn && observed.effect?.type !== 'describeTask') {
         effect = { type: 'describeTask', attempt: attempt.number, taskArn: attempt.taskArn };
@@ -136,9 +137,11 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number,
   if (action && !alreadyDone(action, observed.effect) && !stopUnderway(action, snapshot)) effect = action;
   else if (action?.type === 'stopTask') waits.push(STOP_RECHECK_MS);
   else if (action && fromEffect.retryAfterMs === undefined) waits.push(DEFAULT_RETRY_MS);
-  // A launch waiting out a failed try's backoff, or the breaker, comes back when that wait ends.
-  const launchAt = launchRetryAt(snapshot);
-  if (launchAt !== undefined && launchAt > nowMs) waits.push(launchAt - nowMs);
+  // A launch waiting out a failed try's backoff, or the breaker, comes back when that wait ends; so does a
+  // stop waiting out a failed StopTask's backoff.
+  for (const at of [launchRetryAt(snapshot), stopRetryAt(snapshot)]) {
+    if (at !== undefined && at > nowMs) waits.push(at - nowMs);
+  }
 
   const status: RunStatus = { ...toRunStatus(snapshot), observedGeneration: record.metadata.generation };
   const lifecycle = persistLifecycle(snapshot);
@@ -193,6 +196,10 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
     const r = effect.resolution;
     if ('arn' in r) return { event: { type: 'TASKDEF_RESOLVED', taskDefinitionArn: r.arn, now } };
     if ('failed' in r) return { event: { type: 'TASKDEF_FAILED', message: r.failed, now } };
+    if (r.failing) {
+      const { reason, message, failures } = r.failing;
+      return { event: { type: 'REGISTRATION_FAILING', reason, message, failures, now }, retryAfterMs: r.waitingMs };
+    }
     return { event: { type: 'WAITING', reason: 'Registering', message: 'waiting for the task definition to be registered', now }, retryAfterMs: r.waitingMs };
   }
   if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
@@ -218,8 +225,19 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
     case 'none':
       return { event: { type: 'TASK_MISSING', now } };
     case 'retry':
-      return { retryAfterMs: o.retryAfterMs ?? DEFAULT_RETRY_MS };
+      return stopRetryEvent(o, now, random);
   }
+}
+
+/**
+ * A StopTask (or search) that did not go through. Our own pacing keeps the run's place in the budget's line;
+ * a throttle or a 5xx is a failed try of the stop, which backs off growing (STOP_FAILED).
+ */
+function stopRetryEvent(retry: CallRetry, now: string, random: Random): EffectEvent {
+  if (retry.cause === 'throttled' || retry.cause === 'transient') {
+    return { event: { type: 'STOP_FAILED', reason: retry.reason, message: retry.message, jitter: random(), now } };
+  }
+  return { retryAfterMs: retry.retryAfterMs ?? DEFAULT_RETRY_MS };
 }
 
 function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcome'], pool: PoolRecord | null, now: string, random: Random): EffectEvent {
@@ -250,20 +268,23 @@ function launchEvent(outcome: Extract<EffectResult, { type: 'runTask' }>['outcom
   }
 }
 
-/** A warning for a launch in trouble, once per escalation (see RunPlan.warnings). */
-function launchWarning(before: RunSnapshot, after: RunSnapshot, event: LifecycleEvent, run: string): RunPlan['warnings'][number] | undefined {
+/** A warning for a launch or a stop in trouble, once per escalation (see RunPlan.warnings). */
+function troubleWarning(before: RunSnapshot, after: RunSnapshot, event: LifecycleEvent, run: string): RunPlan['warnings'][number] | undefined {
   const attempt = toRunStatus(after).attempts.at(-1)?.number ?? 0;
   if (event.type === 'LAUNCH_TIMEOUT') {
     return { message: 'launch timed out', fields: { run, attempt, status: toRunStatus(after).message ?? '' } };
   }
-  if (event.type !== 'LAUNCH_FAILED') return undefined;
-  const previous = before.context.launchTrouble;
-  const now = after.context.launchTrouble;
-  if (!now) return undefined;
-  const escalated = (now.failures & (now.failures - 1)) === 0 || previous?.reason !== now.reason;
-  if (!escalated) return undefined;
+  if (event.type === 'REGISTRATION_TIMEOUT') {
+    return { message: 'task definition registration timed out', fields: { run, status: toRunStatus(after).message ?? '' } };
+  }
+  const which = event.type === 'LAUNCH_FAILED' ? 'launchTrouble' : event.type === 'STOP_FAILED' ? 'stopTrouble' : undefined;
+  if (which === undefined) return undefined;
+  const previous = before.context[which];
+  const now = after.context[which];
+  if (!now || !isEscalation(now.failures, previous?.reason, now.reason)) return undefined;
   return {
-    message: 'RunTask keeps failing',
+    message: which === 'launchTrouble' ? 'RunTask keeps failing' : 'StopTask keeps failing',
     fields: { run, attempt, failures: now.failures, reason: now.reason, error: now.message, retryAt: now.retryAt },
   };
 }
+

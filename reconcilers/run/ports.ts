@@ -24,8 +24,11 @@ export interface RunStorePort {
 /** What task-definition resolution answers for a run (TASKDEFS implements it in reconcilers/taskdef/). */
 export type TaskDefinitionResolution =
   | { arn: string }
-  /** Registration is queued or in flight; the run is woken when it resolves, `waitingMs` is a fallback. */
-  | { waitingMs: number }
+  /**
+   * Registration is queued or in flight; the run is woken when it resolves, `waitingMs` is a fallback.
+   * `failing`: its tries keep failing in a way worth retrying (AWS's last error and how many tries failed).
+   */
+  | { waitingMs: number; failing?: { reason: string; message: string; failures: number } }
   /** Registration failed for good (the definition is invalid); the run fails with this message. */
   | { failed: string };
 
@@ -47,13 +50,22 @@ export type StopOutcome =
   | { kind: 'observed'; task: TaskObservation }
   /** ECS does not know the task (any more). */
   | { kind: 'missing' }
-  /** Budget or throttle: try again later; nothing is known. */
-  | { kind: 'retry'; retryAfterMs?: number };
+  /** Budget, throttle, 5xx, timeout: try again later; nothing is known. */
+  | CallRetry;
+
+/**
+ * A call that did not happen (`pacing`: our own budget was empty, a place in the waiting line) or failed in
+ * a way worth trying again (`throttled`, `transient`: a failed try, with AWS's error name and message).
+ */
+export type CallRetry = { kind: 'retry'; retryAfterMs?: number } & (
+  | { cause?: 'pacing' }
+  | { cause: 'throttled' | 'transient'; reason: string; message: string }
+);
 
 export type SearchOutcome =
   | { kind: 'found'; taskArn: string; clusterArn: string }
   | { kind: 'none' }
-  | { kind: 'retry'; retryAfterMs?: number };
+  | CallRetry;
 
 /** The ECS side effects of one run (adapter over reconcilers/launch and the AWS gateway). */
 export interface RunTaskPort {

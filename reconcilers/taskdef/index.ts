@@ -18,7 +18,7 @@ export const DEREGISTER_KEY_PREFIX = 'deregister:';
 
 export function registrationEnqueuer(wakeUps: WakeUps): RegistrationEnqueuer & DeregistrationEnqueuer {
   return {
-    enqueueRegistration: (hash) => wakeUps.wake(REGISTRATION_QUEUE, hash),
+    enqueueRegistration: (hash, delayMs) => wakeUps.wake(REGISTRATION_QUEUE, hash, delayMs === undefined ? undefined : { delayMs }),
     enqueueDeregistration: (arn) => wakeUps.wake(REGISTRATION_QUEUE, `${DEREGISTER_KEY_PREFIX}${arn}`),
   };
 }

@@ -23,6 +23,8 @@ export interface TaskdefKeys {
   waiting(hash: string): string;
   /** hash → failed registration tries of the hash (a number; drives the backoff). */
   failedTries(hash: string): string;
+  /** hash → the retryable trouble of its registration (JSON RegistrationTrouble), while it lasts. */
+  registrationTrouble(hash: string): string;
   /** family → the registration lock (owner token, with a TTL). */
   familyLock(family: string): string;
   /** ARN → names of live runs using the revision (set). */
@@ -45,6 +47,7 @@ export function taskdefKeys(ks: Keyspace): TaskdefKeys {
     waiting: (hash) => ks.key('tdwaiting', hash),
     // The stored name predates the word "try"; kept so counts of registrations in flight survive an upgrade.
     failedTries: (hash) => ks.key('tdattempts', hash),
+    registrationTrouble: (hash) => ks.key('tdtrouble', hash),
     familyLock: (family) => ks.key('tdlock', family),
     refs: (arn) => ks.key('tdrefs', arn),
     owned: (arn) => ks.key('tdowned', arn),

@@ -15,11 +15,14 @@ export type RegistrationErrorAction =
   | { action: 'requeue'; afterMs: number; counts: boolean; reason: 'budget' | 'throttled' | 'conflict' | 'transient' }
   | { action: 'fail'; code: string; message: string };
 
+/** The longest wait between two registration tries of one hash. */
+export const REGISTRATION_BACKOFF_CAP_MS = 20_000;
+
 /** Full jitter; the first retry within 1 s after a throttle, 500 ms after a conflict, 200 ms after a 5xx. */
 const BACKOFF: Record<'throttled' | 'conflict' | 'transient', ExponentialBackoff> = {
-  throttled: { baseMs: 1_000, capMs: 20_000 },
-  conflict: { baseMs: 500, capMs: 20_000 },
-  transient: { baseMs: 200, capMs: 20_000 },
+  throttled: { baseMs: 1_000, capMs: REGISTRATION_BACKOFF_CAP_MS },
+  conflict: { baseMs: 500, capMs: REGISTRATION_BACKOFF_CAP_MS },
+  transient: { baseMs: 200, capMs: REGISTRATION_BACKOFF_CAP_MS },
 };
 const MIN_DELAY_MS = 50;
 

@@ -15,7 +15,8 @@ import type {
   RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput,
 } from '@aws-sdk/client-ecs';
 import type { Counter } from 'prom-client';
-import { isAwsError } from '../../controller/aws/errors.js';
+import { describeError, isAwsError } from '../../controller/aws/errors.js';
+import { isEscalation } from '../../controller/backoff.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { ReconcileResult } from '../../controller/queue/reconcile.js';
 import { hashTaskDefinition } from './normalize.js';
@@ -41,6 +42,7 @@ export interface RegistrationDependencies {
   logger?: LogLike;
   metrics?: { taskdefRegistrations: Pick<Counter, 'inc'>; taskdefRegistrationConflicts: Pick<Counter, 'inc'> };
   random?: () => number;
+  now?: () => number;
   /** The family lock's lifetime; longer than one RegisterTaskDefinition call can take. */
   lockTtlMs?: number;
   /** How long a terminal failure answers resolves before the definition is tried again. */
@@ -60,6 +62,7 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
   const { store, gateway } = deps;
   const random = deps.random ?? Math.random;
   const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+  const now = deps.now ?? Date.now;
 
   async function wakeAll(runs: string[]): Promise<void> {
     for (const run of runs) {
@@ -73,6 +76,7 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
 
   async function settle(pending: PendingRegistration, arn: string, owned: boolean): Promise<ReconcileResult> {
     const waiting = await store.complete(pending.hash, arn, { owned, autoDeregister: pending.autoDeregister });
+    await store.clearRegistrationTrouble(pending.hash);
     deps.logger?.info({ hash: pending.hash, family: pending.family, arn, owned, woken: waiting.length }, 'task definition resolved');
     await wakeAll(waiting);
     return {};
@@ -109,6 +113,21 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
     return settle(pending, arn, true);
   }
 
+  /**
+   * A failed try worth retrying: keep AWS's words for the waiting runs' status (and their deadline), and warn
+   * once per escalation (1st, 2nd, 4th … failed try, or a different error), not at every try.
+   */
+  async function recordTrouble(pending: PendingRegistration, error: unknown, retryAfterMs: number): Promise<void> {
+    const { code, message } = describeError(error);
+    const { trouble, previous } = await store.recordRegistrationTrouble(pending.hash, { code, message: `${code}: ${message}` }, new Date(now()).toISOString());
+    if (isEscalation(trouble.failures, previous?.code, trouble.code)) {
+      deps.logger?.warn(
+        { hash: pending.hash, family: pending.family, failures: trouble.failures, reason: code, error: trouble.message, since: trouble.since, retryAfterMs },
+        'task definition registration keeps failing',
+      );
+    }
+  }
+
   async function register(hash: string): Promise<ReconcileResult> {
     const known = await store.cached(hash);
     if (known) {
@@ -134,11 +153,15 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       const action = registrationErrorAction(error, tryNumber, random, pending.family);
       if (action.action === 'fail') {
         const waiting = await store.fail(hash, { code: action.code, message: action.message, at: new Date().toISOString() }, deps.failureTtlSeconds ?? DEFAULT_FAILURE_TTL_SECONDS);
+        await store.clearRegistrationTrouble(hash);
         deps.logger?.warn({ hash, family: pending.family, code: action.code, err: action.message }, 'task definition registration failed');
         await wakeAll(waiting);
         return {};
       }
-      if (action.counts) await store.countFailedTry(hash);
+      if (action.counts) {
+        await store.countFailedTry(hash);
+        await recordTrouble(pending, error, action.afterMs);
+      }
       if (action.reason === 'conflict') deps.metrics?.taskdefRegistrationConflicts.inc();
       return { requeueAfterMs: action.afterMs };
     } finally {

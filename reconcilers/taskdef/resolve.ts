@@ -15,20 +15,28 @@ import type { TaskdefKeys } from './keys.js';
 import { hashTaskDefinition } from './normalize.js';
 import { resolvePlacement, type Placement } from './placement.js';
 import { orchestrationContainerName, render, RenderError, type RenderedTaskDefinition } from './render.js';
-import { DEFAULT_REVALIDATE_AFTER_SECONDS, type Acquired, type PendingRegistration, type TaskdefStore } from './store.js';
+import { DEFAULT_REVALIDATE_AFTER_SECONDS, type Acquired, type PendingRegistration, type RegistrationTrouble, type TaskdefStore } from './store.js';
+import { REGISTRATION_BACKOFF_CAP_MS } from './registration-policy.js';
 
 export type Resolution =
   /** Launch with this revision. `hash` is absent for a pool's own taskDefinitionArn. */
   | { status: 'resolved'; taskDefinition: ResolvedTaskDefinition; placement: Placement; hash?: string }
-  /** A registration is queued or in flight; the run is woken (wake(runName)) when it settles. */
-  | { status: 'waiting'; hash: string }
+  /**
+   * A registration is queued or in flight; the run is woken (wake(runName)) when it settles. `trouble`: its
+   * tries keep failing in a way worth retrying (AWS's last error), for the run's status and deadline.
+   */
+  | { status: 'waiting'; hash: string; trouble?: RegistrationTrouble }
   /** Budget or transient trouble describing a pool's ARN; come back later. */
   | { status: 'retry'; retryAfterMs: number; message: string }
   /** The definition cannot be rendered or ECS refused it; the run fails with this message. */
   | { status: 'failed'; message: string; hash?: string };
 
 export interface RegistrationEnqueuer {
-  enqueueRegistration(hash: string): Promise<void>;
+  /**
+   * Queues the hash's registration: at once, or (delayMs) only if no job for it exists, so a registration
+   * backing off is not cut short (a wake-up at once reschedules a delayed job to now).
+   */
+  enqueueRegistration(hash: string, delayMs?: number): Promise<void>;
 }
 
 export interface DescribeTaskDefinitionGateway {
@@ -142,8 +150,12 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       return resolved(late);
     }
     deps.metrics?.taskdefCacheMisses.inc();
-    await queue.enqueueRegistration(hash);
-    return { status: 'waiting', hash };
+    // A registration that keeps failing is backing off in its own job: every waiting run's look must not
+    // pull it forward (many runs on one hash would otherwise retry it at their rate, not its backoff's).
+    // Enqueued with a delay it only replaces a job that was lost.
+    const trouble = await store.registrationTrouble(hash);
+    await queue.enqueueRegistration(hash, trouble ? REGISTRATION_BACKOFF_CAP_MS : undefined);
+    return trouble ? { status: 'waiting', hash, trouble } : { status: 'waiting', hash };
   }
 
   /**

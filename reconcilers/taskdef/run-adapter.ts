@@ -18,11 +18,15 @@ import { hashTaskDefinition } from './normalize.js';
 import { render, RenderError } from './render.js';
 import type { TaskDefinitionResolver } from './resolve.js';
 
-export type RunTaskDefinitionResolution = { arn: string } | { waitingMs: number } | { failed: string };
+export type RunTaskDefinitionResolution =
+  | { arn: string }
+  | { waitingMs: number; failing?: { reason: string; message: string; failures: number } }
+  | { failed: string };
 
 export type RunLaunchDetails =
   | { taskDefinitionArn: string; containerName: string; networkMode?: string }
-  | { retryAfterMs: number }
+  /** Not yet: `message` says what is awaited (e.g. the EC2 network inference failing, in AWS's words). */
+  | { retryAfterMs: number; message?: string }
   | { failed: string };
 
 export interface RunTaskdefAdapter {
@@ -43,7 +47,11 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       const r = await resolver.resolve(pool, run);
       switch (r.status) {
         case 'resolved': return { arn: r.taskDefinition.taskDefinitionArn };
-        case 'waiting': return { waitingMs: WAITING_FALLBACK_MS };
+        case 'waiting': {
+          if (!r.trouble) return { waitingMs: WAITING_FALLBACK_MS };
+          const { code, message, failures } = r.trouble;
+          return { waitingMs: WAITING_FALLBACK_MS, failing: { reason: code, message, failures } };
+        }
         case 'retry': return { waitingMs: r.retryAfterMs };
         case 'failed': return { failed: r.message };
       }
@@ -67,7 +75,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
         // The pool's own revision: its containers and network mode come from ECS (described once, cached).
         const r = await resolver.resolve(pool, run);
         if (r.status === 'failed') return { failed: r.message };
-        if (r.status === 'retry') return { retryAfterMs: r.retryAfterMs };
+        if (r.status === 'retry') return { retryAfterMs: r.retryAfterMs, message: r.message };
         if (r.status === 'resolved') details = { containerName: r.taskDefinition.containerName, networkMode: r.taskDefinition.networkMode };
       } else {
         // A rendered revision: rendering is pure and gives the same container and network mode again.
@@ -77,7 +85,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       if (details.networkMode === 'awsvpc') {
         const n = await network.resolve(pool);
         if (n.status === 'failed') return { failed: n.message };
-        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs };
+        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs, message: n.message };
       }
       return { taskDefinitionArn: arn, ...details };
     },

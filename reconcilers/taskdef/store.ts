@@ -32,6 +32,20 @@ export interface RegistrationFailure {
   at: string;
 }
 
+/**
+ * A registration that keeps failing in a way worth retrying (5xx, timeouts, throttles): what the runs
+ * waiting on it show, and what their registration deadline judges by. Gone once the hash settles.
+ */
+export interface RegistrationTrouble {
+  /** Failed tries in a row. */
+  failures: number;
+  /** The first failed try (ISO). */
+  since: string;
+  /** AWS's error name and message of the last failed try. */
+  code: string;
+  message: string;
+}
+
 const PENDING_TTL_SECONDS = 24 * 3600;
 
 // KEYS: cache, refs prefix, waiting, fresh. ARGV: run, check lease (ms). Returns false on a miss, else
@@ -210,6 +224,27 @@ export class TaskdefStore {
 
   async failedTries(hash: string): Promise<number> {
     return Number((await this.redis.get(this.keys.failedTries(hash))) ?? 0);
+  }
+
+  async registrationTrouble(hash: string): Promise<RegistrationTrouble | null> {
+    const text = await this.redis.get(this.keys.registrationTrouble(hash));
+    return text ? (JSON.parse(text) as RegistrationTrouble) : null;
+  }
+
+  /**
+   * Records one more failed try of the hash's registration with AWS's error. Plain read-then-write: only the
+   * holder of the family's lock registers the hash, so there is one writer at a time.
+   */
+  async recordRegistrationTrouble(hash: string, error: { code: string; message: string }, now: string): Promise<{ trouble: RegistrationTrouble; previous: RegistrationTrouble | null }> {
+    const previous = await this.registrationTrouble(hash);
+    const trouble: RegistrationTrouble = { failures: (previous?.failures ?? 0) + 1, since: previous?.since ?? now, code: error.code, message: error.message };
+    await this.redis.set(this.keys.registrationTrouble(hash), JSON.stringify(trouble), 'EX', PENDING_TTL_SECONDS);
+    return { trouble, previous };
+  }
+
+  /** The registration settled (registered, reused or failed for good): its trouble is over. */
+  async clearRegistrationTrouble(hash: string): Promise<void> {
+    await this.redis.del(this.keys.registrationTrouble(hash));
   }
 
   async lockFamily(family: string, token: string, ttlMs: number): Promise<boolean> {

@@ -3,6 +3,10 @@
  * `failRunTaskOn` clusters is answered HTTP 500 ServerException (what a failing AWS endpoint or a proxy in
  * between answers), after `failDelayMs`; everything else is forwarded to the simulator unchanged. It counts
  * the RunTask calls it failed and how many overlapped, so tests can bound what the controller sends.
+ *
+ * Other calls fail the same way when named with `failAction` (at start or later): any ECS JSON action
+ * (StopTask, DescribeTasks, RegisterTaskDefinition …), optionally only for some clusters, and EC2 query
+ * actions (DescribeVpcs, DescribeSubnets: answered 500 InternalError). `failedCalls()` counts them per action.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,15 +26,49 @@ export interface FailingProxy {
   stats(): { failedRunTasks: number; maxInFlight: number; inFlight: number; forwardedRunTasks: number };
   /** Starts counting overlap afresh (e.g. once the breaker opened). */
   resetOverlap(): void;
+  /** Fails `action` from now on (for the named clusters only, if given); `false` forwards it again. */
+  failAction(action: string, clusters?: string[] | false): void;
+  /** Calls answered 500 so far, by action (RunTask included). */
+  failedCalls(): Record<string, number>;
   close(): Promise<void>;
 }
 
-const RUN_TASK_TARGET = 'AmazonEC2ContainerServiceV20141113.RunTask';
+const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
+const RUN_TASK_TARGET = `${ECS_TARGET_PREFIX}RunTask`;
+
+/** EC2 speaks the query protocol and answers errors in XML. */
+function isEc2Action(action: string): boolean {
+  return action.startsWith('Describe') && /Vpcs|Subnets|SecurityGroups/.test(action);
+}
 
 export async function startFailingProxy(options: FailingProxyOptions): Promise<FailingProxy> {
   const target = new URL(options.target);
   const failing = new Set(options.failRunTaskOn);
   const stats = { failedRunTasks: 0, maxInFlight: 0, inFlight: 0, forwardedRunTasks: 0 };
+  /** Failing actions: `all` or the cluster names they fail for. */
+  const failingActions = new Map<string, 'all' | Set<string>>();
+  const failedCalls: Record<string, number> = {};
+
+  /** The ECS action (x-amz-target) or EC2 query Action of a request. */
+  const actionOf = (req: IncomingMessage, body: Buffer): string | undefined => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith(ECS_TARGET_PREFIX)) return target.slice(ECS_TARGET_PREFIX.length);
+    const action = new URLSearchParams(body.toString('utf8')).get('Action');
+    return action ?? undefined;
+  };
+
+  function failCall(action: string, res: ServerResponse): void {
+    failedCalls[action] = (failedCalls[action] ?? 0) + 1;
+    const ec2 = isEc2Action(action);
+    if (ec2) {
+      const xml = '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred</Message></Error></Errors><RequestID>proxy</RequestID></Response>';
+      res.writeHead(500, { 'content-type': 'text/xml' });
+      res.end(xml);
+      return;
+    }
+    res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': `proxy-${action}-${failedCalls[action]}` });
+    res.end(JSON.stringify({ __type: 'ServerException', message: 'Service Unavailable. Please try again later.' }));
+  }
 
   const clusterOf = (body: Buffer): string => {
     try {
@@ -43,6 +81,7 @@ export async function startFailingProxy(options: FailingProxyOptions): Promise<F
 
   async function fail(res: ServerResponse): Promise<void> {
     stats.failedRunTasks += 1;
+    failedCalls.RunTask = (failedCalls.RunTask ?? 0) + 1;
     stats.inFlight += 1;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     await new Promise((resolve) => setTimeout(resolve, options.failDelayMs ?? 0));
@@ -71,6 +110,12 @@ export async function startFailingProxy(options: FailingProxyOptions): Promise<F
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const action = actionOf(req, body);
+      const failingFor = action === undefined ? undefined : failingActions.get(action);
+      if (action !== undefined && failingFor !== undefined && (failingFor === 'all' || failingFor.has(clusterOf(body)))) {
+        failCall(action, res);
+        return;
+      }
       if (req.headers['x-amz-target'] === RUN_TASK_TARGET) {
         if (failing.has(clusterOf(body))) {
           void fail(res);
@@ -89,6 +134,11 @@ export async function startFailingProxy(options: FailingProxyOptions): Promise<F
     resetOverlap: () => {
       stats.maxInFlight = stats.inFlight;
     },
+    failAction: (action, clusters) => {
+      if (clusters === false) failingActions.delete(action);
+      else failingActions.set(action, clusters === undefined ? 'all' : new Set(clusters));
+    },
+    failedCalls: () => ({ ...failedCalls }),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -59,18 +59,42 @@ export interface RunHarness {
   close(): Promise<void>;
 }
 
-export async function startRunHarness(options: { timeScale: number; scenario?: ScenarioInput; pools: object[]; seed?: number }): Promise<RunHarness> {
+export interface RunHarnessOptions {
+  timeScale: number;
+  scenario?: ScenarioInput;
+  pools: object[];
+  seed?: number;
+  /** The endpoint the AWS clients talk to, given the simulator's (e.g. a failing proxy in front of it). */
+  endpoint?: (simulatorUrl: string) => Promise<string>;
+}
+
+export async function startRunHarness(options: RunHarnessOptions): Promise<RunHarness> {
   const { timeScale } = options;
   const sim = await startSimulator({ timeScale, seed: options.seed ?? 11, scenario: options.scenario ?? QUICK_SCENARIO });
   const redis = testRedis();
   const namespace = uniqueNamespace('test-run');
-  const clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const endpointUrl = options.endpoint ? await options.endpoint(sim.url) : sim.url;
+  const clients = createAwsClients({ region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   const store = new ResourceStore(redis, { namespace });
   const ks = store.keyspace;
   const budgets = new RedisBudgets({ redis, bucketKey: (c) => ks.key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05 });
   const gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });
   const registrations: string[] = [];
-  const wakeUps: WakeUps = { wake: async (queue, key) => { if (queue === 'register-taskdef') registrations.push(key); } };
+  // Registration jobs that wait (a requeue, or a delayed wake-up), by the real time they are due: BullMQ's
+  // deduplication by key, in small. A wake-up at once pulls a waiting job forward; a delayed one never does.
+  const delayedRegistrations = new Map<string, number>();
+  const wakeUps: WakeUps = {
+    wake: async (queue, key, wakeOptions) => {
+      if (queue !== 'register-taskdef') return;
+      const delayMs = wakeOptions?.delayMs ?? 0;
+      if (delayMs === 0) {
+        delayedRegistrations.delete(key);
+        registrations.push(key);
+      } else if (!registrations.includes(key) && !delayedRegistrations.has(key)) {
+        delayedRegistrations.set(key, Date.now() + delayMs);
+      }
+    },
+  };
   const taskdefs = createTaskdefs({ redis, keyspace: ks, gateway, wakeUps, defaultRegion: 'us-east-1' });
   const network = createNetworkResolver({ redis, keys: taskdefKeys(ks), gateway });
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion: 'us-east-1' });
@@ -91,7 +115,17 @@ export async function startRunHarness(options: { timeScale: number; scenario?: S
     async driveUntil(names, done, drive = {}) {
       let runs: RunRecord[] = [];
       return until(async () => {
-        while (registrations.length > 0) await taskdefs.reconciler(registrations.shift() ?? '', ctx);
+        for (const [key, due] of delayedRegistrations) {
+          if (due <= Date.now()) {
+            delayedRegistrations.delete(key);
+            registrations.push(key);
+          }
+        }
+        while (registrations.length > 0) {
+          const key = registrations.shift() ?? '';
+          const result = await taskdefs.reconciler(key, ctx);
+          if (result.requeueAfterMs !== undefined && !registrations.includes(key)) delayedRegistrations.set(key, Date.now() + result.requeueAfterMs);
+        }
         for (const name of names) await reconcileRun(runDeps, name);
         if (drive.resync !== false) for (const cluster of await store.liveTaskClusters()) await resyncCluster(resyncDeps, cluster);
         if (drive.each) await drive.each();

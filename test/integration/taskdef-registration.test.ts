@@ -199,6 +199,29 @@ describe('registration queue', () => {
     assert.deepEqual(wakeUps.runWakes, ['r1']);
   });
 
+  test("a registration that keeps failing shows AWS's error to the waiting runs, warns once per escalation, and is forgotten once registered", async () => {
+    const serverError = () => new GatewayError('transient', 'RegisterTaskDefinition', 'ServerException', 'RegisterTaskDefinition: ServerException: Service Unavailable', Object.assign(new Error('Service Unavailable'), { name: 'ServerException' }));
+    ecs.registerFaults = Array.from({ length: 9 }, serverError);
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = { info: () => undefined, warn: (fields: object, message: string) => warnings.push({ fields: fields as Record<string, unknown>, message }) };
+    const r = createTaskdefs({ redis, keyspace: keyspace(namespace), gateway: ecs, wakeUps, defaultRegion: 'us-east-1', logger });
+    const run = newRun('r1');
+    assert.equal((await r.resolver.resolve(newPool(), run)).status, 'waiting');
+    const hash = [...wakeUps.registrations][0] ?? '';
+    for (let i = 0; i < 9; i++) assert.ok((await r.reconciler(hash, context)).requeueAfterMs, 'a retryable failure comes back later');
+    const waiting = await r.resolver.resolve(newPool(), run);
+    assert.equal(waiting.status, 'waiting');
+    assert.deepEqual(waiting.status === 'waiting' ? { ...waiting.trouble, since: undefined } : undefined, {
+      failures: 9, since: undefined, code: 'ServerException', message: 'ServerException: Service Unavailable',
+    });
+    const escalations = warnings.filter((w) => w.message === 'task definition registration keeps failing').map((w) => w.fields.failures);
+    assert.deepEqual(escalations, [1, 2, 4, 8]);
+
+    assert.deepEqual(await r.reconciler(hash, context), {});
+    assert.equal(await r.store.registrationTrouble(hash), null, 'registered: the trouble is over');
+    assert.equal((await r.resolver.resolve(newPool(), run)).status, 'resolved');
+  });
+
   test('one registration in flight per family: a second hash of the same family waits for the lock', async () => {
     const r = replica();
     const pool = newPool({ family: 'shared' });

@@ -37,3 +37,13 @@ describe('networkFor', () => {
     assert.throws(() => networkFor(newPool({ vpcId: 'vpc-9' }), true, []), /Failed to find subnets for VPC with ID vpc-9/);
   });
 });
+
+describe('network cache entries', () => {
+  test('a cached EC2 failure worth retrying keeps its message and the end of the pool backoff; older formats still read', async () => {
+    const { decodeEntry, encodeEntry } = await import('../../reconcilers/launch/network-cache.js');
+    const retry = { status: 'retry' as const, message: 'network inference: DescribeVpcs: InternalError: boom', until: 1_700_000_000_000 };
+    assert.deepEqual(decodeEntry(encodeEntry(retry)), retry);
+    assert.deepEqual(decodeEntry(JSON.stringify({ failed: 'no VPC' })), { status: 'failed', message: 'no VPC' });
+    assert.deepEqual(decodeEntry(JSON.stringify({ subnets: ['s-1'] })), { status: 'resolved', network: { subnets: ['s-1'] } });
+  });
+});

@@ -452,3 +452,134 @@ describe('planRun: a launch that keeps failing', () => {
     assert.match(p.status.message ?? '', /DescribeVpcs: InternalError/);
   });
 });
+
+describe('planRun: a stop that keeps failing', () => {
+  const stopError = (reason = 'ServerException'): EffectResult => ({
+    type: 'stopTask', attempt: 1, outcome: { kind: 'retry', cause: 'transient', reason, message: `${reason}: boom` },
+  });
+  const half = () => 0.5;
+  const at = (record: RunRecord, ms: number, effect?: EffectResult): RunPlan =>
+    planRun(record, effect ? { pool, effect } : { pool }, EPOCH_MS + ms, half);
+  /** A submitted run whose cancel was just written (stopping), asking for StopTask at t = 10 s. */
+  function stoppingRun(): RunRecord {
+    const submitted = submittedRun();
+    const record = { ...submitted, spec: { ...submitted.spec, cancelRequested: true } };
+    return written(record, at(record, 10_000));
+  }
+
+  /** Fails every StopTask the plan asks for, from `startMs` until `untilMs`; returns each plan that saw a failure. */
+  function failStops(record: RunRecord, startMs: number, untilMs: number): { record: RunRecord; failed: RunPlan[]; calls: number } {
+    let current = record;
+    const failed: RunPlan[] = [];
+    let nowMs = startMs;
+    let calls = 0;
+    let last = at(current, nowMs);
+    while (nowMs < untilMs) {
+      if (last.effect?.type === 'stopTask') {
+        calls += 1;
+        last = at(current, nowMs, stopError());
+        failed.push(last);
+      }
+      if (last.write) current = written(current, last);
+      nowMs += last.requeueAfterMs ?? 1_000;
+      last = at(current, nowMs);
+      if (last.write) current = written(current, last);
+    }
+    return { record: current, failed, calls };
+  }
+
+  test('each failed StopTask waits a growing, jittered, capped backoff; nothing is sent before it ends; never given up', () => {
+    const { failed, calls, record } = failStops(stoppingRun(), 10_000, 3_600_000);
+    assert.deepEqual(failed.slice(0, 8).map((p) => p.requeueAfterMs), [750, 1_500, 3_000, 6_000, 12_000, 24_000, 45_000, 45_000]);
+    // An hour of a broken StopTask: about one call per 45 s once capped, not one a second.
+    assert.ok(calls < 100, `${calls} StopTask calls in an hour`);
+    assert.equal(at(record, 3_600_000).snapshot.value, 'stopping', 'still stopping: a stop has no deadline');
+    const once = written(stoppingRun(), at(stoppingRun(), 10_000, stopError()));
+    const early = at(once, 10_500);
+    assert.deepEqual([early.effect, early.write, early.requeueAfterMs], [undefined, false, 250]);
+    assert.equal(at(once, 10_750).effect?.type, 'stopTask');
+  });
+
+  test('the error is in the status (Stopped=False StopFailing with AWS message) and warned once per escalation', () => {
+    const { failed } = failStops(stoppingRun(), 10_000, 200_000);
+    const second = failed[1];
+    const condition = second.status.conditions.find((c) => c.type === 'Stopped');
+    assert.deepEqual([condition?.status, condition?.reason], ['False', 'StopFailing']);
+    assert.equal(second.status.message, 'stopping attempt 1: StopTask failing (ServerException: boom); 2 tries failed, next try in 1.5s');
+    assert.equal(condition?.message, second.status.message);
+    const warned = failed.map((p, i) => (p.warnings.length > 0 ? i + 1 : 0)).filter((n) => n > 0);
+    assert.deepEqual(warned, [1, 2, 4, 8]);
+    assert.equal(failed[0].warnings[0].message, 'StopTask keeps failing');
+    assert.equal(failed[0].warnings[0].fields.error, 'ServerException: boom');
+  });
+
+  test('our own pacing is not a failed try: no backoff growth, nothing shown', () => {
+    const p = at(stoppingRun(), 10_000, { type: 'stopTask', attempt: 1, outcome: { kind: 'retry', cause: 'pacing', retryAfterMs: 300 } });
+    assert.equal(p.snapshot.context.stopTrouble, undefined);
+    assert.equal(p.requeueAfterMs, 300);
+  });
+
+  test('once ECS accepts the stop the trouble is cleared; the task stopping ends the run cancelled', () => {
+    let record = stoppingRun();
+    record = written(record, at(record, 10_000, stopError()));
+    const accepted = at(record, 10_750, stopObserved('RUNNING'));
+    assert.equal(accepted.snapshot.context.stopTrouble, undefined);
+    assert.equal(accepted.status.conditions.find((c) => c.type === 'Stopped'), undefined);
+    assert.equal(accepted.status.message, 'stopping attempt 1: ECS accepted the stop');
+    const missing = at(record, 10_750, { type: 'stopTask', attempt: 1, outcome: { kind: 'missing' } });
+    assert.equal(missing.status.outcome, 'cancelled', 'a task ECS no longer knows counts as stopped');
+    assert.equal(missing.status.conditions.find((c) => c.type === 'Stopped')?.reason, 'Cancelled');
+  });
+
+  test('the search for an unrecorded task (ListTasks) failing backs off the same way and says so', () => {
+    const { record } = walk(newRunRecord(), 1, resolvedTd);
+    const cancelled = { ...record, spec: { ...record.spec, cancelRequested: true } };
+    const stopping = written(cancelled, at(cancelled, 2_000));
+    const p = at(stopping, 2_000, stopError());
+    assert.equal(p.requeueAfterMs, 750);
+    assert.match(p.status.message ?? '', /^stopping attempt 1: ListTasks failing \(ServerException: boom\)/);
+  });
+});
+
+describe('planRun: a registration that keeps failing', () => {
+  const failing = (failures: number, message = 'ServerException: Service Unavailable'): EffectResult => ({
+    type: 'resolveTaskDefinition', resolution: { waitingMs: 30_000, failing: { reason: 'ServerException', message, failures } },
+  });
+  const at = (record: RunRecord, ms: number, effect?: EffectResult): RunPlan => planRun(record, effect ? { pool, effect } : { pool }, EPOCH_MS + ms);
+
+  test("the waiting run shows AWS's error on TaskDefinitionResolved (RegistrationFailing) and the tries", () => {
+    const p = at(newRunRecord(), 1_000, failing(3));
+    const condition = p.status.conditions.find((c) => c.type === 'TaskDefinitionResolved');
+    assert.deepEqual([condition?.status, condition?.reason], ['False', 'RegistrationFailing']);
+    assert.equal(p.status.message, 'waiting for the task definition: RegisterTaskDefinition failing (ServerException: Service Unavailable); 3 tries failed');
+    assert.equal(condition?.message, p.status.message);
+    assert.equal(p.status.phase, 'pending');
+  });
+
+  test('launchSeconds after the run first saw it failing, the run ends crashed RegistrationTimeout with the last error', () => {
+    const spec = { timeouts: { launchSeconds: 60 } };
+    let record = newRunRecord(spec);
+    record = written(record, at(record, 1_000, failing(1)));
+    const still = at(record, 31_000, failing(4, 'ServerException: still down'));
+    assert.equal(still.status.phase, 'pending');
+    assert.equal(still.requeueAfterMs, 30_000, 'the deadline (at 61 s) is no sooner than the fallback look');
+    record = written(record, still);
+    const ended = at(record, 61_000);
+    assert.deepEqual([ended.status.phase, ended.status.outcome], ['stopped', 'crashed']);
+    const stopped = ended.status.conditions.find((c) => c.type === 'Stopped');
+    assert.equal(stopped?.reason, 'RegistrationTimeout');
+    assert.equal(ended.status.message, 'crashed: the task definition was not registered within 60s of the first failed registration try; last error: ServerException: still down');
+    assert.deepEqual(ended.effect, { type: 'finalize', outcome: 'crashed' });
+    assert.ok(ended.warnings.some((w) => w.message === 'task definition registration timed out'));
+  });
+
+  test('a run waiting on a healthy registration has no such deadline; one that resolves after failures launches', () => {
+    const waiting = written(newRunRecord(), at(newRunRecord(), 1_000, { type: 'resolveTaskDefinition', resolution: { waitingMs: 30_000 } }));
+    assert.equal(at(waiting, 3_600_000).status.phase, 'pending');
+    const troubled = written(newRunRecord(), at(newRunRecord(), 1_000, failing(2)));
+    const resolved = at(troubled, 2_000, resolvedTd);
+    assert.equal(resolved.snapshot.context.registrationTrouble, undefined);
+    assert.equal(resolved.status.conditions.find((c) => c.type === 'TaskDefinitionResolved')?.status, 'True');
+    assert.deepEqual(resolved.effect, { type: 'runTask', attempt: 1 });
+  });
+});
