@@ -119,13 +119,16 @@ export function nextDeadline(snapshot: RunSnapshot): Deadline | undefined {
       return trouble === undefined ? undefined : { event: 'LAUNCH_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
     }
     case 'pending': {
-      // Counted from when this run first saw its registration failing (not from creation: a healthy
-      // registration waiting its turn in the taskDefinitionModify budget is not trouble).
+      // Two clocks can run here, the earlier wins: the registration deadline, counted from when this run first
+      // saw its registration failing (not from creation: a healthy registration waiting its turn in the
+      // taskDefinitionModify budget is not trouble), and the wait before resolving a refused revision again.
       const trouble = snapshot.context.registrationTrouble;
-      return trouble === undefined ? undefined : { event: 'REGISTRATION_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 };
+      const deadlines: Deadline[] = [];
+      if (trouble !== undefined) deadlines.push({ event: 'REGISTRATION_TIMEOUT', at: Date.parse(trouble.since) + timeouts.launchSeconds * 1000 });
+      if (retryAt !== undefined) deadlines.push({ event: 'RETRY', at: Date.parse(retryAt) });
+      return deadlines.sort((a, b) => a.at - b.at)[0];
     }
     case 'backoff':
-    case 'pending':
       return retryAt === undefined ? undefined : { event: 'RETRY', at: Date.parse(retryAt) };
     default:
       return undefined;

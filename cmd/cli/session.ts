@@ -60,11 +60,13 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
       connections.push(c);
       return c;
     };
+    let redisFailed = false;
     try {
       const redis = open('longshore-cli', 'command');
       const store = new ResourceStore(redis);
       await action({ store, redis, blocking: () => open('longshore-cli-watch', 'blocking') }, ...args);
     } catch (error) {
+      redisFailed = isRedisFailure(error);
       const explained = isRedisFailure(error)
         ? await explainRedisFailure(redisUrl(), connectionError ?? error, { probeTimeoutMs: 2000, timeoutMs: CLI_REDIS_TIMEOUTS.commandMs, wasReady })
         : undefined;
@@ -75,18 +77,19 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
       process.stderr.write(`${text}\n`);
       process.exitCode = exitCode;
     } finally {
-      await Promise.all(connections.map(close));
+      await Promise.all(connections.map((c) => close(c, redisFailed)));
     }
   };
 }
 
 /**
- * QUIT politely; a connection that is gone or never became ready (a server that does not answer would
- * hold a QUIT for the whole command timeout) is just dropped. No timers, so the CLI exits at once.
+ * QUIT politely; a connection that is gone or never became ready, or any connection once Redis has failed
+ * us (a server that stopped answering would hold a QUIT for the whole command timeout, and for ever on a
+ * blocking connection, which has none), is just dropped. No timers, so the CLI exits at once.
  */
-async function close(connection: Redis): Promise<void> {
+async function close(connection: Redis, redisFailed: boolean): Promise<void> {
   if (connection.status === 'end') return;
-  if (connection.status !== 'ready') {
+  if (redisFailed || connection.status !== 'ready') {
     connection.disconnect();
     return;
   }

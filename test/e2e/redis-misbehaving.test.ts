@@ -155,10 +155,12 @@ describe('a Redis outage while the controller runs', () => {
     proxy.setMode('mute');
     await until(async () => (await readyz()) === 503, { timeoutMs: 30_000, intervalMs: 200, what: 'readyz 503 while Redis is muted' });
 
+    const beforeDown = output().length;
     proxy.setMode('down');
-    // The queues' connection failing is what makes BullMQ's queues emit errors too.
-    await until(() => /"connection":"queues"[^\n]*"msg":"redis connection error"/.test(output()), {
-      timeoutMs: 30_000, intervalMs: 200, what: () => `the queues' connection error logged while Redis is down:\n${output().slice(-2000)}`,
+    // Repeated connection errors are logged once per interval whichever connection saw them first, so any
+    // connection's line counts; what matters is that the outage is logged, as JSON.
+    await until(() => /"msg":"redis connection error"/.test(output().slice(beforeDown)), {
+      timeoutMs: 30_000, intervalMs: 200, what: () => `a Redis connection error logged while Redis is down:\n${output().slice(-2000)}`,
     });
     assert.equal(await readyz(), 503);
 
