@@ -7,6 +7,7 @@ import type { AuditSink } from '../audit.js';
 import { ECS_ACTION_CATEGORY } from '../throttle.js';
 import { jsonError, jsonOk, type ProtocolHandler, type SimRequest, type SimResponse } from '../wire.js';
 import { createCluster, describeClusters, listClusters } from './clusters.js';
+import { describeContainerInstances, listContainerInstances } from './container-instance-api.js';
 import type { EcsContext } from './context.js';
 import { EcsError, serverError, throttled } from './errors.js';
 import { isObject } from './fields.js';
@@ -35,6 +36,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeTasks: describeTasks,
   ListTasks: listTasks,
   StopTask: stopTask,
+  ListContainerInstances: listContainerInstances,
+  DescribeContainerInstances: describeContainerInstances,
 };
 
 function errorResponse(error: EcsError): SimResponse {
