@@ -143,9 +143,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const idRandom = mulberry32(seed ^ 0x5bd1e995);
   const containerInstances = new ContainerInstances({ region, accountId }, idRandom, now);
   const eventQueueName = options.eventQueueName ?? DEFAULT_EVENT_QUEUE;
+  const persistentFaults = new PersistentFaults();
   const peripherals = createPeripherals({
     region, accountId, audit: callAudit.record, throttles, now, scenario, timeScale, eventQueueName,
     eventRandom: mulberry32(seed ^ 0x27d4eb2d),
+    faults: persistentFaults,
   });
 
   const engine = new LifecycleEngine({
@@ -187,7 +189,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     record.lastStatus = task.lastStatus;
     record.stopCode = task.stopCode ?? null;
   }
-  const persistentFaults = new PersistentFaults();
   const installScenarioFaults = (): void => {
     for (const rule of scenario.faults.persistent) persistentFaults.add(rule);
   };
