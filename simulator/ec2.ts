@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ProtocolHandler, SimRequest, SimResponse } from './wire.js';
 import type { TokenBucket } from './token-bucket.js';
 import type { AuditSink } from './audit.js';
+import { outageFor, type PersistentFaults } from './persistent-faults.js';
 import { parseQueryParams } from './ec2/query.js';
 import { describeSubnets, describeVpcs, type DescribeResult } from './ec2/describe.js';
 import { SIM_NETWORK } from './ec2/network.js';
@@ -20,6 +21,8 @@ export interface Ec2Options {
   audit: AuditSink;
   /** Shared bucket for EC2 describe calls; undefined = no throttling. */
   describeBucket?: TokenBucket;
+  /** Persistent faults; rules with service "ec2" apply. */
+  faults?: PersistentFaults;
 }
 
 /** True for requests shaped like the query protocol: no JSON target header, and an Action parameter. */
@@ -34,7 +37,7 @@ function isQueryProtocol(request: SimRequest): boolean {
 }
 
 export function createEc2Handler(options: Ec2Options): ProtocolHandler {
-  return (request: SimRequest): SimResponse | null => {
+  return async (request: SimRequest): Promise<SimResponse | null> => {
     if (!isQueryProtocol(request)) return null;
     const params = parseQueryParams(request.path, request.body);
     const action = params.get('Action');
@@ -48,6 +51,11 @@ export function createEc2Handler(options: Ec2Options): ProtocolHandler {
     if (options.describeBucket !== undefined && !options.describeBucket.tryTake()) {
       options.audit(action, 'throttled');
       return renderError(503, 'RequestLimitExceeded', 'Request limit exceeded.', requestId);
+    }
+    const outage = await outageFor(options.faults, 'ec2', action);
+    if (outage !== undefined) {
+      options.audit(action, 'error');
+      return renderError(outage.status, outage.type, outage.message, requestId);
     }
 
     /** The audited answer to a describe: its error, or the page of items rendered into `setName`. */

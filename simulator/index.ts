@@ -4,10 +4,12 @@
  * `@longshore/simulator`: its exports are all that code outside simulator/ may use.
  */
 import { randomInt } from 'node:crypto';
+import { z } from 'zod';
 import { CallAudit } from './audit.js';
-import { ensureDefaultCluster } from './ecs/clusters.js';
+import { ensureCluster, ensureDefaultCluster } from './ecs/clusters.js';
+import { ContainerInstances, InstanceSpecSchema, type ContainerInstanceRecord, type InstanceSpecInput } from './ecs/container-instances.js';
 import { EcsStore, type EcsContext } from './ecs/context.js';
-import { DEFAULT_EC2_CAPACITY, Ec2CapacityPool, type Ec2CapacityLimits } from './ecs/ec2-capacity.js';
+import { clusterNameOf } from './ecs/identity.js';
 import { createEcsHandler } from './ecs/handler.js';
 import { IdempotencyStore } from './ecs/idempotency.js';
 import { LifecycleEngine } from './lifecycle/engine.js';
@@ -29,6 +31,7 @@ export { THROTTLE_DEFAULTS } from './throttle.js';
 /** The seeded generator behind every simulated choice; the benchmark draws its workload from it too. */
 export { mulberry32 } from './random.js';
 export type { PersistentFault, PersistentFaultInput } from './persistent-faults.js';
+export type { InstanceSpecInput } from './ecs/container-instances.js';
 
 export interface SimulatorOptions {
   /** Default 0: any free port. */
@@ -51,8 +54,6 @@ export interface SimulatorOptions {
   registrationDelayMs?: number;
   /** How long STOPPED tasks stay describable, simulated ms. Default one hour. */
   stoppedTaskRetentionMs?: number;
-  /** The EC2 launch type's capacity pool. Default four 4 vCPU / 16 GiB instances. */
-  ec2Capacity?: Ec2CapacityLimits;
   /** Name of the SQS queue that receives task state change events. Default longshore-task-events. */
   eventQueueName?: string;
   /** Injected time source (tests). Default: real timers and Date.now. */
@@ -77,6 +78,19 @@ export interface SimulatorAudit {
   registrations: Record<string, number>;
 }
 
+/** A registered container instance, as `sim.containerInstances.register` answers it. */
+export interface ContainerInstanceInfo {
+  containerInstanceArn: string;
+  ec2InstanceId: string;
+  cluster: string;
+  kind: 'EC2' | 'EXTERNAL';
+  cpu: number;
+  memory: number;
+}
+
+/** What to register: `cluster` (name or ARN; it must exist) plus `count`, `kind`, `cpu`, `memory`. */
+export type ContainerInstanceRequest = InstanceSpecInput & { cluster?: string };
+
 export interface RunningSimulator {
   /** http://127.0.0.1:<port>: the `endpoint` for every AWS SDK client. */
   url: string;
@@ -96,6 +110,13 @@ export interface RunningSimulator {
     remove(id: string): boolean;
     clear(): void;
     list(): PersistentFault[];
+  };
+  /**
+   * Container instances, the capacity of the EC2 and EXTERNAL launch types (none unless registered, as on
+   * AWS). reset() keeps only the scenario's `clusters`. See docs/simulator.md "Container instances".
+   */
+  containerInstances: {
+    register(request: ContainerInstanceRequest): ContainerInstanceInfo[];
   };
 }
 
@@ -119,11 +140,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   // The audit keeps a small record per launched task, so expired tasks themselves can be collected.
   const launched: AuditTask[] = [];
   const auditRecords = new Map<string, AuditTask>();
-  const ec2Capacity = new Ec2CapacityPool(options.ec2Capacity ?? DEFAULT_EC2_CAPACITY);
+  const idRandom = mulberry32(seed ^ 0x5bd1e995);
+  const containerInstances = new ContainerInstances({ region, accountId }, idRandom, now);
   const eventQueueName = options.eventQueueName ?? DEFAULT_EVENT_QUEUE;
+  const persistentFaults = new PersistentFaults();
   const peripherals = createPeripherals({
     region, accountId, audit: callAudit.record, throttles, now, scenario, timeScale, eventQueueName,
     eventRandom: mulberry32(seed ^ 0x27d4eb2d),
+    faults: persistentFaults,
   });
 
   const engine = new LifecycleEngine({
@@ -139,7 +163,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
     writeLogs: (task) => writeTaskLogs(task, peripherals.putLogEvents, now),
     onStopped: (task) => {
-      if (task.ec2Reservation !== undefined) ec2Capacity.release(task.ec2Reservation.cpu, task.ec2Reservation.memory);
+      const placed = task.hostPlacement;
+      if (placed !== undefined) containerInstances.release(task.clusterName, placed.containerInstanceArn, placed.cpu, placed.memory);
     },
     onExpired: (task) => {
       store.tasks.delete(task.taskId);
@@ -164,7 +189,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     record.lastStatus = task.lastStatus;
     record.stopCode = task.stopCode ?? null;
   }
-  const persistentFaults = new PersistentFaults();
   const installScenarioFaults = (): void => {
     for (const rule of scenario.faults.persistent) persistentFaults.add(rule);
   };
@@ -175,17 +199,34 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     throttles,
     scenario,
     random: mulberry32(seed),
-    idRandom: mulberry32(seed ^ 0x5bd1e995),
+    idRandom,
     engine,
     idempotency: new IdempotencyStore(now, toRealMs),
-    ec2Capacity,
+    containerInstances,
     scheduler,
     toRealMs,
     registrationDelayMs: options.registrationDelayMs ?? 200,
     network: peripherals.network,
     persistentFaults,
   };
+  /** The scenario's clusters and their instances, at start and after every reset. */
+  const installScenarioClusters = (): void => {
+    for (const [name, spec] of Object.entries(scenario.clusters)) {
+      ensureCluster(ctx, name);
+      containerInstances.register(name, { kind: 'EC2', count: spec.containerInstances, cpu: spec.cpu, memory: spec.memory });
+      containerInstances.register(name, { kind: 'EXTERNAL', count: spec.externalInstances, cpu: spec.cpu, memory: spec.memory });
+    }
+  };
+  const registerInstances = (request: unknown): ContainerInstanceInfo[] => {
+    const { cluster: reference, ...rest } = (typeof request === 'object' && request !== null ? request : {}) as { cluster?: unknown };
+    const parsed = InstanceSpecSchema.safeParse(rest);
+    if (!parsed.success) throw new Error(`invalid container instance request:\n${z.prettifyError(parsed.error)}`);
+    const name = clusterNameOf(typeof reference === 'string' ? reference : undefined);
+    if (!store.clusters.has(name)) throw new Error(`cluster ${name} not found (create it first, or name it in the scenario's clusters)`);
+    return containerInstances.register(name, parsed.data).map(instanceInfo);
+  };
   ensureDefaultCluster(ctx);
+  installScenarioClusters();
   const handlers = [createEcsHandler(ctx, callAudit.record), ...peripherals.handlers];
 
   const audit = (): SimulatorAudit => ({
@@ -199,16 +240,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     launched.length = 0;
     auditRecords.clear();
     ctx.idempotency.clear();
-    ec2Capacity.clear();
+    containerInstances.clear();
     callAudit.clear();
     throttles.reset();
     peripherals.clear();
     persistentFaults.clear();
     installScenarioFaults();
     ensureDefaultCluster(ctx);
+    installScenarioClusters();
   };
 
-  const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset, faults: persistentFaults });
+  const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset, faults: persistentFaults, registerInstances });
   const eventQueueUrl = peripherals.listen(server.url);
   return {
     url: server.url,
@@ -225,12 +267,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       clear: () => persistentFaults.clear(),
       list: () => persistentFaults.list(),
     },
+    containerInstances: {
+      register: (request) => registerInstances(request),
+    },
     close: async () => {
       engine.cancelAll();
       persistentFaults.clear();
       peripherals.close();
       await server.close();
     },
+  };
+}
+
+function instanceInfo(instance: ContainerInstanceRecord): ContainerInstanceInfo {
+  return {
+    containerInstanceArn: instance.containerInstanceArn,
+    ec2InstanceId: instance.ec2InstanceId,
+    cluster: instance.clusterName,
+    kind: instance.kind,
+    cpu: instance.registeredCpu,
+    memory: instance.registeredMemory,
   };
 }
 

@@ -7,6 +7,7 @@ import { jsonError, jsonOk, type ProtocolHandler, type SimRequest, type SimRespo
 import type { TokenBucket } from './token-bucket.js';
 import type { AuditSink } from './audit.js';
 import type { LogStore } from './logs/store.js';
+import { outageFor, type PersistentFaults } from './persistent-faults.js';
 import { parseJsonObject, type JsonObject } from './json-input.js';
 import {
   createLogGroup, createLogStream, describeLogStreams, getLogEvents, putLogEvents,
@@ -27,6 +28,8 @@ export interface LogsOptions {
   /** For ARNs in DescribeLogStreams; default us-east-1 / 123456789012. */
   region?: string;
   accountId?: string;
+  /** Persistent faults; rules with service "logs" apply. */
+  faults?: PersistentFaults;
 }
 
 const TARGET_PREFIX = 'Logs_20140328.';
@@ -45,7 +48,7 @@ export function createLogsHandler(options: LogsOptions): ProtocolHandler {
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '123456789012',
   };
-  return (request: SimRequest): SimResponse | null => {
+  return async (request: SimRequest): Promise<SimResponse | null> => {
     if (request.target === undefined || !request.target.startsWith(TARGET_PREFIX)) return null;
     const action = request.target.slice(TARGET_PREFIX.length);
     const operation = Object.hasOwn(OPERATIONS, action) ? OPERATIONS[action] : undefined;
@@ -56,6 +59,11 @@ export function createLogsHandler(options: LogsOptions): ProtocolHandler {
     if (action === 'GetLogEvents' && options.bucket !== undefined && !options.bucket.tryTake()) {
       options.audit(action, 'throttled');
       return jsonError(400, 'ThrottlingException', 'Rate exceeded');
+    }
+    const outage = await outageFor(options.faults, 'logs', action);
+    if (outage !== undefined) {
+      options.audit(action, 'error');
+      return jsonError(outage.status, outage.type, outage.message);
     }
     const input = parseJsonObject(request.body);
     if (input === undefined) {

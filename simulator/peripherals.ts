@@ -8,6 +8,7 @@ import { createEc2Handler, SIM_NETWORK } from './ec2.js';
 import type { NetworkView } from './ecs/context.js';
 import { TaskEventPublisher, type EcsTaskWire } from './events.js';
 import { createLogsHandler, LogStore, type LogEventInput } from './logs.js';
+import type { PersistentFaults } from './persistent-faults.js';
 import type { Random } from './random.js';
 import type { Scenario } from './scenario.js';
 import { createSqsHandler, SqsQueues } from './sqs.js';
@@ -25,6 +26,8 @@ export interface PeripheralOptions {
   eventRandom: Random;
   timeScale: number;
   eventQueueName: string;
+  /** Persistent faults for EC2, SQS and CloudWatch Logs calls (rules by service). */
+  faults?: PersistentFaults;
 }
 
 export interface Peripherals {
@@ -64,14 +67,16 @@ export function createPeripherals(options: PeripheralOptions): Peripherals {
       bucket: options.throttles.bucket('logsGetLogEvents'),
       region: options.region,
       accountId: options.accountId,
+      faults: options.faults,
     }),
     createEc2Handler({
       region: options.region,
       accountId: options.accountId,
       audit: options.audit,
       describeBucket: options.throttles.bucket('ec2Describe'),
+      faults: options.faults,
     }),
-    createSqsHandler({ queues, audit: options.audit, endpointBase: () => endpoint, accountId: options.accountId }),
+    createSqsHandler({ queues, audit: options.audit, endpointBase: () => endpoint, accountId: options.accountId, faults: options.faults }),
   ];
   return {
     handlers,

@@ -1,27 +1,50 @@
 /**
  * Persistent faults: an outage that lasts until it is cleared, unlike the scenario's random `serverErrorRate`.
- * A rule picks ECS calls by action and/or cluster and answers every one of them with an error (default HTTP 500
- * ServerException) or holds it unanswered (a timeout), so tests of circuit breakers and backoff can make
- * "every RunTask on cluster X fails" happen deterministically. Rules come from the scenario
+ * A rule picks calls of one service (ECS by default; also EC2, SQS and CloudWatch Logs) by action and, for
+ * ECS, by cluster, and answers every one of them with that service's own 5xx (or a chosen error) or holds it
+ * unanswered (a timeout), so tests of circuit breakers and backoff can make "every RunTask on cluster X
+ * fails" or "every ReceiveMessage fails" happen deterministically. Rules come from the scenario
  * (`faults.persistent`), from `sim.faults` in-process, or from the /_sim/faults admin routes.
  */
 import { z } from 'zod';
 
+export const FAULT_SERVICES = ['ecs', 'ec2', 'sqs', 'logs'] as const;
+export type FaultService = (typeof FAULT_SERVICES)[number];
+
+/**
+ * Each service's own answer when it fails on its side, used unless the rule names another error:
+ * - ECS: ServerException, HTTP 500 (API_RunTask "Errors").
+ * - EC2: InternalError, HTTP 500, "An internal error has occurred." (errors-overview.html, server error codes;
+ *   `Unavailable`, 503, is the overloaded variant a rule may choose).
+ * - SQS: InternalFailure, HTTP 500 (SQS API reference, CommonErrors; `ServiceUnavailable`, 503, likewise).
+ * - CloudWatch Logs: ServiceUnavailableException, HTTP 500, "The service cannot complete the request."
+ *   (API_GetLogEvents "Errors").
+ */
+export const SERVICE_FAULT_DEFAULTS: Readonly<Record<FaultService, { status: number; type: string; message: string }>> = {
+  ecs: { status: 500, type: 'ServerException', message: 'Service unavailable. Please try again later.' },
+  ec2: { status: 500, type: 'InternalError', message: 'An internal error has occurred.' },
+  sqs: { status: 500, type: 'InternalFailure', message: 'The request processing has failed because of an unknown error, exception or failure.' },
+  logs: { status: 500, type: 'ServiceUnavailableException', message: 'The service cannot complete the request.' },
+};
+
 export const PersistentFaultSchema = z.strictObject({
-  /** ECS action name, e.g. "RunTask". Absent: every ECS action. */
+  /** Which service's calls the rule hits. Default: ECS. */
+  service: z.enum(FAULT_SERVICES).default('ecs'),
+  /** The action name, e.g. "RunTask", "DescribeSubnets", "ReceiveMessage", "GetLogEvents". Absent: every action of the service. */
   action: z.string().min(1).optional(),
-  /** Cluster name or ARN; matches calls addressed to that cluster (absent `cluster` member = "default"). Absent: any cluster, and calls that name none. */
+  /** ECS only. Cluster name or ARN; matches calls addressed to that cluster (absent `cluster` member = "default"). Absent: any cluster, and calls that name none. */
   cluster: z.string().min(1).optional(),
   /** "error": answer at once with `status`/`type`/`message`; "timeout": hold the call unanswered until the rule is removed. */
   mode: z.enum(['error', 'timeout']).default('error'),
-  status: z.number().int().min(400).max(599).default(500),
-  type: z.string().min(1).default('ServerException'),
-  message: z.string().default('Service unavailable. Please try again later.'),
+  /** The error; each defaults to the service's own 5xx (SERVICE_FAULT_DEFAULTS). */
+  status: z.number().int().min(400).max(599).optional(),
+  type: z.string().min(1).optional(),
+  message: z.string().optional(),
   /** How many matching calls the rule hits before it removes itself. Absent: until cleared. */
   times: z.number().int().positive().optional(),
-});
+}).refine((rule) => rule.cluster === undefined || rule.service === 'ecs', { message: 'cluster applies to ECS rules only', path: ['cluster'] });
 export type PersistentFaultInput = z.input<typeof PersistentFaultSchema>;
-export type PersistentFaultRule = z.output<typeof PersistentFaultSchema>;
+export type PersistentFaultRule = Omit<z.output<typeof PersistentFaultSchema>, 'status' | 'type' | 'message'> & { status: number; type: string; message: string };
 export interface PersistentFault extends PersistentFaultRule {
   id: string;
   /** Matching calls answered (or held) so far. */
@@ -51,7 +74,15 @@ export class PersistentFaults {
   addUnchecked(input: unknown): PersistentFault {
     const parsed = PersistentFaultSchema.safeParse(input);
     if (!parsed.success) throw new Error(`invalid persistent fault:\n${z.prettifyError(parsed.error)}`);
-    const rule: PersistentFault = { ...parsed.data, id: `fault-${this.nextId++}`, hits: 0 };
+    const defaults = SERVICE_FAULT_DEFAULTS[parsed.data.service];
+    const rule: PersistentFault = {
+      ...parsed.data,
+      status: parsed.data.status ?? defaults.status,
+      type: parsed.data.type ?? defaults.type,
+      message: parsed.data.message ?? defaults.message,
+      id: `fault-${this.nextId++}`,
+      hits: 0,
+    };
     this.rules.set(rule.id, rule);
     return { ...rule };
   }
@@ -73,11 +104,15 @@ export class PersistentFaults {
     for (const id of [...this.rules.keys(), ...this.held.keys()]) this.remove(id);
   }
 
-  /** The rule a call hits (counting the hit), or undefined. `cluster` is the request's cluster member, if the action has one. */
-  match(action: string, cluster: string | undefined): PersistentFault | undefined {
-    const scoped = CLUSTER_SCOPED.has(action);
+  /**
+   * The rule a call hits (counting the hit), or undefined. `cluster` is an ECS request's cluster member, if
+   * the action has one.
+   */
+  match(service: FaultService, action: string, cluster?: string): PersistentFault | undefined {
+    const scoped = service === 'ecs' && CLUSTER_SCOPED.has(action);
     const callCluster = scoped ? clusterName(cluster ?? 'default') : undefined;
     for (const rule of this.rules.values()) {
+      if (rule.service !== service) continue;
       if (rule.action !== undefined && rule.action !== action) continue;
       if (rule.cluster !== undefined && (callCluster === undefined || clusterName(rule.cluster) !== callCluster)) continue;
       rule.hits += 1;
@@ -100,4 +135,16 @@ export class PersistentFaults {
       if (live !== undefined && live.times !== undefined && live.hits >= live.times) this.rules.delete(rule.id);
     });
   }
+}
+
+/**
+ * The outage a call of `service` runs into, if any: resolved once a timeout rule lets the call go (it is
+ * then answered with the rule's error, like an error rule at once). Protocol handlers render the error.
+ */
+export async function outageFor(
+  faults: PersistentFaults | undefined, service: FaultService, action: string, cluster?: string,
+): Promise<PersistentFault | undefined> {
+  const rule = faults?.match(service, action, cluster);
+  if (rule !== undefined && rule.mode === 'timeout') await faults?.hold(rule);
+  return rule;
 }

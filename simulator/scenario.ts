@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_INSTANCE_CPU, DEFAULT_INSTANCE_MEMORY } from './ecs/container-instances.js';
 import { PersistentFaultSchema } from './persistent-faults.js';
 import type { Random } from './random.js';
 
@@ -35,7 +36,24 @@ export type Distribution = z.output<typeof DistributionSchema>;
 
 const uniform = (minSeconds: number, maxSeconds: number): Distribution => ({ kind: 'uniform', minSeconds, maxSeconds });
 
+/** A cluster the scenario provides, with the container instances registered to it (each of one size). */
+const ClusterSpecSchema = z.strictObject({
+  /** EC2 container instances: the capacity EC2 launch-type tasks are placed on. */
+  containerInstances: z.number().int().min(0).max(1000).default(0),
+  /** EXTERNAL (ECS Anywhere) instances, for the EXTERNAL launch type. */
+  externalInstances: z.number().int().min(0).max(1000).default(0),
+  /** Registered cpu units and MiB of each instance. */
+  cpu: z.number().int().positive().default(DEFAULT_INSTANCE_CPU),
+  memory: z.number().int().positive().default(DEFAULT_INSTANCE_MEMORY),
+});
+export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
+
 export const ScenarioSchema = z.strictObject({
+  /**
+   * Clusters that exist from the start (and again after every reset), keyed by name, with their container
+   * instances. Like AWS, a cluster has no instances unless some are registered, the default cluster included.
+   */
+  clusters: z.record(z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, 'a cluster name (letters, digits, - and _)'), ClusterSpecSchema).default({}),
   /** Time spent in each lastStatus before the next one (simulated seconds). */
   phases: z
     .strictObject({

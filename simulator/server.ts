@@ -14,6 +14,8 @@ export interface InspectionRoutes {
   reset: () => void;
   /** The /_sim/faults routes; absent in handler-only test servers. */
   faults?: PersistentFaults;
+  /** POST /_sim/container-instances: registers instances (throws with a message for a bad request). */
+  registerInstances?: (request: unknown) => unknown;
 }
 
 export interface SimServer {
@@ -62,6 +64,7 @@ const jsonResponse = (status: number, payload: unknown): SimResponse => ({
 });
 
 const FAULTS_PATH = '/_sim/faults';
+const INSTANCES_PATH = '/_sim/container-instances';
 
 /** GET lists the persistent faults, POST adds one (JSON body), DELETE clears all or, with /<id>, one. */
 function faultRoute(request: SimRequest, faults: PersistentFaults): SimResponse | null {
@@ -93,6 +96,13 @@ async function dispatch(request: SimRequest, handlers: readonly ProtocolHandler[
   if (routes.faults !== undefined && (request.path === FAULTS_PATH || request.path.startsWith(`${FAULTS_PATH}/`))) {
     const answer = faultRoute(request, routes.faults);
     if (answer !== null) return answer;
+  }
+  if (routes.registerInstances !== undefined && request.path === INSTANCES_PATH && request.method === 'POST') {
+    try {
+      return jsonResponse(200, { containerInstances: routes.registerInstances(JSON.parse(request.body === '' ? '{}' : request.body)) });
+    } catch (error) {
+      return jsonResponse(400, { message: (error as Error).message });
+    }
   }
   for (const handler of handlers) {
     const answer = await handler(request);

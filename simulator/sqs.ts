@@ -7,6 +7,7 @@ import type { ProtocolHandler, SimRequest, SimResponse } from './wire.js';
 import type { AuditSink } from './audit.js';
 import type { SqsQueues } from './sqs/queues.js';
 import { parseJsonObject } from './json-input.js';
+import { outageFor, type PersistentFaults } from './persistent-faults.js';
 import { SQS_CONTENT_TYPE, sqsErrorResponse, unknownOperation, invalidParameterValue } from './sqs/errors.js';
 import {
   changeMessageVisibility, createQueue, deleteMessage, deleteMessageBatch, getQueueAttributes, getQueueUrl,
@@ -24,6 +25,8 @@ export interface SqsHandlerOptions {
   endpointBase: () => string;
   /** For SenderId; default 123456789012. */
   accountId?: string;
+  /** Persistent faults; rules with service "sqs" apply. */
+  faults?: PersistentFaults;
 }
 
 export function createSqsHandler(options: SqsHandlerOptions): ProtocolHandler {
@@ -48,6 +51,12 @@ export function createSqsHandler(options: SqsHandlerOptions): ProtocolHandler {
     if (operation === undefined) {
       options.audit(action, 'error');
       return sqsErrorResponse(unknownOperation(action));
+    }
+    const outage = await outageFor(options.faults, 'sqs', action);
+    if (outage !== undefined) {
+      options.audit(action, 'error');
+      // The query-compatible code is the rule's type (InternalFailure, ServiceUnavailable, …), as AWS names its common errors.
+      return sqsErrorResponse({ status: outage.status, shape: outage.type, queryCode: outage.type, message: outage.message });
     }
     const input = parseJsonObject(request.body);
     if (input === undefined) {

@@ -55,6 +55,8 @@ export const ECS_ACTION_CATEGORY: Readonly<Record<string, ThrottleCategory>> = {
   StopTask: 'clusterResourceModify',
   DescribeTasks: 'clusterResourceRead',
   ListTasks: 'clusterResourceRead',
+  DescribeContainerInstances: 'clusterResourceRead',
+  ListContainerInstances: 'clusterResourceRead',
 };
 
 export function resolveThrottleLimits(setting: ThrottleSetting | undefined): Record<ThrottleCategory, BucketLimits> | undefined {

@@ -81,6 +81,9 @@ async function main(): Promise<void> {
       family: 'bench', containerDefinitions: [{ name: 'main', image: 'busybox', memory: 16 }],
     });
     if (registered.status !== 200) throw new Error(`RegisterTaskDefinition failed: ${JSON.stringify(registered.json)}`);
+    // EC2 tasks need a container instance, as on AWS: one 4 vCPU / 16 GiB instance holds the hundred 16 MiB tasks.
+    const provisioned = await fetch(new URL('/_sim/container-instances', base), { method: 'POST', body: JSON.stringify({ cluster: 'default', count: 1 }) });
+    if (provisioned.status !== 200) throw new Error(`registering a container instance failed: ${await provisioned.text()}`);
     const taskArns: string[] = [];
     for (let i = 0; i < 10; i += 1) {
       const run = await call(agent, base, 'RunTask', { taskDefinition: 'bench', launchType: 'EC2', count: 10 });

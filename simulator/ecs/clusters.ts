@@ -7,10 +7,15 @@ import type { ClusterRecord, JsonObject } from './model.js';
 import { parseTags } from './tags.js';
 import { paginate } from './pagination.js';
 
-const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+export const CLUSTER_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
 
 export function ensureDefaultCluster(ctx: EcsContext): void {
-  if (!ctx.store.clusters.has('default')) createClusterRecord(ctx, 'default', [], []);
+  ensureCluster(ctx, 'default');
+}
+
+/** The cluster of that name, created as CreateCluster would if absent (scenario `clusters`). */
+export function ensureCluster(ctx: EcsContext, name: string): ClusterRecord {
+  return ctx.store.clusters.get(name) ?? createClusterRecord(ctx, name, [], []);
 }
 
 function createClusterRecord(ctx: EcsContext, name: string, tags: ClusterRecord['tags'], settings: JsonObject[]): ClusterRecord {
@@ -45,7 +50,7 @@ function clusterToWire(ctx: EcsContext, cluster: ClusterRecord, includeTags: boo
     clusterArn: cluster.clusterArn,
     clusterName: cluster.clusterName,
     status: 'ACTIVE',
-    registeredContainerInstancesCount: 0,
+    registeredContainerInstancesCount: ctx.containerInstances.of(cluster.clusterName).length,
     runningTasksCount: running,
     pendingTasksCount: pending,
     activeServicesCount: 0,

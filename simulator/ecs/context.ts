@@ -10,7 +10,7 @@ import type { Scenario } from '../scenario.js';
 import type { Scheduler } from '../scheduler.js';
 import type { PersistentFaults } from '../persistent-faults.js';
 import type { Throttles } from '../throttle.js';
-import type { Ec2CapacityPool } from './ec2-capacity.js';
+import type { ContainerInstances } from './container-instances.js';
 import type { Identity } from './identity.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { ClusterRecord, TaskDefinitionRecord } from './model.js';
@@ -54,7 +54,8 @@ export interface EcsContext {
   idRandom: Random;
   engine: LifecycleEngine;
   idempotency: IdempotencyStore;
-  ec2Capacity: Ec2CapacityPool;
+  /** The container instances of every cluster (EC2 and EXTERNAL capacity). */
+  containerInstances: ContainerInstances;
   scheduler: Scheduler;
   /** Real milliseconds for a simulated duration. */
   toRealMs: (simulatedMs: number) => number;

@@ -4,9 +4,11 @@
  * audited as ok, throttled or error.
  */
 import type { AuditSink } from '../audit.js';
+import { outageFor } from '../persistent-faults.js';
 import { ECS_ACTION_CATEGORY } from '../throttle.js';
 import { jsonError, jsonOk, type ProtocolHandler, type SimRequest, type SimResponse } from '../wire.js';
 import { createCluster, describeClusters, listClusters } from './clusters.js';
+import { describeContainerInstances, listContainerInstances } from './container-instance-api.js';
 import type { EcsContext } from './context.js';
 import { EcsError, serverError, throttled } from './errors.js';
 import { isObject } from './fields.js';
@@ -35,6 +37,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   DescribeTasks: describeTasks,
   ListTasks: listTasks,
   StopTask: stopTask,
+  ListContainerInstances: listContainerInstances,
+  DescribeContainerInstances: describeContainerInstances,
 };
 
 function errorResponse(error: EcsError): SimResponse {
@@ -66,12 +70,9 @@ async function handle(ctx: EcsContext, audit: AuditSink, action: string, body: s
   }
   try {
     const input = parseBody(body);
-    const outage = ctx.persistentFaults.match(action, typeof input.cluster === 'string' ? input.cluster : undefined);
-    if (outage !== undefined) {
-      // A persistent fault answers before the operation: the call has no effect (a timeout is held first).
-      if (outage.mode === 'timeout') await ctx.persistentFaults.hold(outage);
-      throw new EcsError(outage.type, outage.message, outage.status);
-    }
+    // A persistent fault answers before the operation: the call has no effect (a timeout is held first).
+    const outage = await outageFor(ctx.persistentFaults, 'ecs', action, typeof input.cluster === 'string' ? input.cluster : undefined);
+    if (outage !== undefined) throw new EcsError(outage.type, outage.message, outage.status);
     const faults = ctx.scenario.faults;
     if (faults.latencyRate > 0 && ctx.random() < faults.latencyRate) {
       const delayMs = ctx.toRealMs(sampleSeconds(faults.latency, ctx.random) * 1000);

@@ -10,10 +10,12 @@ import { randomHex } from '../random.js';
 import { resolveCluster } from './clusters.js';
 import { parseCpuUnits, parseMemoryMiB } from './fargate-sizes.js';
 import type { EcsContext } from './context.js';
-import { clientError, EcsError, throttled } from './errors.js';
+import type { ContainerInstanceRecord, Shortage } from './container-instances.js';
+import { shortageOn } from './container-instances.js';
+import { clientError, EcsError, invalidParameter, throttled } from './errors.js';
 import { optionalBoolean, optionalString, requiredString } from './fields.js';
 import { canonicalJson, type IdempotentRun } from './idempotency.js';
-import { containerArn, containerInstanceArn, taskArn } from './identity.js';
+import { containerArn, taskArn } from './identity.js';
 import type { JsonObject, TaskDefinitionRecord } from './model.js';
 import {
   checkTaskDefinitionRunnable, environmentOf, readCount, resolvePlacement, validateClientToken, validateGroup,
@@ -23,6 +25,8 @@ import { parseTags } from './tags.js';
 import { findTaskDefinition } from './task-definitions.js';
 
 export const CAPACITY_UNAVAILABLE = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
+/** AWS's answer to an EC2 RunTask on a cluster without container instances (aws/amazon-ecs-cli#1122, linz/geostore#1687). */
+export const NO_CONTAINER_INSTANCES = 'No Container Instances were found in your cluster.';
 
 export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
   const clientToken = optionalString(input, 'clientToken');
@@ -46,6 +50,13 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
     if (previous !== undefined) return replay(previous, fingerprint);
   }
 
+  // EC2 and EXTERNAL tasks need registered container instances of their kind; Fargate brings its own capacity.
+  let hosts: ContainerInstanceRecord[] | undefined;
+  if (placement.launchType !== 'FARGATE') {
+    hosts = ctx.containerInstances.of(cluster.clusterName, placement.launchType);
+    if (hosts.length === 0) throw invalidParameter(NO_CONTAINER_INSTANCES);
+  }
+
   const providers = Array.from({ length: count }, (_, i) => pickProvider(placement.strategy, i, ctx.random));
   if (placement.launchType === 'FARGATE') {
     const spot = providers.filter((p) => p === 'FARGATE_SPOT').length;
@@ -65,21 +76,24 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
       failures.push({ reason: CAPACITY_UNAVAILABLE });
       continue;
     }
-    let reservation: SimTask['ec2Reservation'];
-    if (placement.launchType === 'EC2') {
-      reservation = taskResources(record, overrides);
-      const shortage = ctx.ec2Capacity.reserve(reservation.cpu, reservation.memory);
-      if (shortage !== undefined) {
-        failures.push({ arn: containerInstanceArn(ctx.identity, cluster.clusterName, randomHex(ctx.idRandom, 32)), reason: shortage });
+    let hostPlacement: SimTask['hostPlacement'];
+    if (hosts !== undefined) {
+      const size = taskResources(record, overrides);
+      const choice = chooseInstance(hosts, size, ctx.random);
+      if (choice.shortage !== undefined) {
+        // RunTask names the container instance that could not take the task (docs/ecs-facts.md#runtask).
+        failures.push({ arn: choice.instance.containerInstanceArn, reason: choice.shortage });
         continue;
       }
+      ctx.containerInstances.reserve(choice.instance, size.cpu, size.memory);
+      hostPlacement = { containerInstanceArn: choice.instance.containerInstanceArn, ...size };
     }
     const task = createTask(ctx, {
       record, clusterArnValue: cluster.clusterArn, clusterName: cluster.clusterName, launchType: placement.launchType,
       provider: placement.strategy === undefined ? undefined : provider, network, overrides, startedBy, group, tags, clientToken,
       enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
     });
-    task.ec2Reservation = reservation;
+    task.hostPlacement = hostPlacement;
     tasks.push(task);
   }
   if (clientToken !== undefined) {
@@ -126,6 +140,19 @@ function pickProvider(strategy: CapacityProviderItem[] | undefined, index: numbe
     if (point < 0) return item.capacityProvider;
   }
   return weighted[weighted.length - 1].capacityProvider;
+}
+
+/**
+ * Where a task goes: a random instance among those with room (RunTask's placement strategies are accepted
+ * and ignored), or, when none has room, the first instance with what it lacks.
+ */
+function chooseInstance(
+  hosts: ContainerInstanceRecord[], size: { cpu: number; memory: number }, random: () => number,
+): { instance: ContainerInstanceRecord; shortage?: Shortage } {
+  const fitting = hosts.filter((host) => shortageOn(host, size.cpu, size.memory) === undefined);
+  if (fitting.length === 0) return { instance: hosts[0], shortage: shortageOn(hosts[0], size.cpu, size.memory) };
+  // Drawn only when there is a choice, so single-instance clusters leave the random sequence alone.
+  return { instance: fitting.length === 1 ? fitting[0] : fitting[Math.floor(random() * fitting.length)] };
 }
 
 /** What an EC2 task reserves: task-level size (overrides first), else the containers' sum (memory, or its soft reservation). */

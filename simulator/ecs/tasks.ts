@@ -54,10 +54,11 @@ export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {
   if (!['RUNNING', 'PENDING', 'STOPPED'].includes(desiredStatus)) {
     throw invalidParameter('desiredStatus must be one of RUNNING, PENDING, STOPPED.');
   }
-  if (optionalString(input, 'serviceName') !== undefined || optionalString(input, 'containerInstance') !== undefined) {
-    // The simulator runs no services and no container instances, so these filters match nothing.
-    return { taskArns: [] };
-  }
+  // The simulator runs no services, so that filter matches nothing.
+  if (optionalString(input, 'serviceName') !== undefined) return { taskArns: [] };
+  const containerInstance = optionalString(input, 'containerInstance');
+  const instanceArn = containerInstance === undefined ? undefined : ctx.containerInstances.find(cluster.clusterName, containerInstance)?.containerInstanceArn;
+  if (containerInstance !== undefined && instanceArn === undefined) return { taskArns: [] };
   function* matching(): Generator<string> {
     for (const task of ctx.store.tasks.values()) {
       if (task.clusterArn !== cluster.clusterArn) continue;
@@ -66,6 +67,7 @@ export function listTasks(ctx: EcsContext, input: JsonObject): JsonObject {
       if (family !== undefined && task.family !== family) continue;
       if (startedBy !== undefined && task.startedBy !== startedBy) continue;
       if (launchType !== undefined && task.launchType !== launchType) continue;
+      if (instanceArn !== undefined && task.hostPlacement?.containerInstanceArn !== instanceArn) continue;
       yield task.taskArn;
     }
   }

@@ -31,6 +31,7 @@ export function taskToWire(task: SimTask): TaskWire {
     attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
     availabilityZone: task.availabilityZone,
     clusterArn: task.clusterArn,
+    containerInstanceArn: task.hostPlacement?.containerInstanceArn,
     connectivity: task.connectivityAtMs === undefined ? undefined : 'CONNECTED',
     connectivityAt: seconds(task.connectivityAtMs),
     containers: task.containers.map((c) => containerToWire(c, task)),

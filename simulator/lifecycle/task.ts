@@ -68,8 +68,8 @@ export interface SimTask {
   enableExecuteCommand: boolean;
   clientToken?: string;
   fate: TaskFate;
-  /** Resources held against the EC2 capacity pool while the task is not STOPPED. */
-  ec2Reservation?: { cpu: number; memory: number };
+  /** EC2 / EXTERNAL: the container instance the task runs on and what it holds there until STOPPED. */
+  hostPlacement?: { containerInstanceArn: string; cpu: number; memory: number };
   /** When a STOPPED task stops being describable (real ms). */
   expiresAtMs?: number;
   /** Serialised wire forms for `version` (see taskJson). */

@@ -23,7 +23,8 @@ after(async () => {
 
 async function harness(timeScale = 1): Promise<{ h: SimHarness; advance(ms: number): void }> {
   const clock = steppedClock();
-  const h = await startHarness({ scheduler: clock.scheduler, timeScale, registrationDelayMs: 0 });
+  // One container instance on the default cluster, so EC2 RunTask (no Fargate buckets) can launch.
+  const h = await startHarness({ scheduler: clock.scheduler, timeScale, registrationDelayMs: 0, scenario: { clusters: { default: { containerInstances: 1 } } } });
   open.push(h);
   return { h, advance: clock.advance };
 }

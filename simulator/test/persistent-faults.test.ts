@@ -1,10 +1,16 @@
 /**
  * Persistent faults through the real SDK: an outage per action and/or cluster that lasts until cleared
- * (in-process, over /_sim/faults, or from the scenario), as an HTTP 500 ServerException or a held call.
+ * (in-process, over /_sim/faults, or from the scenario), as an HTTP 500 ServerException or a held call;
+ * and the same for EC2, SQS and CloudWatch Logs, each failing with its own 5xx.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateClusterCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogStreamsCommand, GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { CREDENTIALS, eventually, failure, fargateTaskDefinition, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
 
 let h: SimHarness;
@@ -84,5 +90,102 @@ describe('persistent faults', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('persistent faults for EC2, SQS and CloudWatch Logs', () => {
+  let s: SimHarness;
+  let ec2: EC2Client;
+  let sqs: SQSClient;
+  let logs: CloudWatchLogsClient;
+  // maxAttempts 1: the SDK would otherwise retry each 5xx before the test sees it.
+  const clientConfig = (): { endpoint: string; region: string; credentials: typeof CREDENTIALS; maxAttempts: number } =>
+    ({ endpoint: s.sim.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+
+  before(async () => {
+    s = await startHarness({ registrationDelayMs: 0, throttling: false });
+    ec2 = new EC2Client(clientConfig());
+    sqs = new SQSClient(clientConfig());
+    logs = new CloudWatchLogsClient(clientConfig());
+    await logs.send(new CreateLogGroupCommand({ logGroupName: 'g' }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: 'g', logStreamName: 's' }));
+  });
+  after(async () => {
+    ec2.destroy();
+    sqs.destroy();
+    logs.destroy();
+    await s.close();
+  });
+
+  test('EC2: every DescribeSubnets is InternalError (HTTP 500, EC2 XML with a request id) until cleared; DescribeVpcs is untouched; Unavailable (503) on request', async () => {
+    s.sim.faults.add({ service: 'ec2', action: 'DescribeSubnets' });
+    for (let i = 0; i < 2; i += 1) {
+      const error = await failure(() => ec2.send(new DescribeSubnetsCommand({})));
+      assert.deepEqual([error.name, error.status, error.message], ['InternalError', 500, 'An internal error has occurred.']);
+      assert.ok((error.error as { $metadata?: { requestId?: string } }).$metadata?.requestId);
+    }
+    assert.ok(((await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []).length > 0);
+    s.sim.faults.clear();
+    assert.ok(((await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? []).length > 0);
+    s.sim.faults.add({ service: 'ec2', type: 'Unavailable', status: 503, message: "The server is overloaded and can't handle the request." });
+    const overloaded = await failure(() => ec2.send(new DescribeVpcsCommand({})));
+    assert.deepEqual([overloaded.name, overloaded.status], ['Unavailable', 503]);
+    s.sim.faults.clear();
+  });
+
+  test('SQS: every ReceiveMessage is InternalFailure (HTTP 500) until cleared, SendMessage still works; ServiceUnavailable (503) on request', async () => {
+    const queueUrl = s.sim.eventQueueUrl;
+    s.sim.faults.add({ service: 'sqs', action: 'ReceiveMessage' });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'kept' }));
+    const error = await failure(() => sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 })));
+    assert.deepEqual([error.name, error.status], ['InternalFailure', 500]);
+    s.sim.faults.clear();
+    s.sim.faults.add({ service: 'sqs', type: 'ServiceUnavailable', status: 503, message: 'The request has failed due to a temporary failure of the server.', times: 1 });
+    const unavailable = await failure(() => sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 })));
+    assert.deepEqual([unavailable.name, unavailable.status], ['ServiceUnavailable', 503]);
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0, MaxNumberOfMessages: 10 }));
+    assert.ok(received.Messages?.some((m) => m.Body === 'kept'), 'the message sent during the outage is delivered after it');
+  });
+
+  test('SQS timeout mode: a held ReceiveMessage times out on the client; clearing answers held calls with the error', async () => {
+    const impatient = new SQSClient({ ...clientConfig(), requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true } });
+    try {
+      s.sim.faults.add({ service: 'sqs', action: 'ReceiveMessage', mode: 'timeout' });
+      const error = await failure(() => impatient.send(new ReceiveMessageCommand({ QueueUrl: s.sim.eventQueueUrl, WaitTimeSeconds: 0 })));
+      assert.equal(error.name, 'TimeoutError');
+      const held = failure(() => sqs.send(new ReceiveMessageCommand({ QueueUrl: s.sim.eventQueueUrl, WaitTimeSeconds: 0 })));
+      await eventually(async () => (s.sim.faults.list()[0]?.hits === 2 ? true : undefined));
+      s.sim.faults.clear();
+      assert.equal((await held).name, 'InternalFailure');
+    } finally {
+      impatient.destroy();
+    }
+  });
+
+  test('CloudWatch Logs: every GetLogEvents is ServiceUnavailableException (HTTP 500) until cleared; other Logs actions are untouched', async () => {
+    s.sim.faults.add({ service: 'logs', action: 'GetLogEvents' });
+    const error = await failure(() => logs.send(new GetLogEventsCommand({ logGroupName: 'g', logStreamName: 's' })));
+    assert.deepEqual([error.name, error.status, error.message], ['ServiceUnavailableException', 500, 'The service cannot complete the request.']);
+    await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'g' }));
+    s.sim.faults.clear();
+    assert.deepEqual((await logs.send(new GetLogEventsCommand({ logGroupName: 'g', logStreamName: 's' }))).events, []);
+  });
+
+  test('rules stay within their service: an ECS rule for every action leaves EC2, SQS and Logs alone; cluster is for ECS rules only', async () => {
+    s.sim.faults.add({});
+    try {
+      await ec2.send(new DescribeVpcsCommand({}));
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: s.sim.eventQueueUrl, AttributeNames: ['All'] }));
+      await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'g' }));
+      assert.equal((await failure(() => s.ecs.send(new ListTasksCommand({})))).name, 'ServerException');
+    } finally {
+      s.sim.faults.clear();
+    }
+    assert.throws(() => s.sim.faults.add({ service: 'sqs', cluster: 'x' }), /cluster applies to ECS rules only/);
+    const bad = await fetch(`${s.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ service: 'dynamodb' }) });
+    assert.equal(bad.status, 400);
+    const added = await (await fetch(`${s.sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ service: 'logs' }) })).json() as { type: string; status: number };
+    assert.deepEqual([added.type, added.status], ['ServiceUnavailableException', 500]);
+    s.sim.faults.clear();
   });
 });

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { startSimulator, type ScenarioInput } from '../index.js';
 import { loadScenarioFile, parseScenario } from '../scenario.js';
-import { container, env, eventually, failure, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
+import { eventually, failure, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
 
 const mixed: ScenarioInput = {
   phases: {
@@ -127,23 +127,6 @@ describe('fault injection', () => {
       const task = await untilStopped(h.ecs, arn);
       assert.equal(task.stopCode, 'TaskFailedToStart');
       assert.match(task.stoppedReason ?? '', /^CannotPullContainerError: /);
-    } finally {
-      await h.close();
-    }
-  });
-
-  test('EC2 launch type: tasks beyond the capacity pool come back as RESOURCE:CPU / RESOURCE:MEMORY failures', async () => {
-    const h = await startHarness({ ec2Capacity: { cpu: 1024, memory: 4096 }, registrationDelayMs: 0 });
-    try {
-      await h.ecs.send(new RegisterTaskDefinitionCommand({ family: 'ec2', containerDefinitions: [container({ cpu: 512, memory: 1024, environment: env({ SIM_RUN_SECONDS: '3600' }) })] }));
-      const out = await h.ecs.send(new RunTaskCommand({ taskDefinition: 'ec2', launchType: 'EC2', count: 3 }));
-      assert.equal(out.tasks?.length, 2);
-      assert.equal(out.failures?.length, 1);
-      assert.equal(out.failures?.[0].reason, 'RESOURCE:CPU');
-      assert.match(out.failures?.[0].arn ?? '', /:container-instance\/default\//);
-      await h.ecs.send(new RegisterTaskDefinitionCommand({ family: 'ec2-big', containerDefinitions: [container({ cpu: 0, memory: 4096 })] }));
-      const big = await h.ecs.send(new RunTaskCommand({ taskDefinition: 'ec2-big', launchType: 'EC2' }));
-      assert.equal(big.failures?.[0].reason, 'RESOURCE:MEMORY');
     } finally {
       await h.close();
     }
