@@ -105,10 +105,13 @@ export function classifyRunTaskError(error: unknown, ctx: LaunchContext): Launch
       message: `Failed to run ECS task, cluster '${cluster}' not found${where}. Confirm that the cluster is configured in your region.`,
     };
   }
-  if (/No Container Instances/i.test(message) && ctx.launchType === 'EC2') {
+  // EC2 and EXTERNAL tasks both need registered container instances; none now may mean some later (an
+  // Auto Scaling group or an on-premises fleet still registering), so it is capacity, not a wrong request.
+  if (/No Container Instances/i.test(message) && (ctx.launchType === 'EC2' || ctx.launchType === 'EXTERNAL')) {
+    const kind = ctx.launchType === 'EXTERNAL' ? 'external' : 'EC2';
     return {
       kind: 'infrastructure', reason: 'NoContainerInstances',
-      message: `Failed to run ECS task, cluster '${cluster}' does not appear to have any container instances associated with it. Confirm that you have EC2 container instances available.`,
+      message: `Failed to run ECS task, cluster '${cluster}' does not appear to have any container instances associated with it. Confirm that you have ${kind} container instances available. AWS said: ${message}`,
     };
   }
   if (/failed to validate logger args/i.test(message) || (code === 'AccessDeniedException' && ctx.logsEnabled)) {

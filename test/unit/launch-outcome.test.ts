@@ -53,6 +53,13 @@ describe('RunTask errors', () => {
     const o = classifyRunTaskError(sdkError('InvalidParameterException', 'No Container Instances were found in your cluster.'), { ...ctx, launchType: 'EC2' });
     assert.equal(o.kind, 'infrastructure');
     assert.match(o.kind === 'infrastructure' ? o.message : '', /cluster 'prod' does not appear to have any container instances/);
+    assert.match(o.kind === 'infrastructure' ? o.message : '', /AWS said: No Container Instances were found in your cluster\./);
+  });
+
+  test('no container instances on EXTERNAL is an infrastructure failure too', () => {
+    const o = classifyRunTaskError(sdkError('InvalidParameterException', 'No Container Instances were found in your cluster.'), { ...ctx, launchType: 'EXTERNAL' });
+    assert.equal(o.kind, 'infrastructure');
+    assert.match(o.kind === 'infrastructure' ? o.message : '', /external container instances/);
   });
 
   test('logger permission problems name the execution role', () => {
