@@ -87,17 +87,8 @@ export class ChangeFeed {
   }
 
   private async sort(group: string, entries: StreamEntry[]): Promise<ChangeBatch> {
-    const batch: ChangeBatch = { events: [], malformed: [] };
-    for (const entry of entries) {
-      const result = decodeChange(entry);
-      if ('kind' in result) batch.events.push(result);
-      else batch.malformed.push(result);
-    }
-    if (batch.malformed.length > 0) {
-      await this.reader.ack(group, batch.malformed.map((m) => m.id));
-      await this.redis.incrby(this.malformedKey, batch.malformed.length);
-    }
-    return batch;
+    const { decoded, malformed } = await this.reader.decodeAll(group, entries, decodeChange, this.malformedKey);
+    return { events: decoded, malformed };
   }
 }
 

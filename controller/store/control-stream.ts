@@ -115,17 +115,8 @@ export class ControlStream {
   }
 
   private async sort(group: string, entries: StreamEntry[]): Promise<ControlBatch> {
-    const batch: ControlBatch = { messages: [], malformed: [] };
-    for (const entry of entries) {
-      const result = decodeControl(entry);
-      if ('message' in result) batch.messages.push(result);
-      else batch.malformed.push(result);
-    }
-    if (batch.malformed.length > 0) {
-      await this.reader.ack(group, batch.malformed.map((m) => m.id));
-      await this.redis.incrby(this.malformedKey, batch.malformed.length);
-    }
-    return batch;
+    const { decoded, malformed } = await this.reader.decodeAll(group, entries, decodeControl, this.malformedKey);
+    return { messages: decoded, malformed };
   }
 }
 

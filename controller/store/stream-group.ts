@@ -10,6 +10,17 @@ export interface StreamEntry {
   fields: Record<string, string>;
 }
 
+/** An entry that did not decode: acknowledged and counted by the reader, never redelivered. */
+export interface MalformedEntry {
+  id: string;
+  fields: Record<string, string>;
+  reason: string;
+}
+
+function isMalformedEntry<T>(value: T | MalformedEntry): value is MalformedEntry {
+  return typeof value === 'object' && value !== null && 'reason' in value && 'fields' in value;
+}
+
 export class StreamGroupReader {
   private readonly ensured = new Set<string>();
   constructor(
@@ -40,6 +51,25 @@ export class StreamGroupReader {
   async ack(group: string, ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.redis.xack(this.streamKey, group, ...ids);
+  }
+
+  /**
+   * Decodes a group's entries; the ones that do not decode are acknowledged for the group and counted at
+   * `malformedKey` (anything that can XADD can write them), so nothing unparseable stays pending for ever.
+   */
+  async decodeAll<T>(group: string, entries: readonly StreamEntry[], decode: (entry: StreamEntry) => T | MalformedEntry, malformedKey: string): Promise<{ decoded: T[]; malformed: MalformedEntry[] }> {
+    const decoded: T[] = [];
+    const malformed: MalformedEntry[] = [];
+    for (const entry of entries) {
+      const result = decode(entry);
+      if (isMalformedEntry(result)) malformed.push(result);
+      else decoded.push(result);
+    }
+    if (malformed.length > 0) {
+      await this.ack(group, malformed.map((m) => m.id));
+      await this.redis.incrby(malformedKey, malformed.length);
+    }
+    return { decoded, malformed };
   }
 
   /** Takes over entries pending longer than minIdleMs in any consumer of the group (e.g. a crashed replica). */
