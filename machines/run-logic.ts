@@ -18,6 +18,7 @@ import {
   DEFAULT_RETRY_POLICY,
   DEFAULT_START_TIMEOUT_SECONDS,
   type LifecycleContext,
+  type TryTrouble,
   type LifecycleInput,
   type TaskObservation,
 } from './run-types.js';
@@ -163,14 +164,27 @@ export function startAttempt(ctx: Ctx, now: string): Ctx {
  * jittered delay before the next try. Shown on the Submitted condition and in the message.
  */
 export function launchFailed(ctx: Ctx, reason: string, message: string, jitter: number, now: string): Ctx {
-  const failures = (ctx.launchTrouble?.failures ?? 0) + 1;
-  const delayMs = equalJitterBackoffMs(LAUNCH_BACKOFF, failures, () => jitter);
-  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  const { trouble, delayMs } = failedTry(ctx.launchTrouble, LAUNCH_BACKOFF, reason, message, jitter, now);
   const number = currentAttempt(ctx.status)?.number ?? 0;
-  const tries = failures === 1 ? '1 try' : `${failures} tries`;
-  const detail = `RunTask failing (${message}); ${tries} failed, next try in ${formatDelay(delayMs)}`;
-  const since = ctx.launchTrouble?.since ?? now;
-  return troubled({ ...ctx, launchTrouble: { failures, since, reason, message, retryAt } }, LAUNCH_TROUBLE_REASONS.failing, `attempt ${number}: ${detail}`, now);
+  const detail = `RunTask failing (${message}); ${triesFailed(trouble.failures)}, next try in ${formatDelay(delayMs)}`;
+  return troubled({ ...ctx, launchTrouble: trouble }, LAUNCH_TROUBLE_REASONS.failing, `attempt ${number}: ${detail}`, now);
+}
+
+/** The trouble after one more failed try: counted, AWS's words kept, the next try after a growing jittered delay. */
+function failedTry(previous: TryTrouble | undefined, backoff: ExponentialBackoff, reason: string, message: string, jitter: number, now: string): { trouble: TryTrouble; delayMs: number } {
+  const failures = (previous?.failures ?? 0) + 1;
+  const delayMs = equalJitterBackoffMs(backoff, failures, () => jitter);
+  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  return { trouble: { failures, since: previous?.since ?? now, reason, message, retryAt }, delayMs };
+}
+
+function triesFailed(failures: number): string {
+  return failures === 1 ? '1 try failed' : `${failures} tries failed`;
+}
+
+/** Whether a troubled call may be tried again now (no backoff or breaker wait pending). */
+function tryDue(trouble: TryTrouble | undefined, now: string): boolean {
+  return trouble === undefined || Date.parse(now) >= Date.parse(trouble.retryAt);
 }
 
 /** RunTask was not sent because the cluster's breaker is open: wait for the probe, without counting a try. */
@@ -192,20 +206,17 @@ function troubled(ctx: Ctx, conditionReason: string, message: string, now: strin
  * condition (False, StopFailing) and in the message; the stop itself is never abandoned.
  */
 export function stopFailed(ctx: Ctx, reason: string, message: string, jitter: number, now: string): Ctx {
-  const failures = (ctx.stopTrouble?.failures ?? 0) + 1;
-  const delayMs = equalJitterBackoffMs(STOP_BACKOFF, failures, () => jitter);
-  const retryAt = new Date(Date.parse(now) + delayMs).toISOString();
+  const { trouble, delayMs } = failedTry(ctx.stopTrouble, STOP_BACKOFF, reason, message, jitter, now);
   const attempt = currentAttempt(ctx.status);
   const call = attempt?.taskArn === undefined ? 'ListTasks' : 'StopTask';
-  const tries = failures === 1 ? '1 try' : `${failures} tries`;
-  const text = `stopping attempt ${attempt?.number ?? 0}: ${call} failing (${message}); ${tries} failed, next try in ${formatDelay(delayMs)}`;
+  const text = `stopping attempt ${attempt?.number ?? 0}: ${call} failing (${message}); ${triesFailed(trouble.failures)}, next try in ${formatDelay(delayMs)}`;
   const status = setConditions({ ...ctx.status, message: text }, [{ type: CONDITION.stopped, status: 'False', reason: STOP_TROUBLE_REASON, message: text }], now);
-  return { ...ctx, status, stopTrouble: { failures, since: ctx.stopTrouble?.since ?? now, reason, message, retryAt } };
+  return { ...ctx, status, stopTrouble: trouble };
 }
 
 /** Whether the stopping state may send StopTask (or search) now: no failed try's backoff pending. */
 export function stopDue(ctx: Ctx, now: string): boolean {
-  return ctx.stopTrouble === undefined || Date.parse(now) >= Date.parse(ctx.stopTrouble.retryAt);
+  return tryDue(ctx.stopTrouble, now);
 }
 
 /**
@@ -229,7 +240,7 @@ function withoutStopTrouble(ctx: Ctx): Ctx {
 
 /** Whether the launching state may send RunTask now (no backoff or breaker wait pending). */
 export function launchDue(ctx: Ctx, now: string): boolean {
-  return ctx.launchTrouble === undefined || Date.parse(now) >= Date.parse(ctx.launchTrouble.retryAt);
+  return tryDue(ctx.launchTrouble, now);
 }
 
 /**

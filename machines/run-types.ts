@@ -62,49 +62,29 @@ export const DEFAULT_START_TIMEOUT_SECONDS = StartSecondsDefault;
 export const DEFAULT_LAUNCH_TIMEOUT_SECONDS = LaunchSecondsDefault;
 
 /**
- * The current attempt's RunTask trouble: tries that failed with an error worth retrying (5xx, timeouts,
- * throttles, a dependency such as the network inference) and refusals by the cluster's open breaker. Reset
- * when an attempt opens. Our own pacing (an empty budget) is not trouble and is not recorded here.
+ * A call that keeps failing in a way worth retrying, as the lifecycle records it: the current attempt's
+ * RunTask (`launchTrouble`: 5xx, timeouts, throttles, a dependency such as the network inference, and
+ * refusals by the cluster's open breaker, which are not counted as tries; reset when an attempt opens) and
+ * the current stop's StopTask or ListTasks search (`stopTrouble`: never given up, cleared when ECS accepts the
+ * stop). Our own pacing (an empty budget) is not trouble and is not recorded.
  */
-export const LaunchTrouble = z.object({
-  /** Failed tries of this attempt's RunTask (refusals by the breaker are not tries). */
+export const TryTrouble = z.object({
+  /** Failed tries so far. */
   failures: z.number().int().min(0),
-  /** The first try that did not launch (ISO): the launch deadline counts from here. */
+  /** The first try that failed (ISO): the launch deadline counts from here. */
   since: z.string(),
   /** The last error: AWS's error name (or BreakerOpen, Network, …) and its message (AWS's, also when held). */
   reason: z.string(),
   message: z.string(),
-  /** No RunTask before this time (ISO): the backoff after a failure, or the breaker's next probe. */
+  /** No try before this time (ISO): the backoff after a failure, or the breaker's next probe. */
   retryAt: z.string(),
 });
-export type LaunchTrouble = z.infer<typeof LaunchTrouble>;
-
-/**
- * The current stop's trouble: StopTask (or the ListTasks search for a task launched unrecorded) tries that
- * failed with an error worth retrying. A stop is never given up: the tries go on with a capped backoff,
- * visibly. Cleared when ECS accepts the stop (the task's desiredStatus becomes STOPPED) or the attempt ends.
- */
-export const StopTrouble = z.object({
-  /** Failed tries of this stop. */
-  failures: z.number().int().min(1),
-  /** The first failed try (ISO). */
-  since: z.string(),
-  /** The last error: AWS's error name and its message. */
-  reason: z.string(),
-  message: z.string(),
-  /** No StopTask (or search) before this time (ISO). */
-  retryAt: z.string(),
-});
-export type StopTrouble = z.infer<typeof StopTrouble>;
+export type TryTrouble = z.infer<typeof TryTrouble>;
 /**
  * The run's task-definition registration keeps failing in a way worth retrying (5xx, timeouts, throttles):
  * since when this run has seen it (its registration deadline counts from there) and AWS's last error.
  */
-export const RegistrationTrouble = z.object({
-  since: z.string(),
-  reason: z.string(),
-  message: z.string(),
-});
+export const RegistrationTrouble = TryTrouble.pick({ since: true, reason: true, message: true });
 export type RegistrationTrouble = z.infer<typeof RegistrationTrouble>;
 
 /** Why a task is being stopped by Longshore; decides the outcome once ECS reports STOPPED. */
@@ -128,11 +108,11 @@ export const LifecycleContext = z.object({
   /** How often RunTask refused the resolved revision as INACTIVE or gone for `attempt` (bounds the loop). */
   staleTaskDefinitions: z.object({ attempt: z.number().int().min(1), count: z.number().int().min(1) }).optional(),
   /** The current attempt's failed RunTask tries, while it has not launched. */
-  launchTrouble: LaunchTrouble.optional(),
+  launchTrouble: TryTrouble.optional(),
   /** While pending: the registration of the run's task definition keeps failing. */
   registrationTrouble: RegistrationTrouble.optional(),
   /** The current stop's failed StopTask tries, while ECS has not accepted it. */
-  stopTrouble: StopTrouble.optional(),
+  stopTrouble: TryTrouble.optional(),
   /**
    * Highest task `version` seen for the current attempt from any source. Events older than it are stale (a
    * duplicate has the same version); it never makes a DescribeTasks observation stale, because an event's
