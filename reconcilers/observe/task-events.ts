@@ -10,7 +10,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from
 import type { Logger } from 'pino';
 import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
-import { equalJitterBackoffMs } from '../../controller/backoff.js';
+import { equalJitterBackoffMs, isEscalation } from '../../controller/backoff.js';
 import { CONFIRM_DELAY_MS, confirmKey } from './resync.js';
 import { ECS_EVENT_SOURCE, TASK_EVENT_RESULTS, judgeTaskEvent, parseTaskStateChange, type TaskEventResult } from './task-event-policy.js';
 
@@ -122,21 +122,26 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
   const batchSize = Math.min(options.batchSize ?? 10, 10);
   const waitSeconds = options.waitSeconds ?? 20;
   // Errors that persist (SQS down, a revoked permission) back off up to a minute, and are logged at the
-  // 1st, 2nd, 4th, 8th … failure in a row rather than at every pause; the resync covers for the events meanwhile.
+  // 1st, 2nd, 4th, 8th … failure in a row (or when the error changes) rather than at every pause; the resync
+  // covers for the events meanwhile.
   const errorBackoff = { baseMs: options.errorPauseMs ?? 1000, factor: 2, capMs: Math.max(options.errorPauseMs ?? 1000, 60_000) };
   const loop = (async () => {
     let failures = 0;
+    let lastError: string | undefined;
     while (!abort.signal.aborted) {
       try {
         const messages = await options.source.receive(batchSize, waitSeconds, abort.signal);
         if (failures > 0) options.logger.warn({ failures }, 'task events received again');
         failures = 0;
+        lastError = undefined;
         if (messages.length > 0) await handleTaskEvents(options, options.source, messages);
       } catch (error) {
         if (abort.signal.aborted) break;
         failures += 1;
         const pauseMs = equalJitterBackoffMs(errorBackoff, failures, Math.random);
-        if ((failures & (failures - 1)) === 0) options.logger.warn({ err: error, failures, pauseMs }, 'task event batch failed; pausing');
+        const reason = error instanceof Error ? error.name : 'Error';
+        if (isEscalation(failures, lastError, reason)) options.logger.warn({ err: error, failures, pauseMs }, 'task event batch failed; pausing');
+        lastError = reason;
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     }
