@@ -39,22 +39,18 @@ import {
   initialContext,
   concludesAttempt,
   isCurrentObservation,
-  launchDue,
-  launchFailed,
-  launchHeld,
   markRunning,
   recordObservation,
   recordStoppingObservation,
   registrationFailing,
   requestStop,
   startAttempt,
-  stopDue,
-  stopFailed,
   submitted,
   taskDefinitionResolved,
   taskDefinitionStale,
   waiting,
 } from './run-logic.js';
+import { launchDue, launchFailed, launchHeld, stopDue, stopFailed } from './call-trouble.js';
 import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
 import { currentAttempt } from './run-status-ops.js';
 import type { LifecycleAction, LifecycleContext, LifecycleEvent, LifecycleInput } from './run-types.js';
