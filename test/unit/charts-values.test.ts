@@ -287,17 +287,21 @@ describe('templates', () => {
     assert.match(templates.get('serviceaccount.yaml') ?? '', /with \.Values\.serviceAccount\.roleArn \}\}[\s\S]*eks\.amazonaws\.com\/role-arn: \{\{ \. \| quote \}\}/);
   });
 
-  test('ServiceMonitor and PrometheusRule render only when enabled and the Prometheus Operator API exists', () => {
-    for (const [file, key] of [['servicemonitor.yaml', 'serviceMonitor'], ['prometheusrule.yaml', 'prometheusRule']]) {
-      const firstLine = (templates.get(file) ?? '').split('\n')[0];
-      assert.equal(firstLine, `{{- if and .Values.${key}.enabled (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") }}`);
+  test('ServiceMonitor and PrometheusRule render only when enabled, and fail without the Prometheus Operator API unless forced', () => {
+    for (const [file, key, kind] of [['servicemonitor.yaml', 'serviceMonitor', 'ServiceMonitor'], ['prometheusrule.yaml', 'prometheusRule', 'PrometheusRule']]) {
+      const [first, second, third] = (templates.get(file) ?? '').split('\n');
+      assert.equal(first, `{{- if .Values.${key}.enabled }}`);
+      assert.equal(second, `{{- if not (or .Values.${key}.skipCrdCheck (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/${kind}")) }}`);
+      assert.match(third, /^\{\{- fail "/);
     }
     assert.match(templates.get('prometheusrule.yaml') ?? '', /\.Files\.Glob "alerts\/\*\.yaml"/);
   });
 
   test('the dashboard ConfigMap carries the Grafana sidecar label and loads a file that exists', () => {
     const configMap = templates.get('dashboard-configmap.yaml') ?? '';
-    assert.match(configMap, /grafana_dashboard: "1"/);
+    assert.match(configMap, /\{\{ \.Values\.dashboard\.label \}\}: \{\{ \.Values\.dashboard\.labelValue \| quote \}\}/);
+    const dashboard = values.dashboard as Record<string, Json>;
+    assert.deepEqual([dashboard.label, dashboard.labelValue], ['grafana_dashboard', '1']);
     const file = /\.Files\.Get "([^"]+)"/.exec(configMap)?.[1] ?? '';
     assert.ok(existsSync(join(chartDir, file)), `${file} exists`);
   });

@@ -71,3 +71,52 @@ logsRead: LOGS_READ
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+The threshold comparison of each alert that has one, exactly as its expression in alerts/ writes it.
+prometheusRule.alertOverrides.<Alert>.threshold replaces it; an alert file whose comparison changes must
+change here too (rendering fails, naming the alert, until it does).
+*/}}
+{{- define "longshore.alertThresholds" -}}
+LongshoreEcsThrottlingSustained: "> 0.05"
+LongshoreQueueBacklogGrowing: "> 100"
+LongshoreReconcileErrors: "> 0.1"
+LongshoreTaskDefinitionRegistrationConflicts: "> 3"
+{{- end }}
+
+{{/* Every alertOverrides key names an alert in alerts/, and a threshold only where the alert has one. */}}
+{{- define "longshore.checkAlertOverrides" -}}
+{{- $names := list }}
+{{- range $path, $_ := .Files.Glob "alerts/*.yaml" }}
+{{- $names = append $names ($.Files.Get $path | fromYaml).alert }}
+{{- end }}
+{{- $thresholds := include "longshore.alertThresholds" . | fromYaml }}
+{{- range $name, $override := .Values.prometheusRule.alertOverrides }}
+{{- if not (has $name $names) }}
+{{- fail (printf "prometheusRule.alertOverrides.%s: no such alert (alerts: %s)" $name (join ", " (sortAlpha $names))) }}
+{{- end }}
+{{- if and (hasKey $override "threshold") (not (hasKey $thresholds $name)) }}
+{{- fail (printf "prometheusRule.alertOverrides.%s.threshold: this alert has no threshold to override (alerts with one: %s)" $name (join ", " (sortAlpha (keys $thresholds)))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Applies one alert's override (for, severity, threshold) to its rule in place: (list $rule $override). */}}
+{{- define "longshore.overrideAlert" -}}
+{{- $rule := index . 0 }}
+{{- $override := index . 1 }}
+{{- with $override.for }}
+{{- $_ := set $rule "for" . }}
+{{- end }}
+{{- with $override.severity }}
+{{- $_ := set $rule.labels "severity" . }}
+{{- end }}
+{{- if hasKey $override "threshold" }}
+{{- $comparison := get (include "longshore.alertThresholds" . | fromYaml) $rule.alert }}
+{{- if ne (len (splitList $comparison $rule.expr)) 2 }}
+{{- fail (printf "alert %s: its expression no longer contains %q exactly once; update longshore.alertThresholds in _helpers.tpl" $rule.alert $comparison) }}
+{{- end }}
+{{- $operator := first (splitList " " $comparison) }}
+{{- $_ := set $rule "expr" (replace $comparison (printf "%s %v" $operator $override.threshold) $rule.expr) }}
+{{- end }}
+{{- end }}
