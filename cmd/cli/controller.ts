@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { CONFIG_VARIABLES, ConfigError, compileConfig } from '../../controller/config.js';
 import { createLogger, redactUrl } from '../../controller/logger.js';
 import { startController } from '../../controller/main.js';
+import { routeProcessReportsToLog } from '../../controller/process-log.js';
 
 /** Flag → variable. Everything else is configured through the environment (see --help). */
 const FLAGS: ReadonlyArray<{ flag: string; variable: string; description: string }> = [
@@ -53,6 +54,8 @@ export async function runController(source: Readonly<Record<string, string | und
     throw error;
   }
   const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId, namespace: config.namespace } });
+  // From here on the process's own warnings and crashes are JSON lines too.
+  routeProcessReportsToLog(logger);
   logger.info({ redis: redactUrl(config.redisUrl), endpoint: config.aws.endpointUrl, region: config.aws.region }, 'controller starting');
   let controller;
   try {

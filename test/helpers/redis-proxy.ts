@@ -13,6 +13,8 @@ export type ProxyMode = 'open' | 'mute' | 'down';
 export interface RedisProxy {
   url: string;
   mode(): ProxyMode;
+  /** Connections turned away while `down` so far: how hard clients keep trying. */
+  refused(): number;
   setMode(mode: ProxyMode): void;
   close(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function startRedisProxy(upstreamUrl: string): Promise<RedisProxy> 
   const upstreamAddress = { host: target.hostname || '127.0.0.1', port: target.port ? Number(target.port) : 6379 };
   const pairs = new Set<Pair>();
   let mode: ProxyMode = 'open';
+  let refused = 0;
 
   const drop = (pair: Pair) => {
     pair.client.destroy();
@@ -42,6 +45,7 @@ export async function startRedisProxy(upstreamUrl: string): Promise<RedisProxy> 
 
   const server = createServer((client) => {
     if (mode === 'down') {
+      refused += 1;
       client.destroy();
       return;
     }
@@ -63,6 +67,7 @@ export async function startRedisProxy(upstreamUrl: string): Promise<RedisProxy> 
   return {
     url: `redis://127.0.0.1:${port}`,
     mode: () => mode,
+    refused: () => refused,
     setMode(next) {
       mode = next;
       for (const pair of [...pairs]) {
