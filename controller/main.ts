@@ -41,6 +41,9 @@ import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
 import { createControlHandler } from '../reconcilers/control/control.js';
 import { createPoolLimiter } from '../reconcilers/run/pool-limits.js';
 import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/observe/task-events.js';
+import { createGatewayRunLogSource, type CloudWatchRunLogSource } from './logs/index.js';
+import { createLogTailReconciler, logTailKey, redisLogTailTries, withLogTails } from './logs/log-tail.js';
+import { planLogTail } from './logs/log-tail-policy.js';
 
 export interface RunningController {
   metricsPort: number;
@@ -62,12 +65,15 @@ export interface ReconcilerDependencies {
   metrics: ControllerMetrics;
   logger: Logger;
   redis: ReturnType<typeof createRedisConnection>;
+  /** The replica's run-log source (failure tails, streamOutput); built from the gateway when absent. */
+  logs?: CloudWatchRunLogSource;
 }
 
 /** Builds the reconciler of each queue from the other engineers' modules. */
 export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<QueueName, Reconciler>> {
   const { config, store, keyspace, gateway, wakeUps, metrics, logger, redis } = deps;
   const defaultRegion = config.aws.region;
+  const logs = deps.logs ?? createGatewayRunLogSource({ redis, gateway, store, defaultRegion });
   const taskdefs = createTaskdefs({
     redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }),
     revalidateAfterSeconds: config.taskdefRevalidateSeconds,
@@ -101,6 +107,10 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     resolver: adapter,
     tasks,
     releaseTaskDefinition: (record, arn) => adapter.release(record, arn),
+    // A failed or crashed run's tail is read after it concluded, on the resync queue (never holding it up).
+    afterConclusion: async (record, pool) => {
+      if (planLogTail(record, pool).kind === 'read') await wakeUps.wake('resync', logTailKey(record.metadata.name));
+    },
     limiter: createPoolLimiter(redis, keyspace),
     wake: (name) => wakeUps.wake('reconcile-run', name),
     observer: {
@@ -146,7 +156,15 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onStopped: (cause: string) => metrics.orphanTasksStopped.inc({ cause }),
   };
   const cleanup = createCleanupReconciler({ store, finalize, orphans, logger: logger.child({ component: 'cleanup' }) });
-  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withCleanup(resync, cleanup) };
+  const logTail = createLogTailReconciler({
+    namespace: config.namespace,
+    store,
+    source: logs,
+    tries: redisLogTailTries(redis, (name) => keyspace.key('log-tail-tries', name)),
+    logger: logger.child({ component: 'log-tail' }),
+    onRecorded: (result) => metrics.runLogTails.inc({ result }),
+  });
+  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withLogTails(withCleanup(resync, cleanup), logTail) };
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
