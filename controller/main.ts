@@ -15,6 +15,7 @@ import { startHttpServer } from './http-server.js';
 import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
+import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { startWorkers } from './queue/workers.js';
@@ -44,6 +45,12 @@ import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/obser
 import { createGatewayRunLogSource, type CloudWatchRunLogSource } from './logs/index.js';
 import { createLogTailReconciler, logTailKey, redisLogTailTries, withLogTails } from './logs/log-tail.js';
 import { planLogTail } from './logs/log-tail-policy.js';
+import { redisOutputLeases } from './logs/output-lease.js';
+import { startOutputForwarding } from './logs/stream-output.js';
+
+/** How often each replica looks for streamOutput runs to forward, and how long its lease on one lasts. */
+const OUTPUT_SCAN_INTERVAL_MS = 5_000;
+const OUTPUT_LEASE_MS = 30_000;
 
 export interface RunningController {
   metricsPort: number;
@@ -52,8 +59,6 @@ export interface RunningController {
   stop(): Promise<{ handedBack: boolean }>;
 }
 
-/** The fraction of each burst kept back against jitter between our bucket and AWS's. */
-const BURST_RESERVE_FRACTION = 0.05;
 
 /** Everything reconcilers may be built from. */
 export interface ReconcilerDependencies {
@@ -221,7 +226,8 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const pendingWakeUps = createPendingWakeUps(redis, keyspace);
   const wakeUps = createWakeUps(queues, pendingWakeUps);
 
-  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis });
+  const logs = createGatewayRunLogSource({ redis, gateway, store, defaultRegion: config.aws.region });
+  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
     connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
@@ -269,6 +275,17 @@ export async function startController(config: ControllerConfig, logger: Logger):
     followers.push(consumer);
   }
   await wakeUnfinishedRuns(store, wakeUps);
+  // streamOutput: one replica (the lease holder) forwards each such run's output into this log.
+  const outputForwarding = startOutputForwarding({
+    namespace: config.namespace,
+    store,
+    source: logs,
+    leases: redisOutputLeases(redis, (kind, run) => keyspace.key(kind, run), config.replicaId, OUTPUT_LEASE_MS),
+    logger: logger.child({ component: 'run-output' }),
+    scanIntervalMs: OUTPUT_SCAN_INTERVAL_MS,
+    onLine: (result) => metrics.runOutputLines.inc({ result }),
+    onForwarders: (count) => metrics.runOutputForwarders.set(count),
+  });
 
   const samplers = [
     startSampler(5000, sampleQueueDepth(queues, metrics)),
@@ -286,6 +303,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     metrics,
     async stop() {
       await Promise.all(followers.map((f) => f.stop()));
+      await outputForwarding.stop();
       const result = await workers.stop(config.shutdownGraceMs);
       for (const sampler of samplers) sampler.stop();
       await closeQueues(queues);
