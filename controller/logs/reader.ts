@@ -44,7 +44,12 @@ type Page = Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>;
 export async function readAttempt(spec: ReadSpec, ports: ReaderPorts, out: FanOut<RunLogLine>, signal: AbortSignal): Promise<void> {
   let waits = 0;
   const waitForStream = async (stopped: boolean): Promise<'ended' | 'waited'> => {
-    if (!spec.follow) throw new RunLogError('NotStarted', `${spec.what} has no log stream yet: its task has not started writing output`);
+    if (!spec.follow) {
+      const ended = stopped || (await ports.look()).stopped;
+      throw new RunLogError('NotStarted', ended
+        ? `${spec.what} has no log stream: its task stopped without writing output (it never started, or printed nothing)`
+        : `${spec.what} has no log stream yet: its task has not started writing output`);
+    }
     if (stopped) return 'ended';
     waits += 1;
     await ports.sleep(backoffMs(WAIT_FOR_STREAM, waits), signal);

@@ -98,6 +98,13 @@ describe('log reader', () => {
       (e: unknown) => e instanceof RunLogError && e.reason === 'NotStarted' && /no log stream yet/.test(e.message));
   });
 
+  test('not following, a stopped attempt without a stream says it wrote no output', async () => {
+    const h = harness(() => ({ location, stopped: true }));
+    h.logs.setExists(false);
+    await assert.rejects(readAttempt(spec(false), h.ports, h.out, new AbortController().signal),
+      (e: unknown) => e instanceof RunLogError && e.reason === 'NotStarted' && /stopped without writing output/.test(e.message));
+  });
+
   test('following, it waits for the task and its stream to appear', async () => {
     let look: AttemptLook = { location: undefined, stopped: false };
     const h = harness(() => look);
