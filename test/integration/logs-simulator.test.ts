@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
@@ -32,10 +33,17 @@ const quickSleep = async (ms: number, signal: AbortSignal) => {
   }
 };
 
+/** Every GetLogEvents the test source sent that CloudWatch Logs (the simulator) answered. */
+const sent: GetLogEventsCommandInput[] = [];
+
 function quickSource(): CloudWatchRunLogSource {
   return createRunLogSource({
     store: () => h.store,
-    getLogEvents: (input) => h.gateway.getLogEvents(input, { wait: true }),
+    getLogEvents: async (input) => {
+      const page = await h.gateway.getLogEvents(input, { wait: true });
+      sent.push(input);
+      return page;
+    },
     defaultRegion: 'us-east-1',
     sleep: quickSleep,
   });
@@ -101,6 +109,11 @@ describe('run logs through the simulator', () => {
     assert.deepEqual(a.map((l) => l.message), numbered(20));
     assert.deepEqual(b.map((l) => l.message), numbered(20));
     assert.equal(maxReaders, 1, 'one reader served both');
+    const stream = sent.find((c) => c.logStreamName?.endsWith(h.tasksOf('shared')[0].taskArn.split('/').pop() ?? '-'))?.logStreamName;
+    const readsFromHead = sent.filter((c) => c.logStreamName === stream && c.nextToken === undefined);
+    assert.equal(readsFromHead.length, 1, 'the stream was read from its head once (once it existed): by one reader, not two');
+    const auditedBefore = h.sim.audit().calls.GetLogEvents?.ok ?? 0;
+    assert.ok(auditedBefore >= sent.length - 1, 'the calls reached CloudWatch Logs (the simulator) through the SDK');
   });
 
   test('a failed run\'s last lines are read once after it concluded and kept in its status', async () => {
