@@ -76,17 +76,18 @@ export function startOutputForwarding(deps: OutputForwardingDeps): RunningOutput
     }, { once: true });
   });
 
-  async function forward(name: string, self: Forwarder): Promise<void> {
+  /** 'finished' when the run stopped (or went away); 'aborted' when this replica stops or lost the lease. */
+  async function forward(name: string, self: Forwarder): Promise<'finished' | 'aborted'> {
     const bucket = new LineBucket(OUTPUT_CAPS.run);
     const saved = await deps.leases.progress(name);
     let forwardedUpTo = saved === undefined ? undefined : saved.attempt - 1;
     const signal = self.abort.signal;
     while (!signal.aborted) {
       const run = await deps.store.getRun(name);
-      if (run === null) return;
+      if (run === null) return 'finished';
       const attempt = nextAttempt(run, forwardedUpTo);
       if (attempt === undefined) {
-        if (run.status.phase === 'stopped') return;
+        if (run.status.phase === 'stopped') return 'finished';
         await pause(deps.scanIntervalMs, signal);
         continue;
       }
@@ -105,26 +106,30 @@ export function startOutputForwarding(deps: OutputForwardingDeps): RunningOutput
         forwardedUpTo = attempt;
       } catch (error) {
         if (!(error instanceof RunLogError)) throw error;
-        if (error.reason === 'RunNotFound' || error.reason === 'LogsDisabled') return;
+        if (error.reason === 'RunNotFound' || error.reason === 'LogsDisabled') return 'finished';
         warn.log('warn', `run-output:${error.reason}`, { run: name, reason: error.reason, err: error.message }, 'run output forwarding paused');
         await pause(deps.scanIntervalMs, signal);
       }
     }
+    return 'aborted';
   }
 
   function begin(name: string): void {
     const self: Forwarder = { abort: new AbortController(), done: Promise.resolve(), progress: undefined };
     forwarders.set(name, self);
+    let finished = false;
     self.done = forward(name, self)
+      .then((end) => {
+        finished = end === 'finished';
+      })
       .catch((error: unknown) => deps.logger.warn({ run: name, err: error instanceof Error ? error.message : String(error) }, 'run output forwarding failed'))
       .finally(async () => {
         forwarders.delete(name);
         deps.onForwarders?.(forwarders.size);
-        // Done for good only when the run ended: then its progress goes too. A replica that stops (or lost the
-        // lease) saves how far it got, for whoever forwards the run next.
-        const handedOver = self.abort.signal.aborted;
-        if (handedOver) await deps.leases.renew(name, self.progress).catch(() => false);
-        await deps.leases.release(name, !handedOver).catch(() => undefined);
+        // Done for good only when the run ended: then its progress goes too. A replica that stops, lost the
+        // lease or failed saves how far it got, for whoever forwards the run next (itself, at the next scan).
+        if (!finished) await deps.leases.renew(name, self.progress).catch(() => false);
+        await deps.leases.release(name, finished).catch(() => undefined);
       });
     deps.onForwarders?.(forwarders.size);
   }
