@@ -15,6 +15,7 @@ import { startHttpServer } from './http-server.js';
 import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
+import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { startWorkers } from './queue/workers.js';
@@ -41,6 +42,15 @@ import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
 import { createControlHandler } from '../reconcilers/control/control.js';
 import { createPoolLimiter } from '../reconcilers/run/pool-limits.js';
 import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/observe/task-events.js';
+import { createGatewayRunLogSource, type CloudWatchRunLogSource } from './logs/index.js';
+import { createLogTailReconciler, logTailKey, redisLogTailTries, withLogTails } from './logs/log-tail.js';
+import { planLogTail } from './logs/log-tail-policy.js';
+import { redisOutputLeases } from './logs/output-lease.js';
+import { startOutputForwarding } from './logs/stream-output.js';
+
+/** How often each replica looks for streamOutput runs to forward, and how long its lease on one lasts. */
+const OUTPUT_SCAN_INTERVAL_MS = 5_000;
+const OUTPUT_LEASE_MS = 30_000;
 
 export interface RunningController {
   metricsPort: number;
@@ -49,8 +59,6 @@ export interface RunningController {
   stop(): Promise<{ handedBack: boolean }>;
 }
 
-/** The fraction of each burst kept back against jitter between our bucket and AWS's. */
-const BURST_RESERVE_FRACTION = 0.05;
 
 /** Everything reconcilers may be built from. */
 export interface ReconcilerDependencies {
@@ -62,12 +70,15 @@ export interface ReconcilerDependencies {
   metrics: ControllerMetrics;
   logger: Logger;
   redis: ReturnType<typeof createRedisConnection>;
+  /** The replica's run-log source (failure tails, streamOutput); built from the gateway when absent. */
+  logs?: CloudWatchRunLogSource;
 }
 
 /** Builds the reconciler of each queue from the other engineers' modules. */
 export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<QueueName, Reconciler>> {
   const { config, store, keyspace, gateway, wakeUps, metrics, logger, redis } = deps;
   const defaultRegion = config.aws.region;
+  const logs = deps.logs ?? createGatewayRunLogSource({ redis, gateway, store, defaultRegion });
   const taskdefs = createTaskdefs({
     redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }),
     revalidateAfterSeconds: config.taskdefRevalidateSeconds,
@@ -101,6 +112,10 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     resolver: adapter,
     tasks,
     releaseTaskDefinition: (record, arn) => adapter.release(record, arn),
+    // A failed or crashed run's tail is read after it concluded, on the resync queue (never holding it up).
+    afterConclusion: async (record, pool) => {
+      if (planLogTail(record, pool).kind === 'read') await wakeUps.wake('resync', logTailKey(record.metadata.name));
+    },
     limiter: createPoolLimiter(redis, keyspace),
     wake: (name) => wakeUps.wake('reconcile-run', name),
     observer: {
@@ -146,7 +161,15 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onStopped: (cause: string) => metrics.orphanTasksStopped.inc({ cause }),
   };
   const cleanup = createCleanupReconciler({ store, finalize, orphans, logger: logger.child({ component: 'cleanup' }) });
-  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withCleanup(resync, cleanup) };
+  const logTail = createLogTailReconciler({
+    namespace: config.namespace,
+    store,
+    source: logs,
+    tries: redisLogTailTries(redis, (name) => keyspace.key('log-tail-tries', name)),
+    logger: logger.child({ component: 'log-tail' }),
+    onRecorded: (result) => metrics.runLogTails.inc({ result }),
+  });
+  return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withLogTails(withCleanup(resync, cleanup), logTail) };
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
@@ -203,7 +226,8 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const pendingWakeUps = createPendingWakeUps(redis, keyspace);
   const wakeUps = createWakeUps(queues, pendingWakeUps);
 
-  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis });
+  const logs = createGatewayRunLogSource({ redis, gateway, store, defaultRegion: config.aws.region });
+  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
     connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
@@ -251,6 +275,17 @@ export async function startController(config: ControllerConfig, logger: Logger):
     followers.push(consumer);
   }
   await wakeUnfinishedRuns(store, wakeUps);
+  // streamOutput: one replica (the lease holder) forwards each such run's output into this log.
+  const outputForwarding = startOutputForwarding({
+    namespace: config.namespace,
+    store,
+    source: logs,
+    leases: redisOutputLeases(redis, (kind, run) => keyspace.key(kind, run), config.replicaId, OUTPUT_LEASE_MS),
+    logger: logger.child({ component: 'run-output' }),
+    scanIntervalMs: OUTPUT_SCAN_INTERVAL_MS,
+    onLine: (result) => metrics.runOutputLines.inc({ result }),
+    onForwarders: (count) => metrics.runOutputForwarders.set(count),
+  });
 
   const samplers = [
     startSampler(5000, sampleQueueDepth(queues, metrics)),
@@ -268,6 +303,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     metrics,
     async stop() {
       await Promise.all(followers.map((f) => f.stop()));
+      await outputForwarding.stop();
       const result = await workers.stop(config.shutdownGraceMs);
       for (const sampler of samplers) sampler.stop();
       await closeQueues(queues);

@@ -72,7 +72,18 @@ export interface ControllerMetrics {
   streamEntriesMalformed: Counter<'stream'>;
   /** Per cluster (few): resyncs whose DescribeTasks failed; the cluster then backs off. */
   resyncFailures: Counter<'cluster'>;
+  /** Failure tails recorded in a run's status: with lines, or with the error that stopped the read. */
+  runLogTails: Counter<'result'>;
+  /** Run output lines offered to the controller's log (pool streamOutput), by what became of them. */
+  runOutputLines: Counter<'result'>;
+  /** Runs whose output this replica forwards now (it holds their forwarding lease). */
+  runOutputForwarders: Gauge;
 }
+
+/** What became of a run's failure tail. */
+export const LOG_TAIL_RESULTS = ['lines', 'error'] as const;
+/** What became of one line of run output offered to the controller's log. */
+export const OUTPUT_LINE_RESULTS = ['forwarded', 'dropped-run-cap', 'dropped-overall-cap'] as const;
 
 export interface CreateMetricsOptions {
   /** Adds Node.js process metrics (CPU, memory, event loop) with the longshore_ prefix. */
@@ -114,6 +125,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
     streamEntriesMalformed: new Counter({ name: 'longshore_stream_entries_malformed_total', help: 'Stream entries that did not parse, acknowledged and dropped, by stream.', labelNames: ['stream'], registers }),
     resyncFailures: new Counter({ name: 'longshore_resync_failures_total', help: "Cluster resyncs whose DescribeTasks failed (the cluster's resync then backs off).", labelNames: ['cluster'], registers }),
+    runLogTails: new Counter({ name: 'longshore_run_log_tails_total', help: "Failed or crashed runs' last lines recorded in their status, by result (lines, error).", labelNames: ['result'], registers }),
+    runOutputLines: new Counter({ name: 'longshore_run_output_lines_total', help: 'Run output lines offered to the controller log (pool streamOutput): forwarded, or dropped by the per-run or overall cap.', labelNames: ['result'], registers }),
+    runOutputForwarders: new Gauge({ name: 'longshore_run_output_forwarders', help: 'Runs whose output this replica forwards into its log now.', registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -142,5 +156,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
   for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
   for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
+  for (const result of LOG_TAIL_RESULTS) m.runLogTails.inc({ result }, 0);
+  for (const result of OUTPUT_LINE_RESULTS) m.runOutputLines.inc({ result }, 0);
   return m;
 }

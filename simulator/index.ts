@@ -161,7 +161,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       peripherals.publish(wire);
       options.onTaskChange?.(wire);
     },
-    writeLogs: (task) => writeTaskLogs(task, peripherals.putLogEvents, now),
+    writeLogs: (task, lines) => writeTaskLogs(task, lines, peripherals.putLogEvents, now),
     onStopped: (task) => {
       const placed = task.hostPlacement;
       if (placed !== undefined) containerInstances.release(task.clusterName, placed.containerInstanceArn, placed.cpu, placed.memory);
@@ -290,19 +290,23 @@ function instanceInfo(instance: ContainerInstanceRecord): ContainerInstanceInfo 
   };
 }
 
-/** Each container with an awslogs configuration "prints" the task's lines on <prefix>/<container>/<task id>. */
+/**
+ * Each container with an awslogs configuration "prints" the lines on `<prefix>/<container>/<task id>`, the
+ * stream name the awslogs driver uses (docs/simulator.md, "Task output"), stamped with the current time.
+ */
 function writeTaskLogs(
   task: SimTask,
+  lines: readonly string[],
   put: (group: string, stream: string, events: Array<{ timestamp: number; message: string }>) => void,
   now: () => number,
 ): void {
-  if (task.fate.logLines.length === 0) return;
+  if (lines.length === 0) return;
   const start = now();
   for (const container of task.containers) {
     const options = container.logConfiguration?.logDriver === 'awslogs' ? container.logConfiguration.options : undefined;
     const group = options?.['awslogs-group'];
     const prefix = options?.['awslogs-stream-prefix'];
     if (group === undefined || prefix === undefined) continue;
-    put(group, `${prefix}/${container.name}/${task.taskId}`, task.fate.logLines.map((message, i) => ({ timestamp: start + i, message })));
+    put(group, `${prefix}/${container.name}/${task.taskId}`, lines.map((message) => ({ timestamp: start, message })));
   }
 }

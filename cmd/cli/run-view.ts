@@ -77,6 +77,14 @@ export function describeRun(run: RunRecord, namespace: string): string {
     ]);
     lines.push(indent(renderTable(['#', 'TASK', 'LAST STATUS', 'STARTED', 'STOPPED', 'EXIT', 'STOP CODE', 'REASON'], rows)));
   }
+  if (status.logTail) {
+    // The failure tail (docs/logs.md): the last lines the attempt printed, read once when the run failed.
+    const tail = status.logTail;
+    lines.push('');
+    lines.push(`Last output (attempt ${tail.attempt}${tail.container ? `, container ${tail.container}` : ''}):`);
+    if (tail.error) lines.push(`  <${tail.error}>`);
+    for (const line of tail.lines) lines.push(`  ${maskCommandText(line)}`);
+  }
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

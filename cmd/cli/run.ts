@@ -9,6 +9,7 @@ import { outputOption, printDocuments, type OutputFormat } from './output.js';
 import { printSubmitResults } from './pool.js';
 import { runCreateCommand } from './run-create.js';
 import { runKillCommand } from './run-kill.js';
+import { runLogsCommand } from './run-logs.js';
 import { describeRun, runTable } from './run-view.js';
 import { runWatchCommand } from './run-watch.js';
 import { withSession } from './session.js';
@@ -75,6 +76,7 @@ export function runCommand(): Command {
     );
 
   run.addCommand(runWatchCommand());
+  run.addCommand(runLogsCommand());
 
   run
     .command('cancel')

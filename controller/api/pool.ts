@@ -17,6 +17,9 @@ export const NetworkConfiguration = z.strictObject({
   assignPublicIp: z.enum(['ENABLED', 'DISABLED']).optional(),
 });
 
+/** The most lines a failure tail keeps in a run's status (a status is one Redis value; keep it small). */
+export const MAX_FAILURE_TAIL_LINES = 200;
+
 export const CloudWatchLogs = z.strictObject({
   enabled: z.boolean().default(false),
   /** Log group; defaults to one the controller derives from the pool when absent. */
@@ -24,6 +27,11 @@ export const CloudWatchLogs = z.strictObject({
   streamPrefix: z.string().min(1).optional(),
   /** Extra awslogs driver options (e.g. awslogs-create-group). Only meaningful with enabled: true. */
   options: z.record(z.string(), z.string()).optional(),
+  /**
+   * When a run fails or crashes, this many of its last lines are fetched once and kept in
+   * `status.logTail` (docs/logs.md); 0 turns it off.
+   */
+  failureTailLines: z.number().int().min(0).max(MAX_FAILURE_TAIL_LINES).default(20),
 });
 
 export const PoolLimits = z.strictObject({
@@ -51,6 +59,11 @@ export const PoolSpec = z.strictObject({
   executionRoleArn: z.string().min(1).optional(),
   taskRoleArn: z.string().min(1).optional(),
   cloudwatchLogs: CloudWatchLogs.optional(),
+  /**
+   * Prefect's stream_output: also forward each run's container output into the controller's JSON log,
+   * rate-capped (docs/logs.md). Needs cloudwatchLogs.enabled.
+   */
+  streamOutput: z.boolean().default(false),
   env: z.record(z.string(), z.string()).default({}),
   tags: Tags.default({}),
   autoDeregisterTaskDefinition: z.boolean().default(false),

@@ -47,6 +47,21 @@ export const Condition = z.object({
 });
 export type Condition = z.infer<typeof Condition>;
 
+/**
+ * The last lines of a failed or crashed run's output, fetched once from CloudWatch Logs when it concluded
+ * (controller/logs/log-tail.ts), so `run describe` shows why. Written only by that step; the run reconciler
+ * carries it over unchanged. `error` says why no lines could be read (Logs unavailable after bounded tries,
+ * or the task never wrote any).
+ */
+export const LogTail = z.object({
+  attempt: z.number().int().min(1),
+  container: z.string().optional(),
+  lines: z.array(z.string()),
+  fetchedAt: Timestamp,
+  error: z.string().optional(),
+});
+export type LogTail = z.infer<typeof LogTail>;
+
 export const RunStatus = z.object({
   phase: Phase,
   outcome: Outcome.optional(),
@@ -55,6 +70,7 @@ export const RunStatus = z.object({
   conditions: z.array(Condition),
   message: z.string().optional(),
   observedGeneration: z.number().int().min(0),
+  logTail: LogTail.optional(),
 });
 export type RunStatus = z.infer<typeof RunStatus>;
 

@@ -70,6 +70,9 @@ export const ACTION_CATEGORY = Object.freeze({
 
 export type GatewayAction = keyof typeof ACTION_CATEGORY;
 
+/** The fraction of each burst kept back against jitter between our bucket and AWS's (every process that calls AWS uses it). */
+export const BURST_RESERVE_FRACTION = 0.05;
+
 export const GATEWAY_ACTIONS = Object.keys(ACTION_CATEGORY) as GatewayAction[];
 
 /** `taskDefinitionModify` → `TASK_DEFINITION_MODIFY`, the suffix of its LONGSHORE_BUDGET_* variable. */

@@ -144,6 +144,8 @@ export function planRun(record: RunRecord, observed: RunObserved, nowMs: number,
   }
 
   const status: RunStatus = { ...toRunStatus(snapshot), observedGeneration: record.metadata.generation };
+  // The failure tail is written by its own step (controller/logs/log-tail.ts), not by the lifecycle: keep it.
+  if (record.status.logTail !== undefined) status.logTail = record.status.logTail;
   const lifecycle = persistLifecycle(snapshot);
   const write = stableJson(status) !== stableJson(record.status) || stableJson(lifecycle) !== stableJson(record.lifecycle);
   const result: RunPlan = { ...plan, snapshot, status, lifecycle, write };

@@ -31,6 +31,12 @@ export interface RunReconcilerDeps {
   tasks: RunTaskPort;
   now?: () => number;
   observer?: RunReconcilerObserver;
+  /**
+   * Called by the finalize step, before FINALIZED is recorded (so a crash repeats it): work that follows a
+   * run's conclusion without holding it up, e.g. asking for its failure tail (controller/logs/log-tail.ts).
+   * Must be idempotent and quick (it only enqueues).
+   */
+  afterConclusion?: (run: RunRecord, pool: PoolRecord | null) => Promise<void>;
   /** Called once a stopped run no longer uses its task definition (auto-deregister bookkeeping). */
   releaseTaskDefinition?: (run: RunRecord, taskDefinitionArn: string) => Promise<void>;
   /** The pools' maxSubmitting/maxRunning slots; without it pools are unlimited. */
@@ -143,6 +149,7 @@ async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecor
     // FINALIZED write repeats both; release is idempotent, the count may rarely be doubled.
     const arn = run.status.taskDefinitionArn;
     if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(run, arn);
+    await deps.afterConclusion?.(run, pool);
     deps.observer?.concluded?.(effect.outcome, run);
     return { type: 'finalize' };
   }

@@ -61,17 +61,7 @@ export function render(pool: PoolLike, run: RunLike, context: RenderContext = {}
   const deploymentPart = run.spec.deployment ? `_${run.spec.deployment}` : '';
   if (spec.cloudwatchLogs?.enabled) {
     if (!region) throw new RenderError('CloudWatch logs need a region: set the pool\'s region or the controller\'s AWS region.');
-    const logs = spec.cloudwatchLogs;
-    container.logConfiguration = {
-      logDriver: 'awslogs',
-      options: {
-        'awslogs-create-group': 'true',
-        'awslogs-group': logs.group ?? DEFAULT_LOG_GROUP,
-        'awslogs-region': region,
-        'awslogs-stream-prefix': logs.streamPrefix ?? `${DEFAULT_FAMILY_PREFIX}-logs_${pool.metadata.name}${deploymentPart}`,
-        ...(logs.options ?? {}),
-      },
-    };
+    container.logConfiguration = { logDriver: 'awslogs', options: awslogsOptions(pool, run, region) };
   }
 
   const family = slugifyFamily(spec.family || spec.taskDefinition?.family || `${DEFAULT_FAMILY_PREFIX}_${pool.metadata.name}${deploymentPart}`)
@@ -100,6 +90,23 @@ export function render(pool: PoolLike, run: RunLike, context: RenderContext = {}
   const rendered = dropEmpty(td) as RegisterTaskDefinitionCommandInput;
   validate(rendered, placement, spec.cloudwatchLogs?.enabled === true);
   return { taskDefinition: rendered, containerName, family, region, placement };
+}
+
+/**
+ * The awslogs driver options of a pool's orchestration container: group, region and stream prefix (the log
+ * reader in controller/logs/ derives each attempt's stream name from the same values), then the pool's own
+ * options, which win.
+ */
+export function awslogsOptions(pool: PoolLike, run: RunLike, region: string): Record<string, string> {
+  const logs = pool.spec.cloudwatchLogs ?? {};
+  const deploymentPart = run.spec.deployment ? `_${run.spec.deployment}` : '';
+  return {
+    'awslogs-create-group': 'true',
+    'awslogs-group': logs.group ?? DEFAULT_LOG_GROUP,
+    'awslogs-region': region,
+    'awslogs-stream-prefix': logs.streamPrefix ?? `${DEFAULT_FAMILY_PREFIX}-logs_${pool.metadata.name}${deploymentPart}`,
+    ...(logs.options ?? {}),
+  };
 }
 
 /** Configured name; else "longshore" if the template has it; else the template's first container; else "longshore". */

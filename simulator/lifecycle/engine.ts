@@ -7,6 +7,7 @@
  */
 import type { CancelTimer, Scheduler } from '../scheduler.js';
 import type { LastStatus, SimTask } from './task.js';
+import { exitOutput, outputSchedule } from './output.js';
 
 export const STOP_REASONS = {
   essentialExited: 'Essential container in task exited',
@@ -28,8 +29,8 @@ export interface LifecycleDeps {
   stoppedRetentionMs: number;
   /** Called after every change, with `version` already incremented. */
   publish: (task: SimTask) => void;
-  /** Called once when the containers start running, to "print" the task's log lines. */
-  writeLogs: (task: SimTask) => void;
+  /** "Prints" lines on the task's containers now (each container with an awslogs configuration). */
+  writeLogs: (task: SimTask, lines: readonly string[]) => void;
   /** Called when the task reaches STOPPED. */
   onStopped: (task: SimTask) => void;
   /** Called when the retention ends and the task must be forgotten. */
@@ -39,6 +40,10 @@ export interface LifecycleDeps {
 export class LifecycleEngine {
   /** Every pending lifecycle timer, so reset() and close() can cancel them all (nothing then keeps the process alive). */
   private readonly timers = new Map<string, CancelTimer>();
+  /** The pending print of each running task's output (its own timer: output goes on beside the lifecycle's). */
+  private readonly printTimers = new Map<string, CancelTimer>();
+  /** How many of each running task's scheduled lines are printed so far. */
+  private readonly printed = new Map<string, number>();
 
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -66,6 +71,9 @@ export class LifecycleEngine {
   cancelAll(): void {
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+    for (const cancel of this.printTimers.values()) cancel();
+    this.printTimers.clear();
+    this.printed.clear();
   }
 
   private enterPending(task: SimTask): void {
@@ -90,7 +98,7 @@ export class LifecycleEngine {
     task.startedAtMs = this.deps.now();
     for (const container of task.containers) container.lastStatus = 'RUNNING';
     this.setStatus(task, 'RUNNING');
-    this.deps.writeLogs(task);
+    this.startPrinting(task);
     const spotAfter = task.fate.spotInterruptAfterMs;
     if (spotAfter !== undefined && spotAfter < task.fate.runMs) {
       this.after(task, spotAfter, () => this.spotNotice(task));
@@ -101,6 +109,8 @@ export class LifecycleEngine {
 
   /** The essential container exited by itself: ECS stops the task with EssentialContainerExited. */
   private containersExited(task: SimTask): void {
+    const exitCode = task.containers[0]?.exitCodeOverride ?? task.fate.exitCode;
+    this.stopPrinting(task, [...this.unprinted(task), ...exitOutput(task.fate.exitLines, exitCode)]);
     const now = this.deps.now();
     for (const container of task.containers) {
       container.lastStatus = 'STOPPED';
@@ -133,6 +143,8 @@ export class LifecycleEngine {
 
   /** DEACTIVATING → STOPPING → (containers gone) → DEPROVISIONING, for StopTask and Spot. */
   private shutDown(task: SimTask, exitCode: number | undefined): void {
+    // SIGTERM (StopTask) or the end of a Spot notice: the process prints no more.
+    this.stopPrinting(task, []);
     this.setStatus(task, 'DEACTIVATING');
     this.after(task, task.fate.phaseMs.deactivating, () => {
       this.setStatus(task, 'STOPPING');
@@ -175,6 +187,44 @@ export class LifecycleEngine {
       task.expiresAtMs = this.deps.now() + retentionRealMs;
       this.afterReal(task, retentionRealMs, () => this.deps.onExpired(task));
     });
+  }
+
+  /**
+   * The task's lines come out while it runs, spread over its run time in a few batches (output.ts), each
+   * stamped with the time it is printed, as a real container's would be.
+   */
+  private startPrinting(task: SimTask): void {
+    const batches = outputSchedule(task.fate.logLines.length, task.fate.runMs);
+    this.printed.set(task.taskId, 0);
+    const printNext = (index: number): void => {
+      const batch = batches[index];
+      if (batch === undefined) {
+        this.printTimers.delete(task.taskId);
+        return;
+      }
+      const delay = index === 0 ? batch.atMs : batch.atMs - batches[index - 1].atMs;
+      const cancel = this.deps.scheduler.after(this.deps.toRealMs(delay), () => {
+        const from = this.printed.get(task.taskId) ?? 0;
+        this.printed.set(task.taskId, batch.upTo);
+        this.deps.writeLogs(task, task.fate.logLines.slice(from, batch.upTo));
+        printNext(index + 1);
+      });
+      this.printTimers.set(task.taskId, cancel);
+    };
+    printNext(0);
+  }
+
+  private unprinted(task: SimTask): string[] {
+    const printed = this.printed.get(task.taskId);
+    return printed === undefined ? [] : task.fate.logLines.slice(printed);
+  }
+
+  /** The containers stop: no more scheduled output; `last` is what they print on their way out. */
+  private stopPrinting(task: SimTask, last: readonly string[]): void {
+    this.printTimers.get(task.taskId)?.();
+    this.printTimers.delete(task.taskId);
+    this.printed.delete(task.taskId);
+    if (last.length > 0) this.deps.writeLogs(task, last);
   }
 
   private setStatus(task: SimTask, status: LastStatus): void {

@@ -1,7 +1,7 @@
 /**
  * Decides, at RunTask, what will happen to a task: its phase durations, exit code, a failed start, a
  * Spot interruption and the lines it prints. A task's own container environment wins over the scenario
- * (SIM_EXIT_CODE, SIM_RUN_SECONDS, SIM_FAIL_START, SIM_SPOT_INTERRUPT_AFTER_SECONDS, SIM_LOG_LINES;
+ * (SIM_EXIT_CODE, SIM_RUN_SECONDS, SIM_FAIL_START, SIM_SPOT_INTERRUPT_AFTER_SECONDS, SIM_LOG_LINES, SIM_EXIT_LOG_LINES;
  * RunTask container overrides win over the task definition), so each test controls each run.
  * SIM_FAIL_START_TIMES and SIM_SPOT_INTERRUPT_TIMES limit those two faults to a run's first n tasks.
  */
@@ -47,13 +47,13 @@ function numberFrom(environment: Environment, name: string): number | undefined 
   return Number.isFinite(value) ? value : undefined;
 }
 
-/** SIM_LOG_LINES: a count ("3" prints three numbered lines) or the lines themselves, newline-separated. */
 /** A *_TIMES budget: a non-negative integer, or undefined (no limit) when unset or not such a number. */
 function timesFrom(environment: Environment, name: string): number | undefined {
   const value = numberFrom(environment, name);
   return value !== undefined && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
 
+/** SIM_LOG_LINES: a count ("3" prints three numbered lines) or the lines themselves, newline-separated. */
 function logLinesFrom(value: string | undefined): string[] {
   if (value === undefined || value === '') return [];
   if (/^\d+$/.test(value.trim())) {
@@ -115,5 +115,6 @@ export function decideFate(input: FateInput): TaskFate {
     failStartReason,
     spotInterruptAfterMs,
     logLines: logLinesFrom(environment.get('SIM_LOG_LINES')),
+    exitLines: environment.has('SIM_EXIT_LOG_LINES') ? logLinesFrom(environment.get('SIM_EXIT_LOG_LINES')) : undefined,
   };
 }

@@ -32,6 +32,8 @@ export interface TaskFate {
   /** Simulated ms after RUNNING at which a Spot task gets its termination notice. */
   spotInterruptAfterMs?: number;
   logLines: string[];
+  /** Printed as the essential container exits by itself (SIM_EXIT_LOG_LINES; see output.ts for the default). */
+  exitLines: string[] | undefined;
 }
 
 export interface SimTask {

@@ -7,7 +7,9 @@ import {
 import { createLogsHandler, formatToken, LogStore, pageLogEvents, parseToken } from '../logs.js';
 import { TokenBucket } from '../token-bucket.js';
 import { mountHandlers, type MountedHandlers } from './helpers/mount-handler.js';
-import { container, CREDENTIALS, env, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
+import { container, CREDENTIALS, env, eventually, registerFargate, runFargate, startHarness, untilStopped } from './helpers/ecs-sim.js';
+import { exitOutput, MAX_BATCHES, outputSchedule } from '../lifecycle/output.js';
+import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 
 const BASE_MS = 1_700_000_000_000;
 const messages = (events: { message?: string }[] | undefined): string[] => (events ?? []).map((event) => event.message ?? '');
@@ -210,6 +212,75 @@ describe('GetLogEvents through the whole simulator (a task printing 25 lines)', 
         token = answer.nextBackwardToken;
       }
       assert.deepEqual(backward, [expected.slice(15), expected.slice(5, 15), expected.slice(0, 5)]);
+    } finally {
+      logs.destroy();
+      await h.close();
+    }
+  });
+});
+
+describe('task output while it runs and as it exits', () => {
+  const logConfiguration = { logDriver: 'awslogs' as const, options: { 'awslogs-group': '/longshore/out', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'run' } };
+  const streamOf = (taskArn: string) => ({ logGroupName: '/longshore/out', logStreamName: `run/main/${taskArn.split('/').pop() ?? ''}` });
+
+  test('lines are spread over the run time in a few batches, the first at once', () => {
+    assert.deepEqual(outputSchedule(0, 1000), []);
+    assert.deepEqual(outputSchedule(3, 900), [{ atMs: 0, upTo: 1 }, { atMs: 300, upTo: 2 }, { atMs: 600, upTo: 3 }]);
+    const many = outputSchedule(1000, 2000);
+    assert.equal(many.length, MAX_BATCHES);
+    assert.equal(many.at(-1)?.upTo, 1000);
+  });
+
+  test('exit output: the configured lines, else one line for a non-zero exit code', () => {
+    assert.deepEqual(exitOutput(undefined, 0), []);
+    assert.deepEqual(exitOutput(undefined, 2), ['Error: the process exited with code 2']);
+    assert.deepEqual(exitOutput(['boom'], 0), ['boom']);
+    assert.deepEqual(exitOutput([], 2), []);
+  });
+
+  test('a running task\'s lines appear while it runs, stamped, on the awslogs stream name', async () => {
+    const h = await startHarness();
+    const logs = new CloudWatchLogsClient({ endpoint: h.sim.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      await registerFargate(h.ecs, {
+        family: 'live', executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+        containerDefinitions: [container({ environment: env({ SIM_RUN_SECONDS: '4000', SIM_LOG_LINES: '40' }), logConfiguration })],
+      });
+      const taskArn = (await runFargate(h.ecs, 'live')).tasks?.[0]?.taskArn ?? '';
+      const seenWhileRunning = await eventually(async () => {
+        const task = (await h.ecs.send(new DescribeTasksCommand({ tasks: [taskArn] }))).tasks?.[0];
+        if (task?.lastStatus !== 'RUNNING') return undefined;
+        const answer = await logs.send(new GetLogEventsCommand({ ...streamOf(taskArn), startFromHead: true }));
+        const count = answer.events?.length ?? 0;
+        return count > 0 && count < 40 ? answer.events : undefined;
+      });
+      assert.ok(seenWhileRunning.every((e) => typeof e.timestamp === 'number' && e.timestamp > 0));
+      await untilStopped(h.ecs, taskArn);
+      const all = await logs.send(new GetLogEventsCommand({ ...streamOf(taskArn), startFromHead: true }));
+      assert.deepEqual(messages(all.events), Array.from({ length: 40 }, (_, i) => `log line ${i + 1} of 40`));
+    } finally {
+      logs.destroy();
+      await h.close();
+    }
+  });
+
+  test('a failing task prints its last words: SIM_EXIT_LOG_LINES, or a line naming the exit code', async () => {
+    const h = await startHarness();
+    const logs = new CloudWatchLogsClient({ endpoint: h.sim.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
+    try {
+      for (const [family, extra] of [['plain', {}], ['worded', { SIM_EXIT_LOG_LINES: 'Traceback (most recent call last):\nValueError: boom' }]] as const) {
+        await registerFargate(h.ecs, {
+          family, executionRoleArn: 'arn:aws:iam::123456789012:role/exec',
+          containerDefinitions: [container({ environment: env({ SIM_RUN_SECONDS: '1', SIM_EXIT_CODE: '3', SIM_LOG_LINES: 'working', ...extra }), logConfiguration })],
+        });
+      }
+      const plain = (await runFargate(h.ecs, 'plain')).tasks?.[0]?.taskArn ?? '';
+      const worded = (await runFargate(h.ecs, 'worded')).tasks?.[0]?.taskArn ?? '';
+      await untilStopped(h.ecs, plain);
+      await untilStopped(h.ecs, worded);
+      const read = async (arn: string) => messages((await logs.send(new GetLogEventsCommand({ ...streamOf(arn), startFromHead: true }))).events);
+      assert.deepEqual(await read(plain), ['working', 'Error: the process exited with code 3']);
+      assert.deepEqual(await read(worded), ['working', 'Traceback (most recent call last):', 'ValueError: boom']);
     } finally {
       logs.destroy();
       await h.close();

@@ -102,6 +102,10 @@ function logsAndRoles(spec: PoolSpec): Violation[] {
   if (logs && !logs.enabled && logs.options && Object.keys(logs.options).length > 0) {
     out.push({ path: 'spec.cloudwatchLogs.options', rule: 'cloudwatch-logs-options-require-enabled', message: 'cloudwatchLogs.options are only used when cloudwatchLogs.enabled is true', value: logs.options });
   }
+  if (spec.streamOutput && !logs?.enabled) {
+    // Prefect's worker refuses the same combination: the output is read back from CloudWatch Logs.
+    out.push({ path: 'spec.streamOutput', rule: 'stream-output-requires-cloudwatch-logs', message: 'streamOutput needs cloudwatchLogs.enabled: true (the output is read from CloudWatch Logs)', value: true });
+  }
   spec.taskDefinition?.containerDefinitions?.forEach((container, i) => {
     const base = `spec.taskDefinition.containerDefinitions[${i}]`;
     if (container.logConfiguration?.logDriver === 'awslogs' && !executionRole && launchesOnFargate(effectiveLaunch(spec))) {
