@@ -164,7 +164,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     taskdefRegistrations: new Counter({ name: 'longshore_taskdef_registrations_total', help: 'Task definitions registered.', registers }),
     taskdefRegistrationConflicts: new Counter({ name: 'longshore_taskdef_registration_conflicts_total', help: 'Registrations refused for a concurrent registration on the family.', registers }),
     runs: new Gauge({ name: 'longshore_runs', help: 'Runs by phase, one consistent snapshot of the store (exported by the elected replica).', labelNames: ['phase'], registers }),
-    poolRuns: new Gauge({ name: 'longshore_pool_runs', help: `Runs by pool and phase, from the same snapshot as longshore_runs (pools past the first ${MAX_POOL_LABELS} as pool="${OTHER_POOLS}").`, labelNames: ['pool', 'phase'], registers }),
+    poolRuns: new Gauge({ name: 'longshore_pool_runs', help: `Runs not yet stopped by pool and phase, from the same snapshot as longshore_runs (pools past the first ${MAX_POOL_LABELS} as pool="${OTHER_POOLS}").`, labelNames: ['pool', 'phase'], registers }),
     runsCompleted: new Counter({ name: 'longshore_runs_completed_total', help: 'Runs that reached stopped, by outcome and pool.', labelNames: ['outcome', 'pool'], registers }),
     runTransitions: new Counter({ name: 'longshore_run_transitions_total', help: 'Phase changes of runs, from one phase to another, by pool.', labelNames: ['from', 'to', 'pool'], registers }),
     runTransitionsRejected: new Counter({ name: 'longshore_run_transitions_rejected_total', help: 'Events the lifecycle machine rejected as illegal.', labelNames: ['event'], registers }),

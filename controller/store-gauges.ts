@@ -3,7 +3,7 @@
  * are the same whichever replica reads them, so exactly one replica exports them: the holder of a Redis
  * lease (`<prefix>:metrics:exporter`, renewed every tick, expiring after LEASE_TICKS ticks without renewal).
  * Each tick the holder reads the run counts in one MULTI (a consistent snapshot: the phases add up to the
- * runs that exist), the queue depths and every bucket's level; every other replica resets those gauges, so
+ * runs that exist, and each live phase's pools to the phase), the queue depths and every bucket's level; every other replica resets those gauges, so
  * its /metrics has no series for them. Dashboards and alerts take `max by (longshore_namespace, …)`, which
  * is the elected replica's value (and never a sum of two during a hand-over). `longshore_store_gauges_elected`
  * says which replica holds the lease. Every replica also labels the pools it reads here (their counters start
@@ -39,33 +39,39 @@ const RELEASE = defineScript('longshoreMetricsExporterRelease', `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`, integerReply);
 
+/** The phases counted per pool: runs not yet stopped (stopped runs per pool are only retention). */
+export const POOL_PHASES = PHASES.filter((phase) => phase !== 'stopped');
+
 export interface RunCounts {
   byPhase: Record<string, number>;
-  /** pool label → phase → runs (pools past MAX_POOL_LABELS summed under OTHER_POOLS). */
+  /** pool label → phase (POOL_PHASES) → runs (pools past MAX_POOL_LABELS summed under OTHER_POOLS). */
   byPool: Map<string, Record<string, number>>;
 }
 
 /**
- * The run counts by phase and by pool and phase, read in one MULTI so they describe one moment. Pools are
- * taken in name order; the runs of pools past the first MAX_POOL_LABELS are what is left of each phase.
+ * The run counts by phase and by pool and phase, read in one MULTI so they describe one moment. A pool's
+ * count in a phase is the size of the intersection of the two indexes, from ZINTERSTORE into a scratch key
+ * deleted in the same MULTI (ZINTERCARD would need Redis 7; Longshore supports 6.2). Pools are taken in name
+ * order; the runs of pools past the first MAX_POOL_LABELS are what is left of each phase.
  */
-export async function readRunCounts(redis: Redis, keyspace: Keyspace): Promise<RunCounts> {
+export async function readRunCounts(redis: Redis, keyspace: Keyspace, scratchKey: string): Promise<RunCounts> {
   const keys = storeKeys(keyspace);
   const pools = await redis.zrange(keys.pools, 0, MAX_POOL_LABELS - 1);
   const morePools = (await redis.zcard(keys.pools)) > pools.length;
   const multi = redis.multi();
   for (const phase of PHASES) multi.zcard(keys.runsByPhase(phase));
-  for (const pool of pools) for (const phase of PHASES) multi.call('ZINTERCARD', 2, keys.runsByPhase(phase), keys.runsByPool(pool));
+  for (const pool of pools) for (const phase of POOL_PHASES) multi.zinterstore(scratchKey, 2, keys.runsByPhase(phase), keys.runsByPool(pool));
+  multi.del(scratchKey);
   const replies = (await multi.exec()) ?? [];
-  const values = replies.map(([error, value]) => {
+  const values = replies.slice(0, -1).map(([error, value]) => {
     if (error) throw error;
     return Number(value);
   });
   const byPhase = Object.fromEntries(PHASES.map((phase, i) => [phase, values[i]]));
   const byPool = new Map<string, Record<string, number>>();
-  pools.forEach((pool, p) => byPool.set(pool, Object.fromEntries(PHASES.map((phase, i) => [phase, values[PHASES.length * (p + 1) + i]]))));
+  pools.forEach((pool, p) => byPool.set(pool, Object.fromEntries(POOL_PHASES.map((phase, i) => [phase, values[PHASES.length + POOL_PHASES.length * p + i]]))));
   if (morePools) {
-    byPool.set(OTHER_POOLS, Object.fromEntries(PHASES.map((phase) => [phase, byPhase[phase] - pools.reduce((sum, pool) => sum + (byPool.get(pool)?.[phase] ?? 0), 0)])));
+    byPool.set(OTHER_POOLS, Object.fromEntries(POOL_PHASES.map((phase) => [phase, byPhase[phase] - pools.reduce((sum, pool) => sum + (byPool.get(pool)?.[phase] ?? 0), 0)])));
   }
   return { byPhase, byPool };
 }
@@ -104,12 +110,12 @@ export function startStoreGaugeExporter(deps: StoreGaugeExporterDeps): StoreGaug
   };
 
   async function export_(): Promise<void> {
-    const counts = await readRunCounts(redis, deps.keyspace);
+    const counts = await readRunCounts(redis, deps.keyspace, deps.keyspace.key('metrics', 'scratch', deps.replicaId));
     const levels = await Promise.all(THROTTLE_CATEGORIES.map((category) => deps.budgetLevel(category)));
     await deps.sampleQueues();
     for (const phase of PHASES) metrics.runs.set({ phase }, counts.byPhase[phase]);
     metrics.poolRuns.reset();
-    for (const [pool, phases] of counts.byPool) for (const phase of PHASES) metrics.poolRuns.set({ pool, phase }, phases[phase]);
+    for (const [pool, phases] of counts.byPool) for (const phase of POOL_PHASES) metrics.poolRuns.set({ pool, phase }, phases[phase]);
     for (const level of levels) {
       metrics.budgetTokens.set({ category: level.category }, level.tokens);
       metrics.budgetRateFactor.set({ category: level.category }, level.rateFactor);
