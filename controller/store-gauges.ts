@@ -122,19 +122,24 @@ export function startStoreGaugeExporter(deps: StoreGaugeExporterDeps): StoreGaug
     }
   }
 
+  /** Labels the pools this replica knows (their counters exist before their first run), then takes or renews the lease. */
+  async function holdLease(): Promise<boolean> {
+    try {
+      for (const pool of await redis.zrange(storeKeys(deps.keyspace).pools, 0, MAX_POOL_LABELS - 1)) metrics.poolLabel(pool);
+      return (await HOLD.run(redis, [lease], [deps.replicaId, deps.intervalMs * LEASE_TICKS])) === 1;
+    } catch {
+      // Not renewed: the lease expires and another replica takes over; this one must not export meanwhile.
+      return false;
+    }
+  }
+
   async function tick(): Promise<void> {
     const up = await deps.redisAnswers();
     metrics.redisUp.set(up ? 1 : 0);
-    if (!up) return;
-    try {
-      // Every replica labels the pools it knows, so their counters exist before their first run.
-      for (const pool of await redis.zrange(storeKeys(deps.keyspace).pools, 0, MAX_POOL_LABELS - 1)) metrics.poolLabel(pool);
-      holding = (await HOLD.run(redis, [lease], [deps.replicaId, deps.intervalMs * LEASE_TICKS])) === 1;
-      if (holding) await export_();
-    } catch {
-      // A failed tick leaves the lease to expire if it keeps failing; the gauges keep their last values.
-    }
-    if (!holding) resetStoreGauges();
+    holding = up && (await holdLease());
+    // A failed read while holding the lease keeps the last values until the next tick.
+    if (holding) await export_().catch(() => undefined);
+    else resetStoreGauges();
     metrics.storeGaugesElected.set(holding ? 1 : 0);
   }
 

@@ -52,6 +52,23 @@ describe('store gauges exported by one elected replica', () => {
     assert.deepEqual(counts.byPool.get('beta'), { pending: 0, 'taskdef-resolved': 0, submitted: 1, running: 0 });
   });
 
+  test('a replica whose Redis does not answer says so and exports no store gauges, though no one else holds the lease', async () => {
+    const metrics = createMetrics({ namespace, replica: 'cut-off' });
+    const exporter = startStoreGaugeExporter({
+      redis, keyspace: store.keyspace, replicaId: 'cut-off', metrics, intervalMs: 100,
+      sampleQueues: async () => undefined, budgetLevel: (category) => budgets.level(category), redisAnswers: async () => false,
+    });
+    try {
+      await until(async () => /^longshore_redis_up\{[^}]*\} 0$/m.test(await metrics.registry.metrics()), { timeoutMs: 5000, intervalMs: 50, what: 'redis_up 0' });
+      const text = await metrics.registry.metrics();
+      assert.match(text, /^longshore_store_gauges_elected\{[^}]*\} 0$/m);
+      assert.doesNotMatch(text, /^longshore_(runs|pool_runs|queue_jobs|budget_tokens|budget_rate_factor)\{/m);
+      assert.equal(await redis.exists(store.keyspace.key('metrics', 'exporter')), 0);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
   test('exactly one of two replicas exports them; the other takes over when it stops', async () => {
     const replicas: { id: string; metrics: ControllerMetrics; exporter: StoreGaugeExporter }[] = ['one', 'two'].map((id) => {
       const metrics = createMetrics({ namespace, replica: id });
