@@ -137,6 +137,25 @@ describe('dashboard PromQL', () => {
   });
 });
 
+describe('pre-initialised counters', () => {
+  /** Counters labelled by a cluster exist from the first time a replica works on that cluster (unknown before). */
+  const PER_CLUSTER = new Set(['longshore_breaker_refused_total', 'longshore_resync_failures_total']);
+
+  test('every counter the dashboard or an alert reads has series from the start (a pool seen)', async () => {
+    const metrics = createMetrics({ processMetrics: true, namespace: 'default', replica: 'replica-0' });
+    metrics.poolLabel('jobs');
+    const exported = new Map((await metrics.registry.getMetricsAsJSON()).map((metric) => [metric.name, metric.values.length]));
+    const dashboard: unknown = JSON.parse(readFileSync(join(chartDir, 'dashboards/longshore.json'), 'utf8'));
+    const alerts = readdirSync(join(chartDir, 'alerts')).filter((file) => file.endsWith('.yaml'))
+      .map((file) => (parse(readFileSync(join(chartDir, 'alerts', file), 'utf8')) as { expr: string }).expr);
+    const counters = new Set([...dashboardExpressions(dashboard), ...alerts]
+      .flatMap((expr) => parsePromql(expr).selectors.map((s) => s.metric))
+      .filter((metric) => metric.endsWith('_total') && !PER_CLUSTER.has(metric)));
+    assert.ok(counters.has('longshore_run_transitions_rejected_total') && counters.has('longshore_run_transitions_total'));
+    assert.deepEqual([...counters].filter((metric) => !((exported.get(metric) ?? 0) > 0)), []);
+  });
+});
+
 describe('alert PromQL', () => {
   const files = readdirSync(join(chartDir, 'alerts')).filter((file) => file.endsWith('.yaml'));
 
