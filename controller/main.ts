@@ -6,7 +6,10 @@
  */
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
-import { createMetrics, ControllerMetrics, retryReasonLabel } from './metrics.js';
+import { createMetrics, ControllerMetrics } from './metrics.js';
+import { recordStatusWrite } from './run-metrics.js';
+import { containerMemoryLimitBytes, readBuildInfo } from './build-info.js';
+import { startStoreGaugeExporter } from './store-gauges.js';
 import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
 import { redactUrl } from './logger.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
@@ -21,11 +24,12 @@ import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { startWorkers } from './queue/workers.js';
 import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
 import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js';
-import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
+import { sampleQueueDepth } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
+import type { RunRecord } from './api/run.js';
 import { createTaskdefs } from '../reconcilers/taskdef/index.js';
 import { createNetworkResolver } from '../reconcilers/launch/network.js';
 import { taskdefKeys } from '../reconcilers/taskdef/keys.js';
@@ -59,6 +63,8 @@ export interface RunningController {
   stop(): Promise<{ handedBack: boolean }>;
 }
 
+/** How often the store gauges are read (by the elected replica) and Redis is pinged (by every replica). */
+const STORE_GAUGE_INTERVAL_MS = 5000;
 
 /** Everything reconcilers may be built from. */
 export interface ReconcilerDependencies {
@@ -85,6 +91,10 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   });
   const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
 
+  // Every phase change and outcome carries the run's pool (bounded: metrics.poolLabel); attempts begun and
+  // tasks seen started are counted at the status write that records them, by whichever writer wins it.
+  const onTransition = (from: string, to: string, _event: string, pool: string) => metrics.runTransitions.inc({ from, to, pool: metrics.poolLabel(pool) });
+  const onWritten = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, before.status, after.status);
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });
   const breaker = createLaunchBreaker({
     redis,
@@ -120,21 +130,13 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     wake: (name) => wakeUps.wake('reconcile-run', name),
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
-      transition: (from, to) => metrics.runTransitions.inc({ from, to }),
-      // Recorded once per run, when it concludes: its duration, each attempt's submit→running time, and why
-      // every attempt but the last was followed by another.
+      transition: onTransition,
+      written: onWritten,
+      // Recorded once per run, when it is finalized: its outcome and duration.
       concluded: (outcome, record) => {
-        metrics.runsCompleted.inc({ outcome });
+        metrics.runsCompleted.inc({ outcome, pool: metrics.poolLabel(record.spec.pool) });
         const seconds = (Date.now() - Date.parse(record.metadata.creationTimestamp)) / 1000;
         if (seconds >= 0) metrics.runDuration.observe({ outcome }, seconds);
-        const attempts = record.status.attempts;
-        for (const attempt of attempts) {
-          if (attempt.submittedAt && attempt.startedAt) {
-            const startSeconds = (Date.parse(attempt.startedAt) - Date.parse(attempt.submittedAt)) / 1000;
-            if (startSeconds >= 0) metrics.runSubmitToRunning.observe(startSeconds);
-          }
-        }
-        for (const attempt of attempts.slice(0, -1)) metrics.runRetries.inc({ reason: retryReasonLabel(attempt.failureReason) });
       },
     },
   });
@@ -143,7 +145,8 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     gateway,
     wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
-    onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
+    onTransition,
+    onWritten,
     logger: logger.child({ component: 'resync' }),
     backoff: {
       troubles: redisResyncTroubleStore(redis, (cluster) => keyspace.key('resync-trouble', cluster)),
@@ -173,7 +176,9 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
-  const metrics = createMetrics({ processMetrics: true });
+  const metrics = createMetrics({
+    processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: readBuildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
+  });
   // ioredis reconnects by itself. Its errors are logged once per interval per kind (every connection reports
   // the same outage), and each connection that had failed says when it is back.
   const redisLog = throttledLogger(logger);
@@ -268,7 +273,8 @@ export async function startController(config: ControllerConfig, logger: Logger):
       store,
       wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
-      onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
+      onTransition: (from, to, _event, pool) => metrics.runTransitions.inc({ from, to, pool: metrics.poolLabel(pool) }),
+      onWritten: (before, after) => recordStatusWrite(metrics, before.status, after.status),
       onResult: (result) => metrics.taskEvents.inc({ result }),
       logger: logger.child({ component: 'task-events' }),
     });
@@ -287,12 +293,12 @@ export async function startController(config: ControllerConfig, logger: Logger):
     onForwarders: (count) => metrics.runOutputForwarders.set(count),
   });
 
-  const samplers = [
-    startSampler(5000, sampleQueueDepth(queues, metrics)),
-    startSampler(5000, async () => {
-      for (const phase of PHASES) metrics.runs.set({ phase }, await redis.zcard(store.ctx.keys.runsByPhase(phase)));
-    }),
-  ];
+  const storeGauges = startStoreGaugeExporter({
+    redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
+    sampleQueues: sampleQueueDepth(queues, metrics),
+    budgetLevel: (category) => budgets.level(category),
+    redisAnswers: () => redisAnswers(redis),
+  });
   const http = await startHttpServer({
     host: config.metricsHost, port: config.metricsPort, registry: metrics.registry,
     readiness: { redis: () => redisAnswers(redis), workers: () => workers.started() },
@@ -305,7 +311,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       await Promise.all(followers.map((f) => f.stop()));
       await outputForwarding.stop();
       const result = await workers.stop(config.shutdownGraceMs);
-      for (const sampler of samplers) sampler.stop();
+      await storeGauges.stop();
       await closeQueues(queues);
       clients.destroy();
       await closeRedis(redis, queueConnection, followerConnection, controlConnection);

@@ -1,7 +1,10 @@
 /**
  * The controller's Prometheus metrics, in one registry created per process (no globals). Names follow
  * controller-runtime's (`longshore_reconcile_total{reconciler,result}`…), use base units (seconds), and
- * every known label set is initialised to 0 so dashboards never show "no data".
+ * every known label set is initialised to 0 so dashboards never show "no data". Every series carries the
+ * installation's key namespace (`longshore_namespace`) and the replica (`longshore_replica`), so two
+ * installations scraped in one Kubernetes namespace never merge. Gauges read from the shared store
+ * (`STORE_GAUGES`) are exported by one elected replica only (controller/store-gauges.ts).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { OUTCOMES, PHASES } from './api/run-status.js';
@@ -11,7 +14,7 @@ import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup/orphan-plan.js';
 import { RUN_TASK_FAILURE_REASONS } from '../reconcilers/launch/outcome.js';
 import { EXIT_CODE_REASON, INFRASTRUCTURE_STOP_REASONS } from '../machines/classify-stop.js';
 import { LIFECYCLE_FAILURE_REASONS } from '../machines/run-logic.js';
-import { possiblePhaseTransitions } from '../machines/run-phases.js';
+import { lifecycleEventTypes, possiblePhaseTransitions } from '../machines/run-phases.js';
 import { TASK_EVENT_RESULTS } from '../reconcilers/observe/task-event-policy.js';
 
 /** Outcomes of an AWS call: success or the gateway's error kind. */
@@ -39,8 +42,25 @@ export function retryReasonLabel(failureReason: string | undefined): RetryReason
   return failureReason?.startsWith('RESOURCE:') ? 'RESOURCE:OTHER' : 'Other';
 }
 
+/**
+ * The most pools that get their own `pool` label value in one process; runs of any further pool are counted
+ * under OTHER_POOLS. Pools are few (an operator creates each), so this only guards against a runaway.
+ */
+export const MAX_POOL_LABELS = 50;
+export const OTHER_POOLS = '_other';
+
 export interface ControllerMetrics {
   registry: Registry;
+  /**
+   * The `pool` label value for a pool (itself, or OTHER_POOLS once MAX_POOL_LABELS pools have one), with
+   * that pool's counters pre-initialised the first time it is seen.
+   */
+  poolLabel(pool: string): string;
+  buildInfo: Gauge<'version' | 'revision' | 'node'>;
+  /** 1 while this replica's Redis connection answers, 0 while it does not. */
+  redisUp: Gauge;
+  /** 1 on the replica elected to export the store gauges, 0 on the others. */
+  storeGaugesElected: Gauge;
   queueJobs: Gauge<'queue' | 'state'>;
   reconcileTotal: Counter<'reconciler' | 'result'>;
   reconcileDuration: Histogram<'reconciler'>;
@@ -55,9 +75,10 @@ export interface ControllerMetrics {
   taskdefRegistrations: Counter;
   taskdefRegistrationConflicts: Counter;
   runs: Gauge<'phase'>;
-  runsCompleted: Counter<'outcome'>;
+  poolRuns: Gauge<'pool' | 'phase'>;
+  runsCompleted: Counter<'outcome' | 'pool'>;
   /** By phase (the user-facing vocabulary), counted only when the phase changes. */
-  runTransitions: Counter<'from' | 'to'>;
+  runTransitions: Counter<'from' | 'to' | 'pool'>;
   runTransitionsRejected: Counter<'event'>;
   runSubmitToRunning: Histogram;
   runDuration: Histogram<'outcome'>;
@@ -85,40 +106,82 @@ export const LOG_TAIL_RESULTS = ['lines', 'error'] as const;
 /** What became of one line of run output offered to the controller's log. */
 export const OUTPUT_LINE_RESULTS = ['forwarded', 'dropped-run-cap', 'dropped-overall-cap'] as const;
 
-export interface CreateMetricsOptions {
-  /** Adds Node.js process metrics (CPU, memory, event loop) with the longshore_ prefix. */
-  processMetrics?: boolean;
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  node: string;
 }
+
+export interface CreateMetricsOptions {
+  /** Adds Node.js process metrics (CPU, memory, event loop, heap) with the longshore_ prefix. */
+  processMetrics?: boolean;
+  /** The key namespace, as the `longshore_namespace` label on every series. */
+  namespace?: string;
+  /** The replica id, as the `longshore_replica` label on every series. */
+  replica?: string;
+  build?: BuildInfo;
+  /** The container's memory limit in bytes (cgroup), exported as longshore_process_memory_limit_bytes when known. */
+  memoryLimitBytes?: number;
+}
+
+/**
+ * The gauges computed from the shared store (runs, queues, budget buckets): the same for every replica, so
+ * exported by the elected one only; the other replicas reset them (storeGauges.ts).
+ */
+export const STORE_GAUGES = ['runs', 'poolRuns', 'queueJobs', 'budgetTokens', 'budgetRateFactor'] as const satisfies readonly (keyof ControllerMetrics)[];
+
+/**
+ * prom-client's default collectors name three gauges `*_total` (active handles, requests, resources), which
+ * Prometheus reserves for counters (`promtool check metrics` flags them). The per-type gauges of the same
+ * collectors stay; their sum is the total.
+ */
+const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export function createMetrics(options: CreateMetricsOptions = {}): ControllerMetrics {
   const registry = new Registry();
-  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'longshore_' });
+  const defaultLabels: Record<string, string> = {};
+  if (options.namespace !== undefined) defaultLabels.longshore_namespace = options.namespace;
+  if (options.replica !== undefined) defaultLabels.longshore_replica = options.replica;
+  registry.setDefaultLabels(defaultLabels);
+  if (options.processMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: 'longshore_' });
+    for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(`longshore_${name}`);
+  }
   const registers = [registry];
+  if (options.memoryLimitBytes !== undefined) {
+    const limit = new Gauge({ name: 'longshore_process_memory_limit_bytes', help: "The container's memory limit (cgroup), to compare longshore_process_resident_memory_bytes with.", registers });
+    limit.set(options.memoryLimitBytes);
+  }
   const latency = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   const runTimes = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 14_400];
 
   const m: ControllerMetrics = {
     registry,
-    queueJobs: new Gauge({ name: 'longshore_queue_jobs', help: 'Jobs in each BullMQ queue by state.', labelNames: ['queue', 'state'], registers }),
+    poolLabel: (pool) => poolLabel(pool),
+    buildInfo: new Gauge({ name: 'longshore_build_info', help: 'Always 1: the controller version, git revision and Node.js version as labels.', labelNames: ['version', 'revision', 'node'], registers }),
+    redisUp: new Gauge({ name: 'longshore_redis_up', help: "1 while this replica's Redis connection answers a PING, 0 while it does not.", registers }),
+    storeGaugesElected: new Gauge({ name: 'longshore_store_gauges_elected', help: '1 on the one replica elected to export the store gauges (runs, queue jobs, budgets), 0 on the others.', registers }),
+    queueJobs: new Gauge({ name: 'longshore_queue_jobs', help: 'Jobs in each BullMQ queue by state (installation-wide; exported by the elected replica).', labelNames: ['queue', 'state'], registers }),
     reconcileTotal: new Counter({ name: 'longshore_reconcile_total', help: 'Reconciles by reconciler and result.', labelNames: ['reconciler', 'result'], registers }),
     reconcileDuration: new Histogram({ name: 'longshore_reconcile_duration_seconds', help: 'Time spent in one reconcile.', labelNames: ['reconciler'], buckets: latency, registers }),
     ecsApiCalls: new Counter({ name: 'longshore_ecs_api_calls_total', help: 'AWS API calls made through the gateway by action and outcome.', labelNames: ['action', 'outcome'], registers }),
     ecsApiThrottles: new Counter({ name: 'longshore_ecs_api_throttles_total', help: 'AWS calls answered with a throttling error.', labelNames: ['action'], registers }),
     ecsApiCallDuration: new Histogram({ name: 'longshore_ecs_api_call_duration_seconds', help: 'Latency of AWS calls (without token waits).', labelNames: ['action'], buckets: latency, registers }),
-    budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: 'Tokens left in the shared bucket after the last take.', labelNames: ['category'], registers }),
-    budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: 'Fraction of the configured refill rate in use (below 1 after throttles).', labelNames: ['category'], registers }),
+    budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: 'Tokens in the shared bucket, refilled to now (a bucket nobody used is full; exported by the elected replica).', labelNames: ['category'], registers }),
+    budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: 'Fraction of the configured refill rate in use (below 1 after throttles; exported by the elected replica).', labelNames: ['category'], registers }),
     budgetExhausted: new Counter({ name: 'longshore_budget_exhausted_total', help: 'Calls refused or delayed for want of a token.', labelNames: ['category'], registers }),
     taskdefCacheHits: new Counter({ name: 'longshore_taskdef_cache_hits_total', help: 'Task-definition hash lookups answered from the cache.', registers }),
-    taskdefCacheMisses: new Counter({ name: 'longshore_taskdef_cache_misses_total', help: 'Task-definition hash lookups that needed a registration.', registers }),
+    taskdefCacheMisses: new Counter({ name: 'longshore_taskdef_cache_misses_total', help: 'Runs whose task-definition lookup found no cached revision and began waiting for a registration (once per run and wait, not per look).', registers }),
     taskdefRegistrations: new Counter({ name: 'longshore_taskdef_registrations_total', help: 'Task definitions registered.', registers }),
     taskdefRegistrationConflicts: new Counter({ name: 'longshore_taskdef_registration_conflicts_total', help: 'Registrations refused for a concurrent registration on the family.', registers }),
-    runs: new Gauge({ name: 'longshore_runs', help: 'Runs by phase.', labelNames: ['phase'], registers }),
-    runsCompleted: new Counter({ name: 'longshore_runs_completed_total', help: 'Runs that reached stopped, by outcome.', labelNames: ['outcome'], registers }),
-    runTransitions: new Counter({ name: 'longshore_run_transitions_total', help: 'Phase changes of runs, from one phase to another.', labelNames: ['from', 'to'], registers }),
+    runs: new Gauge({ name: 'longshore_runs', help: 'Runs by phase, one consistent snapshot of the store (exported by the elected replica).', labelNames: ['phase'], registers }),
+    poolRuns: new Gauge({ name: 'longshore_pool_runs', help: `Runs not yet stopped by pool and phase, from the same snapshot as longshore_runs (pools past the first ${MAX_POOL_LABELS} as pool="${OTHER_POOLS}").`, labelNames: ['pool', 'phase'], registers }),
+    runsCompleted: new Counter({ name: 'longshore_runs_completed_total', help: 'Runs that reached stopped, by outcome and pool.', labelNames: ['outcome', 'pool'], registers }),
+    runTransitions: new Counter({ name: 'longshore_run_transitions_total', help: 'Phase changes of runs, from one phase to another, by pool.', labelNames: ['from', 'to', 'pool'], registers }),
     runTransitionsRejected: new Counter({ name: 'longshore_run_transitions_rejected_total', help: 'Events the lifecycle machine rejected as illegal.', labelNames: ['event'], registers }),
-    runSubmitToRunning: new Histogram({ name: 'longshore_run_submit_to_running_seconds', help: 'From RunTask accepted to the task RUNNING.', buckets: runTimes, registers }),
+    runSubmitToRunning: new Histogram({ name: 'longshore_run_submit_to_running_seconds', help: 'From RunTask accepted to the task RUNNING, recorded when the attempt is seen running.', buckets: runTimes, registers }),
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
-    runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts started, by why the attempt before ended.', labelNames: ['reason'], registers }),
+    runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts, counted when each begins, by why the attempt before ended.', labelNames: ['reason'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
     launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
     launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
@@ -140,23 +203,35 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     m.ecsApiThrottles.inc({ action }, 0);
     m.ecsApiCallDuration.zero({ action });
   }
+  // Budget levels are not pre-initialised: the elected replica reads every bucket (an unused one is full).
   for (const category of THROTTLE_CATEGORIES) {
-    m.budgetTokens.set({ category }, 0);
     m.budgetRateFactor.set({ category }, 1);
     m.budgetExhausted.inc({ category }, 0);
   }
   for (const phase of PHASES) m.runs.set({ phase }, 0);
-  for (const outcome of OUTCOMES) {
-    m.runsCompleted.inc({ outcome }, 0);
-    m.runDuration.zero({ outcome });
-  }
-  // Exactly the phase changes the lifecycle machine allows, so every series a controller can produce exists.
-  for (const { from, to } of possiblePhaseTransitions()) m.runTransitions.inc({ from, to }, 0);
+  for (const outcome of OUTCOMES) m.runDuration.zero({ outcome });
+  for (const event of lifecycleEventTypes()) m.runTransitionsRejected.inc({ event }, 0);
   for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
   for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
   for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
   for (const result of LOG_TAIL_RESULTS) m.runLogTails.inc({ result }, 0);
   for (const result of OUTPUT_LINE_RESULTS) m.runOutputLines.inc({ result }, 0);
+  m.redisUp.set(1);
+  m.storeGaugesElected.set(0);
+  if (options.build) m.buildInfo.set({ ...options.build }, 1);
+
+  // Pools get their label on first sight, with exactly the phase changes the lifecycle machine allows and
+  // every outcome at 0, so rate() and increase() see a pool's first run.
+  const transitions = possiblePhaseTransitions();
+  const labelled = new Set<string>();
+  function poolLabel(pool: string): string {
+    if (labelled.has(pool)) return pool;
+    if (labelled.size >= MAX_POOL_LABELS && pool !== OTHER_POOLS) return poolLabel(OTHER_POOLS);
+    labelled.add(pool);
+    for (const { from, to } of transitions) m.runTransitions.inc({ from, to, pool }, 0);
+    for (const outcome of OUTCOMES) m.runsCompleted.inc({ outcome, pool }, 0);
+    return pool;
+  }
   return m;
 }

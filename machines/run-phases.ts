@@ -41,3 +41,17 @@ export function possiblePhaseTransitions(): PhaseTransition[] {
   const order = (p: Phase) => PHASES.indexOf(p);
   return [...found.values()].sort((a, b) => order(a.from) - order(b.from) || order(a.to) - order(b.to));
 }
+
+/**
+ * Every event type some state of the machine handles, sorted: the values the lifecycle can reject, e.g. for
+ * a rejected-event counter pre-initialised with each. An event no state handles is never sent.
+ */
+export function lifecycleEventTypes(): string[] {
+  const types = new Set<string>();
+  const walk = (node: StateNode | (typeof runLifecycleMachine)['root']) => {
+    for (const type of node.transitions.keys()) if (!type.startsWith('xstate.')) types.add(type);
+    for (const child of Object.values(node.states)) walk(child);
+  };
+  walk(runLifecycleMachine.root);
+  return [...types].sort();
+}

@@ -7,6 +7,7 @@ set -euo pipefail
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh >&2
+bash scripts/ensure-prometheus.sh >&2
 # A clean build, so a test file that was moved or deleted does not keep running from a stale dist/ (test/sim/
 # became simulator/test/). -b builds the simulator package (a project reference) before the code importing it.
 rm -rf dist simulator/dist

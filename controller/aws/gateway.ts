@@ -30,7 +30,7 @@ import type { ControllerMetrics } from '../metrics.js';
 import type { AwsClients } from './clients.js';
 import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
 import { BudgetExhaustedError, GatewayError, classifyAwsError } from './errors.js';
-import type { RedisBudgets, TakeResult, TokenRequest } from './redis-budgets.js';
+import type { RedisBudgets, TokenRequest } from './redis-budgets.js';
 import { fargateLaunchesOf } from './fargate.js';
 
 export type { ThrottleCategory } from './budgets.js';
@@ -61,7 +61,7 @@ export interface AwsGateway {
 
 export type GatewayMetrics = Pick<
   ControllerMetrics,
-  'ecsApiCalls' | 'ecsApiThrottles' | 'ecsApiCallDuration' | 'budgetTokens' | 'budgetRateFactor' | 'budgetExhausted'
+  'ecsApiCalls' | 'ecsApiThrottles' | 'ecsApiCallDuration' | 'budgetExhausted'
 >;
 
 export interface GatewayDependencies {
@@ -100,17 +100,10 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   const maxCallTries = deps.maxCallTries ?? 4;
   const { ecs, ec2, logs } = deps.clients;
 
-  function observe(result: TakeResult): void {
-    for (const level of result.levels) {
-      deps.metrics?.budgetTokens.set({ category: level.category }, level.tokens);
-      deps.metrics?.budgetRateFactor.set({ category: level.category }, level.rateFactor);
-    }
-  }
-
   async function acquire(requests: TokenRequest[], wait: boolean, deadline: number): Promise<void> {
     for (;;) {
+      // Bucket levels are exported from Redis by the elected replica (controller/store-gauges.ts), not here.
       const result = await deps.budgets.take(requests);
-      observe(result);
       if (result.granted) return;
       const short = requests.find((r) => (result.levels.find((l) => l.category === r.category)?.tokens ?? 0) + 1e-9 < r.count);
       const category = short?.category ?? requests[0].category;
@@ -157,9 +150,7 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   async function lowerRates(categories: ThrottleCategory[]): Promise<void> {
     for (const category of categories) {
       try {
-        const level = await deps.budgets.recordThrottle(category);
-        deps.metrics?.budgetRateFactor.set({ category }, level.rateFactor);
-        deps.metrics?.budgetTokens.set({ category }, level.tokens);
+        await deps.budgets.recordThrottle(category);
       } catch (error) {
         // Pacing is best effort here; the call's own error is what the caller must see.
         deps.logger?.warn({ category, err: error }, 'could not record throttle');

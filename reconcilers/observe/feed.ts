@@ -21,7 +21,9 @@ export interface FeedDeps {
   missingGraceMs?: number;
   onRejected?(eventType: string, reason: string): void;
   /** A phase change this feed wrote (the run reconciler reports its own through its observer). */
-  onTransition?(from: Phase, to: Phase, eventType: string): void;
+  onTransition?(from: Phase, to: Phase, eventType: string, pool: string): void;
+  /** A status this feed wrote over `before` (e.g. an attempt seen running). */
+  onWritten?(before: RunRecord, after: RunRecord): void;
   logger?: Logger;
 }
 
@@ -73,8 +75,9 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
     }
     if (fed.kind !== 'write') return 'none';
     try {
-      await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
-      if (fed.from !== fed.to) deps.onTransition?.(fed.from, fed.to, fed.event);
+      const after = await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
+      deps.onWritten?.(record, after);
+      if (fed.from !== fed.to) deps.onTransition?.(fed.from, fed.to, fed.event, record.spec.pool);
       return 'changed';
     } catch (error) {
       if (!isConflictError(error)) throw error;

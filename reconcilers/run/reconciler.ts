@@ -19,8 +19,10 @@ import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } 
 export interface RunReconcilerObserver {
   /** An event the lifecycle refused (counted: it means a stale or out-of-order observation). */
   rejected?(eventType: string, reason: string): void;
-  /** The run's phase changed (a state change within one phase is not reported). */
-  transition?(from: Phase, to: Phase, eventType: string): void;
+  /** The run's phase changed (a state change within one phase is not reported), once its write succeeded. */
+  transition?(from: Phase, to: Phase, eventType: string, pool: string): void;
+  /** A new status was written over `before` (compare-and-set succeeded): attempts begun or seen running. */
+  written?(before: RunRecord, after: RunRecord): void;
   /** The run reached stopped with this outcome (once per run, when it is finalized). */
   concluded?(outcome: string, run: RunRecord): void;
 }
@@ -87,14 +89,17 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
   for (let effects = 0; ; ) {
     const plan = safePlan(record, pool, effect, now());
     if (plan.blocked) throw new Error(`run "${name}" cannot proceed: ${plan.blocked}`);
-    report(deps.observer, plan);
     for (const warning of plan.warnings) logger?.warn(warning.fields, warning.message);
 
     if (plan.write) {
+      const before = record;
       const written = await write(plan);
       if (written === 'gone') return {};
       if (written === 'conflict') continue;
+      deps.observer?.written?.(before, record);
     }
+    // Reported once the plan's status is stored: a plan lost to a conflict is planned and reported again.
+    report(deps.observer, plan, record.spec.pool);
 
     if (deps.limiter && pool) {
       const waiters = await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
@@ -137,10 +142,10 @@ function safePlan(record: RunRecord, pool: PoolRecord | null, effect: EffectResu
   }
 }
 
-function report(observer: RunReconcilerObserver | undefined, plan: RunPlan): void {
+function report(observer: RunReconcilerObserver | undefined, plan: RunPlan, pool: string): void {
   if (!observer) return;
   for (const r of plan.rejected) observer.rejected?.(r.event.type, r.reason);
-  for (const t of plan.transitions) observer.transition?.(t.from, t.to, t.event);
+  for (const t of plan.transitions) observer.transition?.(t.from, t.to, t.event, pool);
 }
 
 async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecord, pool: PoolRecord | null): Promise<EffectResult> {

@@ -140,6 +140,8 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       matchLatestRevisionInFamily: pool.spec.matchLatestRevisionInFamily === true,
       autoDeregister: pool.spec.autoDeregisterTaskDefinition === true,
     };
+    // A miss is counted once per run and wait: a waiting run is looked at again on every wake-up.
+    const alreadyWaiting = await store.isWaiting(hash, run.metadata.name);
     const written = await store.awaitRegistration(run.metadata.name, pending);
     let late = await usable(hash, run.metadata.name, written);
     // An ARN written meanwhile that revalidation found gone: the look took the run off the waiting set, so
@@ -149,7 +151,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       deps.metrics?.taskdefCacheHits.inc();
       return resolved(late);
     }
-    deps.metrics?.taskdefCacheMisses.inc();
+    if (!alreadyWaiting) deps.metrics?.taskdefCacheMisses.inc();
     // A registration that keeps failing is backing off in its own job: every waiting run's look must not
     // pull it forward (many runs on one hash would otherwise retry it at their rate, not its backoff's).
     // Enqueued with a delay it only replaces a job that was lost.

@@ -170,6 +170,11 @@ export class TaskdefStore {
       [runName, this.checkLeaseMs, JSON.stringify(pending), PENDING_TTL_SECONDS]);
   }
 
+  /** Whether the run is already in the hash's waiting set (it looked before and was not woken since). */
+  async isWaiting(hash: string, runName: string): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.waiting(hash), runName)) === 1;
+  }
+
   /** DescribeTaskDefinition found the cached ARN ACTIVE: trust it for another bound. */
   async confirm(hash: string, arn: string): Promise<void> {
     await CONFIRM.run(this.redis, [this.keys.cache(hash), this.keys.fresh(hash)], [arn, this.revalidateAfterSeconds]);

@@ -37,7 +37,8 @@ export interface ParsedExpression {
 export function parsePromql(source: string): ParsedExpression {
   let expr = source.replace(/\$__(rate_interval|interval|range)\b/g, '5m');
   const groupingLabels: string[] = [];
-  expr = expr.replace(/\blabel_values\(\s*([^,]+?)\s*,\s*([A-Za-z_]\w*)\s*\)/g, (_all, selector: string, label: string) => {
+  // The label is after the last comma: the selector may hold commas of its own.
+  expr = expr.replace(/\blabel_values\(\s*(.+)\s*,\s*([A-Za-z_]\w*)\s*\)/g, (_all, selector: string, label: string) => {
     groupingLabels.push(label);
     return selector;
   });

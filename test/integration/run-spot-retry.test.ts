@@ -7,6 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
+import { createMetrics } from '../../controller/metrics.js';
+import { recordStatusWrite } from '../../controller/run-metrics.js';
+import type { RunRecord } from '../../controller/api/run.js';
 
 const retryFast = { retry: { infrastructureAttempts: 2, backoff: { initialSeconds: 0.05, maxSeconds: 0.1 } } };
 
@@ -36,6 +39,26 @@ describe('runs that succeed on a retry', () => {
     assert.deepEqual([second.number, second.stopCode, second.exitCode, second.failureReason], [2, 'EssentialContainerExited', 0, undefined]);
     assert.notEqual(first.taskArn, second.taskArn);
     assert.deepEqual(h.tasksOf('spot-retry-1').map((t) => t.stopCode), ['SpotInterruption', 'EssentialContainerExited']);
+  });
+
+  test('the retry and each attempt\'s submit → running time are in the metrics while the run still runs', async () => {
+    const metrics = createMetrics();
+    const written = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, before.status, after.status);
+    h.runDeps.observer = { written };
+    h.resyncDeps.onWritten = written;
+    try {
+      await h.submitRun('spot-retry-live', 'spot', {
+        env: { SIM_SPOT_INTERRUPT_AFTER_SECONDS: '0.5', SIM_SPOT_INTERRUPT_TIMES: '1', SIM_RUN_SECONDS: '600' },
+      });
+      const [run] = await h.driveUntil(['spot-retry-live'], ([r]) => r.status.phase === 'running' && r.status.attempts.length === 2, { timeoutMs: 30_000 });
+      assert.equal(run.status.outcome, undefined);
+      const text = await metrics.registry.metrics();
+      assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption"\} 1$/m);
+      assert.match(text, /^longshore_run_submit_to_running_seconds_count 2$/m);
+    } finally {
+      h.runDeps.observer = undefined;
+      h.resyncDeps.onWritten = undefined;
+    }
   });
 
   test('a failed start on the first attempt is retried, and the run succeeds on attempt 2', async () => {

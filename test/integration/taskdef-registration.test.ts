@@ -22,6 +22,7 @@ import { taskdefKeys } from '../../reconcilers/taskdef/keys.js';
 import { DEFAULT_REVALIDATE_AFTER_SECONDS } from '../../reconcilers/taskdef/store.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
+import { createMetrics } from '../../controller/metrics.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', jobTry: 1 };
@@ -161,6 +162,21 @@ describe('registration queue', () => {
     const arns = new Set(second.map((r) => (r?.status === 'resolved' ? r.taskDefinition.taskDefinitionArn : '')));
     assert.equal(arns.size, 5);
     assert.equal(ecs.registerCalls, 5);
+  });
+
+  test('a cache miss is counted once per run and wait, however often the waiting run is looked at', async () => {
+    const metrics = createMetrics();
+    const withMetrics = createTaskdefs({ redis, keyspace: keyspace(namespace), gateway: ecs, wakeUps, defaultRegion: 'us-east-1', metrics });
+    const pool = newPool();
+    const runs = ['m1', 'm2', 'm3'].map((name) => newRun(name, { deployment: 'shared' }));
+    // Every waiting run is reconciled again and again (wake-ups, requeues) before its registration lands.
+    for (let look = 0; look < 4; look++) for (const run of runs) assert.equal((await withMetrics.resolver.resolve(pool, run)).status, 'waiting');
+    await drain([withMetrics]);
+    for (const run of runs) assert.equal((await withMetrics.resolver.resolve(pool, run)).status, 'resolved');
+    const value = async (name: string) => (await metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value;
+    assert.equal(await value('longshore_taskdef_cache_misses_total'), 3);
+    assert.equal(await value('longshore_taskdef_cache_hits_total'), 3);
+    assert.equal(ecs.registerCalls, 1);
   });
 
   test('the cache survives a restart (new connection, new replica)', async () => {

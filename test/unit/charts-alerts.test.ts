@@ -33,7 +33,8 @@ interface AlertRule {
   annotations?: Record<string, string>;
 }
 
-const alertFiles = readdirSync(join(chartDir, 'alerts')).sort();
+// alerts/tests/ holds their promtool unit tests (charts-alert-rules.test.ts); the rules are the files.
+const alertFiles = readdirSync(join(chartDir, 'alerts'), { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
 const rules = alertFiles.map((file) => ({ file, rule: parse(readFileSync(join(chartDir, 'alerts', file), 'utf8')) as AlertRule }));
 
 describe('alert rules', () => {
@@ -83,6 +84,18 @@ describe('alert rules', () => {
       for (const section of ['## What it means', '## How to check', '## How to fix']) assert.ok(text.includes(section), `${url} has "${section}"`);
     });
   }
+
+  test('runbook commands work as written: kubectl logs with a selector reads whole logs', () => {
+    // With -l, kubectl logs prints only the last 10 lines of each pod unless --tail says otherwise.
+    const problems = readdirSync(join(chartDir, 'runbooks')).flatMap((file) => {
+      const text = readFileSync(join(chartDir, 'runbooks', file), 'utf8');
+      return [...text.matchAll(/`(kubectl [^`]*\blogs\b[^`]*)`/g)]
+        .map(([, command]) => command)
+        .filter((command) => /\s(-l|--selector)[\s=]/.test(command) && !/--tail[ =]-1\b/.test(command))
+        .map((command) => `${file}: ${command}`);
+    });
+    assert.deepEqual(problems, []);
+  });
 
   test('every runbook belongs to an alert', () => {
     const alerts = new Set(rules.map(({ rule }) => rule.alert));

@@ -65,6 +65,25 @@ describe('Grafana dashboard', () => {
     }
   });
 
+  test('offers installation and replica variables, and every query is scoped to the selected installations', () => {
+    const names = dashboard.templating.list.map((variable) => variable.name);
+    assert.ok(names.includes('longshore_namespace') && names.includes('replica'), names.join(', '));
+    const unscoped = dashboard.panels.flatMap((panel) => (panel.targets ?? [])
+      .filter((target) => !target.expr.includes('longshore_namespace=~"$longshore_namespace"'))
+      .map((target) => `${panel.title}/${target.refId}`));
+    assert.deepEqual(unscoped, []);
+  });
+
+  test('has process panels per replica: RSS against the memory limit, CPU, event-loop lag, heap', () => {
+    const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    for (const metric of ['longshore_process_resident_memory_bytes', 'longshore_process_memory_limit_bytes', 'longshore_process_cpu_seconds_total',
+      'longshore_nodejs_eventloop_lag_p99_seconds', 'longshore_nodejs_heap_size_used_bytes']) {
+      const uses = exprs.filter((expr) => expr.includes(metric));
+      assert.ok(uses.length > 0, `${metric} is charted`);
+      assert.ok(uses.every((expr) => expr.includes('longshore_replica=~"$replica"')), `${metric} follows the replica variable`);
+    }
+  });
+
   test('panel ids are unique and panels fit the 24-column grid without overlapping', () => {
     const ids = dashboard.panels.map((panel) => panel.id);
     assert.equal(new Set(ids).size, ids.length);

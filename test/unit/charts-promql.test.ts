@@ -20,7 +20,13 @@ const TARGET_LABELS = new Set(['job', 'instance', 'namespace', 'pod', 'service',
 type SeriesCatalogue = Map<string, Map<string, Set<string>>>;
 
 async function registrySeries(): Promise<SeriesCatalogue> {
-  const { registry } = createMetrics({ processMetrics: true });
+  // As a controller creates it: the installation and replica labels on every series, build info, a memory
+  // limit, and a pool seen (the pool-labelled counters start then).
+  const metrics = createMetrics({
+    processMetrics: true, namespace: 'default', replica: 'replica-0', build: { version: '0.1.0', revision: 'unknown', node: process.version }, memoryLimitBytes: 512 * 2 ** 20,
+  });
+  metrics.poolLabel('jobs');
+  const { registry } = metrics;
   const catalogue: SeriesCatalogue = new Map();
   const add = (series: string, labels: Partial<Record<string, string | number>>) => {
     const known = catalogue.get(series) ?? new Map<string, Set<string>>();
@@ -34,9 +40,11 @@ async function registrySeries(): Promise<SeriesCatalogue> {
   // Declared label names come from the metric objects (prom-client keeps them as `labelNames`): a metric
   // whose label sets are not pre-initialised (e.g. rejected transitions by event) still declares them.
   const declared = new Map(registry.getMetricsAsArray().map((metric) => [metric.name, (metric as { labelNames?: string[] }).labelNames ?? []]));
+  // Every series also carries the registry's default labels (installation and replica).
+  const defaults = ['longshore_namespace', 'longshore_replica'];
   const addDeclared = (series: string, metricName: string) => {
     const known = catalogue.get(series) ?? new Map<string, Set<string>>();
-    for (const label of declared.get(metricName) ?? []) if (!known.has(label)) known.set(label, new Set());
+    for (const label of [...(declared.get(metricName) ?? []), ...defaults]) if (!known.has(label)) known.set(label, new Set());
     catalogue.set(series, known);
   };
   for (const metric of await registry.getMetricsAsJSON()) {
@@ -97,9 +105,9 @@ describe('parsePromql', () => {
   });
 
   test('reads label_values variables as a selector and a label', () => {
-    const parsed = parsePromql('label_values(longshore_reconcile_total{job=~"$job"}, namespace)');
+    const parsed = parsePromql('label_values(longshore_reconcile_total{job=~"$job", namespace=~"$namespace"}, longshore_namespace)');
     assert.deepEqual(parsed.selectors.map((s) => s.metric), ['longshore_reconcile_total']);
-    assert.deepEqual(parsed.groupingLabels, ['namespace']);
+    assert.deepEqual(parsed.groupingLabels, ['longshore_namespace']);
   });
 
   test('reports unknown metrics, unknown labels and impossible label values', () => {
@@ -126,6 +134,25 @@ describe('dashboard PromQL', () => {
     const families = [...catalogue.keys()]
       .filter((name) => !/^longshore_(process|nodejs)_/.test(name) && !/_(bucket|sum|count)$/.test(name));
     assert.deepEqual(families.filter((name) => !used.has(name)), []);
+  });
+});
+
+describe('pre-initialised counters', () => {
+  /** Counters labelled by a cluster exist from the first time a replica works on that cluster (unknown before). */
+  const PER_CLUSTER = new Set(['longshore_breaker_refused_total', 'longshore_resync_failures_total']);
+
+  test('every counter the dashboard or an alert reads has series from the start (a pool seen)', async () => {
+    const metrics = createMetrics({ processMetrics: true, namespace: 'default', replica: 'replica-0' });
+    metrics.poolLabel('jobs');
+    const exported = new Map((await metrics.registry.getMetricsAsJSON()).map((metric) => [metric.name, metric.values.length]));
+    const dashboard: unknown = JSON.parse(readFileSync(join(chartDir, 'dashboards/longshore.json'), 'utf8'));
+    const alerts = readdirSync(join(chartDir, 'alerts')).filter((file) => file.endsWith('.yaml'))
+      .map((file) => (parse(readFileSync(join(chartDir, 'alerts', file), 'utf8')) as { expr: string }).expr);
+    const counters = new Set([...dashboardExpressions(dashboard), ...alerts]
+      .flatMap((expr) => parsePromql(expr).selectors.map((s) => s.metric))
+      .filter((metric) => metric.endsWith('_total') && !PER_CLUSTER.has(metric)));
+    assert.ok(counters.has('longshore_run_transitions_rejected_total') && counters.has('longshore_run_transitions_total'));
+    assert.deepEqual([...counters].filter((metric) => !((exported.get(metric) ?? 0) > 0)), []);
   });
 });
 

@@ -10,15 +10,23 @@ import { possiblePhaseTransitions } from '../../machines/run-phases.js';
 import { failureReasonCode } from '../../reconcilers/launch/outcome.js';
 
 async function labelSets(metric: string): Promise<Record<string, string | number | undefined>[]> {
-  const json = await createMetrics().registry.getSingleMetric(metric)?.get();
+  const metrics = createMetrics();
+  metrics.poolLabel('jobs');
+  const json = await metrics.registry.getSingleMetric(metric)?.get();
   return json?.values.map((v) => ({ ...v.labels })) ?? [];
 }
 
 describe('run metric labels', () => {
-  test('transitions are pre-initialised with the phase changes the machine allows, in phase names only', async () => {
+  test('transitions are pre-initialised per pool with the phase changes the machine allows, in phase names only', async () => {
     const sets = await labelSets('longshore_run_transitions_total');
-    assert.deepEqual(sets, possiblePhaseTransitions().map(({ from, to }) => ({ from, to })));
+    assert.deepEqual(sets, possiblePhaseTransitions().map(({ from, to }) => ({ from, to, pool: 'jobs' })));
     for (const { from, to } of sets) assert.ok(PHASES.some((p) => p === from) && PHASES.some((p) => p === to) && from !== to);
+  });
+
+  test('rejected transitions are pre-initialised for every event type the machine handles', async () => {
+    const events = (await labelSets('longshore_run_transitions_rejected_total')).map((s) => s.event);
+    assert.ok(events.includes('TASK_OBSERVED') && events.includes('CANCEL_REQUESTED') && events.includes('FINALIZED'));
+    assert.equal(events.length, 19);
   });
 
   test('retry reasons are pre-initialised once each', async () => {

@@ -1,0 +1,37 @@
+/**
+ * Run metrics are recorded at the status write that makes the change: a new attempt is a retry labelled
+ * with why the one before ended, and an attempt first seen started gives one submit → running latency.
+ * Writes that change neither count nothing, so a run reconciled many times is counted once.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { attemptChanges, recordStatusWrite } from '../../controller/run-metrics.js';
+import { createMetrics } from '../../controller/metrics.js';
+
+const submitted = { number: 1, taskArn: 'arn:1', submittedAt: '2026-01-01T00:00:00.000Z' };
+const started = { ...submitted, startedAt: '2026-01-01T00:00:12.500Z' };
+const interrupted = { ...started, stoppedAt: '2026-01-01T00:01:00.000Z', failureReason: 'SpotInterruption' };
+const second = { number: 2 };
+
+describe('attempt changes between two stored statuses', () => {
+  test('an attempt first seen started gives its submit → running time, once', () => {
+    assert.deepEqual(attemptChanges({ attempts: [submitted] }, { attempts: [started] }), { retries: [], submitToRunningSeconds: [12.5] });
+    assert.deepEqual(attemptChanges({ attempts: [started] }, { attempts: [interrupted] }), { retries: [], submitToRunningSeconds: [] });
+  });
+
+  test('a new attempt after the first is a retry labelled with why the one before ended', () => {
+    assert.deepEqual(attemptChanges({ attempts: [interrupted] }, { attempts: [interrupted, second] }), { retries: ['SpotInterruption'], submitToRunningSeconds: [] });
+    assert.deepEqual(attemptChanges({ attempts: [] }, { attempts: [{ number: 1 }] }), { retries: [], submitToRunningSeconds: [] });
+    assert.deepEqual(attemptChanges({ attempts: [interrupted, second] }, { attempts: [interrupted, second] }), { retries: [], submitToRunningSeconds: [] });
+  });
+
+  test('recorded into the registry as it happens', async () => {
+    const metrics = createMetrics();
+    recordStatusWrite(metrics, { attempts: [submitted] }, { attempts: [started] });
+    recordStatusWrite(metrics, { attempts: [interrupted] }, { attempts: [interrupted, second] });
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption"\} 1$/m);
+    assert.match(text, /^longshore_run_submit_to_running_seconds_count 1$/m);
+    assert.match(text, /^longshore_run_submit_to_running_seconds_sum 12.5$/m);
+  });
+});
