@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
-import { createMetrics, ControllerMetrics, retryReasonLabel } from './metrics.js';
+import { createMetrics, ControllerMetrics, recordRunCost, retryReasonLabel } from './metrics.js';
+import { runCost } from './pricing.js';
 import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
 import { redactUrl } from './logger.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
@@ -103,13 +104,15 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     releaseTaskDefinition: (record, arn) => adapter.release(record, arn),
     limiter: createPoolLimiter(redis, keyspace),
     wake: (name) => wakeUps.wake('reconcile-run', name),
+    cost: (record, pool) => runCost(record.status.attempts, pool?.spec.region ?? defaultRegion ?? 'unknown', config.prices),
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       transition: (from, to) => metrics.runTransitions.inc({ from, to }),
       // Recorded once per run, when it concludes: its duration, each attempt's submit→running time, and why
       // every attempt but the last was followed by another.
-      concluded: (outcome, record) => {
+      concluded: (outcome, record, cost) => {
         metrics.runsCompleted.inc({ outcome });
+        recordRunCost(metrics, record.spec.pool, cost, record.status.spotFallback);
         const seconds = (Date.now() - Date.parse(record.metadata.creationTimestamp)) / 1000;
         if (seconds >= 0) metrics.runDuration.observe({ outcome }, seconds);
         const attempts = record.status.attempts;

@@ -21,7 +21,20 @@ export function observationOf(task: Task): TaskObservation | undefined {
   if (startedAt) obs.startedAt = startedAt;
   if (stoppedAt) obs.stoppedAt = stoppedAt;
   if (typeof task.version === 'number') obs.version = task.version;
+  placementOf(task, obs);
   return obs;
+}
+
+/** Where the task runs and its size: the attempt's status shows them, its cost is computed from them. */
+function placementOf(task: Task, obs: TaskObservation): void {
+  if (task.launchType) obs.launchType = task.launchType;
+  if (task.capacityProviderName) obs.capacityProviderName = task.capacityProviderName;
+  const pullStartedAt = iso(task.pullStartedAt);
+  if (pullStartedAt) obs.pullStartedAt = pullStartedAt;
+  if (task.cpu) obs.cpu = task.cpu;
+  if (task.memory) obs.memory = task.memory;
+  const architecture = task.attributes?.find((a) => a.name === 'ecs.cpu-architecture')?.value;
+  if (architecture) obs.cpuArchitecture = architecture;
 }
 
 function containerOf(container: NonNullable<Task['containers']>[number]): ObservedContainer {
