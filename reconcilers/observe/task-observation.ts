@@ -31,10 +31,18 @@ function placementOf(task: Task, obs: TaskObservation): void {
   if (task.capacityProviderName) obs.capacityProviderName = task.capacityProviderName;
   const pullStartedAt = iso(task.pullStartedAt);
   if (pullStartedAt) obs.pullStartedAt = pullStartedAt;
-  if (task.cpu) obs.cpu = task.cpu;
-  if (task.memory) obs.memory = task.memory;
+  // EC2 and EXTERNAL definitions may size only their containers: the task is then their sum.
+  const cpu = task.cpu ?? containerSum(task, (c) => c.cpu);
+  const memory = task.memory ?? containerSum(task, (c) => c.memory ?? c.memoryReservation);
+  if (cpu) obs.cpu = cpu;
+  if (memory) obs.memory = memory;
   const architecture = task.attributes?.find((a) => a.name === 'ecs.cpu-architecture')?.value;
   if (architecture) obs.cpuArchitecture = architecture;
+}
+
+function containerSum(task: Task, pick: (container: NonNullable<Task['containers']>[number]) => string | undefined): string | undefined {
+  const values = (task.containers ?? []).map((c) => Number(pick(c))).filter((v) => Number.isFinite(v) && v > 0);
+  return values.length === 0 ? undefined : String(values.reduce((a, b) => a + b, 0));
 }
 
 function containerOf(container: NonNullable<Task['containers']>[number]): ObservedContainer {
