@@ -2,6 +2,7 @@
 import type { RunRecord } from '../../controller/api/index.js';
 import { maskCommandText, maskedCommand, maskedEnv } from './masking.js';
 import { age, labelsText, renderTable } from './output.js';
+import { runCostLines } from './cost-view.js';
 
 export const RUN_HEADERS = ['NAME', 'POOL', 'PHASE', 'OUTCOME', 'ATTEMPTS', 'AGE', 'MESSAGE'] as const;
 
@@ -77,6 +78,7 @@ export function describeRun(run: RunRecord, namespace: string): string {
     ]);
     lines.push(indent(renderTable(['#', 'TASK', 'LAST STATUS', 'STARTED', 'STOPPED', 'EXIT', 'STOP CODE', 'REASON'], rows)));
   }
+  lines.push(...runCostLines(run));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
