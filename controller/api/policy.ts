@@ -169,3 +169,9 @@ export function launchesOnFargate(launch: LaunchChoice): boolean {
   }
   return launch.launchType === 'FARGATE' || launch.launchType === 'FARGATE_SPOT';
 }
+
+/** True when the launch may place the task on Fargate Spot (the FARGATE_SPOT launch type, or a strategy naming it). */
+export function usesSpot(launch: LaunchChoice): boolean {
+  if (launch.capacityProviderStrategy) return launch.capacityProviderStrategy.some((item) => item.capacityProvider === 'FARGATE_SPOT');
+  return launch.launchType === 'FARGATE_SPOT';
+}

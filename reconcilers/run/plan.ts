@@ -7,8 +7,7 @@
  */
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import { effectiveLaunch, resolveRunPolicy, type SpotFallback } from '../../controller/api/policy.js';
-import { usesSpot } from '../../controller/api/admission/run-task-request-rules.js';
+import { effectiveLaunch, resolveRunPolicy, usesSpot, type SpotFallback } from '../../controller/api/policy.js';
 import type { Phase, RunStatus } from '../../controller/api/run-status.js';
 import { isEscalation, type Random } from '../../controller/backoff.js';
 import {

@@ -4,7 +4,7 @@
  * would refuse. Sources for each rule are in docs/simulator.md "RunTask passthrough", where the simulator
  * applies the same rules with AWS's messages.
  */
-import { launchesOnFargate, type LaunchChoice, type SpotFallback } from '../policy.js';
+import { launchesOnFargate, usesSpot, type LaunchChoice, type SpotFallback } from '../policy.js';
 import {
   OWNED_OVERRIDE_FIELDS, OWNED_RUN_TASK_FIELDS, type RunTaskRequest,
 } from '../run-task-request.js';
@@ -110,11 +110,6 @@ export function checkSpotFallback(fallback: SpotFallback | undefined, launch: La
     path: 'spec.spotFallback', rule: 'spot-fallback-needs-spot',
     message: 'spotFallback needs a launch on Fargate Spot (launchType FARGATE_SPOT or a capacityProviderStrategy with FARGATE_SPOT)', value: fallback,
   }];
-}
-
-export function usesSpot(launch: LaunchChoice): boolean {
-  if (launch.capacityProviderStrategy) return launch.capacityProviderStrategy.some((item) => item.capacityProvider === 'FARGATE_SPOT');
-  return launch.launchType === 'FARGATE_SPOT';
 }
 
 function olderThan(version: string, than: [number, number, number]): boolean {
