@@ -38,7 +38,7 @@ export const Attempt = z.object({
   capacityProvider: z.string().optional(),
   launchType: z.string().optional(),
   /** What the attempt asked for: `on-demand` once a Spot fallback moved the run off Spot. */
-  requestedCapacity: z.enum(['as-configured', 'on-demand']).optional(),
+  requestedCapacity: z.literal('on-demand').optional(),
   /** Start of the image pull: Fargate bills from here until the task stops. */
   pullStartedAt: Timestamp.optional(),
   /** Task-level size as ECS reports it (cpu units and MiB, as strings) and the CPU architecture. */
