@@ -152,8 +152,9 @@ function pickProvider(strategy: CapacityProviderItem[] | undefined, index: numbe
 }
 
 /**
- * Where a task goes: a random instance among those with room (RunTask's placement strategies are accepted
- * and ignored), or, when none has room, the first instance with what it lacks.
+ * Where a task goes: a random instance among those with room (RunTask's placement constraints and strategies
+ * are validated in run-task-passthrough.ts, then ignored), or, when none has room, the first instance with
+ * what it lacks.
  */
 function chooseInstance(
   hosts: ContainerInstanceRecord[], size: { cpu: number; memory: number }, random: () => number,
