@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { BucketSpec, BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, budgetEnvName, scaleBudgets } from './aws/budgets.js';
+import { DEFAULT_PRICES, PriceTableOverride, mergePrices, type PriceTable } from './pricing.js';
 
 /** The BullMQ queues. Control messages (cancel, kill) come through the store's durable control stream instead. */
 export const QUEUE_NAMES = ['reconcile-run', 'register-taskdef', 'resync'] as const;
@@ -47,6 +48,8 @@ export interface ControllerConfig {
    */
   readonly jobLockMs: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Fargate prices per Region, architecture and capacity for cost estimates: the defaults with LONGSHORE_FARGATE_PRICES over them. */
+  readonly prices: PriceTable;
 }
 
 /**
@@ -85,6 +88,30 @@ const bucketSpec: Parser<BucketSpec> = {
       return { burst, refillPerSecond: refill };
     })
     .refine((spec) => spec.burst >= 1 && spec.refillPerSecond > 0),
+};
+
+/** A JSON price table laid over the defaults (controller/pricing.ts); a Region it adds needs every rate. */
+const priceTable: Parser<PriceTable> = {
+  expected: 'a JSON object {"<region>": {"x86_64"|"arm64": {"onDemand"|"spot": {"vcpuHour": n, "gbHour": n}}}} (a new Region needs all four rates)',
+  schema: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(PriceTableOverride)
+    .transform((override, ctx) => {
+      try {
+        return mergePrices(DEFAULT_PRICES, override);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 };
 
 /** One environment variable: its name, its default, how it is parsed and what it means. */
@@ -162,6 +189,8 @@ const VARIABLES = {
     'After this long a dead replica\'s jobs and stream entries are taken over.'),
   logLevel: variable('LONGSHORE_LOG_LEVEL', 'info', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'pino level: fatal, error, warn, info, debug, trace, silent.'),
+  prices: variable('LONGSHORE_FARGATE_PRICES', '{}', priceTable,
+    'Fargate prices (USD per vCPU-hour and GB-hour) by Region, x86_64/arm64 and onDemand/spot, as JSON over the published defaults, for run cost estimates.'),
 };
 
 /** The table as a list: drives validation, CLI help and the documentation check. */
@@ -237,6 +266,7 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
     shutdownGraceMs: read(V.shutdownGraceMs),
     jobLockMs: read(V.jobLockMs),
     logLevel: read(V.logLevel),
+    prices: read(V.prices),
   });
 }
 

@@ -6,7 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
-import { createMetrics, ControllerMetrics } from './metrics.js';
+import { createMetrics, ControllerMetrics, recordRunCost } from './metrics.js';
+import { runCost } from './pricing.js';
 import { recordStatusWrite } from './run-metrics.js';
 import { containerMemoryLimitBytes, readBuildInfo } from './build-info.js';
 import { startStoreGaugeExporter } from './store-gauges.js';
@@ -128,13 +129,15 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     },
     limiter: createPoolLimiter(redis, keyspace),
     wake: (name) => wakeUps.wake('reconcile-run', name),
+    cost: (record, pool) => runCost(record.status.attempts, pool?.spec.region ?? defaultRegion ?? 'unknown', config.prices),
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       transition: onTransition,
       written: onWritten,
-      // Recorded once per run, when it is finalized: its outcome and duration.
-      concluded: (outcome, record) => {
+      // Recorded once per run, when it is finalized: its outcome, duration and cost.
+      concluded: (outcome, record, cost) => {
         metrics.runsCompleted.inc({ outcome, pool: metrics.poolLabel(record.spec.pool) });
+        recordRunCost(metrics, metrics.poolLabel(record.spec.pool), cost, record.status.spotFallback);
         const seconds = (Date.now() - Date.parse(record.metadata.creationTimestamp)) / 1000;
         if (seconds >= 0) metrics.runDuration.observe({ outcome }, seconds);
       },

@@ -7,7 +7,7 @@
  * (`STORE_GAUGES`) are exported by one elected replica only (controller/store-gauges.ts).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { OUTCOMES, PHASES } from './api/run-status.js';
+import { COST_CAPACITIES, OUTCOMES, PHASES, type RunCost, type SpotFallbackStatus } from './api/run-status.js';
 import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
 import { QUEUE_NAMES } from './config.js';
 import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup/orphan-plan.js';
@@ -99,6 +99,14 @@ export interface ControllerMetrics {
   runOutputLines: Counter<'result'>;
   /** Runs whose output this replica forwards now (it holds their forwarding lease). */
   runOutputForwarders: Gauge;
+  /** Estimated USD of finished runs by pool and capacity (on-demand, spot; EC2 and EXTERNAL are not priced). */
+  costUsd: Counter<'pool' | 'capacity'>;
+  costVcpuSeconds: Counter<'pool' | 'capacity'>;
+  costGbSeconds: Counter<'pool' | 'capacity'>;
+  /** What the same attempts would have cost on Fargate on-demand, by pool (the Spot savings are the difference). */
+  costOnDemandUsd: Counter<'pool'>;
+  /** Runs whose later attempts went on-demand, by pool and why (interruptions, capacity). */
+  spotFallbacks: Counter<'pool' | 'reason'>;
 }
 
 /** What became of a run's failure tail. */
@@ -191,6 +199,11 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runLogTails: new Counter({ name: 'longshore_run_log_tails_total', help: "Failed or crashed runs' last lines recorded in their status, by result (lines, error).", labelNames: ['result'], registers }),
     runOutputLines: new Counter({ name: 'longshore_run_output_lines_total', help: 'Run output lines offered to the controller log (pool streamOutput): forwarded, or dropped by the per-run or overall cap.', labelNames: ['result'], registers }),
     runOutputForwarders: new Gauge({ name: 'longshore_run_output_forwarders', help: 'Runs whose output this replica forwards into its log now.', registers }),
+    costUsd: new Counter({ name: 'longshore_cost_usd_total', help: 'Estimated USD of finished runs (Fargate prices, an estimate), by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
+    costVcpuSeconds: new Counter({ name: 'longshore_cost_vcpu_seconds_total', help: 'Billed vCPU-seconds of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
+    costGbSeconds: new Counter({ name: 'longshore_cost_gb_seconds_total', help: 'Billed GB-seconds of memory of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
+    costOnDemandUsd: new Counter({ name: 'longshore_cost_on_demand_usd_total', help: 'What the same attempts would have cost on Fargate on-demand (an estimate), by pool.', labelNames: ['pool'], registers }),
+    spotFallbacks: new Counter({ name: 'longshore_spot_fallbacks_total', help: 'Runs whose next attempts went from Fargate Spot to on-demand, by pool and reason.', labelNames: ['pool', 'reason'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -234,4 +247,34 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     return pool;
   }
   return m;
+}
+
+export const SPOT_FALLBACK_REASONS = ['interruptions', 'capacity'] as const;
+
+/**
+ * A pool's cost and fallback series, created at 0 the first time this replica sees the pool conclude a run
+ * (pools are named by operators and few; unknown ones cannot be pre-initialised).
+ */
+export function initPoolCostMetrics(m: ControllerMetrics, pool: string): void {
+  for (const capacity of COST_CAPACITIES) {
+    m.costUsd.inc({ pool, capacity }, 0);
+    m.costVcpuSeconds.inc({ pool, capacity }, 0);
+    m.costGbSeconds.inc({ pool, capacity }, 0);
+  }
+  m.costOnDemandUsd.inc({ pool }, 0);
+  for (const reason of SPOT_FALLBACK_REASONS) m.spotFallbacks.inc({ pool, reason }, 0);
+}
+
+/** Counts one finished run's cost and Spot fallback. */
+export function recordRunCost(m: ControllerMetrics, pool: string, cost: RunCost | undefined, fallback: SpotFallbackStatus | undefined): void {
+  initPoolCostMetrics(m, pool);
+  if (fallback) m.spotFallbacks.inc({ pool, reason: fallback.reason });
+  if (!cost) return;
+  for (const attempt of cost.attempts) {
+    const labels = { pool, capacity: attempt.capacity };
+    m.costVcpuSeconds.inc(labels, attempt.vcpu * attempt.billedSeconds);
+    m.costGbSeconds.inc(labels, attempt.gb * attempt.billedSeconds);
+    if (attempt.estimatedUsd !== undefined) m.costUsd.inc(labels, attempt.estimatedUsd);
+    if (attempt.onDemandUsd !== undefined) m.costOnDemandUsd.inc({ pool }, attempt.onDemandUsd);
+  }
 }

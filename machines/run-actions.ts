@@ -15,7 +15,8 @@ export function stopReason(ctx: Ctx): string {
 
 /** The launch's idempotency token is derived from run and attempt where RunTask is built (reconcilers/launch/identity.ts). */
 export function runTaskAction(ctx: Ctx): LifecycleAction {
-  return { type: 'runTask', attempt: currentAttempt(ctx.status)?.number ?? 1 };
+  const attempt = currentAttempt(ctx.status)?.number ?? 1;
+  return ctx.onDemand === undefined ? { type: 'runTask', attempt } : { type: 'runTask', attempt, onDemand: true };
 }
 
 export function stopTaskAction(ctx: Ctx): LifecycleAction {

@@ -3,7 +3,7 @@
  * wires them to states: assigns store what they return, guards read the decision it left in the context.
  * The status's phase is not written here: entering a state sets it from the state's declaration.
  */
-import { initialRunStatus, type Attempt, type RunStatus } from '../controller/api/run-status.js';
+import { initialRunStatus, type Attempt, type RunCost, type RunStatus } from '../controller/api/run-status.js';
 import { backoffMs, type ExponentialBackoff } from '../controller/backoff.js';
 import { STOP_TROUBLE_REASON } from './call-trouble.js';
 import { classifyStop, type StopClassification } from './classify-stop.js';
@@ -41,6 +41,7 @@ export function initialContext(input: LifecycleInput): Ctx {
     status: setConditions(status, [{ type: CONDITION.taskDefinitionResolved, status: 'False', reason: 'Pending' }], input.now),
     infrastructureFailures: 0,
     exitCodeFailures: 0,
+    spotInterruptions: 0,
   };
   if (input.containerName !== undefined) ctx.containerName = input.containerName;
   return ctx;
@@ -124,7 +125,7 @@ export function waiting(ctx: Ctx, reason: string, message: string, now: string):
 /** Opens the next attempt; its RunTask is the reconciler's next side effect. */
 export function startAttempt(ctx: Ctx, now: string): Ctx {
   const number = ctx.status.attempts.length + 1;
-  const attempt: Attempt = { number };
+  const attempt: Attempt = ctx.onDemand === undefined ? { number } : { number, requestedCapacity: 'on-demand' };
   const status = setConditions(
     { ...ctx.status, attempts: [...ctx.status.attempts, attempt] },
     [
@@ -201,6 +202,12 @@ export function recordObservation(ctx: Ctx, obs: TaskObservation): Ctx {
         stoppedReason: obs.stoppedReason,
         startedAt: obs.startedAt,
         stoppedAt: obs.stoppedAt,
+        launchType: obs.launchType,
+        capacityProvider: obs.capacityProviderName,
+        pullStartedAt: obs.pullStartedAt,
+        cpu: obs.cpu,
+        memory: obs.memory,
+        cpuArchitecture: obs.cpuArchitecture,
       })
     : patchCurrentAttempt(ctx.status, {
         lastStatus: isStoppedObservation(obs) ? undefined : obs.lastStatus,
@@ -338,7 +345,7 @@ function endAttempt(
   let next: Ctx = { ...ctx, status: patchCurrentAttempt(ctx.status, { exitCode: c.exitCode, failureReason: c.failureReason }) };
   const number = currentAttempt(next.status)?.number ?? 0;
   if (c.kind === 'infrastructure') {
-    next = { ...next, infrastructureFailures: ctx.infrastructureFailures + 1 };
+    next = withSpotFallback({ ...next, infrastructureFailures: ctx.infrastructureFailures + 1 }, c.failureReason, number);
     if (next.infrastructureFailures < ctx.retry.infrastructureAttempts) return scheduleRetry(next, c, now);
     const budget = `infrastructure budget of ${ctx.retry.infrastructureAttempts} attempt(s) spent`;
     const outcome = exhaustedOutcome;
@@ -352,6 +359,36 @@ function endAttempt(
   }
   const reason = finalReason ?? (c.outcome === 'succeeded' ? 'Succeeded' : (c.failureReason ?? 'Failed'));
   return finish(next, c.outcome, reason, `${c.outcome}: ${c.explanation}`, now);
+}
+
+/** Failure reasons that count toward spotFallback: a Spot interruption, and RunTask finding no capacity. */
+export const SPOT_INTERRUPTION_REASON = 'SpotInterruption';
+export const CAPACITY_UNAVAILABLE_REASON = 'CapacityUnavailable';
+
+/**
+ * Counts a Spot interruption and decides whether the run's next attempts go on-demand: after
+ * spotFallback.afterInterruptions interruptions, or at once when Fargate Spot had no capacity and
+ * onCapacityUnavailable is set. Only attempts that asked for Spot count (an on-demand attempt is neither).
+ */
+function withSpotFallback(ctx: Ctx, failureReason: string | undefined, number: number): Ctx {
+  const policy = ctx.retry.spotFallback;
+  if (policy === undefined || ctx.onDemand !== undefined) return ctx;
+  if (failureReason === SPOT_INTERRUPTION_REASON) {
+    const spotInterruptions = ctx.spotInterruptions + 1;
+    const reached = policy.afterInterruptions !== undefined && spotInterruptions >= policy.afterInterruptions;
+    return reached ? fallBack({ ...ctx, spotInterruptions }, 'interruptions', number) : { ...ctx, spotInterruptions };
+  }
+  if (failureReason === CAPACITY_UNAVAILABLE_REASON && policy.onCapacityUnavailable) return fallBack(ctx, 'capacity', number);
+  return ctx;
+}
+
+function fallBack(ctx: Ctx, reason: 'interruptions' | 'capacity', number: number): Ctx {
+  return { ...ctx, onDemand: reason, status: { ...ctx.status, spotFallback: { reason, fromAttempt: number + 1 } } };
+}
+
+/** The finalize step's bookkeeping is done; its cost estimate becomes status.cost. */
+export function finalized(ctx: Ctx, cost: RunCost | undefined): Ctx {
+  return { ...ctx, finalized: true, status: cost === undefined ? ctx.status : { ...ctx.status, cost } };
 }
 
 export function backoffDelayMs(ctx: Ctx, failedAttempts: number): number {

@@ -49,6 +49,7 @@ import {
   taskDefinitionResolved,
   taskDefinitionStale,
   waiting,
+  finalized,
 } from './run-logic.js';
 import { launchDue, launchFailed, launchHeld, stopDue, stopFailed } from './call-trouble.js';
 import { finalizeAction, runTaskAction, scheduleRetryAction, stopTaskAction } from './run-actions.js';
@@ -279,7 +280,7 @@ export const runLifecycleMachine = setup({
     stopped: {
       ...declared({ phase: 'stopped', work: (context) => (context.finalized === true ? [] : [finalizeAction(context)]) }),
       on: {
-        FINALIZED: { guard: 'notFinalized', actions: assign({ finalized: true }) },
+        FINALIZED: { guard: 'notFinalized', actions: assign(({ context, event }) => finalized(context, event.cost)) },
       },
     },
   },

@@ -8,8 +8,8 @@
  * its own steps; the run's *phase* (RunStatus.phase) is what users see, declared by each state (run-machine.ts).
  */
 import { z } from 'zod';
-import { LaunchSecondsDefault, Retry, StartSecondsDefault, type RunPolicy } from '../controller/api/policy.js';
-import { RunStatus } from '../controller/api/run-status.js';
+import { LaunchSecondsDefault, Retry, StartSecondsDefault, type RunPolicy, type SpotFallback } from '../controller/api/policy.js';
+import { RunStatus, type RunCost } from '../controller/api/run-status.js';
 import type { ObservedContainer } from './classify-stop.js';
 
 export const RetryPolicy = z.object({
@@ -21,6 +21,8 @@ export const RetryPolicy = z.object({
   exitCodeAttempts: z.number().int().min(1),
   /** Whether a start timeout counts as an infrastructure failure (retried) rather than ending timed-out. */
   retryStartTimeout: z.boolean(),
+  /** Spot → on-demand (the pool's spotFallback, set only when the run launches on Fargate Spot). */
+  spotFallback: z.object({ afterInterruptions: z.number().int().min(1).optional(), onCapacityUnavailable: z.boolean() }).optional(),
   backoff: z.object({
     initialMs: z.number().int().min(0),
     factor: z.number().min(1),
@@ -30,12 +32,14 @@ export const RetryPolicy = z.object({
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 /** The lifecycle's retry policy from the API's (a run's overrides over its pool's, see resolveRunPolicy). */
-export function lifecycleRetryPolicy(policy: Pick<RunPolicy, 'infrastructureAttempts' | 'onExitCodes' | 'onStartTimeout' | 'backoff'>): RetryPolicy {
-  return {
+export function lifecycleRetryPolicy(
+  policy: Pick<RunPolicy, 'infrastructureAttempts' | 'onExitCodes' | 'exitCodeAttempts' | 'onStartTimeout' | 'backoff'>,
+  spotFallback?: SpotFallback,
+): RetryPolicy {
+  const out: RetryPolicy = {
     infrastructureAttempts: policy.infrastructureAttempts,
     onExitCodes: policy.onExitCodes,
-    // The API counts listed exit codes against a budget of the same size, tracked separately.
-    exitCodeAttempts: policy.infrastructureAttempts,
+    exitCodeAttempts: policy.exitCodeAttempts,
     retryStartTimeout: policy.onStartTimeout,
     backoff: {
       initialMs: Math.round(policy.backoff.initialSeconds * 1000),
@@ -43,6 +47,11 @@ export function lifecycleRetryPolicy(policy: Pick<RunPolicy, 'infrastructureAtte
       maxMs: Math.round(policy.backoff.maxSeconds * 1000),
     },
   };
+  if (spotFallback !== undefined) {
+    out.spotFallback = { onCapacityUnavailable: spotFallback.onCapacityUnavailable };
+    if (spotFallback.afterInterruptions !== undefined) out.spotFallback.afterInterruptions = spotFallback.afterInterruptions;
+  }
+  return out;
 }
 
 /** The API schema's defaults (docs/resources.md), declared there only, so the two cannot disagree. */
@@ -99,6 +108,10 @@ export const LifecycleContext = z.object({
   status: RunStatus,
   infrastructureFailures: z.number().int().min(0),
   exitCodeFailures: z.number().int().min(0),
+  /** Attempts that ended in a Fargate Spot interruption (lifecycles persisted before it count from 0). */
+  spotInterruptions: z.number().int().min(0).default(0),
+  /** Set once a Spot fallback applies: the run's next attempts launch on-demand. */
+  onDemand: z.enum(['interruptions', 'capacity']).optional(),
   stopIntent: StopIntent.optional(),
   /**
    * When the backoff before the next attempt ends (ISO); in `pending`, when the task definition may be
@@ -166,6 +179,13 @@ export interface TaskObservation {
   stoppedAt?: string;
   /** ECS task `version`; grows with every state change. */
   version?: number;
+  /** Where ECS placed the task and its size (API answers only): for the attempt's status and its cost. */
+  launchType?: string;
+  capacityProviderName?: string;
+  pullStartedAt?: string;
+  cpu?: string;
+  memory?: string;
+  cpuArchitecture?: string;
 }
 
 export type LifecycleEvent =
@@ -203,14 +223,15 @@ export type LifecycleEvent =
   | ({ type: 'RETRY' } & Timed)
   /** The current step cannot proceed yet (registration in progress, no pool slot): say so in the status. */
   | ({ type: 'WAITING'; reason: string; message: string } & Timed)
-  /** The stopped run's bookkeeping is done (task definition released, outcome counted). */
-  | ({ type: 'FINALIZED' } & Timed);
+  /** The stopped run's bookkeeping is done (task definition released, outcome and cost counted). */
+  | ({ type: 'FINALIZED'; cost?: RunCost } & Timed);
 export type LifecycleEventType = LifecycleEvent['type'];
 
 /** Side effects the reconciler performs; the machine never performs them itself. */
 export type LifecycleAction =
   | { type: 'resolveTaskDefinition' }
-  | { type: 'runTask'; attempt: number }
+  /** `onDemand`: a Spot fallback applies, so the attempt launches on Fargate on-demand (reconcilers/launch/on-demand.ts). */
+  | { type: 'runTask'; attempt: number; onDemand?: boolean }
   /** taskArn absent: RunTask for this attempt may have happened unrecorded; find it by its startedBy marker. */
   | { type: 'stopTask'; attempt: number; taskArn?: string; clusterArn?: string; reason: string }
   | { type: 'scheduleRetry'; attempt: number; delayMs: number; retryAt: string }

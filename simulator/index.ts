@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { CallAudit } from './audit.js';
 import { ensureCluster, ensureDefaultCluster } from './ecs/clusters.js';
-import { ContainerInstances, InstanceSpecSchema, type ContainerInstanceRecord, type InstanceSpecInput } from './ecs/container-instances.js';
+import { ContainerInstances, DEFAULT_CLUSTER_EXTERNAL_INSTANCES, DEFAULT_INSTANCE_CPU, DEFAULT_INSTANCE_MEMORY, InstanceSpecSchema, type ContainerInstanceRecord, type InstanceSpecInput } from './ecs/container-instances.js';
 import { EcsStore, type EcsContext } from './ecs/context.js';
 import { clusterNameOf } from './ecs/identity.js';
 import { createEcsHandler } from './ecs/handler.js';
@@ -112,8 +112,9 @@ export interface RunningSimulator {
     list(): PersistentFault[];
   };
   /**
-   * Container instances, the capacity of the EC2 and EXTERNAL launch types (none unless registered, as on
-   * AWS). reset() keeps only the scenario's `clusters`. See docs/simulator.md "Container instances".
+   * Container instances, the capacity of the EC2 and EXTERNAL launch types: none unless registered, as on
+   * AWS, but for the default cluster's EXTERNAL ones (DEFAULT_CLUSTER_EXTERNAL_INSTANCES unless the scenario
+   * names `default`). reset() keeps only those and the scenario's `clusters`. See docs/simulator.md "Container instances".
    */
   containerInstances: {
     register(request: ContainerInstanceRequest): ContainerInstanceInfo[];
@@ -211,6 +212,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
   /** The scenario's clusters and their instances, at start and after every reset. */
   const installScenarioClusters = (): void => {
+    if (!('default' in scenario.clusters)) {
+      containerInstances.register('default', { kind: 'EXTERNAL', count: DEFAULT_CLUSTER_EXTERNAL_INSTANCES, cpu: DEFAULT_INSTANCE_CPU, memory: DEFAULT_INSTANCE_MEMORY });
+    }
     for (const [name, spec] of Object.entries(scenario.clusters)) {
       ensureCluster(ctx, name);
       containerInstances.register(name, { kind: 'EC2', count: spec.containerInstances, cpu: spec.cpu, memory: spec.memory });

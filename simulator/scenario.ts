@@ -51,7 +51,9 @@ export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
 export const ScenarioSchema = z.strictObject({
   /**
    * Clusters that exist from the start (and again after every reset), keyed by name, with their container
-   * instances. Like AWS, a cluster has no instances unless some are registered, the default cluster included.
+   * instances. Like AWS, a cluster has no instances unless some are registered, except that the default
+   * cluster has DEFAULT_CLUSTER_EXTERNAL_INSTANCES EXTERNAL (ECS Anywhere) instances unless the scenario
+   * names `default` and says how many.
    */
   clusters: z.record(z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, 'a cluster name (letters, digits, - and _)'), ClusterSpecSchema).default({}),
   /** Time spent in each lastStatus before the next one (simulated seconds). */
@@ -87,6 +89,8 @@ export const ScenarioSchema = z.strictObject({
       latency: DistributionSchema.default(uniform(0.05, 0.5)),
       /** Share of Fargate tasks answered in RunTask failures[] with the capacity message. */
       capacityFailureRate: rate.default(0),
+      /** Share of tasks a strategy places on FARGATE_SPOT answered with the capacity message (on-demand unaffected). */
+      spotCapacityFailureRate: rate.default(0),
       /** Share of tasks that fail to start, and the reasons drawn from. */
       startFailureRate: rate.default(0),
       startFailureReasons: z.array(z.string().min(1)).min(1).default(['CannotPullContainerError', 'ResourceInitializationError']),

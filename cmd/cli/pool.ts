@@ -1,4 +1,4 @@
-/** `longshore pool …`: apply, get, list, delete. */
+/** `longshore pool …`: apply, get, describe, list, delete. */
 import { Command } from 'commander';
 import type { PoolRecord } from '../../controller/api/index.js';
 import { poolLaunchType } from '../../controller/api/index.js';
@@ -6,6 +6,7 @@ import { listAll, type SubmitResult } from '../../controller/store/index.js';
 import { readDocuments } from './documents.js';
 import { age, outputOption, printDocuments, renderTable, type OutputFormat } from './output.js';
 import { withSession } from './session.js';
+import { poolCostLines } from './cost-view.js';
 import { NotFoundError } from '../../controller/store/index.js';
 
 export function poolCommand(): Command {
@@ -33,6 +34,20 @@ export function poolCommand(): Command {
         const record = await store.getPool(name);
         if (!record) throw new NotFoundError('Pool', name);
         printPools([record], options.output, true);
+      }),
+    );
+
+  pool
+    .command('describe')
+    .description('show one pool with the cost (estimate) of its retained finished runs')
+    .argument('<name>')
+    .action(
+      withSession(async ({ store }, name: string) => {
+        const record = await store.getPool(name);
+        if (!record) throw new NotFoundError('Pool', name);
+        const runs = await listAll((cursor) => store.listRuns({ pool: name, cursor }));
+        printPools([record], 'table', true);
+        process.stdout.write(`${poolCostLines(runs).join('\n')}\n`);
       }),
     );
 

@@ -2,6 +2,7 @@
 import type { RunRecord } from '../../controller/api/index.js';
 import { maskCommandText, maskedCommand, maskedEnv } from './masking.js';
 import { age, labelsText, renderTable } from './output.js';
+import { runCostLines } from './cost-view.js';
 
 export const RUN_HEADERS = ['NAME', 'POOL', 'PHASE', 'OUTCOME', 'ATTEMPTS', 'AGE', 'MESSAGE'] as const;
 
@@ -85,6 +86,7 @@ export function describeRun(run: RunRecord, namespace: string): string {
     if (tail.error) lines.push(`  <${tail.error}>`);
     for (const line of tail.lines) lines.push(`  ${maskCommandText(line)}`);
   }
+  lines.push(...runCostLines(run));
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -63,8 +63,10 @@ export type Backoff = z.infer<typeof Backoff>;
 export const Retry = z.strictObject({
   /** Total launches allowed when attempts fail for infrastructure reasons (spot interruption, failed start, capacity). */
   infrastructureAttempts: z.number().int().min(1).max(100).default(3),
-  /** Application exit codes that also start a new attempt (within the same budget). */
+  /** Application exit codes that also start a new attempt (within exitCodeAttempts). */
   onExitCodes: exitCodes().default([]),
+  /** Total launches allowed when attempts end with one of onExitCodes; counted apart from infrastructureAttempts. */
+  exitCodeAttempts: z.number().int().min(1).max(100).default(3),
   /** A start timeout (task not RUNNING within timeouts.startSeconds) stops the task and starts a new attempt
    * within the infrastructure budget, instead of ending the run timed-out. */
   onStartTimeout: z.boolean().default(false),
@@ -74,6 +76,7 @@ export type Retry = z.infer<typeof Retry>;
 export const RetryOverride = z.strictObject({
   infrastructureAttempts: z.number().int().min(1).max(100).optional(),
   onExitCodes: exitCodes().optional(),
+  exitCodeAttempts: z.number().int().min(1).max(100).optional(),
   onStartTimeout: z.boolean().optional(),
   backoff: z
     .object({
@@ -84,12 +87,24 @@ export const RetryOverride = z.strictObject({
     .optional(),
 });
 
+/**
+ * Spot → on-demand: after `afterInterruptions` Fargate Spot interruptions of a run, or at once when Fargate
+ * Spot has no capacity (`onCapacityUnavailable`), the run's next attempts launch on-demand. New runs still
+ * start on Spot.
+ */
+export const SpotFallback = z.strictObject({
+  afterInterruptions: z.number().int().min(1).max(100).optional(),
+  onCapacityUnavailable: z.boolean().default(false),
+});
+export type SpotFallback = z.infer<typeof SpotFallback>;
+
 export interface RunPolicy {
   startSeconds: number;
   launchSeconds: number;
   runSeconds?: number;
   infrastructureAttempts: number;
   onExitCodes: number[];
+  exitCodeAttempts: number;
   /** Retry a start timeout as an infrastructure failure instead of ending timed-out. */
   onStartTimeout: boolean;
   backoff: Backoff;
@@ -103,6 +118,7 @@ export function resolveRunPolicy(pool: Pick<PoolSpec, 'timeouts' | 'retry'>, run
     ...(runSeconds === undefined ? {} : { runSeconds }),
     infrastructureAttempts: run.retry?.infrastructureAttempts ?? pool.retry.infrastructureAttempts,
     onExitCodes: run.retry?.onExitCodes ?? pool.retry.onExitCodes,
+    exitCodeAttempts: run.retry?.exitCodeAttempts ?? pool.retry.exitCodeAttempts,
     onStartTimeout: run.retry?.onStartTimeout ?? pool.retry.onStartTimeout,
     backoff: { ...pool.retry.backoff, ...definedOnly(run.retry?.backoff ?? {}) },
   };
@@ -152,4 +168,10 @@ export function launchesOnFargate(launch: LaunchChoice): boolean {
     return launch.capacityProviderStrategy.every((item) => FARGATE_PROVIDERS.has(item.capacityProvider));
   }
   return launch.launchType === 'FARGATE' || launch.launchType === 'FARGATE_SPOT';
+}
+
+/** True when the launch may place the task on Fargate Spot (the FARGATE_SPOT launch type, or a strategy naming it). */
+export function usesSpot(launch: LaunchChoice): boolean {
+  if (launch.capacityProviderStrategy) return launch.capacityProviderStrategy.some((item) => item.capacityProvider === 'FARGATE_SPOT');
+  return launch.launchType === 'FARGATE_SPOT';
 }

@@ -8,7 +8,8 @@ import { ApiVersion, ObjectMeta, ObjectMetaInput } from './meta.js';
 import { CapacityProviderStrategy, LaunchType } from './placement.js';
 import { Cpu, Memory } from './quantities.js';
 import { Tags } from './tags.js';
-import { effectiveLaunch, Retry, Timeouts } from './policy.js';
+import { effectiveLaunch, Retry, SpotFallback, Timeouts } from './policy.js';
+import { RunTaskRequest } from './run-task-request.js';
 import { TaskDefinitionTemplate } from './task-definition-template.js';
 
 export const NetworkConfiguration = z.strictObject({
@@ -73,6 +74,10 @@ export const PoolSpec = z.strictObject({
   // .default() would return its value unparsed and have to restate them).
   timeouts: Timeouts.prefault({}),
   retry: Retry.prefault({}),
+  /** Spot → on-demand fallback; needs a launch on FARGATE_SPOT (admission checks). */
+  spotFallback: SpotFallback.optional(),
+  /** RunTask fields passed through as written (controller/api/run-task-request.ts). */
+  runTaskRequest: RunTaskRequest.optional(),
 });
 export type PoolSpec = z.infer<typeof PoolSpec>;
 /** The spec as a user may write it (defaults not yet applied). */

@@ -34,6 +34,17 @@ export const Attempt = z.object({
   stoppedReason: z.string().optional(),
   /** Why this attempt ended, as Longshore classified it (e.g. SpotInterruption, TaskFailedToStart, ExitCode). */
   failureReason: z.string().optional(),
+  /** Where the task ran, as ECS reports it: the capacity provider (FARGATE, FARGATE_SPOT, …) when a strategy placed it, else the launch type. */
+  capacityProvider: z.string().optional(),
+  launchType: z.string().optional(),
+  /** What the attempt asked for: `on-demand` once a Spot fallback moved the run off Spot. */
+  requestedCapacity: z.literal('on-demand').optional(),
+  /** Start of the image pull: Fargate bills from here until the task stops. */
+  pullStartedAt: Timestamp.optional(),
+  /** Task-level size as ECS reports it (cpu units and MiB, as strings) and the CPU architecture. */
+  cpu: z.string().optional(),
+  memory: z.string().optional(),
+  cpuArchitecture: z.string().optional(),
 });
 export type Attempt = z.infer<typeof Attempt>;
 
@@ -61,6 +72,44 @@ export const LogTail = z.object({
   error: z.string().optional(),
 });
 export type LogTail = z.infer<typeof LogTail>;
+/** Where an attempt's cost comes from: Fargate on-demand or Spot (priced), EC2 or EXTERNAL (sized, not priced). */
+export const COST_CAPACITIES = ['on-demand', 'spot', 'ec2', 'external'] as const;
+export const CostCapacity = z.enum(COST_CAPACITIES);
+export type CostCapacity = z.infer<typeof CostCapacity>;
+
+export const AttemptCost = z.object({
+  number: z.number().int().min(1),
+  capacity: CostCapacity,
+  /** Billed seconds: Fargate rounds up to the second with a one-minute minimum. */
+  billedSeconds: z.number().min(0),
+  vcpu: z.number().min(0),
+  gb: z.number().min(0),
+  estimatedUsd: z.number().min(0).optional(),
+  onDemandUsd: z.number().min(0).optional(),
+});
+export type AttemptCost = z.infer<typeof AttemptCost>;
+
+/** A finished run's cost: always an estimate from the configured price table (controller/pricing.ts). */
+export const RunCost = z.object({
+  estimate: z.literal(true),
+  region: z.string(),
+  vcpuSeconds: z.number().min(0),
+  gbSeconds: z.number().min(0),
+  /** USD at the prices of where each attempt ran; absent when no attempt could be priced (EC2, EXTERNAL, unknown Region). */
+  estimatedUsd: z.number().min(0).optional(),
+  /** What the same attempts would have cost on Fargate on-demand (the Spot savings are the difference). */
+  onDemandUsd: z.number().min(0).optional(),
+  attempts: z.array(AttemptCost),
+});
+export type RunCost = z.infer<typeof RunCost>;
+
+export const SpotFallbackStatus = z.object({
+  /** `interruptions`: spotFallback.afterInterruptions reached; `capacity`: Fargate Spot had no capacity. */
+  reason: z.enum(['interruptions', 'capacity']),
+  /** The first attempt that ran on-demand. */
+  fromAttempt: z.number().int().min(1),
+});
+export type SpotFallbackStatus = z.infer<typeof SpotFallbackStatus>;
 
 export const RunStatus = z.object({
   phase: Phase,
@@ -71,6 +120,10 @@ export const RunStatus = z.object({
   message: z.string().optional(),
   observedGeneration: z.number().int().min(0),
   logTail: LogTail.optional(),
+  /** Set once a Spot fallback moved the run's next attempts on-demand. */
+  spotFallback: SpotFallbackStatus.optional(),
+  /** Written when the stopped run is finalized. */
+  cost: RunCost.optional(),
 });
 export type RunStatus = z.infer<typeof RunStatus>;
 

@@ -8,6 +8,7 @@ import { CapacityProviderStrategy, LaunchType } from './placement.js';
 import { Cpu, Memory } from './quantities.js';
 import { RetryOverride, TimeoutsOverride } from './policy.js';
 import { Tags } from './tags.js';
+import { RunTaskRequest } from './run-task-request.js';
 import { RunStatus } from './run-status.js';
 
 export const RunSpec = z.strictObject({
@@ -27,6 +28,8 @@ export const RunSpec = z.strictObject({
   tags: Tags.default({}),
   timeouts: TimeoutsOverride.optional(),
   retry: RetryOverride.optional(),
+  /** RunTask fields for this run, over the pool's (field by field; overrides key by key). */
+  runTaskRequest: RunTaskRequest.optional(),
   /** Set by `run cancel` (through the control stream); the run ends cancelled. */
   cancelRequested: z.boolean().default(false),
 });

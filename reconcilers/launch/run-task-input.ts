@@ -8,7 +8,8 @@
  */
 import type { AwsVpcConfiguration, ContainerOverride, KeyValuePair, RunTaskCommandInput, Tag, TaskOverride } from '@aws-sdk/client-ecs';
 import type { PoolLike, RunLike } from '../taskdef/inputs.js';
-import { resolvePlacement } from '../taskdef/placement.js';
+import { resolvePlacement, type Placement } from '../taskdef/placement.js';
+import { effectiveRunTaskRequest, type PassthroughRequest } from '../../controller/api/run-task-request.js';
 import { slugifyFamily, slugifyTagKey, slugifyTagValue } from '../taskdef/slug.js';
 import { cpuString, cpuUnits, memoryMiB, memoryString } from '../../controller/api/quantities.js';
 import { clientTokenFor, startedByFor } from './identity.js';
@@ -47,18 +48,22 @@ export interface RunTaskArgs {
   taskDefinition: ResolvedTaskDefinition;
   /** Required when the definition uses awsvpc (reconcilers/launch/network.ts). */
   network?: AwsVpcConfiguration;
+  /** Where the task goes; the pool's and run's placement when absent (a Spot fallback passes on-demand's). */
+  placement?: Placement;
 }
 
 export function buildRunTaskInput(args: RunTaskArgs): RunTaskCommandInput {
   const { pool, run, attempt, namespace, taskDefinition } = args;
-  const placement = resolvePlacement(pool, run);
+  const placement = args.placement ?? resolvePlacement(pool, run);
+  const passthrough = effectiveRunTaskRequest(pool.spec.runTaskRequest, run.spec.runTaskRequest);
   const input: RunTaskCommandInput = {
     taskDefinition: taskDefinition.taskDefinitionArn,
     count: 1,
     clientToken: clientTokenFor(run.metadata.uid, attempt),
     startedBy: startedByFor(namespace, run.metadata.name),
-    group: groupFor(pool.metadata.name),
+    group: passthrough.group ?? groupFor(pool.metadata.name),
   };
+  copyPassthrough(input, passthrough);
   if (pool.spec.cluster) input.cluster = pool.spec.cluster;
   if (placement.capacityProviderStrategy) input.capacityProviderStrategy = placement.capacityProviderStrategy;
   else if (placement.launchType) input.launchType = placement.launchType;
@@ -73,13 +78,41 @@ export function buildRunTaskInput(args: RunTaskArgs): RunTaskCommandInput {
   const tags = runTags(pool, run, attempt);
   if (tags.length > 0) input.tags = tags;
 
-  const overrides = runOverrides(run, taskDefinition.containerName);
+  const overrides = withPassthroughOverrides(runOverrides(run, taskDefinition.containerName), passthrough, taskDefinition.containerName);
   const size = JSON.stringify(overrides).length;
   if (size > OVERRIDES_MAX_CHARS) {
     throw new LaunchInputError(`RunTask overrides are ${size} characters; ECS allows at most ${OVERRIDES_MAX_CHARS} (command and env count toward it).`);
   }
   if (Object.keys(overrides).length > 0) input.overrides = overrides;
   return input;
+}
+
+/** The passthrough fields that go into RunTask as they are (group is handled with Longshore's default). */
+function copyPassthrough(input: RunTaskCommandInput, request: PassthroughRequest): void {
+  if (request.placementConstraints) input.placementConstraints = request.placementConstraints;
+  if (request.placementStrategy) input.placementStrategy = request.placementStrategy;
+  if (request.platformVersion !== undefined) input.platformVersion = request.platformVersion;
+  if (request.enableExecuteCommand !== undefined) input.enableExecuteCommand = request.enableExecuteCommand;
+  if (request.propagateTags !== undefined) input.propagateTags = request.propagateTags;
+  if (request.enableECSManagedTags !== undefined) input.enableECSManagedTags = request.enableECSManagedTags;
+  if (request.referenceId !== undefined) input.referenceId = request.referenceId;
+}
+
+/**
+ * Task-level passthrough overrides (ephemeral storage, inference accelerators) beside the run's own, and
+ * resourceRequirements (GPUs) on the orchestration container's override.
+ */
+export function withPassthroughOverrides(overrides: TaskOverride, request: PassthroughRequest, containerName: string): TaskOverride {
+  const extra = request.overrides;
+  if (extra === undefined) return overrides;
+  const out: TaskOverride = { ...overrides };
+  if (extra.ephemeralStorage) out.ephemeralStorage = extra.ephemeralStorage;
+  if (extra.inferenceAcceleratorOverrides) out.inferenceAcceleratorOverrides = extra.inferenceAcceleratorOverrides;
+  if (extra.resourceRequirements) {
+    const containers = out.containerOverrides ?? [{ name: containerName }];
+    out.containerOverrides = containers.map((c) => (c.name === containerName ? { ...c, resourceRequirements: extra.resourceRequirements } : c));
+  }
+  return out;
 }
 
 /** Overrides for the run's per-run values; empty when the run sets none. */

@@ -21,7 +21,28 @@ export function observationOf(task: Task): TaskObservation | undefined {
   if (startedAt) obs.startedAt = startedAt;
   if (stoppedAt) obs.stoppedAt = stoppedAt;
   if (typeof task.version === 'number') obs.version = task.version;
+  placementOf(task, obs);
   return obs;
+}
+
+/** Where the task runs and its size: the attempt's status shows them, its cost is computed from them. */
+function placementOf(task: Task, obs: TaskObservation): void {
+  if (task.launchType) obs.launchType = task.launchType;
+  if (task.capacityProviderName) obs.capacityProviderName = task.capacityProviderName;
+  const pullStartedAt = iso(task.pullStartedAt);
+  if (pullStartedAt) obs.pullStartedAt = pullStartedAt;
+  // EC2 and EXTERNAL definitions may size only their containers: the task is then their sum.
+  const cpu = task.cpu ?? containerSum(task, (c) => c.cpu);
+  const memory = task.memory ?? containerSum(task, (c) => c.memory ?? c.memoryReservation);
+  if (cpu) obs.cpu = cpu;
+  if (memory) obs.memory = memory;
+  const architecture = task.attributes?.find((a) => a.name === 'ecs.cpu-architecture')?.value;
+  if (architecture) obs.cpuArchitecture = architecture;
+}
+
+function containerSum(task: Task, pick: (container: NonNullable<Task['containers']>[number]) => string | undefined): string | undefined {
+  const values = (task.containers ?? []).map((c) => Number(pick(c))).filter((v) => Number.isFinite(v) && v > 0);
+  return values.length === 0 ? undefined : String(values.reduce((a, b) => a + b, 0));
 }
 
 function containerOf(container: NonNullable<Task['containers']>[number]): ObservedContainer {

@@ -16,6 +16,7 @@ import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { RunTaskGateway } from '../launch/ports.js';
 import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import { resolvePlacement } from '../taskdef/placement.js';
+import { onDemandPlacement } from '../launch/on-demand.js';
 import { observationOf } from '../observe/task-observation.js';
 import type { CallRetry, LaunchRequest, RunTaskPort, SearchOutcome, StopOutcome } from './ports.js';
 
@@ -60,9 +61,11 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         if (resolution.status === 'failed') return { kind: 'terminal', reason: 'NetworkConfiguration', message: resolution.message };
         network = resolution.network;
       }
+      const configured = resolvePlacement(pool, run);
+      const placement = request.onDemand ? onDemandPlacement(configured) : configured;
       let input;
       try {
-        input = buildRunTaskInput({ pool, run, attempt, namespace: deps.namespace, taskDefinition, ...(network ? { network } : {}) });
+        input = buildRunTaskInput({ pool, run, attempt, namespace: deps.namespace, taskDefinition, placement, ...(network ? { network } : {}) });
       } catch (error) {
         if (error instanceof LaunchInputError) return { kind: 'terminal', reason: 'InvalidLaunchInput', message: error.message };
         throw error;
@@ -72,7 +75,7 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         logsEnabled: pool.spec.cloudwatchLogs?.enabled === true,
         executionRoleArn: pool.spec.executionRoleArn,
       };
-      const send = () => launch(deps.gateway, input, { placement: resolvePlacement(pool, run), context, wait: false });
+      const send = () => launch(deps.gateway, input, { placement, context, wait: false });
       if (!deps.breaker) return send();
       return deps.breaker.guard({ region: context.region ?? 'default', cluster: pool.spec.cluster ?? 'default' }, send);
     },

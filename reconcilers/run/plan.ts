@@ -7,7 +7,7 @@
  */
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import { resolveRunPolicy } from '../../controller/api/policy.js';
+import { effectiveLaunch, resolveRunPolicy, usesSpot, type SpotFallback } from '../../controller/api/policy.js';
 import type { Phase, RunStatus } from '../../controller/api/run-status.js';
 import { isEscalation, type Random } from '../../controller/backoff.js';
 import {
@@ -67,10 +67,16 @@ export function lifecycleInputFor(record: RunRecord, pool: PoolRecord): Lifecycl
     runUid: record.metadata.uid,
     now: record.metadata.creationTimestamp,
     timeouts,
-    retry: lifecycleRetryPolicy(policy),
+    retry: lifecycleRetryPolicy(policy, spotFallbackFor(record, pool)),
   };
   if (pool.spec.containerName !== undefined) input.containerName = pool.spec.containerName;
   return input;
+}
+
+/** The pool's spotFallback, for a run that launches on Fargate Spot (a run moved off Spot needs none). */
+function spotFallbackFor(record: RunRecord, pool: PoolRecord): SpotFallback | undefined {
+  if (pool.spec.spotFallback === undefined) return undefined;
+  return usesSpot(effectiveLaunch(pool.spec, record.spec)) ? pool.spec.spotFallback : undefined;
 }
 
 /** `random` (uniform in [0, 1)) spreads retry times; injected so the plan stays a function of its inputs. */
@@ -204,7 +210,7 @@ function effectEvent(snapshot: RunSnapshot, effect: EffectResult | undefined, po
     }
     return { event: { type: 'WAITING', reason: 'Registering', message: 'waiting for the task definition to be registered', now }, retryAfterMs: r.waitingMs };
   }
-  if (effect.type === 'finalize') return { event: { type: 'FINALIZED', now } };
+  if (effect.type === 'finalize') return { event: effect.cost === undefined ? { type: 'FINALIZED', now } : { type: 'FINALIZED', cost: effect.cost, now } };
   if (attempt?.number !== effect.attempt) return {};
   if (effect.type === 'runTask') return launchEvent(effect.outcome, pool, now, random);
   if (effect.type === 'describeTask') {

@@ -7,7 +7,7 @@
  */
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import type { RunStatus } from '../../controller/api/run-status.js';
+import type { RunCost, RunStatus } from '../../controller/api/run-status.js';
 import type { TaskObservation } from '../../machines/run-types.js';
 import type { LaunchOutcome } from '../launch/outcome.js';
 
@@ -43,6 +43,8 @@ export interface LaunchRequest {
   run: RunRecord;
   attempt: number;
   taskDefinitionArn: string;
+  /** A Spot fallback applies: launch on Fargate on-demand instead of Spot. */
+  onDemand?: boolean;
 }
 
 export type StopOutcome =
@@ -85,7 +87,7 @@ export type EffectResult =
   | { type: 'launchDeferred'; attempt: number; reason: string; message: string; retryAfterMs: number }
   | { type: 'stopTask'; attempt: number; outcome: StopOutcome | SearchOutcome }
   | { type: 'describeTask'; attempt: number; outcome: StopOutcome }
-  | { type: 'finalize' };
+  | { type: 'finalize'; cost?: RunCost };
 
 /** What the plan sees besides the run record: its pool and the last side effect's result. */
 export interface RunObserved {

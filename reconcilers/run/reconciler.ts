@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
-import type { Phase } from '../../controller/api/run-status.js';
+import type { Phase, RunCost } from '../../controller/api/run-status.js';
 import { TerminalError, type ReconcileResult, type Reconciler } from '../../controller/queue/reconcile.js';
 import { isConflictError } from '../../controller/store/errors.js';
 import { LifecycleRestoreError, stateOf } from '../../machines/run-lifecycle.js';
@@ -23,8 +23,8 @@ export interface RunReconcilerObserver {
   transition?(from: Phase, to: Phase, eventType: string, pool: string): void;
   /** A new status was written over `before` (compare-and-set succeeded): attempts begun or seen running. */
   written?(before: RunRecord, after: RunRecord): void;
-  /** The run reached stopped with this outcome (once per run, when it is finalized). */
-  concluded?(outcome: string, run: RunRecord): void;
+  /** The run reached stopped with this outcome (once per run, when it is finalized), with its cost estimate. */
+  concluded?(outcome: string, run: RunRecord, cost?: RunCost): void;
 }
 
 export interface RunReconcilerDeps {
@@ -45,6 +45,8 @@ export interface RunReconcilerDeps {
   limiter?: PoolLimiter;
   /** Wakes another run's reconcile (a run waiting for the pool slot this one freed). */
   wake?: (runName: string) => Promise<void>;
+  /** A stopped run's cost estimate (controller/pricing.ts over the configured prices); without it no cost is recorded. */
+  cost?: (run: RunRecord, pool: PoolRecord | null) => RunCost;
   /** Side effects one reconcile may chain (resolve → RunTask → …) before handing back. */
   maxEffects?: number;
   /** Compare-and-set conflicts tolerated in one reconcile before giving up (the job retries). */
@@ -155,8 +157,9 @@ async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecor
     const arn = run.status.taskDefinitionArn;
     if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(run, arn);
     await deps.afterConclusion?.(run, pool);
-    deps.observer?.concluded?.(effect.outcome, run);
-    return { type: 'finalize' };
+    const cost = deps.cost?.(run, pool);
+    deps.observer?.concluded?.(effect.outcome, run, cost);
+    return cost === undefined ? { type: 'finalize' } : { type: 'finalize', cost };
   }
   if (effect.type === 'describeTask') {
     const cluster = effect.clusterArn ?? pool?.spec.cluster;
@@ -175,7 +178,7 @@ async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecor
     case 'runTask': {
       const taskDefinitionArn = run.status.taskDefinitionArn;
       if (!taskDefinitionArn) throw new UnreadableRunError(`run "${run.metadata.name}" is launching without a task definition`);
-      const outcome = await deps.tasks.launch({ pool, run, attempt: effect.attempt, taskDefinitionArn });
+      const outcome = await deps.tasks.launch({ pool, run, attempt: effect.attempt, taskDefinitionArn, ...(effect.onDemand ? { onDemand: true } : {}) });
       if (outcome.kind === 'stale-task-definition') await deps.resolver.invalidate?.(pool, run, taskDefinitionArn);
       return { type: 'runTask', attempt: effect.attempt, outcome };
     }

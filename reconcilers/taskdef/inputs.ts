@@ -6,6 +6,7 @@
  * (Prefect's ECS work pool variables) in camelCase, as issue 3 specifies.
  */
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import type { RunTaskRequest } from '../../controller/api/run-task-request.js';
 
 export type LaunchType = 'FARGATE' | 'FARGATE_SPOT' | 'EC2' | 'EXTERNAL';
 
@@ -55,6 +56,8 @@ export interface PoolSpecLike {
   tags?: Record<string, string>;
   autoDeregisterTaskDefinition?: boolean;
   matchLatestRevisionInFamily?: boolean;
+  /** RunTask fields passed through (launch only; never part of the task definition). */
+  runTaskRequest?: RunTaskRequest;
 }
 
 export interface PoolLike {
@@ -75,6 +78,7 @@ export interface RunSpecLike {
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   taskRoleArn?: string;
   tags?: Record<string, string>;
+  runTaskRequest?: RunTaskRequest;
 }
 
 export interface RunLike {

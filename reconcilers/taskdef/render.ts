@@ -78,6 +78,13 @@ export function render(pool: PoolLike, run: RunLike, context: RenderContext = {}
     td.requiresCompatibilities = compatibilities;
     td.networkMode ??= 'awsvpc';
   } else {
+    // ECS Anywhere: RunTask with launchType EXTERNAL needs a definition whose requiresCompatibilities names
+    // EXTERNAL ("Task definition does not support launch_type EXTERNAL." otherwise).
+    if (placement.requested === 'EXTERNAL') {
+      const compatibilities = td.requiresCompatibilities ?? [];
+      if (!compatibilities.includes('EXTERNAL')) compatibilities.push('EXTERNAL');
+      td.requiresCompatibilities = compatibilities;
+    }
     container.cpu ??= integerOrThrow(cpuUnits(cpu), 'cpu', cpu);
     container.memory ??= integerOrThrow(memoryMiB(memory), 'memory', memory);
     if (td.cpu !== undefined) td.cpu = cpuString(td.cpu);

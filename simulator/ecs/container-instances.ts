@@ -16,6 +16,8 @@ export type InstanceKind = 'EC2' | 'EXTERNAL';
 /** An m5.xlarge-sized instance: 4 vCPU, 16 GiB. */
 export const DEFAULT_INSTANCE_CPU = 4096;
 export const DEFAULT_INSTANCE_MEMORY = 16384;
+/** ECS Anywhere servers the default cluster has unless the scenario names `default` (issue 12: EXTERNAL works out of the box). */
+export const DEFAULT_CLUSTER_EXTERNAL_INSTANCES = 2;
 
 /** What to provision on one cluster (scenario `clusters.<name>`, sim.containerInstances.register). */
 export const InstanceSpecSchema = z.strictObject({

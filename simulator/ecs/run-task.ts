@@ -13,7 +13,8 @@ import type { EcsContext } from './context.js';
 import type { ContainerInstanceRecord, Shortage } from './container-instances.js';
 import { shortageOn } from './container-instances.js';
 import { clientError, EcsError, invalidParameter, throttled } from './errors.js';
-import { optionalBoolean, optionalString, requiredString } from './fields.js';
+import { isObject, optionalBoolean, optionalString, requiredString } from './fields.js';
+import { validatePassthrough, type Passthrough } from './run-task-passthrough.js';
 import { canonicalJson, type IdempotentRun } from './idempotency.js';
 import { containerArn, taskArn } from './identity.js';
 import type { JsonObject, TaskDefinitionRecord } from './model.js';
@@ -39,6 +40,7 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
   checkTaskDefinitionRunnable(record, placement);
   const network = validateNetwork(input, record, new Set(ctx.network.subnets.map((s) => s.subnetId)));
   const overrides = validateOverrides(input, record, placement.launchType);
+  const passthrough = validatePassthrough(input, record, placement, overrides);
   const startedBy = validateStartedBy(input);
   const group = validateGroup(input, record.family);
   const tags = parseTags(input.tags);
@@ -76,6 +78,12 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
       failures.push({ reason: CAPACITY_UNAVAILABLE });
       continue;
     }
+    // Fargate Spot alone out of capacity (on-demand unaffected): the case spot-to-on-demand fallback is for.
+    if (provider === 'FARGATE_SPOT' && placement.strategy !== undefined && ctx.scenario.faults.spotCapacityFailureRate > 0
+      && ctx.random() < ctx.scenario.faults.spotCapacityFailureRate) {
+      failures.push({ reason: CAPACITY_UNAVAILABLE });
+      continue;
+    }
     let hostPlacement: SimTask['hostPlacement'];
     if (hosts !== undefined) {
       const size = taskResources(record, overrides);
@@ -90,8 +98,9 @@ export function runTask(ctx: EcsContext, input: JsonObject): JsonObject {
     }
     const task = createTask(ctx, {
       record, clusterArnValue: cluster.clusterArn, clusterName: cluster.clusterName, launchType: placement.launchType,
-      provider: placement.strategy === undefined ? undefined : provider, network, overrides, startedBy, group, tags, clientToken,
-      enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false,
+      provider: placement.strategy === undefined ? undefined : provider, network, overrides, startedBy, group,
+      tags: taskTags(tags, passthrough, record, cluster.clusterName), clientToken,
+      enableExecuteCommand: optionalBoolean(input, 'enableExecuteCommand') ?? false, passthrough,
     });
     task.hostPlacement = hostPlacement;
     tasks.push(task);
@@ -143,8 +152,9 @@ function pickProvider(strategy: CapacityProviderItem[] | undefined, index: numbe
 }
 
 /**
- * Where a task goes: a random instance among those with room (RunTask's placement strategies are accepted
- * and ignored), or, when none has room, the first instance with what it lacks.
+ * Where a task goes: a random instance among those with room (RunTask's placement constraints and strategies
+ * are validated in run-task-passthrough.ts, then ignored), or, when none has room, the first instance with
+ * what it lacks.
  */
 function chooseInstance(
   hosts: ContainerInstanceRecord[], size: { cpu: number; memory: number }, random: () => number,
@@ -179,6 +189,19 @@ interface NewTask {
   tags: SimTask['tags'];
   clientToken: string | undefined;
   enableExecuteCommand: boolean;
+  passthrough: Passthrough;
+}
+
+/**
+ * The task's tags: the request's, then the definition's when propagateTags is TASK_DEFINITION, then ECS's
+ * managed tag when enableECSManagedTags is set (a standalone task gets aws:ecs:clusterName).
+ */
+function taskTags(requested: SimTask['tags'], passthrough: Passthrough, record: TaskDefinitionRecord, clusterName: string): SimTask['tags'] {
+  const out = [...requested];
+  const has = (key: string): boolean => out.some((tag) => tag.key === key);
+  if (passthrough.propagateTags === 'TASK_DEFINITION') for (const tag of record.tags) if (!has(tag.key)) out.push(tag);
+  if (passthrough.enableECSManagedTags && !has('aws:ecs:clusterName')) out.push({ key: 'aws:ecs:clusterName', value: clusterName });
+  return out;
 }
 
 function createTask(ctx: EcsContext, spec: NewTask): SimTask {
@@ -239,9 +262,18 @@ function createTask(ctx: EcsContext, spec: NewTask): SimTask {
     availabilityZone: subnet?.availabilityZone ?? `${ctx.identity.region}a`,
     attachments: spec.network === undefined ? [] : [eniAttachment(ctx, subnet?.subnetId ?? spec.network.subnets[0])],
     enableExecuteCommand: spec.enableExecuteCommand,
+    platformVersion: spec.passthrough.platformVersion,
+    ephemeralStorage: spec.passthrough.ephemeralStorage,
+    cpuArchitecture: cpuArchitectureOf(record),
     clientToken: spec.clientToken,
     fate,
   };
+}
+
+/** The definition's runtimePlatform.cpuArchitecture (X86_64 unless it says ARM64), as the task's ecs.cpu-architecture attribute says it. */
+function cpuArchitectureOf(record: TaskDefinitionRecord): 'x86_64' | 'arm64' {
+  const platform = record.passthrough.runtimePlatform;
+  return isObject(platform) && platform.cpuArchitecture === 'ARM64' ? 'arm64' : 'x86_64';
 }
 
 function eniAttachment(ctx: EcsContext, subnetId: string): JsonObject {

@@ -28,7 +28,7 @@ export function taskJson(task: SimTask, includeTags: boolean): string {
 export function taskToWire(task: SimTask): TaskWire {
   const wire: TaskWire = {
     attachments: task.attachments,
-    attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
+    attributes: [{ name: 'ecs.cpu-architecture', value: task.cpuArchitecture }],
     availabilityZone: task.availabilityZone,
     clusterArn: task.clusterArn,
     containerInstanceArn: task.hostPlacement?.containerInstanceArn,
@@ -39,6 +39,7 @@ export function taskToWire(task: SimTask): TaskWire {
     createdAt: seconds(task.createdAtMs),
     desiredStatus: task.desiredStatus,
     enableExecuteCommand: task.enableExecuteCommand,
+    ephemeralStorage: task.ephemeralStorage,
     executionStoppedAt: seconds(task.executionStoppedAtMs),
     group: task.group,
     lastStatus: task.lastStatus,
@@ -46,7 +47,7 @@ export function taskToWire(task: SimTask): TaskWire {
     capacityProviderName: task.capacityProviderName,
     memory: task.memory,
     overrides: task.overrides,
-    platformVersion: task.launchType === 'FARGATE' ? '1.4.0' : undefined,
+    platformVersion: task.platformVersion,
     platformFamily: task.launchType === 'FARGATE' ? 'Linux' : undefined,
     pullStartedAt: seconds(task.pullStartedAtMs),
     pullStoppedAt: seconds(task.pullStoppedAtMs),

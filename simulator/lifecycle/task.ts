@@ -68,6 +68,11 @@ export interface SimTask {
   availabilityZone: string;
   attachments: JsonObject[];
   enableExecuteCommand: boolean;
+  /** Fargate: the platform version the task runs on (RunTask's, LATEST resolved); absent on EC2 and EXTERNAL. */
+  platformVersion?: string;
+  /** Fargate: RunTask's overrides.ephemeralStorage. */
+  ephemeralStorage?: { sizeInGiB: number };
+  cpuArchitecture: 'x86_64' | 'arm64';
   clientToken?: string;
   fate: TaskFate;
   /** EC2 / EXTERNAL: the container instance the task runs on and what it holds there until STOPPED. */

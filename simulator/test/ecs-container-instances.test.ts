@@ -12,6 +12,7 @@ import {
   ListTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, StopTaskCommand, type ContainerInstance,
 } from '@aws-sdk/client-ecs';
 import { container, env, eventually, failure, registerFargate, runFargate, startHarness, type SimHarness } from './helpers/ecs-sim.js';
+import { DEFAULT_CLUSTER_EXTERNAL_INSTANCES } from '../ecs/container-instances.js';
 
 const NO_INSTANCES = 'No Container Instances were found in your cluster.';
 const INSTANCE_ARN = /^arn:aws:ecs:us-east-1:123456789012:container-instance\/(?<cluster>[\w-]+)\/[0-9a-f]{32}$/;
@@ -132,14 +133,38 @@ describe('provisioning container instances', () => {
       assert.match(((await missing.json()) as { message: string }).message, /cluster nowhere not found/);
       const bad = await fetch(`${h.sim.url}/_sim/container-instances`, { method: 'POST', body: JSON.stringify({ cluster: 'ec2', count: -1 }) });
       assert.equal(bad.status, 400);
-      assert.equal((await h.ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns?.length, 2);
+      // The default cluster's own EXTERNAL instances (the scenario does not name it) plus the two added.
+      assert.equal((await h.ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns?.length, DEFAULT_CLUSTER_EXTERNAL_INSTANCES + 2);
       assert.equal((await h.ecs.send(new ListContainerInstancesCommand({ cluster: 'ec2' }))).containerInstanceArns?.length, 3);
 
       h.sim.reset();
-      assert.equal((await h.ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns?.length, 0);
+      assert.equal((await h.ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns?.length, DEFAULT_CLUSTER_EXTERNAL_INSTANCES);
       assert.equal((await h.ecs.send(new ListContainerInstancesCommand({ cluster: 'ec2' }))).containerInstanceArns?.length, 2);
     } finally {
       await h.close();
+    }
+  });
+
+  test('the default cluster has EXTERNAL instances unless the scenario names it; with none, EXTERNAL RunTask answers as ECS does', async () => {
+    const h = await startHarness({ registrationDelayMs: 0, scenario: { clusters: { default: { externalInstances: 0 } } } });
+    try {
+      assert.equal((await h.ecs.send(new ListContainerInstancesCommand({}))).containerInstanceArns?.length, 0);
+      await h.ecs.send(new RegisterTaskDefinitionCommand({ family: 'anywhere', requiresCompatibilities: ['EXTERNAL'], containerDefinitions: [{ name: 'c', image: 'busybox', memory: 128 }] }));
+      const error = await failure(() => h.ecs.send(new RunTaskCommand({ taskDefinition: 'anywhere', launchType: 'EXTERNAL' })));
+      assert.deepEqual([error.name, error.message], ['InvalidParameterException', NO_INSTANCES]);
+    } finally {
+      await h.close();
+    }
+    const d = await startHarness({ registrationDelayMs: 0 });
+    try {
+      const listed = await d.ecs.send(new ListContainerInstancesCommand({}));
+      assert.equal(listed.containerInstanceArns?.length, DEFAULT_CLUSTER_EXTERNAL_INSTANCES);
+      await d.ecs.send(new RegisterTaskDefinitionCommand({ family: 'anywhere', requiresCompatibilities: ['EXTERNAL'], containerDefinitions: [{ name: 'c', image: 'busybox', memory: 128 }] }));
+      const out = await d.ecs.send(new RunTaskCommand({ taskDefinition: 'anywhere', launchType: 'EXTERNAL' }));
+      assert.equal(out.tasks?.[0]?.launchType, 'EXTERNAL');
+      assert.match(out.tasks?.[0]?.containerInstanceArn ?? '', /container-instance\/default\//);
+    } finally {
+      await d.close();
     }
   });
 

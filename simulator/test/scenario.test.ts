@@ -119,6 +119,22 @@ describe('fault injection', () => {
     }
   });
 
+  test('spotCapacityFailureRate fails only tasks placed on FARGATE_SPOT; on-demand launches go on', async () => {
+    const h = await startHarness({ scenario: { faults: { spotCapacityFailureRate: 1 } }, registrationDelayMs: 0 });
+    try {
+      await registerFargate(h.ecs);
+      const spot = await runFargate(h.ecs, 'sim-test', { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] });
+      assert.deepEqual(spot.tasks, []);
+      assert.deepEqual(spot.failures, [{ reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone' }]);
+      const onDemand = await runFargate(h.ecs, 'sim-test', { launchType: undefined, capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }] });
+      assert.equal(onDemand.tasks?.[0]?.capacityProviderName, 'FARGATE');
+      const plain = await runFargate(h.ecs, 'sim-test');
+      assert.equal(plain.tasks?.length, 1);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('startFailureRate makes tasks fail to start with the scenario reasons', async () => {
     const h = await startHarness({ scenario: { faults: { startFailureRate: 1, startFailureReasons: ['CannotPullContainerError'] } }, registrationDelayMs: 0 });
     try {

@@ -23,6 +23,7 @@ import { resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync
 import { createPoolLimiter } from '../../reconcilers/run/pool-limits.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
+import { DEFAULT_PRICES, runCost } from '../../controller/pricing.js';
 
 export const V = 'longshore.dev/v1alpha1';
 export const silent = pino({ level: 'silent' });
@@ -103,6 +104,7 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
   const now = () => Date.now() + clock.offsetMs;
   const runDeps: RunReconcilerDeps = {
     store, resolver: adapter, tasks, now, limiter: createPoolLimiter(redis, ks), releaseTaskDefinition: (r, arn) => adapter.release(r, arn),
+    cost: (r, p) => runCost(r.status.attempts, p?.spec.region ?? 'us-east-1', DEFAULT_PRICES),
   };
   const resyncDeps: ResyncDeps = { store, gateway, wake: async () => undefined, now, missingGraceMs: 5_000 };
   await store.submit(options.pools);

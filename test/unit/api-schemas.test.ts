@@ -89,6 +89,7 @@ describe('policy helpers', () => {
       launchSeconds: 45,
       runSeconds: 60,
       infrastructureAttempts: 5,
+      exitCodeAttempts: 3,
       onExitCodes: [137],
       onStartTimeout: true,
       backoff: { initialSeconds: 10, maxSeconds: 20, multiplier: 2 },

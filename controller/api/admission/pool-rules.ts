@@ -7,6 +7,7 @@ import { effectiveLaunch, effectiveTaskSize, launchesOnFargate, type LaunchChoic
 import { fargateSizeMessage, isValidFargateSize, fargateMemoryOptions } from './fargate.js';
 import { checkEcsName, checkEnvNames, checkTags, TASK_DEFINITION_MAX_BYTES, taskDefinitionBytes } from './limits.js';
 import { checkBackoffOrder } from './policy-rules.js';
+import { checkRunTaskRequest, checkSpotFallback } from './run-task-request-rules.js';
 import type { Violation } from './violation.js';
 
 export function checkPoolSpec(spec: PoolSpec): Violation[] {
@@ -28,6 +29,8 @@ export function checkPoolSpec(spec: PoolSpec): Violation[] {
     ...taskDefinitionSize(spec),
     // A pool's parsed backoff is all its own (defaults applied), so initialSeconds is blamed.
     ...checkBackoffOrder(spec.retry.backoff, spec.retry.backoff),
+    ...checkRunTaskRequest('spec.runTaskRequest', spec.runTaskRequest, effectiveLaunch(spec)),
+    ...checkSpotFallback(spec.spotFallback, effectiveLaunch(spec)),
   ];
 }
 

@@ -6,6 +6,8 @@ import { checkEcsName, checkEnvNames, checkTags, MAX_TAGS, OVERRIDES_MAX_CHARS, 
 import { fargateRules, launchTypeExclusive } from './pool-rules.js';
 import { commandArgv, ShlexError } from '../command.js';
 import { checkBackoffOrder } from './policy-rules.js';
+import { checkRunTaskRequest } from './run-task-request-rules.js';
+import { effectiveRunTaskRequest, type PassthroughRequest } from '../run-task-request.js';
 import type { Violation } from './violation.js';
 
 export function checkRunSpec(spec: RunSpec, pool: PoolSpec | undefined): Violation[] {
@@ -42,6 +44,15 @@ function againstPool(spec: RunSpec, pool: PoolSpec): Violation[] {
     out.push({ path: 'spec.tags', rule: 'tag-count', message: `the run's and the pool's tags together number ${mergedTags}; ECS allows ${MAX_TAGS}`, value: mergedTags });
   }
   out.push(...checkBackoffOrder(resolveRunPolicy(pool, spec).backoff, spec.retry?.backoff));
+  // The run's own request as written (owned fields, shapes, its launch), then what it keeps of the pool's
+  // request when it changes the launch: the pool's request was judged against the pool's launch only.
+  out.push(...checkRunTaskRequest('spec.runTaskRequest', spec.runTaskRequest, effectiveLaunch(pool, spec)));
+  if (overridesLaunch && pool.runTaskRequest !== undefined) {
+    const inherited = withoutRunFields(effectiveRunTaskRequest(pool.runTaskRequest, undefined), spec.runTaskRequest);
+    out.push(...checkRunTaskRequest('spec.runTaskRequest', inherited, effectiveLaunch(pool, spec)).map((v) => ({
+      ...v, path: launchPath(spec), message: `${v.message} (the pool's runTaskRequest, with this run's launch)`,
+    })));
+  }
   const length = overridesLength(pool, spec);
   if (length > OVERRIDES_MAX_CHARS) {
     out.push({
@@ -72,4 +83,17 @@ export function checkCommand(command: RunSpec['command']): Violation[] {
 
 function launchPath(spec: RunSpec): string {
   return spec.capacityProviderStrategy ? 'spec.capacityProviderStrategy' : 'spec.launchType';
+}
+
+/** The pool's passthrough fields the run does not replace. */
+function withoutRunFields(pool: PassthroughRequest, run: RunSpec['runTaskRequest']): PassthroughRequest {
+  if (run === undefined) return pool;
+  const kept: PassthroughRequest = { ...pool };
+  for (const key of Object.keys(run)) if (key !== 'overrides') delete (kept as Record<string, unknown>)[key];
+  if (kept.overrides && run.overrides) {
+    const overrides = { ...kept.overrides };
+    for (const key of Object.keys(run.overrides)) delete (overrides as Record<string, unknown>)[key];
+    kept.overrides = overrides;
+  }
+  return kept;
 }
