@@ -244,6 +244,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     labelled.add(pool);
     for (const { from, to } of transitions) m.runTransitions.inc({ from, to, pool }, 0);
     for (const outcome of OUTCOMES) m.runsCompleted.inc({ outcome, pool }, 0);
+    initPoolCostMetrics(m, pool);
     return pool;
   }
   return m;
@@ -267,7 +268,7 @@ export function initPoolCostMetrics(m: ControllerMetrics, pool: string): void {
 
 /** Counts one finished run's cost and Spot fallback. */
 export function recordRunCost(m: ControllerMetrics, pool: string, cost: RunCost | undefined, fallback: SpotFallbackStatus | undefined): void {
-  initPoolCostMetrics(m, pool);
+  initPoolCostMetrics(m, pool); // idempotent; the pool label usually created them already
   if (fallback) m.spotFallbacks.inc({ pool, reason: fallback.reason });
   if (!cost) return;
   for (const attempt of cost.attempts) {
