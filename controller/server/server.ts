@@ -44,8 +44,8 @@ export interface RunningApiServer {
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export async function startApiServer(deps: ApiDependencies, options: ApiServerOptions): Promise<RunningApiServer> {
-  const notifiers = new FeedNotifiers(deps.connectBlocking, (error) => deps.logger.warn({ err: error }, 'change feed reader failed; retrying'));
   const store = storeCache(deps.redis, deps.storeOptions);
+  const notifiers = new FeedNotifiers(deps.connectBlocking, (error) => deps.logger.warn({ err: error }, 'change feed reader failed; retrying'), store);
   const streams = new Set<AbortController>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
