@@ -117,8 +117,10 @@ export async function runApiLoad(cli: string, options: ApiLoadOptions): Promise<
             await r.arrayBuffer();
             byCode[r.status] = (byCode[r.status] ?? 0) + 1;
             latency.push(performance.now() - at);
-          }, () => {
-            byCode.error = (byCode.error ?? 0) + 1;
+          }, (error: unknown) => {
+            const cause = error instanceof Error ? String((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+            const key = `error: ${cause.slice(0, 60)}`;
+            byCode[key] = (byCode[key] ?? 0) + 1;
           }),
       );
     }
