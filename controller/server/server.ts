@@ -52,7 +52,7 @@ export async function startApiServer(deps: ApiDependencies, options: ApiServerOp
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://api.invalid');
+    const url = parseUrl(req.url);
     const method = req.method ?? 'GET';
     let routeLabel = API_UNMATCHED_ROUTE;
     let role = 'none';
@@ -151,6 +151,15 @@ export async function startApiServer(deps: ApiDependencies, options: ApiServerOp
       await notifiers.close();
     },
   };
+}
+
+/** The request target as a URL; one that does not parse is treated as an unknown path (404), never a crash. */
+function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://api.invalid');
+  } catch {
+    return new URL('http://api.invalid/.invalid-request-target');
+  }
 }
 
 async function authenticate(req: IncomingMessage, deps: ApiDependencies): Promise<Principal> {

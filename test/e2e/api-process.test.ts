@@ -106,11 +106,22 @@ describe('longshore api and longshore token, as processes', { timeout: 120_000 }
   test('SIGTERM: an open watch ends, the process exits 0 and stops accepting', async () => {
     const watch = await fetch(`${api.url}${ns('runs')}?watch=true&resourceVersion=1`, { headers: { authorization: `Bearer ${admin}` } });
     assert.equal(watch.status, 200);
-    const body = watch.text();
+    const reader = watch.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    // The watch is streaming (its first event arrived) before the signal.
+    while (!text.includes('"ADDED"')) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, 'the watch ended before its first event');
+      text += decoder.decode(value, { stream: true });
+    }
     const exited = once(api.child, 'exit');
     api.child.kill('SIGTERM');
-    const text = await body;
-    assert.match(text, /"ADDED"/);
+    // The server ends the stream: the read loop finishes instead of waiting for ever.
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+    }
     await exited;
     assert.equal(api.child.exitCode, 0, api.output());
     await assert.rejects(fetch(`${api.url}/healthz`));
