@@ -50,6 +50,7 @@ ENV NODE_ENV=production
 # A container's loopback is unreachable from outside it: publish the health and metrics endpoint on every
 # interface here (the binary's own default is 127.0.0.1). It has no authentication; see docs/operations.md.
 ENV LONGSHORE_METRICS_HOST=0.0.0.0
+ENV LONGSHORE_API_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=dependencies /app/node_modules node_modules
 COPY --from=build /app/dist dist

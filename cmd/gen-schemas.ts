@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Generates the published JSON Schemas (schemas/*.schema.json) from the zod schemas, the single source
- * of truth. `--check` exits 1 when a committed file differs from what would be generated.
+ * Generates the published JSON Schemas (schemas/*.schema.json) and the API's OpenAPI document
+ * (schemas/openapi.json, controller/server/openapi.ts) from the zod schemas, the single source of truth.
+ * `--check` exits 1 when a committed file differs from what would be generated.
  *   node --import tsx cmd/gen-schemas.ts [--check]      (or node dist/cmd/gen-schemas.js after a build)
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PoolDocument, RunDocument, RunStatus, ControlMessage, API_VERSION } from '../controller/api/index.js';
+import { openApiText } from '../controller/server/openapi.js';
 
 const SCHEMAS: ReadonlyArray<{ file: string; title: string; schema: z.ZodType }> = [
   { file: 'pool.schema.json', title: 'Longshore Pool', schema: PoolDocument },
@@ -27,6 +29,7 @@ export function generateSchemas(): Map<string, string> {
     const document = { $schema, $id: `https://longshore.dev/schemas/${API_VERSION}/${file}`, title, ...body };
     out.set(file, `${JSON.stringify(document, null, 2)}\n`);
   }
+  out.set('openapi.json', openApiText());
   return out;
 }
 

@@ -50,6 +50,21 @@ export interface ControllerConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Fargate prices per Region, architecture and capacity for cost estimates: the defaults with LONGSHORE_FARGATE_PRICES over them. */
   readonly prices: PriceTable;
+  /** The HTTP API (`longshore api`, or inside the controller when `enabled`). */
+  readonly api: ApiConfig;
+}
+
+export interface ApiConfig {
+  /** Also serve the API from inside the controller process (one-process installs). */
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  /** HTTPS when both are set (validated together); plain HTTP when neither is. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Largest request body accepted; a larger one answers 413. */
+  readonly bodyLimitBytes: number;
+  /** Each token's request budget, shared by every API process through Redis. */
+  readonly rateLimit: BucketSpec;
 }
 
 /**
@@ -78,6 +93,7 @@ const secondsAsMs = (min: number, max: number, expected?: string): Parser<number
   const inSeconds = seconds(min, max, expected);
   return { expected: inSeconds.expected, schema: inSeconds.schema.transform((s) => Math.round(s * 1000)) };
 };
+const boolean: Parser<boolean> = { expected: 'true or false', schema: z.enum(['true', 'false']).transform((text) => text === 'true') };
 const bucketSpec: Parser<BucketSpec> = {
   expected: '<burst>/<refill per second>, burst >= 1 and refill > 0, e.g. 100/40',
   schema: z
@@ -191,6 +207,18 @@ const VARIABLES = {
     'pino level: fatal, error, warn, info, debug, trace, silent.'),
   prices: variable('LONGSHORE_FARGATE_PRICES', '{}', priceTable,
     'Fargate prices (USD per vCPU-hour and GB-hour) by Region, x86_64/arm64 and onDemand/spot, as JSON over the published defaults, for run cost estimates.'),
+  apiEnabled: variable('LONGSHORE_API_ENABLED', 'false', boolean,
+    'Also serve the HTTP API from inside the controller process (one-process installs); `longshore api` serves it alone.'),
+  apiHost: variable('LONGSHORE_API_HOST', '127.0.0.1', nonEmpty, 'Address the HTTP API binds: loopback unless set; the image and the chart set 0.0.0.0.'),
+  apiPort: variable('LONGSHORE_API_PORT', '8080', integer(0, 65535, 'an integer port from 0 to 65535'),
+    'Port of the HTTP API with its own /healthz, /readyz and /metrics (0 picks a free port).'),
+  apiTlsCertFile: optional('LONGSHORE_API_TLS_CERT_FILE', '(plain HTTP)', nonEmpty,
+    'PEM certificate (chain) of the HTTP API; with LONGSHORE_API_TLS_KEY_FILE the API serves HTTPS.'),
+  apiTlsKeyFile: optional('LONGSHORE_API_TLS_KEY_FILE', '(plain HTTP)', nonEmpty, 'PEM private key of the HTTP API; set together with the certificate.'),
+  apiBodyLimitBytes: variable('LONGSHORE_API_BODY_LIMIT_BYTES', '1048576', integer(1024, 64 * 1024 * 1024, 'an integer number of bytes from 1024 to 67108864'),
+    'Largest request body the API accepts (413 beyond it).'),
+  apiRateLimit: variable('LONGSHORE_API_RATE_LIMIT', '200/100', bucketSpec,
+    'Requests per token as <burst>/<refill per second>, shared by every API process through Redis (429 with Retry-After beyond it).'),
 };
 
 /** The table as a list: drives validation, CLI help and the documentation check. */
@@ -236,6 +264,8 @@ function valueOf<T>(variable: ConfigVariable<T>, source: Source): T {
  */
 export function compileConfig(source: Source, pid = process.pid): ControllerConfig {
   const problems = CONFIG_VARIABLES.map((variable) => problemOf(variable, source)).filter((p): p is string => p !== undefined);
+  const tlsSet = [VARIABLES.apiTlsCertFile, VARIABLES.apiTlsKeyFile].map((v) => textOf(v, source) !== undefined);
+  if (tlsSet[0] !== tlsSet[1]) problems.push('LONGSHORE_API_TLS_CERT_FILE and LONGSHORE_API_TLS_KEY_FILE: set both (HTTPS) or neither (plain HTTP)');
   if (problems.length > 0) throw new ConfigError(problems);
   const read = <T>(variable: ConfigVariable<T>): T => valueOf(variable, source);
   const V = VARIABLES;
@@ -267,7 +297,19 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
     jobLockMs: read(V.jobLockMs),
     logLevel: read(V.logLevel),
     prices: read(V.prices),
+    api: {
+      enabled: read(V.apiEnabled),
+      host: read(V.apiHost),
+      port: read(V.apiPort),
+      tls: apiTls(read(V.apiTlsCertFile), read(V.apiTlsKeyFile)),
+      bodyLimitBytes: read(V.apiBodyLimitBytes),
+      rateLimit: read(V.apiRateLimit),
+    },
   });
+}
+
+function apiTls(certFile: string | undefined, keyFile: string | undefined): ApiConfig['tls'] {
+  return certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -16,6 +16,7 @@ import { redactUrl } from './logger.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
 import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
 import { startHttpServer } from './http-server.js';
+import { startApi } from './server/start.js';
 import { createAwsClients } from './aws/clients.js';
 import { AwsGateway, createAwsGateway } from './aws/gateway.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
@@ -59,6 +60,8 @@ const OUTPUT_LEASE_MS = 30_000;
 
 export interface RunningController {
   metricsPort: number;
+  /** The HTTP API's port when LONGSHORE_API_ENABLED=true. */
+  apiPort?: number;
   metrics: ControllerMetrics;
   /** Stops taking work, lets in-flight jobs finish within the grace period, closes everything. */
   stop(): Promise<{ handedBack: boolean }>;
@@ -307,10 +310,16 @@ export async function startController(config: ControllerConfig, logger: Logger):
     readiness: { redis: () => redisAnswers(redis), workers: () => workers.started() },
   });
 
+  // One-process installs: the HTTP API in this process, its metrics on this registry.
+  const api = config.api.enabled ? await startApi(config, logger, { registry: metrics.registry }) : undefined;
+  if (api) logger.info({ url: api.url }, 'API serving');
+
   return {
     metricsPort: http.port,
+    ...(api ? { apiPort: api.port } : {}),
     metrics,
     async stop() {
+      await api?.stop();
       await Promise.all(followers.map((f) => f.stop()));
       await outputForwarding.stop();
       const result = await workers.stop(config.shutdownGraceMs);

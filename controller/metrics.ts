@@ -279,3 +279,39 @@ export function recordRunCost(m: ControllerMetrics, pool: string, cost: RunCost 
     if (attempt.onDemandUsd !== undefined) m.costOnDemandUsd.inc({ pool }, attempt.onDemandUsd);
   }
 }
+
+/** Role label of an API request: the caller's role, or `none` before (or without) authentication. */
+export const API_ROLE_LABELS = ['none', 'viewer', 'submitter', 'operator', 'admin'] as const;
+/** Route label for a request that matched no route (bounded: the path itself never becomes a label). */
+export const API_UNMATCHED_ROUTE = 'unmatched';
+
+export interface ApiMetrics {
+  /** By route template (or `unmatched`), status code and role. */
+  requests: Counter<'route' | 'method' | 'code' | 'role'>;
+  /** Until the response ends: for watches and followed logs, the stream's whole life. */
+  requestDuration: Histogram<'route' | 'method'>;
+  /** Open watch and log streams. */
+  openStreams: Gauge<'route'>;
+}
+
+/**
+ * The API server's metrics in `registry` (the controller's when it serves the API in-process). Every
+ * route's series exist from the start with the common answer (200) for each role.
+ */
+export function createApiMetrics(registry: Registry, routes: ReadonlyArray<{ method: string; template: string }>): ApiMetrics {
+  const registers = [registry];
+  const m: ApiMetrics = {
+    requests: new Counter({ name: 'longshore_api_requests_total', help: 'API requests by route template, method, status code and role.', labelNames: ['route', 'method', 'code', 'role'], registers }),
+    requestDuration: new Histogram({
+      name: 'longshore_api_request_duration_seconds', help: 'API request latency until the response ended, by route template and method.',
+      labelNames: ['route', 'method'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10], registers,
+    }),
+    openStreams: new Gauge({ name: 'longshore_api_open_streams', help: 'Open watch and log streams by route template.', labelNames: ['route'], registers }),
+  };
+  for (const { method, template } of routes) {
+    for (const role of API_ROLE_LABELS.filter((r) => r !== 'none')) m.requests.inc({ route: template, method, code: '200', role }, 0);
+    m.requestDuration.zero({ route: template, method });
+    m.openStreams.set({ route: template }, 0);
+  }
+  return m;
+}

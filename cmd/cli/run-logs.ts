@@ -8,11 +8,8 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { compileConfig } from '../../controller/config.js';
-import { createAwsClients } from '../../controller/aws/clients.js';
-import { createAwsGateway } from '../../controller/aws/gateway.js';
-import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { BURST_RESERVE_FRACTION } from '../../controller/aws/budgets.js';
-import { createGatewayRunLogSource, type RunLogLine } from '../../controller/logs/index.js';
+import type { RunLogLine } from '../../controller/logs/index.js';
+import { createDirectRunLogSource } from '../../controller/logs/direct.js';
 import { withSession } from './session.js';
 
 interface LogsOptions {
@@ -45,12 +42,7 @@ export function runLogsCommand(): Command {
     .action(
       withSession(async ({ store, redis }, name: string, options: LogsOptions) => {
         const config = compileConfig(process.env);
-        const budgets = new RedisBudgets({
-          redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => store.keyspace.key('budget', category),
-        });
-        const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-        const gateway = createAwsGateway({ clients, budgets, maxWaitMs: config.budgetMaxWaitMs });
-        const source = createGatewayRunLogSource({ redis, gateway, store, ...(config.aws.region === undefined ? {} : { defaultRegion: config.aws.region }) });
+        const { source, close } = createDirectRunLogSource(config, redis, store);
         const abort = new AbortController();
         const onSigint = (): void => abort.abort();
         process.once('SIGINT', onSigint);
@@ -63,7 +55,7 @@ export function runLogsCommand(): Command {
           for await (const line of source.open(request, abort.signal)) process.stdout.write(formatLogLine(line, options.timestamps === true));
         } finally {
           process.off('SIGINT', onSigint);
-          clients.destroy();
+          close();
         }
       }),
     );

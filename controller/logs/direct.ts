@@ -1,0 +1,34 @@
+/**
+ * A RunLogSource for a process that is not a controller replica — the API server, the CLI in direct mode:
+ * its own AWS clients and gateway from the compiled configuration, spending the installation's shared
+ * logsRead budget (the bucket the controller's replicas use, in the configured namespace's keyspace).
+ */
+import type { Redis } from 'ioredis';
+import type { ControllerConfig } from '../config.js';
+import { createAwsClients } from '../aws/clients.js';
+import { createAwsGateway } from '../aws/gateway.js';
+import { RedisBudgets } from '../aws/redis-budgets.js';
+import { BURST_RESERVE_FRACTION } from '../aws/budgets.js';
+import { keyspace } from '../store/keys.js';
+import type { ResourceStore } from '../store/store.js';
+import { createGatewayRunLogSource } from './index.js';
+import type { CloudWatchRunLogSource } from './source.js';
+
+export interface DirectRunLogSource {
+  source: CloudWatchRunLogSource;
+  /** Releases the AWS clients' sockets. */
+  close(): void;
+}
+
+export function createDirectRunLogSource(config: ControllerConfig, redis: Redis, store?: ResourceStore): DirectRunLogSource {
+  const budgetKeys = store?.keyspace ?? keyspace(config.namespace);
+  const budgets = new RedisBudgets({
+    redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => budgetKeys.key('budget', category),
+  });
+  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const gateway = createAwsGateway({ clients, budgets, maxWaitMs: config.budgetMaxWaitMs });
+  const source = createGatewayRunLogSource({
+    redis, gateway, ...(store ? { store } : {}), ...(config.aws.region === undefined ? {} : { defaultRegion: config.aws.region }),
+  });
+  return { source, close: () => clients.destroy() };
+}

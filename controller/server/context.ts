@@ -1,0 +1,60 @@
+/** What every handler gets: the request, its parsed URL and path parameters, the caller, and the server's dependencies. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RunLogSource } from '../logs/types.js';
+import { ResourceStore, type StoreOptions } from '../store/index.js';
+import type { ApiMetrics } from '../metrics.js';
+import type { Principal, TokenStore } from './tokens.js';
+import type { TokenRateLimiter } from './rate-limit.js';
+import type { FeedNotifiers } from './feed-notifier.js';
+
+export interface ApiDependencies {
+  /** The shared command connection (non-blocking commands only). */
+  redis: Redis;
+  /** A new connection for blocking reads (a namespace's feed notifier, a kill's wait for its reply). */
+  connectBlocking: () => Redis;
+  tokens: TokenStore;
+  rateLimiter: TokenRateLimiter;
+  logSource: RunLogSource;
+  metrics: ApiMetrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Store settings other than the namespace (retention): the same as the controller's. */
+  storeOptions?: Omit<StoreOptions, 'namespace'>;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Readonly<Record<string, string>>;
+  principal: Principal;
+  deps: ApiDependencies;
+  notifiers: FeedNotifiers;
+  /** Aborted when the client goes away or the server shuts down: streams end on it. */
+  signal: AbortSignal;
+  store(namespace: string): ResourceStore;
+}
+
+/** A JSON answer; a streaming handler writes the response itself and returns 'streamed'. */
+export interface JsonReply {
+  code: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+export type HandlerResult = JsonReply | 'streamed';
+export type Handler = (ctx: RequestContext) => Promise<HandlerResult>;
+
+/** Namespace → store, built once per namespace (a store is only keys over the shared connection). */
+export function storeCache(redis: Redis, options: Omit<StoreOptions, 'namespace'> = {}): (namespace: string) => ResourceStore {
+  const stores = new Map<string, ResourceStore>();
+  return (namespace) => {
+    let store = stores.get(namespace);
+    if (!store) {
+      store = new ResourceStore(redis, { ...options, namespace });
+      stores.set(namespace, store);
+    }
+    return store;
+  };
+}
