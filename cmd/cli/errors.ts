@@ -12,6 +12,8 @@ import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedErr
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNANSWERED = 3;
+/** The reader of our output went away (`… | head`): what a process killed by SIGPIPE reports (128 + 13). */
+export const EXIT_BROKEN_PIPE = 141;
 
 export class UsageError extends Error {
   constructor(message: string) {
