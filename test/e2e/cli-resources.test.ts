@@ -90,7 +90,7 @@ describe('longshore CLI: pools and runs', () => {
     assert.equal((await run(['run', 'list', '--phase', 'running'])).stdout, 'No runs found.\n');
   });
 
-  test('admission errors: exit 1, one line per violation naming document, path and rule; nothing stored', async () => {
+  test('admission errors: exit 2 (invalid input), one line per violation naming document (from 1), path and rule; nothing stored', async () => {
     const bad = `${RUNS_YAML.replace('nightly-1', 'bad-1').replace('nightly-2', 'bad-2').replace('pool: etl, image: nginx', 'pool: nowhere, image: nginx')}
 ---
 apiVersion: longshore.dev/v1alpha1
@@ -99,13 +99,13 @@ metadata: { name: bad-3 }
 spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
 `;
     const result = await run(['run', 'submit', '-f', '-'], bad);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.equal(result.stdout, '');
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines[0], 'error: admission rejected 2 documents');
-    assert.match(lines[1], /^ {2}document 1 \(Run bad-2\): spec\.pool: pool-exists: pool "nowhere" does not exist \(value: "nowhere"\)$/);
-    assert.ok(lines.some((l) => /document 2 \(Run bad-3\): spec\.memory: fargate-cpu-memory: /.test(l)));
-    assert.ok(lines.some((l) => /document 2 \(Run bad-3\): spec\.env\.BAD NAME: env-name: /.test(l)));
+    assert.match(lines[1], /^ {2}document 2 \(Run bad-2\): spec\.pool: pool-exists: pool "nowhere" does not exist \(value: "nowhere"\)$/);
+    assert.ok(lines.some((l) => /document 3 \(Run bad-3\): spec\.memory: fargate-cpu-memory: /.test(l)));
+    assert.ok(lines.some((l) => /document 3 \(Run bad-3\): spec\.env\.BAD NAME: env-name: /.test(l)));
     assert.equal((await run(['run', 'get', 'bad-1'])).stderr, 'error: Run "bad-1" not found\n');
   });
 
@@ -125,20 +125,20 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
     for (const [args, input, source] of [[['pool', 'apply', '-f', file], undefined, file], [['pool', 'apply', '-f', '-'], JSON.stringify(pool), 'stdin']] as const) {
       const huge = await run([...args], input);
       assert.equal(huge.code, 2);
-      assert.equal(huge.stderr, `error: ${source}: document 0 is ${Buffer.byteLength(JSON.stringify(pool))} bytes as JSON; at most 524288 (512 KiB) per document\n`);
+      assert.equal(huge.stderr, `error: ${source}: document 1 is ${Buffer.byteLength(JSON.stringify(pool))} bytes as JSON; at most 524288 (512 KiB) per document\n`);
     }
     const duplicate = await run(['pool', 'apply', '-f', '-'], POOL_YAML.replace('  cpu: 512\n', '  cpu: 512\n  cpu: 1024\n'));
     assert.deepEqual([duplicate.code, duplicate.stderr], [2, 'error: stdin: line 10: duplicate key "cpu"\n']);
     assert.equal((await run(['pool', 'get', 'huge'])).code, 1);
   });
 
-  test('admission matches launch: an unsplittable command and a __proto__ key are rejected by name (exit 1)', async () => {
+  test('admission matches launch: an unsplittable command and a __proto__ key are rejected by name (exit 2)', async () => {
     const command = await run(['run', 'create', '--pool', 'etl', '--image', 'busybox', '--command', `sh -c 'echo hi`, '--name', 'unsplit']);
-    assert.equal(command.code, 1);
-    assert.match(command.stderr, /document 0 \(Run unsplit\): spec\.command: command-split: the command cannot be split into words like a shell \(shlex\): No closing quotation/);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /document 1 \(Run unsplit\): spec\.command: command-split: the command cannot be split into words like a shell \(shlex\): No closing quotation/);
     const proto = await run(['run', 'submit', '-f', '-'], '{"apiVersion":"longshore.dev/v1alpha1","kind":"Run","metadata":{"name":"proto"},"spec":{"pool":"etl","env":{"__proto__":"x"}}}');
-    assert.equal(proto.code, 1);
-    assert.match(proto.stderr, /document 0 \(Run proto\): spec\.env\.__proto__: reserved-key: "__proto__" is reserved/);
+    assert.equal(proto.code, 2);
+    assert.match(proto.stderr, /document 1 \(Run proto\): spec\.env\.__proto__: reserved-key: "__proto__" is reserved/);
   });
 
   test('run create --count makes a labelled batch; bad flags exit 2', async () => {
