@@ -19,6 +19,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version('0.1.0');
+// Global, so it is accepted anywhere on the line (`longshore run list -n prod`), as kubectl's is.
+program.option('-n, --namespace <namespace>', 'installation namespace (key prefix); overrides LONGSHORE_NAMESPACE');
 program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');
 
 for (const factory of Object.values(commands)) program.addCommand(factory());

@@ -13,6 +13,8 @@ import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedErr
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNANSWERED = 3;
+/** `run wait`: the timeout passed before the condition was met (the same "no answer in time" as above). */
+export const EXIT_TIMED_OUT = EXIT_UNANSWERED;
 /** The reader of our output went away (`… | head`): what a process killed by SIGPIPE reports (128 + 13). */
 export const EXIT_BROKEN_PIPE = 141;
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { ControlStream, ResourceStore, keyspace } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -85,9 +85,11 @@ describe('longshore CLI: pools and runs', () => {
     const list = await run(['run', 'list', '-l', 'app in (etl,web),tier!=batch']);
     assert.match(list.stdout, /^NAME\s+POOL\s+PHASE\s+OUTCOME\s+ATTEMPTS\s+AGE/);
     assert.deepEqual(list.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]), ['nightly-2']);
-    const yaml = parseAllDocuments((await run(['run', 'list', '--phase', 'pending', '-o', 'yaml'])).stdout).map((d) => d.toJS());
-    assert.deepEqual(yaml.map((r) => r.metadata.name), ['nightly-1', 'nightly-2']);
-    assert.equal((await run(['run', 'list', '--phase', 'running'])).stdout, 'No runs found.\n');
+    const yaml = parse((await run(['run', 'list', '--phase', 'pending', '-o', 'yaml'])).stdout) as { kind: string; items: RunRecord[] };
+    assert.equal(yaml.kind, 'List');
+    assert.deepEqual(yaml.items.map((r) => r.metadata.name), ['nightly-1', 'nightly-2']);
+    // Nothing found is said on stderr (as kubectl does), so stdout stays empty for scripts.
+    assert.deepEqual(await run(['run', 'list', '--phase', 'running']), { code: 0, stdout: '', stderr: `No runs found in namespace ${namespace}.\n` });
   });
 
   test('admission errors: exit 2 (invalid input), one line per violation naming document (from 1), path and rule; nothing stored', async () => {
@@ -147,7 +149,7 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
     const names = created.stdout.trim().split('\n');
     assert.equal(names.length, 25);
     assert.match(names[0], /^run\/bulk-[0-9a-f]{5}-01 created$/);
-    const records = JSON.parse((await run(['run', 'list', '-l', 'app=bulk', '-o', 'json'])).stdout) as RunRecord[];
+    const records = (JSON.parse((await run(['run', 'list', '-l', 'app=bulk', '-o', 'json'])).stdout) as { items: RunRecord[] }).items;
     assert.equal(records.length, 25);
     assert.deepEqual(records[0].spec.env, { DB_PASSWORD: 'pw', REGION: null });
     assert.equal(records[0].spec.command, 'echo hi');
