@@ -7,4 +7,6 @@ import { lazyCommand } from './lazy.js';
 
 export { poolCommand } from './pool.js';
 export { runCommand } from './run.js';
+export { versionCommand } from './version.js';
+export { completionCommand } from './completion.js';
 export const controllerCommand = lazyCommand('controller', 'run a controller replica (reconcile runs onto ECS) until SIGTERM/SIGINT; see controller --help', async () => (await import('./controller.js')).controllerCommand());
