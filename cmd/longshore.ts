@@ -22,6 +22,11 @@ for (const stream of [process.stdout, process.stderr]) {
 const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version(buildInfo().version);
 // Global, so it is accepted anywhere on the line (`longshore run list -n prod`), as kubectl's is.
 program.option('-n, --namespace <namespace>', 'installation namespace (key prefix); overrides LONGSHORE_NAMESPACE');
+// Every command, including the controller and any that builds its own store, sees -n as LONGSHORE_NAMESPACE.
+program.hook('preAction', (root) => {
+  const { namespace } = root.opts<{ namespace?: string }>();
+  if (namespace) process.env.LONGSHORE_NAMESPACE = namespace;
+});
 program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');
 
 for (const factory of Object.values(commands)) program.addCommand(factory());
