@@ -127,6 +127,8 @@ describe('CLI output', () => {
     assert.equal(result.stdout, 'run/c-alpha deleted\n');
     assert.equal(result.stderr, 'error: Run "ghost" not found\nerror: run "c-zulu" is running; cancel it and wait for it to stop before deleting it\n');
     assert.equal(await store.getRun('c-alpha'), null);
-    assert.equal((await run(['run', 'delete', 'c-mike'])).code, 0);
+    // With a selector, the stopped runs among the matching ones are deleted; live ones are not targets.
+    assert.deepEqual(await run(['run', 'delete', '-l', 'app=sorted']), { code: 0, stdout: 'run/c-mike deleted\n', stderr: '' });
+    assert.ok(await store.getRun('c-zulu'));
   });
 });
