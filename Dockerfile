@@ -15,7 +15,11 @@ COPY cmd/cli cmd/cli
 COPY controller controller
 COPY reconcilers reconcilers
 COPY machines machines
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY scripts/stamp-build.sh scripts/stamp-build.sh
+# The git revision `longshore version` reports (there is no .git here):
+# docker build --build-arg LONGSHORE_REVISION=$(git rev-parse HEAD) -t longshore .
+ARG LONGSHORE_REVISION=
+RUN npx tsc -p tsconfig.build.json && bash scripts/stamp-build.sh && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
