@@ -120,6 +120,25 @@ describe('CLI output', () => {
     assert.equal((await run(['run', 'list', '-n', 'bad namespace'])).code, 2);
   });
 
+  test('pool describe: settings, secrets masked, runs per phase; -o yaml the same as data', async () => {
+    await store.submit([{ apiVersion: V, kind: 'Pool', metadata: { name: 'secretive', labels: { team: 'data' } }, spec: { taskDefinition: {}, cluster: 'prod', env: { DB_PASSWORD: 'hunter2', REGION: 'eu' } } }]);
+    const page = await run(['pool', 'describe', 'p']);
+    assert.equal(page.code, 0, page.stderr);
+    assert.match(page.stdout, /^Name:\s+p$/m);
+    assert.match(page.stdout, new RegExp(`^Namespace:\\s+${namespace}$`, 'm'));
+    assert.match(page.stdout, /^Runs:\s+403 \(pending 401, running 1, stopped 1\)$/m);
+    const secretive = (await run(['pool', 'describe', 'secretive'])).stdout;
+    assert.match(secretive, /^Cluster:\s+prod$/m);
+    assert.match(secretive, /^ {2}DB_PASSWORD=\*{6}$/m);
+    assert.match(secretive, /^ {2}REGION=eu$/m);
+    assert.match(secretive, /^Runs:\s+0$/m);
+    const data = parse((await run(['pool', 'describe', 'secretive', '-o', 'yaml'])).stdout);
+    assert.deepEqual([data.metadata.namespace, data.spec.env, data.runs.pending], [namespace, { DB_PASSWORD: '******', REGION: 'eu' }, 0]);
+    assert.doesNotMatch(JSON.stringify(data), /hunter2/);
+    assert.equal((await run(['pool', 'describe', 'nowhere'])).stderr, 'error: Pool "nowhere" not found\n');
+    assert.deepEqual(names((await run(['pool', 'list', '-o', 'wide'])).stdout), ['NAME', 'p', 'secretive']);
+  });
+
   test('run delete reports each name (deleted / not found / live) and exits 1 when any was not deleted', async () => {
     await setStatus('c-alpha', { phase: 'stopped', outcome: 'succeeded' });
     const result = await run(['run', 'delete', 'ghost', 'c-alpha', 'c-zulu']);
