@@ -27,7 +27,10 @@ COPY cmd/cli cmd/cli
 COPY controller controller
 COPY reconcilers reconcilers
 COPY machines machines
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/stamp-build.sh scripts/stamp-build.sh
+# The git revision `longshore version` and longshore_build_info report (there is no .git here): REVISION above.
+ARG REVISION=unknown
+RUN npx tsc -p tsconfig.build.json && LONGSHORE_REVISION="$REVISION" bash scripts/stamp-build.sh
 
 # Production dependencies only, installed on their own, so no development package ever reaches the image.
 FROM ${NODE_IMAGE} AS dependencies

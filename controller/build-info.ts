@@ -1,57 +1,62 @@
 /**
- * What build this process runs, for `longshore_build_info`: the package version, the git revision and the
- * Node.js version. The revision comes from LONGSHORE_BUILD_REVISION (the image sets it at build time) or,
- * in a checkout, from .git next to package.json; otherwise it is "unknown". Read once at start.
+ * Which build this process is: the package version (package.json), the git revision stamped into
+ * `dist/build-info.json` at build time (scripts/stamp-build.sh; "unknown" when built without it, e.g. from a
+ * tarball without .git and no LONGSHORE_REVISION) and the Node.js version. One source for `longshore
+ * version`, the replica registry (controller/replica-registry.ts) and metrics such as build_info.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildInfo } from './metrics.js';
 
-/** The directory holding Longshore's own package.json, above this module (src or dist). */
-function packageRoot(): string | undefined {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'longshore') return dir;
-  }
-  return undefined;
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  node: string;
 }
 
-/** HEAD's commit from a .git directory, without a git binary: a detached HEAD, a loose ref or packed-refs. */
-export function gitRevision(gitDir: string): string | undefined {
+/** A controller replica's build as registered in Redis, with when it registered. */
+export interface ReplicaBuild extends BuildInfo {
+  replica: string;
+  startedAt: string;
+}
+
+export const UNKNOWN = 'unknown';
+const PACKAGE_NAME = 'longshore';
+
+/** The nearest package.json named "longshore" above `from` (source and dist trees alike). */
+function packageVersion(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const parsed = readJson(file) as { name?: unknown; version?: unknown } | undefined;
+      if (parsed?.name === PACKAGE_NAME && typeof parsed.version === 'string') return parsed.version;
+    }
+    if (dirname(dir) === dir) return UNKNOWN;
+  }
+}
+
+function readJson(file: string): unknown {
   try {
-    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-    if (/^[0-9a-f]{40}$/.test(head)) return head;
-    const ref = /^ref: (.+)$/.exec(head)?.[1];
-    if (!ref) return undefined;
-    const loose = join(gitDir, ref);
-    if (existsSync(loose)) return readFileSync(loose, 'utf8').trim();
-    const packed = join(gitDir, 'packed-refs');
-    if (!existsSync(packed)) return undefined;
-    return readFileSync(packed, 'utf8').split('\n').map((line) => line.split(' ')).find(([, name]) => name === ref)?.[0];
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch {
     return undefined;
   }
 }
 
-/** A worktree's .git is a file naming the real git directory. */
-function gitDirOf(root: string): string | undefined {
-  const dotGit = join(root, '.git');
-  if (!existsSync(dotGit)) return undefined;
-  const text = readFileSync(dotGit, 'utf8').trim();
-  const pointer = /^gitdir: (.+)$/.exec(text)?.[1];
-  return pointer ?? dotGit;
+/** The stamped revision in `file` (see scripts/stamp-build.sh), or "unknown". */
+export function stampedRevision(file: string): string {
+  const stamp = readJson(file) as { revision?: unknown } | undefined;
+  return typeof stamp?.revision === 'string' && stamp.revision !== '' ? stamp.revision : UNKNOWN;
 }
 
-export function readBuildInfo(env: NodeJS.ProcessEnv = process.env): BuildInfo {
-  const root = packageRoot();
-  const version = root ? ((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown') : 'unknown';
-  let revision = env.LONGSHORE_BUILD_REVISION?.trim();
-  if (!revision && root) {
-    const gitDir = (() => { try { return gitDirOf(root); } catch { return undefined; } })();
-    revision = gitDir ? gitRevision(gitDir) : undefined;
-  }
-  return { version, revision: revision || 'unknown', node: process.version };
+let cached: BuildInfo | undefined;
+
+/** This process's build. dist/controller/build-info.js reads dist/build-info.json. */
+export function buildInfo(): BuildInfo {
+  if (cached) return cached;
+  const here = dirname(fileURLToPath(import.meta.url));
+  cached = { version: packageVersion(here), revision: stampedRevision(join(here, '..', 'build-info.json')), node: process.version };
+  return cached;
 }
 
 /** Above this Node reports "no limit" (the cgroup's max, or the machine's memory). */

@@ -9,7 +9,7 @@ import type { ControllerConfig, QueueName } from './config.js';
 import { createMetrics, ControllerMetrics, recordRunCost } from './metrics.js';
 import { runCost } from './pricing.js';
 import { recordStatusWrite } from './run-metrics.js';
-import { containerMemoryLimitBytes, readBuildInfo } from './build-info.js';
+import { buildInfo, containerMemoryLimitBytes } from './build-info.js';
 import { startStoreGaugeExporter } from './store-gauges.js';
 import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
 import { redactUrl } from './logger.js';
@@ -28,6 +28,7 @@ import { startStreamFollower, RunningFollower } from './queue/stream-follower.js
 import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js';
 import { sampleQueueDepth } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
+import { startReplicaRegistration } from './replica-registry.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
@@ -183,7 +184,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
   const metrics = createMetrics({
-    processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: readBuildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
+    processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: buildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
   });
   // ioredis reconnects by itself. Its errors are logged once per interval per kind (every connection reports
   // the same outage), and each connection that had failed says when it is back.
@@ -298,6 +299,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     onLine: (result) => metrics.runOutputLines.inc({ result }),
     onForwarders: (count) => metrics.runOutputForwarders.set(count),
   });
+  const registration = startReplicaRegistration({ redis, keyspace, replica: config.replicaId, logger });
 
   const storeGauges = startStoreGaugeExporter({
     redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
@@ -323,6 +325,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       await Promise.all(followers.map((f) => f.stop()));
       await outputForwarding.stop();
       const result = await workers.stop(config.shutdownGraceMs);
+      await registration.stop();
       await storeGauges.stop();
       await closeQueues(queues);
       clients.destroy();

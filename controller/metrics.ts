@@ -6,6 +6,7 @@
  * installations scraped in one Kubernetes namespace never merge. Gauges read from the shared store
  * (`STORE_GAUGES`) are exported by one elected replica only (controller/store-gauges.ts).
  */
+import type { BuildInfo } from './build-info.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { COST_CAPACITIES, OUTCOMES, PHASES, type RunCost, type SpotFallbackStatus } from './api/run-status.js';
 import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
@@ -113,12 +114,6 @@ export interface ControllerMetrics {
 export const LOG_TAIL_RESULTS = ['lines', 'error'] as const;
 /** What became of one line of run output offered to the controller's log. */
 export const OUTPUT_LINE_RESULTS = ['forwarded', 'dropped-run-cap', 'dropped-overall-cap'] as const;
-
-export interface BuildInfo {
-  version: string;
-  revision: string;
-  node: string;
-}
 
 export interface CreateMetricsOptions {
   /** Adds Node.js process metrics (CPU, memory, event loop, heap) with the longshore_ prefix. */

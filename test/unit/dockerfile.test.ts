@@ -108,7 +108,7 @@ describe('Dockerfile', () => {
   test('the image gets the compiled product and production dependencies only', () => {
     const build = dockerfile.stages.find((stage) => of(stage, 'RUN').some((r) => r.args.includes('tsc -p tsconfig.build.json')));
     assert.ok(build?.name, 'a named stage compiles tsconfig.build.json');
-    const product = /^(package\.json|package-lock\.json|tsconfig\.json|tsconfig\.build\.json|cmd\/longshore\.ts|cmd\/cli|controller|reconcilers|machines)$/;
+    const product = /^(package\.json|package-lock\.json|tsconfig\.json|tsconfig\.build\.json|cmd\/longshore\.ts|cmd\/cli|controller|reconcilers|machines|scripts\/stamp-build\.sh)$/;
     for (const stage of dockerfile.stages) {
       for (const copy of of(stage, 'COPY').filter((c) => !c.args.startsWith('--from='))) {
         const sources = copy.args.split(/\s+/).slice(0, -1);
