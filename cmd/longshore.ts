@@ -5,9 +5,22 @@
  */
 import { Command } from 'commander';
 import * as commands from './cli/commands.js';
-import { EXIT_USAGE } from './cli/errors.js';
+import { EXIT_BROKEN_PIPE, EXIT_USAGE } from './cli/errors.js';
+
+/**
+ * A reader that stops early (`longshore run list | head`) closes the pipe: end quietly, with the status of a
+ * process killed by SIGPIPE (128 + 13) as `yes | head` and kubectl do, instead of an unhandled EPIPE stack.
+ */
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    throw error;
+  });
+}
 
 const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version('0.1.0');
+// Global, so it is accepted anywhere on the line (`longshore run list -n prod`), as kubectl's is.
+program.option('-n, --namespace <namespace>', 'installation namespace (key prefix); overrides LONGSHORE_NAMESPACE');
 program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');
 
 for (const factory of Object.values(commands)) program.addCommand(factory());

@@ -23,6 +23,7 @@ import { startStreamFollower, RunningFollower } from './queue/stream-follower.js
 import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js';
 import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
+import { startReplicaRegistration } from './replica-registry.js';
 import { ResourceStore } from './store/store.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
@@ -254,6 +255,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     followers.push(consumer);
   }
   await wakeUnfinishedRuns(store, wakeUps);
+  const registration = startReplicaRegistration({ redis, keyspace, replica: config.replicaId, logger });
 
   const samplers = [
     startSampler(5000, sampleQueueDepth(queues, metrics)),
@@ -279,6 +281,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       await Promise.all(followers.map((f) => f.stop()));
       const result = await workers.stop(config.shutdownGraceMs);
       for (const sampler of samplers) sampler.stop();
+      await registration.stop();
       await closeQueues(queues);
       clients.destroy();
       await closeRedis(redis, queueConnection, followerConnection, controlConnection);

@@ -41,7 +41,7 @@ export function parseDocuments(text: string, source: string, options: { json?: b
   if (out.length > MAX_DOCUMENTS) throw new UsageError(`${source}: ${out.length} documents; at most ${MAX_DOCUMENTS} per file`);
   out.forEach((doc, index) => {
     const size = Buffer.byteLength(JSON.stringify(doc) ?? '', 'utf8');
-    if (size > MAX_DOCUMENT_BYTES) throw new UsageError(`${source}: document ${index} is ${size} bytes as JSON; at most ${MAX_DOCUMENT_BYTES} (512 KiB) per document`);
+    if (size > MAX_DOCUMENT_BYTES) throw new UsageError(`${source}: document ${index + 1} is ${size} bytes as JSON; at most ${MAX_DOCUMENT_BYTES} (512 KiB) per document`);
   });
   // After the caps, which answer sooner; YAML checked its duplicates per document while parsing.
   const duplicate = values ? duplicateJsonKey(text) : undefined;
@@ -96,7 +96,7 @@ function checkYamlDocumentSize(text: string, from: number, to: number, source: s
   // Characters, not bytes, keep this one pass cheap; a UTF-8 byte count is at least as large, and the JSON
   // check after parsing measures bytes.
   if (to - from > MAX_DOCUMENT_BYTES) {
-    throw new UsageError(`${source}: document ${index} is ${to - from} characters; at most ${MAX_DOCUMENT_BYTES} (512 KiB) per document`);
+    throw new UsageError(`${source}: document ${index + 1} is ${to - from} characters; at most ${MAX_DOCUMENT_BYTES} (512 KiB) per document`);
   }
 }
 

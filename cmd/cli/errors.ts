@@ -6,12 +6,17 @@ import { AdmissionError, formatRejections } from '../../controller/api/admission
 import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, SelectorError, InvalidControlMessageError } from '../../controller/store/index.js';
 
 /**
- * Exit statuses: 1 for any failure of the request, 2 for bad input the CLI itself rejects, 3 for a request
+ * Exit statuses: 1 for any failure of the request, 2 for bad input (rejected by the CLI or by admission:
+ * the same documents would be rejected again, so a script must not retry), 3 for a request
  * that was accepted (durably queued) but whose outcome the controller did not report in time (run kill).
  */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNANSWERED = 3;
+/** `run wait`: the timeout passed before the condition was met (the same "no answer in time" as above). */
+export const EXIT_TIMED_OUT = EXIT_UNANSWERED;
+/** The reader of our output went away (`… | head`): what a process killed by SIGPIPE reports (128 + 13). */
+export const EXIT_BROKEN_PIPE = 141;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -24,7 +29,7 @@ export function describeError(error: unknown): { text: string; exitCode: number 
   if (error instanceof AdmissionError) {
     const count = error.rejections.length;
     const lines = formatRejections(error.rejections).split('\n').map((l) => `  ${l}`);
-    return { text: `error: admission rejected ${count} document${count === 1 ? '' : 's'}\n${lines.join('\n')}`, exitCode: EXIT_FAILURE };
+    return { text: `error: admission rejected ${count} document${count === 1 ? '' : 's'}\n${lines.join('\n')}`, exitCode: EXIT_USAGE };
   }
   if (error instanceof UsageError || error instanceof SelectorError || error instanceof InvalidControlMessageError) {
     return { text: `error: ${error.message}`, exitCode: EXIT_USAGE };

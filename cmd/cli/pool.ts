@@ -1,12 +1,14 @@
-/** `longshore pool …`: apply, get, list, delete. */
-import { Command } from 'commander';
-import type { PoolRecord } from '../../controller/api/index.js';
-import { poolLaunchType } from '../../controller/api/index.js';
-import { listAll, type SubmitResult } from '../../controller/store/index.js';
+/** `longshore pool …`: apply, get, list, describe, delete. */
+import { Command, Option } from 'commander';
+import { PHASES, type Phase } from '../../controller/api/index.js';
+import { NotFoundError, type SubmitResult } from '../../controller/store/index.js';
+import type { RunsBackend } from './backend.js';
 import { readDocuments } from './documents.js';
-import { age, outputOption, printDocuments, renderTable, type OutputFormat } from './output.js';
+import { deleteEach } from './delete-each.js';
+import { addListOptions, asDocument, formatData, listDocument, outputOption, renderList, renderOne, write, type ListFlags, type OutputFormat } from './output.js';
+import { describePool, describePoolDocument, POOL_COLUMNS, type RunCounts } from './pool-view.js';
+import { listScoped } from './run-select.js';
 import { withSession } from './session.js';
-import { NotFoundError } from '../../controller/store/index.js';
 
 export function poolCommand(): Command {
   const pool = new Command('pool').description('manage pools (ECS targets and job templates)');
@@ -17,9 +19,8 @@ export function poolCommand(): Command {
     .requiredOption('-f, --filename <file>', 'file with one or more documents')
     .addOption(outputOption())
     .action(
-      withSession(async ({ store }, options: { filename: string; output: OutputFormat }) => {
-        const results = await store.submit(await readDocuments(options.filename), { mode: 'apply' });
-        printSubmitResults(results, options.output);
+      withSession(async ({ backend }, options: { filename: string; output: OutputFormat }) => {
+        printSubmitResults(await backend.submit(await readDocuments(options.filename), 'apply'), options.output);
       }),
     );
 
@@ -29,62 +30,61 @@ export function poolCommand(): Command {
     .argument('<name>')
     .addOption(outputOption())
     .action(
-      withSession(async ({ store }, name: string, options: { output: OutputFormat }) => {
-        const record = await store.getPool(name);
+      withSession(async ({ backend }, name: string, options: { output: OutputFormat }) => {
+        const record = await backend.getPool(name);
         if (!record) throw new NotFoundError('Pool', name);
-        printPools([record], options.output, true);
+        process.stdout.write(renderOne({ namespace: backend.namespace, record }, POOL_COLUMNS, options.output));
       }),
     );
 
+  addListOptions(pool.command('list').description('list pools').option('-l, --selector <selector>', 'label selector, e.g. team=data,env!=dev')).action(
+    withSession(async (session, options: ListFlags & { selector?: string }) => {
+      const pools = await listScoped(session, options.allNamespaces, (backend) => backend.listPools(options.selector));
+      write(renderList(pools, POOL_COLUMNS, options, session.backend.namespace));
+    }),
+  );
+
   pool
-    .command('list')
-    .description('list pools')
-    .option('-l, --selector <selector>', 'label selector, e.g. team=data,env!=dev')
-    .addOption(outputOption())
+    .command('describe')
+    .description('show a pool in detail: settings and how many of its runs are in each phase (secrets masked)')
+    .argument('<name>')
+    .addOption(new Option('-o, --output <format>', 'text, or the same as data').choices(['text', 'json', 'yaml']).default('text'))
     .action(
-      withSession(async ({ store }, options: { selector?: string; output: OutputFormat }) => {
-        const pools = await listAll((cursor) => store.listPools({ labelSelector: options.selector, cursor }));
-        printPools(pools, options.output, false);
+      withSession(async ({ backend }, name: string, options: { output: 'text' | 'json' | 'yaml' }) => {
+        const record = await backend.getPool(name);
+        if (!record) throw new NotFoundError('Pool', name);
+        const runs = await runCounts(backend, name);
+        process.stdout.write(options.output === 'text' ? describePool(record, backend.namespace, runs) : formatData(options.output, describePoolDocument(record, backend.namespace, runs)));
       }),
     );
 
   pool
     .command('delete')
-    .description('delete pools (refused while a pool has live runs)')
+    .description('delete pools (refused while a pool has live runs); reports each name')
     .argument('<names...>')
     .action(
-      withSession(async ({ store }, names: string[]) => {
-        for (const name of names) {
-          await store.deletePool(name);
-          process.stdout.write(`pool/${name} deleted\n`);
-        }
+      withSession(async ({ backend }, names: string[]) => {
+        await deleteEach('pool', names, (name) => backend.deletePool(name));
       }),
     );
 
   return pool;
 }
 
+async function runCounts(backend: RunsBackend, pool: string): Promise<RunCounts> {
+  const counts = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
+  for (const run of await backend.listRuns({ pool })) counts[run.status.phase] += 1;
+  return counts;
+}
+
 export function printSubmitResults(results: readonly SubmitResult[], format: OutputFormat): void {
-  if (format !== 'table') {
-    printDocuments(format, results.map((r) => r.record), false);
+  if (format === 'json' || format === 'yaml') {
+    process.stdout.write(formatData(format, listDocument(results.map((r) => asDocument(r.record)))));
+    return;
+  }
+  if (format === 'name') {
+    process.stdout.write(results.map((r) => `${r.kind.toLowerCase()}/${r.name}\n`).join(''));
     return;
   }
   process.stdout.write(results.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}\n`).join(''));
-}
-
-function printPools(pools: readonly PoolRecord[], format: OutputFormat, single: boolean): void {
-  if (format !== 'table') {
-    printDocuments(format, pools, single);
-    return;
-  }
-  const rows = pools.map((p) => [
-    p.metadata.name,
-    p.spec.cluster ?? 'default',
-    p.spec.capacityProviderStrategy ? p.spec.capacityProviderStrategy.map((s) => s.capacityProvider).join('+') : poolLaunchType(p.spec) ?? '-',
-    p.spec.taskDefinitionArn ? 'arn' : 'template',
-    p.spec.image ?? '-',
-    `${p.spec.limits.maxRunning ?? '-'}`,
-    age(p.metadata.creationTimestamp),
-  ]);
-  process.stdout.write(renderTable(['NAME', 'CLUSTER', 'LAUNCH', 'TASKDEF', 'IMAGE', 'MAX-RUNNING', 'AGE'], rows));
 }

@@ -55,9 +55,9 @@ export function runCreateCommand(): Command {
     .option('--task-role-arn <arn>', 'task role override')
     .addOption(outputOption())
     .action(
-      withSession(async ({ store }, options: CreateOptions) => {
+      withSession(async ({ backend }, options: CreateOptions) => {
         const documents = buildRunDocuments(options, randomBytes(3).toString('hex').slice(0, 5));
-        const results = await writeInChunks(documents, (chunk) => store.submit(chunk, { mode: 'create' }));
+        const results = await writeInChunks(documents, (chunk) => backend.submit(chunk, 'create'));
         printSubmitResults(results, options.output);
       }),
     );

@@ -30,17 +30,17 @@ export function runKillCommand(): Command {
     .option('--no-wait', 'send the kill and return without waiting for the controller\'s answer')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for the controller\'s answer').default(String(DEFAULT_KILL_WAIT_SECONDS)))
     .action(
-      withSession(async ({ store, blocking }, name: string | undefined, options: KillOptions) => {
+      withSession(async ({ backend }, name: string | undefined, options: KillOptions) => {
         const message = killMessage(name, options);
         const timeoutMs = waitMs(options.timeout);
-        if (message.run !== undefined && !(await store.getRun(message.run))) throw new NotFoundError('Run', message.run);
+        if (message.run !== undefined && !(await backend.getRun(message.run))) throw new NotFoundError('Run', message.run);
         const target = message.run !== undefined ? `run/${message.run}` : `task ${message.taskArn ?? ''}`;
-        const id = await store.sendControl(message);
+        const id = await backend.sendControl(message);
         if (!options.wait) {
           process.stdout.write(`${target} kill requested\n`);
           return;
         }
-        const reply = await store.controlStream(blocking()).awaitReply(id, timeoutMs);
+        const reply = await backend.awaitControlReply(id, timeoutMs);
         report(target, reply, timeoutMs);
       }),
     );

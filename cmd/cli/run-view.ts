@@ -1,7 +1,7 @@
 /** How runs look to people: list rows and the `describe` page (conditions and attempt history). */
 import type { RunRecord } from '../../controller/api/index.js';
-import { maskCommandText, maskedCommand, maskedEnv } from './masking.js';
-import { age, labelsText, renderTable } from './output.js';
+import { maskCommandArgs, maskCommandText, maskedCommand, maskedEnv, maskValue } from './masking.js';
+import { age, asDocument, labelsText, renderTable, type Columns } from './output.js';
 
 export const RUN_HEADERS = ['NAME', 'POOL', 'PHASE', 'OUTCOME', 'ATTEMPTS', 'AGE', 'MESSAGE'] as const;
 
@@ -23,9 +23,52 @@ export function runTable(runs: readonly RunRecord[], now: number = Date.now()): 
   return renderTable(RUN_HEADERS, runs.map((r) => runRow(r, now)));
 }
 
+/** `-o wide` adds the image, the current attempt's task (its id) and exit code, and the labels. */
+export const RUN_COLUMNS: Columns<RunRecord> = {
+  kind: 'run',
+  headers: RUN_HEADERS,
+  row: runRow,
+  wideHeaders: ['IMAGE', 'TASK', 'EXIT', 'LABELS'],
+  wideRow: (run) => {
+    const last = run.status.attempts[run.status.attempts.length - 1];
+    return [
+      run.spec.image ?? '(pool)',
+      last?.taskArn ? last.taskArn.slice(last.taskArn.lastIndexOf('/') + 1) : '-',
+      last?.exitCode === undefined || last.exitCode === null ? '-' : String(last.exitCode),
+      labelsText(run.metadata.labels),
+    ];
+  },
+};
+
 function truncate(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ');
   return oneLine.length > max ? `${oneLine.slice(0, max - 3)}...` : oneLine;
+}
+
+/**
+ * `describe -o json|yaml`: what the describe page shows, as data — the record without the internal lifecycle
+ * snapshot, with the namespace, and masked as the page is (secret-looking env values, credentials in the
+ * command and messages), so it is as safe to paste as the page.
+ */
+export function describeRunDocument(run: RunRecord, namespace: string): object {
+  const shown = asDocument(run, namespace) as RunRecord;
+  const env = Object.fromEntries(Object.entries(run.spec.env).map(([k, v]) => [k, v === null ? null : maskValue(k, v)]));
+  const command = run.spec.command === undefined ? {} : { command: typeof run.spec.command === 'string' ? maskCommandText(run.spec.command) : maskCommandArgs(run.spec.command) };
+  const mask = (text: string | undefined) => (text === undefined ? {} : { message: maskCommandText(text) });
+  return {
+    ...shown,
+    spec: { ...shown.spec, env, ...command },
+    status: {
+      ...shown.status,
+      ...mask(run.status.message),
+      conditions: run.status.conditions.map((c) => ({ ...c, ...mask(c.message) })),
+      attempts: run.status.attempts.map((a) => ({
+        ...a,
+        ...(a.stoppedReason === undefined ? {} : { stoppedReason: maskCommandText(a.stoppedReason) }),
+        ...(a.failureReason === undefined ? {} : { failureReason: maskCommandText(a.failureReason) }),
+      })),
+    },
+  };
 }
 
 export function describeRun(run: RunRecord, namespace: string): string {

@@ -1,27 +1,25 @@
-/** `longshore run …`: submit, create, get, list, describe, watch, cancel, kill, delete. */
-import { Command } from 'commander';
+/** `longshore run …`: submit, create, get, list, describe, watch, wait, cancel, kill, delete. */
+import { Command, Option } from 'commander';
 import type { RunRecord } from '../../controller/api/index.js';
-import { NotFoundError, type ResourceStore } from '../../controller/store/index.js';
-import { listSelected, phaseOption, type ListFlags } from './run-select.js';
+import { NotFoundError } from '../../controller/store/index.js';
+import type { RunsBackend } from './backend.js';
+import { deleteEach } from './delete-each.js';
 import { readDocuments } from './documents.js';
 import { UsageError } from './errors.js';
-import { outputOption, printDocuments, type OutputFormat } from './output.js';
+import { addListOptions, formatData, outputOption, renderList, renderOne, write, type ListFlags, type OutputFormat } from './output.js';
 import { printSubmitResults } from './pool.js';
 import { runCreateCommand } from './run-create.js';
 import { runKillCommand } from './run-kill.js';
-import { describeRun, runTable } from './run-view.js';
+import { listScoped, phaseOption, type RunQuery } from './run-select.js';
+import { describeRun, describeRunDocument, RUN_COLUMNS } from './run-view.js';
+import { runWaitCommand } from './run-wait.js';
 import { runWatchCommand } from './run-watch.js';
 import { withSession } from './session.js';
 
-async function requireRun(store: ResourceStore, name: string): Promise<RunRecord> {
-  const run = await store.getRun(name);
+async function requireRun(backend: RunsBackend, name: string): Promise<RunRecord> {
+  const run = await backend.getRun(name);
   if (!run) throw new NotFoundError('Run', name);
   return run;
-}
-
-function printRuns(runs: readonly RunRecord[], format: OutputFormat, single: boolean): void {
-  if (format === 'table') process.stdout.write(runs.length ? runTable(runs) : 'No runs found.\n');
-  else printDocuments(format, runs, single);
 }
 
 export function runCommand(): Command {
@@ -33,8 +31,8 @@ export function runCommand(): Command {
     .requiredOption('-f, --filename <file>', 'file, or - for stdin')
     .addOption(outputOption())
     .action(
-      withSession(async ({ store }, options: { filename: string; output: OutputFormat }) => {
-        printSubmitResults(await store.submit(await readDocuments(options.filename), { mode: 'apply' }), options.output);
+      withSession(async ({ backend }, options: { filename: string; output: OutputFormat }) => {
+        printSubmitResults(await backend.submit(await readDocuments(options.filename), 'apply'), options.output);
       }),
     );
 
@@ -46,35 +44,39 @@ export function runCommand(): Command {
     .argument('<name>')
     .addOption(outputOption())
     .action(
-      withSession(async ({ store }, name: string, options: { output: OutputFormat }) => {
-        printRuns([await requireRun(store, name)], options.output, true);
+      withSession(async ({ backend }, name: string, options: { output: OutputFormat }) => {
+        process.stdout.write(renderOne({ namespace: backend.namespace, record: await requireRun(backend, name) }, RUN_COLUMNS, options.output));
       }),
     );
 
-  run
-    .command('list')
-    .description('list runs')
-    .option('-l, --selector <selector>', 'label selector, e.g. app=etl,tier!=dev,env in (a,b),!canary')
-    .addOption(phaseOption())
-    .option('--pool <pool>', 'only runs of this pool')
-    .addOption(outputOption())
-    .action(
-      withSession(async ({ store }, options: ListFlags & { output: OutputFormat }) => {
-        printRuns(await listSelected(store, options), options.output, false);
-      }),
-    );
+  addListOptions(
+    run
+      .command('list')
+      .description('list runs')
+      .option('-l, --selector <selector>', 'label selector, e.g. app=etl,tier!=dev,env in (a,b),!canary')
+      .addOption(phaseOption())
+      .option('--pool <pool>', 'only runs of this pool'),
+  ).action(
+    withSession(async (session, options: ListFlags & RunQuery) => {
+      const runs = await listScoped(session, options.allNamespaces, (backend) => backend.listRuns(options));
+      write(renderList(runs, RUN_COLUMNS, options, session.backend.namespace));
+    }),
+  );
 
   run
     .command('describe')
     .description('show a run in detail: spec, conditions and attempt history (secrets masked)')
     .argument('<name>')
+    .addOption(new Option('-o, --output <format>', 'text, or the same as data').choices(['text', 'json', 'yaml']).default('text'))
     .action(
-      withSession(async ({ store }, name: string) => {
-        process.stdout.write(describeRun(await requireRun(store, name), store.namespace));
+      withSession(async ({ backend }, name: string, options: { output: 'text' | 'json' | 'yaml' }) => {
+        const record = await requireRun(backend, name);
+        process.stdout.write(options.output === 'text' ? describeRun(record, backend.namespace) : formatData(options.output, describeRunDocument(record, backend.namespace)));
       }),
     );
 
   run.addCommand(runWatchCommand());
+  run.addCommand(runWaitCommand());
 
   run
     .command('cancel')
@@ -83,10 +85,11 @@ export function runCommand(): Command {
     .option('-l, --selector <selector>', 'cancel every matching run that has not stopped')
     .option('--reason <text>', 'recorded with the request')
     .action(
-      withSession(async ({ store }, name: string | undefined, options: { selector?: string; reason?: string }) => {
-        const targets = await chooseTargets(store, name, options.selector);
+      withSession(async ({ backend }, name: string | undefined, options: { selector?: string; reason?: string }) => {
+        if (!name === !options.selector) throw new UsageError('give a run NAME or -l SELECTOR (one of them)');
+        const targets = name ? [await requireRun(backend, name)] : await backend.listRuns({ selector: options.selector });
         for (const target of targets.filter((r) => r.status.phase !== 'stopped')) {
-          await store.sendControl({ type: 'cancel', run: target.metadata.name, ...(options.reason ? { reason: options.reason } : {}) });
+          await backend.sendControl({ type: 'cancel', run: target.metadata.name, ...(options.reason ? { reason: options.reason } : {}) });
           process.stdout.write(`run/${target.metadata.name} cancel requested\n`);
         }
         for (const done of targets.filter((r) => r.status.phase === 'stopped')) process.stdout.write(`run/${done.metadata.name} already stopped\n`);
@@ -97,25 +100,17 @@ export function runCommand(): Command {
 
   run
     .command('delete')
-    .description('delete stopped runs (a live run must be cancelled first)')
+    .description('delete stopped runs (a live run must be cancelled first); each name is reported, exit 1 if any was not deleted')
     .argument('[names...]')
     .option('-l, --selector <selector>', 'delete every matching stopped run')
     .action(
-      withSession(async ({ store }, names: string[], options: { selector?: string }) => {
+      withSession(async ({ backend }, names: string[], options: { selector?: string }) => {
         if (names.length === 0 && !options.selector) throw new UsageError('give run names or -l SELECTOR');
         if (names.length > 0 && options.selector) throw new UsageError('give run names or -l SELECTOR, not both');
-        const targets = options.selector ? (await listSelected(store, { selector: options.selector })).map((r) => r.metadata.name) : names;
-        for (const target of targets) {
-          await store.deleteRun(target);
-          process.stdout.write(`run/${target} deleted\n`);
-        }
+        const targets = options.selector ? (await backend.listRuns({ selector: options.selector })).map((r) => r.metadata.name) : names;
+        await deleteEach('run', targets, (target) => backend.deleteRun(target));
       }),
     );
 
   return run;
-}
-
-async function chooseTargets(store: ResourceStore, name: string | undefined, selector: string | undefined): Promise<RunRecord[]> {
-  if (!name === !selector) throw new UsageError('give a run NAME or -l SELECTOR (one of them)');
-  return name ? [await requireRun(store, name)] : listSelected(store, { selector });
 }

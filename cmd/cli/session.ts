@@ -5,18 +5,38 @@
  * every reply; the error says what went wrong (unreachable, a rediss:// URL against a plain server, a
  * server that accepts connections and never answers).
  */
+import { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import { createRedisConnection, RedisRole, RedisTimeouts } from '../../controller/redis.js';
 import { redactUrl } from '../../controller/logger.js';
 import { classifyRedisFailure, explainRedisFailure } from '../../controller/redis-failure.js';
-import { ResourceStore } from '../../controller/store/index.js';
-import { describeError, EXIT_FAILURE } from './errors.js';
+import { DEFAULT_NAMESPACE, keyspace, ResourceStore } from '../../controller/store/index.js';
+import type { Backends, RunsBackend } from './backend.js';
+import { describeError, EXIT_FAILURE, UsageError } from './errors.js';
+import { RedisBackends } from './redis-backend.js';
 
 export interface Session {
+  /** The namespace chosen by -n/--namespace or LONGSHORE_NAMESPACE. */
+  backend: RunsBackend;
+  /** Every namespace (-A). */
+  backends: Backends;
   store: ResourceStore;
   redis: Redis;
   /** A second connection for blocking stream reads (watch). */
   blocking(): Redis;
+}
+
+/** -n/--namespace (a global option, see cmd/longshore.ts), else LONGSHORE_NAMESPACE, else "default". */
+export function chosenNamespace(args: readonly unknown[]): string {
+  const command = args[args.length - 1];
+  const option = command instanceof Command ? (command.optsWithGlobals() as { namespace?: unknown }).namespace : undefined;
+  const namespace = typeof option === 'string' && option !== '' ? option : process.env.LONGSHORE_NAMESPACE || DEFAULT_NAMESPACE;
+  try {
+    keyspace(namespace);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return namespace;
 }
 
 export function redisUrl(): string {
@@ -62,9 +82,12 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
     };
     let redisFailed = false;
     try {
+      const namespace = chosenNamespace(args);
       const redis = open('longshore-cli', 'command');
-      const store = new ResourceStore(redis);
-      await action({ store, redis, blocking: () => open('longshore-cli-watch', 'blocking') }, ...args);
+      const blocking = () => open('longshore-cli-watch', 'blocking');
+      const store = new ResourceStore(redis, { namespace });
+      const backends = new RedisBackends(redis, namespace, blocking);
+      await action({ backend: backends.current, backends, store, redis, blocking }, ...args);
     } catch (error) {
       redisFailed = isRedisFailure(error);
       const explained = isRedisFailure(error)

@@ -4,7 +4,8 @@
  * run, whose reconcile ends it cancelled — never launched if its launch had not been decided (written) yet, by
  * StopTask otherwise.
  * kill stops a task now: the run's current task, or any task ARN, even one no run owns. Every kill that
- * is settled (stopped, nothing to stop, or refused by AWS) is answered through `reply`, so the sender can
+ * is settled (stopped, nothing to stop — no live task, or a task that had already stopped —, or refused by
+ * AWS) is answered through `reply`, so the sender can
  * tell the user; throttles and budget waits are not settled — the message is redelivered and answered then.
  */
 import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
@@ -86,7 +87,15 @@ async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 's
   if (plan.cluster !== undefined) input.cluster = plan.cluster;
   try {
     const output = await deps.gateway.stopTask(input, { wait: true });
-    const status = output.task?.lastStatus;
+    const task = output.task;
+    const status = task?.lastStatus;
+    // ECS answers StopTask for a task that stopped long ago (it stays visible for about an hour) as if it had
+    // stopped it now: the task it returns is already STOPPED. That kill stopped nothing, and the user must hear so.
+    if (status === 'STOPPED') {
+      const when = task?.stoppedAt ? ` at ${new Date(task.stoppedAt).toISOString()}` : '';
+      const why = [task?.stopCode, task?.stoppedReason].filter(Boolean).join(': ');
+      return { outcome: 'nothing', message: `task ${plan.taskArn} had already stopped${when}${why ? ` (${why})` : ''}` };
+    }
     return { outcome: 'done', message: `StopTask accepted for ${plan.taskArn}${status ? ` (last status ${status})` : ''}` };
   } catch (error) {
     // Budget and throttles: let the follower redeliver. A wrong or vanished task: tell the sender AWS's words.

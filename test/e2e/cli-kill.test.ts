@@ -1,7 +1,8 @@
 /**
  * `longshore run kill --task-arn` against a controller process and the simulator: the CLI reports what
  * the controller did with the kill — a malformed ARN is refused before anything is sent (exit 2), a
- * well-formed ARN of no task comes back with AWS's refusal (exit 1), a real task is stopped (exit 0).
+ * well-formed ARN of no task comes back with AWS's refusal (exit 1), a real task is stopped (exit 0), and
+ * killing it again, once stopped, says it had already stopped (exit 1) although StopTask accepts the call.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,5 +53,13 @@ describe('run kill through a controller process', () => {
     await waitStopped(h.store, ['long'], 30_000);
     const task = h.sim.audit().tasks.find((t) => t.taskArn === taskArn);
     assert.equal(task?.stopCode, 'UserInitiated');
+  });
+
+  test('a task that has already stopped: exit 1, "had already stopped", not "killed"', async () => {
+    // Runs after the test above: the task is STOPPED and ECS keeps it visible, so StopTask still answers.
+    const result = await cli(h.namespace, ['run', 'kill', '--task-arn', taskArn]);
+    assert.equal(result.code, 1, result.stdout);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, new RegExp(`^error: task ${taskArn.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} not killed: task \\S+ had already stopped at \\S+ \\(UserInitiated: e2e kill\\)`));
   });
 });

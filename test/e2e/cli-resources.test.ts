@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { ControlStream, ResourceStore, keyspace } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -85,12 +85,14 @@ describe('longshore CLI: pools and runs', () => {
     const list = await run(['run', 'list', '-l', 'app in (etl,web),tier!=batch']);
     assert.match(list.stdout, /^NAME\s+POOL\s+PHASE\s+OUTCOME\s+ATTEMPTS\s+AGE/);
     assert.deepEqual(list.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]), ['nightly-2']);
-    const yaml = parseAllDocuments((await run(['run', 'list', '--phase', 'pending', '-o', 'yaml'])).stdout).map((d) => d.toJS());
-    assert.deepEqual(yaml.map((r) => r.metadata.name), ['nightly-1', 'nightly-2']);
-    assert.equal((await run(['run', 'list', '--phase', 'running'])).stdout, 'No runs found.\n');
+    const yaml = parse((await run(['run', 'list', '--phase', 'pending', '-o', 'yaml'])).stdout) as { kind: string; items: RunRecord[] };
+    assert.equal(yaml.kind, 'List');
+    assert.deepEqual(yaml.items.map((r) => r.metadata.name), ['nightly-1', 'nightly-2']);
+    // Nothing found is said on stderr (as kubectl does), so stdout stays empty for scripts.
+    assert.deepEqual(await run(['run', 'list', '--phase', 'running']), { code: 0, stdout: '', stderr: `No runs found in namespace ${namespace}.\n` });
   });
 
-  test('admission errors: exit 1, one line per violation naming document, path and rule; nothing stored', async () => {
+  test('admission errors: exit 2 (invalid input), one line per violation naming document (from 1), path and rule; nothing stored', async () => {
     const bad = `${RUNS_YAML.replace('nightly-1', 'bad-1').replace('nightly-2', 'bad-2').replace('pool: etl, image: nginx', 'pool: nowhere, image: nginx')}
 ---
 apiVersion: longshore.dev/v1alpha1
@@ -99,13 +101,13 @@ metadata: { name: bad-3 }
 spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
 `;
     const result = await run(['run', 'submit', '-f', '-'], bad);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.equal(result.stdout, '');
     const lines = result.stderr.trim().split('\n');
     assert.equal(lines[0], 'error: admission rejected 2 documents');
-    assert.match(lines[1], /^ {2}document 1 \(Run bad-2\): spec\.pool: pool-exists: pool "nowhere" does not exist \(value: "nowhere"\)$/);
-    assert.ok(lines.some((l) => /document 2 \(Run bad-3\): spec\.memory: fargate-cpu-memory: /.test(l)));
-    assert.ok(lines.some((l) => /document 2 \(Run bad-3\): spec\.env\.BAD NAME: env-name: /.test(l)));
+    assert.match(lines[1], /^ {2}document 2 \(Run bad-2\): spec\.pool: pool-exists: pool "nowhere" does not exist \(value: "nowhere"\)$/);
+    assert.ok(lines.some((l) => /document 3 \(Run bad-3\): spec\.memory: fargate-cpu-memory: /.test(l)));
+    assert.ok(lines.some((l) => /document 3 \(Run bad-3\): spec\.env\.BAD NAME: env-name: /.test(l)));
     assert.equal((await run(['run', 'get', 'bad-1'])).stderr, 'error: Run "bad-1" not found\n');
   });
 
@@ -125,20 +127,20 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
     for (const [args, input, source] of [[['pool', 'apply', '-f', file], undefined, file], [['pool', 'apply', '-f', '-'], JSON.stringify(pool), 'stdin']] as const) {
       const huge = await run([...args], input);
       assert.equal(huge.code, 2);
-      assert.equal(huge.stderr, `error: ${source}: document 0 is ${Buffer.byteLength(JSON.stringify(pool))} bytes as JSON; at most 524288 (512 KiB) per document\n`);
+      assert.equal(huge.stderr, `error: ${source}: document 1 is ${Buffer.byteLength(JSON.stringify(pool))} bytes as JSON; at most 524288 (512 KiB) per document\n`);
     }
     const duplicate = await run(['pool', 'apply', '-f', '-'], POOL_YAML.replace('  cpu: 512\n', '  cpu: 512\n  cpu: 1024\n'));
     assert.deepEqual([duplicate.code, duplicate.stderr], [2, 'error: stdin: line 10: duplicate key "cpu"\n']);
     assert.equal((await run(['pool', 'get', 'huge'])).code, 1);
   });
 
-  test('admission matches launch: an unsplittable command and a __proto__ key are rejected by name (exit 1)', async () => {
+  test('admission matches launch: an unsplittable command and a __proto__ key are rejected by name (exit 2)', async () => {
     const command = await run(['run', 'create', '--pool', 'etl', '--image', 'busybox', '--command', `sh -c 'echo hi`, '--name', 'unsplit']);
-    assert.equal(command.code, 1);
-    assert.match(command.stderr, /document 0 \(Run unsplit\): spec\.command: command-split: the command cannot be split into words like a shell \(shlex\): No closing quotation/);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /document 1 \(Run unsplit\): spec\.command: command-split: the command cannot be split into words like a shell \(shlex\): No closing quotation/);
     const proto = await run(['run', 'submit', '-f', '-'], '{"apiVersion":"longshore.dev/v1alpha1","kind":"Run","metadata":{"name":"proto"},"spec":{"pool":"etl","env":{"__proto__":"x"}}}');
-    assert.equal(proto.code, 1);
-    assert.match(proto.stderr, /document 0 \(Run proto\): spec\.env\.__proto__: reserved-key: "__proto__" is reserved/);
+    assert.equal(proto.code, 2);
+    assert.match(proto.stderr, /document 1 \(Run proto\): spec\.env\.__proto__: reserved-key: "__proto__" is reserved/);
   });
 
   test('run create --count makes a labelled batch; bad flags exit 2', async () => {
@@ -147,7 +149,7 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
     const names = created.stdout.trim().split('\n');
     assert.equal(names.length, 25);
     assert.match(names[0], /^run\/bulk-[0-9a-f]{5}-01 created$/);
-    const records = JSON.parse((await run(['run', 'list', '-l', 'app=bulk', '-o', 'json'])).stdout) as RunRecord[];
+    const records = (JSON.parse((await run(['run', 'list', '-l', 'app=bulk', '-o', 'json'])).stdout) as { items: RunRecord[] }).items;
     assert.equal(records.length, 25);
     assert.deepEqual(records[0].spec.env, { DB_PASSWORD: 'pw', REGION: null });
     assert.equal(records[0].spec.command, 'echo hi');

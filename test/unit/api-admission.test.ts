@@ -195,7 +195,7 @@ describe('admission: batches', () => {
       [3, 'Run', 'orphan', ['pool-exists']],
       [4, 'Run', 'fine', ['duplicate-name']],
     ]);
-    assert.match(formatRejections(error.rejections), /^document 1 \(Run bad-size\): spec\.memory: fargate-cpu-memory: No Fargate/);
+    assert.match(formatRejections(error.rejections), /^document 2 \(Run bad-size\): spec\.memory: fargate-cpu-memory: No Fargate/);
     assert.equal(error.message.split('\n').length, 3);
   });
 

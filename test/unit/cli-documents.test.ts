@@ -66,9 +66,9 @@ describe('CLI documents: YAML aliases', () => {
 describe('CLI documents: size caps answer before parsing what cannot be admitted', () => {
   test('a pool with 100,000 env variables: JSON and YAML are both refused as too large', () => {
     const json = JSON.stringify(bigEnvPool(100_000));
-    usageError(() => parseDocuments(json, 'pool.json', { json: true }), /^pool\.json: document 0 is \d+ bytes as JSON; at most 524288 \(512 KiB\) per document$/);
+    usageError(() => parseDocuments(json, 'pool.json', { json: true }), /^pool\.json: document 1 is \d+ bytes as JSON; at most 524288 \(512 KiB\) per document$/);
     const yaml = `kind: Pool\nmetadata: {name: p}\n---\nkind: Pool\nspec:\n  env:\n${Object.keys(bigEnvPool(100_000).spec.env).map((k) => `    ${k}: value\n`).join('')}`;
-    usageError(() => parseDocuments(yaml, 'pool.yaml'), /^pool\.yaml: document 1 is \d+ characters; at most 524288 \(512 KiB\) per document$/);
+    usageError(() => parseDocuments(yaml, 'pool.yaml'), /^pool\.yaml: document 2 is \d+ characters; at most 524288 \(512 KiB\) per document$/);
   });
 
   test('the whole input and the number of documents are capped', () => {

@@ -61,6 +61,15 @@ describe('control handler', () => {
     assert.deepEqual(calls.replies, [['1', { outcome: 'done', message: `StopTask accepted for ${TASK} (last status RUNNING)` }]]);
   });
 
+  test('kill of a task that had already stopped answers "nothing", not "done" (StopTask accepts it all the same)', async () => {
+    const stoppedAt = new Date('2026-01-01T00:05:00.000Z');
+    const { calls, deps: d } = deps({
+      gateway: { stopTask: async () => ({ $metadata: {}, task: { lastStatus: 'STOPPED', stoppedAt, stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' } }) },
+    });
+    await createControlHandler(d)({ id: '3', message: { type: 'kill', taskArn: TASK } });
+    assert.deepEqual(calls.replies, [['3', { outcome: 'nothing', message: `task ${TASK} had already stopped at 2026-01-01T00:05:00.000Z (EssentialContainerExited: Essential container in task exited)` }]]);
+  });
+
   test('kill with nothing to stop answers why', async () => {
     const { calls, deps: d } = deps();
     await createControlHandler(d)({ id: '7-0', message: { type: 'kill', run: 'ghost' } });

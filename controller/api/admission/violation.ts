@@ -11,7 +11,7 @@ export interface Violation {
   value: unknown;
 }
 
-/** Violations of one document of a batch, identified by its position and (when readable) kind and name. */
+/** Violations of one document of a batch, identified by its position (0-based) and (when readable) kind and name. */
 export interface DocumentRejection {
   index: number;
   kind?: string;
@@ -28,13 +28,16 @@ export class AdmissionError extends Error {
   }
 }
 
-/** One line per violation: `document 2 (Run r-1): spec.cpu: fargate-cpu-memory: … (value: 1024)`. */
+/**
+ * One line per violation: `document 2 (Run r-1): spec.cpu: fargate-cpu-memory: … (value: 1024)`. Documents are
+ * numbered from 1 in file order, as people count them (an editor's first document is not "document 0").
+ */
 export function formatRejections(rejections: DocumentRejection[]): string {
   const lines: string[] = [];
   for (const r of rejections) {
     const what = r.kind || r.name ? ` (${[r.kind, r.name].filter(Boolean).join(' ')})` : '';
     for (const v of r.violations) {
-      lines.push(`document ${r.index}${what}: ${v.path}: ${v.rule}: ${v.message} (value: ${formatValue(v.value)})`);
+      lines.push(`document ${r.index + 1}${what}: ${v.path}: ${v.rule}: ${v.message} (value: ${formatValue(v.value)})`);
     }
   }
   return lines.join('\n');

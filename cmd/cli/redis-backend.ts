@@ -1,0 +1,102 @@
+/** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
+import type { Redis } from 'ioredis';
+import type { ControlMessage, ControlReply } from '../../controller/api/index.js';
+import { replicaBuilds } from '../../controller/replica-registry.js';
+import { keyspace, listAll, ResourceStore, type SubmitOptions } from '../../controller/store/index.js';
+import type { Backends, RunChanges, RunQuery, RunsBackend } from './backend.js';
+
+export class RedisRunsBackend implements RunsBackend {
+  readonly store: ResourceStore;
+  private blockingConnection: Redis | undefined;
+
+  /** `blocking` opens the connection for waits (change feed, control replies) when first needed. */
+  constructor(private readonly redis: Redis, namespace: string, private readonly blocking: () => Redis) {
+    this.store = new ResourceStore(redis, { namespace });
+  }
+
+  get namespace(): string {
+    return this.store.namespace;
+  }
+
+  private waits(): Redis {
+    this.blockingConnection ??= this.blocking();
+    return this.blockingConnection;
+  }
+
+  submit(documents: readonly unknown[], mode: SubmitOptions['mode']) {
+    return this.store.submit(documents, { mode });
+  }
+  getRun(name: string) {
+    return this.store.getRun(name);
+  }
+  getRuns(names: readonly string[]) {
+    return this.store.getRuns(names);
+  }
+  listRuns(query: RunQuery) {
+    return listAll((cursor) => this.store.listRuns({ labelSelector: query.selector, phase: query.phase, pool: query.pool, cursor }));
+  }
+  deleteRun(name: string) {
+    return this.store.deleteRun(name);
+  }
+  getPool(name: string) {
+    return this.store.getPool(name);
+  }
+  listPools(selector?: string) {
+    return listAll((cursor) => this.store.listPools({ labelSelector: selector, cursor }));
+  }
+  deletePool(name: string) {
+    return this.store.deletePool(name);
+  }
+  sendControl(message: ControlMessage): Promise<string> {
+    return this.store.sendControl(message);
+  }
+  awaitControlReply(id: string, timeoutMs: number): Promise<ControlReply | null> {
+    return this.store.controlStream(this.waits()).awaitReply(id, timeoutMs);
+  }
+  changesPosition(): Promise<string> {
+    return this.store.changeFeed().latestId();
+  }
+  async nextChanges(position: string, waitMs: number): Promise<RunChanges> {
+    const { events, position: next } = await this.store.changeFeed(this.waits()).read(position, 500, Math.max(1, Math.round(waitMs)));
+    // A silent Redis makes a blocking read come back empty (ioredis' safety net), not fail: a quiet feed is
+    // confirmed with a PING on the command connection, whose timeout turns silence into an error.
+    if (events.length === 0) await this.redis.ping();
+    return { position: next, runs: [...new Set(events.filter((e) => e.kind === 'Run').map((e) => e.name))] };
+  }
+  controllerBuilds() {
+    return replicaBuilds(this.redis, this.store.keyspace);
+  }
+}
+
+export class RedisBackends implements Backends {
+  readonly current: RunsBackend;
+  private readonly byNamespace = new Map<string, RunsBackend>();
+
+  constructor(private readonly redis: Redis, namespace: string, private readonly blocking: () => Redis) {
+    this.current = this.of(namespace);
+  }
+
+  of(namespace: string): RunsBackend {
+    let backend = this.byNamespace.get(namespace);
+    if (!backend) {
+      backend = new RedisRunsBackend(this.redis, namespace, this.blocking);
+      this.byNamespace.set(namespace, backend);
+    }
+    return backend;
+  }
+
+  /** Namespaces with a resourceVersion counter, i.e. that ever stored a pool or a run. */
+  async namespaces(): Promise<string[]> {
+    // The key layout is keyspace()'s: `longshore:{<namespace>}:rv`; braces are literal in a SCAN pattern.
+    const sample = keyspace('x').key('rv');
+    const [before, after] = [sample.slice(0, sample.indexOf('{x}') + 1), sample.slice(sample.indexOf('{x}') + 2)];
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${before}*${after}`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) found.add(key.slice(before.length, key.length - after.length));
+    } while (cursor !== '0');
+    return [...found].sort();
+  }
+}
