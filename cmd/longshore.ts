@@ -4,6 +4,7 @@
  * listed in cmd/cli/commands.ts. REDIS_URL and LONGSHORE_NAMESPACE select the installation.
  */
 import { Command } from 'commander';
+import { buildInfo } from '../controller/build-info.js';
 import * as commands from './cli/commands.js';
 import { EXIT_BROKEN_PIPE, EXIT_USAGE } from './cli/errors.js';
 
@@ -18,7 +19,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version('0.1.0');
+const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version(buildInfo().version);
 // Global, so it is accepted anywhere on the line (`longshore run list -n prod`), as kubectl's is.
 program.option('-n, --namespace <namespace>', 'installation namespace (key prefix); overrides LONGSHORE_NAMESPACE');
 program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');

@@ -7,6 +7,8 @@ import { lazyCommand } from './lazy.js';
 
 export { poolCommand } from './pool.js';
 export { runCommand } from './run.js';
+export { versionCommand } from './version.js';
+export { completionCommand } from './completion.js';
 export const controllerCommand = lazyCommand('controller', 'run a controller replica (reconcile runs onto ECS) until SIGTERM/SIGINT; see controller --help', async () => (await import('./controller.js')).controllerCommand());
 export { tokenCommand } from './token.js';
 export const apiCommand = lazyCommand('api', 'serve the HTTP API (Kubernetes-shaped, bearer tokens) until SIGTERM/SIGINT; see api --help', async () => (await import('./api.js')).apiCommand());

@@ -47,10 +47,13 @@ export async function positionAfter(redis: Redis, keys: StoreKeys, rv: number): 
 async function neverTrimmed(redis: Redis, key: string): Promise<boolean> {
   try {
     const info = (await redis.call('XINFO', 'STREAM', key)) as unknown[];
-    for (let i = 0; i + 1 < info.length; i += 2) {
-      if (info[i] === 'max-deleted-entry-id') return info[i + 1] === '0-0';
-    }
-    return false;
+    const field = (name: string) => {
+      for (let i = 0; i + 1 < info.length; i += 2) if (info[i] === name) return Number(info[i + 1]);
+      return Number.NaN;
+    };
+    // Redis 7.0 records max-deleted-entry-id for XDEL only, not for MAXLEN trims; every entry ever added
+    // still being there is what proves nothing was lost.
+    return field('entries-added') === field('length');
   } catch (error) {
     // No stream yet: nothing was ever written, so nothing was trimmed.
     if (/no such key/i.test((error as Error).message)) return true;

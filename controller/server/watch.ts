@@ -8,7 +8,8 @@
  * - The feed says which object changed and at what version; the object is loaded when its entry is
  *   read. An object already written again since is skipped at that entry — the later entry delivers it —
  *   so every event's object carries the version of its own change and a client may resume from any
- *   event's `object.metadata.resourceVersion`. Changes between two reads of the same object coalesce.
+ *   event's `object.metadata.resourceVersion`. Changes between two reads of the same object coalesce
+ *   (an object created and changed before the watch read its creation comes once, as ADDED).
  * - DELETED carries the object's identity (name, namespace, the deleting write's resourceVersion), not
  *   its last state: the record is gone when the entry is read.
  * - With a label or field selector, an object that stops matching is sent as DELETED if this watch sent
@@ -77,6 +78,8 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
   res.flushHeaders();
 
   const sent = new Set<string>();
+  // Created, then written again before this watch read the creation: its next event is still ADDED.
+  const unannounced = new Set<string>();
   const write = async (type: WatchEventType, object: unknown): Promise<void> => {
     if (!res.write(`${JSON.stringify({ type, object })}\n`)) {
       await new Promise<void>((resolve) => {
@@ -119,12 +122,16 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
         }
         const record = loaded.get(change.name);
         // Written again (or deleted) since this entry: a later entry carries that change.
-        if (!record || record.metadata.resourceVersion !== change.resourceVersion) continue;
+        if (!record || record.metadata.resourceVersion !== change.resourceVersion) {
+          if (change.change === 'created') unannounced.add(change.name);
+          continue;
+        }
+        const announce = change.change === 'created' || unannounced.delete(change.name);
         if (!matches(scope, record)) {
           if (sent.delete(change.name)) await write('DELETED', present(kind, record, namespace));
           continue;
         }
-        const type: WatchEventType = change.change === 'created' || (narrowed(scope) && !sent.has(change.name)) ? 'ADDED' : 'MODIFIED';
+        const type: WatchEventType = announce || (narrowed(scope) && !sent.has(change.name)) ? 'ADDED' : 'MODIFIED';
         sent.add(change.name);
         await write(type, present(kind, record, namespace));
       }
