@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { ROLES, isRole } from '../../controller/server/roles.js';
 import { TokenStore, parseDuration } from '../../controller/server/tokens.js';
 import { UsageError } from './errors.js';
-import { outputOption, printDocuments, renderTable, type OutputFormat } from './output.js';
+import { formatData, outputOption, renderTable, type OutputFormat } from './output.js';
 import { withSession } from './session.js';
 
 const NAMESPACE = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -40,7 +40,8 @@ export function tokenCommand(): Command {
     .action(
       withSession(async ({ redis }, options: { output: OutputFormat }) => {
         const tokens = await new TokenStore(redis).list();
-        if (options.output !== 'table') return printDocuments(options.output, tokens, false);
+        if (options.output === 'json' || options.output === 'yaml') return void process.stdout.write(formatData(options.output, tokens));
+        if (options.output === 'name') return void process.stdout.write(tokens.map((t) => `token/${t.id}\n`).join(''));
         const now = Date.now();
         const rows = tokens.map((t) => [
           t.id, t.role, t.namespace ?? '*', t.createdAt,
