@@ -1,11 +1,13 @@
 # Longshore controller image. Build: docker build -t longshore .
 # Run:   docker run -e REDIS_URL=redis://redis:6379 -p 9464:9464 longshore controller
-# Only the product goes in: the CLI entry point, controller/, reconcilers/ and machines/ (tsconfig.build.json).
+# Only the product goes in: the CLI entry point, controller/, reconcilers/ and machines/ (tsconfig.build.json),
+# and the API client package (client/, which the CLI uses when LONGSHORE_SERVER is set; its sources only).
 # The simulator package (simulator/), the tests, the demo and the benchmark are never copied, so nothing in
 # the image can import them.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY client/package.json client/package.json
 # The lockfile names the simulator workspace; without its folder npm ci leaves a dangling link, which the
 # prune below removes (it is a devDependency).
 RUN npm ci --no-audit --no-fund
@@ -15,7 +17,9 @@ COPY cmd/cli cmd/cli
 COPY controller controller
 COPY reconcilers reconcilers
 COPY machines machines
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY client/tsconfig.json client/tsconfig.json
+COPY client/src client/src
+RUN npx tsc -b client && npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
@@ -26,6 +30,9 @@ ENV LONGSHORE_API_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# node_modules/@longshore/client is a workspace link to client/: its manifest and build.
+COPY --from=build /app/client/package.json client/package.json
+COPY --from=build /app/client/dist/src client/dist/src
 COPY package.json ./
 USER node
 ENTRYPOINT ["node", "dist/cmd/longshore.js"]
