@@ -40,24 +40,27 @@ function tokensOf(session: Session): Tokens {
     };
   }
   const { client, connection } = session.api;
-  const fail = (error: unknown, name?: string): never => {
-    throw cliError(error, connection.server, name ? { name } : {});
+  /** Any failure (refused, unreachable) as the CLI's one-line error. */
+  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw cliError(error, connection.server);
+    }
   };
   return {
-    async create({ expiresInMs: _ms, ...request }) {
-      return unwrap(await client.POST('/apis/longshore.dev/v1alpha1/tokens', { body: request }).catch(fail)).token;
-    },
-    async list() {
-      return (unwrap(await client.GET('/apis/longshore.dev/v1alpha1/tokens').catch(fail)) as { items: TokenInfo[] }).items;
-    },
-    async revoke(idOrToken) {
-      // Never a whole token in a URL (proxies log paths): its id is enough.
-      const id = /^lst_([0-9a-f]+)_/.exec(idOrToken)?.[1] ?? idOrToken;
-      const answer = await client.DELETE('/apis/longshore.dev/v1alpha1/tokens/{id}', { params: { path: { id } } }).catch(fail);
-      if (answer.response.status === 404) return false;
-      unwrap(answer);
-      return true;
-    },
+    create: ({ expiresInMs: _ms, ...request }) =>
+      guarded(async () => unwrap(await client.POST('/apis/longshore.dev/v1alpha1/tokens', { body: request })).token),
+    list: () => guarded(async () => (unwrap(await client.GET('/apis/longshore.dev/v1alpha1/tokens')) as { items: TokenInfo[] }).items),
+    revoke: (idOrToken) =>
+      guarded(async () => {
+        // Never a whole token in a URL (proxies log paths): its id is enough.
+        const id = /^lst_([0-9a-f]+)_/.exec(idOrToken)?.[1] ?? idOrToken;
+        const answer = await client.DELETE('/apis/longshore.dev/v1alpha1/tokens/{id}', { params: { path: { id } } });
+        if (answer.response.status === 404) return false;
+        unwrap(answer);
+        return true;
+      }),
   };
 }
 

@@ -15,8 +15,8 @@ import { CLI } from './cli-run.js';
 export interface ApiProcess {
   url: string;
   output(): string;
-  /** A token of this role scoped to `namespace`. */
-  token(role: Role, namespace: string): Promise<string>;
+  /** A token of this role scoped to `namespace` (none: every namespace). */
+  token(role: Role, namespace?: string): Promise<string>;
   /** Stops the server (SIGTERM) and revokes the tokens it handed out. */
   close(): Promise<void>;
 }
