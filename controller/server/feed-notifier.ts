@@ -2,12 +2,14 @@
  * One blocking reader per watched namespace per process, however many watches are open: it waits on the
  * change feed's tail (XREAD BLOCK on its own connection) and wakes the watches waiting for something new.
  * Watches then read the entries themselves, without blocking, on the shared command connection, each from
- * its own position, so a watch resuming from an old resourceVersion and one at the tail share the reader.
+ * its own position (shared-feed.ts shares identical reads and loaded objects between them), so a watch
+ * resuming from an old resourceVersion and one at the tail share the reader.
  * The reader stops when its last watch leaves.
  */
 import type { Redis } from 'ioredis';
-import { ChangeFeed, keyspace } from '../store/index.js';
+import { ChangeFeed, keyspace, type ResourceStore } from '../store/index.js';
 import { compareStreamIds } from './feed-position.js';
+import { SharedFeed } from './shared-feed.js';
 
 const BLOCK_MS = 5000;
 
@@ -22,6 +24,7 @@ class NamespaceNotifier {
     private readonly blocking: Redis,
     private readonly feed: ChangeFeed,
     private readonly onError: (error: unknown) => void,
+    readonly shared: SharedFeed,
   ) {
     this.loop = this.follow();
   }
@@ -84,20 +87,22 @@ export class FeedNotifiers {
   constructor(
     private readonly connect: () => Redis,
     private readonly onError: (error: unknown) => void,
+    private readonly store: (namespace: string) => ResourceStore,
   ) {}
 
-  /** The namespace's notifier for one watch; call the returned release when the watch ends. */
-  acquire(namespace: string): { waitBeyond: (position: string, signal: AbortSignal) => Promise<void>; release: () => void } {
+  /** The namespace's notifier and shared reads for one watch; call the returned release when the watch ends. */
+  acquire(namespace: string): { waitBeyond: (position: string, signal: AbortSignal) => Promise<void>; release: () => void; shared: SharedFeed } {
     let notifier = this.byNamespace.get(namespace);
     if (!notifier) {
       const blocking = this.connect();
-      notifier = new NamespaceNotifier(blocking, new ChangeFeed(blocking, keyspace(namespace)), this.onError);
+      notifier = new NamespaceNotifier(blocking, new ChangeFeed(blocking, keyspace(namespace)), this.onError, new SharedFeed(this.store(namespace), namespace));
       this.byNamespace.set(namespace, notifier);
     }
     const held = notifier;
     held.acquire();
     let released = false;
     return {
+      shared: held.shared,
       waitBeyond: (position, signal) => held.waitBeyond(position, signal),
       release: () => {
         if (released) return;

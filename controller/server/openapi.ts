@@ -160,6 +160,8 @@ export function generateOpenApi(): Json {
       description: 'Kubernetes-shaped API of Longshore: pools and runs, their watch streams, cancel, kill and logs. See docs/api.md.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    // Relative: wherever the document was fetched from (LONGSHORE_API_PORT, default 8080).
+    servers: [{ url: '/', description: 'The API server this document was read from.' }],
     security: [{ bearer: [] }],
     tags: [{ name: 'pools', description: 'ECS targets and job templates.' }, { name: 'runs', description: 'Units of work run as ECS tasks.' }, { name: 'tokens', description: 'API tokens (admin).' }],
     paths,

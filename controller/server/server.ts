@@ -44,15 +44,15 @@ export interface RunningApiServer {
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export async function startApiServer(deps: ApiDependencies, options: ApiServerOptions): Promise<RunningApiServer> {
-  const notifiers = new FeedNotifiers(deps.connectBlocking, (error) => deps.logger.warn({ err: error }, 'change feed reader failed; retrying'));
   const store = storeCache(deps.redis, deps.storeOptions);
+  const notifiers = new FeedNotifiers(deps.connectBlocking, (error) => deps.logger.warn({ err: error }, 'change feed reader failed; retrying'), store);
   const streams = new Set<AbortController>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://api.invalid');
+    const url = parseUrl(req.url);
     const method = req.method ?? 'GET';
     let routeLabel = API_UNMATCHED_ROUTE;
     let role = 'none';
@@ -151,6 +151,15 @@ export async function startApiServer(deps: ApiDependencies, options: ApiServerOp
       await notifiers.close();
     },
   };
+}
+
+/** The request target as a URL; one that does not parse is treated as an unknown path (404), never a crash. */
+function parseUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://api.invalid');
+  } catch {
+    return new URL('http://api.invalid/.invalid-request-target');
+  }
 }
 
 async function authenticate(req: IncomingMessage, deps: ApiDependencies): Promise<Principal> {

@@ -5,11 +5,12 @@
  * - With `resourceVersion=R` (R > 0): every change after R (feed-position.ts finds where; 410 Gone when
  *   the feed no longer reaches back to R). Without one (or "0"): first an ADDED event for every object
  *   that matches now, then every change after the version read before that listing.
- * - The feed says which object changed and at what version; the object is loaded when its entry is
- *   read. An object already written again since is skipped at that entry — the later entry delivers it —
- *   so every event's object carries the version of its own change and a client may resume from any
- *   event's `object.metadata.resourceVersion`. Changes between two reads of the same object coalesce
- *   (an object created and changed before the watch read its creation comes once, as ADDED).
+ * - The feed says which object changed and at what version; the object at that version is loaded once
+ *   per process (shared-feed.ts) when the first watch reads the entry. One written again before that is
+ *   skipped at this entry — the later entry delivers it — so every event's object carries the version of
+ *   its own change and a client may resume from any event's `object.metadata.resourceVersion`. Changes
+ *   in quick succession may coalesce (an object created and changed before any watch read its creation
+ *   comes once, as ADDED).
  * - DELETED carries the object's identity (name, namespace, the deleting write's resourceVersion), not
  *   its last state: the record is gone when the entry is read.
  * - With a label or field selector, an object that stops matching is sent as DELETED if this watch sent
@@ -23,8 +24,6 @@ import type { RequestContext } from './context.js';
 import { currentResourceVersion, parseResourceVersion, positionAfter } from './feed-position.js';
 import { present, type ResourceKind } from './resources.js';
 import { intParam, type FieldFilter } from './query.js';
-
-const READ_COUNT = 500;
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -80,8 +79,8 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
   const sent = new Set<string>();
   // Created, then written again before this watch read the creation: its next event is still ADDED.
   const unannounced = new Set<string>();
-  const write = async (type: WatchEventType, object: unknown): Promise<void> => {
-    if (!res.write(`${JSON.stringify({ type, object })}\n`)) {
+  const write = async (type: WatchEventType, object: unknown, json = JSON.stringify(object)): Promise<void> => {
+    if (!res.write(`{"type":"${type}","object":${json}}\n`)) {
       await new Promise<void>((resolve) => {
         const done = () => {
           res.off('drain', done);
@@ -100,17 +99,15 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
       sent.add(record.metadata.name);
       await write('ADDED', present(kind, record, namespace));
     }
-    const feed = store.changeFeed();
     while (!ended.signal.aborted) {
-      const tail = await feed.read(position, READ_COUNT, 0);
+      const tail = await notifier.shared.read(position);
       if (tail.position === position) {
         await notifier.waitBeyond(position, ended.signal);
         continue;
       }
       position = tail.position;
       const changes = tail.events.filter((e) => e.kind === kind);
-      const names = [...new Set(changes.filter((e) => e.change !== 'deleted').map((e) => e.name))];
-      const loaded = await loadRecords(store, kind, names);
+      const loaded = await notifier.shared.at(kind, changes.filter((e) => e.change !== 'deleted'));
       for (const change of changes) {
         if (ended.signal.aborted) break;
         if (change.change === 'deleted') {
@@ -120,20 +117,21 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
           await write('DELETED', identity(kind, change.name, namespace, change.resourceVersion));
           continue;
         }
-        const record = loaded.get(change.name);
-        // Written again (or deleted) since this entry: a later entry carries that change.
-        if (!record || record.metadata.resourceVersion !== change.resourceVersion) {
+        // The object as this change left it; absent when it was written again (or deleted) before it was
+        // first loaded: a later entry carries that change.
+        const shared = loaded.get(`${change.name}@${change.resourceVersion}`);
+        if (!shared) {
           if (change.change === 'created') unannounced.add(change.name);
           continue;
         }
         const announce = change.change === 'created' || unannounced.delete(change.name);
-        if (!matches(scope, record)) {
-          if (sent.delete(change.name)) await write('DELETED', present(kind, record, namespace));
+        if (!matches(scope, shared.record)) {
+          if (sent.delete(change.name)) await write('DELETED', undefined, shared.json);
           continue;
         }
         const type: WatchEventType = announce || (narrowed(scope) && !sent.has(change.name)) ? 'ADDED' : 'MODIFIED';
         sent.add(change.name);
-        await write(type, present(kind, record, namespace));
+        await write(type, undefined, shared.json);
       }
     }
   } catch (error) {
@@ -153,15 +151,6 @@ async function listMatching(store: ResourceStore, scope: WatchScope): Promise<An
     ? await listAll((cursor) => store.listRuns({ cursor, pool: scope.fields.pool, phase: scope.fields.phase }))
     : await listAll((cursor) => store.listPools({ cursor }));
   return all.filter((record) => matches(scope, record));
-}
-
-async function loadRecords(store: ResourceStore, kind: ResourceKind, names: string[]): Promise<Map<string, AnyRecord>> {
-  const records: Array<AnyRecord | null> = kind === 'Run' ? await store.getRuns(names) : await Promise.all(names.map((n) => store.getPool(n)));
-  const map = new Map<string, AnyRecord>();
-  records.forEach((record, i) => {
-    if (record) map.set(names[i], record);
-  });
-  return map;
 }
 
 function identity(kind: ResourceKind, name: string, namespace: string, resourceVersion: string) {

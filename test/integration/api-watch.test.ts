@@ -105,12 +105,12 @@ describe('API: watch', { timeout: 60_000 }, () => {
     // Resume from the fourth event: only the fifth comes again.
     const resumed = await open(`${api.ns('runs')}?watch=true&resourceVersion=${events[3].object.metadata.resourceVersion}`);
     assert.deepEqual(summary(await resumed.waitFor(1)), ['MODIFIED w2']);
-    // Resume from the first, after everything was written: w2 was created and changed since, so it comes
-    // once, as ADDED with its latest version; w3 (same batch) as it was created; w1's change.
+    // Resume from the first, after everything was written: this process kept each version the first watch
+    // loaded, so every change comes again, in order, as it was.
     const early = await open(`${api.ns('runs')}?watch=true&resourceVersion=${events[0].object.metadata.resourceVersion}`);
-    await early.waitFor(3);
-    assert.deepEqual(summary(early.events), ['ADDED w3', 'MODIFIED w1', 'ADDED w2']);
-    assert.equal(early.events[2].object.metadata.resourceVersion, events[4].object.metadata.resourceVersion);
+    await early.waitFor(4);
+    assert.deepEqual(summary(early.events), ['ADDED w2', 'ADDED w3', 'MODIFIED w1', 'MODIFIED w2']);
+    assert.deepEqual(early.events.map((e) => e.object.metadata.resourceVersion), events.slice(1).map((e) => e.object.metadata.resourceVersion));
   });
 
   test('without a resourceVersion: the matching objects as ADDED first, then changes; a label selector narrows both', async () => {
@@ -172,3 +172,23 @@ async function fetchStatus(api: TestApi, path: string, token: string): Promise<{
   await response.text();
   return { status: response.status };
 }
+
+describe('API: watch in a fresh process', { timeout: 60_000 }, () => {
+  test('an object created and changed before any watch read its creation comes once, as ADDED with its latest version', async () => {
+    const api = await startTestApi();
+    try {
+      const token = await api.token('operator');
+      await api.call('PUT', api.ns('pools/p1'), { token, body: poolDoc('p1') });
+      const list = await api.call<{ metadata: { resourceVersion: string } }>('GET', api.ns('runs'), { token });
+      await api.call('POST', api.ns('runs'), { token, body: runDoc('c1') });
+      await api.call('POST', api.ns('runs'), { token, body: runDoc('c2') });
+      const cancelled = await api.store.requestCancel('c1');
+      const response = await fetch(`${api.url}${api.ns('runs')}?watch=true&timeoutSeconds=2&resourceVersion=${list.body.metadata.resourceVersion}`, { headers: { authorization: `Bearer ${token}` } });
+      const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as WatchEvent);
+      assert.deepEqual(summary(events), ['ADDED c2', 'ADDED c1']);
+      assert.equal(events[1].object.metadata.resourceVersion, cancelled.metadata.resourceVersion);
+    } finally {
+      await api.close();
+    }
+  });
+});
