@@ -24,6 +24,11 @@ const program = new Command('longshore').description('Longshore: run containeriz
 // Global, so it is accepted anywhere on the line (`longshore run list -n prod`), as kubectl's is.
 program.option('-n, --namespace <namespace>', 'installation namespace (key prefix); overrides LONGSHORE_NAMESPACE');
 program.option('--context <name>', 'talk to the HTTP API of this context of the config file (LONGSHORE_CONFIG, ~/.longshore/config)');
+// Every command, including the controller and any that builds its own store, sees -n as LONGSHORE_NAMESPACE.
+program.hook('preAction', (root) => {
+  const { namespace } = root.opts<{ namespace?: string }>();
+  if (namespace) process.env.LONGSHORE_NAMESPACE = namespace;
+});
 program.addHelpText('after', [
   '',
   'Environment:',

@@ -7,7 +7,7 @@
  * selected run has stopped.
  */
 import { Command, Option } from 'commander';
-import type { Phase, RunRecord } from '../../controller/api/index.js';
+import { PHASES, type Phase, type RunRecord } from '../../controller/api/index.js';
 import { matchesSelector, parseSelector } from '../../controller/store/index.js';
 import { asDocument, renderTable } from './output.js';
 import { phaseOption } from './run-select.js';
@@ -152,9 +152,8 @@ export class ScreenView implements WatchView {
 
 /** One frame: cursor home, each line cut to `columns` and cleared to its end, the rest of the screen cleared. */
 export function screenFrame(runs: RunRecord[], rows: number, columns: number, now: number = Date.now()): string {
-  const counts = new Map<string, number>();
-  for (const r of runs) counts.set(r.status.phase, (counts.get(r.status.phase) ?? 0) + 1);
-  const summary = [...counts].map(([phase, n]) => `${phase} ${n}`).join(', ');
+  const count = (phase: Phase) => runs.filter((r) => r.status.phase === phase).length;
+  const summary = PHASES.filter((p) => count(p) > 0).map((p) => `${p} ${count(p)}`).join(', ');
   const footer = `${runs.length} runs${summary ? ` (${summary})` : ''} — ctrl-c to stop`;
   const table = runs.length ? runTable(byName(runs), now).trimEnd().split('\n') : ['No runs found.'];
   // The footer takes the last row; a table taller than the rest is cut, saying how many runs are not shown.

@@ -17,7 +17,8 @@ import { cli, collect, startCli } from './cli-run.js';
 import { Harness, QUICK_PHASES, Replica, pool, run, startHarness, waitStopped } from './controller-harness.js';
 import { startMuteServer, MuteServer } from '../helpers/mute-redis.js';
 import { startRedisProxy, RedisProxy } from '../helpers/redis-proxy.js';
-import { TEST_REDIS_URL, uniqueNamespace } from '../helpers/redis-namespace.js';
+import { deleteNamespaceKeys, testRedis, TEST_REDIS_URL, uniqueNamespace } from '../helpers/redis-namespace.js';
+import { ResourceStore } from '../../controller/store/index.js';
 import { until } from '../helpers/until.js';
 
 /** The test Redis addressed with rediss:// (it speaks plain TCP) and a password that must never be shown. */
@@ -78,6 +79,29 @@ describe('run watch when Redis falls silent mid-watch', () => {
     assert.equal(code, 1, stderr);
     assert.match(stderr, /accepted the connection but did not answer|cannot reach Redis/);
   });
+
+  test('run wait ends with exit 1 (not 3, not a hang) when Redis falls silent while it waits', { timeout: 90_000 }, async () => {
+    const namespace = uniqueNamespace();
+    const redis = testRedis();
+    const store = new ResourceStore(redis, { namespace });
+    try {
+      proxy.setMode('open');
+      await store.submit([pool('p'), run('waited', { pool: 'p' })], { mode: 'apply' });
+      // The timeout is far beyond the CLI's Redis bounds: only the silence can end this wait.
+      const child = startCli(namespace, ['run', 'wait', 'waited', '--for=outcome=succeeded', '--timeout', '10m'], { REDIS_URL: proxy.url });
+      const result = collect(child);
+      // The run is pending, so the wait is in its feed loop once it has read the run: mute then.
+      await until(async () => String(await redis.client('LIST')).includes('name=longshore-cli-watch'), { timeoutMs: 20_000, what: 'the wait reading the feed' });
+      proxy.setMode('mute');
+      const { code, stderr } = await result;
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /^error: Redis at \S+ accepted the connection but did not answer within \d+ s/);
+    } finally {
+      proxy.setMode('open');
+      await deleteNamespaceKeys(redis, namespace);
+      await redis.quit();
+    }
+  });
 });
 
 describe('the CLI against a misbehaving Redis', () => {
@@ -94,6 +118,13 @@ describe('the CLI against a misbehaving Redis', () => {
     assert.equal(result.code, 1, result.stderr);
     assert.ok(mute.accepted() > 0, 'the CLI did connect');
     assert.match(result.stderr, new RegExp(`^error: Redis at ${mute.url.replace(/[.:/]/g, '\\$&')}/? accepted the connection but did not answer within \\d+ s`));
+  });
+
+  test('version against a server that never answers: the client line, then exit 1 saying so', { timeout: 60_000 }, async () => {
+    const result = await cli(uniqueNamespace(), ['version'], { env: { REDIS_URL: mute.url } });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /^Client Version: \d+\.\d+\.\d+ \(revision \S+, node v[\d.]+\)\n$/);
+    assert.match(result.stderr, /^error: Redis at \S+ accepted the connection but did not answer within \d+ s/);
   });
 
   test('rediss:// against a plain server: exit 1, "TLS handshake failed", password redacted', { timeout: 60_000 }, async () => {
