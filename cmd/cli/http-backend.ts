@@ -30,6 +30,9 @@ function asRecord<T extends RunRecord | PoolRecord>(object: Run | Pool): T {
   return { ...object, metadata } as unknown as T;
 }
 
+/** Name order as the store lists (code-unit order, not the locale's). */
+const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0);
+
 /** A list answer: the route also streams watch events (another content type), which these calls never ask for. */
 function asList<T>(answer: unknown): { metadata: { resourceVersion: string; continue?: string }; items: T[] } {
   return answer as { metadata: { resourceVersion: string; continue?: string }; items: T[] };
@@ -160,7 +163,7 @@ export class HttpRunsBackend implements RunsBackend {
         this.fail(error);
       }
     } while (page);
-    return items.map((item) => asRecord<RunRecord>(item)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return items.map((item) => asRecord<RunRecord>(item)).sort(byName);
   }
 
   async deleteRun(name: string): Promise<RunRecord> {
@@ -194,7 +197,7 @@ export class HttpRunsBackend implements RunsBackend {
         this.fail(error);
       }
     } while (page);
-    return items.map((item) => asRecord<PoolRecord>(item)).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return items.map((item) => asRecord<PoolRecord>(item)).sort(byName);
   }
 
   async deletePool(name: string): Promise<PoolRecord> {
@@ -227,10 +230,10 @@ export class HttpRunsBackend implements RunsBackend {
     }).catch((error: unknown) => this.fail(error));
     const { status } = answer.response;
     if (status === 202) return null;
-    if (status === 200) return { outcome: 'done', message: stripPrefix((answer.data as { message: string }).message, name, 'killed') } as ControlReply;
+    if (status === 200) return { outcome: 'done', message: stripPrefix((answer.data as { message: string }).message, name, 'killed') };
     const error = answer.error as { message?: string } | undefined;
     if (status === 409 || status === 502) {
-      return { outcome: status === 409 ? 'nothing' : 'failed', message: stripPrefix(error?.message ?? '', name, 'not killed') } as ControlReply;
+      return { outcome: status === 409 ? 'nothing' : 'failed', message: stripPrefix(error?.message ?? '', name, 'not killed') };
     }
     try {
       unwrap(answer);

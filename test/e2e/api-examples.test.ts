@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
+import { ApiStatusError, createLongshoreClient, readLog, watchRuns } from '@longshore/client';
 import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
 import { CLI, collect, type CliResult } from './cli-run.js';
 import { startApiProcess, type ApiProcess } from './api-process.js';
@@ -63,6 +64,32 @@ describe('orchestrator examples against a live API', () => {
     if (logsServed) assert.notEqual(result.stdout.trim(), '', `the run's output on stdout; stderr: ${result.stderr}`);
     else assert.match(result.stderr, /\(log not available: .*(503|not wired)/, result.stderr);
   }
+
+  test('the typed client: a watch from before the create streams the run\'s changes until it stopped; the log is lines or a Status error', async () => {
+    const client = createLongshoreClient({ server: api.url, token });
+    const created = await client.POST('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs', {
+      params: { path: { namespace: h.namespace } },
+      body: { apiVersion: 'longshore.dev/v1alpha1', kind: 'Run', metadata: { name: 'typed' }, spec: { pool: 'etl' } } as never,
+    });
+    assert.equal(created.response.status, 201);
+    const phases: string[] = [];
+    for await (const event of watchRuns(client, { namespace: h.namespace, fieldSelector: 'metadata.name=typed', resourceVersion: '1', timeoutSeconds: 60 })) {
+      phases.push(event.object.status.phase);
+      if (event.object.status.phase === 'stopped') break;
+    }
+    assert.equal(phases[phases.length - 1], 'stopped');
+    try {
+      const lines: string[] = [];
+      for await (const line of readLog(client, { namespace: h.namespace, name: 'typed' })) lines.push(line);
+      assert.ok(lines.length > 0, 'a served log has the run\'s lines');
+    } catch (error) {
+      assert.ok(error instanceof ApiStatusError, String(error));
+      assert.equal(error.code, 503);
+      assert.equal(error.reason, 'ServiceUnavailable');
+    }
+    const missing = await client.GET('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs/{name}', { params: { path: { namespace: h.namespace, name: 'nope' } } });
+    assert.equal(missing.response.status, 404);
+  });
 
   for (const kind of ['curl', 'python'] as const) {
     test(`${kind}: a run that succeeds — created with the identity as env, log, exit 0; a retry follows the same run`, async () => {
