@@ -63,7 +63,7 @@ export function cliError(error: unknown, server: string, context: { kind?: Kind;
   if (code === 409) return new PreconditionFailedError(status.message);
   if (code === 400) return new UsageError(status.message);
   const retry = error.retryAfterSeconds !== undefined ? ` (retry after ${error.retryAfterSeconds}s)` : '';
-  const label: Record<number, string> = { 401: 'the API did not accept the token', 403: 'the API refused', 429: 'the API is rate-limiting this token' };
+  const label: Record<number, string> = { 401: 'the API did not accept the token', 403: 'the API refused', 429: 'too many requests' };
   return new Error(`${label[code] ?? `the API answered ${code}`}: ${status.message}${retry}`);
 }
 

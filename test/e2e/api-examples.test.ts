@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { ApiStatusError, createLongshoreClient, readLog, watchRuns } from '@longshore/client';
 import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
 import { CLI, collect, type CliResult } from './cli-run.js';
-import { startApiProcess, type ApiProcess } from './api-process.js';
+import { harnessAwsEnv, startApiProcess, type ApiProcess } from './api-process.js';
 import { Harness, QUICK_PHASES, pool, startHarness } from './controller-harness.js';
 
 const EXAMPLES = join(dirname(CLI), '..', '..', 'examples');
@@ -34,7 +34,7 @@ describe('orchestrator examples against a live API', () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
     await h.startReplica('replica-a');
     redis = new Redis(TEST_REDIS_URL);
-    api = await startApiProcess(redis);
+    api = await startApiProcess(redis, harnessAwsEnv(h));
     token = await api.token('submitter', h.namespace);
     await h.store.submit([pool('etl', { env: { SIM_LOG_LINES: '3' } })], { mode: 'apply' });
   });

@@ -21,12 +21,14 @@ export interface ApiProcess {
   close(): Promise<void>;
 }
 
-export async function startApiProcess(redis: Redis): Promise<ApiProcess> {
+/** `env`: more variables for the server, e.g. the simulator's AWS endpoint for the log route (harnessAwsEnv). */
+export async function startApiProcess(redis: Redis, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'api'], {
     env: {
       ...process.env, REDIS_URL: TEST_REDIS_URL, LONGSHORE_API_PORT: String(port), LONGSHORE_API_HOST: '127.0.0.1',
       LONGSHORE_LOG_LEVEL: 'warn', LONGSHORE_SHUTDOWN_GRACE_SECONDS: '2', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,5 +58,13 @@ export async function startApiProcess(redis: Redis): Promise<ApiProcess> {
       }
       for (const id of ids) await tokens.revoke(id);
     },
+  };
+}
+
+/** What the API server needs to read run logs from the harness's simulator, in its namespace's budget. */
+export function harnessAwsEnv(h: { namespace: string; sim: { url: string; region: string; timeScale: number } }): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: h.sim.url, AWS_REGION: h.sim.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+    LONGSHORE_NAMESPACE: h.namespace, LONGSHORE_BUDGET_TIME_SCALE: String(h.sim.timeScale),
   };
 }

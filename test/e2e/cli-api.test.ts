@@ -14,7 +14,7 @@ import { freePort } from '../../cmd/replicas.js';
 import type { Role } from '../../controller/server/roles.js';
 import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
 import { cli, type CliResult } from './cli-run.js';
-import { startApiProcess, type ApiProcess } from './api-process.js';
+import { harnessAwsEnv, startApiProcess, type ApiProcess } from './api-process.js';
 import { Harness, QUICK_PHASES, startHarness } from './controller-harness.js';
 
 const NO_REDIS = 'redis://127.0.0.1:1';
@@ -63,7 +63,7 @@ describe('the CLI through the HTTP API', () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
     await h.startReplica('replica-a');
     redis = new Redis(TEST_REDIS_URL);
-    api = await startApiProcess(redis);
+    api = await startApiProcess(redis, harnessAwsEnv(h));
     for (const role of ['viewer', 'submitter', 'operator'] as const) tokens[role] = await api.token(role, h.namespace);
     // Token management needs an unscoped admin token.
     tokens.admin = await api.token('admin');
