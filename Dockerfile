@@ -19,7 +19,11 @@ COPY reconcilers reconcilers
 COPY machines machines
 COPY client/tsconfig.json client/tsconfig.json
 COPY client/src client/src
-RUN npx tsc -b client && npx tsc -p tsconfig.build.json && npm prune --omit=dev
+COPY scripts/stamp-build.sh scripts/stamp-build.sh
+# The git revision `longshore version` reports (there is no .git here):
+# docker build --build-arg LONGSHORE_REVISION=$(git rev-parse HEAD) -t longshore .
+ARG LONGSHORE_REVISION=
+RUN npx tsc -b client && npx tsc -p tsconfig.build.json && bash scripts/stamp-build.sh && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

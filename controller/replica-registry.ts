@@ -10,6 +10,7 @@ import type { Keyspace } from './store/keys.js';
 import { buildInfo, type ReplicaBuild } from './build-info.js';
 
 export const REPLICA_HEARTBEAT_MS = 15_000;
+const STOP_BOUND_MS = 1000;
 /** Three missed heartbeats and a replica counts as gone. */
 const TTL_FACTOR = 3;
 
@@ -66,16 +67,19 @@ export function startReplicaRegistration(options: { redis: Redis; keyspace: Keys
       // The connection's own error listener reports outages; this only notes the missed beat.
       logger.debug({ err: error }, 'replica registration not refreshed');
     });
-  let current = beat();
+  let current: Promise<void> = beat();
   const timer = setInterval(() => {
     current = beat();
   }, intervalMs);
   timer.unref();
   return {
+    /** Unregisters, waiting at most a second: a silent Redis must not stretch the shutdown (the key expires anyway). */
     async stop() {
       clearInterval(timer);
-      await current;
-      await unregisterReplica(redis, keyspace, replica).catch(() => undefined);
+      let bound: NodeJS.Timeout | undefined;
+      const unregistered = current.then(() => unregisterReplica(redis, keyspace, replica)).catch(() => undefined);
+      await Promise.race([unregistered, new Promise((resolve) => (bound = setTimeout(resolve, STOP_BOUND_MS)))]);
+      clearTimeout(bound);
     },
   };
 }

@@ -107,7 +107,8 @@ export function runCommand(): Command {
       withSession(async ({ backend }, names: string[], options: { selector?: string }) => {
         if (names.length === 0 && !options.selector) throw new UsageError('give run names or -l SELECTOR');
         if (names.length > 0 && options.selector) throw new UsageError('give run names or -l SELECTOR, not both');
-        const targets = options.selector ? (await backend.listRuns({ selector: options.selector })).map((r) => r.metadata.name) : names;
+        // A selector means "the stopped ones among these" (live runs are not deletable and not asked for).
+        const targets = options.selector ? (await backend.listRuns({ selector: options.selector, phase: 'stopped' })).map((r) => r.metadata.name) : names;
         await deleteEach('run', targets, (target) => backend.deleteRun(target));
       }),
     );

@@ -120,6 +120,25 @@ describe('CLI output', () => {
     assert.equal((await run(['run', 'list', '-n', 'bad namespace'])).code, 2);
   });
 
+  test('pool describe: settings, secrets masked, runs per phase; -o yaml the same as data', async () => {
+    await store.submit([{ apiVersion: V, kind: 'Pool', metadata: { name: 'secretive', labels: { team: 'data' } }, spec: { taskDefinition: {}, cluster: 'prod', env: { DB_PASSWORD: 'hunter2', REGION: 'eu' } } }]);
+    const page = await run(['pool', 'describe', 'p']);
+    assert.equal(page.code, 0, page.stderr);
+    assert.match(page.stdout, /^Name:\s+p$/m);
+    assert.match(page.stdout, new RegExp(`^Namespace:\\s+${namespace}$`, 'm'));
+    assert.match(page.stdout, /^Runs:\s+403 \(pending 401, running 1, stopped 1\)$/m);
+    const secretive = (await run(['pool', 'describe', 'secretive'])).stdout;
+    assert.match(secretive, /^Cluster:\s+prod$/m);
+    assert.match(secretive, /^ {2}DB_PASSWORD=\*{6}$/m);
+    assert.match(secretive, /^ {2}REGION=eu$/m);
+    assert.match(secretive, /^Runs:\s+0$/m);
+    const data = parse((await run(['pool', 'describe', 'secretive', '-o', 'yaml'])).stdout);
+    assert.deepEqual([data.metadata.namespace, data.spec.env, data.runs.pending], [namespace, { DB_PASSWORD: '******', REGION: 'eu' }, 0]);
+    assert.doesNotMatch(JSON.stringify(data), /hunter2/);
+    assert.equal((await run(['pool', 'describe', 'nowhere'])).stderr, 'error: Pool "nowhere" not found\n');
+    assert.deepEqual(names((await run(['pool', 'list', '-o', 'wide'])).stdout), ['NAME', 'p', 'secretive']);
+  });
+
   test('run delete reports each name (deleted / not found / live) and exits 1 when any was not deleted', async () => {
     await setStatus('c-alpha', { phase: 'stopped', outcome: 'succeeded' });
     const result = await run(['run', 'delete', 'ghost', 'c-alpha', 'c-zulu']);
@@ -127,6 +146,8 @@ describe('CLI output', () => {
     assert.equal(result.stdout, 'run/c-alpha deleted\n');
     assert.equal(result.stderr, 'error: Run "ghost" not found\nerror: run "c-zulu" is running; cancel it and wait for it to stop before deleting it\n');
     assert.equal(await store.getRun('c-alpha'), null);
-    assert.equal((await run(['run', 'delete', 'c-mike'])).code, 0);
+    // With a selector, the stopped runs among the matching ones are deleted; live ones are not targets.
+    assert.deepEqual(await run(['run', 'delete', '-l', 'app=sorted']), { code: 0, stdout: 'run/c-mike deleted\n', stderr: '' });
+    assert.ok(await store.getRun('c-zulu'));
   });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { buildInfo, stampedRevision, UNKNOWN } from '../../controller/build-info.js';
-import { registerReplica, replicaBuilds, unregisterReplica } from '../../controller/replica-registry.js';
+import { registerReplica, replicaBuilds, startReplicaRegistration, unregisterReplica } from '../../controller/replica-registry.js';
+import { pino } from 'pino';
 import { keyspace } from '../../controller/store/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
@@ -51,5 +52,13 @@ describe('replica registry', () => {
     await registerReplica(redis, ks, build('a'), 60_000);
     assert.deepEqual(await replicaBuilds(redis, ks), [build('a')]);
     assert.deepEqual(await redis.smembers(ks.key('replicas')), ['a'], 'the refresh pruned the expired id');
+  });
+
+  test('a running registration registers this build at once and unregisters on stop', async () => {
+    const registration = startReplicaRegistration({ redis, keyspace: ks, replica: 'live-1', logger: pino({ level: 'silent' }), intervalMs: 60_000 });
+    const found = await until(async () => (await replicaBuilds(redis, ks)).find((r) => r.replica === 'live-1'), { what: 'the first registration' });
+    assert.equal(found.version, buildInfo().version);
+    await registration.stop();
+    assert.equal((await replicaBuilds(redis, ks)).some((r) => r.replica === 'live-1'), false);
   });
 });
