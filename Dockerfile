@@ -1,8 +1,9 @@
 # Longshore controller image. Build:
 #   docker build -t longshore --build-arg VERSION=0.1.0 --build-arg REVISION=$(git rev-parse HEAD) .
 # Run:   docker run -e REDIS_URL=redis://redis:6379 -p 9464:9464 longshore controller
-# Only the product goes in: the CLI entry point, controller/, reconcilers/ and machines/ (tsconfig.build.json)
-# and the production dependencies. The simulator package (simulator/), the tests, the demo and the benchmark
+# Only the product goes in: the CLI entry point, controller/, reconcilers/ and machines/ (tsconfig.build.json),
+# the API client package (client/, which the CLI uses when LONGSHORE_SERVER is set; its build only) and the
+# production dependencies. The simulator package (simulator/), the tests, the demo and the benchmark
 # are never copied, so nothing in the image can import them (test/unit/dockerfile.test.ts checks this file).
 #
 # Runtime: Node.js 26, the Active LTS line since 2026-10-28 (nodejs/Release schedule.json: v26 lts 2026-10-28,
@@ -18,6 +19,7 @@ ARG NODE_IMAGE=node:26.12.1-trixie-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY client/package.json client/package.json
 # The lockfile names the simulator workspace; without its folder npm ci leaves a dangling link, which is
 # never copied out of this stage.
 RUN npm ci --no-audit --no-fund
@@ -27,15 +29,19 @@ COPY cmd/cli cmd/cli
 COPY controller controller
 COPY reconcilers reconcilers
 COPY machines machines
+COPY client/tsconfig.json client/tsconfig.json
+COPY client/src client/src
 COPY scripts/stamp-build.sh scripts/stamp-build.sh
 # The git revision `longshore version` and longshore_build_info report (there is no .git here): REVISION above.
 ARG REVISION=unknown
-RUN npx tsc -p tsconfig.build.json && LONGSHORE_REVISION="$REVISION" bash scripts/stamp-build.sh
+RUN npx tsc -b client && npx tsc -p tsconfig.build.json && LONGSHORE_REVISION="$REVISION" bash scripts/stamp-build.sh
 
 # Production dependencies only, installed on their own, so no development package ever reaches the image.
 FROM ${NODE_IMAGE} AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
+# node_modules/@longshore/client is a workspace link to client/: npm needs its manifest to make it.
+COPY client/package.json client/package.json
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}
@@ -57,6 +63,9 @@ ENV LONGSHORE_API_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=dependencies /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# node_modules/@longshore/client is a workspace link to client/: its manifest and build.
+COPY --from=build /app/client/package.json client/package.json
+COPY --from=build /app/client/dist/src client/dist/src
 COPY package.json ./
 # /metrics, /healthz and /readyz (LONGSHORE_METRICS_PORT).
 EXPOSE 9464

@@ -46,7 +46,7 @@ function boundaries(patterns) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'charts/**', 'schemas/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'charts/**', 'schemas/**', 'client/src/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `longshore`: the command line. Every command group lives in its own module under cmd/cli/ and is
- * listed in cmd/cli/commands.ts. REDIS_URL and LONGSHORE_NAMESPACE select the installation.
+ * listed in cmd/cli/commands.ts. REDIS_URL and LONGSHORE_NAMESPACE select the installation; LONGSHORE_SERVER or
+ * --context make the commands go through the HTTP API instead (cmd/cli/api-config.ts).
  */
 import { Command } from 'commander';
 import { buildInfo } from '../controller/build-info.js';
@@ -22,12 +23,22 @@ for (const stream of [process.stdout, process.stderr]) {
 const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version(buildInfo().version);
 // Global, so it is accepted anywhere on the line (`longshore run list -n prod`), as kubectl's is.
 program.option('-n, --namespace <namespace>', 'installation namespace (key prefix); overrides LONGSHORE_NAMESPACE');
+program.option('--context <name>', 'talk to the HTTP API of this context of the config file (LONGSHORE_CONFIG, ~/.longshore/config)');
 // Every command, including the controller and any that builds its own store, sees -n as LONGSHORE_NAMESPACE.
 program.hook('preAction', (root) => {
   const { namespace } = root.opts<{ namespace?: string }>();
   if (namespace) process.env.LONGSHORE_NAMESPACE = namespace;
 });
-program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');
+program.addHelpText('after', [
+  '',
+  'Environment:',
+  '  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]',
+  '  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]',
+  '  LONGSHORE_SERVER      talk to the HTTP API at this URL instead of Redis (docs/cli.md)',
+  '  LONGSHORE_TOKEN       the bearer token for LONGSHORE_SERVER',
+  '  LONGSHORE_CONFIG      config file with contexts [~/.longshore/config]',
+  '',
+].join('\n'));
 
 for (const factory of Object.values(commands)) program.addCommand(factory());
 

@@ -10,7 +10,7 @@ bash scripts/ensure-redis.sh >&2
 bash scripts/ensure-prometheus.sh >&2
 # A clean build, so a test file that was moved or deleted does not keep running from a stale dist/ (test/sim/
 # became simulator/test/). -b builds the simulator package (a project reference) before the code importing it.
-rm -rf dist simulator/dist
+rm -rf dist simulator/dist client/dist
 npx tsc -b
-mapfile -t files < <(find dist/test simulator/dist/test -name '*.test.js' | sort)
+mapfile -t files < <(find dist/test simulator/dist/test client/dist/test -name '*.test.js' | sort)
 exec node --test --test-concurrency=1 "${files[@]}"

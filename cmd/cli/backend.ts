@@ -1,9 +1,9 @@
 /**
  * What the CLI's pool and run commands need from wherever the data lives, and nothing more. Commands are
- * written against these interfaces only; `redis-backend.ts` implements them on the Redis store today, and an
- * HTTP API client can implement them later without touching a command.
+ * written against these interfaces only; `redis-backend.ts` implements them on the Redis store, and
+ * `http-backend.ts` on the HTTP API (through @longshore/client) when a server is configured (api-config.ts).
  */
-import type { ControlMessage, ControlReply, Phase, PoolRecord, RunRecord } from '../../controller/api/index.js';
+import type { ControlReply, KillMessage, Phase, PoolRecord, RunRecord } from '../../controller/api/index.js';
 import type { SubmitOptions, SubmitResult } from '../../controller/store/index.js';
 import type { ReplicaBuild } from '../../controller/build-info.js';
 
@@ -36,10 +36,13 @@ export interface RunsBackend {
   listPools(selector?: string): Promise<PoolRecord[]>;
   deletePool(name: string): Promise<PoolRecord>;
 
-  /** Queues a cancel or kill durably; resolves with its id. */
-  sendControl(message: ControlMessage): Promise<string>;
-  /** The controller's answer to control message `id`, or null when none came within `timeoutMs`. */
-  awaitControlReply(id: string, timeoutMs: number): Promise<ControlReply | null>;
+  /** Queues a cancel of a run that has not stopped, durably. */
+  cancel(name: string, reason?: string): Promise<void>;
+  /**
+   * Queues a kill durably and waits up to `waitMs` for the controller's answer: null when none came in time
+   * (or `waitMs` is 0: do not wait). The request stays queued either way.
+   */
+  kill(message: KillMessage, waitMs: number): Promise<ControlReply | null>;
 
   /** The change feed's current end: changes after it are what `nextChanges` returns. */
   changesPosition(): Promise<string>;

@@ -25,7 +25,21 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Admission's rejection as the HTTP API reports it (422, one Status cause per violation): the same message
+ * and exit status as a rejection in direct mode. `lines` are `document N: path: rule: message`.
+ */
+export class RejectedDocumentsError extends Error {
+  constructor(readonly documents: number, readonly lines: readonly string[]) {
+    super(`admission rejected ${documents} document${documents === 1 ? '' : 's'}`);
+    this.name = 'RejectedDocumentsError';
+  }
+}
+
 export function describeError(error: unknown): { text: string; exitCode: number } {
+  if (error instanceof RejectedDocumentsError) {
+    return { text: [`error: ${error.message}`, ...error.lines.map((l) => `  ${l}`)].join('\n'), exitCode: EXIT_USAGE };
+  }
   if (error instanceof AdmissionError) {
     const count = error.rejections.length;
     const lines = formatRejections(error.rejections).split('\n').map((l) => `  ${l}`);

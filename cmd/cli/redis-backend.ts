@@ -1,6 +1,6 @@
 /** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
 import type { Redis } from 'ioredis';
-import type { ControlMessage, ControlReply } from '../../controller/api/index.js';
+import type { ControlReply, KillMessage } from '../../controller/api/index.js';
 import { replicaBuilds } from '../../controller/replica-registry.js';
 import { keyspace, listAll, ResourceStore, type SubmitOptions } from '../../controller/store/index.js';
 import type { Backends, RunChanges, RunQuery, RunsBackend } from './backend.js';
@@ -47,11 +47,12 @@ export class RedisRunsBackend implements RunsBackend {
   deletePool(name: string) {
     return this.store.deletePool(name);
   }
-  sendControl(message: ControlMessage): Promise<string> {
-    return this.store.sendControl(message);
+  async cancel(name: string, reason?: string): Promise<void> {
+    await this.store.sendControl({ type: 'cancel', run: name, ...(reason ? { reason } : {}) });
   }
-  awaitControlReply(id: string, timeoutMs: number): Promise<ControlReply | null> {
-    return this.store.controlStream(this.waits()).awaitReply(id, timeoutMs);
+  async kill(message: KillMessage, waitMs: number): Promise<ControlReply | null> {
+    const id = await this.store.sendControl(message);
+    return waitMs > 0 ? this.store.controlStream(this.waits()).awaitReply(id, waitMs) : null;
   }
   changesPosition(): Promise<string> {
     return this.store.changeFeed().latestId();

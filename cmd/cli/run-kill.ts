@@ -35,13 +35,12 @@ export function runKillCommand(): Command {
         const timeoutMs = waitMs(options.timeout);
         if (message.run !== undefined && !(await backend.getRun(message.run))) throw new NotFoundError('Run', message.run);
         const target = message.run !== undefined ? `run/${message.run}` : `task ${message.taskArn ?? ''}`;
-        const id = await backend.sendControl(message);
         if (!options.wait) {
+          await backend.kill(message, 0);
           process.stdout.write(`${target} kill requested\n`);
           return;
         }
-        const reply = await backend.awaitControlReply(id, timeoutMs);
-        report(target, reply, timeoutMs);
+        report(target, await backend.kill(message, timeoutMs), timeoutMs);
       }),
     );
 }

@@ -1,14 +1,16 @@
 /**
  * `longshore run logs NAME [-f] [--tail N] [--attempt K] [--timestamps]`: a run's container output from
- * CloudWatch Logs, in direct mode: Redis and AWS credentials from the environment, as the controller has
- * them (AWS_REGION, AWS_ENDPOINT_URL, LONGSHORE_BUDGET_*). Every GetLogEvents spends the account-wide
+ * CloudWatch Logs. Through the HTTP API's log route when the CLI talks to an API server (LONGSHORE_SERVER or
+ * a context); otherwise in direct mode: Redis and AWS credentials from the environment, as the controller
+ * has them (AWS_REGION, AWS_ENDPOINT_URL, LONGSHORE_BUDGET_*). Every GetLogEvents spends the account-wide
  * logsRead budget the controller's replicas share, through the same gateway. Exit 0 once the log is read
  * (following: once the attempt's task stopped and its last lines were drained, or on ctrl-c); on a
  * RunLogError one `error: …` line and exit 1.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { compileConfig } from '../../controller/config.js';
-import type { RunLogLine } from '../../controller/logs/index.js';
+import type { RunLogLine, RunLogRequest } from '../../controller/logs/index.js';
+import { apiLogLines } from './api-logs.js';
 import { createDirectRunLogSource } from '../../controller/logs/direct.js';
 import { withSession } from './session.js';
 
@@ -27,7 +29,7 @@ function count(name: string, min: number): (value: string) => number {
   };
 }
 
-export function formatLogLine(line: RunLogLine, timestamps: boolean): string {
+export function formatLogLine(line: Pick<RunLogLine, 'timestamp' | 'message'>, timestamps: boolean): string {
   return timestamps ? `${new Date(line.timestamp).toISOString()} ${line.message}\n` : `${line.message}\n`;
 }
 
@@ -40,22 +42,23 @@ export function runLogsCommand(): Command {
     .option('--attempt <number>', 'which attempt (1, 2, …); default the latest', count('--attempt', 1))
     .option('--timestamps', 'prefix each line with its CloudWatch Logs timestamp (RFC 3339)')
     .action(
-      withSession(async ({ store, redis }, name: string, options: LogsOptions) => {
-        const config = compileConfig(process.env);
-        const { source, close } = createDirectRunLogSource(config, redis, store);
+      withSession(async (session, name: string, options: LogsOptions) => {
         const abort = new AbortController();
         const onSigint = (): void => abort.abort();
         process.once('SIGINT', onSigint);
+        const request: RunLogRequest = {
+          namespace: session.backend.namespace, run: name, follow: options.follow === true,
+          ...(options.tail === undefined ? {} : { tailLines: options.tail }),
+          ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
+        };
+        // Through the API when the CLI talks to one (its server reads CloudWatch Logs), else directly.
+        const direct = session.api ? undefined : createDirectRunLogSource(compileConfig(process.env), session.redis, session.store);
         try {
-          const request = {
-            namespace: store.namespace, run: name, follow: options.follow === true,
-            ...(options.tail === undefined ? {} : { tailLines: options.tail }),
-            ...(options.attempt === undefined ? {} : { attempt: options.attempt }),
-          };
-          for await (const line of source.open(request, abort.signal)) process.stdout.write(formatLogLine(line, options.timestamps === true));
+          const lines = session.api ? apiLogLines(session.api, request, abort.signal) : direct?.source.open(request, abort.signal) ?? [];
+          for await (const line of lines) process.stdout.write(formatLogLine(line, options.timestamps === true));
         } finally {
           process.off('SIGINT', onSigint);
-          close();
+          direct?.close();
         }
       }),
     );

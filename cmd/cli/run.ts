@@ -91,7 +91,7 @@ export function runCommand(): Command {
         if (!name === !options.selector) throw new UsageError('give a run NAME or -l SELECTOR (one of them)');
         const targets = name ? [await requireRun(backend, name)] : await backend.listRuns({ selector: options.selector });
         for (const target of targets.filter((r) => r.status.phase !== 'stopped')) {
-          await backend.sendControl({ type: 'cancel', run: target.metadata.name, ...(options.reason ? { reason: options.reason } : {}) });
+          await backend.cancel(target.metadata.name, options.reason);
           process.stdout.write(`run/${target.metadata.name} cancel requested\n`);
         }
         for (const done of targets.filter((r) => r.status.phase === 'stopped')) process.stdout.write(`run/${done.metadata.name} already stopped\n`);

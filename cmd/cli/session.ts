@@ -1,6 +1,7 @@
 /**
- * One CLI invocation's connection to Redis and its error handling. REDIS_URL and LONGSHORE_NAMESPACE come
- * from the environment. The connection fails fast so a missing or misbehaving Redis is an error within
+ * One CLI invocation's connection and its error handling: to the HTTP API when LONGSHORE_SERVER or a
+ * config-file context is set (api-config.ts; commands then read through HttpRunsBackend), else to Redis.
+ * REDIS_URL and LONGSHORE_NAMESPACE come from the environment. In direct mode: The connection fails fast so a missing or misbehaving Redis is an error within
  * seconds, never a hang: no reconnects, a bounded connect (TCP and TLS handshake) and a bounded wait for
  * every reply; the error says what went wrong (unreachable, a rediss:// URL against a plain server, a
  * server that accepts connections and never answers).
@@ -11,8 +12,11 @@ import { createRedisConnection, RedisRole, RedisTimeouts } from '../../controlle
 import { redactUrl } from '../../controller/logger.js';
 import { classifyRedisFailure, explainRedisFailure } from '../../controller/redis-failure.js';
 import { DEFAULT_NAMESPACE, keyspace, ResourceStore } from '../../controller/store/index.js';
+import type { ApiClient } from '@longshore/client';
+import { resolveApiConnection, type ApiConnection } from './api-config.js';
 import type { Backends, RunsBackend } from './backend.js';
 import { describeError, EXIT_FAILURE, UsageError } from './errors.js';
+import { HttpBackends } from './http-backend.js';
 import { RedisBackends } from './redis-backend.js';
 
 export interface Session {
@@ -24,13 +28,20 @@ export interface Session {
   redis: Redis;
   /** A second connection for blocking stream reads (watch). */
   blocking(): Redis;
+  /** Set when the CLI talks to the HTTP API; `store`, `redis` and `blocking` then refuse with a UsageError. */
+  api?: { client: ApiClient; connection: ApiConnection };
+}
+
+function globalOption(args: readonly unknown[], name: 'namespace' | 'context'): string | undefined {
+  const command = args[args.length - 1];
+  const value = command instanceof Command ? (command.optsWithGlobals() as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** -n/--namespace (a global option, see cmd/longshore.ts), else LONGSHORE_NAMESPACE, else "default". */
-export function chosenNamespace(args: readonly unknown[]): string {
-  const command = args[args.length - 1];
-  const option = command instanceof Command ? (command.optsWithGlobals() as { namespace?: unknown }).namespace : undefined;
-  const namespace = typeof option === 'string' && option !== '' ? option : process.env.LONGSHORE_NAMESPACE || DEFAULT_NAMESPACE;
+/** With the API, a context's namespace comes after both. */
+export function chosenNamespace(args: readonly unknown[], contextNamespace?: string): string {
+  const namespace = globalOption(args, 'namespace') ?? (process.env.LONGSHORE_NAMESPACE || contextNamespace || DEFAULT_NAMESPACE);
   try {
     keyspace(namespace);
   } catch (error) {
@@ -67,6 +78,13 @@ function isRedisFailure(error: unknown): boolean {
 /** Wraps a command action: opens the store, runs, reports any error on stderr and sets the exit status. */
 export function withSession<A extends unknown[]>(action: (session: Session, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
+    let connection: ApiConnection | undefined;
+    try {
+      connection = resolveApiConnection(process.env, globalOption(args, 'context'));
+    } catch (error) {
+      return report(error);
+    }
+    if (connection) return withApi(connection, action, args);
     const connections: Redis[] = [];
     let connectionError: Error | undefined;
     let wasReady = false;
@@ -120,5 +138,40 @@ async function close(connection: Redis, redisFailed: boolean): Promise<void> {
     await connection.quit();
   } catch {
     connection.disconnect();
+  }
+}
+
+function report(error: unknown): void {
+  const { text, exitCode } = describeError(error);
+  process.stderr.write(`${text}\n`);
+  process.exitCode = exitCode;
+}
+
+/** A direct-mode-only part of the session, in API mode: a clear refusal instead of a Redis connection. */
+function directOnly(what: string): never {
+  throw new UsageError(`this command needs direct Redis access (${what}); unset LONGSHORE_SERVER and --context to use REDIS_URL`);
+}
+
+async function withApi<A extends unknown[]>(connection: ApiConnection, action: (session: Session, ...args: A) => Promise<void>, args: A): Promise<void> {
+  let backends: HttpBackends | undefined;
+  try {
+    backends = new HttpBackends(connection, chosenNamespace(args, connection.namespace));
+    const session: Session = {
+      backend: backends.current,
+      backends,
+      api: { client: backends.api, connection },
+      get store(): ResourceStore {
+        return directOnly('the Redis store');
+      },
+      get redis(): Redis {
+        return directOnly('Redis');
+      },
+      blocking: () => directOnly('Redis'),
+    };
+    await action(session, ...args);
+  } catch (error) {
+    report(error);
+  } finally {
+    backends?.close();
   }
 }

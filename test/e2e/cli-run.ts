@@ -12,6 +12,8 @@ function repoRoot(): string {
 }
 
 export const CLI = join(repoRoot(), 'dist', 'cmd', 'longshore.js');
+/** A config file path that does not exist (the CLI then ignores ~/.longshore/config). */
+const NO_CONFIG = join(repoRoot(), 'dist', 'no-longshore-config');
 
 export interface CliResult {
   code: number | null;
@@ -22,7 +24,8 @@ export interface CliResult {
 export function startCli(namespace: string, args: readonly string[], env: Record<string, string> = {}): ChildProcess {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npx tsc -p .)`);
   return spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, REDIS_URL: TEST_REDIS_URL, LONGSHORE_NAMESPACE: namespace, ...env },
+    // Direct mode unless a test says otherwise: no API server from the caller's environment or config file.
+    env: { ...process.env, REDIS_URL: TEST_REDIS_URL, LONGSHORE_NAMESPACE: namespace, LONGSHORE_SERVER: '', LONGSHORE_TOKEN: '', LONGSHORE_CONFIG: NO_CONFIG, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The controller image compiles tsconfig.build.json (Dockerfile). Everything that program pulls in through its
  * imports is the image's code, so it must stay inside the product — the CLI entry point, cmd/cli/, controller/,
- * reconcilers/ and machines/ — with no simulator, tests, demo or benchmark. (An import of the simulator would
+ * reconcilers/, machines/ and the API client package's build — with no simulator, tests, demo or benchmark. (An import of the simulator would
  * show up here as simulator/dist/index.d.ts: npm test builds the simulator before it runs this.)
  */
 import { test } from 'node:test';
@@ -11,7 +11,8 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const PRODUCT = [/^cmd\/longshore\.ts$/, /^cmd\/cli\//, /^controller\//, /^reconcilers\//, /^machines\//];
+// client/dist/src: the API client package's build (the CLI imports @longshore/client; the image copies it).
+const PRODUCT = [/^cmd\/longshore\.ts$/, /^cmd\/cli\//, /^controller\//, /^reconcilers\//, /^machines\//, /^client\/dist\/src\//];
 
 function findRepoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
