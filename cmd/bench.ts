@@ -10,7 +10,8 @@ import { runBenchmark } from './bench/run-bench.js';
 import { renderMarkdown } from './bench/markdown.js';
 import { DEFAULT_MIX, parseMix, type OutcomeMix } from './bench/workload.js';
 import { summarize } from './bench/repeat.js';
-import type { BenchReport } from './bench/run-bench.js';
+import { scenarioOf, type BenchReport } from './bench/run-bench.js';
+import { runPrefectModel, type ModelReport } from './bench/prefect-model/run-model.js';
 
 function number(flag: string, check: (value: number) => boolean, expected: string) {
   return (text: string): number => {
@@ -34,6 +35,7 @@ interface CliOptions {
   runs: number; definitions: number; replicas: number; timeScale: number; seed: number; scenario: string; mix: OutcomeMix;
   runSeconds: number; resyncSeconds: number; events: boolean; deadlineSeconds: number; out: string; quiet: boolean;
   unthrottled: boolean; cancelRuns: number; restTasks: number; restSeconds: number; repeat: number;
+  model?: string; modelWorkers: number;
 }
 
 const program = new Command('bench')
@@ -53,6 +55,8 @@ const program = new Command('bench')
   .option('--rest-tasks <n>', 'tasks kept RUNNING with nothing changing in the rest phase (0: none)', count('--rest-tasks'), 0)
   .option('--rest-seconds <s>', 'real seconds the rest phase is watched', positive('--rest-seconds'), 30)
   .option('--repeat <n>', 'run the benchmark n times and report the median and spread', positiveInt('--repeat'), 1)
+  .option('--model <name>', 'also run the burst through a MODEL of another tool and compare side by side: prefect-worker')
+  .option('--model-workers <n>', 'worker processes of the model', positiveInt('--model-workers'), 4)
   .option('--deadline-seconds <s>', 'real seconds allowed for every run to stop', positive('--deadline-seconds'), 600)
   .option('--out <prefix>', 'report files: <prefix>.json and <prefix>.md', 'bench-report')
   .option('--quiet', 'no progress lines on stderr', false);
@@ -64,6 +68,8 @@ process.once('SIGINT', () => interrupted.abort());
 async function main(): Promise<number> {
   program.parse();
   const options = program.opts<CliOptions>();
+  if (options.model !== undefined && options.model !== 'prefect-worker') throw new InvalidArgumentError(`--model: expected prefect-worker, got "${options.model}"`);
+  if (options.model !== undefined && options.runs === 0) throw new InvalidArgumentError('--model compares the burst phase: --runs must be > 0');
   const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
   const log = options.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
   const reports: BenchReport[] = [];
@@ -77,9 +83,17 @@ async function main(): Promise<number> {
     }));
   }
   const [first] = reports;
+  let model: ModelReport | undefined;
+  if (options.model !== undefined && !interrupted.signal.aborted) {
+    model = await runPrefectModel({
+      runs: options.runs, definitions: options.definitions, timeScale: options.timeScale, seed: options.seed, scenario: scenarioOf(options.scenario),
+      mix: options.mix, runSeconds: options.runSeconds, unthrottled: options.unthrottled, workers: options.modelWorkers,
+      deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,
+    });
+  }
   const repeat = options.repeat > 1 ? { runs: reports.length, spread: summarize(reports) } : undefined;
-  const markdown = renderMarkdown(first, command, repeat);
-  const json = repeat === undefined ? { command, ...first } : { command, ...first, repeat: { ...repeat, reports } };
+  const markdown = renderMarkdown(first, command, repeat, model);
+  const json = { command, ...first, ...(model ? { prefectWorkerModel: model } : {}), ...(repeat ? { repeat: { ...repeat, reports } } : {}) };
   await writeFile(`${options.out}.json`, `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(`${options.out}.md`, `${markdown}\n`);
   process.stdout.write(`${markdown}\n`);

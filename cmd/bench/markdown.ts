@@ -2,6 +2,7 @@
 import type { BenchReport } from './run-bench.js';
 import type { Seconds } from './figures.js';
 import type { Spread } from './repeat.js';
+import type { ModelReport } from './prefect-model/run-model.js';
 
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1048576).toFixed(1)} MiB`);
 const secs = (s: Seconds | undefined) => (s === undefined ? 'n/a | n/a' : `${s.real.toFixed(2)} | ${s.simulated.toFixed(1)}`);
@@ -9,7 +10,7 @@ const num = (n: number | undefined) => (n === undefined ? 'n/a' : String(n));
 
 const orNa = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : String(n));
 
-export function renderMarkdown(report: BenchReport, command: string, repeat?: { runs: number; spread: Record<string, Spread> }): string {
+export function renderMarkdown(report: BenchReport, command: string, repeat?: { runs: number; spread: Record<string, Spread> }, model?: ModelReport): string {
   const { options: o, machine: m } = report;
   const lines: string[] = [];
   const out = (...more: string[]) => lines.push(...more);
@@ -34,6 +35,7 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out(`| DescribeTasks per run-minute at rest | ${orNa(report.describeTasksPerRunMinute)} |`);
   out(`| cancel → StopTask p50 / p99 (ms) | ${report.cancelLatencyMs ? `${report.cancelLatencyMs.p50} / ${report.cancelLatencyMs.p99}` : 'n/a'} |`);
   out(`| StopTask calls per cancelled run | ${orNa(report.stopTaskCallsPerCancelledRun)} |`, '');
+  if (model !== undefined && report.burst !== undefined) out(...sideBySide(report, model));
   if (repeat !== undefined) {
     out(`## Over ${repeat.runs} repeats (median, min – max)`, '', '| Figure | Median | Min | Max |', '|---|---|---|---|');
     for (const [name, s] of Object.entries(repeat.spread)) out(`| ${name} | ${s.median} | ${s.min} | ${s.max} |`);
@@ -97,4 +99,30 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out(`- this run's keys at the end of the burst: ${burst.memory.namespaceAtEnd.keys} keys, ${mib(burst.memory.namespaceAtEnd.bytes)} (MEMORY USAGE)`);
   out(`- Redis commands during the burst: ${burst.redisCommands.total}; most frequent: ${Object.entries(burst.redisCommands.byCommand).slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ')}`, '');
   return lines.join('\n');
+}
+
+/** Longshore's burst next to the Prefect worker model's run of the same workload. */
+function sideBySide(report: BenchReport, model: ModelReport): string[] {
+  const f = report.burst?.figures;
+  if (f === undefined) return [];
+  const runs = f.runs.total || 1;
+  const lsCalls = f.api.callsByAction;
+  const actions = [...new Set([...Object.keys(lsCalls), ...Object.keys(model.callsByAction)])].sort();
+  const per = (c: { ok: number; throttled: number; error: number } | undefined, n: number) => (c === undefined ? '0' : String(Math.round(((c.ok + c.throttled + c.error) / n) * 1000) / 1000));
+  const lines = [
+    `## Side by side: Longshore and a MODEL of Prefect's ECS worker (${model.workers} worker processes)`, '',
+    'The right-hand column is a model (cmd/bench/prefect-model/, docs/benchmark.md), not Prefect itself: the same workload, seed, scenario and throttles, a fresh simulator.', '',
+    '| Figure | Longshore | Prefect worker (model) |', '|---|---|---|',
+    `| runs | ${f.runs.total} | ${model.runs} |`,
+    `| failed runs (not the outcome the kind expects, or never finished) | ${f.runs.unexpected.length + f.runs.notTerminal.length} | ${model.failedRuns} |`,
+    `| outcomes | ${Object.entries(f.runs.byOutcome).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ')} | ${Object.entries(model.byOutcome).map(([k, n]) => `${k} ${n}`).join(', ')}${model.notFinished ? `, not finished ${model.notFinished}` : ''} |`,
+    `| makespan: submit → every run finished (simulated s) | ${f.latency.submitToAllStopped?.simulated ?? 'n/a'} | ${model.makespan?.simulated ?? 'n/a'} |`,
+    `| submit → every run RUNNING (simulated s) | ${f.latency.submitToAllRunning?.simulated ?? 'n/a'} | ${model.submitToAllRunningSimulated ?? 'n/a (not every run ran)'} |`,
+    `| throttles answered by the simulator | ${f.throttles.simulator} | ${model.throttlesAtSimulator} |`,
+    `| SDK retries (model) / gateway throttles seen (Longshore) | ${f.throttles.controllers} | ${model.sdkRetries} |`,
+    ...actions.map((a) => `| ${a} calls per run (all answers) | ${per(lsCalls[a], runs)} | ${per(model.callsByAction[a], model.runs)} |`),
+    '',
+  ];
+  if (model.failedExamples.length > 0) lines.push(`Model failures, e.g.: ${model.failedExamples.map((x) => `\`${x.slice(0, 160)}\``).join('; ')}`, '');
+  return lines;
 }

@@ -53,6 +53,10 @@ export interface BenchOptions {
 }
 
 export const QUICK_PHASES = { provisioning: 1, pending: 2, activating: 0.5, running: 2, deactivating: 0.5, stopping: 0.5, deprovisioning: 1 };
+/** The simulator's scenario for `--scenario`: `aws` (its defaults), `quick`, or a file path. */
+export function scenarioOf(name: string): object | string {
+  return name === 'aws' ? {} : name === 'quick' ? { phases: QUICK_PHASES } : name;
+}
 /** Simulated seconds a task of the cancel and rest phases runs: longer than any benchmark. */
 const LONG_RUN_SECONDS = 10_000_000;
 /** A budget no benchmark reaches: `--unthrottled` sets every LONGSHORE_BUDGET_* to it. */
@@ -137,7 +141,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   const failures: string[] = [];
   try {
     await redis.connect();
-    const scenario = options.scenario === 'aws' ? {} : options.scenario === 'quick' ? { phases: QUICK_PHASES } : options.scenario;
+    const scenario = scenarioOf(options.scenario);
     // When each task first receives a StopTask (UserInitiated), for the cancel phase's latency.
     const stopReceived = new Map<string, number>();
     sim = await startSimulator({

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { kindCounts, DEFAULT_MIX } from '../../cmd/bench/workload.js';
 import type { BenchReport } from '../../cmd/bench/run-bench.js';
+import type { ModelReport } from '../../cmd/bench/prefect-model/run-model.js';
 
 const RUNS = 40;
 const DEFINITIONS = 3;
@@ -173,6 +174,37 @@ describe('npm run bench -- --unthrottled --repeat 2', () => {
       assert.equal(cpu.values.length, 2);
       assert.ok(cpu.min <= cpu.median && cpu.median <= cpu.max);
       assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /## Over 2 repeats/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run bench -- --model prefect-worker', () => {
+  test('runs the same workload through the Prefect worker model and reports both side by side', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longshore-bench-test-'));
+    try {
+      const { args, cwd } = benchCommand();
+      const child = spawn(process.execPath, [...args, '--runs', '12', '--definitions', '2', '--replicas', '1', '--time-scale', '20', '--scenario', 'quick',
+        '--run-seconds', '20', '--mix', 'succeed=1', '--model', 'prefect-worker', '--model-workers', '2', '--deadline-seconds', '90', '--quiet', '--out', join(dir, 'm')],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.resume();
+      await once(child, 'exit');
+      assert.equal(child.exitCode, 0, stderr);
+      const json = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')) as BenchReport & { prefectWorkerModel: ModelReport };
+      const model = json.prefectWorkerModel;
+      assert.match(model.label, /MODEL/);
+      assert.equal(model.workers, 2);
+      assert.equal(model.runs, 12);
+      assert.equal(Object.values(model.byOutcome).reduce((a, b) => a + b, 0) + model.notFinished, 12, 'every run accounted for');
+      // The model launches through RunTask and watches each task with its own DescribeTasks calls.
+      assert.ok((model.callsByAction.RunTask?.ok ?? 0) > 0);
+      assert.ok((model.callsByAction.DescribeTasks?.ok ?? 0) >= model.callsByAction.RunTask!.ok, 'one DescribeTasks per run at least');
+      const markdown = readFileSync(join(dir, 'm.md'), 'utf8');
+      assert.match(markdown, /## Side by side: Longshore and a MODEL of Prefect's ECS worker/);
+      assert.match(markdown, /\| RunTask calls per run \(all answers\) \| [\d.]+ \| [\d.]+ \|/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
