@@ -23,6 +23,7 @@ import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js
 import { sampleQueueDepth, startSampler } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { ResourceStore } from './store/store.js';
+import { changeWakesRun } from './store/change-feed.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
 import { createTaskdefs } from '../reconcilers/taskdef/index.js';
@@ -228,7 +229,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       name: 'changes', logger, claimIdleMs: config.jobLockMs,
       source: changeFeedSource(feed, sourceOptions),
       handle: async (change) => {
-        if (change.kind === 'Run') await wakeUps.wake('reconcile-run', change.name);
+        if (changeWakesRun(change)) await wakeUps.wake('reconcile-run', change.name);
       },
     }),
     startStreamFollower({
