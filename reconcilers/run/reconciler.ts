@@ -90,7 +90,9 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
       if (written === 'conflict') continue;
     }
 
-    if (deps.limiter && pool) {
+    // A run with no attempt yet never took a slot (slots are taken right before RunTask, whose attempt the
+    // plan has already opened): nothing to release, so no script call on the way from pending to launching.
+    if (deps.limiter && pool && plan.status.attempts.length > 0) {
       const waiters = await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
       for (const waiter of waiters) await deps.wake?.(waiter);
     }
