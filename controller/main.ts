@@ -36,6 +36,7 @@ import { BREAKER_POSITIONS } from '../reconcilers/launch/breaker-policy.js';
 import { createRunReconciler } from '../reconcilers/run/reconciler.js';
 import { createResyncReconciler } from '../reconcilers/observe/resync.js';
 import { redisResyncTroubleStore } from '../reconcilers/observe/resync-backoff.js';
+import { redisSeenTaskStore } from '../reconcilers/observe/seen-tasks.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
 import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup/finalize-recovery.js';
 import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
@@ -131,6 +132,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
     logger: logger.child({ component: 'resync' }),
+    seen: redisSeenTaskStore(redis, (cluster) => keyspace.key('resync-seen', cluster)),
     backoff: {
       troubles: redisResyncTroubleStore(redis, (cluster) => keyspace.key('resync-trouble', cluster)),
       // Created at 0 the first time this replica resyncs the cluster, so a rate() sees the first failure.

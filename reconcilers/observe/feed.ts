@@ -58,9 +58,10 @@ export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: num
 
 /**
  * Feeds one report into a stored run: re-read, decide, compare-and-set, again on conflict. Returns whether
- * the run changed (the caller wakes its reconcile), the lifecycle refused the report, or nothing happened.
+ * the run changed (the caller wakes its reconcile), the lifecycle refused the report, the run already knew
+ * exactly this ('unchanged'), or nothing happened (no run, no lifecycle yet, a MISSING within its grace).
  */
-export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'none'> {
+export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'unchanged' | 'none'> {
   const now = deps.now ?? Date.now;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const record: RunRecord | null = await deps.store.getRun(name);
@@ -71,6 +72,7 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
       deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'task observation rejected');
       return 'rejected';
     }
+    if (fed.kind === 'unchanged') return 'unchanged';
     if (fed.kind !== 'write') return 'none';
     try {
       await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
