@@ -199,6 +199,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const keyspace = store.keyspace;
   const budgets = new RedisBudgets({
     redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => keyspace.key('budget', category),
+    clockScale: config.budgetTimeScale,
   });
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const gateway = createAwsGateway({ clients, budgets, metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs });
