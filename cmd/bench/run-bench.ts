@@ -13,6 +13,7 @@ import type { RunRecord } from '../../controller/api/run.js';
 import { PHASES, type Phase } from '../../controller/api/run-status.js';
 import { THROTTLE_CATEGORIES, budgetEnvName } from '../../controller/aws/budgets.js';
 import { ResourceStore, keyspace, storeKeys, listAll } from '../../controller/store/index.js';
+import { bullPrefix } from '../../controller/queue/queues.js';
 import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { computeFigures, percentile, type Figures } from './figures.js';
 import { fetchMetrics, keyspaceMemory, metricByLabel, processMemory, redisUsedMemory, sumMetric } from '../probes.js';
@@ -57,8 +58,8 @@ export const QUICK_PHASES = { provisioning: 1, pending: 2, activating: 0.5, runn
 export function scenarioOf(name: string): object | string {
   return name === 'aws' ? {} : name === 'quick' ? { phases: QUICK_PHASES } : name;
 }
-/** Simulated seconds a task of the cancel and rest phases runs: longer than any benchmark. */
-const LONG_RUN_SECONDS = 10_000_000;
+/** Simulated seconds a task of the cancel and rest phases runs: longer than any benchmark (11.6 days; the simulator's timers hold at most 2^31 ms). */
+const LONG_RUN_SECONDS = 1_000_000;
 /** A budget no benchmark reaches: `--unthrottled` sets every LONGSHORE_BUDGET_* to it. */
 const UNLIMITED_BUDGET = '1000000/1000000';
 
@@ -82,6 +83,8 @@ export interface RestReading {
   /** DescribeTasks ÷ (tasks × simulated minutes watched). */
   describeTasksPerRunMinute: number;
   redisCommandsPerSecond: number;
+  /** The replicas' Redis commands during the watch, by command, most frequent first. */
+  redisCommandsByCommand: Record<string, number>;
 }
 
 export interface BurstReading {
@@ -341,10 +344,12 @@ async function restPhase(ctx: PhaseContext): Promise<RestReading | undefined> {
   const { options, sim, replicas, own } = ctx;
   const names = await submitLongRuns(ctx, 'rest', options.restTasks);
   if (names === undefined) return undefined;
-  // Let the launch traffic drain and a few resyncs pass before watching.
+  // Let the launch traffic drain (no run reconcile waiting or active) and a few resyncs pass before watching.
   const settleMs = Math.max(3000, (3 * options.resyncSeconds * 1000) / options.timeScale);
-  options.log(`rest: ${names.length} tasks RUNNING; settling ${settleMs / 1000} s, then watching ${options.restSeconds} s`);
+  options.log(`rest: ${names.length} tasks RUNNING; settling at least ${settleMs / 1000} s and until the run queue is drained, then watching ${options.restSeconds} s`);
   await sleep(settleMs);
+  const drainedAfter = await untilRunQueueDrained(ctx);
+  options.log(`rest: run queue drained ${drainedAfter === undefined ? 'NOT (deadline)' : `after ${drainedAfter.toFixed(1)} s more`}`);
   const describe = () => sim.audit().calls.DescribeTasks?.ok ?? 0;
   const cpuBefore = await replicaCpuSeconds(replicas);
   const describeBefore = describe();
@@ -367,7 +372,24 @@ async function restPhase(ctx: PhaseContext): Promise<RestReading | undefined> {
     describeTasks,
     describeTasksPerRunMinute: round(describeTasks / runMinutes, 5),
     redisCommandsPerSecond: round(commands.total / realSeconds, 1),
+    redisCommandsByCommand: commands.byCommand,
   };
+}
+
+/** Seconds until the reconcile-run queue has no waiting, prioritized or active job twice in a row (undefined: deadline). */
+async function untilRunQueueDrained(ctx: PhaseContext): Promise<number | undefined> {
+  const startMs = Date.now();
+  const queue = `${bullPrefix(ctx.namespace)}:reconcile-run`;
+  let quiet = 0;
+  while (Date.now() - startMs < ctx.options.deadlineSeconds * 1000 && !ctx.options.signal?.aborted) {
+    const [[, wait], [, active], [, prioritized]] = (await ctx.redis.pipeline().llen(`${queue}:wait`).llen(`${queue}:active`).zcard(`${queue}:prioritized`).exec()) ?? [];
+    ctx.own.add('llen', 2);
+    ctx.own.add('zcard');
+    quiet = Number(wait) + Number(active) + Number(prioritized) === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return (Date.now() - startMs) / 1000;
+    await sleep(1000);
+  }
+  return undefined;
 }
 
 type PhaseCounts = Record<Phase, number>;
