@@ -37,6 +37,7 @@ import { createRunReconciler } from '../reconcilers/run/reconciler.js';
 import { createResyncReconciler } from '../reconcilers/observe/resync.js';
 import { redisResyncTroubleStore } from '../reconcilers/observe/resync-backoff.js';
 import { redisSeenTaskStore } from '../reconcilers/observe/seen-tasks.js';
+import { redisEventHealth } from '../reconcilers/observe/event-health.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
 import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup/finalize-recovery.js';
 import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
@@ -125,8 +126,10 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
       },
     },
   });
+  const eventHealth = eventHealthOf(redis, keyspace);
   const resync = createResyncReconciler({
     store,
+    fullResyncDue: () => eventHealth.fullResyncDue(),
     gateway,
     wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
@@ -150,6 +153,13 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   };
   const cleanup = createCleanupReconciler({ store, finalize, orphans, logger: logger.child({ component: 'cleanup' }) });
   return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withCleanup(resync, cleanup) };
+}
+
+/** Task-event health, shared through Redis (the resync reads it, the event consumer reports to it). */
+function eventHealthOf(redis: ReturnType<typeof createRedisConnection>, keyspace: Keyspace) {
+  return redisEventHealth(redis, {
+    receiving: keyspace.key('task-events', 'receiving'), evidence: keyspace.key('task-events', 'evidence'), ticks: keyspace.key('resync', 'ticks'),
+  });
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
@@ -243,13 +253,18 @@ export async function startController(config: ControllerConfig, logger: Logger):
   ];
   // The optional event source; stopped with the followers (it, too, only feeds wake-ups).
   if (config.taskEventsQueueUrl) {
+    const eventHealth = eventHealthOf(redis, keyspace);
     const consumer = startTaskEventConsumer({
       source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
       store,
       wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to) => metrics.runTransitions.inc({ from, to }),
-      onResult: (result) => metrics.taskEvents.inc({ result }),
+      onResult: (result) => {
+        metrics.taskEvents.inc({ result });
+        eventHealth.judged(result).catch(() => undefined);
+      },
+      onReceived: () => eventHealth.received(),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);

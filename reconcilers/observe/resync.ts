@@ -49,6 +49,8 @@ export interface ResyncDeps extends FeedDeps {
   backoff?: Omit<ResyncGuardDeps, 'logger'>;
   /** What was last fed for each task (seen-tasks.ts): tasks ECS reports unchanged are skipped. Without it, none is. */
   seen?: SeenTaskStore;
+  /** Whether this tick resyncs every cluster (event-health.ts: less often while task events are healthy). Without it, always. */
+  fullResyncDue?: () => Promise<boolean>;
 }
 
 export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
@@ -134,6 +136,7 @@ async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[
 export function createResyncReconciler(deps: ResyncDeps): Reconciler {
   return async (key, context): Promise<ReconcileResult> => {
     if (key === RESYNC_TICK) {
+      if (deps.fullResyncDue && !(await deps.fullResyncDue())) return {};
       for (const cluster of await deps.store.liveTaskClusters()) await deps.wake('resync', cluster);
       return {};
     }

@@ -110,6 +110,8 @@ export interface TaskEventConsumerOptions extends TaskEventDeps {
   batchSize?: number;
   waitSeconds?: number;
   errorPauseMs?: number;
+  /** A receive succeeded (event-health.ts). */
+  onReceived?(): Promise<void>;
 }
 
 export interface RunningConsumer {
@@ -131,6 +133,7 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
     while (!abort.signal.aborted) {
       try {
         const messages = await options.source.receive(batchSize, waitSeconds, abort.signal);
+        await options.onReceived?.();
         if (failures > 0) options.logger.warn({ failures }, 'task events received again');
         failures = 0;
         lastError = undefined;
