@@ -347,10 +347,16 @@ async function restPhase(ctx: PhaseContext): Promise<RestReading | undefined> {
   // Let the launch traffic drain (no run reconcile waiting or active) and a few resyncs pass before watching.
   const settleMs = Math.max(3000, (3 * options.resyncSeconds * 1000) / options.timeScale);
   options.log(`rest: ${names.length} tasks RUNNING; settling at least ${settleMs / 1000} s and until the run queue is drained, then watching ${options.restSeconds} s`);
+  const describe = () => sim.audit().calls.DescribeTasks?.ok ?? 0;
+  const describedAtRunning = describe();
   await sleep(settleMs);
   const drainedAfter = await untilRunQueueDrained(ctx);
   options.log(`rest: run queue drained ${drainedAfter === undefined ? 'NOT (deadline)' : `after ${drainedAfter.toFixed(1)} s more`}`);
-  const describe = () => sim.audit().calls.DescribeTasks?.ok ?? 0;
+  // Two full resync passes over every task since they all ran (100 tasks per DescribeTasks), so what is
+  // watched is the steady state, not the first passes that record what the launch burst left.
+  const passes = 2 * Math.ceil(names.length / 100);
+  const passedAfter = await until(() => describe() - describedAtRunning >= passes, options);
+  options.log(`rest: ${passedAfter === undefined ? 'NOT' : ''} two resync passes done${passedAfter === undefined ? ' (deadline)' : ` after ${passedAfter.toFixed(1)} s more`}`);
   const cpuBefore = await replicaCpuSeconds(replicas);
   const describeBefore = describe();
   const ownBefore = { ...own.counts };
@@ -374,6 +380,16 @@ async function restPhase(ctx: PhaseContext): Promise<RestReading | undefined> {
     redisCommandsPerSecond: round(commands.total / realSeconds, 1),
     redisCommandsByCommand: commands.byCommand,
   };
+}
+
+/** Seconds until `done()` (polled each second), or undefined at the deadline. */
+async function until(done: () => boolean, options: BenchOptions): Promise<number | undefined> {
+  const startMs = Date.now();
+  while (Date.now() - startMs < options.deadlineSeconds * 1000 && !options.signal?.aborted) {
+    if (done()) return (Date.now() - startMs) / 1000;
+    await sleep(1000);
+  }
+  return undefined;
 }
 
 /** Seconds until the reconcile-run queue has no waiting, prioritized or active job twice in a row (undefined: deadline). */

@@ -58,10 +58,11 @@ export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: num
 
 /**
  * Feeds one report into a stored run: re-read, decide, compare-and-set, again on conflict. Returns whether
- * the run changed (the caller wakes its reconcile), the lifecycle refused the report, the run already knew
+ * the run changed (the caller wakes its reconcile; 'contended': every compare-and-set conflicted, wake it
+ * too, nothing was written), the lifecycle refused the report, the run already knew
  * exactly this ('unchanged'), or nothing happened (no run, no lifecycle yet, a MISSING within its grace).
  */
-export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'unchanged' | 'none'> {
+export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'contended' | 'rejected' | 'unchanged' | 'none'> {
   const now = deps.now ?? Date.now;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const record: RunRecord | null = await deps.store.getRun(name);
@@ -82,6 +83,6 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
       if (!isConflictError(error)) throw error;
     }
   }
-  // The run keeps changing under us; its own reconcile will look again.
-  return 'changed';
+  // The run keeps changing under us; its own reconcile will look again (wake it, as for a change).
+  return 'contended';
 }

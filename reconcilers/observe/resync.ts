@@ -125,10 +125,10 @@ async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[
     const name = await deps.store.runNameForTask(report.taskArn);
     if (!name) continue;
     const outcome = await applyTaskReport(deps, name, report);
-    if (outcome === 'changed') result.changed.push(name);
+    if (outcome === 'changed' || outcome === 'contended') result.changed.push(name);
     if (outcome === 'rejected') result.rejected += 1;
-    // Remembered once a feed found nothing new: a write, or a write that kept conflicting, is fed in full once more.
-    if (stamp !== undefined && outcome === 'unchanged') fed.push([report.taskArn, seenEntry(stamp, nowMs)]);
+    // Remembered once the run holds what ECS said (written now, or already known); not after contention.
+    if (stamp !== undefined && (outcome === 'changed' || outcome === 'unchanged')) fed.push([report.taskArn, seenEntry(stamp, nowMs)]);
   }
   await deps.seen?.remember(cluster, fed);
 }

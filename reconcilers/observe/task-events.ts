@@ -98,7 +98,7 @@ async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfi
   }
   if (name === null) return { result: 'unknown-task', taskArn };
   const fed = await applyTaskReport(deps, name, { taskArn, observation: event.observation });
-  if (fed === 'changed') return { result: 'applied', taskArn, run };
+  if (fed === 'changed' || fed === 'contended') return { result: 'applied', taskArn, run };
   if (fed === 'rejected') return { result: 'stale', reason: 'the lifecycle refused it (older than what the run knows)', taskArn, run };
   return { result: 'duplicate', taskArn, run };
 }
