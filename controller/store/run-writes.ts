@@ -39,10 +39,14 @@ async function replaceRun(ctx: StoreContext, current: RunRecord, next: RunRecord
   return withVersion(next, outcome.resourceVersion);
 }
 
-/** Compare-and-set of status (and lifecycle snapshot). A stale expectedResourceVersion throws ConflictError; nothing is merged. */
-export async function updateRunStatus(ctx: StoreContext, name: string, update: StatusUpdate, expectedResourceVersion: string): Promise<RunRecord> {
+/**
+ * Compare-and-set of status (and lifecycle snapshot). A stale expectedResourceVersion throws ConflictError; nothing is merged.
+ * `known`: the record the caller read at expectedResourceVersion (the reconciler and the resync have it), which
+ * saves reading it again; the write's guard still compares the stored version, so a stale `known` conflicts.
+ */
+export async function updateRunStatus(ctx: StoreContext, name: string, update: StatusUpdate, expectedResourceVersion: string, known?: RunRecord): Promise<RunRecord> {
   const status = RunStatus.parse(update.status);
-  const current = await currentRun(ctx, name);
+  const current = known !== undefined && known.metadata.name === name && known.metadata.resourceVersion === expectedResourceVersion ? known : await currentRun(ctx, name);
   if (current.metadata.resourceVersion !== expectedResourceVersion) {
     throw new ConflictError('Run', name, expectedResourceVersion, current.metadata.resourceVersion);
   }

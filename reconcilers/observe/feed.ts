@@ -76,7 +76,7 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
     if (fed.kind === 'unchanged') return 'unchanged';
     if (fed.kind !== 'write') return 'none';
     try {
-      await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
+      await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion, record);
       if (fed.from !== fed.to) deps.onTransition?.(fed.from, fed.to, fed.event);
       return 'changed';
     } catch (error) {

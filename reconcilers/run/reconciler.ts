@@ -65,7 +65,7 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
    */
   const write = async (plan: RunPlan): Promise<'written' | 'conflict' | 'gone'> => {
     try {
-      record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
+      record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion, record);
       return 'written';
     } catch (error) {
       if (!isConflictError(error) || ++conflicts > maxConflicts) throw error;
