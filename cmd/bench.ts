@@ -35,7 +35,7 @@ interface CliOptions {
   runs: number; definitions: number; replicas: number; timeScale: number; seed: number; scenario: string; mix: OutcomeMix;
   runSeconds: number; resyncSeconds: number; events: boolean; deadlineSeconds: number; out: string; quiet: boolean;
   unthrottled: boolean; cancelRuns: number; restTasks: number; restSeconds: number; repeat: number;
-  model?: string; modelWorkers: number;
+  model?: string; modelWorkers: number; cpuProfDir?: string;
 }
 
 const program = new Command('bench')
@@ -57,6 +57,7 @@ const program = new Command('bench')
   .option('--repeat <n>', 'run the benchmark n times and report the median and spread', positiveInt('--repeat'), 1)
   .option('--model <name>', 'also run the burst through a MODEL of another tool and compare side by side: prefect-worker')
   .option('--model-workers <n>', 'worker processes of the model', positiveInt('--model-workers'), 4)
+  .option('--cpu-prof-dir <dir>', 'write each replica\'s CPU profile (node --cpu-prof) into this directory')
   .option('--deadline-seconds <s>', 'real seconds allowed for every run to stop', positive('--deadline-seconds'), 600)
   .option('--out <prefix>', 'report files: <prefix>.json and <prefix>.md', 'bench-report')
   .option('--quiet', 'no progress lines on stderr', false);
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
       scenario: options.scenario, mix: options.mix, runSeconds: options.runSeconds, resyncSeconds: options.resyncSeconds,
       events: options.events, unthrottled: options.unthrottled, cancelRuns: options.cancelRuns, restTasks: options.restTasks,
       restSeconds: options.restSeconds, deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,
+      ...(options.cpuProfDir === undefined ? {} : { cpuProfDir: options.cpuProfDir }),
     }));
   }
   const [first] = reports;

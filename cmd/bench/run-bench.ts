@@ -47,6 +47,8 @@ export interface BenchOptions {
   restSeconds: number;
   /** Real seconds allowed for every wait (all stopped, all running). */
   deadlineSeconds: number;
+  /** A directory for each replica's CPU profile (node --cpu-prof), written when it stops. */
+  cpuProfDir?: string;
   /** Progress lines (stderr by default). */
   log: (line: string) => void;
   /** Ends the wait early (Ctrl-C); everything is still read, reported and cleaned up. */
@@ -165,7 +167,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     };
     if (options.unthrottled) for (const category of THROTTLE_CATEGORIES) env[budgetEnvName(category)] = UNLIMITED_BUDGET;
     if (options.events) env.LONGSHORE_TASK_EVENTS_QUEUE_URL = sim.eventQueueUrl;
-    for (let i = 0; i < options.replicas; i += 1) replicas.push(await startReplica(`replica-${i + 1}`, env, 'longshore-bench'));
+    const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
+    for (let i = 0; i < options.replicas; i += 1) replicas.push(await startReplica(`replica-${i + 1}`, env, 'longshore-bench', nodeArgs));
     await Promise.all(replicas.map((r) => waitReady(r, 60_000)));
     options.log(`${replicas.length} replicas ready (namespace ${namespace}); logs ${replicas.map((r) => r.logFile).join(', ')}`);
 
