@@ -264,7 +264,8 @@ export async function startController(config: ControllerConfig, logger: Logger):
         metrics.taskEvents.inc({ result });
         eventHealth.judged(result).catch(() => undefined);
       },
-      onReceived: () => eventHealth.received(),
+      // Best effort: a failed health note must not lose the batch just received (the resync then stays frequent).
+      onReceived: () => eventHealth.received().catch(() => undefined),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);
