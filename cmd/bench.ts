@@ -9,6 +9,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runBenchmark } from './bench/run-bench.js';
 import { renderMarkdown } from './bench/markdown.js';
 import { DEFAULT_MIX, parseMix, type OutcomeMix } from './bench/workload.js';
+import { summarize } from './bench/repeat.js';
+import { scenarioOf, type BenchReport } from './bench/run-bench.js';
+import { runPrefectModel, type ModelReport } from './bench/prefect-model/run-model.js';
 
 function number(flag: string, check: (value: number) => boolean, expected: string) {
   return (text: string): number => {
@@ -18,6 +21,7 @@ function number(flag: string, check: (value: number) => boolean, expected: strin
   };
 }
 const positiveInt = (flag: string) => number(flag, (v) => Number.isInteger(v) && v > 0, 'an integer > 0');
+const count = (flag: string) => number(flag, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
 const positive = (flag: string) => number(flag, (v) => v > 0, 'a number > 0');
 function mix(text: string): OutcomeMix {
   try {
@@ -30,11 +34,13 @@ function mix(text: string): OutcomeMix {
 interface CliOptions {
   runs: number; definitions: number; replicas: number; timeScale: number; seed: number; scenario: string; mix: OutcomeMix;
   runSeconds: number; resyncSeconds: number; events: boolean; deadlineSeconds: number; out: string; quiet: boolean;
+  unthrottled: boolean; cancelRuns: number; restTasks: number; restSeconds: number; repeat: number;
+  model?: string; modelWorkers: number; cpuProfDir?: string;
 }
 
 const program = new Command('bench')
   .description('Longshore benchmark: speed, ECS API economy and memory against the simulator')
-  .option('--runs <n>', 'runs to submit', positiveInt('--runs'), 1000)
+  .option('--runs <n>', 'runs of the burst phase (0: none)', count('--runs'), 1000)
   .option('--definitions <n>', 'distinct task definitions the runs use', positiveInt('--definitions'), 5)
   .option('--replicas <n>', 'controller replicas (child processes)', positiveInt('--replicas'), 2)
   .option('--time-scale <k>', 'simulated seconds per real second (simulator and budgets)', positive('--time-scale'), 10)
@@ -44,6 +50,14 @@ const program = new Command('bench')
   .option('--run-seconds <s>', 'simulated seconds each task runs', positive('--run-seconds'), 10)
   .option('--resync-seconds <s>', 'simulated seconds between task resyncs', positive('--resync-seconds'), 10)
   .option('--events', 'also observe tasks through the SQS task-event queue', false)
+  .option('--unthrottled', 'budgets and the simulator\'s throttles off: measures the controller, not ECS', false)
+  .option('--cancel-runs <n>', 'runs cancelled at once in the cancel phase (0: none)', count('--cancel-runs'), 0)
+  .option('--rest-tasks <n>', 'tasks kept RUNNING with nothing changing in the rest phase (0: none)', count('--rest-tasks'), 0)
+  .option('--rest-seconds <s>', 'real seconds the rest phase is watched', positive('--rest-seconds'), 30)
+  .option('--repeat <n>', 'run the benchmark n times and report the median and spread', positiveInt('--repeat'), 1)
+  .option('--model <name>', 'also run the burst through a MODEL of another tool and compare side by side: prefect-worker')
+  .option('--model-workers <n>', 'worker processes of the model', positiveInt('--model-workers'), 4)
+  .option('--cpu-prof-dir <dir>', 'write each replica\'s CPU profile (node --cpu-prof) into this directory')
   .option('--deadline-seconds <s>', 'real seconds allowed for every run to stop', positive('--deadline-seconds'), 600)
   .option('--out <prefix>', 'report files: <prefix>.json and <prefix>.md', 'bench-report')
   .option('--quiet', 'no progress lines on stderr', false);
@@ -55,20 +69,37 @@ process.once('SIGINT', () => interrupted.abort());
 async function main(): Promise<number> {
   program.parse();
   const options = program.opts<CliOptions>();
-  const report = await runBenchmark({
-    runs: options.runs, definitions: options.definitions, replicas: options.replicas, timeScale: options.timeScale, seed: options.seed,
-    scenario: options.scenario, mix: options.mix, runSeconds: options.runSeconds, resyncSeconds: options.resyncSeconds,
-    events: options.events, deadlineSeconds: options.deadlineSeconds,
-    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    log: options.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`),
-    signal: interrupted.signal,
-  });
+  if (options.model !== undefined && options.model !== 'prefect-worker') throw new InvalidArgumentError(`--model: expected prefect-worker, got "${options.model}"`);
+  if (options.model !== undefined && options.runs === 0) throw new InvalidArgumentError('--model compares the burst phase: --runs must be > 0');
   const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
-  const markdown = renderMarkdown(report, command);
-  await writeFile(`${options.out}.json`, `${JSON.stringify({ command, ...report }, null, 2)}\n`);
+  const log = options.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+  const reports: BenchReport[] = [];
+  for (let i = 0; i < options.repeat && !interrupted.signal.aborted; i += 1) {
+    if (options.repeat > 1) log(`repeat ${i + 1} of ${options.repeat}`);
+    reports.push(await runBenchmark({
+      runs: options.runs, definitions: options.definitions, replicas: options.replicas, timeScale: options.timeScale, seed: options.seed,
+      scenario: options.scenario, mix: options.mix, runSeconds: options.runSeconds, resyncSeconds: options.resyncSeconds,
+      events: options.events, unthrottled: options.unthrottled, cancelRuns: options.cancelRuns, restTasks: options.restTasks,
+      restSeconds: options.restSeconds, deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,
+      ...(options.cpuProfDir === undefined ? {} : { cpuProfDir: options.cpuProfDir }),
+    }));
+  }
+  const [first] = reports;
+  let model: ModelReport | undefined;
+  if (options.model !== undefined && !interrupted.signal.aborted) {
+    model = await runPrefectModel({
+      runs: options.runs, definitions: options.definitions, timeScale: options.timeScale, seed: options.seed, scenario: scenarioOf(options.scenario),
+      mix: options.mix, runSeconds: options.runSeconds, unthrottled: options.unthrottled, workers: options.modelWorkers,
+      deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,
+    });
+  }
+  const repeat = options.repeat > 1 ? { runs: reports.length, spread: summarize(reports) } : undefined;
+  const markdown = renderMarkdown(first, command, repeat, model);
+  const json = { command, ...first, ...(model ? { prefectWorkerModel: model } : {}), ...(repeat ? { repeat: { ...repeat, reports } } : {}) };
+  await writeFile(`${options.out}.json`, `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(`${options.out}.md`, `${markdown}\n`);
   process.stdout.write(`${markdown}\n`);
-  return report.passed ? 0 : 1;
+  return reports.every((r) => r.passed) && reports.length === options.repeat ? 0 : 1;
 }
 
 process.exitCode = await main().catch((error: unknown) => {

@@ -41,14 +41,17 @@ function controllerCommand(): string[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `logPrefix` names the log file: `<tmpdir>/<logPrefix>-<namespace>-<name>.log`. */
-export async function startReplica(name: string, env: Record<string, string>, logPrefix = 'longshore'): Promise<Replica> {
+/**
+ * `logPrefix` names the log file: `<tmpdir>/<logPrefix>-<namespace>-<name>.log`. `nodeArgs` go to node before the
+ * script (the benchmark's `--cpu-prof-dir` passes `--cpu-prof`: a profile written when the replica exits).
+ */
+export async function startReplica(name: string, env: Record<string, string>, logPrefix = 'longshore', nodeArgs: readonly string[] = []): Promise<Replica> {
   const metricsPort = await freePort();
   const logFile = join(tmpdir(), `${logPrefix}-${env.LONGSHORE_NAMESPACE ?? 'default'}-${name}.log`);
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, controllerCommand(), {
+    child = spawn(process.execPath, [...nodeArgs, ...controllerCommand()], {
       env: { ...process.env, ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', fd, fd],
     });

@@ -29,6 +29,8 @@ export interface ControllerConfig {
   readonly taskEventsQueueUrl: string | undefined;
   readonly concurrency: Readonly<Record<QueueName, number>>;
   readonly budgets: BudgetTable;
+  /** LONGSHORE_BUDGET_TIME_SCALE: the budgets' clock runs this much faster (adaptive recovery follows it). */
+  readonly budgetTimeScale: number;
   /** How long a gateway call in `wait` mode may wait for a token before giving up. */
   readonly budgetMaxWaitMs: number;
   readonly resyncIntervalMs: number;
@@ -286,6 +288,7 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
       resync: read(V.concurrencyResync),
     },
     budgets: scaleBudgets(configured, read(V.budgetTimeScale)),
+    budgetTimeScale: read(V.budgetTimeScale),
     budgetMaxWaitMs: read(V.budgetMaxWaitMs),
     resyncIntervalMs: read(V.resyncIntervalMs),
     taskdefRevalidateSeconds: read(V.taskdefRevalidateSeconds),

@@ -30,6 +30,7 @@ import { sampleQueueDepth } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { startReplicaRegistration } from './replica-registry.js';
 import { ResourceStore } from './store/store.js';
+import { changeWakesRun } from './store/change-feed.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
 import type { RunRecord } from './api/run.js';
@@ -43,6 +44,8 @@ import { BREAKER_POSITIONS } from '../reconcilers/launch/breaker-policy.js';
 import { createRunReconciler } from '../reconcilers/run/reconciler.js';
 import { createResyncReconciler } from '../reconcilers/observe/resync.js';
 import { redisResyncTroubleStore } from '../reconcilers/observe/resync-backoff.js';
+import { redisSeenTaskStore } from '../reconcilers/observe/seen-tasks.js';
+import { redisEventHealth } from '../reconcilers/observe/event-health.js';
 import { CLEANUP_KEYS, RETENTION_SWEEP_INTERVAL_MS, createCleanupReconciler, withCleanup } from '../reconcilers/cleanup/sweeps.js';
 import { FINALIZE_GRACE_MS, finalizeRecoveryFor, wakeUnfinalizedRuns } from '../reconcilers/cleanup/finalize-recovery.js';
 import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
@@ -147,14 +150,17 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
       },
     },
   });
+  const eventHealth = eventHealthOf(redis, keyspace);
   const resync = createResyncReconciler({
     store,
+    fullResyncDue: () => eventHealth.fullResyncDue(),
     gateway,
     wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition,
     onWritten,
     logger: logger.child({ component: 'resync' }),
+    seen: redisSeenTaskStore(redis, (cluster) => keyspace.key('resync-seen', cluster)),
     backoff: {
       troubles: redisResyncTroubleStore(redis, (cluster) => keyspace.key('resync-trouble', cluster)),
       // Created at 0 the first time this replica resyncs the cluster, so a rate() sees the first failure.
@@ -180,6 +186,13 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onRecorded: (result) => metrics.runLogTails.inc({ result }),
   });
   return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withLogTails(withCleanup(resync, cleanup), logTail) };
+}
+
+/** Task-event health, shared through Redis (the resync reads it, the event consumer reports to it). */
+function eventHealthOf(redis: ReturnType<typeof createRedisConnection>, keyspace: Keyspace) {
+  return redisEventHealth(redis, {
+    receiving: keyspace.key('task-events', 'receiving'), evidence: keyspace.key('task-events', 'evidence'), ticks: keyspace.key('resync', 'ticks'),
+  });
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
@@ -231,6 +244,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const keyspace = store.keyspace;
   const budgets = new RedisBudgets({
     redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => keyspace.key('budget', category),
+    clockScale: config.budgetTimeScale,
   });
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const gateway = createAwsGateway({ clients, budgets, metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs });
@@ -264,7 +278,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       name: 'changes', logger, claimIdleMs: config.jobLockMs,
       source: changeFeedSource(feed, sourceOptions),
       handle: async (change) => {
-        if (change.kind === 'Run') await wakeUps.wake('reconcile-run', change.name);
+        if (changeWakesRun(change)) await wakeUps.wake('reconcile-run', change.name);
       },
     }),
     startStreamFollower({
@@ -275,6 +289,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   ];
   // The optional event source; stopped with the followers (it, too, only feeds wake-ups).
   if (config.taskEventsQueueUrl) {
+    const eventHealth = eventHealthOf(redis, keyspace);
     const consumer = startTaskEventConsumer({
       source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
       store,
@@ -282,7 +297,12 @@ export async function startController(config: ControllerConfig, logger: Logger):
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to, _event, pool) => metrics.runTransitions.inc({ from, to, pool: metrics.poolLabel(pool) }),
       onWritten: (before, after) => recordStatusWrite(metrics, before.status, after.status),
-      onResult: (result) => metrics.taskEvents.inc({ result }),
+      onResult: (result) => {
+        metrics.taskEvents.inc({ result });
+        eventHealth.judged(result).catch(() => undefined);
+      },
+      // Best effort: a failed health note must not lose the batch just received (the resync then stays frequent).
+      onReceived: () => eventHealth.received().catch(() => undefined),
       logger: logger.child({ component: 'task-events' }),
     });
     followers.push(consumer);

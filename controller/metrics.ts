@@ -196,7 +196,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runOutputForwarders: new Gauge({ name: 'longshore_run_output_forwarders', help: 'Runs whose output this replica forwards into its log now.', registers }),
     costUsd: new Counter({ name: 'longshore_cost_usd_total', help: 'Estimated USD of finished runs (Fargate prices, an estimate), by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
     costVcpuSeconds: new Counter({ name: 'longshore_cost_vcpu_seconds_total', help: 'Billed vCPU-seconds of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
-    costGbSeconds: new Counter({ name: 'longshore_cost_gb_seconds_total', help: 'Billed GB-seconds of memory of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
+    costGbSeconds: new Counter({ name: 'longshore_cost_memory_gigabyte_seconds_total', help: 'Billed GB-seconds of memory of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
     costOnDemandUsd: new Counter({ name: 'longshore_cost_on_demand_usd_total', help: 'What the same attempts would have cost on Fargate on-demand (an estimate), by pool.', labelNames: ['pool'], registers }),
     spotFallbacks: new Counter({ name: 'longshore_spot_fallbacks_total', help: 'Runs whose next attempts went from Fargate Spot to on-demand, by pool and reason.', labelNames: ['pool', 'reason'], registers }),
   };

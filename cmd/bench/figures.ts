@@ -105,8 +105,14 @@ export function computeFigures(o: Observations) {
   const windowSimSeconds = launchMs.length > 1 ? ((launchMs[launchMs.length - 1] - launchMs[0]) / 1000) * timeScale : 0;
   const burst = FARGATE_LAUNCH_CEILING.burst;
   const afterBurstSimSeconds = launchMs.length > burst ? ((launchMs[launchMs.length - 1] - launchMs[burst - 1]) / 1000) * timeScale : 0;
+  // How long ECS took from accepting a first RunTask to the task RUNNING: the start time every lower bound adds once.
+  const starts = records
+    .map((r) => r.status.attempts[0])
+    .filter((a) => a?.submittedAt !== undefined && a.startedAt !== undefined)
+    .map((a) => Date.parse(a.startedAt ?? '') - Date.parse(a.submittedAt ?? ''));
   const throughput = {
     firstLaunches: launchMs.length,
+    meanStartSimulatedSeconds: starts.length ? round((sum(starts) / starts.length / 1000) * timeScale) : undefined,
     retryLaunches: attempts.filter((a) => a.number > 1 && a.taskArn !== undefined).length,
     launchWindow: seconds(launchMs.length > 1 ? launchMs[launchMs.length - 1] - launchMs[0] : 0, timeScale),
     launchesPerSimulatedSecond: windowSimSeconds > 0 ? round(launchMs.length / windowSimSeconds) : undefined,

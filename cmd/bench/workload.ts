@@ -111,3 +111,15 @@ export function poolDocument() {
     },
   };
 }
+
+/**
+ * `count` runs that succeed after `runSeconds` (longer than any benchmark: they stay RUNNING until cancelled or
+ * the benchmark ends), named `<prefix>-<i>`, over the same definitions as the burst.
+ */
+export function longRunDocuments(prefix: string, count: number, options: { definitions: number; runSeconds: number }): PlannedRun['document'][] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = `${prefix}-${String(i).padStart(5, '0')}`;
+    const spec = { pool: POOL_NAME, deployment: `flow-${i % options.definitions}`, env: { SIM_RUN_SECONDS: String(options.runSeconds) } };
+    return { apiVersion: API_VERSION, kind: 'Run' as const, metadata: { name }, spec };
+  });
+}

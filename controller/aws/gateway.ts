@@ -92,6 +92,8 @@ const BACKOFF: Record<'throttled' | 'transient', ExponentialBackoff> = {
 };
 /** The shortest wait a GatewayError suggests (retryAfterMs) after a throttle or a transient failure. */
 const MIN_RETRY_HINT_MS = { throttled: 500, transient: 100 } as const;
+/** Buckets within this fill fraction of the emptiest one count as throttled too (they were drawn down together). */
+const EMPTIEST_SLACK = 0.1;
 
 export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -147,8 +149,27 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
     }
   }
 
-  async function lowerRates(categories: ThrottleCategory[]): Promise<void> {
-    for (const category of categories) {
+  /**
+   * A throttle does not say which of the call's buckets AWS ran out of (a Fargate RunTask spends three). The
+   * one we were drawing down is the one ours says is emptiest: only that one (and any as empty) is lowered,
+   * so a RunTask throttle no longer halves the launch and cluster-modify rates along with the call rate.
+   */
+  async function throttledCategories(categories: ThrottleCategory[]): Promise<ThrottleCategory[]> {
+    if (categories.length < 2) return categories;
+    try {
+      const fills = await Promise.all(categories.map(async (category) => {
+        const level = await deps.budgets.level(category);
+        return { category, fill: level.tokens / deps.budgets.usableBurst(category) };
+      }));
+      const emptiest = Math.min(...fills.map((f) => f.fill));
+      return fills.filter((f) => f.fill <= emptiest + EMPTIEST_SLACK).map((f) => f.category);
+    } catch {
+      return categories;
+    }
+  }
+
+  async function lowerRates(spent: ThrottleCategory[]): Promise<void> {
+    for (const category of await throttledCategories(spent)) {
       try {
         await deps.budgets.recordThrottle(category);
       } catch (error) {

@@ -173,6 +173,12 @@ export interface RedisBudgetsOptions {
   waitingLineSeconds?: number;
   /** Uniform [0, 1) for the retry jitter; injectable for tests. */
   random?: () => number;
+  /**
+   * How much faster the budgets' clock runs than real time (LONGSHORE_BUDGET_TIME_SCALE, default 1): the
+   * adaptive recovery and cool-down follow the budgets' clock as the refill rates do. Before, against a
+   * time-scaled ECS a throttle's slow-down lasted real seconds the scale did not shorten (issue 10).
+   */
+  clockScale?: number;
 }
 
 export const DEFAULT_WAITING_LINE_SECONDS = 3;
@@ -219,7 +225,8 @@ export class RedisBudgets {
 
   private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[]): Promise<TakeResult> {
     const keys = requests.map((r) => this.options.bucketKey(r.category));
-    const a = this.adaptive;
+    const scale = this.options.clockScale ?? 1;
+    const a = { ...this.adaptive, decreaseCooldownMs: this.adaptive.decreaseCooldownMs / scale, recoveryPerSecond: this.adaptive.recoveryPerSecond * scale };
     const clock = this.options.now ? Math.floor(this.options.now()) : '';
     const lineSeconds = this.options.waitingLineSeconds ?? DEFAULT_WAITING_LINE_SECONDS;
     const jitter = mode === 'take' ? (this.options.random ?? Math.random)() : 0;

@@ -21,6 +21,8 @@ export interface StreamFollowerOptions<T extends { id: string }> {
   handle: (entry: T) => Promise<void>;
   logger: Logger;
   batchSize?: number;
+  /** Entries of a batch handled at once (default 50). */
+  concurrency?: number;
   blockMs?: number;
   claimIdleMs?: number;
   /** Pause after a failed read or handle before trying again. */
@@ -34,6 +36,7 @@ export interface RunningFollower {
 
 export function startStreamFollower<T extends { id: string }>(options: StreamFollowerOptions<T>): RunningFollower {
   const batchSize = options.batchSize ?? 200;
+  const concurrency = Math.max(1, options.concurrency ?? 50);
   const blockMs = options.blockMs ?? 1000;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const errorPauseMs = options.errorPauseMs ?? 1000;
@@ -53,16 +56,29 @@ export function startStreamFollower<T extends { id: string }>(options: StreamFol
       };
     });
 
+  /**
+   * A batch's entries are handled `concurrency` at a time, not one after another: each is a few Redis round
+   * trips (a wake-up, a cancel), and 200 cancels sent at once waited on each other's (issue 10). Handlers are
+   * idempotent and level-triggered, so their order within a batch does not matter. The ones that succeeded
+   * are acknowledged together; a failed one stays pending (claimed again later) and its error pauses the loop.
+   */
   async function handleBatch(entries: T[]): Promise<void> {
     const done: string[] = [];
+    let failure: { error: unknown } | undefined;
     try {
-      for (const entry of entries) {
-        await options.handle(entry);
-        done.push(entry.id);
+      for (let i = 0; i < entries.length; i += concurrency) {
+        const chunk = entries.slice(i, i + concurrency);
+        const results = await Promise.allSettled(chunk.map((entry) => options.handle(entry)));
+        results.forEach((result, j) => {
+          if (result.status === 'fulfilled') done.push(chunk[j].id);
+          else failure ??= { error: result.reason };
+        });
+        if (failure) break;
       }
     } finally {
       if (done.length > 0) await options.source.ack(done);
     }
+    if (failure) throw failure.error;
   }
 
   const loop = (async () => {

@@ -18,6 +18,8 @@ export interface ChangeEvent {
   name: string;
   change: ChangeType;
   resourceVersion: string;
+  /** 'status': a write of the run's status alone, made by the controller (see changeWakesRun). */
+  subresource?: 'status';
 }
 export interface MalformedChangeEntry {
   id: string;
@@ -101,5 +103,18 @@ export function decodeChange(entry: StreamEntry): ChangeEvent | MalformedChangeE
   if (!isKind(kind)) return malformed('kind is not Pool or Run');
   if (!name) return malformed('no "name" field');
   if (!isChange(change)) return malformed('change is not created, updated or deleted');
-  return { id: entry.id, kind, name, change, resourceVersion: resourceVersion ?? '' };
+  const event: ChangeEvent = { id: entry.id, kind, name, change, resourceVersion: resourceVersion ?? '' };
+  if (entry.fields.subresource === 'status') event.subresource = 'status';
+  return event;
+}
+
+/**
+ * Whether a change should wake the run's reconcile. A status write is the controller's own: the reconcile
+ * that wrote it goes on planning from what it wrote, and every other status writer (resync, task events,
+ * orphan adoption, kill) wakes the run itself, with the finalize-recovery sweep for a replica that died in
+ * between. Waking on it again would only queue a reconcile that finds nothing to do (issue 10: every status
+ * write came back through the feed).
+ */
+export function changeWakesRun(change: Pick<ChangeEvent, 'kind' | 'subresource'>): boolean {
+  return change.kind === 'Run' && change.subresource !== 'status';
 }

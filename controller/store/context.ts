@@ -48,7 +48,12 @@ export function storeContext(redis: Redis, options: StoreOptions = {}): StoreCon
 export type ChangeKind = 'Pool' | 'Run';
 export type ChangeType = 'created' | 'updated' | 'deleted';
 
-/** Appends the change-feed entry to the same atomic write as the change itself. */
-export function recordChange(ctx: StoreContext, w: AtomicWrite, kind: ChangeKind, name: string, change: ChangeType): void {
-  w.op('XADD', ctx.keys.changes, 'MAXLEN', '~', ctx.changeFeedMaxLen, '*', 'kind', kind, 'name', name, 'change', change, 'resourceVersion', RV);
+/**
+ * Appends the change-feed entry to the same atomic write as the change itself. `subresource: 'status'` marks a
+ * write of status alone (the controller's own bookkeeping), which readers may tell apart from a user's change.
+ */
+export function recordChange(ctx: StoreContext, w: AtomicWrite, kind: ChangeKind, name: string, change: ChangeType, subresource?: 'status'): void {
+  const fields = ['kind', kind, 'name', name, 'change', change, 'resourceVersion', RV];
+  if (subresource !== undefined) fields.push('subresource', subresource);
+  w.op('XADD', ctx.keys.changes, 'MAXLEN', '~', ctx.changeFeedMaxLen, '*', ...fields);
 }

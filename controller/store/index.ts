@@ -6,7 +6,7 @@ export { DEFAULT_RETENTION_SECONDS, type StoreOptions, type ChangeKind, type Cha
 export { listAll, type ListOptions, type RunListOptions, type Page } from './queries.js';
 export type { StatusUpdate } from './run-writes.js';
 export type { SubmitOptions, SubmitResult, SubmitAction } from './submit.js';
-export { ChangeFeed, decodeChange, type ChangeBatch, type ChangeEvent, type ChangeTail, type MalformedChangeEntry } from './change-feed.js';
+export { ChangeFeed, changeWakesRun, decodeChange, type ChangeBatch, type ChangeEvent, type ChangeTail, type MalformedChangeEntry } from './change-feed.js';
 export { ControlStream, InvalidControlMessageError, decodeControl, type ControlBatch, type ControlEntry, type MalformedControlEntry } from './control-stream.js';
 export { parseSelector, matchesSelector, SelectorError, type Requirement } from './selector.js';
 export { UNKNOWN_CLUSTER, runIndexState } from './run-indexes.js';

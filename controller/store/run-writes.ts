@@ -27,27 +27,31 @@ async function currentRun(ctx: StoreContext, name: string): Promise<RunRecord> {
 }
 
 /** Writes `next` over `current`, guarded by current's resourceVersion; returns next with its new version. */
-async function replaceRun(ctx: StoreContext, current: RunRecord, next: RunRecord): Promise<RunRecord> {
+async function replaceRun(ctx: StoreContext, current: RunRecord, next: RunRecord, subresource?: 'status'): Promise<RunRecord> {
   const name = current.metadata.name;
   const w = new AtomicWrite();
   w.guard({ kind: 'rv', key: ctx.keys.run(name), expected: current.metadata.resourceVersion });
   putRecord(w, ctx.keys.run(name), next);
   writeIndexChanges(w, ctx.keys, name, runIndexState(current), runIndexState(next), { nowMs: ctx.now().getTime(), ttlSeconds: ctx.ttlSeconds });
-  recordChange(ctx, w, 'Run', name, 'updated');
+  recordChange(ctx, w, 'Run', name, 'updated', subresource);
   const outcome = await executeWrite(ctx.redis, ctx.keys.resourceVersion, w);
   if (!outcome.ok) throw new ConflictError('Run', name, current.metadata.resourceVersion, outcome.detail || undefined);
   return withVersion(next, outcome.resourceVersion);
 }
 
-/** Compare-and-set of status (and lifecycle snapshot). A stale expectedResourceVersion throws ConflictError; nothing is merged. */
-export async function updateRunStatus(ctx: StoreContext, name: string, update: StatusUpdate, expectedResourceVersion: string): Promise<RunRecord> {
+/**
+ * Compare-and-set of status (and lifecycle snapshot). A stale expectedResourceVersion throws ConflictError; nothing is merged.
+ * `known`: the record the caller read at expectedResourceVersion (the reconciler and the resync have it), which
+ * saves reading it again; the write's guard still compares the stored version, so a stale `known` conflicts.
+ */
+export async function updateRunStatus(ctx: StoreContext, name: string, update: StatusUpdate, expectedResourceVersion: string, known?: RunRecord): Promise<RunRecord> {
   const status = RunStatus.parse(update.status);
-  const current = await currentRun(ctx, name);
+  const current = known !== undefined && known.metadata.name === name && known.metadata.resourceVersion === expectedResourceVersion ? known : await currentRun(ctx, name);
   if (current.metadata.resourceVersion !== expectedResourceVersion) {
     throw new ConflictError('Run', name, expectedResourceVersion, current.metadata.resourceVersion);
   }
   const next: RunRecord = { ...current, status, ...('lifecycle' in update ? { lifecycle: update.lifecycle } : {}) };
-  return replaceRun(ctx, current, next);
+  return replaceRun(ctx, current, next, 'status');
 }
 
 /**

@@ -60,8 +60,8 @@ export class ResourceStore {
   listRuns(options?: q.RunListOptions): Promise<q.Page<RunRecord>> {
     return q.listRuns(this.ctx, options);
   }
-  updateRunStatus(name: string, update: runs.StatusUpdate, expectedResourceVersion: string): Promise<RunRecord> {
-    return runs.updateRunStatus(this.ctx, name, update, expectedResourceVersion);
+  updateRunStatus(name: string, update: runs.StatusUpdate, expectedResourceVersion: string, current?: RunRecord): Promise<RunRecord> {
+    return runs.updateRunStatus(this.ctx, name, update, expectedResourceVersion, current);
   }
   updateRunSpec(name: string, change: (spec: RunSpec) => RunSpecInput, expectedResourceVersion?: string): Promise<RunRecord> {
     return runs.updateRunSpec(this.ctx, name, change, expectedResourceVersion);

@@ -60,9 +60,11 @@ export function feedTaskReport(record: RunRecord, report: TaskReport, nowMs: num
 
 /**
  * Feeds one report into a stored run: re-read, decide, compare-and-set, again on conflict. Returns whether
- * the run changed (the caller wakes its reconcile), the lifecycle refused the report, or nothing happened.
+ * the run changed (the caller wakes its reconcile; 'contended': every compare-and-set conflicted, wake it
+ * too, nothing was written), the lifecycle refused the report, the run already knew
+ * exactly this ('unchanged'), or nothing happened (no run, no lifecycle yet, a MISSING within its grace).
  */
-export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'rejected' | 'none'> {
+export async function applyTaskReport(deps: FeedDeps, name: string, report: TaskReport): Promise<'changed' | 'contended' | 'rejected' | 'unchanged' | 'none'> {
   const now = deps.now ?? Date.now;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const record: RunRecord | null = await deps.store.getRun(name);
@@ -73,9 +75,10 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
       deps.logger?.debug({ run: name, event: fed.event, reason: fed.reason }, 'task observation rejected');
       return 'rejected';
     }
+    if (fed.kind === 'unchanged') return 'unchanged';
     if (fed.kind !== 'write') return 'none';
     try {
-      const after = await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion);
+      const after = await deps.store.updateRunStatus(name, { status: fed.status, lifecycle: fed.lifecycle }, record.metadata.resourceVersion, record);
       deps.onWritten?.(record, after);
       if (fed.from !== fed.to) deps.onTransition?.(fed.from, fed.to, fed.event, record.spec.pool);
       return 'changed';
@@ -83,6 +86,6 @@ export async function applyTaskReport(deps: FeedDeps, name: string, report: Task
       if (!isConflictError(error)) throw error;
     }
   }
-  // The run keeps changing under us; its own reconcile will look again.
-  return 'changed';
+  // The run keeps changing under us; its own reconcile will look again (wake it, as for a change).
+  return 'contended';
 }

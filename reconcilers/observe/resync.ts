@@ -15,6 +15,7 @@ import { observationOf } from './task-observation.js';
 import { applyTaskReport, type FeedDeps, type TaskReport } from './feed.js';
 import type { RunStorePort } from '../run/ports.js';
 import { guardClusterResync, type ResyncGuardDeps } from './resync-backoff.js';
+import { alreadyFed, seenEntry, stampOf, type SeenTaskStore } from './seen-tasks.js';
 
 /** DescribeTasks takes at most 100 tasks per call. */
 export const DESCRIBE_BATCH = 100;
@@ -46,6 +47,10 @@ export interface ResyncDeps extends FeedDeps {
   wake(queue: 'reconcile-run' | 'resync', key: string, options?: { delayMs?: number }): Promise<void>;
   /** Backs a cluster whose DescribeTasks keeps failing off (resync-backoff.ts); without it every tick describes. */
   backoff?: Omit<ResyncGuardDeps, 'logger'>;
+  /** What was last fed for each task (seen-tasks.ts): tasks ECS reports unchanged are skipped. Without it, none is. */
+  seen?: SeenTaskStore;
+  /** Whether this tick resyncs every cluster (event-health.ts: less often while task events are healthy). Without it, always. */
+  fullResyncDue?: () => Promise<boolean>;
 }
 
 export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
@@ -68,11 +73,14 @@ export interface ClusterResyncResult {
   described: number;
   changed: string[];
   rejected: number;
+  /** Tasks ECS reported exactly as last fed (not read from the store at all). */
+  skipped?: number;
 }
 
 export async function resyncCluster(deps: ResyncDeps, cluster: string): Promise<ClusterResyncResult> {
   const result: ClusterResyncResult = { described: 0, changed: [], rejected: 0 };
   const arns = await deps.store.liveTaskArns(cluster);
+  await deps.seen?.prune(cluster, arns);
   for (const batch of batches(arns)) await describeAndFeed(deps, cluster, batch, result);
   for (const name of new Set(result.changed)) await deps.wake('reconcile-run', name);
   return result;
@@ -103,18 +111,32 @@ async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[
   // One job per cluster and tick: waiting (bounded by the gateway) for a token is cheaper than requeueing.
   const output = await deps.gateway.describeTasks(input, { wait: true });
   result.described += batch.length;
-  for (const report of reportsOf(output, batch)) {
+  const reports = reportsOf(output, batch);
+  // One read for the batch: which tasks ECS reports exactly as they were last fed (nothing to do for them).
+  const seen = deps.seen ? await deps.seen.read(cluster, reports.map((r) => r.taskArn)) : [];
+  const nowMs = (deps.now ?? Date.now)();
+  const fed: Array<readonly [string, string]> = [];
+  for (const [i, report] of reports.entries()) {
+    const stamp = 'observation' in report ? stampOf(report.observation) : undefined;
+    if (alreadyFed(seen[i], stamp, nowMs)) {
+      result.skipped = (result.skipped ?? 0) + 1;
+      continue;
+    }
     const name = await deps.store.runNameForTask(report.taskArn);
     if (!name) continue;
     const outcome = await applyTaskReport(deps, name, report);
-    if (outcome === 'changed') result.changed.push(name);
+    if (outcome === 'changed' || outcome === 'contended') result.changed.push(name);
     if (outcome === 'rejected') result.rejected += 1;
+    // Remembered once the run holds what ECS said (written now, or already known); not after contention.
+    if (stamp !== undefined && (outcome === 'changed' || outcome === 'unchanged')) fed.push([report.taskArn, seenEntry(stamp, nowMs)]);
   }
+  await deps.seen?.remember(cluster, fed);
 }
 
 export function createResyncReconciler(deps: ResyncDeps): Reconciler {
   return async (key, context): Promise<ReconcileResult> => {
     if (key === RESYNC_TICK) {
+      if (deps.fullResyncDue && !(await deps.fullResyncDue())) return {};
       for (const cluster of await deps.store.liveTaskClusters()) await deps.wake('resync', cluster);
       return {};
     }

@@ -98,7 +98,7 @@ async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfi
   }
   if (name === null) return { result: 'unknown-task', taskArn };
   const fed = await applyTaskReport(deps, name, { taskArn, observation: event.observation });
-  if (fed === 'changed') return { result: 'applied', taskArn, run };
+  if (fed === 'changed' || fed === 'contended') return { result: 'applied', taskArn, run };
   if (fed === 'rejected') return { result: 'stale', reason: 'the lifecycle refused it (older than what the run knows)', taskArn, run };
   return { result: 'duplicate', taskArn, run };
 }
@@ -110,6 +110,8 @@ export interface TaskEventConsumerOptions extends TaskEventDeps {
   batchSize?: number;
   waitSeconds?: number;
   errorPauseMs?: number;
+  /** A receive succeeded (event-health.ts). */
+  onReceived?(): Promise<void>;
 }
 
 export interface RunningConsumer {
@@ -131,6 +133,7 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
     while (!abort.signal.aborted) {
       try {
         const messages = await options.source.receive(batchSize, waitSeconds, abort.signal);
+        await options.onReceived?.();
         if (failures > 0) options.logger.warn({ failures }, 'task events received again');
         failures = 0;
         lastError = undefined;

@@ -173,13 +173,20 @@ const STOP_UNDERWAY = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'ST
 
 /**
  * A StopTask for a task ECS already reports as stopping would only spend clusterResourceModify tokens
- * (shared with RunTask): every wake-up of a stopping run (each observed status change) would repeat it.
+ * (shared with RunTask): every wake-up of a stopping run (each observed status change, and the write that
+ * recorded StopTask's own answer) would repeat it. ECS has accepted a stop once an API answer (StopTask's
+ * own, or DescribeTasks) recorded stopCode UserInitiated: the task is still RUNNING for a moment, but its
+ * desiredStatus is STOPPED, so a second StopTask changes nothing (issue 10: two StopTask per cancelled task).
  */
 function stopUnderway(action: Exclude<LifecycleAction, { type: 'scheduleRetry' }>, snapshot: RunSnapshot): boolean {
   if (action.type !== 'stopTask' || action.taskArn === undefined) return false;
   const attempt = toRunStatus(snapshot).attempts.find((a) => a.number === action.attempt);
-  return attempt?.taskArn === action.taskArn && attempt.lastStatus !== undefined && STOP_UNDERWAY.has(attempt.lastStatus);
+  if (attempt?.taskArn !== action.taskArn) return false;
+  return (attempt.lastStatus !== undefined && STOP_UNDERWAY.has(attempt.lastStatus)) || attempt.stopCode === STOP_ACCEPTED_CODE;
 }
+
+/** The stopCode ECS gives a task a StopTask was accepted for (docs/ecs-facts.md#stop-codes). */
+const STOP_ACCEPTED_CODE = 'UserInitiated';
 
 function alreadyDone(action: Exclude<LifecycleAction, { type: 'scheduleRetry' }>, done: EffectResult | undefined): boolean {
   if (done?.type === 'launchDeferred') return action.type === 'runTask' && done.attempt === action.attempt;

@@ -17,8 +17,9 @@ export interface RunStorePort {
   /**
    * Compare-and-set on metadata.resourceVersion; returns the record as stored. Throws the store's
    * ConflictError (controller/store/errors.ts) when the record changed since `expectedResourceVersion`.
+   * `current`: the record the caller read at that version, so the store need not read it again.
    */
-  updateRunStatus(name: string, update: { status: RunStatus; lifecycle: unknown }, expectedResourceVersion: string): Promise<RunRecord>;
+  updateRunStatus(name: string, update: { status: RunStatus; lifecycle: unknown }, expectedResourceVersion: string, current?: RunRecord): Promise<RunRecord>;
 }
 
 /** What task-definition resolution answers for a run (TASKDEFS implements it in reconcilers/taskdef/). */

@@ -75,7 +75,7 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
    */
   const write = async (plan: RunPlan): Promise<'written' | 'conflict' | 'gone'> => {
     try {
-      record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion);
+      record = await deps.store.updateRunStatus(name, { status: plan.status, lifecycle: plan.lifecycle }, record.metadata.resourceVersion, record);
       return 'written';
     } catch (error) {
       if (!isConflictError(error) || ++conflicts > maxConflicts) throw error;
@@ -103,7 +103,9 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
     // Reported once the plan's status is stored: a plan lost to a conflict is planned and reported again.
     report(deps.observer, plan, record.spec.pool);
 
-    if (deps.limiter && pool) {
+    // A run with no attempt yet never took a slot (slots are taken right before RunTask, whose attempt the
+    // plan has already opened): nothing to release, so no script call on the way from pending to launching.
+    if (deps.limiter && pool && plan.status.attempts.length > 0) {
       const waiters = await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
       for (const waiter of waiters) await deps.wake?.(waiter);
     }

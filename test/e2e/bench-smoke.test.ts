@@ -14,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { kindCounts, DEFAULT_MIX } from '../../cmd/bench/workload.js';
 import type { BenchReport } from '../../cmd/bench/run-bench.js';
+import type { ModelReport } from '../../cmd/bench/prefect-model/run-model.js';
 
 const RUNS = 40;
 const DEFINITIONS = 3;
 const TIME_SCALE = 20;
+const CANCEL_RUNS = 6;
+const REST_TASKS = 12;
 
 function benchCommand(): { args: string[]; cwd: string } {
   const self = fileURLToPath(import.meta.url);
@@ -34,12 +37,17 @@ describe('npm run bench', () => {
   let stderr = '';
   let report: BenchReport & { command: string };
   let markdown: string;
+  const burst = () => {
+    assert.ok(report.burst, 'the burst phase was measured');
+    return report.burst;
+  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'longshore-bench-test-'));
     const { args, cwd } = benchCommand();
     const child = spawn(process.execPath, [...args, '--runs', String(RUNS), '--definitions', String(DEFINITIONS), '--time-scale', String(TIME_SCALE),
-      '--scenario', 'quick', '--run-seconds', '2', '--seed', '7', '--deadline-seconds', '60', '--out', join(dir, 'small')], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--scenario', 'quick', '--run-seconds', '2', '--seed', '7', '--deadline-seconds', '60',
+      '--cancel-runs', String(CANCEL_RUNS), '--rest-tasks', String(REST_TASKS), '--rest-seconds', '2', '--out', join(dir, 'small')], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await once(child, 'exit');
@@ -66,7 +74,7 @@ describe('npm run bench', () => {
   });
 
   test('runs by outcome and by kind add up to the runs submitted, each kind with its expected outcome', () => {
-    const { runs } = report.figures;
+    const { runs } = burst().figures;
     assert.equal(runs.total, RUNS);
     assert.equal(runs.stopped, RUNS);
     assert.equal(Object.values(runs.byOutcome).reduce((a, b) => a + b, 0), RUNS);
@@ -81,7 +89,7 @@ describe('npm run bench', () => {
   });
 
   test('API economy: one registration per definition, one RunTask and one task per attempt', () => {
-    const { api, runs } = report.figures;
+    const { api, runs } = burst().figures;
     assert.equal(api.registerTaskDefinitionOk, DEFINITIONS);
     assert.equal(api.distinctDefinitions, DEFINITIONS);
     assert.equal(api.runTaskOk, api.attempts);
@@ -92,12 +100,12 @@ describe('npm run bench', () => {
     assert.equal(api.attempts, runs.total + expected.spot + expected['start-retry']);
     assert.equal(api.callsByAction.RunTask?.ok, api.runTaskOk);
     assert.ok((api.callsByAction.DescribeTasks?.ok ?? 0) > 0, 'tasks were observed by DescribeTasks');
-    assert.equal(report.figures.throughput.firstLaunches, RUNS);
-    assert.equal(report.figures.throughput.retryLaunches, api.attempts - RUNS);
+    assert.equal(burst().figures.throughput.firstLaunches, RUNS);
+    assert.equal(burst().figures.throughput.retryLaunches, api.attempts - RUNS);
   });
 
   test('latencies are ordered and simulated seconds are real seconds times the scale', () => {
-    const l = report.figures.latency;
+    const l = burst().figures.latency;
     assert.ok(l.submitToFirstRunning && l.submitToAllRunning && l.submitToAllStopped);
     assert.equal(l.submitToRunningPerRun.count, RUNS);
     const p = l.submitToRunningPerRun;
@@ -108,24 +116,97 @@ describe('npm run bench', () => {
     }
   });
 
-  test('throttles reached no run, memory was measured, and the namespace was cleaned', async () => {
-    const { throttles, replicas } = report.figures;
+  test('throttles reached no run, memory was measured, and the dedicated Redis was stopped', async () => {
+    const { throttles, replicas } = burst().figures;
     assert.deepEqual(throttles.runsReachedByThrottle, []);
     assert.equal(replicas.length, 2);
     for (const r of replicas) assert.ok((r.peakRssBytes ?? 0) > 10 * 1048576, `${r.name} peak RSS measured`);
-    assert.ok(report.memory.namespaceAtEnd.keys > RUNS, 'the run records were in Redis at the end');
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    assert.ok(burst().memory.namespaceAtEnd.keys > RUNS, 'the run records were in Redis at the end');
+    assert.equal(report.redis.dedicated, true);
+    assert.notEqual(report.redis.url, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'not the shared Redis');
+    const redis = new Redis(report.redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await assert.rejects(redis.connect().then(() => redis.ping()), 'the benchmark stopped its redis-server');
+    redis.disconnect();
+  });
+
+  test('the headline figures are measured: Redis commands, CPU, memory, cancel and rest phases', () => {
+    assert.ok((report.redisCommandsPerRun ?? 0) > 0, 'Redis commands counted');
+    assert.ok(report.burst && report.burst.redisCommands.total > 0 && (report.burst.redisCommands.byCommand.evalsha ?? 0) > 0);
+    assert.ok((report.controllerCpuMsPerRun ?? 0) > 0, 'controller CPU counted');
+    assert.ok((report.peakRssMb ?? 0) > 10);
+    assert.ok(report.efficiency !== null && report.efficiency > 0, 'efficiency computed against the bucket');
+    assert.ok(report.launchWindowEfficiency !== null && report.launchWindowEfficiency > 0);
+    assert.ok(report.cancel, 'cancel phase measured');
+    assert.equal(report.cancel.runs, CANCEL_RUNS);
+    assert.equal(report.cancel.notStopped, 0, 'every cancelled task received a StopTask');
+    assert.equal(report.cancel.stopTaskCalls, CANCEL_RUNS, "one StopTask per cancelled task");
+    assert.ok(report.cancelLatencyMs && report.cancelLatencyMs.p50 <= report.cancelLatencyMs.p99);
+    assert.ok(report.rest, 'rest phase measured');
+    assert.equal(report.rest.tasks, REST_TASKS);
+    assert.ok(report.resyncCoresAtRest !== null && report.resyncCoresAtRest >= 0);
+    assert.ok(report.describeTasksPerRunMinute !== null);
+    assert.equal(report.loadAverage.start.length, 3);
+    assert.equal(report.loadAverage.end.length, 3);
+  });
+
+});
+
+describe('npm run bench -- --unthrottled --repeat 2', () => {
+  test('runs twice with budgets and throttles off and reports the median and spread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longshore-bench-test-'));
     try {
-      const left: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${report.namespace}}:*`, 'COUNT', 1000);
-        cursor = next;
-        left.push(...keys);
-      } while (cursor !== '0');
-      assert.deepEqual(left, [], 'no keys left behind');
+      const { args, cwd } = benchCommand();
+      const child = spawn(process.execPath, [...args, '--runs', '8', '--definitions', '2', '--replicas', '1', '--time-scale', '20', '--scenario', 'quick',
+        '--run-seconds', '1', '--mix', 'succeed=1', '--unthrottled', '--repeat', '2', '--deadline-seconds', '60', '--quiet', '--out', join(dir, 'r')],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.resume();
+      await once(child, 'exit');
+      assert.equal(child.exitCode, 0, stderr);
+      const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as BenchReport & { repeat: { runs: number; reports: BenchReport[]; spread: Record<string, { median: number; min: number; max: number; values: number[] }> } };
+      assert.equal(json.options.unthrottled, true);
+      assert.equal(json.repeat.runs, 2);
+      assert.equal(json.repeat.reports.length, 2);
+      for (const r of json.repeat.reports) assert.equal(r.burst?.figures.throttles.simulator, 0, 'the simulator throttled nothing');
+      assert.equal(json.efficiency, null, 'the bucket-bound efficiency is not computed without budgets');
+      const cpu = json.repeat.spread.controllerCpuMsPerRun;
+      assert.equal(cpu.values.length, 2);
+      assert.ok(cpu.min <= cpu.median && cpu.median <= cpu.max);
+      assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /## Over 2 repeats/);
     } finally {
-      await redis.quit();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run bench -- --model prefect-worker', () => {
+  test('runs the same workload through the Prefect worker model and reports both side by side', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longshore-bench-test-'));
+    try {
+      const { args, cwd } = benchCommand();
+      const child = spawn(process.execPath, [...args, '--runs', '12', '--definitions', '2', '--replicas', '1', '--time-scale', '20', '--scenario', 'quick',
+        '--run-seconds', '20', '--mix', 'succeed=1', '--model', 'prefect-worker', '--model-workers', '2', '--deadline-seconds', '90', '--quiet', '--out', join(dir, 'm')],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.resume();
+      await once(child, 'exit');
+      assert.equal(child.exitCode, 0, stderr);
+      const json = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')) as BenchReport & { prefectWorkerModel: ModelReport };
+      const model = json.prefectWorkerModel;
+      assert.match(model.label, /MODEL/);
+      assert.equal(model.workers, 2);
+      assert.equal(model.runs, 12);
+      assert.equal(Object.values(model.byOutcome).reduce((a, b) => a + b, 0) + model.notFinished, 12, 'every run accounted for');
+      // The model launches through RunTask and watches each task with its own DescribeTasks calls.
+      assert.ok((model.callsByAction.RunTask?.ok ?? 0) > 0);
+      assert.ok((model.callsByAction.DescribeTasks?.ok ?? 0) >= model.callsByAction.RunTask!.ok, 'one DescribeTasks per run at least');
+      const markdown = readFileSync(join(dir, 'm.md'), 'utf8');
+      assert.match(markdown, /## Side by side: Longshore and a MODEL of Prefect's ECS worker/);
+      assert.match(markdown, /\| RunTask calls per run \(all answers\) \| [\d.]+ \| [\d.]+ \|/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

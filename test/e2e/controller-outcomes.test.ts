@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../../controller/api/run.js';
 import { Harness, QUICK_PHASES, metricSum, pool, run, startHarness, waitStopped } from './controller-harness.js';
+import { until } from '../helpers/until.js';
 
 describe('run outcomes through a controller process', () => {
   let h: Harness;
@@ -86,6 +87,9 @@ describe('run outcomes through a controller process', () => {
   });
 
   test('the controller counts every retry by reason and every run by outcome', async () => {
+    // A run is counted when its reconcile finalizes it, just after its stopped status was written (by the
+    // resync, which wakes it): the last run's count may still be on its way when the test sees it stopped.
+    await until(async () => (await metricSum(h.replicas, 'longshore_runs_completed_total')) >= 6 || undefined, { timeoutMs: 30_000, intervalMs: 200, what: 'every run finalized and counted' });
     assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total', 'reason="SpotInterruption"'), 3);
     assert.equal(await metricSum(h.replicas, 'longshore_run_retries_total'), 5, 'three for the spot runs, two for the failed starts');
     assert.equal(await metricSum(h.replicas, 'longshore_runs_completed_total', 'outcome="crashed"'), 2);

@@ -62,7 +62,7 @@ describe('EXTERNAL, Spot fallback and cost through a controller process', () => 
     assert.ok(await metricSum(replicas, 'longshore_cost_usd_total', 'pool="spot",capacity="spot"') > 0);
     assert.ok(await metricSum(replicas, 'longshore_cost_usd_total', 'pool="spot",capacity="on-demand"') > 0);
     assert.ok(await metricSum(replicas, 'longshore_cost_vcpu_seconds_total', 'pool="edge",capacity="external"') > 0);
-    assert.ok(await metricSum(replicas, 'longshore_cost_gb_seconds_total', 'pool="edge",capacity="external"') > 0);
+    assert.ok(await metricSum(replicas, 'longshore_cost_memory_gigabyte_seconds_total', 'pool="edge",capacity="external"') > 0);
     assert.equal(await metricSum(replicas, 'longshore_cost_usd_total', 'pool="edge"'), 0);
     const spotUsd = await metricSum(replicas, 'longshore_cost_usd_total', 'pool="spot"');
     assert.ok(Math.abs(spotUsd - (runs.get('spot-fb')!.status.cost?.estimatedUsd ?? 0)) < 1e-6, 'the counter adds up the run\'s estimate');

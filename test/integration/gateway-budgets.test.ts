@@ -114,6 +114,16 @@ describe('Redis token buckets', () => {
     assert.equal((await a.level('clusterResourceModify')).tokens, 100);
   });
 
+  test('against a time-scaled ECS the slow-down recovers on the budgets\' clock (clockScale)', async () => {
+    const clock = { ms: 12_000_000 };
+    const scaled = new RedisBudgets({ redis: connect(), bucketKey: freshKeys(), budgets: DEFAULT_BUDGETS, now: () => clock.ms, clockScale: 10 });
+    assert.equal((await scaled.recordThrottle('clusterResourceModify')).rateFactor, 0.5);
+    clock.ms += 100;
+    assert.equal((await scaled.recordThrottle('clusterResourceModify')).rateFactor, 0.275, 'the 1 s cool-down is 100 ms: (0.5 + 0.1 s × 0.5/s) × 0.5');
+    clock.ms += 1000;
+    assert.equal((await scaled.level('clusterResourceModify')).rateFactor, 0.775, 'recovers 0.05 per budget second: 0.5 per real second at ×10');
+  });
+
   test('the rate never drops below the floor', async () => {
     const clock = { ms: 11_000_000 };
     const b = budgets(connect(), freshKeys(), clock);

@@ -97,6 +97,18 @@ describe('AWS gateway against a scripted endpoint', () => {
     assert.equal((await budgets.level('clusterResourceModify')).rateFactor, 0.5);
   });
 
+  test('a throttled Fargate RunTask lowers only the bucket it was drawing down, not all three it spends', async () => {
+    const { gateway, budgets } = setup();
+    // 18 RunTask calls of count 1: the call bucket (20) is nearly empty, cluster-modify (100) and launches (100) are not.
+    for (let i = 0; i < 18; i++) script.push({ status: 200, body: { tasks: [{ taskArn: `arn:t${i}` }], failures: [] } });
+    for (let i = 0; i < 18; i++) await gateway.runTask({ cluster: 'c1', taskDefinition: 'f:1', launchType: 'FARGATE' });
+    script.push({ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
+    await assert.rejects(gateway.runTask({ cluster: 'c1', taskDefinition: 'f:1', launchType: 'FARGATE' }), GatewayError);
+    assert.equal((await budgets.level('fargateRunTaskCalls')).rateFactor, 0.5, 'the call bucket is lowered');
+    assert.equal((await budgets.level('clusterResourceModify')).rateFactor, 1, 'cluster-modify keeps its rate');
+    assert.equal((await budgets.level('fargateLaunches')).rateFactor, 1, 'launches keep their rate');
+  });
+
   test('with wait a throttled call is retried after a backoff and succeeds', async () => {
     const { gateway, sleeps } = setup();
     script.push({ status: 400, type: 'ClientException', message: 'Rate exceeded' }, { status: 200, body: { taskArns: ['arn:t'] } });

@@ -84,6 +84,20 @@ describe('store: resources', () => {
     assert.equal((await store.getPool('p1'))?.metadata.uid, results[0].record.metadata.uid);
   });
 
+  test('status compare-and-set given the record the caller holds: written without a re-read; a stale one still conflicts', async () => {
+    const store = newStore();
+    await store.createPool(pool('p1'));
+    const created = await store.createRun(run('r1'));
+    const submitted: RunStatus = { phase: 'submitted', attempts: [{ number: 1 }], conditions: [], observedGeneration: 1 };
+    const updated = await store.updateRunStatus('r1', { status: submitted, lifecycle: { value: 'submitted' } }, created.metadata.resourceVersion, created);
+    assert.deepEqual(await store.getRun('r1'), updated, 'what the write returns is what is stored');
+    assert.deepEqual((await store.listRuns({ phase: 'submitted' })).items.map((r) => r.metadata.name), ['r1'], 'indexes moved from the held record');
+    const running: RunStatus = { ...submitted, phase: 'running' };
+    // A writer holding the record from before the last write: its version is stale, so the write's guard refuses it.
+    await assert.rejects(store.updateRunStatus('r1', { status: running }, created.metadata.resourceVersion, created), ConflictError);
+    assert.deepEqual((await store.getRun('r1'))?.status, submitted);
+  });
+
   test('status compare-and-set: a stale resourceVersion is rejected, not merged', async () => {
     const store = newStore();
     await store.createPool(pool('p1'));

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
-import { ControlStream, InvalidControlMessageError, ResourceStore, keyspace, storeKeys } from '../../controller/store/index.js';
+import { ControlStream, InvalidControlMessageError, ResourceStore, changeWakesRun, keyspace, storeKeys } from '../../controller/store/index.js';
 import type { ControlMessage } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
@@ -41,6 +41,9 @@ describe('store: change feed and control stream', () => {
       ['Run', 'r1', 'deleted'],
     ]);
     assert.equal(events[2].resourceVersion, updated.metadata.resourceVersion);
+    // The status write is marked as such: the controller's own, it wakes no reconcile; the user's changes do.
+    assert.deepEqual(events.map((e) => e.subresource), [undefined, undefined, 'status', undefined]);
+    assert.deepEqual(events.map(changeWakesRun), [false, true, false, true]);
     assert.deepEqual((await feed.read(events[3].id)).events, []);
     // A failed (conflicting) write leaves no entry behind.
     await assert.rejects(store.updateRunStatus('p1', { status: updated.status }, '1'));

@@ -69,6 +69,9 @@ describe('lint: module boundaries', () => {
     await assertRefused('controller/store/index.ts', "export { namespace } from '../../test/helpers/redis-namespace.js';\n", /never imports tests/);
     await assertRefused('cmd/cli/run.ts', "export { startReplicas } from '../replicas.js';\n", /CLI imports only cmd\/cli\//);
     await assertRefused('cmd/longshore.ts', "export { main } from './demo.js';\n", /CLI imports only cmd\/cli\//);
+    // The benchmark's model of another tool (Prefect's ECS worker) never becomes product code.
+    await assertRefused('reconcilers/launch.ts', "export { PrefectEcsWorkerModel } from '../cmd/bench/prefect-model/ecs-worker.js';\n", /cmd\/ holds entry points/);
+    await assertRefused('cmd/cli/run.ts', "export { runPrefectModel } from '../bench/prefect-model/run-model.js';\n", /CLI imports only cmd\/cli\//);
   });
 
   test('the demo, bench and tests reach the simulator only through its package exports', async () => {

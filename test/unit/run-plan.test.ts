@@ -216,11 +216,17 @@ describe('planRun: cancel', () => {
     assert.deepEqual([third.status.phase, third.status.outcome], ['stopped', 'cancelled']);
   });
 
-  test('a stopping run woken again repeats StopTask only while ECS still reports the task running', () => {
+  test('a stopping run woken again repeats StopTask only while ECS reports the task running and no stop accepted', () => {
     const record = { ...runningRun(), spec: { ...runningRun().spec, cancelRequested: true } };
     const stopping = written(record, plan(record, 10));
     // Woken by something else (no effect result): ECS last said RUNNING, so the stop may have been lost.
     assert.equal(plan(stopping, 12).effect?.type, 'stopTask');
+    // StopTask's own answer (still RUNNING, desiredStatus STOPPED, UserInitiated) was recorded: the stop is
+    // accepted, and the wake-up that write causes sends no second StopTask.
+    const accepted = written(stopping, plan(stopping, 11, stopObserved('RUNNING')));
+    const woken = plan(accepted, 12);
+    assert.equal(woken.effect, undefined, 'one StopTask per cancelled task');
+    assert.equal(woken.requeueAfterMs, STOP_RECHECK_MS);
     const underway = written(stopping, plan(stopping, 11, stopObserved('STOPPING')));
     const again = plan(underway, 12);
     assert.equal(again.effect, undefined);

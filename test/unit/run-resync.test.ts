@@ -6,6 +6,7 @@ import { planRun } from '../../reconcilers/run/plan.js';
 import { feedTaskReport } from '../../reconcilers/observe/feed.js';
 import { batches, confirmKey, confirmTasks, reportsOf, resyncCluster, type ResyncDeps } from '../../reconcilers/observe/resync.js';
 import { observationOf } from '../../reconcilers/observe/task-observation.js';
+import { SEEN_TRUST_MS, alreadyFed, seenEntry, type SeenTaskStore } from '../../reconcilers/observe/seen-tasks.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 const TASK = 'arn:aws:ecs:us-east-1:000000000000:task/default/t1';
@@ -127,6 +128,82 @@ describe('resyncCluster', () => {
     const transitions: string[] = [];
     await resyncCluster({ ...deps, onTransition: (from, to, event) => transitions.push(`${from}->${to} on ${event}`) }, CLUSTER);
     assert.deepEqual(transitions, ['submitted->stopped on TASK_OBSERVED']);
+  });
+});
+
+/** A seen-task store in memory, counting reads of the run store the resync makes. */
+function memorySeen(): SeenTaskStore & { entries: Map<string, string> } {
+  const entries = new Map<string, string>();
+  return {
+    entries,
+    read: async (_cluster, arns) => arns.map((a) => entries.get(a) ?? null),
+    remember: async (_cluster, list) => {
+      for (const [arn, entry] of list) entries.set(arn, entry);
+    },
+    prune: async (_cluster, live) => {
+      for (const arn of [...entries.keys()]) if (!live.includes(arn)) entries.delete(arn);
+    },
+  };
+}
+
+describe('resyncCluster: tasks ECS reports unchanged', () => {
+  /** TASK of run-a RUNNING at ECS version `version`; every run-store read counted. */
+  function runningResync(version: { value: number }, nowMs: { value: number }) {
+    const runs = new Map<string, RunRecord>([['run-a', submittedRecord()]]);
+    const reads: string[] = [];
+    const seen = memorySeen();
+    const deps: ResyncDeps = {
+      store: {
+        liveTaskClusters: async () => [CLUSTER],
+        liveTaskArns: async () => [TASK],
+        runNameForTask: async (arn) => (reads.push(`name ${arn}`), arn === TASK ? 'run-a' : null),
+        takeTasksToConfirm: async () => [],
+        getRun: async (name) => (reads.push(`run ${name}`), runs.get(name) ?? null),
+        updateRunStatus: async (name, update) => {
+          const next = { ...runs.get(name)!, ...update };
+          runs.set(name, next);
+          return next;
+        },
+      },
+      gateway: {
+        describeTasks: async () => ({
+          tasks: [{ taskArn: TASK, lastStatus: 'RUNNING', desiredStatus: 'RUNNING', version: version.value, startedAt: new Date(EPOCH_MS + 5000) }], $metadata: {},
+        }),
+      },
+      wake: async () => undefined,
+      now: () => nowMs.value,
+      seen,
+    };
+    return { deps, runs, reads, seen };
+  }
+
+  test('once the run holds what ECS said, the same version is skipped without reading the run; a new version is fed', async () => {
+    const version = { value: 3 };
+    const now = { value: EPOCH_MS + 10_000 };
+    const { deps, runs, reads, seen } = runningResync(version, now);
+    assert.deepEqual((await resyncCluster(deps, CLUSTER)).changed, ['run-a'], 'RUNNING is new: written');
+    assert.equal(runs.get('run-a')?.status.phase, 'running');
+    assert.equal(seen.entries.size, 1, 'remembered once the run holds what ECS said');
+    reads.length = 0;
+    const quiet = await resyncCluster(deps, CLUSTER);
+    assert.deepEqual([quiet.changed, quiet.skipped, reads], [[], 1, []], 'skipped: no store read at all');
+    version.value = 4;
+    await resyncCluster(deps, CLUSTER);
+    assert.ok(reads.includes('run run-a'), 'a new ECS version is fed in full');
+  });
+
+  test('a remembered entry is trusted for SEEN_TRUST_MS only, and pruned once its task is no longer live', async () => {
+    const stamp = '7|RUNNING|RUNNING';
+    const entry = seenEntry(stamp, 1000);
+    assert.equal(alreadyFed(entry, stamp, 1000 + SEEN_TRUST_MS - 1), true);
+    assert.equal(alreadyFed(entry, stamp, 1000 + SEEN_TRUST_MS), false);
+    assert.equal(alreadyFed(entry, '8|RUNNING|RUNNING', 2000), false);
+    assert.equal(alreadyFed(entry, undefined, 2000), false, 'no version: never skipped');
+    assert.equal(alreadyFed(null, stamp, 2000), false);
+    const seen = memorySeen();
+    await seen.remember(CLUSTER, [[TASK, entry], ['arn:gone', entry]]);
+    await seen.prune(CLUSTER, [TASK]);
+    assert.deepEqual([...seen.entries.keys()], [TASK]);
   });
 });
 
