@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { pino } from 'pino';
 import { CONFIG_VARIABLES, ConfigError, compileConfig } from '../../controller/config.js';
 import { createLogger, redactUrl } from '../../controller/logger.js';
 import { startController } from '../../controller/main.js';
@@ -48,7 +49,10 @@ export async function runController(source: Readonly<Record<string, string | und
     config = compileConfig(source);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`longshore controller: ${error.message}\n`);
+      // JSON like every other line the controller writes (log collectors parse it), on stderr, flushed
+      // before exit; `error` names every bad variable.
+      const logger = createLogger({ level: 'info', destination: pino.destination({ fd: 2, sync: true }) });
+      logger.fatal({ error: error.message }, 'invalid configuration');
       return 2;
     }
     throw error;

@@ -26,7 +26,7 @@ describe('longshore controller process', () => {
     await h.close();
   });
 
-  test('invalid configuration exits 2 naming every bad variable', async () => {
+  test('invalid configuration exits 2 with one JSON line naming every bad variable', async () => {
     const child = spawn(process.execPath, [...cli(), 'controller', '--metrics-port', 'abc'], {
       env: { ...process.env, LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: 'lots' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,8 +35,13 @@ describe('longshore controller process', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 2);
-    assert.match(stderr, /LONGSHORE_METRICS_PORT: expected an integer port from 0 to 65535, got "abc"/);
-    assert.match(stderr, /LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: expected <burst>\/<refill per second>.*got "lots"/);
+    // One JSON line, like everything else the controller writes.
+    const lines = stderr.trim().split('\n').map((line) => JSON.parse(line) as { level: string; msg: string; error: string });
+    assert.equal(lines.length, 1, stderr);
+    assert.equal(lines[0].level, 'fatal');
+    assert.equal(lines[0].msg, 'invalid configuration');
+    assert.match(lines[0].error, /LONGSHORE_METRICS_PORT: expected an integer port from 0 to 65535, got "abc"/);
+    assert.match(lines[0].error, /LONGSHORE_BUDGET_CLUSTER_RESOURCE_MODIFY: expected <burst>\/<refill per second>.*got "lots"/);
   });
 
   test('an unreachable Redis ends the process with exit 1 and a redacted URL', async () => {
