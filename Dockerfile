@@ -18,6 +18,7 @@ ARG NODE_IMAGE=node:26.12.1-trixie-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY console/package.json console/package.json
 # The lockfile names the simulator workspace; without its folder npm ci leaves a dangling link, which is
 # never copied out of this stage.
 RUN npm ci --no-audit --no-fund
@@ -28,6 +29,9 @@ COPY controller controller
 COPY reconcilers reconcilers
 COPY machines machines
 RUN npx tsc -p tsconfig.build.json
+# The web console's static assets (console/dist), which the API serves at /ui/ (controller/server/ui.ts).
+COPY console console
+RUN npm run build --silent -w @longshore/console
 
 # Production dependencies only, installed on their own, so no development package ever reaches the image.
 FROM ${NODE_IMAGE} AS dependencies
@@ -54,6 +58,7 @@ ENV LONGSHORE_API_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=dependencies /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY --from=build /app/console/dist console/dist
 COPY package.json ./
 # /metrics, /healthz and /readyz (LONGSHORE_METRICS_PORT).
 EXPOSE 9464

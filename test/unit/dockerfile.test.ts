@@ -108,7 +108,7 @@ describe('Dockerfile', () => {
   test('the image gets the compiled product and production dependencies only', () => {
     const build = dockerfile.stages.find((stage) => of(stage, 'RUN').some((r) => r.args.includes('tsc -p tsconfig.build.json')));
     assert.ok(build?.name, 'a named stage compiles tsconfig.build.json');
-    const product = /^(package\.json|package-lock\.json|tsconfig\.json|tsconfig\.build\.json|cmd\/longshore\.ts|cmd\/cli|controller|reconcilers|machines)$/;
+    const product = /^(package\.json|package-lock\.json|tsconfig\.json|tsconfig\.build\.json|cmd\/longshore\.ts|cmd\/cli|controller|reconcilers|machines|console|console\/package\.json)$/;
     for (const stage of dockerfile.stages) {
       for (const copy of of(stage, 'COPY').filter((c) => !c.args.startsWith('--from='))) {
         const sources = copy.args.split(/\s+/).slice(0, -1);
@@ -118,7 +118,7 @@ describe('Dockerfile', () => {
     const dependencies = dockerfile.stages.find((stage) => of(stage, 'RUN').some((r) => /npm ci\b.*--omit=dev/.test(r.args)));
     assert.ok(dependencies?.name, 'a named stage installs production dependencies alone');
     const fromStages = of(finalStage, 'COPY').filter((c) => c.args.startsWith('--from=')).map((c) => c.args);
-    assert.deepEqual(fromStages.sort(), [`--from=${build.name} /app/dist dist`, `--from=${dependencies.name} /app/node_modules node_modules`].sort());
+    assert.deepEqual(fromStages.sort(), [`--from=${build.name} /app/dist dist`, `--from=${build.name} /app/console/dist console/dist`, `--from=${dependencies.name} /app/node_modules node_modules`].sort());
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const path of ['test', 'simulator', 'node_modules', '**/dist']) assert.ok(ignored.includes(path), `.dockerignore leaves out ${path}`);
   });
