@@ -106,7 +106,7 @@ export function RunPage({ client, who, namespace, name }: { client: Client; who:
           {status.conditions?.length ? (
             <table>
               <thead><tr><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Message</th><th scope="col">Since</th></tr></thead>
-              <tbody>{status.conditions.map((c) => <tr key={c.type}><td>{c.type}</td><td>{c.status}</td><td>{c.reason ?? ''}</td><td>{c.message ?? ''}</td><td>{time(c.lastTransitionTime)}</td></tr>)}</tbody>
+              <tbody>{status.conditions.map((c) => <tr key={c.type}><td>{c.type}</td><td>{c.status}</td><td>{c.reason ?? ''}</td><td class="wrap">{c.message ?? ''}</td><td>{time(c.lastTransitionTime)}</td></tr>)}</tbody>
             </table>
           ) : <p>None yet.</p>}
         </section>

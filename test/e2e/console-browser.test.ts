@@ -159,7 +159,7 @@ describe('the web console in chromium', { timeout: 300_000 }, () => {
     assert.ok(page.url().endsWith(`/ui/#/namespaces/${h.namespace}/runs/talker`), page.url());
     await page.getByTestId('log').filter({ hasText: 'log line 1 of 12' }).waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('run-phase').innerText(), 'running', 'the log is read while the run runs');
-    await page.screenshot({ path: join(shots, 'run.png') });
+    await page.screenshot({ path: join(shots, 'run.png'), fullPage: true });
     await page.getByTestId('log').filter({ hasText: 'log line 12 of 12' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('run-outcome').filter({ hasText: 'failed' }).waitFor({ timeout: 60_000 });
     assert.match(await page.getByTestId('attempts').innerText(), /Attempt 1 — on-demand \(FARGATE\)[\s\S]*Exit code\s*3/);
