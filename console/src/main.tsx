@@ -75,7 +75,7 @@ function App() {
       <main id="main" tabIndex={-1}>
         {route.page === 'runs' ? <RunsPage client={client} who={who} namespace={namespace} params={route.params} /> : null}
         {route.page === 'run' ? <RunPage client={client} who={who} namespace={namespace} name={route.name} /> : null}
-        {route.page === 'pools' ? <PoolsPage client={client} namespace={namespace} /> : null}
+        {route.page === 'pools' ? <PoolsPage client={client} who={who} namespace={namespace} /> : null}
       </main>
     </>
   );

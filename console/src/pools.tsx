@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Client } from './api.js';
 import { describeError, ErrorLine } from './common.js';
 import { runsHref } from './route.js';
-import type { Phase, Pool } from './types.js';
+import type { Phase, Pool, SelfSubjectReview } from './types.js';
 
 const WAITING: Phase[] = ['pending', 'taskdef-resolved'];
 const RUNNING: Phase[] = ['submitted', 'running'];
@@ -19,7 +19,7 @@ interface PoolRow {
   running: string;
 }
 
-export function PoolsPage({ client, namespace }: { client: Client; namespace: string }) {
+export function PoolsPage({ client, who, namespace }: { client: Client; who: SelfSubjectReview; namespace: string }) {
   const [rows, setRows] = useState<PoolRow[]>();
   const [error, setError] = useState<string>();
   const [loadedAt, setLoadedAt] = useState<Date>();
@@ -70,6 +70,9 @@ export function PoolsPage({ client, namespace }: { client: Client; namespace: st
             <dt>Region</dt><dd>{String(pool.spec.region ?? 'controller default')}</dd>
             <dt>CPU / memory</dt><dd>{String(pool.spec.cpu ?? '—')} / {String(pool.spec.memory ?? '—')}</dd>
           </dl>
+          {who.status.allowed.submit ? (
+            <p><a href={runsHref(namespace, new URLSearchParams({ pool: pool.metadata.name }))}>This pool's runs (cancel them in bulk there)</a></p>
+          ) : null}
           <h3>Limits</h3>
           {pool.spec.limits && Object.keys(pool.spec.limits).length > 0 ? (
             <dl class="inline">{Object.entries(pool.spec.limits).flatMap(([key, value]) => [<dt key={`${key}-k`}>{key}</dt>, <dd key={`${key}-v`}>{JSON.stringify(value)}</dd>])}</dl>
