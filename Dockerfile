@@ -20,6 +20,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY client/package.json client/package.json
+COPY console/package.json console/package.json
 # The lockfile names the simulator workspace; without its folder npm ci leaves a dangling link, which is
 # never copied out of this stage.
 RUN npm ci --no-audit --no-fund
@@ -35,6 +36,9 @@ COPY scripts/stamp-build.sh scripts/stamp-build.sh
 # The git revision `longshore version` and longshore_build_info report (there is no .git here): REVISION above.
 ARG REVISION=unknown
 RUN npx tsc -b client && npx tsc -p tsconfig.build.json && LONGSHORE_REVISION="$REVISION" bash scripts/stamp-build.sh
+# The web console's static assets (console/dist), which the API serves at /ui/ (controller/server/ui.ts).
+COPY console console
+RUN npm run build --silent -w @longshore/console
 
 # Production dependencies only, installed on their own, so no development package ever reaches the image.
 FROM ${NODE_IMAGE} AS dependencies
@@ -66,6 +70,7 @@ COPY --from=build /app/dist dist
 # node_modules/@longshore/client is a workspace link to client/: its manifest and build.
 COPY --from=build /app/client/package.json client/package.json
 COPY --from=build /app/client/dist/src client/dist/src
+COPY --from=build /app/console/dist console/dist
 COPY package.json ./
 # /metrics, /healthz and /readyz (LONGSHORE_METRICS_PORT).
 EXPOSE 9464

@@ -4,6 +4,11 @@
  * two controller replicas as child processes sharing one Redis, applies two sample pools, submits a few
  * hundred runs with a mix of outcomes (every outcome, including cancels sent while tasks run and run timeouts),
  * shows live progress, prints a summary, cleans its namespace, exits.
+ *
+ * The first replica also serves the HTTP API and the web console (LONGSHORE_API_ENABLED): the demo prints
+ * the console's URL and an operator token for the demo's namespace (revoked at the end). DEMO_API_PORT
+ * picks the port (default: a free one); DEMO_HOLD=1 keeps everything up after the summary until Ctrl-C,
+ * so the console can be looked at once every run has stopped.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -11,7 +16,8 @@ import { startSimulator, RunningSimulator } from '@longshore/simulator';
 import { ResourceStore, keyspace, listAll } from '../controller/store/index.js';
 import { OUTCOMES, PHASES } from '../controller/api/run-status.js';
 import type { RunRecord } from '../controller/api/run.js';
-import { startReplica, waitReady, type Replica } from './replicas.js';
+import { TokenStore } from '../controller/server/tokens.js';
+import { freePort, startReplica, waitReady, type Replica } from './replicas.js';
 import { deleteKeys, fetchMetrics, sumMetric } from './probes.js';
 
 const TIME_SCALE = 20;
@@ -103,6 +109,8 @@ async function main(): Promise<number> {
   const redis = new Redis(redisUrl);
   let sim: RunningSimulator | undefined;
   const replicas: Replica[] = [];
+  const tokens = new TokenStore(redis);
+  let tokenId: string | undefined;
   try {
     sim = await startSimulator({ timeScale: TIME_SCALE, seed: 42, scenario: { faults: { spotInterruptionRate: 0.3, spotInterruptAfter: { kind: 'uniform', minSeconds: 2, maxSeconds: 8 } } } });
     console.log(`simulator: ${sim.url} (time scale ×${TIME_SCALE}, AWS-default throttles)`);
@@ -111,9 +119,15 @@ async function main(): Promise<number> {
       AWS_ACCESS_KEY_ID: 'demo', AWS_SECRET_ACCESS_KEY: 'demo', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LONGSHORE_BUDGET_TIME_SCALE: String(TIME_SCALE), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.5', LONGSHORE_SHUTDOWN_GRACE_SECONDS: '5',
     };
-    for (const name of ['replica-a', 'replica-b']) replicas.push(await startReplica(name, env, 'longshore-demo'));
+    const apiPort = Number(process.env.DEMO_API_PORT ?? 0) || (await freePort());
+    replicas.push(await startReplica('replica-a', { ...env, LONGSHORE_API_ENABLED: 'true', LONGSHORE_API_PORT: String(apiPort) }, 'longshore-demo'));
+    replicas.push(await startReplica('replica-b', env, 'longshore-demo'));
     await Promise.all(replicas.map((r) => waitReady(r, 30_000)));
     for (const r of replicas) console.log(`${r.name}: metrics http://127.0.0.1:${r.metricsPort}/metrics, logs ${r.logFile}`);
+    const demoToken = await tokens.create({ role: 'operator', namespace, expiresInMs: 24 * 3600_000, description: 'npm run demo' });
+    tokenId = demoToken.info.id;
+    console.log(`console: http://127.0.0.1:${apiPort}/ui/#/namespaces/${namespace}/runs`);
+    console.log(`  token (operator, namespace ${namespace}; paste it at sign-in): ${demoToken.token}`);
 
     const store = new ResourceStore(redis, { namespace });
     await store.submit(pools(), { mode: 'apply' });
@@ -156,8 +170,13 @@ async function main(): Promise<number> {
     for (const [action, c] of Object.entries(audit.calls).sort()) console.log(`    ${action.padEnd(24)} ${c.ok} / ${c.throttled} / ${c.error}`);
     console.log(`  throttles seen by the controllers: ${throttles.reduce((a, b) => a + b, 0)}`);
     console.log(`  metrics were at ${replicas.map((r) => `http://127.0.0.1:${r.metricsPort}/metrics`).join(' and ')}`);
+    if (process.env.DEMO_HOLD === '1' && !interrupted.signal.aborted) {
+      console.log('DEMO_HOLD=1: the console stays open (URL and token above); Ctrl-C stops and cleans up');
+      await new Promise((resolve) => interrupted.signal.addEventListener('abort', resolve, { once: true }));
+    }
     return 0;
   } finally {
+    if (tokenId) await tokens.revoke(tokenId);
     await Promise.all(replicas.map((r) => r.stop(15_000)));
     await sim?.close();
     const removed = await deleteKeys(redis, keyspace(namespace).pattern);

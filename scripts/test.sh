@@ -8,9 +8,13 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh >&2
 bash scripts/ensure-prometheus.sh >&2
+# Debian's chromium for the console's browser tests (test/e2e/console-*.test.ts).
+bash scripts/ensure-chromium.sh >&2
 # A clean build, so a test file that was moved or deleted does not keep running from a stale dist/ (test/sim/
 # became simulator/test/). -b builds the simulator package (a project reference) before the code importing it.
 rm -rf dist simulator/dist client/dist
 npx tsc -b
+# The console's assets (console/dist), which the API serves at /ui/ and the browser tests load.
+npm run build --silent -w @longshore/console
 mapfile -t files < <(find dist/test simulator/dist/test client/dist/test -name '*.test.js' | sort)
 exec node --test --test-concurrency=1 "${files[@]}"

@@ -10,6 +10,7 @@ import { API_VERSION, PoolDocument, RunDocument } from '../api/index.js';
 import { ApiPool, ApiRun, PoolList, RunList } from './resources.js';
 import { CancelOptions, KillOptions } from './handlers/run-actions.js';
 import { TokenRequest } from './handlers/tokens.js';
+import { SelfSubjectReview } from './handlers/whoami.js';
 import { ROLES } from './roles.js';
 import { ROUTES, type Route } from './routes.js';
 import { Status } from './status.js';
@@ -33,6 +34,7 @@ const OUTPUT: Record<string, z.ZodType> = {
   RunWatchEvent: watchEvent(ApiRun),
   PoolWatchEvent: watchEvent(ApiPool),
   Token: TokenInfo.extend({ apiVersion: z.literal(API_VERSION), kind: z.literal('Token'), token: z.string().describe('The bearer token; shown only in this answer.') }),
+  SelfSubjectReview,
   TokenList: z.strictObject({ apiVersion: z.literal(API_VERSION), kind: z.literal('TokenList'), items: z.array(TokenInfo) }),
 };
 const INPUT: Record<string, z.ZodType> = {
@@ -131,6 +133,7 @@ const OPERATIONS: Record<string, Operation> = {
   },
   'GET tokens': { operationId: 'listTokens', summary: 'List tokens (never their secrets)', responses: { '200': { description: 'The tokens.', content: json(ref('TokenList')) }, ...common } },
   'POST tokens': { operationId: 'createToken', summary: 'Create a token', requestBody: bodyOf('TokenRequest'), responses: { '201': { description: 'The token (its secret is shown only here).', content: json(ref('Token')) }, ...malformed, '422': statusResponse('Invalid request.'), ...common } },
+  'GET whoami': { operationId: 'whoami', summary: 'The caller\'s own role and namespace scope (any valid token, whatever its scope)', responses: { '200': { description: 'The token\'s role, scope and what it may do.', content: json(ref('SelfSubjectReview')) }, '401': common['401'], '429': common['429'] } },
   'DELETE tokens/{id}': { operationId: 'revokeToken', summary: 'Revoke a token', responses: { '200': statusResponse('Revoked.'), '404': statusResponse('No such token.'), ...common } },
 };
 
@@ -173,7 +176,7 @@ export function generateOpenApi(): Json {
 }
 
 function tagOf(route: Route): string {
-  if (route.template.includes('/tokens')) return 'tokens';
+  if (route.template.includes('/tokens') || route.template.endsWith('/whoami')) return 'tokens';
   return route.template.includes('/pools') ? 'pools' : 'runs';
 }
 

@@ -9,6 +9,7 @@ import { createRuns, deleteRun, getRun, listRuns } from './handlers/runs.js';
 import { cancelRun, killRun } from './handlers/run-actions.js';
 import { runLog } from './handlers/log.js';
 import { createToken, listTokens, revokeToken } from './handlers/tokens.js';
+import { whoami } from './handlers/whoami.js';
 
 export const API_PREFIX = '/apis/longshore.dev/v1alpha1';
 const NS = `${API_PREFIX}/namespaces/{namespace}`;
@@ -21,6 +22,8 @@ export interface Route {
   verb: Verb;
   /** Tokens scoped to one namespace may not use it (token management). */
   allNamespacesOnly?: boolean;
+  /** Outside every namespace, yet any token may use it, whatever its scope (whoami: the caller about itself). */
+  anyScope?: boolean;
   handler: Handler;
 }
 
@@ -40,6 +43,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', template: `${API_PREFIX}/tokens`, verb: 'administer', allNamespacesOnly: true, handler: listTokens },
   { method: 'POST', template: `${API_PREFIX}/tokens`, verb: 'administer', allNamespacesOnly: true, handler: createToken },
   { method: 'DELETE', template: `${API_PREFIX}/tokens/{id}`, verb: 'administer', allNamespacesOnly: true, handler: revokeToken },
+  { method: 'GET', template: `${API_PREFIX}/whoami`, verb: 'read', anyScope: true, handler: whoami },
 ];
 
 /** Unauthenticated paths: probes, metrics and the OpenAPI document. */

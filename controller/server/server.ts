@@ -22,6 +22,7 @@ import { matchRoute, PUBLIC_PATHS, type Route } from './routes.js';
 import { allows, leastRoleFor } from './roles.js';
 import { ApiError, knownError } from './status.js';
 import type { Principal } from './tokens.js';
+import { findConsoleDir, sendUiFile, uiFile } from './ui.js';
 
 export interface ApiServerOptions {
   host: string;
@@ -49,6 +50,7 @@ export async function startApiServer(deps: ApiDependencies, options: ApiServerOp
   const streams = new Set<AbortController>();
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  const consoleDir = findConsoleDir();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -63,6 +65,12 @@ export async function startApiServer(deps: ApiDependencies, options: ApiServerOp
       if ((PUBLIC_PATHS as readonly string[]).includes(url.pathname)) {
         routeLabel = url.pathname;
         await servePublic(url.pathname, method, res, options);
+        return;
+      }
+      if (url.pathname === '/ui' || url.pathname.startsWith('/ui/')) {
+        routeLabel = '/ui/';
+        if (method !== 'GET' && method !== 'HEAD') throw new ApiError(405, 'MethodNotAllowed', `${method} is not allowed on /ui/`, undefined, { allow: 'GET, HEAD' });
+        sendUiFile(res, method, uiFile(consoleDir, url.pathname));
         return;
       }
       const match = matchRoute(method, url.pathname);
@@ -177,7 +185,7 @@ function authorize(principal: Principal, route: Route, params: Record<string, st
   if (namespace !== undefined && !NAMESPACE_PATTERN.test(namespace)) {
     throw new ApiError(400, 'BadRequest', `namespace ${JSON.stringify(namespace)} is not valid: lower-case letters, digits and dashes, 1-63 characters`);
   }
-  if (principal.namespace !== undefined && (route.allNamespacesOnly || namespace !== principal.namespace)) {
+  if (principal.namespace !== undefined && !route.anyScope && (route.allNamespacesOnly || namespace !== principal.namespace)) {
     const where = namespace !== undefined ? `namespace "${namespace}"` : 'outside a namespace';
     throw new ApiError(403, 'Forbidden', `this token is scoped to namespace "${principal.namespace}" and may not act ${where}`);
   }

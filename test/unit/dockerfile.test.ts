@@ -108,7 +108,7 @@ describe('Dockerfile', () => {
   test('the image gets the compiled product and production dependencies only', () => {
     const build = dockerfile.stages.find((stage) => of(stage, 'RUN').some((r) => r.args.includes('tsc -p tsconfig.build.json')));
     assert.ok(build?.name, 'a named stage compiles tsconfig.build.json');
-    const product = /^(package\.json|package-lock\.json|tsconfig\.json|tsconfig\.build\.json|cmd\/longshore\.ts|cmd\/cli|controller|reconcilers|machines|scripts\/stamp-build\.sh|client\/package\.json|client\/tsconfig\.json|client\/src)$/;
+    const product = /^(package\.json|package-lock\.json|tsconfig\.json|tsconfig\.build\.json|cmd\/longshore\.ts|cmd\/cli|controller|reconcilers|machines|scripts\/stamp-build\.sh|client\/package\.json|client\/tsconfig\.json|client\/src|console|console\/package\.json)$/;
     for (const stage of dockerfile.stages) {
       for (const copy of of(stage, 'COPY').filter((c) => !c.args.startsWith('--from='))) {
         const sources = copy.args.split(/\s+/).slice(0, -1);
@@ -120,6 +120,7 @@ describe('Dockerfile', () => {
     const fromStages = of(finalStage, 'COPY').filter((c) => c.args.startsWith('--from=')).map((c) => c.args);
     assert.deepEqual(fromStages.sort(), [
       `--from=${build.name} /app/dist dist`, `--from=${dependencies.name} /app/node_modules node_modules`,
+      `--from=${build.name} /app/console/dist console/dist`,
       // The API client's build and manifest (node_modules/@longshore/client links to client/).
       `--from=${build.name} /app/client/package.json client/package.json`, `--from=${build.name} /app/client/dist/src client/dist/src`,
     ].sort());

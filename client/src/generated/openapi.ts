@@ -242,6 +242,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/longshore.dev/v1alpha1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own role and namespace scope (any valid token, whatever its scope)
+         * @description Role: viewer or above.
+         */
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -727,6 +747,30 @@ export interface components {
             kind: "Token";
             /** @description The bearer token; shown only in this answer. */
             token: string;
+        };
+        SelfSubjectReview: {
+            /** @constant */
+            apiVersion: "longshore.dev/v1alpha1";
+            /** @constant */
+            kind: "SelfSubjectReview";
+            status: {
+                /** @description The public id of the token (the part after lst_), as `token list` shows it. */
+                tokenId: string;
+                /** @enum {string} */
+                role: "viewer" | "submitter" | "operator" | "admin";
+                /** @description The one namespace the token may act in; absent: every namespace. */
+                namespace?: string;
+                allowed: {
+                    /** @description get, list, watch, read logs */
+                    read: boolean;
+                    /** @description create and cancel runs */
+                    submit: boolean;
+                    /** @description kill and delete runs, manage pools */
+                    operate: boolean;
+                    /** @description manage tokens (unscoped tokens only) */
+                    administer: boolean;
+                };
+            };
         };
         TokenList: {
             /** @constant */
@@ -2338,6 +2382,46 @@ export interface operations {
             };
             /** @description No such token. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description The token exceeded its request rate; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    whoami: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token's role, scope and what it may do. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfSubjectReview"];
+                };
+            };
+            /** @description No valid bearer token (missing, unknown, revoked or expired). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
