@@ -32,6 +32,7 @@ import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
 import { BudgetExhaustedError, GatewayError, classifyAwsError } from './errors.js';
 import type { RedisBudgets, TokenRequest } from './redis-budgets.js';
 import { fargateLaunchesOf } from './fargate.js';
+import type { AwsTarget } from './target.js';
 
 export type { ThrottleCategory } from './budgets.js';
 export { BudgetExhaustedError, GatewayError, classifyAwsError, isBudgetExhausted, isGatewayError } from './errors.js';
@@ -42,6 +43,8 @@ export interface CallOptions {
   wait?: boolean;
   /** For RunTask: the Fargate launch bucket and the number of tasks the call launches (inferred from the input when omitted). */
   launches?: { category: 'fargateLaunches' | 'fargateSpotLaunches'; count: number };
+  /** Where the call goes (a pool's Region and role); the controller's own Region and credentials when absent. See routed-gateway.ts. */
+  target?: AwsTarget;
 }
 
 export interface AwsGateway {
