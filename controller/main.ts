@@ -191,6 +191,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
   const metrics = createMetrics({
     processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: readBuildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
+    region: config.aws.region, accountLabel: config.metricsAccountLabel,
   });
   // ioredis reconnects by itself. Its errors are logged once per interval per kind (every connection reports
   // the same outage), and each connection that had failed says when it is back.

@@ -5,12 +5,14 @@
  * touch another's. The per-target gateways themselves are the one gateway (gateway.ts), created lazily.
  */
 import type { AwsClientPool } from './clients.js';
-import { createAwsGateway, type AwsGateway, type CallOptions, type GatewayDependencies } from './gateway.js';
+import { createAwsGateway, type AwsGateway, type CallOptions, type GatewayDependencies, type GatewayMetrics } from './gateway.js';
 import { GatewayError } from './errors.js';
 import type { RedisBudgets } from './redis-budgets.js';
 import { scopeOf, targetKey, type AwsTarget, type BudgetScope } from './target.js';
 
-export interface RoutedGatewayDependencies extends Omit<GatewayDependencies, 'clients' | 'budgets'> {
+export interface RoutedGatewayDependencies extends Omit<GatewayDependencies, 'clients' | 'budgets' | 'metrics'> {
+  /** The controller's metrics; each target's calls are labelled with its account-region (ControllerMetrics.awsScopeLabels). */
+  metrics?: ScopedMetricsSource;
   clientPool: AwsClientPool;
   /** The budgets of one account-region (one RedisBudgets per scope; see budgetKeyFor). */
   budgetsFor: (scope: BudgetScope) => RedisBudgets;
@@ -19,7 +21,7 @@ export interface RoutedGatewayDependencies extends Omit<GatewayDependencies, 'cl
 }
 
 export function createRoutedGateway(deps: RoutedGatewayDependencies): AwsGateway {
-  const { clientPool, budgetsFor, defaultRegion, ...shared } = deps;
+  const { clientPool, budgetsFor, defaultRegion, metrics, ...shared } = deps;
   const gateways = new Map<string, AwsGateway>();
   const budgets = new Map<string, RedisBudgets>();
   const gatewayFor = (target: AwsTarget | undefined): AwsGateway => {
@@ -33,7 +35,9 @@ export function createRoutedGateway(deps: RoutedGatewayDependencies): AwsGateway
         scoped = budgetsFor(scope);
         budgets.set(scopeKey, scoped);
       }
-      gateway = createAwsGateway({ ...shared, clients: clientPool.clientsFor(target), budgets: scoped });
+      gateway = createAwsGateway({
+        ...shared, clients: clientPool.clientsFor(target), budgets: scoped, ...(metrics ? { metrics: scopedMetrics(metrics, scope) } : {}),
+      });
       gateways.set(key, gateway);
     }
     return gateway;
@@ -95,4 +99,26 @@ export function explainWhere(error: unknown, target: AwsTarget | undefined, defa
   if (explained === undefined) return error;
   const cause = Object.assign(new Error(explained), { name: error.code, $metadata: (error.cause as { $metadata?: unknown } | undefined)?.$metadata ?? {} });
   return new GatewayError(error.kind, error.action, error.code, `${error.action}: ${error.code}: ${explained}`, cause, error.retryAfterMs);
+}
+
+type ScopeLabels = Partial<Record<'region' | 'account', string>>;
+
+/** The slice of ControllerMetrics the routed gateway labels per account-region. */
+export interface ScopedMetricsSource {
+  ecsApiCalls: { inc(labels: { action: string; outcome: string } & ScopeLabels): void };
+  ecsApiThrottles: { inc(labels: { action: string } & ScopeLabels): void };
+  ecsApiCallDuration: { observe(labels: { action: string } & ScopeLabels, seconds: number): void };
+  budgetExhausted: { inc(labels: { category: string } & ScopeLabels): void };
+  awsScopeLabels(scope: BudgetScope): ScopeLabels;
+}
+
+/** The gateway's metrics for one account-region: every series carries its `region` (and `account`). */
+export function scopedMetrics(metrics: ScopedMetricsSource, scope: BudgetScope): GatewayMetrics {
+  const labels = metrics.awsScopeLabels(scope);
+  return {
+    ecsApiCalls: { inc: (l) => metrics.ecsApiCalls.inc({ ...l, ...labels }) },
+    ecsApiThrottles: { inc: (l) => metrics.ecsApiThrottles.inc({ ...l, ...labels }) },
+    ecsApiCallDuration: { observe: (l, seconds) => metrics.ecsApiCallDuration.observe({ ...l, ...labels }, seconds) },
+    budgetExhausted: { inc: (l) => metrics.budgetExhausted.inc({ ...l, ...labels }) },
+  };
 }
