@@ -42,6 +42,8 @@ export interface ControllerConfig {
   readonly orphanSweepIntervalMs: number;
   readonly metricsPort: number;
   readonly metricsHost: string;
+  /** AWS call series carry an `account` label besides `region` (LONGSHORE_METRICS_ACCOUNT_LABEL). */
+  readonly metricsAccountLabel: boolean;
   /** After SIGTERM: how long in-flight jobs may run before they are handed back and the process exits. */
   readonly shutdownGraceMs: number;
   /**
@@ -201,6 +203,8 @@ const VARIABLES = {
     'How long a stopped run is kept (7 days) before the retention sweep deletes it.'),
   metricsPort: variable('LONGSHORE_METRICS_PORT', '9464', integer(0, 65535, 'an integer port from 0 to 65535'),
     'Port of /metrics, /healthz and /readyz (0 picks a free port).'),
+  metricsAccountLabel: variable('LONGSHORE_METRICS_ACCOUNT_LABEL', 'true', boolean,
+    'AWS call metrics carry an `account` label (the pool role\'s account, or `default`) besides `region`; false drops it (fewer series, or account ids kept out of monitoring).'),
   metricsHost: variable('LONGSHORE_METRICS_HOST', '127.0.0.1', nonEmpty, 'Address of /metrics, /healthz and /readyz (no authentication): loopback unless set; the image and the chart set 0.0.0.0, which a pod needs.'),
   shutdownGraceMs: variable('LONGSHORE_SHUTDOWN_GRACE_SECONDS', '25', positiveSecondsAsMs(86_400), 'On SIGTERM/SIGINT, time allowed for in-flight jobs.'),
   jobLockMs: variable('LONGSHORE_JOB_LOCK_SECONDS', '30', secondsAsMs(1, 3600),
@@ -296,6 +300,7 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
     orphanSweepIntervalMs: read(V.orphanSweepIntervalMs),
     metricsPort: read(V.metricsPort),
     metricsHost: read(V.metricsHost),
+    metricsAccountLabel: read(V.metricsAccountLabel),
     shutdownGraceMs: read(V.shutdownGraceMs),
     jobLockMs: read(V.jobLockMs),
     logLevel: read(V.logLevel),

@@ -4,6 +4,7 @@
  * stop taking new work (stream followers, then workers with their grace period), then samplers, queues,
  * AWS clients, Redis, and the HTTP server last so /healthz answers while draining.
  */
+import { createArnTargets, poolRoles } from './aws/arn-targets.js';
 import type { Logger } from 'pino';
 import type { ControllerConfig, QueueName } from './config.js';
 import { createMetrics, ControllerMetrics, recordRunCost } from './metrics.js';
@@ -17,8 +18,10 @@ import { errorSummary, throttledLogger } from './log-throttle.js';
 import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
 import { startHttpServer } from './http-server.js';
 import { startApi } from './server/start.js';
-import { createAwsClients } from './aws/clients.js';
-import { AwsGateway, createAwsGateway } from './aws/gateway.js';
+import { createAwsClientPool } from './aws/clients.js';
+import type { AwsGateway } from './aws/gateway.js';
+import { budgetKeyParts, createRoutedGateway } from './aws/routed-gateway.js';
+import { scopeOf, type BudgetScope } from './aws/target.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
 import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
@@ -129,7 +132,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     store,
     resolver: adapter,
     tasks,
-    releaseTaskDefinition: (record, arn) => adapter.release(record, arn),
+    releaseTaskDefinition: (record, arn, pool) => adapter.release(record, arn, pool),
     // A failed or crashed run's tail is read after it concluded, on the resync queue (never holding it up).
     afterConclusion: async (record, pool) => {
       if (planLogTail(record, pool).kind === 'read') await wakeUps.wake('resync', logTailKey(record.metadata.name));
@@ -151,10 +154,12 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     },
   });
   const eventHealth = eventHealthOf(redis, keyspace);
+  const arnTargets = createArnTargets(() => poolRoles(store));
   const resync = createResyncReconciler({
     store,
     fullResyncDue: () => eventHealth.fullResyncDue(),
     gateway,
+    targetOf: arnTargets,
     wake: (queue, key, options) => wakeUps.wake(queue, key, options),
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition,
@@ -173,6 +178,8 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     namespace: config.namespace,
     store: orphanSweepStore(store),
     gateway,
+    targetOf: arnTargets,
+    defaultRegion,
     wake: (queue: 'reconcile-run' | 'resync', key: string) => wakeUps.wake(queue, key),
     onStopped: (cause: string) => metrics.orphanTasksStopped.inc({ cause }),
   };
@@ -198,6 +205,7 @@ function eventHealthOf(redis: ReturnType<typeof createRedisConnection>, keyspace
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
   const metrics = createMetrics({
     processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: buildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
+    region: config.aws.region, accountLabel: config.metricsAccountLabel,
   });
   // ioredis reconnects by itself. Its errors are logged once per interval per kind (every connection reports
   // the same outage), and each connection that had failed says when it is back.
@@ -242,17 +250,28 @@ export async function startController(config: ControllerConfig, logger: Logger):
 
   const store = new ResourceStore(redis, { namespace: config.namespace, finishedRunRetentionSeconds: config.runRetentionSeconds });
   const keyspace = store.keyspace;
-  const budgets = new RedisBudgets({
-    redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => keyspace.key('budget', category),
+  // Clients per (Region, role) and budgets per account-region: a pool's calls go where the pool says.
+  const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const clients = clientPool.clientsFor(undefined);
+  const budgetsFor = (scope: BudgetScope): RedisBudgets => new RedisBudgets({
+    redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
+    bucketKey: (category) => keyspace.key(...budgetKeyParts(scope, config.aws.region, category)),
     clockScale: config.budgetTimeScale,
   });
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const gateway = createAwsGateway({ clients, budgets, metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs });
+  /** The controller's own account in its own Region: the buckets the store gauges export. */
+  const homeBudgets = budgetsFor(scopeOf(undefined, config.aws.region));
+  const gateway = createRoutedGateway({
+    clientPool,
+    defaultRegion: config.aws.region,
+    budgetsFor,
+    metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs,
+  });
   const queues = createQueues(queueConnection, config.namespace, logger);
   const pendingWakeUps = createPendingWakeUps(redis, keyspace);
   const wakeUps = createWakeUps(queues, pendingWakeUps);
 
   const logs = createGatewayRunLogSource({ redis, gateway, store, defaultRegion: config.aws.region });
+  const arnTargets = createArnTargets(() => poolRoles(store));
   const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
@@ -269,7 +288,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   await feed.ensureGroup(group, '0');
   await control.ensureGroup(group);
   const handleControl = createControlHandler({
-    store, gateway, wake: (queue, key) => wakeUps.wake(queue, key), logger: logger.child({ component: 'control' }),
+    store, gateway, wake: (queue, key) => wakeUps.wake(queue, key), logger: logger.child({ component: 'control' }), targetOf: arnTargets,
     reply: (id, answer) => store.controlStream().reply(id, answer),
   });
   const sourceOptions = { group, consumer: config.replicaId, logger, metrics };
@@ -324,7 +343,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const storeGauges = startStoreGaugeExporter({
     redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
     sampleQueues: sampleQueueDepth(queues, metrics),
-    budgetLevel: (category) => budgets.level(category),
+    budgetLevel: (category) => homeBudgets.level(category),
     redisAnswers: () => redisAnswers(redis),
   });
   const http = await startHttpServer({
@@ -348,7 +367,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       await registration.stop();
       await storeGauges.stop();
       await closeQueues(queues);
-      clients.destroy();
+      clientPool.destroy();
       await closeRedis(redis, queueConnection, followerConnection, controlConnection);
       await http.close();
       return result;

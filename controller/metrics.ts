@@ -65,12 +65,14 @@ export interface ControllerMetrics {
   queueJobs: Gauge<'queue' | 'state'>;
   reconcileTotal: Counter<'reconciler' | 'result'>;
   reconcileDuration: Histogram<'reconciler'>;
-  ecsApiCalls: Counter<'action' | 'outcome'>;
-  ecsApiThrottles: Counter<'action'>;
-  ecsApiCallDuration: Histogram<'action'>;
+  ecsApiCalls: Counter<'action' | 'outcome' | AwsScopeLabel>;
+  ecsApiThrottles: Counter<'action' | AwsScopeLabel>;
+  ecsApiCallDuration: Histogram<'action' | AwsScopeLabel>;
   budgetTokens: Gauge<'category'>;
   budgetRateFactor: Gauge<'category'>;
-  budgetExhausted: Counter<'category'>;
+  budgetExhausted: Counter<'category' | AwsScopeLabel>;
+  /** The `region` (and, unless turned off, `account`) labels of one account-region's AWS calls. */
+  awsScopeLabels(scope: { account: string; region: string }): Partial<Record<AwsScopeLabel, string>>;
   taskdefCacheHits: Counter;
   taskdefCacheMisses: Counter;
   taskdefRegistrations: Counter;
@@ -125,7 +127,14 @@ export interface CreateMetricsOptions {
   build?: BuildInfo;
   /** The container's memory limit in bytes (cgroup), exported as longshore_process_memory_limit_bytes when known. */
   memoryLimitBytes?: number;
+  /** The controller's own Region: the `region` label the AWS call series start with. Default `default`. */
+  region?: string | undefined;
+  /** false: AWS call series carry no `account` label (LONGSHORE_METRICS_ACCOUNT_LABEL). Default true. */
+  accountLabel?: boolean;
 }
+
+/** AWS call series are per account-region, as ECS's budgets are (docs/operations.md "Regions and accounts"). */
+export type AwsScopeLabel = 'region' | 'account';
 
 /**
  * The gauges computed from the shared store (runs, queues, budget buckets): the same for every replica, so
@@ -151,6 +160,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(`longshore_${name}`);
   }
   const registers = [registry];
+  const accountLabel = options.accountLabel ?? true;
+  const scopeLabels: AwsScopeLabel[] = accountLabel ? ['region', 'account'] : ['region'];
   if (options.memoryLimitBytes !== undefined) {
     const limit = new Gauge({ name: 'longshore_process_memory_limit_bytes', help: "The container's memory limit (cgroup), to compare longshore_process_resident_memory_bytes with.", registers });
     limit.set(options.memoryLimitBytes);
@@ -167,12 +178,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     queueJobs: new Gauge({ name: 'longshore_queue_jobs', help: 'Jobs in each BullMQ queue by state (installation-wide; exported by the elected replica).', labelNames: ['queue', 'state'], registers }),
     reconcileTotal: new Counter({ name: 'longshore_reconcile_total', help: 'Reconciles by reconciler and result.', labelNames: ['reconciler', 'result'], registers }),
     reconcileDuration: new Histogram({ name: 'longshore_reconcile_duration_seconds', help: 'Time spent in one reconcile.', labelNames: ['reconciler'], buckets: latency, registers }),
-    ecsApiCalls: new Counter({ name: 'longshore_ecs_api_calls_total', help: 'AWS API calls made through the gateway by action and outcome.', labelNames: ['action', 'outcome'], registers }),
-    ecsApiThrottles: new Counter({ name: 'longshore_ecs_api_throttles_total', help: 'AWS calls answered with a throttling error.', labelNames: ['action'], registers }),
-    ecsApiCallDuration: new Histogram({ name: 'longshore_ecs_api_call_duration_seconds', help: 'Latency of AWS calls (without token waits).', labelNames: ['action'], buckets: latency, registers }),
+    ecsApiCalls: new Counter({ name: 'longshore_ecs_api_calls_total', help: 'AWS API calls made through the gateway by action, outcome and account-region.', labelNames: ['action', 'outcome', ...scopeLabels], registers }),
+    ecsApiThrottles: new Counter({ name: 'longshore_ecs_api_throttles_total', help: 'AWS calls answered with a throttling error, by account-region.', labelNames: ['action', ...scopeLabels], registers }),
+    ecsApiCallDuration: new Histogram({ name: 'longshore_ecs_api_call_duration_seconds', help: 'Latency of AWS calls (without token waits).', labelNames: ['action', ...scopeLabels], buckets: latency, registers }),
     budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: 'Tokens in the shared bucket, refilled to now (a bucket nobody used is full; exported by the elected replica).', labelNames: ['category'], registers }),
     budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: 'Fraction of the configured refill rate in use (below 1 after throttles; exported by the elected replica).', labelNames: ['category'], registers }),
-    budgetExhausted: new Counter({ name: 'longshore_budget_exhausted_total', help: 'Calls refused or delayed for want of a token.', labelNames: ['category'], registers }),
+    budgetExhausted: new Counter({ name: 'longshore_budget_exhausted_total', help: 'Calls refused or delayed for want of a token, by account-region.', labelNames: ['category', ...scopeLabels], registers }),
+    awsScopeLabels: (scope) => (accountLabel ? { region: scope.region, account: scope.account } : { region: scope.region }),
     taskdefCacheHits: new Counter({ name: 'longshore_taskdef_cache_hits_total', help: 'Task-definition hash lookups answered from the cache.', registers }),
     taskdefCacheMisses: new Counter({ name: 'longshore_taskdef_cache_misses_total', help: 'Runs whose task-definition lookup found no cached revision and began waiting for a registration (once per run and wait, not per look).', registers }),
     taskdefRegistrations: new Counter({ name: 'longshore_taskdef_registrations_total', help: 'Task definitions registered.', registers }),
@@ -206,15 +218,17 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     for (const result of RECONCILE_RESULTS) m.reconcileTotal.inc({ reconciler, result }, 0);
     m.reconcileDuration.zero({ reconciler });
   }
+  // The controller's own account-region starts at zero; other account-regions appear with their first call.
+  const home = m.awsScopeLabels({ account: 'default', region: options.region ?? 'default' });
   for (const action of GATEWAY_ACTIONS) {
-    for (const outcome of CALL_OUTCOMES) m.ecsApiCalls.inc({ action, outcome }, 0);
-    m.ecsApiThrottles.inc({ action }, 0);
-    m.ecsApiCallDuration.zero({ action });
+    for (const outcome of CALL_OUTCOMES) m.ecsApiCalls.inc({ action, outcome, ...home }, 0);
+    m.ecsApiThrottles.inc({ action, ...home }, 0);
+    m.ecsApiCallDuration.zero({ action, ...home });
   }
   // Budget levels are not pre-initialised: the elected replica reads every bucket (an unused one is full).
   for (const category of THROTTLE_CATEGORIES) {
     m.budgetRateFactor.set({ category }, 1);
-    m.budgetExhausted.inc({ category }, 0);
+    m.budgetExhausted.inc({ category, ...home }, 0);
   }
   for (const phase of PHASES) m.runs.set({ phase }, 0);
   for (const outcome of OUTCOMES) m.runDuration.zero({ outcome });

@@ -90,9 +90,11 @@ export class TaskEventPublisher {
   publish(task: EcsTaskWire): void {
     const plan = this.plan();
     const nowMs = this.options.now();
+    // EventBridge sends an event from the account and Region the task lives in (both in its ARN).
+    const [, , , arnRegion, arnAccount] = typeof task.taskArn === 'string' ? task.taskArn.split(':') : [];
     const event = taskStateChangeEvent(task, {
-      region: this.options.region,
-      accountId: this.options.accountId,
+      region: arnRegion || this.options.region,
+      accountId: arnAccount || this.options.accountId,
       id: plan.id,
       time: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       updatedAt: new Date(nowMs).toISOString(),

@@ -5,12 +5,13 @@
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { AccessKeys, credentialScopeOf, DEFAULT_REGIONS } from './accounts.js';
 import { CallAudit } from './audit.js';
 import { ensureCluster, ensureDefaultCluster } from './ecs/clusters.js';
 import { ContainerInstances, DEFAULT_CLUSTER_EXTERNAL_INSTANCES, DEFAULT_INSTANCE_CPU, DEFAULT_INSTANCE_MEMORY, InstanceSpecSchema, type ContainerInstanceRecord, type InstanceSpecInput } from './ecs/container-instances.js';
 import { EcsStore, type EcsContext } from './ecs/context.js';
 import { clusterNameOf } from './ecs/identity.js';
-import { createEcsHandler } from './ecs/handler.js';
+import { createEcsHandler, ECS_TARGET_PREFIX } from './ecs/handler.js';
 import { IdempotencyStore } from './ecs/idempotency.js';
 import { LifecycleEngine } from './lifecycle/engine.js';
 import type { SimTask } from './lifecycle/task.js';
@@ -21,7 +22,9 @@ import { mulberry32 } from './random.js';
 import { loadScenarioFile, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { realScheduler, type Scheduler } from './scheduler.js';
 import { startServer } from './server.js';
+import { createStsHandler } from './sts.js';
 import { resolveThrottleLimits, Throttles, type ThrottleSetting } from './throttle.js';
+import { jsonError, type ProtocolHandler, type SimRequest } from './wire.js';
 
 // The package's public surface (package.json "exports" points here): the demo, the benchmark and the
 // integration tests use only these names, so everything else in the folder can change freely.
@@ -30,6 +33,7 @@ export type { ThrottleSetting, ThrottleCategory, BucketLimits } from './throttle
 export { THROTTLE_DEFAULTS } from './throttle.js';
 /** The seeded generator behind every simulated choice; the benchmark draws its workload from it too. */
 export { mulberry32 } from './random.js';
+export { DEFAULT_REGIONS } from './accounts.js';
 export type { PersistentFault, PersistentFaultInput } from './persistent-faults.js';
 export type { InstanceSpecInput } from './ecs/container-instances.js';
 
@@ -46,10 +50,19 @@ export interface SimulatorOptions {
   seed?: number;
   /** true/undefined = AWS defaults; false = off; an object overrides single categories. */
   throttling?: ThrottleSetting;
-  /** Default us-east-1. */
+  /** The default Region (unsigned requests land here). Default us-east-1. */
   region?: string;
-  /** Default 123456789012. */
+  /** The default account: any access key the simulator did not issue belongs to it. Default 123456789012. */
   accountId?: string;
+  /**
+   * The Regions served (ECS state, ARNs and throttles are per account and Region). Default DEFAULT_REGIONS,
+   * the Regions every account has enabled; a request signed for another Region gets UnrecognizedClientException.
+   */
+  regions?: readonly string[];
+  /** Further accounts whose roles STS AssumeRole may assume (the default account always may). */
+  accounts?: readonly string[];
+  /** Role ARN → the external id its trust policy requires. */
+  externalIds?: Readonly<Record<string, string>>;
   /** How long RegisterTaskDefinition takes, simulated ms (÷ timeScale). Default 200. */
   registrationDelayMs?: number;
   /** How long STOPPED tasks stay describable, simulated ms. Default one hour. */
@@ -100,6 +113,8 @@ export interface RunningSimulator {
   seed: number;
   timeScale: number;
   region: string;
+  /** The default account. */
+  accountId: string;
   close(): Promise<void>;
   /** Forgets every cluster (but default), task definition, task, token, log line, event and count. */
   reset(): void;
@@ -136,20 +151,33 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const now = (): number => scheduler.now();
   const toRealMs = (simulatedMs: number): number => simulatedMs / timeScale;
   const callAudit = new CallAudit();
-  const throttles = new Throttles(resolveThrottleLimits(options.throttling), timeScale, now);
-  const store = new EcsStore();
+  const throttleLimits = resolveThrottleLimits(options.throttling);
+  /** EC2, CloudWatch Logs and SQS are served once for every account and Region; they pace on these buckets. */
+  const peripheralThrottles = new Throttles(throttleLimits, timeScale, now);
+  const servedRegions = new Set(options.regions ?? DEFAULT_REGIONS);
+  servedRegions.add(region);
+  const keys = new AccessKeys(accountId);
   // The audit keeps a small record per launched task, so expired tasks themselves can be collected.
   const launched: AuditTask[] = [];
   const auditRecords = new Map<string, AuditTask>();
   const idRandom = mulberry32(seed ^ 0x5bd1e995);
-  const containerInstances = new ContainerInstances({ region, accountId }, idRandom, now);
+  const random = mulberry32(seed);
   const eventQueueName = options.eventQueueName ?? DEFAULT_EVENT_QUEUE;
   const persistentFaults = new PersistentFaults();
   const peripherals = createPeripherals({
-    region, accountId, audit: callAudit.record, throttles, now, scenario, timeScale, eventQueueName,
+    region, accountId, audit: callAudit.record, throttles: peripheralThrottles, now, scenario, timeScale, eventQueueName,
     eventRandom: mulberry32(seed ^ 0x27d4eb2d),
     faults: persistentFaults,
   });
+  const registrationDelayMs = options.registrationDelayMs ?? 200;
+  /** One ECS per account and Region ("<account>/<region>"), created on its first request. */
+  const partitions = new Map<string, EcsContext>();
+  const partitionKey = (account: string, inRegion: string): string => `${account}/${inRegion}`;
+  /** The partition a task's ARN names (arn:aws:ecs:<region>:<account>:task/…). */
+  const partitionOfArn = (arn: string): EcsContext | undefined => {
+    const [, , , arnRegion, arnAccount] = arn.split(':');
+    return partitions.get(partitionKey(arnAccount, arnRegion));
+  };
 
   const engine = new LifecycleEngine({
     scheduler,
@@ -165,10 +193,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     writeLogs: (task, lines) => writeTaskLogs(task, lines, peripherals.putLogEvents, now),
     onStopped: (task) => {
       const placed = task.hostPlacement;
-      if (placed !== undefined) containerInstances.release(task.clusterName, placed.containerInstanceArn, placed.cpu, placed.memory);
+      if (placed !== undefined) partitionOfArn(task.taskArn)?.containerInstances.release(task.clusterName, placed.containerInstanceArn, placed.cpu, placed.memory);
     },
     onExpired: (task) => {
-      store.tasks.delete(task.taskId);
+      partitionOfArn(task.taskArn)?.store.tasks.delete(task.taskId);
       task.wireJson = undefined;
     },
   });
@@ -194,64 +222,111 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     for (const rule of scenario.faults.persistent) persistentFaults.add(rule);
   };
   installScenarioFaults();
-  const ctx: EcsContext = {
-    identity: { region, accountId },
-    store,
-    throttles,
-    scenario,
-    random: mulberry32(seed),
-    idRandom,
-    engine,
-    idempotency: new IdempotencyStore(now, toRealMs),
-    containerInstances,
-    scheduler,
-    toRealMs,
-    registrationDelayMs: options.registrationDelayMs ?? 200,
-    network: peripherals.network,
-    persistentFaults,
-  };
-  /** The scenario's clusters and their instances, at start and after every reset. */
-  const installScenarioClusters = (): void => {
+  /** The scenario's clusters and their instances, in every account and Region, at creation and after every reset. */
+  const installScenarioClusters = (ctx: EcsContext): void => {
     if (!('default' in scenario.clusters)) {
-      containerInstances.register('default', { kind: 'EXTERNAL', count: DEFAULT_CLUSTER_EXTERNAL_INSTANCES, cpu: DEFAULT_INSTANCE_CPU, memory: DEFAULT_INSTANCE_MEMORY });
+      ctx.containerInstances.register('default', { kind: 'EXTERNAL', count: DEFAULT_CLUSTER_EXTERNAL_INSTANCES, cpu: DEFAULT_INSTANCE_CPU, memory: DEFAULT_INSTANCE_MEMORY });
     }
     for (const [name, spec] of Object.entries(scenario.clusters)) {
       ensureCluster(ctx, name);
-      containerInstances.register(name, { kind: 'EC2', count: spec.containerInstances, cpu: spec.cpu, memory: spec.memory });
-      containerInstances.register(name, { kind: 'EXTERNAL', count: spec.externalInstances, cpu: spec.cpu, memory: spec.memory });
+      ctx.containerInstances.register(name, { kind: 'EC2', count: spec.containerInstances, cpu: spec.cpu, memory: spec.memory });
+      ctx.containerInstances.register(name, { kind: 'EXTERNAL', count: spec.externalInstances, cpu: spec.cpu, memory: spec.memory });
     }
   };
+  const partitionFor = (account: string, inRegion: string): EcsContext => {
+    const key = partitionKey(account, inRegion);
+    const existing = partitions.get(key);
+    if (existing !== undefined) return existing;
+    const identity = { region: inRegion, accountId: account };
+    const ctx: EcsContext = {
+      identity,
+      store: new EcsStore(),
+      throttles: new Throttles(throttleLimits, timeScale, now),
+      scenario,
+      random,
+      idRandom,
+      engine,
+      idempotency: new IdempotencyStore(now, toRealMs),
+      containerInstances: new ContainerInstances(identity, idRandom, now),
+      scheduler,
+      toRealMs,
+      registrationDelayMs,
+      network: peripherals.network,
+      persistentFaults,
+    };
+    partitions.set(key, ctx);
+    ensureDefaultCluster(ctx);
+    installScenarioClusters(ctx);
+    return ctx;
+  };
+  const defaultPartition = (): EcsContext => partitionFor(accountId, region);
   const registerInstances = (request: unknown): ContainerInstanceInfo[] => {
-    const { cluster: reference, ...rest } = (typeof request === 'object' && request !== null ? request : {}) as { cluster?: unknown };
+    const { cluster: reference, region: inRegion, accountId: account, ...rest } = (typeof request === 'object' && request !== null ? request : {}) as {
+      cluster?: unknown; region?: unknown; accountId?: unknown;
+    };
     const parsed = InstanceSpecSchema.safeParse(rest);
     if (!parsed.success) throw new Error(`invalid container instance request:\n${z.prettifyError(parsed.error)}`);
+    const ctx = partitionFor(typeof account === 'string' ? account : accountId, typeof inRegion === 'string' ? inRegion : region);
     const name = clusterNameOf(typeof reference === 'string' ? reference : undefined);
-    if (!store.clusters.has(name)) throw new Error(`cluster ${name} not found (create it first, or name it in the scenario's clusters)`);
-    return containerInstances.register(name, parsed.data).map(instanceInfo);
+    if (!ctx.store.clusters.has(name)) throw new Error(`cluster ${name} not found (create it first, or name it in the scenario's clusters)`);
+    return ctx.containerInstances.register(name, parsed.data).map(instanceInfo);
   };
-  ensureDefaultCluster(ctx);
-  installScenarioClusters();
-  const handlers = [createEcsHandler(ctx, callAudit.record), ...peripherals.handlers];
-
-  const audit = (): SimulatorAudit => ({
-    calls: callAudit.snapshot(),
-    tasks: launched.map((record) => ({ ...record })),
-    registrations: Object.fromEntries(store.registrationCounts),
+  defaultPartition();
+  const ecsHandlers = new Map<EcsContext, ProtocolHandler>();
+  /**
+   * ECS requests go to the partition of their signature: the credential scope's Region, the access key's
+   * account. A Region the account cannot use answers as AWS does for a Region not enabled in the account.
+   */
+  const ecsRouter: ProtocolHandler = (request: SimRequest) => {
+    if (request.target === undefined || !request.target.startsWith(ECS_TARGET_PREFIX)) return null;
+    const scope = credentialScopeOf(request.headers);
+    const principal = keys.principalOf(scope?.accessKeyId);
+    const action = request.target.slice(ECS_TARGET_PREFIX.length);
+    if (principal.expired) {
+      callAudit.record(action, 'error');
+      return jsonError(400, 'ExpiredTokenException', 'The security token included in the request is expired');
+    }
+    const inRegion = scope?.region ?? region;
+    if (!servedRegions.has(inRegion)) {
+      callAudit.record(action, 'error');
+      return jsonError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    }
+    const ctx = partitionFor(principal.accountId, inRegion);
+    let handler = ecsHandlers.get(ctx);
+    if (handler === undefined) {
+      handler = createEcsHandler(ctx, callAudit.record);
+      ecsHandlers.set(ctx, handler);
+    }
+    return handler(request);
+  };
+  const stsHandler = createStsHandler({
+    keys,
+    accounts: new Set([accountId, ...(options.accounts ?? [])]),
+    externalIds: options.externalIds ?? {},
+    audit: callAudit.record,
   });
+  const handlers = [stsHandler, ecsRouter, ...peripherals.handlers];
+
+  const audit = (): SimulatorAudit => {
+    const registrations: Record<string, number> = {};
+    for (const ctx of partitions.values()) {
+      for (const [family, count] of ctx.store.registrationCounts) registrations[family] = (registrations[family] ?? 0) + count;
+    }
+    return { calls: callAudit.snapshot(), tasks: launched.map((record) => ({ ...record })), registrations };
+  };
   const reset = (): void => {
     engine.cancelAll();
-    store.clear();
+    partitions.clear();
+    ecsHandlers.clear();
+    keys.clear();
     launched.length = 0;
     auditRecords.clear();
-    ctx.idempotency.clear();
-    containerInstances.clear();
     callAudit.clear();
-    throttles.reset();
+    peripheralThrottles.reset();
     peripherals.clear();
     persistentFaults.clear();
     installScenarioFaults();
-    ensureDefaultCluster(ctx);
-    installScenarioClusters();
+    defaultPartition();
   };
 
   const server = await startServer({ host, port: options.port ?? 0 }, () => handlers, { audit, reset, faults: persistentFaults, registerInstances });
@@ -263,6 +338,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     seed,
     timeScale,
     region,
+    accountId,
     audit,
     reset,
     faults: {

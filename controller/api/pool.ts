@@ -44,7 +44,12 @@ export const PoolLimits = z.strictObject({
 
 export const PoolSpec = z.strictObject({
   cluster: z.string().min(1).optional().describe('Cluster name or ARN; ECS uses "default" when absent.'),
-  region: z.string().min(1).optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS Region code such as eu-west-1').optional()
+    .describe("The Region of the pool's cluster, task definitions, network and tasks; the controller's AWS_REGION when absent."),
+  roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'expected an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>').optional()
+    .describe("A role Longshore assumes (STS AssumeRole) for every AWS call of this pool; the controller's own credentials when absent."),
+  externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected 2-1224 characters of letters, digits and +=,.@:/-').optional()
+    .describe("The external id the role's trust policy requires; only with roleArn."),
   /** Absent with no capacityProviderStrategy means FARGATE (see effectiveLaunch). */
   launchType: LaunchType.optional(),
   capacityProviderStrategy: CapacityProviderStrategy.optional(),

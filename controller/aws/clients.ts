@@ -8,6 +8,10 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { targetKey, type AwsTarget } from './target.js';
 
 export interface AwsClients {
   ecs: ECSClient;
@@ -22,7 +26,7 @@ export interface AwsClients {
 export interface AwsClientOptions {
   region?: string | undefined;
   endpointUrl?: string | undefined;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Per-request socket timeout, so a hung connection becomes a transient error. */
   requestTimeoutMs?: number;
 }
@@ -51,4 +55,63 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       sqs.destroy();
     },
   };
+}
+
+/** The session name Longshore's assumed-role sessions carry (CloudTrail shows it). */
+export const ROLE_SESSION_NAME = 'longshore';
+/** An hour: IAM's default maximum session duration, so every role allows it. */
+const ROLE_SESSION_SECONDS = 3600;
+
+/** AWS clients per target (Region, role): created on first use, then reused. */
+export interface AwsClientPool {
+  clientsFor(target: AwsTarget | undefined): AwsClients;
+  /** Closes every client created so far. */
+  destroy(): void;
+}
+
+/**
+ * A pool with a role gets clients whose credentials are that role's: the SDK's own STS provider
+ * (`fromTemporaryCredentials`, signing with the controller's credentials), memoized once per target so
+ * the four clients share one session, refreshed five minutes before it expires (the SDK's own rule).
+ */
+export function createAwsClientPool(options: AwsClientOptions = {}): AwsClientPool {
+  const pool = new Map<string, AwsClients>();
+  return {
+    clientsFor(target) {
+      const key = targetKey(target, options.region);
+      let clients = pool.get(key);
+      if (clients === undefined) {
+        const region = target?.region ?? options.region;
+        clients = createAwsClients({
+          ...options,
+          region,
+          ...(target?.roleArn !== undefined ? { credentials: assumedRole(target.roleArn, target.externalId, region, options) } : {}),
+        });
+        pool.set(key, clients);
+      }
+      return clients;
+    },
+    destroy() {
+      for (const clients of pool.values()) clients.destroy();
+      pool.clear();
+    },
+  };
+}
+
+function assumedRole(roleArn: string, externalId: string | undefined, region: string | undefined, options: AwsClientOptions): AwsCredentialIdentityProvider {
+  const provider = fromTemporaryCredentials({
+    params: {
+      RoleArn: roleArn,
+      RoleSessionName: ROLE_SESSION_NAME,
+      DurationSeconds: ROLE_SESSION_SECONDS,
+      ...(externalId !== undefined ? { ExternalId: externalId } : {}),
+    },
+    ...(options.credentials !== undefined ? { masterCredentials: options.credentials } : {}),
+    clientConfig: {
+      maxAttempts: 3,
+      ...(region !== undefined ? { region } : {}),
+      ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
+    },
+  });
+  return memoizeIdentityProvider(provider, isIdentityExpired, doesIdentityRequireRefresh) as AwsCredentialIdentityProvider;
 }

@@ -26,12 +26,12 @@ import {
 import { GetLogEventsCommand, GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import { ExponentialBackoff, fullJitterBackoffMs } from '../backoff.js';
-import type { ControllerMetrics } from '../metrics.js';
 import type { AwsClients } from './clients.js';
 import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
 import { BudgetExhaustedError, GatewayError, classifyAwsError } from './errors.js';
 import type { RedisBudgets, TokenRequest } from './redis-budgets.js';
 import { fargateLaunchesOf } from './fargate.js';
+import type { AwsTarget } from './target.js';
 
 export type { ThrottleCategory } from './budgets.js';
 export { BudgetExhaustedError, GatewayError, classifyAwsError, isBudgetExhausted, isGatewayError } from './errors.js';
@@ -42,6 +42,8 @@ export interface CallOptions {
   wait?: boolean;
   /** For RunTask: the Fargate launch bucket and the number of tasks the call launches (inferred from the input when omitted). */
   launches?: { category: 'fargateLaunches' | 'fargateSpotLaunches'; count: number };
+  /** Where the call goes (a pool's Region and role); the controller's own Region and credentials when absent. See routed-gateway.ts. */
+  target?: AwsTarget;
 }
 
 export interface AwsGateway {
@@ -59,10 +61,16 @@ export interface AwsGateway {
   getLogEvents(input: GetLogEventsCommandInput, o?: CallOptions): Promise<GetLogEventsCommandOutput>;
 }
 
-export type GatewayMetrics = Pick<
-  ControllerMetrics,
-  'ecsApiCalls' | 'ecsApiThrottles' | 'ecsApiCallDuration' | 'budgetExhausted'
->;
+/**
+ * What the gateway records: the controller's metrics (controller/metrics.ts), or a view of them that adds
+ * the account-region labels of one target (routed-gateway.ts), hence the narrow shape.
+ */
+export interface GatewayMetrics {
+  ecsApiCalls: { inc(labels: { action: string; outcome: string }): void };
+  ecsApiThrottles: { inc(labels: { action: string }): void };
+  ecsApiCallDuration: { observe(labels: { action: string }, seconds: number): void };
+  budgetExhausted: { inc(labels: { category: string }): void };
+}
 
 export interface GatewayDependencies {
   clients: AwsClients;

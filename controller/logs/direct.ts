@@ -5,8 +5,8 @@
  */
 import type { Redis } from 'ioredis';
 import type { ControllerConfig } from '../config.js';
-import { createAwsClients } from '../aws/clients.js';
-import { createAwsGateway } from '../aws/gateway.js';
+import { createAwsClientPool } from '../aws/clients.js';
+import { budgetKeyParts, createRoutedGateway } from '../aws/routed-gateway.js';
 import { RedisBudgets } from '../aws/redis-budgets.js';
 import { BURST_RESERVE_FRACTION } from '../aws/budgets.js';
 import { keyspace } from '../store/keys.js';
@@ -22,13 +22,19 @@ export interface DirectRunLogSource {
 
 export function createDirectRunLogSource(config: ControllerConfig, redis: Redis, store?: ResourceStore): DirectRunLogSource {
   const budgetKeys = store?.keyspace ?? keyspace(config.namespace);
-  const budgets = new RedisBudgets({
-    redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => budgetKeys.key('budget', category),
+  // The controller's wiring: a pool's streams are read in its Region through its role, on that account-region's budget.
+  const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const gateway = createRoutedGateway({
+    clientPool,
+    defaultRegion: config.aws.region,
+    budgetsFor: (scope) => new RedisBudgets({
+      redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
+      bucketKey: (category) => budgetKeys.key(...budgetKeyParts(scope, config.aws.region, category)),
+    }),
+    maxWaitMs: config.budgetMaxWaitMs,
   });
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const gateway = createAwsGateway({ clients, budgets, maxWaitMs: config.budgetMaxWaitMs });
   const source = createGatewayRunLogSource({
     redis, gateway, ...(store ? { store } : {}), ...(config.aws.region === undefined ? {} : { defaultRegion: config.aws.region }),
   });
-  return { source, close: () => clients.destroy() };
+  return { source, close: () => clientPool.destroy() };
 }

@@ -31,7 +31,7 @@ export function createGatewayRunLogSource(options: GatewayLogSourceOptions): Clo
       }
       return store;
     },
-    getLogEvents: (input) => options.gateway.getLogEvents(input, { wait: true }),
+    getLogEvents: (input, target) => options.gateway.getLogEvents(input, { wait: true, ...(target ? { target } : {}) }),
     ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
   });
 }

@@ -7,6 +7,7 @@
  * The stream is located from the pool as it is now: a pool whose logging settings changed while a run was
  * under way points at the new location (docs/logs.md, "Limits").
  */
+import { targetOfPool, type AwsTarget } from '../aws/target.js';
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
 import type { Attempt } from '../api/run-status.js';
@@ -18,6 +19,8 @@ export interface LogStreamLocation {
   stream: string;
   container: string;
   region: string | undefined;
+  /** Where GetLogEvents goes: the pool's Region and role (the stream lives in the pool's account-region). */
+  target: AwsTarget;
 }
 
 /** The attempt a request means: its own number, or the run's latest; a RunLogError when there is none such. */
@@ -59,5 +62,6 @@ export function locateStream(pool: PoolRecord, run: RunRecord, attempt: Attempt,
     stream: `${options['awslogs-stream-prefix']}/${container}/${taskIdOf(attempt.taskArn)}`,
     container,
     region,
+    target: { ...targetOfPool(pool.spec), ...(region !== undefined ? { region } : {}) },
   };
 }

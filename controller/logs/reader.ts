@@ -4,6 +4,7 @@
  * logsRead token and tries a throttled call again before giving up), so the account-wide Logs budget paces
  * every reader of every replica and the CLI alike.
  */
+import type { AwsTarget } from '../aws/target.js';
 import type { GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import { backoffMs } from '../backoff.js';
 import { isGatewayError } from '../aws/errors.js';
@@ -20,7 +21,7 @@ export interface AttemptLook {
 }
 
 export interface ReaderPorts {
-  getLogEvents(input: GetLogEventsCommandInput): Promise<Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>>;
+  getLogEvents(input: GetLogEventsCommandInput, target?: AwsTarget): Promise<Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>>;
   /** The attempt as the store has it now. */
   look(): Promise<AttemptLook>;
   /** Resolves after `ms`, or early when the signal aborts. */
@@ -63,7 +64,7 @@ export async function readAttempt(spec: ReadSpec, ports: ReaderPorts, out: FanOu
     location = look.location;
     if (location === undefined && (await waitForStream(look.stopped)) === 'ended') return;
   }
-  const { group, stream, container } = location;
+  const { group, stream, container, target } = location;
   const publish = (page: Page, keepLast?: number): number => {
     const events = (page.events ?? []).filter((e) => typeof e.message === 'string');
     const kept = keepLast === undefined ? events : events.slice(Math.max(0, events.length - keepLast));
@@ -73,7 +74,7 @@ export async function readAttempt(spec: ReadSpec, ports: ReaderPorts, out: FanOu
   /** A page, or 'missing' when the group or stream does not exist (yet). */
   const read = async (input: Omit<GetLogEventsCommandInput, 'logGroupName' | 'logStreamName'>): Promise<Page | 'missing'> => {
     try {
-      return await ports.getLogEvents({ logGroupName: group, logStreamName: stream, ...input });
+      return await ports.getLogEvents({ logGroupName: group, logStreamName: stream, ...input }, target);
     } catch (error) {
       if (isGatewayError(error, 'notFound')) return 'missing';
       throw error;

@@ -5,6 +5,7 @@
  * history cannot satisfy (every line, after the reader dropped its oldest) gets a reader of its own, and
  * so does every request that does not follow (it ends as soon as it has caught up).
  */
+import type { AwsTarget } from '../aws/target.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { PoolRecord } from '../api/pool.js';
@@ -27,7 +28,7 @@ export interface RunLogSourceDeps {
   /** The store of a namespace (the API serves several; the CLI and the controller one). */
   store(namespace: string): LogRunStore;
   /** The gateway's GetLogEvents (always called with `wait: true`). */
-  getLogEvents(input: GetLogEventsCommandInput): Promise<Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>>;
+  getLogEvents(input: GetLogEventsCommandInput, target?: AwsTarget): Promise<Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>>;
   /** The controller's region, for pools that name none. */
   defaultRegion?: string;
   limits?: FanOutLimits;

@@ -5,6 +5,8 @@
  * task of ours: adopt it into its run's lifecycle (compare-and-set, then wake the run) or StopTask it.
  * One `orphans:<cluster>` job per cluster the installation knows: the pools' clusters and those with live tasks.
  */
+import { accountOfRoleArn, targetOfPool, type AwsTarget } from '../../controller/aws/target.js';
+import { arnRegionAndAccount } from '../../controller/aws/arn-targets.js';
 import type {
   DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
@@ -27,8 +29,8 @@ export interface OrphanSweepStore extends Pick<RunStorePort, 'getRun' | 'updateR
   runNameForTask(taskArn: string): Promise<string | null>;
   liveTaskClusters(): Promise<string[]>;
   liveTaskArns(cluster: string): Promise<string[]>;
-  /** The clusters pools name (undefined: ECS's default cluster). */
-  poolClusters(): Promise<Array<string | undefined>>;
+  /** The clusters pools name (undefined: ECS's default cluster), each with where the pool's calls go. */
+  poolClusters(): Promise<Array<{ cluster: string | undefined; target?: AwsTarget }>>;
 }
 
 export interface OrphanSweepDeps {
@@ -40,6 +42,10 @@ export interface OrphanSweepDeps {
     stopTask(input: StopTaskCommandInput, options?: CallOptions): Promise<StopTaskCommandOutput>;
   };
   wake(queue: 'reconcile-run' | 'resync', key: string): Promise<void>;
+  /** Where a cluster known by its ARN is called (the ARN's Region, the role of its account). */
+  targetOf?: (clusterArn: string) => Promise<AwsTarget>;
+  /** The controller's own Region, so a pool naming it shares its sweep with the cluster's ARN. */
+  defaultRegion?: string | undefined;
   onStopped?(cause: OrphanStopCause): void;
   now?: () => number;
   logger?: Logger;
@@ -59,41 +65,70 @@ export function clusterName(cluster: string): string {
   return slash >= 0 ? cluster.slice(slash + 'cluster/'.length) : cluster;
 }
 
-/** The clusters to sweep, one entry per cluster name (ARN preferred: it also names the region and account). */
-export async function clustersToSweep(store: OrphanSweepStore): Promise<string[]> {
-  const byName = new Map<string, string>();
-  const add = (cluster: string) => {
-    const name = clusterName(cluster);
-    const known = byName.get(name);
-    if (!known || (!known.startsWith('arn:') && cluster.startsWith('arn:'))) byName.set(name, cluster);
+/**
+ * The clusters to sweep, one entry per cluster name within each account-region (ARN preferred: it names
+ * the Region and account). A pool's cluster in another Region or through a role is swept there: its job key
+ * carries the pool's target (`<cluster> <JSON target>`; cluster names and ARNs hold no spaces).
+ */
+export async function clustersToSweep(store: OrphanSweepStore, defaultRegion?: string): Promise<string[]> {
+  const byWhere = new Map<string, string>();
+  const add = (cluster: string, target: AwsTarget | undefined) => {
+    const arn = arnRegionAndAccount(cluster);
+    const roleAccount = target?.roleArn === undefined ? undefined : accountOfRoleArn(target.roleArn);
+    const region = arn?.region ?? target?.region ?? defaultRegion ?? '';
+    const account = arn?.account ?? roleAccount ?? 'default';
+    // ARNs of the controller's own account carry its id, which a pool without a role cannot know.
+    const where = `${region}|${arn !== undefined && roleAccount === undefined && target === undefined ? 'default' : account}|${clusterName(cluster)}`;
+    const explicit = arn === undefined && target !== undefined && (target.roleArn !== undefined || (target.region !== undefined && target.region !== defaultRegion));
+    const key = explicit ? `${cluster} ${JSON.stringify(target)}` : cluster;
+    // Without a configured Region a name means "the SDK's Region", which the ARNs of the same name show.
+    const unplaced = where.replace(/^[^|]*/, '');
+    if (region === '') {
+      if ([...byWhere.keys()].some((w) => w.endsWith(unplaced))) return;
+    } else if (byWhere.has(unplaced) && !explicit) {
+      byWhere.delete(unplaced);
+    }
+    const known = byWhere.get(where);
+    if (!known || (!known.startsWith('arn:') && cluster.startsWith('arn:'))) byWhere.set(where, key);
   };
-  for (const cluster of await store.poolClusters()) add(cluster ?? 'default');
-  for (const cluster of await store.liveTaskClusters()) add(cluster === UNKNOWN_CLUSTER ? 'default' : cluster);
-  return [...byName.values()].sort();
+  for (const { cluster, target } of await store.poolClusters()) add(cluster ?? 'default', target !== undefined && Object.keys(target).length > 0 ? target : undefined);
+  for (const cluster of await store.liveTaskClusters()) add(cluster === UNKNOWN_CLUSTER ? 'default' : cluster, undefined);
+  return [...byWhere.values()].sort();
+}
+
+/** A sweep job's cluster and, when its key names one, the target its calls go to. */
+export function parseSweepKey(key: string): { cluster: string; target?: AwsTarget } {
+  const space = key.indexOf(' ');
+  if (space < 0) return { cluster: key };
+  return { cluster: key.slice(0, space), target: JSON.parse(key.slice(space + 1)) as AwsTarget };
 }
 
 /** Fans out one sweep job per cluster. */
-export async function scheduleOrphanSweeps(deps: Pick<OrphanSweepDeps, 'store' | 'wake'>): Promise<string[]> {
-  const clusters = await clustersToSweep(deps.store);
+export async function scheduleOrphanSweeps(deps: Pick<OrphanSweepDeps, 'store' | 'wake' | 'defaultRegion'>): Promise<string[]> {
+  const clusters = await clustersToSweep(deps.store, deps.defaultRegion);
   for (const cluster of clusters) await deps.wake('resync', ORPHAN_JOB_PREFIX + cluster);
   return clusters;
 }
 
-export async function sweepClusterOrphans(deps: OrphanSweepDeps, cluster: string): Promise<OrphanSweepResult> {
+export async function sweepClusterOrphans(deps: OrphanSweepDeps, key: string): Promise<OrphanSweepResult> {
   const result: OrphanSweepResult = { listed: 0, described: 0, stopped: [], adopted: [] };
+  const parsed = parseSweepKey(key);
+  const cluster = parsed.cluster;
+  const target = parsed.target ?? (cluster.startsWith('arn:') && deps.targetOf ? await deps.targetOf(cluster) : undefined);
+  const where: CallOptions = { wait: true, ...(target ? { target } : {}) };
   const tracked = await trackedTasks(deps.store, cluster);
   let nextToken: string | undefined;
   for (let page = 0; page < (deps.maxListPages ?? MAX_LIST_PAGES); page += 1) {
-    const listed = await deps.gateway.listTasks({ cluster, desiredStatus: 'RUNNING', maxResults: 100, ...(nextToken ? { nextToken } : {}) }, { wait: true });
+    const listed = await deps.gateway.listTasks({ cluster, desiredStatus: 'RUNNING', maxResults: 100, ...(nextToken ? { nextToken } : {}) }, where);
     const arns = listed.taskArns ?? [];
     result.listed += arns.length;
     const unknown = arns.filter((arn) => !tracked.has(arn));
     if (unknown.length > 0) {
-      const described = await deps.gateway.describeTasks({ cluster, tasks: unknown }, { wait: true });
+      const described = await deps.gateway.describeTasks({ cluster, tasks: unknown }, where);
       result.described += unknown.length;
       for (const task of described.tasks ?? []) {
         if (!task.taskArn) continue;
-        await sweepTask(deps, { ...task, taskArn: task.taskArn }, result);
+        await sweepTask(deps, { ...task, taskArn: task.taskArn }, result, where);
       }
     }
     nextToken = listed.nextToken;
@@ -111,7 +146,7 @@ async function trackedTasks(store: OrphanSweepStore, cluster: string): Promise<S
   return tracked;
 }
 
-async function sweepTask(deps: OrphanSweepDeps, task: SweptTask, result: OrphanSweepResult): Promise<void> {
+async function sweepTask(deps: OrphanSweepDeps, task: SweptTask, result: OrphanSweepResult, where: CallOptions): Promise<void> {
   const owner = ownerOf(task, deps.namespace);
   if (!owner) return;
   // A hashed startedBy (run names too long to spell out) is found through the task index only.
@@ -132,10 +167,10 @@ async function sweepTask(deps: OrphanSweepDeps, task: SweptTask, result: OrphanS
         await deps.wake('reconcile-run', runName);
         return;
       }
-      await stop(deps, task, { kind: 'stop', run: runName, cause: 'not-adoptable', reason: orphanStopReason(runName, `did not accept it: ${adopted.refused}`) }, result);
+      await stop(deps, task, { kind: 'stop', run: runName, cause: 'not-adoptable', reason: orphanStopReason(runName, `did not accept it: ${adopted.refused}`) }, result, where);
       return;
     }
-    if (decision.kind === 'stop') await stop(deps, task, decision, result);
+    if (decision.kind === 'stop') await stop(deps, task, decision, result, where);
     return;
   }
 }
@@ -157,11 +192,11 @@ async function adopt(deps: OrphanSweepDeps, task: SweptTask, run: RunRecord): Pr
   }
 }
 
-async function stop(deps: OrphanSweepDeps, task: SweptTask, decision: Extract<OrphanDecision, { kind: 'stop' }>, result: OrphanSweepResult): Promise<void> {
+async function stop(deps: OrphanSweepDeps, task: SweptTask, decision: Extract<OrphanDecision, { kind: 'stop' }>, result: OrphanSweepResult, where: CallOptions): Promise<void> {
   const input: StopTaskCommandInput = { task: task.taskArn, reason: decision.reason };
   if (task.clusterArn) input.cluster = task.clusterArn;
   try {
-    await deps.gateway.stopTask(input, { wait: true });
+    await deps.gateway.stopTask(input, where);
   } catch (error) {
     // Budget and throttles end this sweep (the next one tries again); a task that vanished needs nothing more.
     if (error instanceof BudgetExhaustedError) throw error;
@@ -176,7 +211,7 @@ async function stop(deps: OrphanSweepDeps, task: SweptTask, decision: Extract<Or
 
 /** The sweep's view of a ResourceStore. */
 export function orphanSweepStore(store: Omit<OrphanSweepStore, 'poolClusters'> & {
-  listPools(options?: { cursor?: string }): Promise<{ items: Array<{ spec: { cluster?: string } }>; cursor?: string }>;
+  listPools(options?: { cursor?: string }): Promise<{ items: Array<{ spec: { cluster?: string; region?: string; roleArn?: string; externalId?: string } }>; cursor?: string }>;
 }): OrphanSweepStore {
   return {
     getRun: (name) => store.getRun(name),
@@ -185,11 +220,11 @@ export function orphanSweepStore(store: Omit<OrphanSweepStore, 'poolClusters'> &
     liveTaskClusters: () => store.liveTaskClusters(),
     liveTaskArns: (cluster) => store.liveTaskArns(cluster),
     async poolClusters() {
-      const clusters: Array<string | undefined> = [];
+      const clusters: Array<{ cluster: string | undefined; target?: AwsTarget }> = [];
       let cursor: string | undefined;
       do {
         const page = await store.listPools(cursor ? { cursor } : {});
-        for (const pool of page.items) clusters.push(pool.spec.cluster);
+        for (const pool of page.items) clusters.push({ cluster: pool.spec.cluster, target: targetOfPool(pool.spec) });
         cursor = page.cursor;
       } while (cursor);
       return clusters;

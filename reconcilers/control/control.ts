@@ -8,6 +8,7 @@
  * AWS) is answered through `reply`, so the sender can
  * tell the user; throttles and budget waits are not settled — the message is redelivered and answered then.
  */
+import type { AwsTarget } from '../../controller/aws/target.js';
 import type { StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
 import type { ControlMessage, ControlReply, KillMessage } from '../../controller/api/control.js';
@@ -31,6 +32,8 @@ export interface ControlDeps {
   wake(queue: 'reconcile-run', key: string): Promise<void>;
   /** Answers the sender of message `id` (see ControlStream.reply); optional, the kill happens regardless. */
   reply?(id: string, reply: ControlReply): Promise<void>;
+  /** Where a task known by its ARN is stopped (its Region, the role of its account); the controller's own when absent. */
+  targetOf?: (taskArn: string) => Promise<AwsTarget>;
   logger?: Logger;
 }
 
@@ -86,7 +89,8 @@ async function stopForKill(deps: ControlDeps, plan: Extract<KillPlan, { kind: 's
   const input: StopTaskCommandInput = { task: plan.taskArn, reason: plan.reason };
   if (plan.cluster !== undefined) input.cluster = plan.cluster;
   try {
-    const output = await deps.gateway.stopTask(input, { wait: true });
+    const target = deps.targetOf ? await deps.targetOf(plan.taskArn) : undefined;
+    const output = await deps.gateway.stopTask(input, { wait: true, ...(target ? { target } : {}) });
     const task = output.task;
     const status = task?.lastStatus;
     // ECS answers StopTask for a task that stopped long ago (it stays visible for about an hour) as if it had

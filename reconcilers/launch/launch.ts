@@ -8,6 +8,7 @@ import { isAwsError } from '../../controller/aws/errors.js';
 import { classifyRunTaskError, classifyRunTaskOutput, contextFor, type LaunchContext, type LaunchOutcome } from './outcome.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { RunTaskGateway } from './ports.js';
+import type { AwsTarget } from '../../controller/aws/target.js';
 
 export interface LaunchOptions {
   placement: Pick<Placement, 'launchBucket'>;
@@ -15,10 +16,12 @@ export interface LaunchOptions {
   context?: Omit<LaunchContext, 'cluster' | 'launchType'>;
   /** Wait for tokens instead of getting a 'retry' outcome (false for reconcilers). */
   wait?: boolean;
+  /** The pool's Region and role (the controller's own when absent). */
+  target?: AwsTarget;
 }
 
 export async function launch(gateway: RunTaskGateway, input: RunTaskCommandInput, options: LaunchOptions): Promise<LaunchOutcome> {
-  const call: CallOptions = { wait: options.wait ?? false };
+  const call: CallOptions = { wait: options.wait ?? false, ...(options.target ? { target: options.target } : {}) };
   const bucket = options.placement.launchBucket;
   if (bucket) call.launches = { category: bucket, count: input.count ?? 1 };
   try {

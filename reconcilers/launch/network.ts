@@ -16,6 +16,7 @@
  * - otherwise: the subnets of vpcId, or of the default VPC, with a public IP (the seed's default) and the
  *   pool's security groups, if any.
  */
+import { targetOfPool } from '../../controller/aws/target.js';
 import { randomUUID } from 'node:crypto';
 import type { Subnet } from '@aws-sdk/client-ec2';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
@@ -128,9 +129,11 @@ export function createNetworkResolver(deps: {
     if ((networkConfiguration?.subnets?.length ?? 0) > 0 && !vpcId) {
       throw new NetworkError('You must provide a `vpcId` to enable custom `networkConfiguration`.');
     }
+    // The network is the pool's account-region's: its default VPC and subnets are there.
+    const target = targetOfPool(pool.spec);
     let vpcs;
     try {
-      vpcs = await deps.gateway.describeVpcs(vpcId ? { VpcIds: [vpcId] } : { Filters: [{ Name: 'isDefault', Values: ['true'] }] }, { wait: false });
+      vpcs = await deps.gateway.describeVpcs(vpcId ? { VpcIds: [vpcId] } : { Filters: [{ Name: 'isDefault', Values: ['true'] }] }, { wait: false, target });
     } catch (error) {
       // EC2 answers an unknown VPC id with InvalidVpcID.NotFound rather than an empty list.
       if (describeError(error).kind === 'notFound') return networkFor(pool, false, []);
@@ -141,7 +144,7 @@ export function createNetworkResolver(deps: {
     const subnets: Subnet[] = [];
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_SUBNET_PAGES; page++) {
-      const out = await deps.gateway.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpc] }], NextToken: nextToken }, { wait: false });
+      const out = await deps.gateway.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpc] }], NextToken: nextToken }, { wait: false, target });
       subnets.push(...(out.Subnets ?? []));
       nextToken = out.NextToken;
       if (!nextToken) break;

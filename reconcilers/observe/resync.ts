@@ -8,6 +8,7 @@
  * (task-events.ts): an event never ends an attempt, this DescribeTasks does. Its job is woken with a short
  * delay and deduplicated per key, so the events of that moment share DescribeTasks calls (100 tasks each).
  */
+import type { AwsTarget } from '../../controller/aws/target.js';
 import type { DescribeTasksCommandInput, DescribeTasksCommandOutput } from '@aws-sdk/client-ecs';
 import type { CallOptions } from '../../controller/aws/gateway.js';
 import type { ReconcileResult, Reconciler } from '../../controller/queue/reconcile.js';
@@ -45,6 +46,8 @@ export interface ResyncDeps extends FeedDeps {
   gateway: { describeTasks(input: DescribeTasksCommandInput, options?: CallOptions): Promise<DescribeTasksCommandOutput> };
   /** Wakes a key on a queue (controller/queue WakeUps). */
   wake(queue: 'reconcile-run' | 'resync', key: string, options?: { delayMs?: number }): Promise<void>;
+  /** Where a cluster's calls go (its ARN's Region, the role of its account); the controller's own Region and credentials when absent. */
+  targetOf?: (clusterArn: string) => Promise<AwsTarget>;
   /** Backs a cluster whose DescribeTasks keeps failing off (resync-backoff.ts); without it every tick describes. */
   backoff?: Omit<ResyncGuardDeps, 'logger'>;
   /** What was last fed for each task (seen-tasks.ts): tasks ECS reports unchanged are skipped. Without it, none is. */
@@ -109,7 +112,8 @@ async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[
   const input: DescribeTasksCommandInput = { tasks: batch };
   if (cluster !== UNKNOWN_CLUSTER) input.cluster = cluster;
   // One job per cluster and tick: waiting (bounded by the gateway) for a token is cheaper than requeueing.
-  const output = await deps.gateway.describeTasks(input, { wait: true });
+  const target = cluster !== UNKNOWN_CLUSTER && deps.targetOf ? await deps.targetOf(cluster) : undefined;
+  const output = await deps.gateway.describeTasks(input, { wait: true, ...(target ? { target } : {}) });
   result.described += batch.length;
   const reports = reportsOf(output, batch);
   // One read for the batch: which tasks ECS reports exactly as they were last fed (nothing to do for them).

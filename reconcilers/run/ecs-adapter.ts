@@ -3,6 +3,7 @@
  * outcome classification), StopTask and the startedBy search. Expected AWS answers become values; budget
  * and throttle trouble becomes `retry`; anything unexpected is thrown for the job adapter to back off.
  */
+import { DEFAULT_ACCOUNT, scopeOf, targetOfPool } from '../../controller/aws/target.js';
 import type { AwsVpcConfiguration, DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
@@ -75,16 +76,19 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         logsEnabled: pool.spec.cloudwatchLogs?.enabled === true,
         executionRoleArn: pool.spec.executionRoleArn,
       };
-      const send = () => launch(deps.gateway, input, { placement, context, wait: false });
+      const send = () => launch(deps.gateway, input, { placement, context, wait: false, target: targetOfPool(pool.spec) });
       if (!deps.breaker) return send();
-      return deps.breaker.guard({ region: context.region ?? 'default', cluster: pool.spec.cluster ?? 'default' }, send);
+      // Clusters of the same name in two accounts are two clusters: the breaker's key names the account too.
+      const scope = scopeOf(targetOfPool(pool.spec), deps.defaultRegion);
+      const where = scope.account === DEFAULT_ACCOUNT ? scope.region : `${scope.account}/${scope.region}`;
+      return deps.breaker.guard({ region: where, cluster: pool.spec.cluster ?? 'default' }, send);
     },
 
     async stop(request): Promise<StopOutcome> {
       const input: StopTaskCommandInput = { task: request.taskArn, reason: request.reason.slice(0, 255) };
       if (request.cluster !== undefined) input.cluster = request.cluster;
       try {
-        const output = await deps.gateway.stopTask(input, { wait: false });
+        const output = await deps.gateway.stopTask(input, { wait: false, ...(request.target ? { target: request.target } : {}) });
         const task = output.task ? observationOf(output.task) : undefined;
         return task ? { kind: 'observed', task } : { kind: 'missing' };
       } catch (error) {
@@ -99,7 +103,7 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       const input: DescribeTasksCommandInput = { tasks: [request.taskArn] };
       if (request.cluster !== undefined) input.cluster = request.cluster;
       try {
-        const output = await deps.gateway.describeTasks(input, { wait: false });
+        const output = await deps.gateway.describeTasks(input, { wait: false, ...(request.target ? { target: request.target } : {}) });
         const task = output.tasks?.find((t) => t.taskArn === request.taskArn);
         const observation = task ? observationOf(task) : undefined;
         return observation ? { kind: 'observed', task: observation } : { kind: 'missing' };
@@ -116,7 +120,7 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       const input: ListTasksCommandInput = { startedBy: startedByFor(deps.namespace, run.metadata.name) };
       if (pool.spec.cluster !== undefined) input.cluster = pool.spec.cluster;
       try {
-        const output = await deps.gateway.listTasks(input, { wait: false });
+        const output = await deps.gateway.listTasks(input, { wait: false, target: targetOfPool(pool.spec) });
         const taskArn = output.taskArns?.[0];
         if (!taskArn) return { kind: 'none' };
         return { kind: 'found', taskArn, clusterArn: clusterArnOf(taskArn, pool.spec.cluster) };

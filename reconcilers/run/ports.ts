@@ -5,6 +5,7 @@
  * BudgetExhaustedError and other thrown errors propagate to the job adapter (requeue / backoff); expected
  * AWS outcomes come back as values, never as exceptions.
  */
+import type { AwsTarget } from '../../controller/aws/target.js';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import type { RunCost, RunStatus } from '../../controller/api/run-status.js';
@@ -73,9 +74,9 @@ export type SearchOutcome =
 /** The ECS side effects of one run (adapter over reconcilers/launch and the AWS gateway). */
 export interface RunTaskPort {
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
-  stop(request: { cluster?: string; taskArn: string; reason: string }): Promise<StopOutcome>;
+  stop(request: { cluster?: string; taskArn: string; reason: string; target?: AwsTarget }): Promise<StopOutcome>;
   /** DescribeTasks of one task (same outcomes as stop, without stopping anything). */
-  describe(request: { cluster?: string; taskArn: string }): Promise<StopOutcome>;
+  describe(request: { cluster?: string; taskArn: string; target?: AwsTarget }): Promise<StopOutcome>;
   /** Finds the live task an attempt may have launched without it being recorded (by its startedBy marker). */
   findLaunched(request: { pool: PoolRecord; run: RunRecord; attempt: number }): Promise<SearchOutcome>;
 }

@@ -5,6 +5,7 @@
  * asks for a side effect is written before the effect happens, so a crash re-finds the work as a standing
  * action, and every effect is idempotent (RunTask by clientToken, StopTask by task ARN).
  */
+import { targetOfTask } from '../../controller/aws/target.js';
 import type { Logger } from 'pino';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
@@ -40,7 +41,7 @@ export interface RunReconcilerDeps {
    */
   afterConclusion?: (run: RunRecord, pool: PoolRecord | null) => Promise<void>;
   /** Called once a stopped run no longer uses its task definition (auto-deregister bookkeeping). */
-  releaseTaskDefinition?: (run: RunRecord, taskDefinitionArn: string) => Promise<void>;
+  releaseTaskDefinition?: (run: RunRecord, taskDefinitionArn: string, pool?: PoolRecord) => Promise<void>;
   /** The pools' maxSubmitting/maxRunning slots; without it pools are unlimited. */
   limiter?: PoolLimiter;
   /** Wakes another run's reconcile (a run waiting for the pool slot this one freed). */
@@ -157,7 +158,7 @@ async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecor
     // Stopped, whoever observed it (this reconcile or the resync): release, then count. A crash before the
     // FINALIZED write repeats both; release is idempotent, the count may rarely be doubled.
     const arn = run.status.taskDefinitionArn;
-    if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(run, arn);
+    if (arn && deps.releaseTaskDefinition) await deps.releaseTaskDefinition(run, arn, pool ?? undefined);
     await deps.afterConclusion?.(run, pool);
     const cost = deps.cost?.(run, pool);
     deps.observer?.concluded?.(effect.outcome, run, cost);
@@ -165,12 +166,14 @@ async function perform(deps: RunReconcilerDeps, effect: RunEffect, run: RunRecor
   }
   if (effect.type === 'describeTask') {
     const cluster = effect.clusterArn ?? pool?.spec.cluster;
-    const request = cluster === undefined ? { taskArn: effect.taskArn } : { cluster, taskArn: effect.taskArn };
+    const target = targetOfTask(effect.taskArn, pool?.spec);
+    const request = cluster === undefined ? { taskArn: effect.taskArn, target } : { cluster, taskArn: effect.taskArn, target };
     return { type: 'describeTask', attempt: effect.attempt, outcome: await deps.tasks.describe(request) };
   }
   if (effect.type === 'stopTask' && effect.taskArn) {
     const cluster = effect.clusterArn ?? pool?.spec.cluster;
-    const request = cluster === undefined ? { taskArn: effect.taskArn, reason: effect.reason } : { cluster, taskArn: effect.taskArn, reason: effect.reason };
+    const target = targetOfTask(effect.taskArn, pool?.spec);
+    const request = cluster === undefined ? { taskArn: effect.taskArn, reason: effect.reason, target } : { cluster, taskArn: effect.taskArn, reason: effect.reason, target };
     return { type: 'stopTask', attempt: effect.attempt, outcome: await deps.tasks.stop(request) };
   }
   if (!pool) throw new Error(`pool "${run.spec.pool}" of run "${run.metadata.name}" not found`);

@@ -3,6 +3,7 @@
  * `register-taskdef` queue. Keys on that queue are a definition hash (register it) or
  * `deregister:<arn>` (deregister a revision no live run references).
  */
+import type { AwsTarget } from '../../controller/aws/target.js';
 import type { Redis } from 'ioredis';
 import type { ControllerMetrics } from '../../controller/metrics.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
@@ -19,14 +20,31 @@ export const DEREGISTER_KEY_PREFIX = 'deregister:';
 export function registrationEnqueuer(wakeUps: WakeUps): RegistrationEnqueuer & DeregistrationEnqueuer {
   return {
     enqueueRegistration: (hash, delayMs) => wakeUps.wake(REGISTRATION_QUEUE, hash, delayMs === undefined ? undefined : { delayMs }),
-    enqueueDeregistration: (arn) => wakeUps.wake(REGISTRATION_QUEUE, `${DEREGISTER_KEY_PREFIX}${arn}`),
+    enqueueDeregistration: (arn, target) => wakeUps.wake(REGISTRATION_QUEUE, deregistrationKey(arn, target)),
   };
 }
 
 export function createRegistrationReconciler(worker: RegistrationWorker): Reconciler {
-  return (key) => key.startsWith(DEREGISTER_KEY_PREFIX)
-    ? worker.deregister(key.slice(DEREGISTER_KEY_PREFIX.length))
-    : worker.register(key);
+  return (key) => {
+    if (!key.startsWith(DEREGISTER_KEY_PREFIX)) return worker.register(key);
+    const { arn, target } = parseDeregistrationKey(key);
+    return worker.deregister(arn, target);
+  };
+}
+
+/**
+ * `deregister:<arn>`, plus ` <role ARN> <external id>` for a pool with a role (the definition lives in the
+ * role's account; ARNs and external ids hold no spaces). The Region is the ARN's.
+ */
+export function deregistrationKey(arn: string, target: AwsTarget | undefined): string {
+  if (target?.roleArn === undefined) return `${DEREGISTER_KEY_PREFIX}${arn}`;
+  return `${DEREGISTER_KEY_PREFIX}${arn} ${target.roleArn} ${target.externalId ?? ''}`.trimEnd();
+}
+
+export function parseDeregistrationKey(key: string): { arn: string; target?: AwsTarget } {
+  const [arn, roleArn, externalId] = key.slice(DEREGISTER_KEY_PREFIX.length).split(' ');
+  if (roleArn === undefined) return { arn };
+  return { arn, target: { roleArn, ...(externalId !== undefined ? { externalId } : {}) } };
 }
 
 export interface TaskdefsDependencies {

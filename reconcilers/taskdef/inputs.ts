@@ -38,6 +38,9 @@ export type EnvMap = Record<string, string | null>;
 export interface PoolSpecLike {
   cluster?: string;
   region?: string;
+  /** The role every AWS call of the pool is made with (controller/aws/target.ts). */
+  roleArn?: string;
+  externalId?: string;
   launchType?: LaunchType;
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   vpcId?: string;

@@ -109,8 +109,13 @@ function toCanonical(value: unknown): Json {
   return null;
 }
 
-/** sha256 (hex) of the normalized definition within its region. */
-export function hashTaskDefinition(input: RegisterTaskDefinitionCommandInput | Record<string, unknown>, region: string | undefined): string {
-  const text = canonicalJson({ region: region ?? '', taskDefinition: normalizeTaskDefinition(input) });
+/**
+ * sha256 (hex) of the normalized definition within its region and account. `account` is the role's
+ * account for a pool with a roleArn; absent (the controller's own account) it is left out of the hashed
+ * text, so hashes from before accounts existed stay valid.
+ */
+export function hashTaskDefinition(input: RegisterTaskDefinitionCommandInput | Record<string, unknown>, region: string | undefined, account?: string): string {
+  const scoped = account === undefined ? { region: region ?? '' } : { region: region ?? '', account };
+  const text = canonicalJson({ ...scoped, taskDefinition: normalizeTaskDefinition(input) });
   return createHash('sha256').update(text).digest('hex');
 }

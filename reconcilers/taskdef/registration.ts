@@ -8,6 +8,7 @@
  * Each call returns a reconcile result: `{ requeueAfterMs }` to come back later (lock busy, no token,
  * throttled, concurrent registration), `{}` when the hash is settled (registered, reused or failed).
  */
+import { accountOfRoleArn, targetOfTask, type AwsTarget } from '../../controller/aws/target.js';
 import { randomUUID } from 'node:crypto';
 import type {
   DeregisterTaskDefinitionCommandInput, DeregisterTaskDefinitionCommandOutput,
@@ -51,7 +52,7 @@ export interface RegistrationDependencies {
 
 export interface RegistrationWorker {
   register(hash: string): Promise<ReconcileResult>;
-  deregister(taskDefinitionArn: string): Promise<ReconcileResult>;
+  deregister(taskDefinitionArn: string, target?: AwsTarget): Promise<ReconcileResult>;
 }
 
 const DEFAULT_LOCK_TTL_MS = 30_000;
@@ -85,14 +86,14 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
   /** The family's latest ACTIVE revision when it is the same definition; null when it differs or is absent. */
   async function latestMatching(pending: PendingRegistration): Promise<string | null> {
     try {
-      const output = await gateway.describeTaskDefinition({ taskDefinition: pending.family, include: ['TAGS'] }, { wait: false });
+      const output = await gateway.describeTaskDefinition({ taskDefinition: pending.family, include: ['TAGS'] }, { wait: false, target: targetOfPending(pending) });
       const td = output.taskDefinition;
       if (!td?.taskDefinitionArn || td.status !== 'ACTIVE') return null;
       // Right after a deregistration or deletion ECS may still name the refused revision as the latest
       // ACTIVE one (eventual consistency): reusing it would hand the runs the same refusal again.
       if (await store.isRejected(pending.hash, td.taskDefinitionArn)) return null;
       const described = { ...td, tags: output.tags };
-      return hashTaskDefinition(described, pending.region) === pending.hash ? td.taskDefinitionArn : null;
+      return hashTaskDefinition(described, pending.region, pending.target?.roleArn === undefined ? undefined : accountOfRoleArn(pending.target.roleArn)) === pending.hash ? td.taskDefinitionArn : null;
     } catch (error) {
       if (isAwsError(error) && isMissingFamily(error)) return null;
       throw error;
@@ -106,7 +107,7 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       const reuse = await latestMatching(pending);
       if (reuse) return settle(pending, reuse, false);
     }
-    const output = await gateway.registerTaskDefinition(pending.taskDefinition, { wait: false });
+    const output = await gateway.registerTaskDefinition(pending.taskDefinition, { wait: false, target: targetOfPending(pending) });
     const arn = output.taskDefinition?.taskDefinitionArn;
     if (!arn) throw new Error('RegisterTaskDefinition returned no taskDefinitionArn');
     deps.metrics?.taskdefRegistrations.inc();
@@ -169,9 +170,9 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
     }
   }
 
-  async function deregister(arn: string): Promise<ReconcileResult> {
+  async function deregister(arn: string, target?: AwsTarget): Promise<ReconcileResult> {
     try {
-      await gateway.deregisterTaskDefinition({ taskDefinition: arn }, { wait: false });
+      await gateway.deregisterTaskDefinition({ taskDefinition: arn }, { wait: false, target: targetOfTask(arn, target) });
       deps.logger?.info({ arn }, 'task definition deregistered');
       return {};
     } catch (error) {
@@ -184,4 +185,9 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
   }
 
   return { register, deregister };
+}
+
+/** Where a registration goes: its pool's Region and role (pendings stored before targets existed: its Region). */
+function targetOfPending(pending: PendingRegistration): AwsTarget {
+  return pending.target ?? (pending.region !== undefined ? { region: pending.region } : {});
 }

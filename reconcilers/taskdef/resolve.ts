@@ -4,6 +4,7 @@
  * rendered definition's hash is looked up in the shared cache, and on a miss a registration is queued
  * (deduplicated by hash) and the run waits to be woken.
  */
+import { accountOfRoleArn, targetOfPool, type AwsTarget } from '../../controller/aws/target.js';
 import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
@@ -59,7 +60,7 @@ export interface ResolverDependencies {
 export interface TaskDefinitionResolver {
   resolve(pool: PoolLike, run: RunLike): Promise<Resolution>;
   /** The run no longer uses the revision (it stopped); may queue the revision's deregistration. */
-  release(runName: string, taskDefinitionArn: string): Promise<void>;
+  release(runName: string, taskDefinitionArn: string, target?: AwsTarget): Promise<void>;
   /**
    * RunTask said the revision is INACTIVE or gone: forget it (and drop the run's reference) so the next
    * resolve registers again.
@@ -70,7 +71,7 @@ export interface TaskDefinitionResolver {
 }
 
 export interface DeregistrationEnqueuer {
-  enqueueDeregistration(arn: string): Promise<void>;
+  enqueueDeregistration(arn: string, target?: AwsTarget): Promise<void>;
 }
 
 const ARN_RETRY_MS = 1000;
@@ -121,13 +122,14 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       if (error instanceof RenderError) return { status: 'failed', message: error.message };
       throw error;
     }
-    const hash = hashTaskDefinition(rendered.taskDefinition, rendered.region);
+    const target = { ...targetOfPool(pool.spec), ...(rendered.region !== undefined ? { region: rendered.region } : {}) };
+    const hash = hashTaskDefinition(rendered.taskDefinition, rendered.region, roleAccountOf(pool.spec));
     const resolved = (arn: string): Resolution => ({
       status: 'resolved', hash, placement: rendered.placement,
       taskDefinition: { taskDefinitionArn: arn, containerName: rendered.containerName, networkMode: rendered.taskDefinition.networkMode ?? 'bridge' },
     });
 
-    const hit = await usable(hash, run.metadata.name, await store.acquire(hash, run.metadata.name));
+    const hit = await usable(hash, run.metadata.name, await store.acquire(hash, run.metadata.name), target);
     if (hit) {
       deps.metrics?.taskdefCacheHits.inc();
       return resolved(hit);
@@ -136,17 +138,17 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     if (failure) return { status: 'failed', hash, message: failure.message };
 
     const pending: PendingRegistration = {
-      hash, family: rendered.family, region: rendered.region, taskDefinition: rendered.taskDefinition,
+      hash, family: rendered.family, region: rendered.region, target, taskDefinition: rendered.taskDefinition,
       matchLatestRevisionInFamily: pool.spec.matchLatestRevisionInFamily === true,
       autoDeregister: pool.spec.autoDeregisterTaskDefinition === true,
     };
     // A miss is counted once per run and wait: a waiting run is looked at again on every wake-up.
     const alreadyWaiting = await store.isWaiting(hash, run.metadata.name);
     const written = await store.awaitRegistration(run.metadata.name, pending);
-    let late = await usable(hash, run.metadata.name, written);
+    let late = await usable(hash, run.metadata.name, written, target);
     // An ARN written meanwhile that revalidation found gone: the look took the run off the waiting set, so
     // join it again (the cache misses now) to be woken by the registration.
-    if (written && !late) late = await usable(hash, run.metadata.name, await store.awaitRegistration(run.metadata.name, pending));
+    if (written && !late) late = await usable(hash, run.metadata.name, await store.awaitRegistration(run.metadata.name, pending), target);
     if (late) {
       deps.metrics?.taskdefCacheHits.inc();
       return resolved(late);
@@ -166,10 +168,10 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
    * unknown → invalidated (null: the caller registers again). Budget, throttle or any other trouble leaves
    * the lease to expire and uses the ARN: RunTask has the last word, and its refusal invalidates too.
    */
-  async function usable(hash: string, runName: string, acquired: Acquired | null): Promise<string | null> {
+  async function usable(hash: string, runName: string, acquired: Acquired | null, target: AwsTarget): Promise<string | null> {
     if (!acquired) return null;
     if (!acquired.revalidate) return acquired.arn;
-    const verdict = await describeVerdict(acquired.arn);
+    const verdict = await describeVerdict(acquired.arn, target);
     if (verdict.status === 'active') {
       await store.confirm(hash, acquired.arn);
       return acquired.arn;
@@ -188,7 +190,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     const cachedInfo = await deps.redis.get(key);
     let info: ArnInfo | undefined = cachedInfo ? { ...ARN_INFO_DEFAULTS, ...(JSON.parse(cachedInfo) as Partial<ArnInfo>) } : undefined;
     if (!info) {
-      const verdict = await describeVerdict(arn);
+      const verdict = await describeVerdict(arn, targetOfPool(pool.spec));
       switch (verdict.status) {
         case 'retry': return { status: 'retry', retryAfterMs: verdict.retryAfterMs, message: verdict.message };
         case 'failed': return { status: 'failed', message: `Task definition '${arn}' could not be described: ${verdict.message}` };
@@ -216,9 +218,9 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
   }
 
   /** What ECS says about one revision now (DescribeTaskDefinition, paced, never waiting for a token). */
-  async function describeVerdict(arn: string): Promise<DescribeVerdict> {
+  async function describeVerdict(arn: string, target: AwsTarget): Promise<DescribeVerdict> {
     try {
-      const output = await deps.gateway.describeTaskDefinition({ taskDefinition: arn }, { wait: false });
+      const output = await deps.gateway.describeTaskDefinition({ taskDefinition: arn }, { wait: false, target });
       const td = output.taskDefinition;
       if (td?.status !== undefined && td.status !== 'ACTIVE') return { status: 'gone', state: td.status };
       return { status: 'active', taskDefinition: td ?? {} };
@@ -234,8 +236,8 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
 
   return {
     resolve,
-    async release(runName, arn) {
-      if (await store.release(runName, arn)) await queue.enqueueDeregistration(arn);
+    async release(runName, arn, target) {
+      if (await store.release(runName, arn)) await queue.enqueueDeregistration(arn, target);
     },
     invalidate: (hash, arn, runName) => store.invalidate(hash, arn, runName),
     invalidateArn: async (arn) => {
@@ -256,4 +258,9 @@ function poolArnGoneMessage(pool: string, arn: string, verdict: { state: string;
   const said = verdict.message ? ` (ECS said: ${verdict.message})` : '';
   return `Task definition '${arn}' of pool '${pool}' is ${verdict.state}${said}: it cannot run new tasks. `
     + 'Register it again, or point the pool\'s taskDefinitionArn at an ACTIVE revision.';
+}
+
+/** The account a pool's definitions live in when it names a role (part of their cache key). */
+export function roleAccountOf(spec: { roleArn?: string | undefined }): string | undefined {
+  return spec.roleArn === undefined ? undefined : accountOfRoleArn(spec.roleArn);
 }

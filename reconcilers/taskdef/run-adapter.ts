@@ -11,12 +11,13 @@
  *   resolve registers again), a pool's own ARN is described again.
  * - release: a stopped run gives up its reference (auto-deregister).
  */
+import { targetOfPool } from '../../controller/aws/target.js';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { NetworkResolver } from '../launch/network.js';
 import type { PoolLike, RunLike } from './inputs.js';
 import { hashTaskDefinition } from './normalize.js';
 import { render, RenderError } from './render.js';
-import type { TaskDefinitionResolver } from './resolve.js';
+import { roleAccountOf, type TaskDefinitionResolver } from './resolve.js';
 
 export type RunTaskDefinitionResolution =
   | { arn: string }
@@ -34,7 +35,7 @@ export interface RunTaskdefAdapter {
   invalidate(pool: PoolLike, run: RunLike, taskDefinitionArn: string): Promise<void>;
   launchDetails(pool: PoolLike, run: RunLike, taskDefinitionArn: string): Promise<RunLaunchDetails>;
   network(pool: PoolLike): Promise<AwsVpcConfiguration | undefined>;
-  release(run: RunLike, taskDefinitionArn: string): Promise<void>;
+  release(run: RunLike, taskDefinitionArn: string, pool?: PoolLike): Promise<void>;
 }
 
 /** A waiting run looks again after this long even if its wake-up was lost. */
@@ -63,7 +64,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       if (pool.spec.taskDefinitionArn) return resolver.invalidateArn(arn);
       try {
         const rendered = render(pool, run, { defaultRegion: deps.defaultRegion });
-        await resolver.invalidate(hashTaskDefinition(rendered.taskDefinition, rendered.region), arn, run.metadata.name);
+        await resolver.invalidate(hashTaskDefinition(rendered.taskDefinition, rendered.region, roleAccountOf(pool.spec)), arn, run.metadata.name);
       } catch (error) {
         if (!(error instanceof RenderError)) throw error;
       }
@@ -95,7 +96,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       return n.status === 'resolved' ? n.network : undefined;
     },
 
-    release: (run, arn) => resolver.release(run.metadata.name, arn),
+    release: (run, arn, pool) => resolver.release(run.metadata.name, arn, pool === undefined ? undefined : targetOfPool(pool.spec)),
   };
 }
 

@@ -10,6 +10,7 @@
  * - an entry older than the revalidation bound is handed to one caller at a time to describe again
  *   (the `fresh` marker expires after the bound; taking the check lease is part of the lookup).
  */
+import type { AwsTarget } from '../../controller/aws/target.js';
 import type { Redis } from 'ioredis';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { defineScript, integerReply, stringListReply } from '../../controller/redis-scripts.js';
@@ -20,6 +21,8 @@ export interface PendingRegistration {
   hash: string;
   family: string;
   region: string | undefined;
+  /** The pool's role (and Region) the registration is made with; absent: the controller's own credentials. */
+  target?: AwsTarget;
   taskDefinition: RegisterTaskDefinitionCommandInput;
   matchLatestRevisionInFamily: boolean;
   autoDeregister: boolean;

@@ -65,7 +65,8 @@ describe('longshore controller process', () => {
     assert.deepEqual(await (await fetch(`${base}/readyz`)).json(), { ready: true, checks: { redis: true, workers: true } });
     const labels = `longshore_namespace="${h.namespace}",longshore_replica="solo"`;
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    assert.ok(metrics.includes(`\nlongshore_ecs_api_calls_total{action="RunTask",outcome="success",${labels}} 0\n`), metrics);
+    // AWS call series start at 0 for the controller's own account-region (AWS_REGION of the harness: us-east-1).
+    assert.ok(metrics.includes(`\nlongshore_ecs_api_calls_total{action="RunTask",outcome="success",region="us-east-1",account="default",${labels}} 0\n`), metrics);
     // The only replica is elected to export the store gauges; its first tick may still be under way.
     await until(async () => /^longshore_queue_jobs\{queue="reconcile-run",state="waiting",[^}]*\} \d+$/m.test(await (await fetch(`${base}/metrics`)).text()),
       { timeoutMs: 10_000, intervalMs: 100, what: 'the store gauges' });

@@ -67,7 +67,8 @@ describe('AWS gateway against a scripted endpoint', () => {
     });
     const count = async (name: string, labels: Record<string, string>) => {
       const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-      return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+      // Summed over the series that match (one per account-region the calls went to).
+      return metric?.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
     };
     return { gateway, budgets, metrics, sleeps, count };
   }

@@ -5,9 +5,12 @@
  */
 import pino from 'pino';
 import type { Redis } from 'ioredis';
-import { startSimulator, type RunningSimulator, type ScenarioInput } from '@longshore/simulator';
-import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
-import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
+import { startSimulator, type RunningSimulator, type ScenarioInput, type ThrottleSetting } from '@longshore/simulator';
+import { createArnTargets, poolRoles } from '../../controller/aws/arn-targets.js';
+import { createAwsClientPool, type AwsClients } from '../../controller/aws/clients.js';
+import type { AwsGateway } from '../../controller/aws/gateway.js';
+import { budgetKeyParts, createRoutedGateway } from '../../controller/aws/routed-gateway.js';
+import type { BudgetScope } from '../../controller/aws/target.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
 import { ResourceStore } from '../../controller/store/index.js';
@@ -67,19 +70,30 @@ export interface RunHarnessOptions {
   seed?: number;
   /** The endpoint the AWS clients talk to, given the simulator's (e.g. a failing proxy in front of it). */
   endpoint?: (simulatorUrl: string) => Promise<string>;
+  /** Further accounts whose roles the simulator's STS lets pools assume. */
+  accounts?: string[];
+  /** The simulator's throttles (default: AWS's). */
+  throttling?: ThrottleSetting;
 }
 
 export async function startRunHarness(options: RunHarnessOptions): Promise<RunHarness> {
   const { timeScale } = options;
-  const sim = await startSimulator({ timeScale, seed: options.seed ?? 11, scenario: options.scenario ?? QUICK_SCENARIO });
+  const sim = await startSimulator({
+    timeScale, seed: options.seed ?? 11, scenario: options.scenario ?? QUICK_SCENARIO,
+    ...(options.accounts ? { accounts: options.accounts } : {}), ...(options.throttling !== undefined ? { throttling: options.throttling } : {}),
+  });
   const redis = testRedis();
   const namespace = uniqueNamespace('test-run');
   const endpointUrl = options.endpoint ? await options.endpoint(sim.url) : sim.url;
-  const clients = createAwsClients({ region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  // The controller's wiring (controller/main.ts): clients per (Region, role), budgets per account-region.
+  const clientPool = createAwsClientPool({ region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const clients = clientPool.clientsFor(undefined);
   const store = new ResourceStore(redis, { namespace });
   const ks = store.keyspace;
-  const budgets = new RedisBudgets({ redis, bucketKey: (c) => ks.key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05 });
-  const gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });
+  const budgetsFor = (scope: BudgetScope) => new RedisBudgets({
+    redis, bucketKey: (c) => ks.key(...budgetKeyParts(scope, 'us-east-1', c)), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05,
+  });
+  const gateway = createRoutedGateway({ clientPool, budgetsFor, defaultRegion: 'us-east-1', maxWaitMs: 10_000 });
   const registrations: string[] = [];
   // Registration jobs that wait (a requeue, or a delayed wake-up), by the real time they are due: BullMQ's
   // deduplication by key, in small. A wake-up at once pulls a waiting job forward; a delayed one never does.
@@ -103,10 +117,10 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
   const clock = { offsetMs: 0 };
   const now = () => Date.now() + clock.offsetMs;
   const runDeps: RunReconcilerDeps = {
-    store, resolver: adapter, tasks, now, limiter: createPoolLimiter(redis, ks), releaseTaskDefinition: (r, arn) => adapter.release(r, arn),
+    store, resolver: adapter, tasks, now, limiter: createPoolLimiter(redis, ks), releaseTaskDefinition: (r, arn, p) => adapter.release(r, arn, p),
     cost: (r, p) => runCost(r.status.attempts, p?.spec.region ?? 'us-east-1', DEFAULT_PRICES),
   };
-  const resyncDeps: ResyncDeps = { store, gateway, wake: async () => undefined, now, missingGraceMs: 5_000 };
+  const resyncDeps: ResyncDeps = { store, gateway, wake: async () => undefined, now, missingGraceMs: 5_000, targetOf: createArnTargets(() => poolRoles(store)) };
   await store.submit(options.pools);
 
   const harness: RunHarness = {
@@ -143,7 +157,7 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
     async close() {
       await deleteNamespaceKeys(redis, namespace);
       await redis.quit();
-      clients.destroy();
+      clientPool.destroy();
       await sim.close();
     },
   };

@@ -31,3 +31,15 @@ test('the full example pool and run in docs/resources.md pass admission', () => 
   assert.equal(pool.spec.cpu, 1024);
   assert.equal(pool.spec.memory, 4096);
 });
+
+test('the multi-Region, multi-account pool sets in README.md and docs/operations.md pass admission', () => {
+  for (const file of ['README.md', join('docs', 'operations.md')]) {
+    const block = /```yaml\n(apiVersion[^`]*?partner-batch[^`]*?)```/.exec(readFileSync(join(repoRoot(), file), 'utf8'))?.[1];
+    assert.ok(block, `${file} shows the pool set`);
+    const admitted = admitDocuments(parseAllDocuments(block).map((d) => d.toJS()), { pools: new Map() });
+    assert.deepEqual(admitted.map((d) => `${d.kind}/${d.metadata.name}`), ['Pool/etl-us', 'Pool/etl-eu', 'Pool/partner-batch'], file);
+    const partner = admitted[2];
+    assert.ok(partner.kind === 'Pool');
+    assert.equal(partner.spec.roleArn, 'arn:aws:iam::210987654321:role/longshore-launcher');
+  }
+});

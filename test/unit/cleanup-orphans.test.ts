@@ -83,12 +83,12 @@ describe('orphaned tasks: the plan', () => {
 describe('orphaned tasks: which clusters', () => {
   test('one sweep per cluster name, from pools and live tasks, ARNs preferred', async () => {
     const store: OrphanSweepStore = {
-      poolClusters: async () => [undefined, 'main', 'arn:aws:ecs:us-east-1:1:cluster/main'],
+      poolClusters: async () => [{ cluster: undefined }, { cluster: 'main' }, { cluster: 'arn:aws:ecs:us-east-1:1:cluster/main' }],
       liveTaskClusters: async () => ['unknown', 'arn:aws:ecs:us-east-1:1:cluster/batch', 'arn:aws:ecs:us-east-1:1:cluster/main'],
       liveTaskArns: async () => [], getRun: async () => null, runNameForTask: async () => null,
       updateRunStatus: async () => { throw new Error('not expected'); },
     };
-    assert.deepEqual(await clustersToSweep(store), ['arn:aws:ecs:us-east-1:1:cluster/batch', 'arn:aws:ecs:us-east-1:1:cluster/main', 'default']);
+    assert.deepEqual(await clustersToSweep(store, 'us-east-1'), ['arn:aws:ecs:us-east-1:1:cluster/batch', 'arn:aws:ecs:us-east-1:1:cluster/main', 'default']);
     assert.equal(clusterName('arn:aws:ecs:us-east-1:1:cluster/main'), 'main');
     assert.equal(clusterName('main'), 'main');
   });
@@ -98,7 +98,7 @@ describe('orphaned tasks: the sweep shell', () => {
   test('a task listed as RUNNING but described as STOPPED is not stopped again', async () => {
     const stopped: string[] = [];
     const store: OrphanSweepStore = {
-      poolClusters: async () => ['main'], liveTaskClusters: async () => [], liveTaskArns: async () => [],
+      poolClusters: async () => [{ cluster: 'main' }], liveTaskClusters: async () => [], liveTaskArns: async () => [],
       getRun: async () => null, runNameForTask: async () => null,
       updateRunStatus: async () => { throw new Error('not expected'); },
     };

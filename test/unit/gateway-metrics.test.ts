@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_POOL_LABELS, OTHER_POOLS, createMetrics } from '../../controller/metrics.js';
+import { scopedMetrics } from '../../controller/aws/routed-gateway.js';
 
 describe('createMetrics', () => {
   test('every metric carries the longshore_ prefix and every known label set starts at 0', async () => {
@@ -9,8 +10,8 @@ describe('createMetrics', () => {
     assert.ok(metrics.every((m) => m.name.startsWith('longshore_')));
     const text = await registry.metrics();
     for (const line of [
-      'longshore_ecs_api_calls_total{action="RunTask",outcome="throttled"} 0',
-      'longshore_ecs_api_throttles_total{action="RegisterTaskDefinition"} 0',
+      'longshore_ecs_api_calls_total{action="RunTask",outcome="throttled",region="default",account="default"} 0',
+      'longshore_ecs_api_throttles_total{action="RegisterTaskDefinition",region="default",account="default"} 0',
       'longshore_budget_rate_factor{category="fargateSpotLaunches"} 1',
       'longshore_run_transitions_rejected_total{event="TASK_OBSERVED"} 0',
       'longshore_redis_up 1',
@@ -25,6 +26,22 @@ describe('createMetrics', () => {
     ]) {
       assert.ok(text.includes(line), `missing: ${line}`);
     }
+  });
+
+  test('AWS call series carry their account-region; the account label can be turned off', async () => {
+    const labelled = createMetrics({ region: 'eu-west-1' });
+    const scoped = scopedMetrics(labelled, { account: '210987654321', region: 'us-west-2' });
+    scoped.ecsApiCalls.inc({ action: 'RunTask', outcome: 'success' });
+    scoped.budgetExhausted.inc({ category: 'fargateLaunches' });
+    const text = await labelled.registry.metrics();
+    assert.ok(text.includes('longshore_ecs_api_calls_total{action="RunTask",outcome="success",region="eu-west-1",account="default"} 0'));
+    assert.ok(text.includes('longshore_ecs_api_calls_total{action="RunTask",outcome="success",region="us-west-2",account="210987654321"} 1'));
+    assert.ok(text.includes('longshore_budget_exhausted_total{category="fargateLaunches",region="us-west-2",account="210987654321"} 1'));
+    const unlabelled = createMetrics({ region: 'eu-west-1', accountLabel: false });
+    scopedMetrics(unlabelled, { account: '210987654321', region: 'us-west-2' }).ecsApiThrottles.inc({ action: 'RunTask' });
+    const plain = await unlabelled.registry.metrics();
+    assert.ok(plain.includes('longshore_ecs_api_throttles_total{action="RunTask",region="us-west-2"} 1'));
+    assert.ok(!plain.includes('account='));
   });
 
   test('every series carries the key namespace and the replica; build info is one series at 1', async () => {

@@ -47,6 +47,7 @@ const AUTHORIZED_AS: Record<string, string> = { 'sqs:DeleteMessageBatch': 'sqs:D
 const AUTHORIZATION_ONLY: Record<string, string> = {
   'iam:PassRole': 'RegisterTaskDefinition and RunTask name task and execution roles',
   'ecs:TagResource': 'RunTask and RegisterTaskDefinition carry tags (tag on create)',
+  'sts:AssumeRole': "a pool's roleArn, assumed by the SDK's fromTemporaryCredentials (controller/aws/clients.ts), not a gateway call",
 };
 /** The product: what the image compiles (tsconfig.build.json). */
 const PRODUCT_DIRS = ['controller', 'reconcilers', 'machines', 'cmd/cli'];

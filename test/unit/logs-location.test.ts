@@ -19,12 +19,15 @@ describe('log stream location', () => {
     const pool = newPool({ cloudwatchLogs: { enabled: true }, region: 'eu-west-1' });
     const run = runWithAttempts(1);
     assert.deepEqual(locateStream(pool, run, run.status.attempts[0], undefined), {
-      group: 'longshore', stream: `longshore-logs_pool-a/longshore/${taskIdOf(TASK)}0`, container: 'longshore', region: 'eu-west-1',
+      group: 'longshore', stream: `longshore-logs_pool-a/longshore/${taskIdOf(TASK)}0`, container: 'longshore', region: 'eu-west-1', target: { region: 'eu-west-1' },
     });
     const custom = newPool({ cloudwatchLogs: { enabled: true, group: 'g', streamPrefix: 'p', options: { 'awslogs-group': 'override' } }, containerName: 'main' });
     assert.deepEqual(locateStream(custom, run, run.status.attempts[0], 'us-east-1'), {
-      group: 'override', stream: `p/main/${taskIdOf(TASK)}0`, container: 'main', region: 'us-east-1',
+      group: 'override', stream: `p/main/${taskIdOf(TASK)}0`, container: 'main', region: 'us-east-1', target: { region: 'us-east-1' },
     });
+    // A pool with a role reads its streams through that role, in its Region.
+    const roled = newPool({ cloudwatchLogs: { enabled: true }, region: 'ap-south-1', roleArn: 'arn:aws:iam::210987654321:role/r', externalId: 'x1' });
+    assert.deepEqual(locateStream(roled, run, run.status.attempts[0], 'us-east-1')?.target, { region: 'ap-south-1', roleArn: 'arn:aws:iam::210987654321:role/r', externalId: 'x1' });
   });
 
   test('an attempt without a task has no stream yet', () => {

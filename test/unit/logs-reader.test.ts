@@ -7,7 +7,7 @@ import { readAttempt, type AttemptLook, type ReaderPorts } from '../../controlle
 import { RunLogError, type RunLogLine } from '../../controller/logs/types.js';
 import { readStart } from '../../controller/logs/paging.js';
 
-const location = { group: 'g', stream: 'p/c/task1', container: 'c', region: 'us-east-1' };
+const location = { group: 'g', stream: 'p/c/task1', container: 'c', region: 'us-east-1', target: { region: 'us-east-1' } };
 
 /** A stream that grows as the test says, paged like CloudWatch Logs (forward tokens f/<index>). */
 function fakeLogs() {

@@ -490,7 +490,12 @@ export interface components {
             spec: {
                 /** @description Cluster name or ARN; ECS uses "default" when absent. */
                 cluster?: string;
+                /** @description The Region of the pool's cluster, task definitions, network and tasks; the controller's AWS_REGION when absent. */
                 region?: string;
+                /** @description A role Longshore assumes (STS AssumeRole) for every AWS call of this pool; the controller's own credentials when absent. */
+                roleArn?: string;
+                /** @description The external id the role's trust policy requires; only with roleArn. */
+                externalId?: string;
                 /** @enum {string} */
                 launchType?: "FARGATE" | "FARGATE_SPOT" | "EC2" | "EXTERNAL";
                 capacityProviderStrategy?: {
@@ -930,7 +935,12 @@ export interface components {
             spec: {
                 /** @description Cluster name or ARN; ECS uses "default" when absent. */
                 cluster?: string;
+                /** @description The Region of the pool's cluster, task definitions, network and tasks; the controller's AWS_REGION when absent. */
                 region?: string;
+                /** @description A role Longshore assumes (STS AssumeRole) for every AWS call of this pool; the controller's own credentials when absent. */
+                roleArn?: string;
+                /** @description The external id the role's trust policy requires; only with roleArn. */
+                externalId?: string;
                 /** @enum {string} */
                 launchType?: "FARGATE" | "FARGATE_SPOT" | "EC2" | "EXTERNAL";
                 capacityProviderStrategy?: {

@@ -21,6 +21,7 @@ export function checkPoolSpec(spec: PoolSpec): Violation[] {
       launch: spec.capacityProviderStrategy ? 'spec.capacityProviderStrategy' : 'spec.launchType',
     }),
     ...logsAndRoles(spec),
+    ...assumedRole(spec),
     ...network(spec),
     ...names(spec),
     ...checkEnvNames('spec.env', spec.env),
@@ -34,7 +35,24 @@ export function checkPoolSpec(spec: PoolSpec): Violation[] {
   ];
 }
 
+/** An external id is sent only with AssumeRole, so it means nothing without a role. */
+function assumedRole(spec: PoolSpec): Violation[] {
+  if (spec.externalId !== undefined && spec.roleArn === undefined) {
+    return [{ path: 'spec.externalId', rule: 'external-id-needs-role', message: 'externalId is sent only when assuming a role: set roleArn too', value: spec.externalId }];
+  }
+  return [];
+}
+
+/** A task definition registered in one Region is unknown in another: an ARN must name the pool's Region. */
 function taskDefinitionSource(spec: PoolSpec): Violation[] {
+  const arnRegion = spec.taskDefinitionArn?.split(':')[3];
+  if (spec.region !== undefined && spec.taskDefinitionArn?.startsWith('arn:') && arnRegion !== spec.region) {
+    return [{ path: 'spec.taskDefinitionArn', rule: 'task-definition-region', message: `the task definition is in ${arnRegion ?? 'another Region'}, the pool in ${spec.region}: ECS finds a task definition only in its own Region`, value: spec.taskDefinitionArn }];
+  }
+  return taskDefinitionSourceExclusive(spec);
+}
+
+function taskDefinitionSourceExclusive(spec: PoolSpec): Violation[] {
   if (spec.taskDefinition && spec.taskDefinitionArn) {
     return [{ path: 'spec.taskDefinitionArn', rule: 'task-definition-exclusive', message: 'set taskDefinition or taskDefinitionArn, not both', value: spec.taskDefinitionArn }];
   }

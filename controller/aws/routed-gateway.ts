@@ -1,0 +1,124 @@
+/**
+ * The gateway every reconciler holds: each call goes to the account-region its `target` names (a pool's
+ * Region and role), through that target's clients (AwsClientPool: created on first use, reused) and that
+ * account-region's Redis budgets, so one account-region's budget, throttles and adaptive slow-down never
+ * touch another's. The per-target gateways themselves are the one gateway (gateway.ts), created lazily.
+ */
+import type { AwsClientPool } from './clients.js';
+import { createAwsGateway, type AwsGateway, type CallOptions, type GatewayDependencies, type GatewayMetrics } from './gateway.js';
+import { GatewayError } from './errors.js';
+import type { RedisBudgets } from './redis-budgets.js';
+import { scopeOf, targetKey, type AwsTarget, type BudgetScope } from './target.js';
+
+export interface RoutedGatewayDependencies extends Omit<GatewayDependencies, 'clients' | 'budgets' | 'metrics'> {
+  /** The controller's metrics; each target's calls are labelled with its account-region (ControllerMetrics.awsScopeLabels). */
+  metrics?: ScopedMetricsSource;
+  clientPool: AwsClientPool;
+  /** The budgets of one account-region (one RedisBudgets per scope; see budgetKeyFor). */
+  budgetsFor: (scope: BudgetScope) => RedisBudgets;
+  /** The controller's own Region (AWS_REGION), for targets that name none. */
+  defaultRegion: string | undefined;
+}
+
+export function createRoutedGateway(deps: RoutedGatewayDependencies): AwsGateway {
+  const { clientPool, budgetsFor, defaultRegion, metrics, ...shared } = deps;
+  const gateways = new Map<string, AwsGateway>();
+  const budgets = new Map<string, RedisBudgets>();
+  const gatewayFor = (target: AwsTarget | undefined): AwsGateway => {
+    const key = targetKey(target, defaultRegion);
+    let gateway = gateways.get(key);
+    if (gateway === undefined) {
+      const scope = scopeOf(target, defaultRegion);
+      const scopeKey = `${scope.account}/${scope.region}`;
+      let scoped = budgets.get(scopeKey);
+      if (scoped === undefined) {
+        scoped = budgetsFor(scope);
+        budgets.set(scopeKey, scoped);
+      }
+      gateway = createAwsGateway({
+        ...shared, clients: clientPool.clientsFor(target), budgets: scoped, ...(metrics ? { metrics: scopedMetrics(metrics, scope) } : {}),
+      });
+      gateways.set(key, gateway);
+    }
+    return gateway;
+  };
+  const route = <I, O>(call: (gateway: AwsGateway, input: I, o: CallOptions | undefined) => Promise<O>) =>
+    async (input: I, o?: CallOptions): Promise<O> => {
+      try {
+        return await call(gatewayFor(o?.target), input, o);
+      } catch (error) {
+        throw explainWhere(error, o?.target, defaultRegion);
+      }
+    };
+  return {
+    registerTaskDefinition: route((g, i, o) => g.registerTaskDefinition(i, o)),
+    deregisterTaskDefinition: route((g, i, o) => g.deregisterTaskDefinition(i, o)),
+    describeTaskDefinition: route((g, i, o) => g.describeTaskDefinition(i, o)),
+    listTaskDefinitions: route((g, i, o) => g.listTaskDefinitions(i, o)),
+    runTask: route((g, i, o) => g.runTask(i, o)),
+    stopTask: route((g, i, o) => g.stopTask(i, o)),
+    describeTasks: route((g, i, o) => g.describeTasks(i, o)),
+    listTasks: route((g, i, o) => g.listTasks(i, o)),
+    describeClusters: route((g, i, o) => g.describeClusters(i, o)),
+    describeVpcs: route((g, i, o) => g.describeVpcs(i, o)),
+    describeSubnets: route((g, i, o) => g.describeSubnets(i, o)),
+    getLogEvents: route((g, i, o) => g.getLogEvents(i, o)),
+  };
+}
+
+/**
+ * The Redis key parts of a scope's buckets. The controller's own account in its own Region keeps the
+ * key it always had (`budget:<category>`), so an upgrade keeps its buckets' state; every other
+ * account-region gets `budget:<account>:<region>:<category>`.
+ */
+export function budgetKeyParts(scope: BudgetScope, defaultRegion: string | undefined, category: string): string[] {
+  const isHome = scope.account === 'default' && (scope.region === (defaultRegion ?? 'default'));
+  return isHome ? ['budget', category] : ['budget', scope.account, scope.region, category];
+}
+
+/** What AWS answers for a Region the account cannot use (not enabled, or no such Region) or keys it does not know. */
+const UNKNOWN_CLIENT_CODES = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'AuthFailure']);
+/** What STS answers when the role cannot be assumed (trust policy, external id, no such role or account). */
+const ASSUME_ROLE_CODES = new Set(['AccessDenied', 'CredentialsProviderError', 'ExpiredToken', 'RegionDisabledException']);
+
+/**
+ * AWS's words for "not in this Region" and "not this role" name neither; the pool's owner needs both. The
+ * error stays what it was (kind, code, cause's type) with a message that says where the call went.
+ */
+export function explainWhere(error: unknown, target: AwsTarget | undefined, defaultRegion: string | undefined): unknown {
+  if (!(error instanceof GatewayError)) return error;
+  const region = target?.region ?? defaultRegion ?? '(the SDK default Region)';
+  const aws = error.cause instanceof Error ? error.cause.message : error.message;
+  let explained: string | undefined;
+  if (UNKNOWN_CLIENT_CODES.has(error.code)) {
+    explained = `${aws} (AWS answers this for a Region the account cannot use or does not have, or for credentials it does not know: `
+      + `the call went to Region ${region}${target?.roleArn ? ` as role ${target.roleArn}` : ''}; check the pool's region)`;
+  } else if (target?.roleArn !== undefined && ASSUME_ROLE_CODES.has(error.code)) {
+    explained = `could not assume role ${target.roleArn}${target.externalId !== undefined ? ' (with its externalId)' : ''} for the pool's calls: ${aws}`;
+  }
+  if (explained === undefined) return error;
+  const cause = Object.assign(new Error(explained), { name: error.code, $metadata: (error.cause as { $metadata?: unknown } | undefined)?.$metadata ?? {} });
+  return new GatewayError(error.kind, error.action, error.code, `${error.action}: ${error.code}: ${explained}`, cause, error.retryAfterMs);
+}
+
+type ScopeLabels = Partial<Record<'region' | 'account', string>>;
+
+/** The slice of ControllerMetrics the routed gateway labels per account-region. */
+export interface ScopedMetricsSource {
+  ecsApiCalls: { inc(labels: { action: string; outcome: string } & ScopeLabels): void };
+  ecsApiThrottles: { inc(labels: { action: string } & ScopeLabels): void };
+  ecsApiCallDuration: { observe(labels: { action: string } & ScopeLabels, seconds: number): void };
+  budgetExhausted: { inc(labels: { category: string } & ScopeLabels): void };
+  awsScopeLabels(scope: BudgetScope): ScopeLabels;
+}
+
+/** The gateway's metrics for one account-region: every series carries its `region` (and `account`). */
+export function scopedMetrics(metrics: ScopedMetricsSource, scope: BudgetScope): GatewayMetrics {
+  const labels = metrics.awsScopeLabels(scope);
+  return {
+    ecsApiCalls: { inc: (l) => metrics.ecsApiCalls.inc({ ...l, ...labels }) },
+    ecsApiThrottles: { inc: (l) => metrics.ecsApiThrottles.inc({ ...l, ...labels }) },
+    ecsApiCallDuration: { observe: (l, seconds) => metrics.ecsApiCallDuration.observe({ ...l, ...labels }, seconds) },
+    budgetExhausted: { inc: (l) => metrics.budgetExhausted.inc({ ...l, ...labels }) },
+  };
+}
