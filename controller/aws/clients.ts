@@ -41,18 +41,25 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   };
   const ecs = new ECSClient(config);
   const ec2 = new EC2Client(config);
-  const logs = new CloudWatchLogsClient(config);
-  const sqs = new SQSClient(config);
+  // Logs and SQS are built on first use: most replicas never read logs or poll a queue.
+  let logs: CloudWatchLogsClient | undefined;
+  let sqs: SQSClient | undefined;
   return {
     ecs,
     ec2,
-    logs,
-    sqs,
+    get logs() {
+      logs ??= new CloudWatchLogsClient(config);
+      return logs;
+    },
+    get sqs() {
+      sqs ??= new SQSClient(config);
+      return sqs;
+    },
     destroy() {
       ecs.destroy();
       ec2.destroy();
-      logs.destroy();
-      sqs.destroy();
+      logs?.destroy();
+      sqs?.destroy();
     },
   };
 }
