@@ -1,17 +1,13 @@
 /**
- * Small typed wrappers over the HTTP API with fetch (same origin: the API server serves the console). The
- * token travels only in the Authorization header, never in a URL. Watches and log follows are read as
- * streams through the response body's reader, so no polling anywhere.
+ * The console's calls over the generated client (@longshore/client: openapi-fetch typed by the API's
+ * OpenAPI document), same origin: the API server serves the console. The token travels only in the
+ * Authorization header, never in a URL. Watches and log follows are read as streams by the client's
+ * watchRuns and readLog, so no polling anywhere; aborting the signal ends them.
  */
-import type { List, Pool, Run, SelfSubjectReview, Status, WatchEvent } from './types.js';
+import { ApiStatusError, createLongshoreClient, readLog, unwrap, watchRuns, type ApiClient } from '@longshore/client';
+import type { PoolList, RunList, RunWatchEvent, SelfSubjectReview, Status } from './types.js';
 
-export const API = '/apis/longshore.dev/v1alpha1';
-
-export class ApiError extends Error {
-  constructor(readonly code: number, message: string, readonly reason?: string) {
-    super(message);
-  }
-}
+export { ApiStatusError as ApiError };
 
 export interface ListQuery {
   fieldSelector?: string;
@@ -20,97 +16,60 @@ export interface ListQuery {
   continue?: string;
 }
 
-const ns = (namespace: string) => `${API}/namespaces/${encodeURIComponent(namespace)}`;
-
-function query(params: Record<string, string | number | boolean | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
-  const text = search.toString();
-  return text ? `?${text}` : '';
+/** Drops empty filters so the query string carries only what was asked for (as the server's defaults expect). */
+function present<T extends object>(query: T): Partial<T> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined && value !== '')) as Partial<T>;
 }
 
-async function failure(response: Response): Promise<ApiError> {
-  let message = `${response.status} ${response.statusText}`;
-  let reason: string | undefined;
-  try {
-    const status = (await response.json()) as Partial<Status>;
-    if (status.message) message = status.message;
-    reason = status.reason;
-  } catch {
-    // Not a Status body: keep the HTTP status line.
-  }
-  return new ApiError(response.status, message, reason);
+/** A 404 the console finds itself (a run missing from a list by name), shaped as the server's would be. */
+export function notFound(message: string): ApiStatusError {
+  return new ApiStatusError(404, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message });
 }
 
 export class Client {
-  constructor(private readonly token: string) {}
+  private readonly api: ApiClient;
 
-  private async send(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${this.token}`);
-    if (init.body !== undefined) headers.set('content-type', 'application/json');
-    const response = await fetch(path, { ...init, headers, cache: 'no-store', credentials: 'omit' });
-    if (!response.ok) throw await failure(response);
-    return response;
+  constructor(token: string) {
+    this.api = createLongshoreClient({
+      server: window.location.origin,
+      token,
+      // Never cached (live state), and never cookies: the bearer header is the only credential.
+      fetch: (request) => fetch(new Request(request, { cache: 'no-store', credentials: 'omit' })),
+    });
   }
 
-  private async json<T>(path: string, init?: RequestInit): Promise<T> {
-    return (await (await this.send(path, init)).json()) as T;
+  async whoami(): Promise<SelfSubjectReview> {
+    return unwrap(await this.api.GET('/apis/longshore.dev/v1alpha1/whoami'));
   }
 
-  whoami(): Promise<SelfSubjectReview> {
-    return this.json(`${API}/whoami`);
+  // The list routes' documented answer is a list or, with watch=true, a watch event; these calls never watch.
+  async listRuns(namespace: string, q: ListQuery): Promise<RunList> {
+    return <RunList>unwrap(await this.api.GET('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs', { params: { path: { namespace }, query: present(q) } }));
   }
 
-  listRuns(namespace: string, q: ListQuery): Promise<List<Run>> {
-    return this.json(`${ns(namespace)}/runs${query({ ...q })}`);
-  }
-
-  getRun(namespace: string, name: string): Promise<Run> {
-    return this.json(`${ns(namespace)}/runs/${encodeURIComponent(name)}`);
-  }
-
-  listPools(namespace: string): Promise<List<Pool>> {
-    return this.json(`${ns(namespace)}/pools`);
+  async listPools(namespace: string): Promise<PoolList> {
+    return <PoolList>unwrap(await this.api.GET('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/pools', { params: { path: { namespace } } }));
   }
 
   async cancelRun(namespace: string, name: string, reason: string): Promise<Status> {
-    return this.json(`${ns(namespace)}/runs/${encodeURIComponent(name)}/cancel`, { method: 'POST', body: JSON.stringify({ reason }) });
+    return unwrap(await this.api.POST('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs/{name}/cancel', { params: { path: { namespace, name } }, body: { reason } }));
   }
 
   async killRun(namespace: string, name: string, reason: string): Promise<Status> {
-    return this.json(`${ns(namespace)}/runs/${encodeURIComponent(name)}/kill`, { method: 'POST', body: JSON.stringify({ reason }) });
+    return unwrap(await this.api.POST('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs/{name}/kill', { params: { path: { namespace, name } }, body: { reason } }));
   }
 
   /** Streams watch events of runs (after `resourceVersion`) until the server ends the stream or `signal` aborts. */
-  async watchRuns(namespace: string, q: ListQuery & { resourceVersion: string }, onEvent: (event: WatchEvent<Run>) => void, signal: AbortSignal): Promise<void> {
-    const response = await this.send(`${ns(namespace)}/runs${query({ ...q, watch: true })}`, { signal });
-    await readLines(response, signal, (line) => onEvent(JSON.parse(line) as WatchEvent<Run>));
+  async watchRuns(namespace: string, q: ListQuery & { resourceVersion: string }, onEvent: (event: RunWatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const { fieldSelector, labelSelector, resourceVersion } = q;
+    for await (const event of watchRuns(this.api, { namespace, ...present({ fieldSelector, labelSelector }), resourceVersion, signal })) onEvent(event);
   }
 
-  /** Streams the run's log lines; with follow, until its task stops. */
+  /** Streams the run's log lines (with timestamps); with follow, until its task stops. */
   async streamLog(namespace: string, name: string, options: { follow: boolean; attempt?: number }, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-    const response = await this.send(`${ns(namespace)}/runs/${encodeURIComponent(name)}/log${query({ follow: options.follow, attempt: options.attempt, timestamps: true })}`, { signal });
-    await readLines(response, signal, onLine);
-  }
-}
-
-async function readLines(response: Response, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
-  if (!response.body) return;
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
+    for await (const line of readLog(this.api, { namespace, name, follow: options.follow, ...present({ attempt: options.attempt }), timestamps: true, signal })) {
       if (line.trim() !== '') onLine(line);
     }
   }
-  if (buffer.trim() !== '') onLine(buffer);
 }
+

@@ -4,7 +4,7 @@
  * of that one name. Cancel and kill are offered only to roles that may use them, each with a confirmation.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, type Client } from './api.js';
+import { ApiError, notFound, type Client } from './api.js';
 import { Confirm, describeError, ErrorLine, PhaseBadge, time } from './common.js';
 import { runsHref } from './route.js';
 import type { Attempt, Run, SelfSubjectReview } from './types.js';
@@ -23,7 +23,7 @@ export function RunPage({ client, who, namespace, name }: { client: Client; who:
         try {
           const list = await client.listRuns(namespace, { fieldSelector: `metadata.name=${name}` });
           const found = list.items[0];
-          if (!found) throw new ApiError(404, `Run "${name}" not found in namespace ${namespace}`);
+          if (!found) throw notFound(`Run "${name}" not found in namespace ${namespace}`);
           setRun(found);
           setError(undefined);
           await client.watchRuns(namespace, { fieldSelector: `metadata.name=${name}`, resourceVersion: list.metadata.resourceVersion }, (event) => {

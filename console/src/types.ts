@@ -1,108 +1,26 @@
 /**
- * The API's shapes the console reads, written after schemas/openapi.json (components.schemas: Run, Pool,
- * RunList, PoolList, RunWatchEvent, Status, SelfSubjectReview). Only the fields the console shows; the lead
- * may replace these with the generated client's types once that package lands.
+ * The API's shapes, typed by the generated client (@longshore/client: openapi-typescript types from
+ * schemas/openapi.json), so a change to the API's schema shows up here as a type error. Only console
+ * helpers live here: the phase and outcome lists the filters offer, and names for nested shapes.
  */
-export const PHASES = ['pending', 'taskdef-resolved', 'submitted', 'running', 'stopped'] as const;
-export type Phase = (typeof PHASES)[number];
-export const OUTCOMES = ['succeeded', 'failed', 'cancelled', 'crashed', 'timed-out'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+import type { components } from '@longshore/client';
 
-export interface ObjectMeta {
-  name: string;
-  namespace: string;
-  uid?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  generation?: number;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-}
+type Schemas = components['schemas'];
 
-export interface Attempt {
-  number: number;
-  taskArn?: string;
-  clusterArn?: string;
-  lastStatus?: string;
-  submittedAt?: string;
-  startedAt?: string;
-  stoppedAt?: string;
-  exitCode?: number | null;
-  stopCode?: string;
-  stoppedReason?: string;
-  failureReason?: string;
-  capacityProvider?: string;
-  launchType?: string;
-  requestedCapacity?: 'on-demand';
-  cpu?: string;
-  memory?: string;
-}
+export type Run = Schemas['Run'];
+export type Pool = Schemas['Pool'];
+export type RunList = Schemas['RunList'];
+export type PoolList = Schemas['PoolList'];
+export type RunWatchEvent = Schemas['RunWatchEvent'];
+export type Status = Schemas['Status'];
+export type SelfSubjectReview = Schemas['SelfSubjectReview'];
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-  lastTransitionTime: string;
-}
+export type Phase = Run['status']['phase'];
+export type Outcome = NonNullable<Run['status']['outcome']>;
+export type Attempt = Run['status']['attempts'][number];
+export type Condition = Run['status']['conditions'][number];
+export type Verb = keyof SelfSubjectReview['status']['allowed'];
 
-export interface RunCost {
-  estimate: true;
-  region?: string;
-  vcpuSeconds?: number;
-  gbSeconds?: number;
-  estimatedUsd?: number;
-  onDemandUsd?: number;
-}
-
-export interface RunStatus {
-  phase: Phase;
-  outcome?: Outcome;
-  attempts?: Attempt[];
-  conditions?: Condition[];
-  message?: string;
-  taskDefinitionArn?: string;
-  logTail?: { attempt: number; container?: string; lines: string[]; fetchedAt: string; error?: string };
-  spotFallback?: { reason: string; fromAttempt: number };
-  cost?: RunCost;
-}
-
-export interface Run {
-  apiVersion: string;
-  kind: 'Run';
-  metadata: ObjectMeta;
-  spec: { pool: string; deployment?: string; image?: string; command?: string[]; env?: Record<string, string>; cancelRequested?: boolean } & Record<string, unknown>;
-  status: RunStatus;
-}
-
-export interface Pool {
-  apiVersion: string;
-  kind: 'Pool';
-  metadata: ObjectMeta;
-  spec: { limits?: Record<string, unknown> } & Record<string, unknown>;
-}
-
-export interface List<T> {
-  kind: string;
-  metadata: { resourceVersion: string; continue?: string };
-  items: T[];
-}
-
-export interface WatchEvent<T> {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: T;
-}
-
-export interface Status {
-  kind: 'Status';
-  code: number;
-  reason?: string;
-  message?: string;
-}
-
-export type Verb = 'read' | 'submit' | 'operate' | 'administer';
-
-export interface SelfSubjectReview {
-  kind: 'SelfSubjectReview';
-  status: { tokenId: string; role: string; namespace?: string; allowed: Record<Verb, boolean> };
-}
+/** Every phase in lifecycle order (the filter's options); `satisfies` keeps the list equal to the schema's. */
+export const PHASES = ['pending', 'taskdef-resolved', 'submitted', 'running', 'stopped'] as const satisfies readonly Phase[];
+export const OUTCOMES = ['succeeded', 'failed', 'cancelled', 'crashed', 'timed-out'] as const satisfies readonly Outcome[];
