@@ -5,7 +5,7 @@
  * has stopped.
  */
 import { Command, Option } from 'commander';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { Phase, RunRecord } from '../../controller/api/index.js';
 import { matchesSelector, parseSelector, type ChangeEvent } from '../../controller/store/index.js';
 import { listSelected, phaseOption } from './run-select.js';
@@ -41,7 +41,7 @@ export function runWatchCommand(): Command {
         view.initial([...runs.values()]);
         const done = () => options.untilDone === true && [...runs.values()].every((r) => r.status.phase === 'stopped');
 
-        const connection: Redis = blocking();
+        const connection: RedisClient = blocking();
         const feed = store.changeFeed(connection);
         let interrupted = false;
         const onSigint = () => {

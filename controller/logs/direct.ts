@@ -3,7 +3,7 @@
  * its own AWS clients and gateway from the compiled configuration, spending the installation's shared
  * logsRead budget (the bucket the controller's replicas use, in the configured namespace's keyspace).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { ControllerConfig } from '../config.js';
 import { createAwsClients } from '../aws/clients.js';
 import { createAwsGateway } from '../aws/gateway.js';
@@ -20,7 +20,7 @@ export interface DirectRunLogSource {
   close(): void;
 }
 
-export function createDirectRunLogSource(config: ControllerConfig, redis: Redis, store?: ResourceStore): DirectRunLogSource {
+export function createDirectRunLogSource(config: ControllerConfig, redis: RedisClient, store?: ResourceStore): DirectRunLogSource {
   const budgetKeys = store?.keyspace ?? keyspace(config.namespace);
   const budgets = new RedisBudgets({
     redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION, bucketKey: (category) => budgetKeys.key('budget', category),

@@ -3,7 +3,7 @@
  * `register-taskdef` queue. Keys on that queue are a definition hash (register it) or
  * `deregister:<arn>` (deregister a revision no live run references).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { ControllerMetrics } from '../../controller/metrics.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
 import type { Reconciler } from '../../controller/queue/reconcile.js';
@@ -30,7 +30,7 @@ export function createRegistrationReconciler(worker: RegistrationWorker): Reconc
 }
 
 export interface TaskdefsDependencies {
-  redis: Redis;
+  redis: RedisClient;
   keyspace: Keyspace;
   gateway: RegistrationGateway;
   wakeUps: WakeUps;

@@ -13,7 +13,7 @@ import { createAwsClients, type AwsClients } from '../../controller/aws/clients.
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
-import { createRedisConnection } from '../../controller/redis.js';
+import { createRedisConnection, type RedisClient } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { closeQueues, createQueues, createWakeUps, type ControllerQueues, type WakeUps } from '../../controller/queue/queues.js';
 import { startWorkers, type RunningWorkers } from '../../controller/queue/workers.js';
@@ -40,7 +40,7 @@ interface Replica {
   taskdefs: Taskdefs;
   workers: RunningWorkers;
   queues: ControllerQueues;
-  connection: Redis;
+  connection: RedisClient;
 }
 
 describe('task definitions against the simulator', () => {
