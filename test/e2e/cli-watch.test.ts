@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { RunStatus } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -26,7 +26,7 @@ function waitForOutput(child: ChildProcess, text: string): Promise<void> {
 }
 
 describe('longshore run watch', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: ResourceStore;
   const namespace = uniqueNamespace('test-cli-watch');
   before(async () => {

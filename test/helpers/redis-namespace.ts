@@ -3,9 +3,22 @@
  * `longshore:{<namespace>}:*` key when done. Never FLUSHALL/FLUSHDB — other suites share this Redis.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { parseClusterNodes, serverNodes, type RedisClient, type RedisTarget } from '../../controller/redis.js';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * REDIS_CLUSTER_NODES points the tests (and the controllers and CLIs they start, which inherit the
+ * environment) at a Redis Cluster, e.g. the local one of scripts/ensure-redis-cluster.sh.
+ */
+export const TEST_REDIS_TARGET: RedisTarget = {
+  url: TEST_REDIS_URL,
+  clusterNodes: process.env.REDIS_CLUSTER_NODES ? parseClusterNodes(process.env.REDIS_CLUSTER_NODES) : undefined,
+};
+
+/** Whether this run uses a Redis Cluster. */
+export const TEST_REDIS_IS_CLUSTER = (TEST_REDIS_TARGET.clusterNodes?.length ?? 0) > 0;
 
 /** e.g. `test-store-3f9a1c2b` — valid for LONGSHORE_NAMESPACE. */
 export function uniqueNamespace(label = 'test'): string {
@@ -13,18 +26,24 @@ export function uniqueNamespace(label = 'test'): string {
 }
 
 /** Deletes every key of the namespace; returns how many were deleted. */
-export async function deleteNamespaceKeys(redis: Redis, namespace: string): Promise<number> {
-  let cursor = '0';
+export async function deleteNamespaceKeys(client: RedisClient, namespace: string): Promise<number> {
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${namespace}}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  // SCAN walks one node: on a cluster, every master (the namespace's slot lives on one of them).
+  if (client instanceof Cluster && client.status !== 'ready') await client.ping();
+  for (const redis of serverNodes(client)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${namespace}}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
   return deleted;
 }
 
-/** A connection for tests (fails fast instead of retrying forever when Redis is absent). */
-export function testRedis(): Redis {
+/** A connection for tests (fails fast instead of retrying forever when Redis is absent); a Cluster with REDIS_CLUSTER_NODES. */
+export function testRedis(): RedisClient {
+  const nodes = TEST_REDIS_TARGET.clusterNodes;
+  if (nodes && nodes.length > 0) return new Cluster(nodes.map((n) => ({ ...n })), { redisOptions: { maxRetriesPerRequest: 1 } });
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 }

@@ -4,7 +4,7 @@
  * resync and pool limiter — driven by the test itself (no BullMQ), with a controller clock the test owns.
  */
 import pino from 'pino';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { startSimulator, type RunningSimulator, type ScenarioInput } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
@@ -43,7 +43,7 @@ export interface DriveOptions {
 export interface RunHarness {
   sim: RunningSimulator;
   clients: AwsClients;
-  redis: Redis;
+  redis: RedisClient;
   gateway: AwsGateway;
   store: ResourceStore;
   taskdefs: Taskdefs;

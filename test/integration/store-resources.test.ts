@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, ResourceStore, listAll } from '../../controller/store/index.js';
 import { AdmissionError } from '../../controller/api/admission/index.js';
 import type { RunStatus } from '../../controller/api/index.js';
@@ -12,7 +12,7 @@ const run = (name: string, spec: object = {}, labels: Record<string, string> = {
 const stopped = (): RunStatus => ({ phase: 'stopped', outcome: 'succeeded', attempts: [], conditions: [], observedGeneration: 1 });
 
 describe('store: resources', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespaces: string[] = [];
   const newStore = (options: object = {}) => {
     const namespace = uniqueNamespace('test-store');
