@@ -65,6 +65,14 @@ export interface RedisTimeouts {
 
 export const DEFAULT_REDIS_TIMEOUTS: RedisTimeouts = { connectMs: 5000, commandMs: 10_000 };
 
+/**
+ * While a master fails over, a command to its slots finds the connection closed or the cluster down and is
+ * tried again after a pause: 32 tries half a second apart outlast the 10 s command timeout, so a failover
+ * the cluster finishes within that (a local one with cluster-node-timeout 2 s takes 3-5 s) costs a
+ * delay, not an error; a longer one fails the command and the reconcile is retried like any Redis error.
+ */
+export const CLUSTER_FAILOVER_OPTIONS = { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 32 } as const satisfies ClusterOptions;
+
 /** Reconnect forever with a capped delay: Redis restarts are survivable, the process keeps serving /healthz. */
 const reconnectDelay = (times: number): number => Math.min(times * 200, 5000);
 
@@ -88,6 +96,7 @@ export function createRedisConnection(
     redisOptions: { ...options, ...urlNodeOptions(url) },
     enableReadyCheck: true,
     enableOfflineQueue: true,
+    ...CLUSTER_FAILOVER_OPTIONS,
     // The whole cluster unreachable: the same policy as one node's reconnects (the CLI's gives up at once).
     clusterRetryStrategy: (times) => (nodeRetry ? nodeRetry(times) ?? null : reconnectDelay(times)),
     // Managed clusters (ElastiCache, MemoryDB) announce addresses their TLS certificates name: connect to them as announced.

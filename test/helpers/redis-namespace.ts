@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { parseClusterNodes, serverNodes, type RedisClient, type RedisTarget } from '../../controller/redis.js';
+import { CLUSTER_FAILOVER_OPTIONS, parseClusterNodes, serverNodes, type RedisClient, type RedisTarget } from '../../controller/redis.js';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -25,25 +25,33 @@ export function uniqueNamespace(label = 'test'): string {
   return `${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Deletes every key of the namespace; returns how many were deleted. */
-export async function deleteNamespaceKeys(client: RedisClient, namespace: string): Promise<number> {
-  let deleted = 0;
-  // SCAN walks one node: on a cluster, every master (the namespace's slot lives on one of them).
+/** Every key matching `pattern`: SCAN walks one node, so on a cluster every master is walked (KEYS would ask one). */
+export async function scanKeys(client: RedisClient, pattern: string): Promise<string[]> {
   if (client instanceof Cluster && client.status !== 'ready') await client.ping();
+  const found: string[] = [];
   for (const redis of serverNodes(client)) {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `longshore:{${namespace}}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
+      found.push(...keys);
     } while (cursor !== '0');
   }
+  return found;
+}
+
+/** Deletes every key of the namespace; returns how many were deleted. */
+export async function deleteNamespaceKeys(client: RedisClient, namespace: string): Promise<number> {
+  const keys = await scanKeys(client, `longshore:{${namespace}}:*`);
+  let deleted = 0;
+  // One namespace is one hash slot, so a batch of its keys is one command even on a cluster.
+  for (let i = 0; i < keys.length; i += 1000) deleted += await client.unlink(...keys.slice(i, i + 1000));
   return deleted;
 }
 
 /** A connection for tests (fails fast instead of retrying forever when Redis is absent); a Cluster with REDIS_CLUSTER_NODES. */
 export function testRedis(): RedisClient {
   const nodes = TEST_REDIS_TARGET.clusterNodes;
-  if (nodes && nodes.length > 0) return new Cluster(nodes.map((n) => ({ ...n })), { redisOptions: { maxRetriesPerRequest: 1 } });
+  if (nodes && nodes.length > 0) return new Cluster(nodes.map((n) => ({ ...n })), { ...CLUSTER_FAILOVER_OPTIONS, redisOptions: { maxRetriesPerRequest: 1 } });
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 }
