@@ -8,7 +8,7 @@ import * as commands from './cli/commands.js';
 import { EXIT_USAGE } from './cli/errors.js';
 
 const program = new Command('longshore').description('Longshore: run containerized batch work as AWS ECS tasks').version('0.1.0');
-program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');
+program.addHelpText('after', '\nEnvironment:\n  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]\n  REDIS_CLUSTER_NODES   host:port,… of a Redis Cluster (REDIS_URL then gives TLS and credentials) [single node]\n  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]\n');
 
 for (const factory of Object.values(commands)) program.addCommand(factory());
 
