@@ -33,6 +33,7 @@ program.addHelpText('after', [
   '',
   'Environment:',
   '  REDIS_URL             Redis to use (redis:// or rediss://, credentials in the URL) [redis://127.0.0.1:6379]',
+  '  REDIS_CLUSTER_NODES   host:port,… of a Redis Cluster (REDIS_URL then gives TLS and credentials) [single node]',
   '  LONGSHORE_NAMESPACE   installation namespace (key prefix) [default]',
   '  LONGSHORE_SERVER      talk to the HTTP API at this URL instead of Redis (docs/cli.md)',
   '  LONGSHORE_TOKEN       the bearer token for LONGSHORE_SERVER',

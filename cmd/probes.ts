@@ -3,7 +3,7 @@
  * /metrics, /proc/<pid>/status and /proc/<pid>/stat, Redis INFO memory and MEMORY USAGE. Parsers are pure.
  */
 import { readFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
+import { serverNodes, type RedisClient } from '../controller/redis.js';
 
 /** Sum of every sample of a metric (all label sets, or those whose labels contain `labelFragment`). */
 export function sumMetric(text: string, name: string, labelFragment = ''): number {
@@ -66,35 +66,43 @@ export function parseInfoField(info: string, field: string): number | undefined 
   return match ? Number(match[1]) : undefined;
 }
 
-export async function redisUsedMemory(redis: Redis): Promise<number> {
-  return parseInfoField(await redis.info('memory'), 'used_memory') ?? 0;
+/** used_memory summed over the node, or over every master of a cluster. */
+export async function redisUsedMemory(redis: RedisClient): Promise<number> {
+  let total = 0;
+  for (const node of serverNodes(redis)) total += parseInfoField(await node.info('memory'), 'used_memory') ?? 0;
+  return total;
 }
 
 /** Keys and bytes (MEMORY USAGE) under one SCAN pattern: what this installation alone holds in Redis. */
-export async function keyspaceMemory(redis: Redis, pattern: string): Promise<{ keys: number; bytes: number }> {
-  let cursor = '0';
+export async function keyspaceMemory(client: RedisClient, pattern: string): Promise<{ keys: number; bytes: number }> {
   let keys = 0;
   let bytes = 0;
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (found.length === 0) continue;
-    const pipeline = redis.pipeline();
-    for (const key of found) pipeline.memory('USAGE', key);
-    const results = (await pipeline.exec()) ?? [];
-    keys += found.length;
-    for (const [error, value] of results) if (error === null && typeof value === 'number') bytes += value;
-  } while (cursor !== '0');
+  // SCAN walks one node's keys: a cluster's masters are walked one by one (a namespace lives on one of them).
+  for (const redis of serverNodes(client)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (found.length === 0) continue;
+      const pipeline = redis.pipeline();
+      for (const key of found) pipeline.memory('USAGE', key);
+      const results = (await pipeline.exec()) ?? [];
+      keys += found.length;
+      for (const [error, value] of results) if (error === null && typeof value === 'number') bytes += value;
+    } while (cursor !== '0');
+  }
   return { keys, bytes };
 }
 
-export async function deleteKeys(redis: Redis, pattern: string): Promise<number> {
-  let cursor = '0';
+export async function deleteKeys(client: RedisClient, pattern: string): Promise<number> {
   let removed = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) removed += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (const redis of serverNodes(client)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) removed += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
   return removed;
 }

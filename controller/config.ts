@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { BucketSpec, BudgetTable, DEFAULT_BUDGETS, THROTTLE_CATEGORIES, ThrottleCategory, budgetEnvName, scaleBudgets } from './aws/budgets.js';
+import { parseClusterNodes, type RedisNodeAddress } from './redis.js';
 import { DEFAULT_PRICES, PriceTableOverride, mergePrices, type PriceTable } from './pricing.js';
 
 /** The BullMQ queues. Control messages (cancel, kill) come through the store's durable control stream instead. */
@@ -17,6 +18,8 @@ export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface ControllerConfig {
   readonly redisUrl: string;
+  /** Seed nodes of a Redis Cluster; when set, REDIS_URL gives only the scheme (TLS) and the credentials. */
+  readonly redisClusterNodes: readonly RedisNodeAddress[] | undefined;
   /** Bounds of one connect (TCP and TLS handshake) and of one command on a non-blocking connection. */
   readonly redisTimeouts: { readonly connectMs: number; readonly commandMs: number };
   /** At start, how long Redis may take to answer before the process gives up and exits 1. */
@@ -97,6 +100,14 @@ const secondsAsMs = (min: number, max: number, expected?: string): Parser<number
   const inSeconds = seconds(min, max, expected);
   return { expected: inSeconds.expected, schema: inSeconds.schema.transform((s) => Math.round(s * 1000)) };
 };
+const clusterNodes: Parser<RedisNodeAddress[]> = {
+  expected: 'host:port,host:port,… (ports 1-65535)',
+  schema: z.string().transform((text, context) => {
+    const nodes = parseClusterNodes(text);
+    if (!nodes) context.addIssue({ code: z.ZodIssueCode.custom, message: 'not a list of host:port' });
+    return nodes ?? [];
+  }),
+};
 const boolean: Parser<boolean> = { expected: 'true or false', schema: z.enum(['true', 'false']).transform((text) => text === 'true') };
 const bucketSpec: Parser<BucketSpec> = {
   expected: '<burst>/<refill per second>, burst >= 1 and refill > 0, e.g. 100/40',
@@ -171,6 +182,8 @@ const budgetVariables = Object.fromEntries(
 const VARIABLES = {
   redisUrl: variable('REDIS_URL', 'redis://127.0.0.1:6379', matching(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
     'Redis holding state, caches, budgets and queues (maxmemory-policy noeviction).'),
+  redisClusterNodes: optional('REDIS_CLUSTER_NODES', '(single node)', clusterNodes,
+    'Seed nodes host:port,host:port,… of a Redis Cluster; REDIS_URL then gives only TLS (rediss://) and credentials.'),
   redisConnectTimeoutMs: variable('LONGSHORE_REDIS_CONNECT_TIMEOUT_SECONDS', '5', positiveSecondsAsMs(300),
     'Longest one Redis connect (TCP and TLS handshake) may take before it is retried.'),
   redisCommandTimeoutMs: variable('LONGSHORE_REDIS_COMMAND_TIMEOUT_SECONDS', '10', positiveSecondsAsMs(300),
@@ -280,6 +293,7 @@ export function compileConfig(source: Source, pid = process.pid): ControllerConf
   ) as Record<ThrottleCategory, BucketSpec>;
   return deepFreeze({
     redisUrl: read(V.redisUrl),
+    redisClusterNodes: read(V.redisClusterNodes),
     redisTimeouts: { connectMs: read(V.redisConnectTimeoutMs), commandMs: read(V.redisCommandTimeoutMs) },
     redisStartupTimeoutMs: read(V.redisStartupTimeoutMs),
     namespace: read(V.namespace),

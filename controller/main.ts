@@ -12,7 +12,7 @@ import { runCost } from './pricing.js';
 import { recordStatusWrite } from './run-metrics.js';
 import { buildInfo, containerMemoryLimitBytes } from './build-info.js';
 import { startStoreGaugeExporter } from './store-gauges.js';
-import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems } from './redis.js';
+import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisTarget } from './redis.js';
 import { redactUrl } from './logger.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
 import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
@@ -228,7 +228,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     return connection;
   };
   const connect = (name: string, blocking = false) =>
-    watch(createRedisConnection(config.redisUrl, `longshore:${config.replicaId}:${name}`, blocking ? 'blocking' : 'command', config.redisTimeouts), name);
+    watch(createRedisConnection(redisTarget(config), `longshore:${config.replicaId}:${name}`, blocking ? 'blocking' : 'command', config.redisTimeouts), name);
   const redis = connect('command');
   const queueConnection = connect('queues');
   const followerConnection = connect('changes', true);
@@ -275,7 +275,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
-    connect: (name) => watch(createRedisConnection(config.redisUrl, name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
+    connect: (name) => watch(createRedisConnection(redisTarget(config), name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
     lockDurationMs: config.jobLockMs,
   });
   await scheduleResync(queues, config.resyncIntervalMs);

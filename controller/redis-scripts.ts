@@ -5,14 +5,14 @@
  * SCRIPT FLUSH needs no handling here. Keys are passed separately from arguments so the key count is always
  * right (and ioredis applies a connection's keyPrefix to keys only).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 export type ScriptArg = string | number;
 
 export interface RedisScript<Result> {
   readonly name: string;
   /** Runs the script with `keys` as KEYS and `args` as ARGV; resolves to the decoded reply. */
-  run(redis: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<Result>;
+  run(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<Result>;
 }
 
 /** Turns a raw reply into the script's result type; throws when the reply is not what the script returns. */
@@ -31,7 +31,7 @@ export function defineScript<Result>(name: string, lua: string, decode: ReplyDec
   if (NAMES.has(name)) throw new Error(`script ${name} is defined twice`);
   NAMES.add(name);
   // Connections this script is defined on; defining is per connection (a duplicate() starts without it).
-  const definedOn = new WeakSet<Redis>();
+  const definedOn = new WeakSet<RedisClient>();
   return {
     name,
     async run(redis, keys, args) {

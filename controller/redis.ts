@@ -8,8 +8,51 @@
  *   each command, and the ready check, within the bound.
  * - Blocking connections (BullMQ workers, stream followers) have no command timeout, since their commands
  *   wait by design, and `maxRetriesPerRequest: null`, which BullMQ requires: they wait out an outage.
+ * - With REDIS_CLUSTER_NODES the same options apply to every node connection of an ioredis Cluster; the
+ *   URL then carries only the scheme (rediss:// for TLS) and the credentials, as for a single node. Each
+ *   namespace keeps its keys in one hash slot (`longshore:{<namespace>}:…`), so every script and MULTI
+ *   runs on one node; different namespaces spread over the cluster.
  */
-import { Redis, RedisOptions } from 'ioredis';
+import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+
+/** A connection to one Redis node or to a Redis Cluster; everything Longshore runs works on both. */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisNodeAddress {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: the URL (scheme, credentials, and for a single node the address) and the cluster's seed nodes if any. */
+export interface RedisTarget {
+  url: string;
+  clusterNodes?: readonly RedisNodeAddress[] | undefined;
+}
+
+/** The target a configuration names (REDIS_URL and REDIS_CLUSTER_NODES). */
+export function redisTarget(config: { redisUrl: string; redisClusterNodes?: readonly RedisNodeAddress[] | undefined }): RedisTarget {
+  return { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+}
+
+/** Parses `host:port,host:port,…` (REDIS_CLUSTER_NODES); undefined when any entry is not host:port. */
+export function parseClusterNodes(text: string): RedisNodeAddress[] | undefined {
+  const nodes = text.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0).map((entry) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    return match && port >= 1 && port <= 65535 ? { host: match[1]!.replace(/^\[|\]$/g, ''), port } : undefined;
+  });
+  return nodes.length > 0 && nodes.every((node) => node !== undefined) ? nodes as RedisNodeAddress[] : undefined;
+}
+
+/** The node options a URL carries for a cluster: credentials, database-less, TLS for rediss://. */
+function urlNodeOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
 
 export type RedisRole = 'command' | 'blocking';
 
@@ -22,26 +65,56 @@ export interface RedisTimeouts {
 
 export const DEFAULT_REDIS_TIMEOUTS: RedisTimeouts = { connectMs: 5000, commandMs: 10_000 };
 
+/**
+ * While a master fails over, a command to its slots finds the connection closed or the cluster down and is
+ * tried again after a pause: 32 tries half a second apart outlast the 10 s command timeout, so a failover
+ * the cluster finishes within that (a local one with cluster-node-timeout 2 s takes 3-5 s) costs a
+ * delay, not an error; a longer one fails the command and the reconcile is retried like any Redis error.
+ */
+export const CLUSTER_FAILOVER_OPTIONS = { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, retryDelayOnTryAgain: 500, maxRedirections: 32 } as const satisfies ClusterOptions;
+
+/** Reconnect forever with a capped delay: Redis restarts are survivable, the process keeps serving /healthz. */
+const reconnectDelay = (times: number): number => Math.min(times * 200, 5000);
+
+/** `target` is a URL (one node) or a RedisTarget (one node, or a cluster when it lists cluster nodes). */
 export function createRedisConnection(
-  url: string, name: string, role: RedisRole = 'command', timeouts: RedisTimeouts = DEFAULT_REDIS_TIMEOUTS, extra: RedisOptions = {},
-): Redis {
-  return new Redis(url, {
+  target: string | RedisTarget, name: string, role: RedisRole = 'command', timeouts: RedisTimeouts = DEFAULT_REDIS_TIMEOUTS, extra: RedisOptions = {},
+): RedisClient {
+  const { url, clusterNodes } = typeof target === 'string' ? { url: target, clusterNodes: undefined } : target;
+  const options: RedisOptions = {
     connectionName: name,
     connectTimeout: timeouts.connectMs,
     ...(role === 'blocking' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: 3, commandTimeout: timeouts.commandMs }),
     enableReadyCheck: true,
     enableOfflineQueue: true,
-    // Reconnect forever with a capped delay: Redis restarts are survivable, the process keeps serving /healthz.
-    retryStrategy: (times) => Math.min(times * 200, 5000),
+    retryStrategy: reconnectDelay,
     ...extra,
-  });
+  };
+  if (!clusterNodes || clusterNodes.length === 0) return new Redis(url, options);
+  const nodeRetry = options.retryStrategy;
+  const clusterOptions: ClusterOptions = {
+    redisOptions: { ...options, ...urlNodeOptions(url) },
+    enableReadyCheck: true,
+    enableOfflineQueue: true,
+    ...CLUSTER_FAILOVER_OPTIONS,
+    // The whole cluster unreachable: the same policy as one node's reconnects (the CLI's gives up at once).
+    clusterRetryStrategy: (times) => (nodeRetry ? nodeRetry(times) ?? null : reconnectDelay(times)),
+    // Managed clusters (ElastiCache, MemoryDB) announce addresses their TLS certificates name: connect to them as announced.
+    ...(url.startsWith('rediss:') ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+  };
+  return new Cluster(clusterNodes.map((node) => ({ host: node.host, port: node.port })), clusterOptions);
+}
+
+/** The nodes a connection's server-wide commands (INFO, SCAN) must visit: the masters of a cluster, or the one node. */
+export function serverNodes(redis: RedisClient): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
 /**
  * Pings until Redis answers or `boundMs` has passed (each ping bounded by what is left); resolves with
  * undefined once it answered, else with the last error seen.
  */
-export async function awaitRedis(redis: Redis, boundMs: number, pauseMs = 500): Promise<unknown> {
+export async function awaitRedis(redis: RedisClient, boundMs: number, pauseMs = 500): Promise<unknown> {
   const deadline = Date.now() + boundMs;
   let lastError: unknown = new Error(`no answer within ${boundMs} ms`);
   for (;;) {
@@ -64,7 +137,7 @@ export async function awaitRedis(redis: Redis, boundMs: number, pauseMs = 500): 
 }
 
 /** True when Redis answers PING within `timeoutMs`. */
-export async function redisAnswers(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+export async function redisAnswers(redis: RedisClient, timeoutMs = 1000): Promise<boolean> {
   if (redis.status !== 'ready') return false;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
@@ -81,16 +154,19 @@ export async function redisAnswers(redis: Redis, timeoutMs = 1000): Promise<bool
  * Problems with the server's configuration Longshore depends on; empty when all is well. Eviction would
  * silently drop runs, caches and queue entries, so anything but noeviction is reported.
  */
-export async function redisConfigurationProblems(redis: Redis): Promise<string[]> {
+export async function redisConfigurationProblems(redis: RedisClient): Promise<string[]> {
   const problems: string[] = [];
-  const info = await redis.info('memory');
-  const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
-  if (policy && policy !== 'noeviction') problems.push(`maxmemory-policy is ${policy}; Longshore needs noeviction`);
+  for (const node of serverNodes(redis)) {
+    const info = await node.info('memory');
+    const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+    const where = redis instanceof Cluster ? ` on ${node.options.host ?? '?'}:${node.options.port ?? '?'}` : '';
+    if (policy && policy !== 'noeviction') problems.push(`maxmemory-policy is ${policy}${where}; Longshore needs noeviction`);
+  }
   return problems;
 }
 
 /** Closes connections politely, falling back to disconnect when Redis is unreachable. */
-export async function closeRedis(...connections: Redis[]): Promise<void> {
+export async function closeRedis(...connections: RedisClient[]): Promise<void> {
   await Promise.all(
     connections.map(async (c) => {
       if (c.status === 'end') return;

@@ -4,7 +4,7 @@
  * version without any HTTP endpoint. A replica that dies stops refreshing and its key expires on the server's
  * clock (no clock comparison between hosts); the set's stale ids are pruned by the live replicas.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from 'pino';
 import type { Keyspace } from './store/keys.js';
 import { buildInfo, type ReplicaBuild } from './build-info.js';
@@ -18,7 +18,7 @@ const setKey = (ks: Keyspace) => ks.key('replicas');
 const replicaKey = (ks: Keyspace, id: string) => ks.key('replica', id);
 
 /** Registers (or refreshes) one replica and drops ids whose key expired. */
-export async function registerReplica(redis: Redis, ks: Keyspace, build: ReplicaBuild, ttlMs: number): Promise<void> {
+export async function registerReplica(redis: RedisClient, ks: Keyspace, build: ReplicaBuild, ttlMs: number): Promise<void> {
   await redis.multi().set(replicaKey(ks, build.replica), JSON.stringify(build), 'PX', ttlMs).sadd(setKey(ks), build.replica).exec();
   const ids = await redis.smembers(setKey(ks));
   const values = ids.length ? await redis.mget(ids.map((id) => replicaKey(ks, id))) : [];
@@ -26,12 +26,12 @@ export async function registerReplica(redis: Redis, ks: Keyspace, build: Replica
   if (stale.length) await redis.srem(setKey(ks), ...stale);
 }
 
-export async function unregisterReplica(redis: Redis, ks: Keyspace, replica: string): Promise<void> {
+export async function unregisterReplica(redis: RedisClient, ks: Keyspace, replica: string): Promise<void> {
   await redis.multi().del(replicaKey(ks, replica)).srem(setKey(ks), replica).exec();
 }
 
 /** The builds of every replica registered as alive, by replica id. */
-export async function replicaBuilds(redis: Redis, ks: Keyspace): Promise<ReplicaBuild[]> {
+export async function replicaBuilds(redis: RedisClient, ks: Keyspace): Promise<ReplicaBuild[]> {
   const ids = (await redis.smembers(setKey(ks))).sort();
   if (ids.length === 0) return [];
   const values = await redis.mget(ids.map((id) => replicaKey(ks, id)));
@@ -59,7 +59,7 @@ export interface ReplicaRegistration {
 }
 
 /** Registers now and every `intervalMs`; a failed refresh (Redis down) is retried at the next beat. */
-export function startReplicaRegistration(options: { redis: Redis; keyspace: Keyspace; replica: string; logger: Logger; intervalMs?: number }): ReplicaRegistration {
+export function startReplicaRegistration(options: { redis: RedisClient; keyspace: Keyspace; replica: string; logger: Logger; intervalMs?: number }): ReplicaRegistration {
   const { redis, keyspace, replica, logger, intervalMs = REPLICA_HEARTBEAT_MS } = options;
   const build: ReplicaBuild = { replica, ...buildInfo(), startedAt: new Date().toISOString() };
   const beat = () =>

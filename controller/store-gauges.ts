@@ -9,7 +9,7 @@
  * says which replica holds the lease. Every replica also labels the pools it reads here (their counters start
  * at 0 before their first run) and samples whether Redis answers (`longshore_redis_up`).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { PHASES } from './api/run-status.js';
 import { THROTTLE_CATEGORIES, type ThrottleCategory } from './aws/budgets.js';
 import type { BucketLevel } from './aws/redis-budgets.js';
@@ -54,7 +54,7 @@ export interface RunCounts {
  * deleted in the same MULTI (ZINTERCARD would need Redis 7; Longshore supports 6.2). Pools are taken in name
  * order; the runs of pools past the first MAX_POOL_LABELS are what is left of each phase.
  */
-export async function readRunCounts(redis: Redis, keyspace: Keyspace, scratchKey: string): Promise<RunCounts> {
+export async function readRunCounts(redis: RedisClient, keyspace: Keyspace, scratchKey: string): Promise<RunCounts> {
   const keys = storeKeys(keyspace);
   const pools = await redis.zrange(keys.pools, 0, MAX_POOL_LABELS - 1);
   const morePools = (await redis.zcard(keys.pools)) > pools.length;
@@ -77,7 +77,7 @@ export async function readRunCounts(redis: Redis, keyspace: Keyspace, scratchKey
 }
 
 export interface StoreGaugeExporterDeps {
-  redis: Redis;
+  redis: RedisClient;
   keyspace: Keyspace;
   replicaId: string;
   metrics: ControllerMetrics;

@@ -1,5 +1,5 @@
 /** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { ControlReply, KillMessage } from '../../controller/api/index.js';
 import { replicaBuilds } from '../../controller/replica-registry.js';
 import { keyspace, listAll, ResourceStore, type SubmitOptions } from '../../controller/store/index.js';
@@ -7,10 +7,10 @@ import type { Backends, RunChanges, RunQuery, RunsBackend } from './backend.js';
 
 export class RedisRunsBackend implements RunsBackend {
   readonly store: ResourceStore;
-  private blockingConnection: Redis | undefined;
+  private blockingConnection: RedisClient | undefined;
 
   /** `blocking` opens the connection for waits (change feed, control replies) when first needed. */
-  constructor(private readonly redis: Redis, namespace: string, private readonly blocking: () => Redis) {
+  constructor(private readonly redis: RedisClient, namespace: string, private readonly blocking: () => RedisClient) {
     this.store = new ResourceStore(redis, { namespace });
   }
 
@@ -18,7 +18,7 @@ export class RedisRunsBackend implements RunsBackend {
     return this.store.namespace;
   }
 
-  private waits(): Redis {
+  private waits(): RedisClient {
     this.blockingConnection ??= this.blocking();
     return this.blockingConnection;
   }
@@ -73,7 +73,7 @@ export class RedisBackends implements Backends {
   readonly current: RunsBackend;
   private readonly byNamespace = new Map<string, RunsBackend>();
 
-  constructor(private readonly redis: Redis, namespace: string, private readonly blocking: () => Redis) {
+  constructor(private readonly redis: RedisClient, namespace: string, private readonly blocking: () => RedisClient) {
     this.current = this.of(namespace);
   }
 

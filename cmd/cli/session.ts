@@ -1,14 +1,13 @@
 /**
  * One CLI invocation's connection and its error handling: to the HTTP API when LONGSHORE_SERVER or a
  * config-file context is set (api-config.ts; commands then read through HttpRunsBackend), else to Redis.
- * REDIS_URL and LONGSHORE_NAMESPACE come from the environment. In direct mode: The connection fails fast so a missing or misbehaving Redis is an error within
+ * REDIS_URL, REDIS_CLUSTER_NODES and LONGSHORE_NAMESPACE come from the environment. In direct mode: The connection fails fast so a missing or misbehaving Redis is an error within
  * seconds, never a hang: no reconnects, a bounded connect (TCP and TLS handshake) and a bounded wait for
  * every reply; the error says what went wrong (unreachable, a rediss:// URL against a plain server, a
  * server that accepts connections and never answers).
  */
 import { Command } from 'commander';
-import type { Redis } from 'ioredis';
-import { createRedisConnection, RedisRole, RedisTimeouts } from '../../controller/redis.js';
+import { createRedisConnection, parseClusterNodes, RedisClient, RedisRole, RedisTarget, RedisTimeouts } from '../../controller/redis.js';
 import { redactUrl } from '../../controller/logger.js';
 import { classifyRedisFailure, explainRedisFailure } from '../../controller/redis-failure.js';
 import { DEFAULT_NAMESPACE, keyspace, ResourceStore } from '../../controller/store/index.js';
@@ -25,9 +24,9 @@ export interface Session {
   /** Every namespace (-A). */
   backends: Backends;
   store: ResourceStore;
-  redis: Redis;
+  redis: RedisClient;
   /** A second connection for blocking stream reads (watch). */
-  blocking(): Redis;
+  blocking(): RedisClient;
   /** Set when the CLI talks to the HTTP API; `store`, `redis` and `blocking` then refuse with a UsageError. */
   api?: { client: ApiClient; connection: ApiConnection };
 }
@@ -54,14 +53,23 @@ export function redisUrl(): string {
   return process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 }
 
+/** REDIS_CLUSTER_NODES as the controller reads it; an invalid list is an error naming the variable. */
+function redisTarget(): RedisTarget {
+  const text = process.env.REDIS_CLUSTER_NODES?.trim();
+  if (!text) return { url: redisUrl() };
+  const clusterNodes = parseClusterNodes(text);
+  if (!clusterNodes) throw new Error(`REDIS_CLUSTER_NODES: expected host:port,host:port,… (ports 1-65535), got ${JSON.stringify(text)}`);
+  return { url: redisUrl(), clusterNodes };
+}
+
 /** The CLI's bounds: the same defaults as the controller's (LONGSHORE_REDIS_*_TIMEOUT_SECONDS). */
 export const CLI_REDIS_TIMEOUTS: RedisTimeouts = { connectMs: 5000, commandMs: 10_000 };
 
-function connect(name: string, role: RedisRole): Redis {
+function connect(name: string, role: RedisRole): RedisClient {
   // Blocking reads (watch, kill's wait for the reply) wait by design, so they get no command timeout;
   // ioredis' blocking safety net ends one that outlasts its own block time by the command timeout.
   const blocking = { blockingTimeout: CLI_REDIS_TIMEOUTS.commandMs, blockingTimeoutGrace: CLI_REDIS_TIMEOUTS.commandMs };
-  return createRedisConnection(redisUrl(), name, role, CLI_REDIS_TIMEOUTS, {
+  return createRedisConnection(redisTarget(), name, role, CLI_REDIS_TIMEOUTS, {
     retryStrategy: () => null,
     // A server that never answers never closes its side either; do not wait long for it before exiting.
     disconnectTimeout: 200,
@@ -85,7 +93,7 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
       return report(error);
     }
     if (connection) return withApi(connection, action, args);
-    const connections: Redis[] = [];
+    const connections: RedisClient[] = [];
     let connectionError: Error | undefined;
     let wasReady = false;
     const open = (name: string, role: RedisRole) => {
@@ -128,7 +136,7 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
  * us (a server that stopped answering would hold a QUIT for the whole command timeout, and for ever on a
  * blocking connection, which has none), is just dropped. No timers, so the CLI exits at once.
  */
-async function close(connection: Redis, redisFailed: boolean): Promise<void> {
+async function close(connection: RedisClient, redisFailed: boolean): Promise<void> {
   if (connection.status === 'end') return;
   if (redisFailed || connection.status !== 'ready') {
     connection.disconnect();
@@ -163,7 +171,7 @@ async function withApi<A extends unknown[]>(connection: ApiConnection, action: (
       get store(): ResourceStore {
         return directOnly('the Redis store');
       },
-      get redis(): Redis {
+      get redis(): RedisClient {
         return directOnly('Redis');
       },
       blocking: () => directOnly('Redis'),

@@ -28,7 +28,7 @@
  * - a throttle clears the line with the tokens: the turns were computed at the old rate.
  * Below the cap, a small random jitter (up to one turn) spreads callers told the same turn.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { defineScript, integerListReply } from '../redis-scripts.js';
 import type { BudgetTable, ThrottleCategory } from './budgets.js';
 
@@ -151,7 +151,7 @@ export interface TakeResult {
 }
 
 export interface RedisBudgetsOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The Redis key of a category's bucket; all categories must share one hash tag. */
   bucketKey: (category: ThrottleCategory) => string;
   budgets: BudgetTable;

@@ -3,7 +3,7 @@
  * its own AWS clients and gateway from the compiled configuration, spending the installation's shared
  * logsRead budget (the bucket the controller's replicas use, in the configured namespace's keyspace).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { ControllerConfig } from '../config.js';
 import { createAwsClientPool } from '../aws/clients.js';
 import { budgetKeyParts, createRoutedGateway } from '../aws/routed-gateway.js';
@@ -20,7 +20,7 @@ export interface DirectRunLogSource {
   close(): void;
 }
 
-export function createDirectRunLogSource(config: ControllerConfig, redis: Redis, store?: ResourceStore): DirectRunLogSource {
+export function createDirectRunLogSource(config: ControllerConfig, redis: RedisClient, store?: ResourceStore): DirectRunLogSource {
   const budgetKeys = store?.keyspace ?? keyspace(config.namespace);
   // The controller's wiring: a pool's streams are read in its Region through its role, on that account-region's budget.
   const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });

@@ -2,7 +2,7 @@
  * Run logs: the RunLogSource over CloudWatch Logs (source.ts) wired to the gateway and the store, as the
  * controller, the API server and the CLI (direct mode) build it. See docs/logs.md.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { AwsGateway } from '../aws/gateway.js';
 import { ResourceStore } from '../store/store.js';
 import { createRunLogSource, type CloudWatchRunLogSource } from './source.js';
@@ -11,7 +11,7 @@ export { RunLogError, type RunLogFailureReason, type RunLogLine, type RunLogRequ
 export { createRunLogSource, type CloudWatchRunLogSource, type RunLogSourceDeps } from './source.js';
 
 export interface GatewayLogSourceOptions {
-  redis: Redis;
+  redis: RedisClient;
   gateway: Pick<AwsGateway, 'getLogEvents'>;
   /** The store of the caller's own namespace, reused for requests in it (others get one each, on the same connection). */
   store?: ResourceStore;

@@ -6,7 +6,7 @@
  * the timestamp of the last forwarded line), so a takeover repeats at most the lines stamped in that same
  * millisecond and loses none.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { defineScript, integerReply } from '../redis-scripts.js';
 
 const RENEW = defineScript('longshoreOutputLeaseRenew', `
@@ -45,7 +45,7 @@ export interface OutputLeases {
   progress(run: string): Promise<OutputProgress | undefined>;
 }
 
-export function redisOutputLeases(redis: Redis, key: (kind: 'output-lease' | 'output-progress', run: string) => string, holder: string, leaseMs: number): OutputLeases {
+export function redisOutputLeases(redis: RedisClient, key: (kind: 'output-lease' | 'output-progress', run: string) => string, holder: string, leaseMs: number): OutputLeases {
   return {
     async acquire(run) {
       return (await redis.set(key('output-lease', run), holder, 'PX', leaseMs, 'NX')) === 'OK';

@@ -7,7 +7,7 @@
  * itself at once. The note is a Redis key in the namespace's keyspace (`…:wake-pending:<queue>:<key>`),
  * so it shares the hash tag of every other key of the installation.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { QueueName } from '../config.js';
 import type { Keyspace } from '../store/keys.js';
 
@@ -27,7 +27,7 @@ export interface PendingWakeUps {
  */
 export const PENDING_WAKE_UP_TTL_SECONDS = 3600;
 
-export function createPendingWakeUps(redis: Redis, ks: Keyspace): PendingWakeUps {
+export function createPendingWakeUps(redis: RedisClient, ks: Keyspace): PendingWakeUps {
   const noteKey = (queue: QueueName, key: string) => ks.key('wake-pending', queue, key);
   return {
     async note(queue, key) {

@@ -6,7 +6,7 @@
  * whose job is active is also noted (pending-wake-ups.ts) so a requeue does not sit it out.
  */
 import { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import { QUEUE_NAMES, QueueName } from '../config.js';
 import { errorSummary, throttledLogger } from '../log-throttle.js';
@@ -27,7 +27,7 @@ export function bullPrefix(namespace: string): string {
  * multi-line dump on stderr (its fallback), which breaks the JSON log during a Redis outage. Errors go
  * through pino instead, each kind once per interval with a count of the repeats.
  */
-export function createQueues(connection: Redis, namespace: string, logger: Logger): ControllerQueues {
+export function createQueues(connection: RedisClient, namespace: string, logger: Logger): ControllerQueues {
   const prefix = bullPrefix(namespace);
   const log = throttledLogger(logger);
   const create = (name: QueueName) => {

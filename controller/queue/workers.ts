@@ -5,7 +5,7 @@
  * active is handed back through the same stalled-job recovery.
  */
 import { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import { equalJitterBackoffMs } from '../backoff.js';
 import { errorSummary, throttledLogger } from '../log-throttle.js';
@@ -30,7 +30,7 @@ export interface StartWorkersOptions {
   reconcilers: Partial<Record<QueueName, Reconciler>>;
   concurrency: Readonly<Record<QueueName, number>>;
   /** Makes a blocking connection per worker (BullMQ workers need their own). */
-  connect: (name: string) => Redis;
+  connect: (name: string) => RedisClient;
   queues: ControllerQueues;
   /** The notes the wake-ups leave (the same object createWakeUps was given). */
   pendingWakeUps: PendingWakeUps;
@@ -52,7 +52,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const backoff = options.backoff ?? { baseMs: 200, capMs: 300_000 };
   const lockDuration = options.lockDurationMs ?? 30_000;
   const workers: Worker<ReconcileJobData, void>[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const pending = options.pendingWakeUps;
   // Worker errors are mostly its connections' errors, many a second while Redis is away: once per interval.
   const errorLog = throttledLogger(options.logger);

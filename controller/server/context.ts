@@ -1,6 +1,6 @@
 /** What every handler gets: the request, its parsed URL and path parameters, the caller, and the server's dependencies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { RunLogSource } from '../logs/types.js';
 import { ResourceStore, type StoreOptions } from '../store/index.js';
@@ -11,9 +11,9 @@ import type { FeedNotifiers } from './feed-notifier.js';
 
 export interface ApiDependencies {
   /** The shared command connection (non-blocking commands only). */
-  redis: Redis;
+  redis: RedisClient;
   /** A new connection for blocking reads (a namespace's feed notifier, a kill's wait for its reply). */
-  connectBlocking: () => Redis;
+  connectBlocking: () => RedisClient;
   tokens: TokenStore;
   rateLimiter: TokenRateLimiter;
   logSource: RunLogSource;
@@ -47,7 +47,7 @@ export type HandlerResult = JsonReply | 'streamed';
 export type Handler = (ctx: RequestContext) => Promise<HandlerResult>;
 
 /** Namespace → store, built once per namespace (a store is only keys over the shared connection). */
-export function storeCache(redis: Redis, options: Omit<StoreOptions, 'namespace'> = {}): (namespace: string) => ResourceStore {
+export function storeCache(redis: RedisClient, options: Omit<StoreOptions, 'namespace'> = {}): (namespace: string) => ResourceStore {
   const stores = new Map<string, ResourceStore>();
   return (namespace) => {
     let store = stores.get(namespace);

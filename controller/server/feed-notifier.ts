@@ -6,7 +6,7 @@
  * resuming from an old resourceVersion and one at the tail share the reader.
  * The reader stops when its last watch leaves.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { ChangeFeed, keyspace, type ResourceStore } from '../store/index.js';
 import { compareStreamIds } from './feed-position.js';
 import { SharedFeed } from './shared-feed.js';
@@ -21,7 +21,7 @@ class NamespaceNotifier {
   private readonly loop: Promise<void>;
 
   constructor(
-    private readonly blocking: Redis,
+    private readonly blocking: RedisClient,
     private readonly feed: ChangeFeed,
     private readonly onError: (error: unknown) => void,
     readonly shared: SharedFeed,
@@ -85,7 +85,7 @@ const maxId = (a: string, b: string) => (compareStreamIds(a, b) >= 0 ? a : b);
 export class FeedNotifiers {
   private readonly byNamespace = new Map<string, NamespaceNotifier>();
   constructor(
-    private readonly connect: () => Redis,
+    private readonly connect: () => RedisClient,
     private readonly onError: (error: unknown) => void,
     private readonly store: (namespace: string) => ResourceStore,
   ) {}

@@ -10,13 +10,13 @@
  * 410 Gone, and the client lists again — unless nothing was ever trimmed, in which case the whole feed
  * is the answer. A resourceVersion above the counter is from another store (Redis was replaced): also 410.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { StoreKeys } from '../store/index.js';
 import { ApiError, badRequest } from './status.js';
 
 const PAGE = 500;
 
-export async function currentResourceVersion(redis: Redis, keys: StoreKeys): Promise<number> {
+export async function currentResourceVersion(redis: RedisClient, keys: StoreKeys): Promise<number> {
   return Number((await redis.get(keys.resourceVersion)) ?? 0);
 }
 
@@ -26,7 +26,7 @@ export function parseResourceVersion(text: string): number {
 }
 
 /** The stream id to read after, so that the first entry read is the first change after `rv`. */
-export async function positionAfter(redis: Redis, keys: StoreKeys, rv: number): Promise<string> {
+export async function positionAfter(redis: RedisClient, keys: StoreKeys, rv: number): Promise<string> {
   const current = await currentResourceVersion(redis, keys);
   if (rv > current) throw gone(`resourceVersion ${rv} is newer than this store's newest (${current}); list again`);
   let end = '+';
@@ -44,7 +44,7 @@ export async function positionAfter(redis: Redis, keys: StoreKeys, rv: number): 
   throw gone(`resourceVersion ${rv} is too old: the change feed no longer reaches back to it; list again`);
 }
 
-async function neverTrimmed(redis: Redis, key: string): Promise<boolean> {
+async function neverTrimmed(redis: RedisClient, key: string): Promise<boolean> {
   try {
     const info = (await redis.call('XINFO', 'STREAM', key)) as unknown[];
     const field = (name: string) => {

@@ -3,7 +3,7 @@
  * AWS clients, spending the installation's shared logsRead budget. Followers of one run and attempt in this
  * process share one reader.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';
 import type { ControllerConfig } from '../config.js';
 import type { RunLogSource } from '../logs/types.js';
@@ -11,7 +11,7 @@ import { createDirectRunLogSource } from '../logs/direct.js';
 
 export interface RunLogSourceDependencies {
   config: ControllerConfig;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
 }
 

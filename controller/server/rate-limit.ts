@@ -5,7 +5,7 @@
  * trip per request, which the request pays anyway to authenticate. The bucket key expires once it would
  * be full again, so idle tokens leave nothing behind.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { BucketSpec } from '../aws/budgets.js';
 import { defineScript, integerListReply } from '../redis-scripts.js';
 
@@ -37,7 +37,7 @@ export interface RateDecision {
 
 export class TokenRateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly spec: BucketSpec,
   ) {}
 

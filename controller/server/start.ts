@@ -7,7 +7,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ControllerConfig } from '../config.js';
 import { createApiMetrics } from '../metrics.js';
-import { closeRedis, createRedisConnection, redisAnswers } from '../redis.js';
+import { closeRedis, createRedisConnection, redisAnswers, redisTarget } from '../redis.js';
 import type { RunLogSource } from '../logs/types.js';
 import { createRunLogSourceFor } from './log-source.js';
 import { generateOpenApi } from './openapi.js';
@@ -32,11 +32,11 @@ export async function startApi(config: ControllerConfig, logger: Logger, options
   const registry = options.registry ?? new Registry();
   if (!options.registry) collectDefaultMetrics({ register: registry, prefix: 'longshore_' });
   const metrics = createApiMetrics(registry, ROUTES);
-  const redis = createRedisConnection(config.redisUrl, 'longshore-api', 'command', config.redisTimeouts);
+  const redis = createRedisConnection(redisTarget(config), 'longshore-api', 'command', config.redisTimeouts);
   const blocking = new Set<ReturnType<typeof createRedisConnection>>();
   redis.on('error', (error: Error) => logger.debug({ err: error }, 'API Redis connection error'));
   const connectBlocking = () => {
-    const connection = createRedisConnection(config.redisUrl, 'longshore-api-watch', 'blocking', config.redisTimeouts);
+    const connection = createRedisConnection(redisTarget(config), 'longshore-api-watch', 'blocking', config.redisTimeouts);
     connection.on('error', (error: Error) => logger.debug({ err: error }, 'API Redis blocking connection error'));
     blocking.add(connection);
     connection.on('end', () => blocking.delete(connection));

@@ -8,7 +8,7 @@
  * stored or logged.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { z } from 'zod';
 import { ROLES, type Role } from './roles.js';
 
@@ -49,7 +49,7 @@ const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').diges
 
 export class TokenStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly now: () => Date = () => new Date(),
   ) {}
 

@@ -4,7 +4,7 @@
  * and a failed guard leaves nothing behind. The script also takes the next resourceVersion (INCR) and
  * substitutes it for every argument that is exactly RV, so versions follow commit order.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { codeAndDetailReply, defineScript } from '../redis-scripts.js';
 
 export const RV = '$rv';
@@ -71,7 +71,7 @@ export class AtomicWrite {
 }
 
 /** Executes the write; `resourceVersionKey` is the namespace's INCR counter. */
-export async function executeWrite(redis: Redis, resourceVersionKey: string, write: AtomicWrite): Promise<WriteOutcome> {
+export async function executeWrite(redis: RedisClient, resourceVersionKey: string, write: AtomicWrite): Promise<WriteOutcome> {
   const keys: string[] = [resourceVersionKey];
   const index = new Map<string, number>([[resourceVersionKey, 1]]);
   const slot = (key: string): number => {

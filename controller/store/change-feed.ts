@@ -6,7 +6,7 @@
  * redelivered, never re-claimed by every replica), counted in Redis and handed back as `malformed` for the
  * caller to log and count — as the control stream does; a tail steps over it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { keyspace, storeKeys, type Keyspace } from './keys.js';
 import { parseStreamReply, StreamGroupReader, type StreamEntry } from './stream-group.js';
 import type { ChangeKind, ChangeType } from './context.js';
@@ -42,7 +42,7 @@ export class ChangeFeed {
   private readonly malformedKey: string;
   readonly key: string;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     ks: Keyspace = keyspace(),
   ) {
     const keys = storeKeys(ks);

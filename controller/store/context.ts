@@ -1,6 +1,6 @@
 /** What every store operation needs: the connection, the keys, the clock and the retention settings. */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { keyspace, storeKeys, type Keyspace, type StoreKeys } from './keys.js';
 import { RV, type AtomicWrite } from './atomic.js';
 
@@ -16,7 +16,7 @@ export interface StoreOptions {
 }
 
 export interface StoreContext {
-  redis: Redis;
+  redis: RedisClient;
   ks: Keyspace;
   keys: StoreKeys;
   now: () => Date;
@@ -29,7 +29,7 @@ export interface StoreContext {
 
 export const DEFAULT_RETENTION_SECONDS = 7 * 24 * 3600;
 
-export function storeContext(redis: Redis, options: StoreOptions = {}): StoreContext {
+export function storeContext(redis: RedisClient, options: StoreOptions = {}): StoreContext {
   const ks = keyspace(options.namespace);
   const retentionSeconds = options.finishedRunRetentionSeconds ?? DEFAULT_RETENTION_SECONDS;
   if (!(retentionSeconds > 0)) throw new Error(`finishedRunRetentionSeconds must be positive, got ${retentionSeconds}`);

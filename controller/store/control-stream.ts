@@ -3,7 +3,7 @@
  * again, because anything can XADD to a stream. A malformed entry is acknowledged (so it is never
  * redelivered), counted in Redis and handed back as `malformed` for the caller to log — never thrown.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { ControlMessage, ControlReply } from '../api/control.js';
 import { keyspace, storeKeys, type Keyspace } from './keys.js';
 import { StreamGroupReader, type StreamEntry } from './stream-group.js';
@@ -45,7 +45,7 @@ export class ControlStream {
   private readonly malformedKey: string;
   private readonly replyKey: (messageId: string) => string;
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     ks: Keyspace = keyspace(),
     private readonly options: ControlStreamOptions = {},
   ) {

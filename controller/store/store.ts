@@ -4,7 +4,7 @@
  * resourceVersion. One instance per Redis connection; blocking stream reads belong on a separate
  * connection (see ChangeFeed and ControlStream).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord, RunSpec, RunSpecInput } from '../api/run.js';
 import type { ControlMessage } from '../api/control.js';
@@ -18,7 +18,7 @@ import { submitDocuments, type SubmitOptions, type SubmitResult } from './submit
 
 export class ResourceStore {
   readonly ctx: StoreContext;
-  constructor(redis: Redis, options: StoreOptions = {}) {
+  constructor(redis: RedisClient, options: StoreOptions = {}) {
     this.ctx = storeContext(redis, options);
   }
   get namespace(): string {
@@ -97,11 +97,11 @@ export class ResourceStore {
     return this.controlStream().send(message);
   }
   /** A control-stream reader; pass a dedicated connection when reading with blockMs > 0. */
-  controlStream(redis: Redis = this.ctx.redis): ControlStream {
+  controlStream(redis: RedisClient = this.ctx.redis): ControlStream {
     return new ControlStream(redis, this.ctx.ks, { now: this.ctx.now });
   }
   /** A change-feed reader; pass a dedicated connection when reading with blockMs > 0. */
-  changeFeed(redis: Redis = this.ctx.redis): ChangeFeed {
+  changeFeed(redis: RedisClient = this.ctx.redis): ChangeFeed {
     return new ChangeFeed(redis, this.ctx.ks);
   }
 }

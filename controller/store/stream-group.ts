@@ -3,7 +3,7 @@
  * pending until acknowledged, and can be claimed from a consumer that died (XAUTOCLAIM).
  * Blocking reads hold their connection: give a reader its own connection (redis.duplicate()).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 export interface StreamEntry {
   id: string;
@@ -24,7 +24,7 @@ function isMalformedEntry<T>(value: T | MalformedEntry): value is MalformedEntry
 export class StreamGroupReader {
   private readonly ensured = new Set<string>();
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly streamKey: string,
   ) {}
 

@@ -6,7 +6,7 @@
  * runs scored by when they stopped) from a checkpoint, wakes every stopped run whose lifecycle is not
  * finalized, and moves the checkpoint on: each stopped run is looked at about once, in bounded pages.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { RunRecord } from '../../controller/api/run.js';
 
 export const FINALIZE_PAGE = 500;
@@ -25,7 +25,7 @@ export function needsFinalize(record: Pick<RunRecord, 'status' | 'lifecycle'>): 
 }
 
 export interface FinalizeRecoveryDeps {
-  redis: Pick<Redis, 'zrangebyscore' | 'get' | 'set'>;
+  redis: Pick<RedisClient, 'zrangebyscore' | 'get' | 'set'>;
   /** The store's finished index (sorted set: run name → stop time in ms). */
   finishedKey: string;
   /** Where the sweep remembers up to which stop time it has looked. */

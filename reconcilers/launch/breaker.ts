@@ -6,7 +6,7 @@
  * writes it back with a compare-and-set script, re-reading when another replica wrote first.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { Logger } from 'pino';
 import { defineScript, integerReply } from '../../controller/redis-scripts.js';
 import {
@@ -54,7 +54,7 @@ export interface LaunchBreaker {
 }
 
 export interface LaunchBreakerDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** The Redis key of a cluster's breaker. */
   key(region: string, cluster: string): string;
   settings?: BreakerSettings;

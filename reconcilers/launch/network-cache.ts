@@ -5,7 +5,7 @@
  * thin I/O over one Redis connection.
  */
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { defineScript, integerReply } from '../../controller/redis-scripts.js';
 
 export type CachedNetwork =
@@ -36,7 +36,7 @@ export function decodeEntry(raw: string | null): CachedNetwork | undefined {
 const UNLOCK = defineScript('longshoreNetworkUnlock', `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, integerReply);
 
 export class NetworkCache {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async read(key: string): Promise<CachedNetwork | undefined> {
     return decodeEntry(await this.redis.get(key));

@@ -20,7 +20,7 @@ import { targetOfPool } from '../../controller/aws/target.js';
 import { randomUUID } from 'node:crypto';
 import type { Subnet } from '@aws-sdk/client-ec2';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { BudgetExhaustedError, GatewayError, describeError, isAwsError, isRetryableKind } from '../../controller/aws/errors.js';
 import { equalJitterBackoffMs, type ExponentialBackoff, type Random } from '../../controller/backoff.js';
 import type { PoolLike } from '../taskdef/inputs.js';
@@ -115,7 +115,7 @@ export const DEFAULT_NETWORK_TIMINGS: NetworkResolverTimings = {
 };
 
 export function createNetworkResolver(deps: {
-  redis: Redis; keys: TaskdefKeys; gateway: Ec2DescribeGateway; timings?: Partial<NetworkResolverTimings>; now?: () => number; random?: Random;
+  redis: RedisClient; keys: TaskdefKeys; gateway: Ec2DescribeGateway; timings?: Partial<NetworkResolverTimings>; now?: () => number; random?: Random;
 }): NetworkResolver {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;

@@ -6,7 +6,7 @@
  * and STOPPED events get their own DescribeTasks (the `confirm:` job), so the full resync is only the
  * backstop for what events miss (issue 10: DescribeTasks per run-minute ≤ 0.02 with events healthy).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { TaskEventResult } from './task-event-policy.js';
 
 /** With events healthy, one full resync per this many ticks (every minute at the default 10 s interval). */
@@ -30,7 +30,7 @@ export interface EventHealth {
 
 export interface EventHealthKeys { receiving: string; evidence: string; ticks: string }
 
-export function redisEventHealth(redis: Redis, keys: EventHealthKeys, now: () => number = Date.now): EventHealth {
+export function redisEventHealth(redis: RedisClient, keys: EventHealthKeys, now: () => number = Date.now): EventHealth {
   const lastSet = { receiving: 0, evidence: 0 };
   const refresh = async (which: 'receiving' | 'evidence', ttlMs: number) => {
     if (now() - lastSet[which] < REFRESH_MS) return;

@@ -11,7 +11,7 @@
  * Runs do not wait on the resync: their own deadlines (start, run and launch timeouts) are enforced by their
  * reconciles, which describe the task themselves first, so they end on time while the cluster backs off.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { describeError, isAwsError, isBudgetExhausted } from '../../controller/aws/errors.js';
 import { equalJitterBackoffMs, isEscalation, type ExponentialBackoff, type Random } from '../../controller/backoff.js';
 
@@ -58,7 +58,7 @@ export interface ResyncTroubleStore {
   clear(cluster: string): Promise<void>;
 }
 
-export function redisResyncTroubleStore(redis: Redis, key: (cluster: string) => string): ResyncTroubleStore {
+export function redisResyncTroubleStore(redis: RedisClient, key: (cluster: string) => string): ResyncTroubleStore {
   return {
     async get(cluster) {
       const text = await redis.get(key(cluster));

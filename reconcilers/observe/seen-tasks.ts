@@ -9,7 +9,7 @@
  * and an identical one changes nothing); ECS bumps a task's `version` on every change. As a backstop against
  * anything that might make an old observation matter again, an entry is trusted for SEEN_TRUST_MS only.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { TaskObservation } from '../../machines/run-types.js';
 
 /** How long a remembered observation lets the resync skip a task before it is fed once more in full. */
@@ -45,7 +45,7 @@ export function alreadyFed(entry: string | null | undefined, stamp: string | und
 /** Slack before a prune: stopped tasks' entries are removed in bulk, not one by one. */
 const PRUNE_SLACK = 100;
 
-export function redisSeenTaskStore(redis: Redis, keyOf: (cluster: string) => string): SeenTaskStore {
+export function redisSeenTaskStore(redis: RedisClient, keyOf: (cluster: string) => string): SeenTaskStore {
   return {
     async read(cluster, taskArns) {
       if (taskArns.length === 0) return [];

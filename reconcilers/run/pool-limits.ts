@@ -9,7 +9,7 @@
  * first); whoever frees a slot wakes that many of the oldest waiters. LIMIT_RECHECK_MS is only the fallback
  * for a lost wake-up.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import { defineScript, integerReply, stringListReply } from '../../controller/redis-scripts.js';
 import type { Keyspace } from '../../controller/store/keys.js';
@@ -77,7 +77,7 @@ if freed == 0 then return {} end
 return redis.call('ZRANGE', KEYS[3], 0, freed - 1)
 `, stringListReply);
 
-export function createPoolLimiter(redis: Redis, ks: Keyspace, now: () => number = Date.now): PoolLimiter {
+export function createPoolLimiter(redis: RedisClient, ks: Keyspace, now: () => number = Date.now): PoolLimiter {
   const submittingKey = (pool: string) => ks.key('poolslots', pool, 'submitting');
   const runningKey = (pool: string) => ks.key('poolslots', pool, 'running');
   const waitingKey = (pool: string) => ks.key('poolslots', pool, 'waiting');

@@ -4,7 +4,7 @@
  * `deregister:<arn>` (deregister a revision no live run references).
  */
 import type { AwsTarget } from '../../controller/aws/target.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { ControllerMetrics } from '../../controller/metrics.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
 import type { Reconciler } from '../../controller/queue/reconcile.js';
@@ -48,7 +48,7 @@ export function parseDeregistrationKey(key: string): { arn: string; target?: Aws
 }
 
 export interface TaskdefsDependencies {
-  redis: Redis;
+  redis: RedisClient;
   keyspace: Keyspace;
   gateway: RegistrationGateway;
   wakeUps: WakeUps;

@@ -6,7 +6,7 @@
  */
 import { accountOfRoleArn, targetOfPool, type AwsTarget } from '../../controller/aws/target.js';
 import type { DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput, TaskDefinition } from '@aws-sdk/client-ecs';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { Counter } from 'prom-client';
 import { BudgetExhaustedError, describeError, isAwsError, isRetryableKind, taskDefinitionProblem } from '../../controller/aws/errors.js';
 import type { CallOptions } from '../../controller/aws/gateway.js';
@@ -47,7 +47,7 @@ export interface DescribeTaskDefinitionGateway {
 export interface ResolverDependencies {
   store: TaskdefStore;
   /** For the pool-ARN info cache. */
-  redis: Redis;
+  redis: RedisClient;
   keys: TaskdefKeys;
   queue: RegistrationEnqueuer;
   gateway: DescribeTaskDefinitionGateway;

@@ -11,7 +11,7 @@
  *   (the `fresh` marker expires after the bound; taking the check lease is part of the lookup).
  */
 import type { AwsTarget } from '../../controller/aws/target.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { defineScript, integerReply, stringListReply } from '../../controller/redis-scripts.js';
 import type { TaskdefKeys } from './keys.js';
@@ -147,7 +147,7 @@ export class TaskdefStore {
   private readonly revalidateAfterSeconds: number;
   private readonly checkLeaseMs: number;
 
-  constructor(private readonly redis: Redis, private readonly keys: TaskdefKeys, options: TaskdefStoreOptions = {}) {
+  constructor(private readonly redis: RedisClient, private readonly keys: TaskdefKeys, options: TaskdefStoreOptions = {}) {
     this.revalidateAfterSeconds = options.revalidateAfterSeconds ?? DEFAULT_REVALIDATE_AFTER_SECONDS;
     this.checkLeaseMs = options.checkLeaseMs ?? DEFAULT_CHECK_LEASE_MS;
   }

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { parse } from 'yaml';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { RunRecord, RunStatus } from '../../controller/api/index.js';
@@ -37,7 +37,7 @@ function pipedIntoHead(namespace: string, args: string[]): Promise<{ status: num
 }
 
 describe('CLI output', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: ResourceStore;
   const namespace = uniqueNamespace('test-cli-out');
   const other = uniqueNamespace('test-cli-out2');

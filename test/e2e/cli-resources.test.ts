@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { parse } from 'yaml';
 import { ControlStream, ResourceStore, keyspace } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/index.js';
@@ -41,7 +41,7 @@ spec: { pool: etl, image: nginx }
 `;
 
 describe('longshore CLI: pools and runs', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let dir: string;
   const namespace = uniqueNamespace('test-cli');
   const run = (args: string[], input?: string) => cli(namespace, args, { input });

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { RunStatus } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, TEST_REDIS_URL, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -27,7 +27,7 @@ function waitForOutput(child: ChildProcess, text: string): Promise<void> {
 }
 
 describe('longshore run watch', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: ResourceStore;
   const namespace = uniqueNamespace('test-cli-watch');
   before(async () => {
@@ -86,7 +86,7 @@ describe('longshore run watch', () => {
 });
 
 describe('longshore run watch on a terminal (tmux)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: ResourceStore;
   const namespace = uniqueNamespace('test-cli-tmux');
   // A tmux server of our own (-L), so nothing else's sessions are touched; no user config (-f /dev/null).

@@ -6,18 +6,16 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from '../../cmd/replicas.js';
-import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
+import { deleteNamespaceKeys, TEST_REDIS_URL, testRedis } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { startSimulator, RunningSimulator, SimulatorOptions } from '@longshore/simulator';
 import { ResourceStore, listAll } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/run.js';
 
 export const API_VERSION = 'longshore.dev/v1alpha1';
 export const TIME_SCALE = 20;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Lifecycle phases short enough for tests (simulated seconds, ÷ TIME_SCALE in real time). */
 export const QUICK_PHASES = {
@@ -52,7 +50,8 @@ function controllerCommand(): string[] {
 
 export async function startHarness(simOptions: SimulatorOptions = {}): Promise<Harness> {
   const namespace = `test-e2e-${randomBytes(4).toString('hex')}`;
-  const redis = new Redis(REDIS_URL);
+  // With REDIS_CLUSTER_NODES (inherited by the replicas through process.env) this is a cluster connection.
+  const redis = testRedis();
   const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 11, ...simOptions });
   const timeScale = sim.timeScale;
   const store = new ResourceStore(redis, { namespace });
@@ -64,7 +63,7 @@ export async function startHarness(simOptions: SimulatorOptions = {}): Promise<H
     const child = spawn(process.execPath, controllerCommand(), {
       env: {
         ...process.env,
-        REDIS_URL, LONGSHORE_NAMESPACE: namespace, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort),
+        REDIS_URL: TEST_REDIS_URL, LONGSHORE_NAMESPACE: namespace, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort),
         AWS_ENDPOINT_URL: sim.url, AWS_REGION: sim.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         LONGSHORE_BUDGET_TIME_SCALE: String(timeScale), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.3',

@@ -4,7 +4,7 @@
  * Tokens made here are revoked on close (the token hash is shared by every namespace).
  */
 import { Registry } from 'prom-client';
-import { Redis } from 'ioredis';
+import { createRedisConnection, type RedisClient } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { createApiMetrics } from '../../controller/metrics.js';
 import type { RunLogSource } from '../../controller/logs/types.js';
@@ -15,7 +15,7 @@ import { generateOpenApi } from '../../controller/server/openapi.js';
 import { TokenStore, type NewToken } from '../../controller/server/tokens.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { BucketSpec } from '../../controller/aws/budgets.js';
-import { deleteNamespaceKeys, TEST_REDIS_URL, testRedis, uniqueNamespace } from './redis-namespace.js';
+import { deleteNamespaceKeys, TEST_REDIS_TARGET, testRedis, uniqueNamespace } from './redis-namespace.js';
 
 export const V = 'longshore.dev/v1alpha1';
 export const poolDoc = (name: string, spec: object = {}) => ({ apiVersion: V, kind: 'Pool', metadata: { name }, spec: { taskDefinition: { networkMode: 'awsvpc' }, image: 'busybox', ...spec } });
@@ -31,7 +31,7 @@ export interface Reply<T = unknown> {
 export interface TestApi {
   url: string;
   namespace: string;
-  redis: Redis;
+  redis: RedisClient;
   store: ResourceStore;
   tokens: TokenStore;
   registry: Registry;
@@ -57,7 +57,7 @@ const noLogs: RunLogSource = {
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const namespace = uniqueNamespace('test-api');
   const redis = testRedis();
-  const blocking: Redis[] = [];
+  const blocking: RedisClient[] = [];
   const tokens = new TokenStore(redis);
   const madeTokens: string[] = [];
   const registry = new Registry();
@@ -65,7 +65,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     {
       redis,
       connectBlocking: () => {
-        const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+        const connection = createRedisConnection(TEST_REDIS_TARGET, 'test-api-watch', 'blocking');
         blocking.push(connection);
         return connection;
       },

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { RunStatus } from '../../controller/api/index.js';
 import { CLEANUP_KEYS, createCleanupReconciler } from '../../reconcilers/cleanup/sweeps.js';
@@ -14,7 +14,7 @@ const status = (phase: RunStatus['phase'], outcome?: RunStatus['outcome']): RunS
 });
 
 describe('clean-up: retention against the store', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespace = uniqueNamespace('test-cleanup');
   before(() => {
     redis = testRedis();

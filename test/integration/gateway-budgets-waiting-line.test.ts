@@ -4,7 +4,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { RedisBudgets, TokenRequest } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, ThrottleCategory } from '../../controller/aws/budgets.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -85,10 +85,10 @@ function assertWithinBucket(served: readonly { atMs: number }[]): void {
 
 describe('the waiting line of a shared bucket', () => {
   const namespace = uniqueNamespace('test-waiting-line');
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   let buckets = 0;
 
-  function connect(): Redis {
+  function connect(): RedisClient {
     const redis = testRedis();
     connections.push(redis);
     return redis;

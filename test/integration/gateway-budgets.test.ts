@@ -1,16 +1,16 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { BudgetTable, DEFAULT_BUDGETS, ThrottleCategory } from '../../controller/aws/budgets.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 describe('Redis token buckets', () => {
   const namespace = uniqueNamespace('test-budgets');
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   let buckets = 0;
 
-  function connect(): Redis {
+  function connect(): RedisClient {
     const redis = testRedis();
     connections.push(redis);
     return redis;
@@ -23,7 +23,7 @@ describe('Redis token buckets', () => {
     return (category) => prefix + category;
   }
 
-  function budgets(redis: Redis, bucketKey: (c: ThrottleCategory) => string, clock?: { ms: number }, table: BudgetTable = DEFAULT_BUDGETS) {
+  function budgets(redis: RedisClient, bucketKey: (c: ThrottleCategory) => string, clock?: { ms: number }, table: BudgetTable = DEFAULT_BUDGETS) {
     return new RedisBudgets({ redis, bucketKey, budgets: table, ...(clock ? { now: () => clock.ms } : {}) });
   }
 

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { testRedis } from '../helpers/redis-namespace.js';
 import { createAwsClients, AwsClients } from '../../controller/aws/clients.js';
 import { BudgetExhaustedError, GatewayError, createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
@@ -19,7 +20,7 @@ interface Canned { status: number; type?: string; message?: string; body?: unkno
 describe('AWS gateway against a scripted endpoint', () => {
   let server: Server;
   let endpointUrl: string;
-  let redis: Redis;
+  let redis: RedisClient;
   let clients: AwsClients;
   const received: string[] = [];
   const script: Canned[] = [];
@@ -39,7 +40,7 @@ describe('AWS gateway against a scripted endpoint', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     endpointUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = testRedis();
     clients = createAwsClients({ region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   });
 

@@ -5,7 +5,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { QueueEvents } from 'bullmq';
 import { createRedisConnection } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
@@ -16,10 +15,9 @@ import { createPendingWakeUps } from '../../controller/queue/pending-wake-ups.js
 import { keyspace } from '../../controller/store/keys.js';
 import { Reconciler, TerminalError } from '../../controller/queue/reconcile.js';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
-import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
+import { deleteNamespaceKeys, TEST_REDIS_TARGET, testRedis } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });
 /** The in-flight reconcile of the shutdown test: work that takes a while, not a wait for something. */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -35,7 +33,7 @@ interface Harness {
 }
 
 describe('reconcile queues', () => {
-  const redis = new Redis(REDIS_URL);
+  const redis = testRedis();
   const namespaces: string[] = [];
 
   after(async () => {
@@ -48,14 +46,14 @@ describe('reconcile queues', () => {
   function harness(reconcile: Reconciler, concurrency = 4): Harness {
     const namespace = `test-${randomUUID()}`;
     namespaces.push(namespace);
-    const connection = createRedisConnection(REDIS_URL, 'test-queues');
+    const connection = createRedisConnection(TEST_REDIS_TARGET, 'test-queues');
     const queues = createQueues(connection, namespace, logger);
     const metrics = createMetrics();
     const pendingWakeUps = createPendingWakeUps(connection, keyspace(namespace));
     const workers = startWorkers({
       namespace, replicaId: 'r1', reconcilers: { 'reconcile-run': reconcile },
       concurrency: { 'reconcile-run': concurrency, 'register-taskdef': 1, resync: 1 },
-      connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
+      connect: (name) => createRedisConnection(TEST_REDIS_TARGET, name, 'blocking'),
       queues, pendingWakeUps, logger, metrics, backoff: { baseMs: 20, capMs: 100 },
     });
     return {
@@ -134,7 +132,7 @@ describe('reconcile queues', () => {
       return journal.filter((e) => e.startsWith('reconcile')).length < 3 ? { requeueAfterMs: 100 } : {};
     });
     const queue = h.queues['reconcile-run'];
-    const eventsConnection = createRedisConnection(REDIS_URL, 'test-events', 'blocking');
+    const eventsConnection = createRedisConnection(TEST_REDIS_TARGET, 'test-events', 'blocking');
     const events = new QueueEvents(queue.name, { connection: eventsConnection, prefix: queue.opts.prefix });
     events.on('delayed', ({ delay }) => journal.push(`delayed@${delay}`));
     try {

@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { testRedis } from '../helpers/redis-namespace.js';
 import { startSimulator, RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, AwsClients } from '../../controller/aws/clients.js';
 import { GatewayError, createAwsGateway } from '../../controller/aws/gateway.js';
@@ -19,13 +20,13 @@ const TIME_SCALE = 5;
 
 describe('AWS gateway against the simulator', () => {
   let sim: RunningSimulator;
-  let redis: Redis;
+  let redis: RedisClient;
   let clients: AwsClients;
   const prefixes: string[] = [];
 
   before(async () => {
     sim = await startSimulator({ timeScale: TIME_SCALE, seed: 7 });
-    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    redis = testRedis();
     clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   });
 

@@ -1,18 +1,18 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { testRedis } from '../helpers/redis-namespace.js';
 import { createLogger } from '../../controller/logger.js';
 import { startStreamFollower, StreamSource } from '../../controller/queue/stream-follower.js';
 import { until } from '../helpers/until.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'silent' });
 
 interface Entry { id: string; name: string }
 
 /** A consumer-group source over a real Redis stream, as the store's change feed provides. */
-function source(redis: Redis, stream: string, group: string, consumer: string): StreamSource<Entry> {
+function source(redis: RedisClient, stream: string, group: string, consumer: string): StreamSource<Entry> {
   const toEntries = (reply: unknown): Entry[] =>
     ((reply as [string, [string, string[]][]][] | null) ?? []).flatMap(([, entries]) => entries.map(([id, f]) => ({ id, name: f[1] })));
   return {
@@ -26,10 +26,11 @@ function source(redis: Redis, stream: string, group: string, consumer: string): 
 }
 
 describe('stream follower', () => {
-  const redis = new Redis(REDIS_URL);
+  const redis = testRedis();
   const streams: string[] = [];
   after(async () => {
-    if (streams.length > 0) await redis.del(...streams);
+    // One at a time: each stream has its own hash tag, so on a cluster they sit in different slots.
+    for (const stream of streams) await redis.del(stream);
     await redis.quit();
   });
 

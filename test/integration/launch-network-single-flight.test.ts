@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { testRedis } from '../helpers/redis-namespace.js';
 import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway } from '../../controller/aws/gateway.js';
@@ -21,7 +22,6 @@ import { createNetworkResolver, type NetworkResolution, type NetworkResolver } f
 import { lockKey } from '../../reconcilers/launch/network-cache.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DEFAULT_VPC_SUBNETS = ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003'];
 const CALLERS = 50;
 /** Bounds a caller's requeues so a broken lock fails the test instead of hanging it. */
@@ -44,7 +44,7 @@ async function resolveLikeAReconcile(resolver: NetworkResolver, pool: PoolLike):
 describe('network resolution is single-flight across replicas', () => {
   let sim: RunningSimulator;
   let clients: AwsClients;
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const replicas: NetworkResolver[] = [];
   const namespace = `test-${randomUUID().slice(0, 8)}`;
   const keys = taskdefKeys(keyspace(namespace));
@@ -53,7 +53,7 @@ describe('network resolution is single-flight across replicas', () => {
     sim = await startSimulator({ timeScale: 10, seed: 7 });
     clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     for (let i = 0; i < 2; i++) {
-      const redis = new Redis(REDIS_URL);
+      const redis = testRedis();
       connections.push(redis);
       const budgets = new RedisBudgets({ redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: DEFAULT_BUDGETS, burstReserveFraction: 0.05 });
       const gateway = createAwsGateway({ clients, budgets, maxWaitMs: 10_000 });

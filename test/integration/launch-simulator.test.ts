@@ -7,7 +7,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { testRedis } from '../helpers/redis-namespace.js';
 import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
@@ -25,7 +26,6 @@ import { parseStartedBy } from '../../reconcilers/launch/identity.js';
 import type { LaunchOutcome } from '../../reconcilers/launch/outcome.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
 const DEFAULT_VPC_SUBNETS = ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002', 'subnet-0a1b2c3d4e5f60003'];
 
@@ -39,14 +39,14 @@ function newRun(name: string, spec: Partial<RunLike['spec']> = {}): RunLike {
 describe('launch against the simulator', () => {
   let sim: RunningSimulator;
   let clients: AwsClients;
-  let redis: Redis;
+  let redis: RedisClient;
   let gateway: AwsGateway;
   let network: NetworkResolver;
   const namespace = `test-${randomUUID().slice(0, 8)}`;
 
   before(async () => {
     sim = await startSimulator({ timeScale: TIME_SCALE, seed: 5 });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const budgets = new RedisBudgets({
       redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE), burstReserveFraction: 0.05,

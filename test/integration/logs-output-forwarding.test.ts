@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { redisOutputLeases } from '../../controller/logs/output-lease.js';
 import { startOutputForwarding, type OutputStore } from '../../controller/logs/stream-output.js';
 import type { RunLogLine, RunLogRequest, RunLogSource } from '../../controller/logs/types.js';
@@ -23,7 +23,7 @@ function capture() {
 }
 
 describe('streamOutput forwarding by lease', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespace = uniqueNamespace('test-output');
   const ks = keyspace(namespace);
   const pool = newPool({ streamOutput: true, cloudwatchLogs: { enabled: true }, executionRoleArn: 'arn:aws:iam::1:role/x' });

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import { createMetrics, type ControllerMetrics } from '../../controller/metrics.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
@@ -18,7 +18,7 @@ import { until } from '../helpers/until.js';
 const V = 'longshore.dev/v1alpha1';
 
 describe('store gauges exported by one elected replica', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespace = uniqueNamespace('test-gauges');
   let store: ResourceStore;
   let budgets: RedisBudgets;

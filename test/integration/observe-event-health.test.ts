@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { keyspace } from '../../controller/store/index.js';
 import { HEALTHY_RESYNC_STRIDE, redisEventHealth } from '../../reconcilers/observe/event-health.js';
 import { RESYNC_TICK, createResyncReconciler, type ResyncDeps } from '../../reconcilers/observe/resync.js';
@@ -13,7 +13,7 @@ import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redi
 import pino from 'pino';
 
 describe('task events healthy: the resync slows down by itself', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespaces: string[] = [];
   before(() => {
     redis = testRedis();

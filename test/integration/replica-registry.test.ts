@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { buildInfo, stampedRevision, UNKNOWN } from '../../controller/build-info.js';
 import { registerReplica, replicaBuilds, startReplicaRegistration, unregisterReplica } from '../../controller/replica-registry.js';
 import { pino } from 'pino';
@@ -30,7 +30,7 @@ describe('build info', () => {
 });
 
 describe('replica registry', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespace = uniqueNamespace('test-replicas');
   const ks = keyspace(namespace);
   const build = (replica: string) => ({ replica, version: '1.2.3', revision: 'r1', node: 'v22.0.0', startedAt: '2026-01-01T00:00:00.000Z' });

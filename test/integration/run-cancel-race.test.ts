@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import { reconcileRun, type RunReconcilerDeps } from '../../reconcilers/run/reconciler.js';
@@ -66,7 +66,7 @@ class FakeEcs {
 }
 
 describe('cancel against launch (real Redis store)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let store: ResourceStore;
   const namespace = uniqueNamespace('test-cancel-race');
   before(async () => {

@@ -4,7 +4,7 @@
  * resync and pool limiter — driven by the test itself (no BullMQ), with a controller clock the test owns.
  */
 import pino from 'pino';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { startSimulator, type RunningSimulator, type ScenarioInput, type ThrottleSetting } from '@longshore/simulator';
 import { createArnTargets, poolRoles } from '../../controller/aws/arn-targets.js';
 import { createAwsClientPool, type AwsClients } from '../../controller/aws/clients.js';
@@ -46,7 +46,7 @@ export interface DriveOptions {
 export interface RunHarness {
   sim: RunningSimulator;
   clients: AwsClients;
-  redis: Redis;
+  redis: RedisClient;
   gateway: AwsGateway;
   store: ResourceStore;
   taskdefs: Taskdefs;

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { createMetrics } from '../../controller/metrics.js';
 import { startStreamFollower } from '../../controller/queue/stream-follower.js';
@@ -18,8 +18,8 @@ const V = 'longshore.dev/v1alpha1';
 const logger = createLogger({ level: 'silent' });
 
 describe('change-feed follower', () => {
-  let redis: Redis;
-  let blocking: Redis;
+  let redis: RedisClient;
+  let blocking: RedisClient;
   const namespace = uniqueNamespace('test-feed-follower');
   before(() => {
     redis = testRedis();

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { ResourceStore, storeKeys, UNKNOWN_CLUSTER } from '../../controller/store/index.js';
 import type { Attempt, RunRecord, RunStatus } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -17,7 +17,7 @@ const status = (phase: RunStatus['phase'], attempts: Attempt[], outcome?: RunSta
 });
 
 describe('store: indexes and retention', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespaces: string[] = [];
   let clock = new Date('2026-03-01T00:00:00.000Z');
   const newStore = () => {

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, ResourceStore, listAll } from '../../controller/store/index.js';
 import { AdmissionError } from '../../controller/api/admission/index.js';
 import type { RunStatus } from '../../controller/api/index.js';
-import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
+import { deleteNamespaceKeys, scanKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 
 const V = 'longshore.dev/v1alpha1';
 const pool = (name: string, spec: object = {}) => ({ apiVersion: V, kind: 'Pool', metadata: { name }, spec: { taskDefinition: { networkMode: 'awsvpc' }, ...spec } });
@@ -12,7 +12,7 @@ const run = (name: string, spec: object = {}, labels: Record<string, string> = {
 const stopped = (): RunStatus => ({ phase: 'stopped', outcome: 'succeeded', attempts: [], conditions: [], observedGeneration: 1 });
 
 describe('store: resources', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const namespaces: string[] = [];
   const newStore = (options: object = {}) => {
     const namespace = uniqueNamespace('test-store');
@@ -194,7 +194,7 @@ describe('store: resources', () => {
     await b.createPool(pool('p1', { image: 'other' }));
     await b.createRun(run('r1'));
     assert.equal((await a.getPool('p1'))?.spec.image, undefined);
-    const keys = await redis.keys(`longshore:{${a.namespace}}:*`);
+    const keys = await scanKeys(redis, `longshore:{${a.namespace}}:*`);
     assert.ok(keys.length > 0 && keys.every((k) => k.startsWith(`longshore:{${a.namespace}}:`)));
   });
 

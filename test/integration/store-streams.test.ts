@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { ControlStream, InvalidControlMessageError, ResourceStore, changeWakesRun, keyspace, storeKeys } from '../../controller/store/index.js';
 import type { ControlMessage } from '../../controller/api/index.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -8,8 +8,8 @@ import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redi
 const V = 'longshore.dev/v1alpha1';
 
 describe('store: change feed and control stream', () => {
-  let redis: Redis;
-  let blocking: Redis;
+  let redis: RedisClient;
+  let blocking: RedisClient;
   const namespaces: string[] = [];
   const ns = () => {
     const namespace = uniqueNamespace('test-streams');

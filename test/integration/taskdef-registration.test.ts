@@ -6,7 +6,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { scanKeys, testRedis } from '../helpers/redis-namespace.js';
 import { pino } from 'pino';
 import type {
   DeregisterTaskDefinitionCommandInput, DeregisterTaskDefinitionCommandOutput,
@@ -24,7 +25,6 @@ import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 import { createMetrics } from '../../controller/metrics.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', jobTry: 1 };
 
 /** ECS's task-definition registry, in memory, with injectable faults. */
@@ -100,7 +100,7 @@ function newRun(name: string, spec: Partial<RunLike['spec']> = {}): RunLike {
   return { metadata: { name, uid: `uid-${name}`, labels: {} }, spec: { pool: 'pool-a', ...spec } };
 }
 
-let redis: Redis;
+let redis: RedisClient;
 let namespace: string;
 let ecs: FakeEcs;
 let wakeUps: ManualWakeUps;
@@ -125,7 +125,7 @@ async function drain(replicas: Taskdefs[], maxRounds = 50): Promise<void> {
 }
 
 before(() => {
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis = testRedis();
 });
 after(async () => {
   await redis.quit();
@@ -137,8 +137,8 @@ beforeEach(async () => {
   wakeUps = new ManualWakeUps();
 });
 after(async () => {
-  const r = new Redis(REDIS_URL);
-  const keys = await r.keys(`longshore:{${namespace}}:*`);
+  const r = testRedis();
+  const keys = await scanKeys(r, `longshore:{${namespace}}:*`);
   if (keys.length > 0) await r.del(...keys);
   await r.quit();
 });
@@ -183,7 +183,7 @@ describe('registration queue', () => {
     const pool = newPool();
     await replica().resolver.resolve(pool, newRun('r1'));
     await drain([replica()]);
-    const fresh = new Redis(REDIS_URL);
+    const fresh = testRedis();
     try {
       const restarted = createTaskdefs({ redis: fresh, keyspace: keyspace(namespace), gateway: ecs, wakeUps, defaultRegion: 'us-east-1' });
       const again = await restarted.resolver.resolve(pool, newRun('r2'));

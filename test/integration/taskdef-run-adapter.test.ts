@@ -6,7 +6,8 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
+import { testRedis } from '../helpers/redis-namespace.js';
 import { pino } from 'pino';
 import type {
   DeregisterTaskDefinitionCommandOutput, DescribeTaskDefinitionCommandInput, DescribeTaskDefinitionCommandOutput,
@@ -25,7 +26,6 @@ import { createNetworkResolver } from '../../reconcilers/launch/network.js';
 import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/inputs.js';
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const context = { logger: pino({ level: 'silent' }), reconcileId: 'test', jobTry: 1 };
 
 class FakeAws {
@@ -75,7 +75,7 @@ function newRun(name: string): RunLike {
 }
 
 describe('run adapter', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let namespace: string;
   let aws: FakeAws;
   let wakeUps: ManualWakeUps;
@@ -83,7 +83,7 @@ describe('run adapter', () => {
   let adapter: RunTaskdefAdapter;
   const namespaces: string[] = [];
 
-  before(() => { redis = new Redis(REDIS_URL); });
+  before(() => { redis = testRedis(); });
   after(async () => {
     for (const ns of namespaces) {
       await deleteNamespaceKeys(redis, ns);

@@ -7,13 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { TEST_REDIS_TARGET, testRedis } from '../helpers/redis-namespace.js';
 import { startSimulator, type RunningSimulator } from '@longshore/simulator';
 import { createAwsClients, type AwsClients } from '../../controller/aws/clients.js';
 import { createAwsGateway, type AwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
-import { createRedisConnection } from '../../controller/redis.js';
+import { createRedisConnection, type RedisClient } from '../../controller/redis.js';
 import { createLogger } from '../../controller/logger.js';
 import { closeQueues, createQueues, createWakeUps, type ControllerQueues, type WakeUps } from '../../controller/queue/queues.js';
 import { startWorkers, type RunningWorkers } from '../../controller/queue/workers.js';
@@ -25,7 +25,6 @@ import type { PoolLike, PoolSpecLike, RunLike } from '../../reconcilers/taskdef/
 import { deleteNamespaceKeys } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TIME_SCALE = 10;
 const logger = createLogger({ level: 'silent' });
 
@@ -40,13 +39,13 @@ interface Replica {
   taskdefs: Taskdefs;
   workers: RunningWorkers;
   queues: ControllerQueues;
-  connection: Redis;
+  connection: RedisClient;
 }
 
 describe('task definitions against the simulator', () => {
   let sim: RunningSimulator;
   let clients: AwsClients;
-  let redis: Redis;
+  let redis: RedisClient;
   let gateway: AwsGateway;
   const namespace = `test-${randomUUID().slice(0, 8)}`;
   const namespaces = [namespace];
@@ -56,7 +55,7 @@ describe('task definitions against the simulator', () => {
   function startReplica(id: string, ns = namespace): Replica {
     const namespace = ns;
     if (!namespaces.includes(ns)) namespaces.push(ns);
-    const connection = createRedisConnection(REDIS_URL, `test-${id}`);
+    const connection = createRedisConnection(TEST_REDIS_TARGET, `test-${id}`);
     const queues = createQueues(connection, namespace, logger);
     const pendingWakeUps = createPendingWakeUps(connection, keyspace(namespace));
     const real = createWakeUps(queues, pendingWakeUps);
@@ -71,7 +70,7 @@ describe('task definitions against the simulator', () => {
     const workers = startWorkers({
       namespace, replicaId: id, reconcilers: { 'register-taskdef': taskdefs.reconciler },
       concurrency: { 'reconcile-run': 1, 'register-taskdef': 4, resync: 1 },
-      connect: (name) => createRedisConnection(REDIS_URL, name, 'blocking'),
+      connect: (name) => createRedisConnection(TEST_REDIS_TARGET, name, 'blocking'),
       queues, pendingWakeUps, logger, backoff: { baseMs: 20, capMs: 200 },
     });
     const replica = { taskdefs, workers, queues, connection };
@@ -81,7 +80,7 @@ describe('task definitions against the simulator', () => {
 
   before(async () => {
     sim = await startSimulator({ timeScale: TIME_SCALE, seed: 11 });
-    redis = new Redis(REDIS_URL);
+    redis = testRedis();
     clients = createAwsClients({ region: 'us-east-1', endpointUrl: sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const budgets = new RedisBudgets({
       redis, bucketKey: (c) => keyspace(namespace).key('budget', c), budgets: scaleBudgets(DEFAULT_BUDGETS, TIME_SCALE), burstReserveFraction: 0.05,

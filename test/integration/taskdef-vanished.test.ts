@@ -16,6 +16,7 @@ import { reconcileRun } from '../../reconcilers/run/reconciler.js';
 import { STALE_TASK_DEFINITION_BACKOFF, STALE_TASK_DEFINITIONS_FREE } from '../../machines/run-logic.js';
 import { backoffMs } from '../../controller/backoff.js';
 import { allStopped, fargatePool, startRunHarness, V, type RunHarness } from './run-harness.js';
+import { scanKeys } from '../helpers/redis-namespace.js';
 
 const FAMILY_POOL = 'vanishing';
 
@@ -137,7 +138,7 @@ describe('a task definition that vanished', () => {
     await deregister(old);
     // Age every cache entry: the freshness marker expiring is exactly what the bound does.
     const keys = taskdefKeys(h.store.keyspace);
-    const fresh = await h.redis.keys(keys.fresh('*'));
+    const fresh = await scanKeys(h.redis, keys.fresh('*'));
     assert.ok(fresh.length > 0);
     await h.redis.del(...fresh);
     const refusedBefore = h.sim.audit().calls.RunTask?.error ?? 0;
