@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
-import type { Page } from '../store/queries.js';
+import { listAll, type Page } from '../store/queries.js';
 import { throttledLogger } from '../log-throttle.js';
 import type { OutputLeases, OutputProgress } from './output-lease.js';
 import { admitLine, LineBucket, MAX_FORWARDED_RUNS, nextAttempt, OUTPUT_CAPS, redactOutputLine, wantsForwarding, type LineVerdict } from './output-policy.js';
@@ -47,17 +47,6 @@ interface Forwarder {
   abort: AbortController;
   done: Promise<void>;
   progress: OutputProgress | undefined;
-}
-
-async function everyPage<T>(page: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const result = await page(cursor);
-    all.push(...result.items);
-    cursor = result.cursor;
-  } while (cursor);
-  return all;
 }
 
 export function startOutputForwarding(deps: OutputForwardingDeps): RunningOutputForwarding {
@@ -138,10 +127,10 @@ export function startOutputForwarding(deps: OutputForwardingDeps): RunningOutput
     for (const [name, forwarder] of forwarders) {
       if (!(await deps.leases.renew(name, forwarder.progress))) forwarder.abort.abort();
     }
-    const pools = (await everyPage((cursor) => deps.store.listPools({ limit: 500, ...(cursor ? { cursor } : {}) })))
+    const pools = (await listAll((cursor) => deps.store.listPools({ limit: 500, ...(cursor ? { cursor } : {}) })))
       .filter((p) => p.spec.streamOutput && p.spec.cloudwatchLogs?.enabled === true);
     for (const pool of pools) {
-      const runs = await everyPage((cursor) => deps.store.listRuns({ pool: pool.metadata.name, limit: 500, ...(cursor ? { cursor } : {}) }));
+      const runs = await listAll((cursor) => deps.store.listRuns({ pool: pool.metadata.name, limit: 500, ...(cursor ? { cursor } : {}) }));
       for (const run of runs) {
         if (stopped || forwarders.size >= maxRuns) return;
         const name = run.metadata.name;
