@@ -109,7 +109,10 @@ export function computeFigures(o: Observations) {
   const starts = records
     .map((r) => r.status.attempts[0])
     .filter((a) => a?.submittedAt !== undefined && a.startedAt !== undefined)
-    .map((a) => Date.parse(a.startedAt ?? '') - Date.parse(a.submittedAt ?? ''));
+    // submittedAt is stamped by the controller after RunTask answers, startedAt by ECS: on a loaded machine at a
+    // high time scale the task can start before the stamp, and a negative start would make the bound (and so
+    // the efficiency) meaningless. A start takes no less than zero time.
+    .map((a) => Math.max(0, Date.parse(a.startedAt ?? '') - Date.parse(a.submittedAt ?? '')));
   const throughput = {
     firstLaunches: launchMs.length,
     meanStartSimulatedSeconds: starts.length ? round((sum(starts) / starts.length / 1000) * timeScale) : undefined,
