@@ -134,8 +134,10 @@ describe('npm run bench', () => {
     assert.ok(report.burst && report.burst.redisCommands.total > 0 && (report.burst.redisCommands.byCommand.evalsha ?? 0) > 0);
     assert.ok((report.controllerCpuMsPerRun ?? 0) > 0, 'controller CPU counted');
     assert.ok((report.peakRssMb ?? 0) > 10);
-    assert.ok(report.efficiency !== null && report.efficiency > 0, 'efficiency computed against the bucket');
-    assert.ok(report.launchWindowEfficiency !== null && report.launchWindowEfficiency > 0);
+    // The figures it is computed from go into the message, so a failure in CI says which one was missing.
+    const inputs = JSON.stringify({ throughput: report.burst.figures.throughput, latency: report.burst.figures.latency });
+    assert.ok(report.efficiency !== null && report.efficiency > 0, `efficiency computed against the bucket: ${report.efficiency} from ${inputs}`);
+    assert.ok(report.launchWindowEfficiency !== null && report.launchWindowEfficiency > 0, `launch window efficiency: ${report.launchWindowEfficiency} from ${inputs}`);
     assert.ok(report.cancel, 'cancel phase measured');
     assert.equal(report.cancel.runs, CANCEL_RUNS);
     assert.equal(report.cancel.notStopped, 0, 'every cancelled task received a StopTask');
