@@ -327,6 +327,11 @@ export async function startController(config: ControllerConfig, logger: Logger):
     followers.push(consumer);
   }
   await wakeUnfinishedRuns(store, wakeUps);
+  // In the background: counts read the records until every stopped run is in the outcome index (store/counts.ts).
+  const outcomeIndexing = store.indexOutcomes().then(
+    (added) => { if (added > 0) logger.info({ added }, 'stopped runs added to the outcome index'); },
+    (error: unknown) => logger.warn({ err: error }, 'indexing stopped runs by outcome failed; the next start tries again'),
+  );
   // streamOutput: one replica (the lease holder) forwards each such run's output into this log.
   const outputForwarding = startOutputForwarding({
     namespace: config.namespace,
@@ -363,6 +368,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       await api?.stop();
       await Promise.all(followers.map((f) => f.stop()));
       await outputForwarding.stop();
+      await outcomeIndexing;
       const result = await workers.stop(config.shutdownGraceMs);
       await registration.stop();
       await storeGauges.stop();

@@ -3,7 +3,7 @@
  * written against these interfaces only; `redis-backend.ts` implements them on the Redis store, and
  * `http-backend.ts` on the HTTP API (through @longshore/client) when a server is configured (api-config.ts).
  */
-import type { ControlReply, KillMessage, Phase, PoolRecord, RunRecord } from '../../controller/api/index.js';
+import type { ControlReply, KillMessage, Outcome, Phase, PoolRecord, RunRecord } from '../../controller/api/index.js';
 import type { SubmitOptions, SubmitResult } from '../../controller/store/index.js';
 import type { ReplicaBuild } from '../../controller/build-info.js';
 
@@ -11,6 +11,15 @@ export interface RunQuery {
   selector?: string;
   phase?: Phase;
   pool?: string;
+  /** Stopped runs that ended so. */
+  outcome?: Outcome;
+}
+
+/** How many runs match a query, by phase and by outcome (the API's runsummary). */
+export interface RunCountsView {
+  total: number;
+  byPhase: Record<Phase, number>;
+  byOutcome: Record<Outcome, number>;
 }
 
 /** A position in the change feed, and the runs that changed after the previous one. */
@@ -29,6 +38,8 @@ export interface RunsBackend {
   getRuns(names: readonly string[]): Promise<Array<RunRecord | null>>;
   /** Every run matching the query, in name order. */
   listRuns(query: RunQuery): Promise<RunRecord[]>;
+  /** Counts of the runs `listRuns(query)` would return, from the store's indexes where they answer. */
+  countRuns(query: RunQuery): Promise<RunCountsView>;
   /** Deletes a stopped run; throws NotFoundError or PreconditionFailedError (live). */
   deleteRun(name: string): Promise<RunRecord>;
 

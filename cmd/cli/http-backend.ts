@@ -13,7 +13,11 @@ import type { ControlReply, KillMessage, PoolRecord, RunRecord } from '../../con
 import type { ReplicaBuild } from '../../controller/build-info.js';
 import { AlreadyExistsError, NotFoundError, PreconditionFailedError, type SubmitOptions, type SubmitResult } from '../../controller/store/index.js';
 import type { ApiConnection } from './api-config.js';
-import type { Backends, RunChanges, RunQuery, RunsBackend } from './backend.js';
+import type { Backends, RunChanges, RunCountsView, RunQuery, RunsBackend } from './backend.js';
+
+/** The API's fieldSelector for a run query. */
+const fieldSelectorOf = (query: RunQuery) =>
+  [query.pool ? `spec.pool=${query.pool}` : '', query.phase ? `status.phase=${query.phase}` : '', query.outcome ? `status.outcome=${query.outcome}` : ''].filter(Boolean).join(',');
 import { RejectedDocumentsError, UsageError } from './errors.js';
 
 const NS = '/apis/longshore.dev/v1alpha1/namespaces/{namespace}' as const;
@@ -148,8 +152,21 @@ export class HttpRunsBackend implements RunsBackend {
     return Promise.all(names.map((name) => this.getRun(name)));
   }
 
+  async countRuns(query: RunQuery): Promise<RunCountsView> {
+    const fields = fieldSelectorOf(query);
+    try {
+      const summary = unwrap(await this.client.GET(`${NS}/runsummary`, {
+        params: { path: this.path(), query: { ...(query.selector ? { labelSelector: query.selector } : {}), ...(fields ? { fieldSelector: fields } : {}) } },
+      }));
+      const { total, byPhase, byOutcome } = summary.status;
+      return { total, byPhase, byOutcome };
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
   async listRuns(query: RunQuery): Promise<RunRecord[]> {
-    const fields = [query.pool ? `spec.pool=${query.pool}` : '', query.phase ? `status.phase=${query.phase}` : ''].filter(Boolean).join(',');
+    const fields = fieldSelectorOf(query);
     const items: Run[] = [];
     let page: string | undefined;
     do {

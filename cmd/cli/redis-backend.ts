@@ -33,7 +33,11 @@ export class RedisRunsBackend implements RunsBackend {
     return this.store.getRuns(names);
   }
   listRuns(query: RunQuery) {
-    return listAll((cursor) => this.store.listRuns({ labelSelector: query.selector, phase: query.phase, pool: query.pool, cursor }));
+    return listAll((cursor) => this.store.listRuns({ labelSelector: query.selector, phase: query.phase, pool: query.pool, outcome: query.outcome, cursor }));
+  }
+  async countRuns(query: RunQuery) {
+    const { total, byPhase, byOutcome } = await this.store.countRuns({ labelSelector: query.selector, phase: query.phase, pool: query.pool, outcome: query.outcome });
+    return { total, byPhase, byOutcome };
   }
   deleteRun(name: string) {
     return this.store.deleteRun(name);

@@ -1,8 +1,8 @@
 /** `longshore run …`: submit, create, get, list, describe, watch, wait, cancel, kill, delete. */
 import { Command, Option } from 'commander';
-import type { RunRecord } from '../../controller/api/index.js';
+import { OUTCOMES, PHASES, type RunRecord } from '../../controller/api/index.js';
 import { NotFoundError } from '../../controller/store/index.js';
-import type { RunsBackend } from './backend.js';
+import type { RunCountsView, RunsBackend } from './backend.js';
 import { deleteEach } from './delete-each.js';
 import { readDocuments } from './documents.js';
 import { UsageError } from './errors.js';
@@ -21,6 +21,13 @@ async function requireRun(backend: RunsBackend, name: string): Promise<RunRecord
   const run = await backend.getRun(name);
   if (!run) throw new NotFoundError('Run', name);
   return run;
+}
+
+/** `60 runs: pending 2, …, stopped 58 (succeeded 50, failed 8, …)`: every phase and outcome, zeros included, so scripts can cut fields. */
+export function summaryLine(counts: RunCountsView): string {
+  const phases = PHASES.map((phase) => `${phase} ${counts.byPhase[phase]}`).join(', ');
+  const outcomes = OUTCOMES.map((outcome) => `${outcome} ${counts.byOutcome[outcome]}`).join(', ');
+  return `${counts.total} run${counts.total === 1 ? '' : 's'}: ${phases} (${outcomes})`;
 }
 
 export function runCommand(): Command {
@@ -56,9 +63,23 @@ export function runCommand(): Command {
       .description('list runs')
       .option('-l, --selector <selector>', 'label selector, e.g. app=etl,tier!=dev,env in (a,b),!canary')
       .addOption(phaseOption())
-      .option('--pool <pool>', 'only runs of this pool'),
+      .addOption(new Option('--outcome <outcome>', 'only stopped runs that ended so').choices([...OUTCOMES]))
+      .option('--pool <pool>', 'only runs of this pool')
+      .option('--summary', 'print how many runs match, by phase and outcome, instead of the runs (counted from the store\'s indexes unless -l is given)'),
   ).action(
-    withSession(async (session, options: ListFlags & RunQuery) => {
+    withSession(async (session, options: ListFlags & RunQuery & { summary?: boolean }) => {
+      if (options.summary) {
+        const backends = options.allNamespaces ? (await session.backends.namespaces()).map((ns) => session.backends.of(ns)) : [session.backend];
+        const counted = [];
+        for (const backend of backends) counted.push({ namespace: backend.namespace, ...(await backend.countRuns(options)) });
+        if (options.output === 'json' || options.output === 'yaml') {
+          const documents = counted.map(({ namespace, ...counts }) => ({ kind: 'RunSummary', namespace, ...counts }));
+          write({ stdout: formatData(options.output, options.allNamespaces ? { kind: 'List', items: documents } : documents[0]), stderr: '' });
+        } else {
+          write({ stdout: counted.map(({ namespace, ...counts }) => `${options.allNamespaces ? `${namespace}: ` : ''}${summaryLine(counts)}\n`).join(''), stderr: '' });
+        }
+        return;
+      }
       const runs = await listScoped(session, options.allNamespaces, (backend) => backend.listRuns(options));
       write(renderList(runs, RUN_COLUMNS, options, session.backend.namespace));
     }),

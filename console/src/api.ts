@@ -5,7 +5,7 @@
  * watchRuns and readLog, so no polling anywhere; aborting the signal ends them.
  */
 import { ApiStatusError, createLongshoreClient, readLog, unwrap, watchRuns, type ApiClient } from '@longshore/client';
-import type { PoolList, RunList, RunWatchEvent, SelfSubjectReview, Status } from './types.js';
+import type { PoolList, PoolStatus, RunList, RunSummary, RunWatchEvent, SelfSubjectReview, Status } from './types.js';
 
 export { ApiStatusError as ApiError };
 
@@ -45,6 +45,15 @@ export class Client {
   // The list routes' documented answer is a list or, with watch=true, a watch event; these calls never watch.
   async listRuns(namespace: string, q: ListQuery): Promise<RunList> {
     return <RunList>unwrap(await this.api.GET('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs', { params: { path: { namespace }, query: present(q) } }));
+  }
+
+  /** Counts of the runs a list with these filters would return, by phase and outcome (from the store's indexes). */
+  async runSummary(namespace: string, q: Pick<ListQuery, 'fieldSelector' | 'labelSelector'>): Promise<RunSummary> {
+    return unwrap(await this.api.GET('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runsummary', { params: { path: { namespace }, query: present(q) } }));
+  }
+
+  async poolStatus(namespace: string, name: string): Promise<PoolStatus> {
+    return unwrap(await this.api.GET('/apis/longshore.dev/v1alpha1/namespaces/{namespace}/pools/{name}/status', { params: { path: { namespace, name } } }));
   }
 
   async listPools(namespace: string): Promise<PoolList> {

@@ -1,22 +1,20 @@
 /**
- * Pools: each pool's settings and limits, and its waiting and running runs (listed through the runs route
- * filtered by pool and phase). The API exposes no throttle, budget-refusal or launch-rate figures (those are
- * Prometheus metrics of the controller, docs/metrics.md), and the page says so instead of guessing.
+ * Pools: each pool's settings and limits, and what it is doing now from the API's pool status
+ * (pools/{name}/status): its runs by phase and outcome (from the store's indexes, so exact at any size),
+ * the slots its limits count and its waiting line, the attempts it launched in the last minute next to its
+ * account-region's Fargate launch ceiling. Throttles and budget refusals are not in the API (Prometheus
+ * metrics of the controller) and the page says so instead of guessing; fair-share fields will be shown
+ * from the same status read once the controller records them.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Client } from './api.js';
 import { describeError, ErrorLine } from './common.js';
 import { runsHref } from './route.js';
-import type { Phase, Pool, SelfSubjectReview } from './types.js';
-
-const WAITING: Phase[] = ['pending', 'taskdef-resolved'];
-const RUNNING: Phase[] = ['submitted', 'running'];
-const COUNT_LIMIT = 1000;
+import { OUTCOMES, type Pool, type PoolStatus, type SelfSubjectReview } from './types.js';
 
 interface PoolRow {
   pool: Pool;
-  waiting: string;
-  running: string;
+  status: PoolStatus['status'];
 }
 
 export function PoolsPage({ client, who, namespace }: { client: Client; who: SelfSubjectReview; namespace: string }) {
@@ -30,13 +28,9 @@ export function PoolsPage({ client, who, namespace }: { client: Client; who: Sel
     (async () => {
       try {
         const pools = (await client.listPools(namespace)).items;
-        const counted = await Promise.all(pools.map(async (pool) => ({
-          pool,
-          waiting: await count(client, namespace, pool.metadata.name, WAITING),
-          running: await count(client, namespace, pool.metadata.name, RUNNING),
-        })));
+        const read = await Promise.all(pools.map(async (pool) => ({ pool, status: (await client.poolStatus(namespace, pool.metadata.name)).status })));
         if (!current) return;
-        setRows(counted);
+        setRows(read);
         setError(undefined);
         setLoadedAt(new Date());
       } catch (caught) {
@@ -50,40 +44,66 @@ export function PoolsPage({ client, who, namespace }: { client: Client; who: Sel
     <section aria-labelledby="pools-title">
       <h1 id="pools-title">Pools in {namespace}</h1>
       <p class="muted">
-        Counts as of {loadedAt ? loadedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '…'}{' '}
+        As of {loadedAt ? loadedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '…'}{' '}
         <button type="button" onClick={() => setReloads(reloads + 1)}>Reload</button>
       </p>
       <p class="note" data-testid="throttle-note">
-        Throttles, budget refusals and launch rate against the account-region's ECS ceiling are not exposed by the HTTP API;
-        they are the controller's Prometheus metrics (<code>longshore_ecs_api_throttles_total</code>, <code>longshore_budget_*</code>)
-        shown on the Grafana dashboard.
+        AWS throttles and budget refusals of the last minutes are not in the HTTP API: they are the controller's Prometheus
+        metrics (<code>longshore_ecs_api_throttles_total</code>, <code>longshore_budget_*</code>) on the Grafana dashboard.
       </p>
       <ErrorLine error={error} />
       {rows?.length === 0 ? <p>No pools in this namespace.</p> : null}
-      {rows?.map(({ pool, waiting, running }) => (
-        <article key={pool.metadata.name} class="pool" aria-labelledby={`pool-${pool.metadata.name}`} data-pool={pool.metadata.name}>
-          <h2 id={`pool-${pool.metadata.name}`}>{pool.metadata.name}</h2>
-          <dl class="inline">
-            <dt>Waiting</dt><dd><a href={runsHref(namespace, new URLSearchParams({ pool: pool.metadata.name, phase: 'pending' }))}>{waiting}</a></dd>
-            <dt>Running</dt><dd><a href={runsHref(namespace, new URLSearchParams({ pool: pool.metadata.name, phase: 'running' }))}>{running}</a></dd>
-            <dt>Launch</dt><dd>{launchOf(pool)}</dd>
-            <dt>Region</dt><dd>{String(pool.spec.region ?? 'controller default')}</dd>
-            <dt>CPU / memory</dt><dd>{String(pool.spec.cpu ?? '—')} / {String(pool.spec.memory ?? '—')}</dd>
-          </dl>
-          {who.status.allowed.submit ? (
-            <p><a href={runsHref(namespace, new URLSearchParams({ pool: pool.metadata.name }))}>This pool's runs (cancel them in bulk there)</a></p>
-          ) : null}
-          <h3>Limits</h3>
-          {pool.spec.limits && Object.keys(pool.spec.limits).length > 0 ? (
-            <dl class="inline">{Object.entries(pool.spec.limits).flatMap(([key, value]) => [<dt key={`${key}-k`}>{key}</dt>, <dd key={`${key}-v`}>{JSON.stringify(value)}</dd>])}</dl>
-          ) : <p>No limits set (the controller's defaults apply).</p>}
-          <details>
-            <summary>All settings</summary>
-            <pre class="json" tabIndex={0}>{JSON.stringify(pool.spec, null, 2)}</pre>
-          </details>
-        </article>
-      ))}
+      {rows?.map(({ pool, status }) => <PoolCard key={pool.metadata.name} pool={pool} status={status} namespace={namespace} canSubmit={who.status.allowed.submit} />)}
     </section>
+  );
+}
+
+function PoolCard({ pool, status, namespace, canSubmit }: { pool: Pool; status: PoolStatus['status']; namespace: string; canSubmit: boolean }) {
+  const name = pool.metadata.name;
+  const { byPhase, byOutcome } = status.runs;
+  const runsOf = (params: Record<string, string>) => runsHref(namespace, new URLSearchParams({ pool: name, ...params }));
+  const limits = pool.spec.limits as { maxSubmitting?: number; maxRunning?: number } | undefined;
+  const budget = status.launchBudget;
+  return (
+    <article class="pool" aria-labelledby={`pool-${name}`} data-pool={name}>
+      <h2 id={`pool-${name}`}>{name}</h2>
+      <h3>Runs</h3>
+      <dl class="inline" data-testid="pool-runs">
+        <dt>Waiting</dt><dd data-testid="pool-waiting"><a href={runsOf({ phase: 'pending' })}>{byPhase.pending}</a> pending, <a href={runsOf({ phase: 'taskdef-resolved' })}>{byPhase['taskdef-resolved']}</a> taskdef-resolved (launching, or waiting for a slot)</dd>
+        <dt>Running</dt><dd data-testid="pool-running"><a href={runsOf({ phase: 'submitted' })}>{byPhase.submitted}</a> submitted, <a href={runsOf({ phase: 'running' })}>{byPhase.running}</a> running</dd>
+        <dt>Stopped</dt><dd data-testid="pool-stopped">
+          <a href={runsOf({ phase: 'stopped' })}>{byPhase.stopped}</a>
+          {byPhase.stopped > 0 ? ` (${OUTCOMES.filter((o) => byOutcome[o] > 0).map((o) => `${byOutcome[o]} ${o}`).join(', ')})` : ''}
+        </dd>
+      </dl>
+      <h3>Limits</h3>
+      <dl class="inline" data-testid="pool-limits">
+        <dt>Submitting</dt><dd>{status.slots.submitting} of {limits?.maxSubmitting ?? 'no limit'}</dd>
+        <dt>Running</dt><dd>{status.slots.running} of {limits?.maxRunning ?? 'no limit'}</dd>
+        <dt>Waiting line</dt><dd>{status.slots.waiting} run{status.slots.waiting === 1 ? '' : 's'} waiting for a slot</dd>
+      </dl>
+      <h3>Launches</h3>
+      <p data-testid="pool-launches">
+        {status.launches.attempts} attempt{status.launches.attempts === 1 ? '' : 's'} launched in the last {status.launches.windowSeconds} s
+        ({status.launches.perSecond.toFixed(2)}/s, from the pool's runs' attempt times)
+        {budget ? (
+          <> against the {budget.category === 'fargateSpotLaunches' ? 'Fargate Spot' : 'Fargate'} launch ceiling of account {budget.account} in {budget.region}:{' '}
+            {budget.refillPerSecond}/s, burst {budget.burst}, shared by every pool there; {Math.floor(budget.tokens)} tokens now
+            {budget.rateFactor < 1 ? `, slowed to ${Math.round(budget.rateFactor * 100)} % after throttles` : ''}.</>
+        ) : <>; its launches spend no Fargate launch bucket.</>}
+      </p>
+      <h3>Settings</h3>
+      <dl class="inline">
+        <dt>Launch</dt><dd>{launchOf(pool)}</dd>
+        <dt>Region</dt><dd>{String(pool.spec.region ?? 'controller default')}</dd>
+        <dt>CPU / memory</dt><dd>{String(pool.spec.cpu ?? '—')} / {String(pool.spec.memory ?? '—')}</dd>
+      </dl>
+      {canSubmit ? <p><a href={runsOf({})}>This pool's runs (cancel them in bulk there)</a></p> : null}
+      <details>
+        <summary>All settings</summary>
+        <pre class="json" tabIndex={0}>{JSON.stringify(pool.spec, null, 2)}</pre>
+      </details>
+    </article>
   );
 }
 
@@ -91,19 +111,4 @@ function launchOf(pool: Pool): string {
   const strategy = pool.spec.capacityProviderStrategy as Array<{ capacityProvider: string; weight?: number }> | undefined;
   if (strategy?.length) return strategy.map((item) => `${item.capacityProvider}${item.weight !== undefined ? ` ×${item.weight}` : ''}`).join(', ');
   return String(pool.spec.launchType ?? 'FARGATE');
-}
-
-/** Runs of the pool in the phases, counted by listing (at most COUNT_LIMIT, then "1000+"). */
-async function count(client: Client, namespace: string, pool: string, phases: Phase[]): Promise<string> {
-  let total = 0;
-  for (const phase of phases) {
-    let cursor: string | undefined;
-    do {
-      const page = await client.listRuns(namespace, { fieldSelector: `spec.pool=${pool},status.phase=${phase}`, limit: 500, continue: cursor });
-      total += page.items.length;
-      cursor = page.metadata.continue;
-      if (total >= COUNT_LIMIT) return `${COUNT_LIMIT}+`;
-    } while (cursor);
-  }
-  return String(total);
 }

@@ -1,16 +1,21 @@
 /**
  * The runs table: one page listed (limit/continue), then kept current by the API's watch from the list's
- * resourceVersion (no polling); filters by pool, phase and label selector go to the server, the outcome
- * filter and sorting apply to the rows held. Counts by phase are over the rows held (the API has no count
- * route). Bulk cancel pages through every matching live run first, so the count is shown before confirming.
+ * resourceVersion (no polling). Pool, phase, outcome and label selector filter on the server; the watch asks
+ * only for the pool and labels and the table checks phase and outcome itself, because a watch resumed from a
+ * version cannot tell this page that a run left a phase it never sent. Counts at the top are the server's
+ * runsummary for the whole filter (not only this page), fetched on a filter change and again after watch
+ * events, at most once a second and never while nothing changes. Bulk cancel shows runsummary's count of
+ * live matching runs before confirming, then pages through them and cancels each.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Client } from './api.js';
 import { Confirm, describeError, ErrorLine, PhaseBadge, time } from './common.js';
 import { runHref, runsHref } from './route.js';
-import { OUTCOMES, PHASES, type Run, type SelfSubjectReview } from './types.js';
+import { OUTCOMES, PHASES, type Run, type RunCounts, type SelfSubjectReview } from './types.js';
 
 const PAGE_SIZE = 50;
+/** Counts are fetched again at most this often while watch events arrive. */
+const COUNTS_REFRESH_MS = 1000;
 type SortKey = 'name' | 'pool' | 'phase' | 'created';
 type LiveState = 'connecting' | 'live' | 'reconnecting';
 
@@ -25,14 +30,73 @@ function filtersOf(params: URLSearchParams): Filters {
   return { pool: params.get('pool') ?? '', phase: params.get('phase') ?? '', outcome: params.get('outcome') ?? '', labelSelector: params.get('labelSelector') ?? '' };
 }
 
-function fieldSelector(filters: Filters): string | undefined {
-  const parts = [filters.pool && `spec.pool=${filters.pool}`, filters.phase && `status.phase=${filters.phase}`].filter(Boolean);
+/** The field selector of the filters; `watchOnly` leaves out phase and outcome (see the file comment). */
+function fieldSelector(filters: Filters, watchOnly = false): string | undefined {
+  const parts = [
+    filters.pool && `spec.pool=${filters.pool}`,
+    !watchOnly && filters.phase && `status.phase=${filters.phase}`,
+    !watchOnly && filters.outcome && `status.outcome=${filters.outcome}`,
+  ].filter(Boolean);
   return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+const matchesState = (filters: Filters, run: Run) =>
+  (!filters.phase || run.status.phase === filters.phase) && (!filters.outcome || (run.status.phase === 'stopped' && run.status.outcome === filters.outcome));
+
+/**
+ * The runsummary of the filter, fetched now and again whenever `changed` is called, at most once per
+ * COUNTS_REFRESH_MS and one request at a time (a burst of watch events costs one request a second).
+ */
+function useRunCounts(client: Client, namespace: string, fields: string | undefined, labelSelector: string) {
+  const [counts, setCounts] = useState<RunCounts>();
+  const [error, setError] = useState<string>();
+  const changed = useRef<() => void>(() => undefined);
+  useEffect(() => {
+    let stopped = false;
+    let inFlight = false;
+    let pending = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const fetchNow = async () => {
+      inFlight = true;
+      try {
+        const summary = await client.runSummary(namespace, { fieldSelector: fields, labelSelector });
+        if (!stopped) {
+          setCounts(summary.status);
+          setError(undefined);
+        }
+      } catch (caught) {
+        if (!stopped) setError(describeError(caught));
+      } finally {
+        inFlight = false;
+        if (pending && !stopped) schedule();
+      }
+    };
+    const schedule = () => {
+      pending = true;
+      if (timer !== undefined || inFlight) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        pending = false;
+        void fetchNow();
+      }, COUNTS_REFRESH_MS);
+    };
+    setCounts(undefined);
+    void fetchNow();
+    changed.current = schedule;
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      changed.current = () => undefined;
+    };
+  }, [client, namespace, fields, labelSelector]);
+  return { counts, error, changed: () => changed.current() };
 }
 
 export function RunsPage({ client, who, namespace, params }: { client: Client; who: SelfSubjectReview; namespace: string; params: URLSearchParams }) {
   const filters = filtersOf(params);
   const fields = fieldSelector(filters);
+  const watchFields = fieldSelector(filters, true);
+  const { counts, error: countsError, changed } = useRunCounts(client, namespace, fields, filters.labelSelector);
   const [pages, setPages] = useState<Array<string | undefined>>([undefined]);
   const cursor = pages[pages.length - 1];
   const [rows, setRows] = useState<Map<string, Run>>(new Map());
@@ -56,9 +120,10 @@ export function RunsPage({ client, who, namespace, params }: { client: Client; w
           setNext(list.metadata.continue);
           setError(undefined);
           setLive('live');
-          await client.watchRuns(namespace, { fieldSelector: fields, labelSelector: filters.labelSelector, resourceVersion: list.metadata.resourceVersion }, (event) => {
+          await client.watchRuns(namespace, { fieldSelector: watchFields, labelSelector: filters.labelSelector, resourceVersion: list.metadata.resourceVersion }, (event) => {
+            changed();
             const name = event.object.metadata.name;
-            const matches = !filters.phase || event.object.status.phase === filters.phase;
+            const matches = matchesState(filters, event.object);
             if (event.type === 'DELETED' || !matches) {
               if (!held.has(name)) return;
               held = new Map(held);
@@ -88,7 +153,7 @@ export function RunsPage({ client, who, namespace, params }: { client: Client; w
   }, [client, namespace, fields, filters.labelSelector, cursor]);
 
   const shown = useMemo(() => {
-    const list = [...rows.values()].filter((run) => !filters.outcome || run.status.outcome === filters.outcome);
+    const list = [...rows.values()];
     const value = (run: Run): string => {
       if (sort.key === 'name') return run.metadata.name;
       if (sort.key === 'pool') return run.spec.pool;
@@ -97,13 +162,7 @@ export function RunsPage({ client, who, namespace, params }: { client: Client; w
     };
     list.sort((a, b) => value(a).localeCompare(value(b)) * (sort.descending ? -1 : 1) || a.metadata.name.localeCompare(b.metadata.name));
     return list;
-  }, [rows, filters.outcome, sort]);
-
-  const counts = useMemo(() => {
-    const byPhase = new Map<string, number>(PHASES.map((phase) => [phase, 0]));
-    for (const run of shown) byPhase.set(run.status.phase, (byPhase.get(run.status.phase) ?? 0) + 1);
-    return byPhase;
-  }, [shown]);
+  }, [rows, sort]);
 
   const apply = (event: Event) => {
     event.preventDefault();
@@ -130,11 +189,17 @@ export function RunsPage({ client, who, namespace, params }: { client: Client; w
   return (
     <section aria-labelledby="runs-title">
       <h1 id="runs-title">Runs in {namespace}</h1>
-      <ul class="counts" aria-label="Runs by phase on this page" data-testid="counts">
-        {[...counts].map(([phase, count]) => (
-          <li key={phase}><span class={`badge phase-${phase}`}>{phase}</span> <strong data-testid={`count-${phase}`}>{count}</strong></li>
+      <ul class="counts" aria-label="Runs matching the filter, by phase" data-testid="counts">
+        <li>Matching <strong data-testid="count-total">{counts ? counts.total : '…'}</strong></li>
+        {PHASES.map((phase) => (
+          <li key={phase}><span class={`badge phase-${phase}`}>{phase}</span> <strong data-testid={`count-${phase}`}>{counts ? counts.byPhase[phase] : '…'}</strong></li>
         ))}
         <li class="live" data-testid="live">{live === 'live' ? '● live' : live === 'connecting' ? 'connecting…' : 'reconnecting…'}</li>
+      </ul>
+      <ul class="counts" aria-label="Stopped runs matching the filter, by outcome" data-testid="outcome-counts">
+        {OUTCOMES.map((outcome) => (
+          <li key={outcome}><span class={`outcome outcome-${outcome}`}>{outcome}</span> <strong data-testid={`outcome-${outcome}`}>{counts ? counts.byOutcome[outcome] : '…'}</strong></li>
+        ))}
       </ul>
       <form class="filters" onSubmit={apply} aria-label="Filter runs">
         <label>Pool <input name="pool" value={filters.pool} placeholder="any" /></label>
@@ -154,8 +219,8 @@ export function RunsPage({ client, who, namespace, params }: { client: Client; w
         <button type="submit">Apply filters</button>
         {who.status.allowed.submit ? <BulkCancel client={client} namespace={namespace} filters={filters} /> : null}
       </form>
-      <p class="hint">Pool, phase and label selector filter on the server; outcome filters the rows of this page.</p>
-      <ErrorLine error={error} />
+      <p class="hint">Counts are of every run matching the filter; the table shows {PAGE_SIZE} a page.</p>
+      <ErrorLine error={error ?? countsError} />
       <table data-testid="runs-table">
         <caption class="visually-hidden">Runs, sortable by column</caption>
         <thead>
@@ -183,26 +248,22 @@ export function RunsPage({ client, who, namespace, params }: { client: Client; w
   );
 }
 
-/** Cancel every live run matching the server-side filters, after showing how many that is. */
+/**
+ * Cancel every live run matching the filters: the count shown before confirming is runsummary's `live`
+ * (every matching run not yet stopped, not only this page's); confirming pages through the matching runs
+ * and cancels each one not yet stopped, four requests at a time.
+ */
 function BulkCancel({ client, namespace, filters }: { client: Client; namespace: string; filters: Filters }) {
-  const [targets, setTargets] = useState<string[] | undefined>();
+  const [liveCount, setLiveCount] = useState<number | undefined>();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string>();
+  const [progress, setProgress] = useState(0);
 
   const prepare = async () => {
     setBusy(true);
     setMessage(undefined);
     try {
-      const names: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await client.listRuns(namespace, { fieldSelector: fieldSelector(filters), labelSelector: filters.labelSelector, limit: 500, continue: cursor });
-        for (const run of page.items) {
-          if (run.status.phase !== 'stopped' && !run.spec.cancelRequested && (!filters.outcome || run.status.outcome === filters.outcome)) names.push(run.metadata.name);
-        }
-        cursor = page.metadata.continue;
-      } while (cursor);
-      setTargets(names);
+      setLiveCount((await client.runSummary(namespace, { fieldSelector: fieldSelector(filters), labelSelector: filters.labelSelector })).status.live);
     } catch (caught) {
       setMessage(describeError(caught));
     } finally {
@@ -211,34 +272,46 @@ function BulkCancel({ client, namespace, filters }: { client: Client; namespace:
   };
 
   const confirm = async () => {
-    if (!targets) return;
     setBusy(true);
+    setProgress(0);
     let done = 0;
     const failed: string[] = [];
-    const queue = [...targets];
-    const worker = async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-        try {
-          await client.cancelRun(namespace, name, 'bulk cancel from the console');
-          done += 1;
-        } catch (caught) {
-          failed.push(`${name}: ${describeError(caught)}`);
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await client.listRuns(namespace, { fieldSelector: fieldSelector(filters), labelSelector: filters.labelSelector, limit: 500, continue: cursor });
+        const queue = page.items.filter((run) => run.status.phase !== 'stopped').map((run) => run.metadata.name);
+        const worker = async () => {
+          for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+            try {
+              await client.cancelRun(namespace, name, 'bulk cancel from the console');
+              done += 1;
+              setProgress(done);
+            } catch (caught) {
+              failed.push(`${name}: ${describeError(caught)}`);
+            }
+          }
+        };
+        await Promise.all([worker(), worker(), worker(), worker()]);
+        cursor = page.metadata.continue;
+      } while (cursor);
+    } catch (caught) {
+      failed.push(describeError(caught));
+    }
     setBusy(false);
-    setTargets(undefined);
+    setLiveCount(undefined);
     setMessage(`Cancel requested for ${done} run${done === 1 ? '' : 's'}${failed.length ? `; ${failed.length} failed (${failed.slice(0, 3).join('; ')})` : ''}.`);
   };
 
-  const described = [filters.pool && `pool ${filters.pool}`, filters.phase && `phase ${filters.phase}`, filters.labelSelector && `labels ${filters.labelSelector}`].filter(Boolean).join(', ') || 'no filter: every live run';
+  const described = [filters.pool && `pool ${filters.pool}`, filters.phase && `phase ${filters.phase}`, filters.outcome && `outcome ${filters.outcome}`, filters.labelSelector && `labels ${filters.labelSelector}`].filter(Boolean).join(', ') || 'no filter: every live run';
+  const count = liveCount ?? 0;
   return (
     <>
       <button type="button" class="danger" disabled={busy} onClick={() => void prepare()}>Cancel matching runs…</button>
       {message ? <span role="status" data-testid="bulk-result">{message}</span> : null}
-      <Confirm open={targets !== undefined} title="Cancel matching runs" confirmLabel={`Cancel ${targets?.length ?? 0} runs`} busy={busy || targets?.length === 0} onConfirm={() => void confirm()} onClose={() => setTargets(undefined)}>
-        <p data-testid="bulk-count"><strong>{targets?.length ?? 0}</strong> live run{targets?.length === 1 ? '' : 's'} match ({described}).</p>
+      <Confirm open={liveCount !== undefined} title="Cancel matching runs" confirmLabel={`Cancel ${count} runs`} busy={busy || count === 0} onConfirm={() => void confirm()} onClose={() => setLiveCount(undefined)}>
+        <p data-testid="bulk-count"><strong>{count}</strong> live run{count === 1 ? '' : 's'} match ({described}).</p>
+        {busy ? <p role="status">Cancel requested for {progress} so far…</p> : null}
       </Confirm>
     </>
   );

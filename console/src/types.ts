@@ -14,6 +14,9 @@ export type PoolList = Schemas['PoolList'];
 export type RunWatchEvent = Schemas['RunWatchEvent'];
 export type Status = Schemas['Status'];
 export type SelfSubjectReview = Schemas['SelfSubjectReview'];
+export type RunSummary = Schemas['RunSummary'];
+export type RunCounts = RunSummary['status'];
+export type PoolStatus = Schemas['PoolStatus'];
 
 export type Phase = Run['status']['phase'];
 export type Outcome = NonNullable<Run['status']['outcome']>;

@@ -8,6 +8,16 @@ import type { ApiMetrics } from '../metrics.js';
 import type { Principal, TokenStore } from './tokens.js';
 import type { TokenRateLimiter } from './rate-limit.js';
 import type { FeedNotifiers } from './feed-notifier.js';
+import type { BudgetTable } from '../aws/budgets.js';
+
+/** What a pool's status needs to name its account-region's launch ceiling (the controller's budget settings). */
+export interface LaunchBudgetSettings {
+  /** LONGSHORE_BUDGET_* as the controller reads them (scaled by LONGSHORE_BUDGET_TIME_SCALE). */
+  table: BudgetTable;
+  /** The controller's Region (AWS_REGION): pools without one launch there. */
+  defaultRegion: string | undefined;
+  clockScale: number;
+}
 
 export interface ApiDependencies {
   /** The shared command connection (non-blocking commands only). */
@@ -22,6 +32,8 @@ export interface ApiDependencies {
   bodyLimitBytes: number;
   /** Store settings other than the namespace (retention): the same as the controller's. */
   storeOptions?: Omit<StoreOptions, 'namespace'>;
+  /** The budget table the controller paces with; the published defaults when absent (tests). */
+  launchBudgets?: LaunchBudgetSettings;
 }
 
 export interface RequestContext {

@@ -11,6 +11,8 @@ import { ApiPool, ApiRun, PoolList, RunList } from './resources.js';
 import { CancelOptions, KillOptions } from './handlers/run-actions.js';
 import { TokenRequest } from './handlers/tokens.js';
 import { SelfSubjectReview } from './handlers/whoami.js';
+import { RunSummary } from './handlers/run-summary.js';
+import { PoolStatus } from './handlers/pool-status.js';
 import { ROLES } from './roles.js';
 import { ROUTES, type Route } from './routes.js';
 import { Status } from './status.js';
@@ -35,6 +37,8 @@ const OUTPUT: Record<string, z.ZodType> = {
   PoolWatchEvent: watchEvent(ApiPool),
   Token: TokenInfo.extend({ apiVersion: z.literal(API_VERSION), kind: z.literal('Token'), token: z.string().describe('The bearer token; shown only in this answer.') }),
   SelfSubjectReview,
+  RunSummary,
+  PoolStatus,
   TokenList: z.strictObject({ apiVersion: z.literal(API_VERSION), kind: z.literal('TokenList'), items: z.array(TokenInfo) }),
 };
 const INPUT: Record<string, z.ZodType> = {
@@ -97,6 +101,7 @@ const bodyOf = (name: string) => ({ required: true, content: json(ref(name)) });
 const optionalBodyOf = (name: string) => ({ required: false, content: json(ref(name)) });
 const malformed = { '400': statusResponse('The body is not a JSON object.'), '413': statusResponse('The body is larger than the limit.') };
 
+const RUN_FIELD_NAMES = 'metadata.name, spec.pool, status.phase, status.outcome';
 type Operation = Json & { operationId: string; summary: string };
 const OPERATIONS: Record<string, Operation> = {
   'GET pools': { operationId: 'listPools', summary: 'List or watch pools', parameters: [p.labelSelector, p.fieldSelector('metadata.name'), p.limit, p.continue, p.watch, p.resourceVersion, p.timeoutSeconds], responses: listResponses('PoolList', 'PoolWatchEvent') },
@@ -104,7 +109,9 @@ const OPERATIONS: Record<string, Operation> = {
   'GET pools/{name}': { operationId: 'readPool', summary: 'Read a pool', responses: { '200': { description: 'The pool.', content: json(ref('Pool')) }, '404': statusResponse('No such pool.'), ...common } },
   'PUT pools/{name}': { operationId: 'replacePool', summary: 'Create or replace a pool (as pool apply)', requestBody: bodyOf('PoolDocument'), responses: { '201': { description: 'Created.', content: json(ref('Pool')) }, '200': { description: 'Updated (or unchanged).', content: json(ref('Pool')) }, ...malformed, '409': statusResponse('A concurrent change won; retry.'), '422': statusResponse('Admission rejected the pool.'), ...common } },
   'DELETE pools/{name}': { operationId: 'deletePool', summary: 'Delete a pool (refused while it has live runs)', responses: { '200': { description: 'The deleted pool.', content: json(ref('Pool')) }, '404': statusResponse('No such pool.'), '409': statusResponse('The pool has live runs.'), ...common } },
-  'GET runs': { operationId: 'listRuns', summary: 'List or watch runs', parameters: [p.labelSelector, p.fieldSelector('metadata.name, spec.pool, status.phase'), p.limit, p.continue, p.watch, p.resourceVersion, p.timeoutSeconds], responses: listResponses('RunList', 'RunWatchEvent') },
+  'GET pools/{name}/status': { operationId: 'readPoolStatus', summary: 'A pool\'s runs by phase and outcome, its limit slots and waiting line, its launches in the last minute and its account-region\'s Fargate launch ceiling', responses: { '200': { description: 'The pool\'s status.', content: json(ref('PoolStatus')) }, '404': statusResponse('No such pool.'), ...common } },
+  'GET runsummary': { operationId: 'readRunSummary', summary: 'Count the runs a list with the same filters would return, by phase and by outcome (from the store\'s indexes unless a label selector or a name is given)', parameters: [p.labelSelector, p.fieldSelector(RUN_FIELD_NAMES)], responses: { '200': { description: 'The counts.', content: json(ref('RunSummary')) }, '400': statusResponse('A malformed selector.'), ...common } },
+  'GET runs': { operationId: 'listRuns', summary: 'List or watch runs', parameters: [p.labelSelector, p.fieldSelector(RUN_FIELD_NAMES), p.limit, p.continue, p.watch, p.resourceVersion, p.timeoutSeconds], responses: listResponses('RunList', 'RunWatchEvent') },
   'POST runs': {
     operationId: 'createRuns', summary: 'Create a run, or a List of runs atomically (safe to retry)',
     requestBody: { required: true, content: json({ oneOf: [ref('RunDocument'), ref('RunBatch')] }) },

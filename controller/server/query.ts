@@ -1,5 +1,5 @@
 /** Query parameters, checked: a bad value is a 400 naming the parameter and what it should be. */
-import { PHASES, type Phase } from '../api/index.js';
+import { OUTCOMES, PHASES, type Outcome, type Phase } from '../api/index.js';
 import { badRequest } from './status.js';
 
 export function intParam(query: URLSearchParams, name: string, min: number, max: number): number | undefined {
@@ -21,9 +21,10 @@ export interface FieldFilter {
   name?: string;
   pool?: string;
   phase?: Phase;
+  outcome?: Outcome;
 }
 
-const RUN_FIELDS = ['metadata.name', 'spec.pool', 'status.phase'];
+const RUN_FIELDS = ['metadata.name', 'spec.pool', 'status.phase', 'status.outcome'];
 const POOL_FIELDS = ['metadata.name'];
 
 /** `fieldSelector=status.phase=running,spec.pool=etl` → filter. */
@@ -40,7 +41,10 @@ export function fieldFilter(query: URLSearchParams, kind: 'Run' | 'Pool'): Field
     const [, field, value] = match;
     if (field === 'metadata.name') filter.name = value;
     else if (field === 'spec.pool') filter.pool = value;
-    else if ((PHASES as readonly string[]).includes(value)) filter.phase = value as Phase;
+    else if (field === 'status.outcome') {
+      if (!(OUTCOMES as readonly string[]).includes(value)) throw badRequest(`fieldSelector status.outcome must be one of ${OUTCOMES.join(', ')}, got ${JSON.stringify(value)}`);
+      filter.outcome = value as Outcome;
+    } else if ((PHASES as readonly string[]).includes(value)) filter.phase = value as Phase;
     else throw badRequest(`fieldSelector status.phase must be one of ${PHASES.join(', ')}, got ${JSON.stringify(value)}`);
   }
   return filter;

@@ -10,6 +10,8 @@ import { cancelRun, killRun } from './handlers/run-actions.js';
 import { runLog } from './handlers/log.js';
 import { createToken, listTokens, revokeToken } from './handlers/tokens.js';
 import { whoami } from './handlers/whoami.js';
+import { runSummary } from './handlers/run-summary.js';
+import { poolStatus } from './handlers/pool-status.js';
 
 export const API_PREFIX = '/apis/longshore.dev/v1alpha1';
 const NS = `${API_PREFIX}/namespaces/{namespace}`;
@@ -33,8 +35,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', template: `${NS}/pools/{name}`, verb: 'read', handler: getPool },
   { method: 'PUT', template: `${NS}/pools/{name}`, verb: 'operate', handler: replacePool },
   { method: 'DELETE', template: `${NS}/pools/{name}`, verb: 'operate', handler: deletePool },
+  { method: 'GET', template: `${NS}/pools/{name}/status`, verb: 'read', handler: poolStatus },
   { method: 'GET', template: `${NS}/runs`, verb: 'read', handler: listRuns },
   { method: 'POST', template: `${NS}/runs`, verb: 'submit', handler: createRuns },
+  { method: 'GET', template: `${NS}/runsummary`, verb: 'read', handler: runSummary },
   { method: 'GET', template: `${NS}/runs/{name}`, verb: 'read', handler: getRun },
   { method: 'DELETE', template: `${NS}/runs/{name}`, verb: 'operate', handler: deleteRun },
   { method: 'POST', template: `${NS}/runs/{name}/cancel`, verb: 'submit', handler: cancelRun },

@@ -61,6 +61,7 @@ export async function startApi(config: ControllerConfig, logger: Logger, options
       logger: apiLogger,
       bodyLimitBytes: config.api.bodyLimitBytes,
       storeOptions: { finishedRunRetentionSeconds: config.runRetentionSeconds },
+      launchBudgets: { table: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale },
     },
     {
       host: config.api.host,

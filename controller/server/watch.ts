@@ -19,7 +19,7 @@
  * from the last version they saw.
  */
 import { API_VERSION, type PoolRecord, type RunRecord } from '../api/index.js';
-import { listAll, matchesSelector, parseSelector, type Requirement, type ResourceStore } from '../store/index.js';
+import { listAll, matchesRunFilter, matchesSelector, parseSelector, type Requirement, type ResourceStore } from '../store/index.js';
 import type { RequestContext } from './context.js';
 import { currentResourceVersion, parseResourceVersion, positionAfter } from './feed-position.js';
 import { present, type ResourceKind } from './resources.js';
@@ -38,13 +38,8 @@ type AnyRecord = RunRecord | PoolRecord;
 
 function matches(scope: WatchScope, record: AnyRecord): boolean {
   if (!matchesSelector(scope.selector, record.metadata.labels)) return false;
-  if (scope.fields.name !== undefined && record.metadata.name !== scope.fields.name) return false;
-  if (scope.kind === 'Run') {
-    const run = record as RunRecord;
-    if (scope.fields.pool !== undefined && run.spec.pool !== scope.fields.pool) return false;
-    if (scope.fields.phase !== undefined && run.status.phase !== scope.fields.phase) return false;
-  }
-  return true;
+  if (scope.kind === 'Run') return matchesRunFilter(record as RunRecord, scope.fields);
+  return scope.fields.name === undefined || record.metadata.name === scope.fields.name;
 }
 
 const narrowed = (scope: WatchScope) => scope.selector.length > 0 || Object.keys(scope.fields).length > 0;
@@ -148,7 +143,7 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
 async function listMatching(store: ResourceStore, scope: WatchScope): Promise<AnyRecord[]> {
   // The selector was parsed already; matches() applies it with the field filter.
   const all: AnyRecord[] = scope.kind === 'Run'
-    ? await listAll((cursor) => store.listRuns({ cursor, pool: scope.fields.pool, phase: scope.fields.phase }))
+    ? await listAll((cursor) => store.listRuns({ cursor, pool: scope.fields.pool, phase: scope.fields.phase, outcome: scope.fields.outcome }))
     : await listAll((cursor) => store.listPools({ cursor }));
   return all.filter((record) => matches(scope, record));
 }

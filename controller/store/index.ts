@@ -10,3 +10,4 @@ export { ChangeFeed, changeWakesRun, decodeChange, type ChangeBatch, type Change
 export { ControlStream, InvalidControlMessageError, decodeControl, type ControlBatch, type ControlEntry, type MalformedControlEntry } from './control-stream.js';
 export { parseSelector, matchesSelector, SelectorError, type Requirement } from './selector.js';
 export { UNKNOWN_CLUSTER, runIndexState } from './run-indexes.js';
+export { matchesRunFilter, type RunCountFilter, type RunCounts } from './counts.js';

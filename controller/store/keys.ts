@@ -44,6 +44,10 @@ export function storeKeys(ks: Keyspace) {
     runs: ks.key('idx', 'runs'),
     runsByPhase: (phase: string) => ks.key('idx', 'phase', phase),
     runsByPool: (pool: string) => ks.key('idx', 'pool', pool),
+    /** Stopped runs by outcome (counts and the outcome filter; see counts.ts). */
+    runsByOutcome: (outcome: string) => ks.key('idx', 'outcome', outcome),
+    /** Set once a replica has put every stopped run stored before the outcome index existed into it. */
+    outcomeIndexReady: ks.key('idx', 'outcome-ready'),
     /** Set of task ARNs believed alive, per cluster. */
     liveTasks: (cluster: string) => ks.key('idx', 'live', cluster),
     liveClusters: ks.key('idx', 'live-clusters'),

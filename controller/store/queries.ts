@@ -1,7 +1,8 @@
 /** Reads: single records, paginated lists with filters, and the index lookups the controller needs. */
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
-import type { Phase } from '../api/run-status.js';
+import type { Outcome, Phase } from '../api/run-status.js';
+import { matchesRunFilter, narrowestIndex } from './counts.js';
 import type { StoreContext } from './context.js';
 import { loadRecord, loadRecords } from './records.js';
 import { matchesSelector, parseSelector, type Requirement } from './selector.js';
@@ -17,6 +18,8 @@ export interface ListOptions {
 export interface RunListOptions extends ListOptions {
   phase?: Phase;
   pool?: string;
+  /** Stopped runs that ended so. */
+  outcome?: Outcome;
 }
 export interface Page<T> {
   items: T[];
@@ -30,11 +33,11 @@ export const getPool = (ctx: StoreContext, name: string) => loadRecord<PoolRecor
 export const getRuns = (ctx: StoreContext, names: readonly string[]) => loadRecords<RunRecord>(ctx, names.map(ctx.keys.run));
 
 export async function listRuns(ctx: StoreContext, options: RunListOptions = {}): Promise<Page<RunRecord>> {
-  const index = options.pool ? ctx.keys.runsByPool(options.pool) : options.phase ? ctx.keys.runsByPhase(options.phase) : ctx.keys.runs;
+  const { pool, phase, outcome } = options;
+  const index = await narrowestIndex(ctx, { pool, phase, outcome });
   const selector = parseSelector(options.labelSelector ?? '');
   // Filters are re-checked on the record: an index may briefly hold a name whose key expired by TTL.
-  const keep = (r: RunRecord) =>
-    (!options.pool || r.spec.pool === options.pool) && (!options.phase || r.status.phase === options.phase) && matchesSelector(selector, r.metadata.labels);
+  const keep = (r: RunRecord) => matchesRunFilter(r, { pool, phase, outcome }) && matchesSelector(selector, r.metadata.labels);
   return scanIndex(ctx, index, ctx.keys.run, keep, options);
 }
 

@@ -4,12 +4,15 @@
  * because every write is guarded by that record's resourceVersion.
  */
 import type { RunRecord } from '../api/run.js';
+import { OUTCOMES } from '../api/run-status.js';
 import type { AtomicWrite } from './atomic.js';
 import type { StoreKeys } from './keys.js';
 
 export interface RunIndexState {
   phase: string;
   pool: string;
+  /** A stopped run's outcome (indexed for counts and the outcome filter). */
+  outcome?: string;
   /** Every task ARN the run has launched (task ARN → run lookups). */
   taskArns: string[];
   /** Task ARNs believed alive: the run is not stopped and the attempt has no stoppedAt. */
@@ -28,7 +31,8 @@ export function runIndexState(record: Pick<RunRecord, 'spec' | 'status'>): RunIn
     taskArns.push(attempt.taskArn);
     if (!stopped && !attempt.stoppedAt) live.push({ cluster: attempt.clusterArn ?? UNKNOWN_CLUSTER, taskArn: attempt.taskArn });
   }
-  return { phase: record.status.phase, pool: record.spec.pool, taskArns, live };
+  const outcome = stopped ? record.status.outcome : undefined;
+  return { phase: record.status.phase, pool: record.spec.pool, ...(outcome ? { outcome } : {}), taskArns, live };
 }
 
 /**
@@ -48,6 +52,7 @@ export function writeIndexChanges(
     if (before) {
       w.op('ZREM', k.runsByPhase(before.phase), name);
       w.op('ZREM', k.runsByPool(before.pool), name);
+      if (before.outcome) w.op('ZREM', k.runsByOutcome(before.outcome), name);
       for (const arn of before.taskArns) w.op('DEL', k.task(arn));
       for (const t of before.live) w.op('SREM', k.liveTasks(t.cluster), t.taskArn);
     }
@@ -68,6 +73,10 @@ export function writeIndexChanges(
   if (before?.pool !== after.pool) {
     if (before) w.op('ZREM', k.runsByPool(before.pool), name);
     w.op('ZADD', k.runsByPool(after.pool), 0, name);
+  }
+  if (before?.outcome !== after.outcome) {
+    if (before?.outcome) w.op('ZREM', k.runsByOutcome(before.outcome), name);
+    if (after.outcome) w.op('ZADD', k.runsByOutcome(after.outcome), 0, name);
   }
   const known = new Set(before?.taskArns ?? []);
   for (const arn of after.taskArns) if (!known.has(arn)) w.op('SET', k.task(arn), name);
@@ -97,4 +106,9 @@ export function writeIndexChanges(
     w.op('PERSIST', k.run(name));
     for (const arn of after.taskArns) w.op('PERSIST', k.task(arn));
   }
+}
+
+/** Removes a run from every outcome index (retention of a run whose record already expired: its outcome is unknown). */
+export function removeFromOutcomeIndexes(w: AtomicWrite, k: StoreKeys, name: string): void {
+  for (const outcome of OUTCOMES) w.op('ZREM', k.runsByOutcome(outcome), name);
 }

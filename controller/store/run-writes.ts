@@ -12,7 +12,7 @@ import { AtomicWrite, executeWrite } from './atomic.js';
 import { recordChange, type StoreContext } from './context.js';
 import { ConflictError, NotFoundError, PreconditionFailedError } from './errors.js';
 import { loadRecord, putRecord, sameJson, withVersion } from './records.js';
-import { runIndexState, writeIndexChanges } from './run-indexes.js';
+import { removeFromOutcomeIndexes, runIndexState, writeIndexChanges } from './run-indexes.js';
 
 export interface StatusUpdate {
   status: RunStatus;
@@ -156,6 +156,7 @@ export async function expireFinished(ctx: StoreContext, now: Date = ctx.now()): 
       const w = new AtomicWrite();
       w.op('ZREM', ctx.keys.runs, name).op('ZREM', ctx.keys.runsByPhase('stopped'), name).op('ZREM', ctx.keys.finished, name).op('HDEL', ctx.keys.finishedPool, name);
       if (pool) w.op('ZREM', ctx.keys.runsByPool(pool), name);
+      removeFromOutcomeIndexes(w, ctx.keys, name);
       recordChange(ctx, w, 'Run', name, 'deleted');
       await executeWrite(ctx.redis, ctx.keys.resourceVersion, w);
       removed += 1;

@@ -13,6 +13,7 @@ import { ControlStream } from './control-stream.js';
 import { ChangeFeed } from './change-feed.js';
 import { deletePool } from './pool-writes.js';
 import * as q from './queries.js';
+import { countRuns, indexOutcomes, type RunCountFilter, type RunCounts } from './counts.js';
 import * as runs from './run-writes.js';
 import { submitDocuments, type SubmitOptions, type SubmitResult } from './submit.js';
 
@@ -59,6 +60,14 @@ export class ResourceStore {
   }
   listRuns(options?: q.RunListOptions): Promise<q.Page<RunRecord>> {
     return q.listRuns(this.ctx, options);
+  }
+  /** Runs matching the filter, by phase and by outcome (counts.ts: from the indexes where they answer). */
+  countRuns(filter?: RunCountFilter): Promise<RunCounts> {
+    return countRuns(this.ctx, filter);
+  }
+  /** Indexes stopped runs stored before the outcome index existed; run by each replica at start. */
+  indexOutcomes(): Promise<number> {
+    return indexOutcomes(this.ctx);
   }
   updateRunStatus(name: string, update: runs.StatusUpdate, expectedResourceVersion: string, current?: RunRecord): Promise<RunRecord> {
     return runs.updateRunStatus(this.ctx, name, update, expectedResourceVersion, current);

@@ -77,10 +77,19 @@ if freed == 0 then return {} end
 return redis.call('ZRANGE', KEYS[3], 0, freed - 1)
 `, stringListReply);
 
+/** A pool's slot sets and waiting line (also read by the API's pool status). */
+export function poolSlotKeys(ks: Keyspace, pool: string) {
+  return {
+    submitting: ks.key('poolslots', pool, 'submitting'),
+    running: ks.key('poolslots', pool, 'running'),
+    waiting: ks.key('poolslots', pool, 'waiting'),
+  };
+}
+
 export function createPoolLimiter(redis: RedisClient, ks: Keyspace, now: () => number = Date.now): PoolLimiter {
-  const submittingKey = (pool: string) => ks.key('poolslots', pool, 'submitting');
-  const runningKey = (pool: string) => ks.key('poolslots', pool, 'running');
-  const waitingKey = (pool: string) => ks.key('poolslots', pool, 'waiting');
+  const submittingKey = (pool: string) => poolSlotKeys(ks, pool).submitting;
+  const runningKey = (pool: string) => poolSlotKeys(ks, pool).running;
+  const waitingKey = (pool: string) => poolSlotKeys(ks, pool).waiting;
   return {
     async acquire(pool, runName) {
       const name = pool.metadata.name;

@@ -37,7 +37,7 @@ spec: {pool: etl}
 apiVersion: longshore.dev/v1alpha1
 kind: Run
 metadata: {name: long, labels: {app: e2e}}
-spec: {pool: etl, env: {SIM_RUN_SECONDS: "3600"}}
+spec: {pool: etl, env: {SIM_RUN_SECONDS: "72000"}}
 `;
 
 const BAD = `
@@ -87,7 +87,7 @@ describe('the CLI through the HTTP API', () => {
     const again = await as('operator', ['run', 'submit', '-f', '-'], FILE);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, 'pool/etl unchanged\nrun/quick unchanged\nrun/long unchanged\n');
-    assert.equal((await h.store.getRun('long'))?.spec.env.SIM_RUN_SECONDS, '3600');
+    assert.equal((await h.store.getRun('long'))?.spec.env.SIM_RUN_SECONDS, '72000');
   });
 
   test('viewer: get, list, describe, and wait for an outcome', async () => {
@@ -102,6 +102,14 @@ describe('the CLI through the HTTP API', () => {
     assert.equal(list.stdout, 'run/long\nrun/quick\n');
     const byPhase = await as('viewer', ['run', 'list', '--phase', 'stopped', '-o', 'name']);
     assert.equal(byPhase.stdout, 'run/quick\n');
+    // Counts through the API's runsummary; the outcome filter as a field selector.
+    const summary = await as('viewer', ['run', 'list', '-l', 'app=e2e', '--summary']);
+    assert.equal(summary.code, 0, summary.stderr);
+    assert.match(summary.stdout, /^2 runs: pending \d, taskdef-resolved \d, submitted \d, running \d, stopped 1 \(succeeded 1, failed 0, cancelled 0, crashed 0, timed-out 0\)\n$/);
+    const succeeded = await as('viewer', ['run', 'list', '--outcome', 'succeeded', '-o', 'name']);
+    assert.equal(succeeded.stdout, 'run/quick\n');
+    const counted = JSON.parse((await as('viewer', ['run', 'list', '--outcome', 'succeeded', '--summary', '-o', 'json'])).stdout) as { kind: string; total: number; byOutcome: Record<string, number> };
+    assert.deepEqual([counted.kind, counted.total, counted.byOutcome.succeeded], ['RunSummary', 1, 1]);
     const describeRun = await as('viewer', ['run', 'describe', 'quick']);
     assert.equal(describeRun.code, 0, describeRun.stderr);
     assert.match(describeRun.stdout, /Pool:\s+etl/);

@@ -90,6 +90,9 @@ describe('longshore CLI: pools and runs', () => {
     assert.deepEqual(yaml.items.map((r) => r.metadata.name), ['nightly-1', 'nightly-2']);
     // Nothing found is said on stderr (as kubectl does), so stdout stays empty for scripts.
     assert.deepEqual(await run(['run', 'list', '--phase', 'running']), { code: 0, stdout: '', stderr: `No runs found in namespace ${namespace}.\n` });
+    // --summary counts instead of listing (from the store directly here).
+    assert.equal((await run(['run', 'list', '--summary'])).stdout, '2 runs: pending 2, taskdef-resolved 0, submitted 0, running 0, stopped 0 (succeeded 0, failed 0, cancelled 0, crashed 0, timed-out 0)\n');
+    assert.equal((await run(['run', 'list', '-l', 'tier!=batch', '--summary'])).stdout.split(':')[0], '1 run');
   });
 
   test('admission errors: exit 2 (invalid input), one line per violation naming document (from 1), path and rule; nothing stored', async () => {

@@ -148,7 +148,9 @@ describe('the web console in chromium', { timeout: 300_000 }, () => {
     }, { timeoutMs: 90_000, intervalMs: 100, what: () => `every burst run succeeded in the table: ${JSON.stringify([...seen].map(([n, s]) => [n, [...s]]))}` });
     assert.ok(names.some((name) => seen.get(name)?.has('running')), `a run was seen running before it stopped: ${JSON.stringify([...seen].map(([n, s]) => [n, [...s]]))}`);
     assert.equal(lists, 0, 'the table followed the burst through the watch, without listing again');
-    assert.equal(await page.getByTestId('count-stopped').innerText(), '8');
+    // The counts are the server's for the whole namespace, fetched again after the watch's events.
+    await page.getByTestId('count-stopped').filter({ hasText: /^8$/ }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('outcome-succeeded').filter({ hasText: /^8$/ }).waitFor({ timeout: 30_000 });
     await page.close();
   });
 
@@ -185,28 +187,58 @@ describe('the web console in chromium', { timeout: 300_000 }, () => {
     await page.context().close();
   });
 
-  test('bulk cancel by filter shows the count before confirming, then cancels them all', async () => {
+  test('bulk cancel by filter shows the count of every matching run (more than a page) before confirming, then cancels them all; the outcome filter finds them', async () => {
     const page = await signedIn(operator);
-    const names = ['bulk-a', 'bulk-b', 'bulk-c'];
-    const created = await api('POST', 'runs', operator, { kind: 'List', items: names.map((name) => ({ ...run(name, { pool: 'batch', env: { SIM_RUN_SECONDS: '6000' } }), metadata: { name, labels: { batch: 'nightly' } } })) });
+    // More runs than the table's page (50): one pool slot, so one runs and the rest wait.
+    const total = 60;
+    await h.store.submit([pool('held', { region: h.sim.region, limits: { maxRunning: 1 } })], { mode: 'apply' });
+    const names = Array.from({ length: total }, (_, i) => `bulk-${String(i).padStart(2, '0')}`);
+    const created = await api('POST', 'runs', operator, { kind: 'List', items: names.map((name) => ({ ...run(name, { pool: 'held', env: { SIM_RUN_SECONDS: '6000' } }), metadata: { name, labels: { batch: 'nightly' } } })) });
     assert.equal(created.status, 201);
+
+    // The pools page counts the held pool's runs from its status (index counts, not a listing).
+    await page.goto(`${url}/ui/#/namespaces/${h.namespace}/pools`);
+    const held = page.locator('[data-pool=held]');
+    await held.waitFor();
+    const waitingAndRunning = async () => {
+      const numbers = [...`${await held.getByTestId('pool-waiting').innerText()} ${await held.getByTestId('pool-running').innerText()}`.matchAll(/\d+/g)].map(Number);
+      return numbers.reduce((a, b) => a + b, 0);
+    };
+    assert.equal(await waitingAndRunning(), total, 'every held run is waiting or running');
+    assert.match(await held.getByTestId('pool-limits').innerText(), /Running\s+[01] of 1/);
+    assert.match(await held.getByTestId('pool-launches').innerText(), /launched in the last 60 s .* against the Fargate launch ceiling of account default in /);
+    assert.match(await page.getByTestId('throttle-note').innerText(), /not in the HTTP API/);
+    await held.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'pools.png'), fullPage: false });
+
     await page.goto(`${url}/ui/#/namespaces/${h.namespace}/runs?labelSelector=batch%3Dnightly`);
-    await until(async () => (await page.locator('[data-testid=runs-table] tbody tr').count()) === 3, { timeoutMs: 30_000, what: 'the three labelled runs listed' });
+    await until(async () => (await page.locator('[data-testid=runs-table] tbody tr').count()) === 50, { timeoutMs: 30_000, what: 'the first page of labelled runs listed' });
+    await page.getByTestId('count-total').filter({ hasText: String(total) }).waitFor();
     await page.getByRole('button', { name: 'Cancel matching runs…' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    assert.match(await dialog.getByTestId('bulk-count').innerText(), /^3 live runs match \(labels batch=nightly\)/);
+    assert.match(await dialog.getByTestId('bulk-count').innerText(), new RegExp(`^${total} live runs match \\(labels batch=nightly\\)`));
     await page.screenshot({ path: join(shots, 'bulk-cancel.png') });
-    await dialog.getByRole('button', { name: 'Cancel 3 runs' }).click();
-    await page.getByTestId('bulk-result').filter({ hasText: 'Cancel requested for 3 runs.' }).waitFor();
+    await dialog.getByRole('button', { name: `Cancel ${total} runs` }).click();
+    await page.getByTestId('bulk-result').filter({ hasText: `Cancel requested for ${total} runs.` }).waitFor({ timeout: 60_000 });
     await until(async () => {
       const outcomes = await Promise.all(names.map((name) => h.store.getRun(name).then((r) => r?.status.outcome)));
       return outcomes.every((outcome) => outcome === 'cancelled');
-    }, { timeoutMs: 60_000, intervalMs: 200, what: 'the three runs cancelled' });
-    await page.goto(`${url}/ui/#/namespaces/${h.namespace}/pools`);
-    await page.locator('[data-pool=etl]').waitFor();
-    await page.screenshot({ path: join(shots, 'pools.png'), fullPage: false });
-    assert.match(await page.getByTestId('throttle-note').innerText(), /not exposed by the HTTP API/);
+    }, { timeoutMs: 90_000, intervalMs: 250, what: 'every bulk run cancelled' });
+
+    // The outcome filter goes to the server: a full first page, every one counted, the rest on the next page.
+    await page.goto(`${url}/ui/#/namespaces/${h.namespace}/runs?outcome=cancelled&labelSelector=batch%3Dnightly`);
+    await page.getByTestId('outcome-cancelled').filter({ hasText: new RegExp(`^${total}$`) }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('count-total').innerText(), String(total));
+    assert.equal(await page.getByTestId('count-running').innerText(), '0');
+    await until(async () => (await page.locator('[data-testid=runs-table] tbody tr').count()) === 50, { timeoutMs: 30_000, what: 'a full first page of cancelled runs' });
+    const phases = await page.$$eval('[data-testid=runs-table] tbody tr [data-testid=phase]', (cells) => cells.map((c) => c.textContent ?? ''));
+    assert.ok(phases.every((p) => p === 'stopped · cancelled'), JSON.stringify(phases));
+    // Keyboard: focus "Next page" and press Enter.
+    const next = page.getByRole('button', { name: 'Next page' });
+    await next.focus();
+    await page.keyboard.press('Enter');
+    await until(async () => (await page.locator('[data-testid=runs-table] tbody tr').count()) === total - 50, { timeoutMs: 30_000, what: 'the second page of cancelled runs' });
     await page.context().close();
   });
 

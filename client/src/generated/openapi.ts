@@ -64,6 +64,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/longshore.dev/v1alpha1/namespaces/{namespace}/pools/{name}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The installation namespace (the controller's LONGSHORE_NAMESPACE). */
+                namespace: string;
+                /** @description The resource name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A pool's runs by phase and outcome, its limit slots and waiting line, its launches in the last minute and its account-region's Fargate launch ceiling
+         * @description Role: viewer or above.
+         */
+        get: operations["readPoolStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runs": {
         parameters: {
             query?: never;
@@ -85,6 +110,29 @@ export interface paths {
          * @description Role: submitter or above.
          */
         post: operations["createRuns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/longshore.dev/v1alpha1/namespaces/{namespace}/runsummary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The installation namespace (the controller's LONGSHORE_NAMESPACE). */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Count the runs a list with the same filters would return, by phase and by outcome (from the store's indexes unless a label selector or a name is given)
+         * @description Role: viewer or above.
+         */
+        get: operations["readRunSummary"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -774,6 +822,120 @@ export interface components {
                     operate: boolean;
                     /** @description manage tokens (unscoped tokens only) */
                     administer: boolean;
+                };
+            };
+        };
+        RunSummary: {
+            /** @constant */
+            apiVersion: "longshore.dev/v1alpha1";
+            /** @constant */
+            kind: "RunSummary";
+            metadata: {
+                /** @description The namespace's resourceVersion read before counting: a watch from it sees every later change. */
+                resourceVersion: string;
+            };
+            status: {
+                /** @description Runs matching the filter. */
+                total: number;
+                /** @description Matching runs not yet stopped (what a cancel of every matching run would reach). */
+                live: number;
+                /** @description Matching runs by phase. */
+                byPhase: {
+                    pending: number;
+                    "taskdef-resolved": number;
+                    submitted: number;
+                    running: number;
+                    stopped: number;
+                };
+                /** @description Matching stopped runs by outcome. */
+                byOutcome: {
+                    succeeded: number;
+                    failed: number;
+                    cancelled: number;
+                    crashed: number;
+                    "timed-out": number;
+                };
+                /**
+                 * @description indexes: from the store's indexes alone (cheap at any size); records: by reading the matching records (a label selector or a name), O(runs in the narrowest index).
+                 * @enum {string}
+                 */
+                countedBy: "indexes" | "records";
+            };
+        };
+        PoolStatus: {
+            /** @constant */
+            apiVersion: "longshore.dev/v1alpha1";
+            /** @constant */
+            kind: "PoolStatus";
+            metadata: {
+                name: string;
+                namespace: string;
+                /** @description The namespace's resourceVersion read before the counts. */
+                resourceVersion: string;
+            };
+            status: {
+                /** @description The pool's runs by phase and outcome (as runsummary with spec.pool=<name>). */
+                runs: {
+                    /** @description Runs matching the filter. */
+                    total: number;
+                    /** @description Matching runs not yet stopped (what a cancel of every matching run would reach). */
+                    live: number;
+                    /** @description Matching runs by phase. */
+                    byPhase: {
+                        pending: number;
+                        "taskdef-resolved": number;
+                        submitted: number;
+                        running: number;
+                        stopped: number;
+                    };
+                    /** @description Matching stopped runs by outcome. */
+                    byOutcome: {
+                        succeeded: number;
+                        failed: number;
+                        cancelled: number;
+                        crashed: number;
+                        "timed-out": number;
+                    };
+                    /**
+                     * @description indexes: from the store's indexes alone (cheap at any size); records: by reading the matching records (a label selector or a name), O(runs in the narrowest index).
+                     * @enum {string}
+                     */
+                    countedBy: "indexes" | "records";
+                };
+                slots: {
+                    /** @description Runs holding a submitting slot (launched, not yet RUNNING): what limits.maxSubmitting counts. */
+                    submitting: number;
+                    /** @description Runs holding a running slot (launched, task not stopped): what limits.maxRunning counts. */
+                    running: number;
+                    /** @description Runs in the pool's waiting line for a slot. */
+                    waiting: number;
+                };
+                launches: {
+                    /** @description The window counted, ending now. */
+                    windowSeconds: number;
+                    /** @description Attempts whose RunTask was accepted (status.attempts[].submittedAt) within the window, counted from the pool's stored runs; runs deleted since are not counted. */
+                    attempts: number;
+                    /** @description attempts / windowSeconds. */
+                    perSecond: number;
+                };
+                /** @description Absent for EC2 or EXTERNAL launches, which spend no Fargate launch bucket. */
+                launchBudget?: {
+                    /** @description The account whose ECS budget the pool spends (the role's, or default: the controller's own credentials). */
+                    account: string;
+                    region: string;
+                    /**
+                     * @description The Fargate launch bucket a RunTask of this pool spends.
+                     * @enum {string}
+                     */
+                    category: "fargateLaunches" | "fargateSpotLaunches";
+                    /** @description The ceiling's burst (LONGSHORE_BUDGET_*), shared by every pool of the account-region. */
+                    burst: number;
+                    /** @description The ceiling's sustained launches per second, shared by every pool of the account-region. */
+                    refillPerSecond: number;
+                    /** @description Tokens in the shared bucket now (after the reserve the controller keeps). */
+                    tokens: number;
+                    /** @description The adaptive factor (1 = full rate; lower after AWS throttled). */
+                    rateFactor: number;
                 };
             };
         };
@@ -1586,12 +1748,75 @@ export interface operations {
             };
         };
     };
+    readPoolStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The installation namespace (the controller's LONGSHORE_NAMESPACE). */
+                namespace: string;
+                /** @description The resource name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pool's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolStatus"];
+                };
+            };
+            /** @description No valid bearer token (missing, unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description The token's role or namespace scope does not allow this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description No such pool. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description The token exceeded its request rate; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
     listRuns: {
         parameters: {
             query?: {
                 /** @description Kubernetes label selector, e.g. app=etl,tier!=dev,env in (a,b),!canary. */
                 labelSelector?: string;
-                /** @description Equalities on metadata.name, spec.pool, status.phase. */
+                /** @description Equalities on metadata.name, spec.pool, status.phase, status.outcome. */
                 fieldSelector?: string;
                 /** @description Page size (default 500). */
                 limit?: number;
@@ -1753,6 +1978,72 @@ export interface operations {
             };
             /** @description Admission rejected a document; every violation is in details.causes (field items[i]… in a List); nothing was stored. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description The token exceeded its request rate; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+        };
+    };
+    readRunSummary: {
+        parameters: {
+            query?: {
+                /** @description Kubernetes label selector, e.g. app=etl,tier!=dev,env in (a,b),!canary. */
+                labelSelector?: string;
+                /** @description Equalities on metadata.name, spec.pool, status.phase, status.outcome. */
+                fieldSelector?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The installation namespace (the controller's LONGSHORE_NAMESPACE). */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSummary"];
+                };
+            };
+            /** @description A malformed selector. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description No valid bearer token (missing, unknown, revoked or expired). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description The token's role or namespace scope does not allow this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

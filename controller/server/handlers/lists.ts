@@ -17,7 +17,7 @@ export async function listPage(ctx: RequestContext, namespace: string, kind: Res
   // Read before the listing: a watch from here sees every change the listing may have missed (some twice).
   const resourceVersion = String(await currentResourceVersion(ctx.deps.redis, store.ctx.keys));
   const page = kind === 'Run'
-    ? await store.listRuns({ ...options, pool: fields.pool, phase: fields.phase })
+    ? await store.listRuns({ ...options, pool: fields.pool, phase: fields.phase, outcome: fields.outcome })
     : await store.listPools(options);
   const items = page.items.filter((record) => fields.name === undefined || record.metadata.name === fields.name);
   return {
