@@ -5,6 +5,7 @@ import { summarisePoolShares } from '../../controller/aws/pool-shares.js';
 import { shareCallerOf } from '../../reconcilers/run/ecs-adapter.js';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import { newPool } from './run-builders.js';
+import { shareText } from '../../cmd/cli/pool-view.js';
 
 const NOW = 1_000_005_000; // 5 s into slot 100000
 
@@ -37,4 +38,11 @@ test("a run's launch carries its pool's scheduling, defaults when the record pre
   assert.deepEqual(shareCallerOf(pool, 'run-1'), { pool: 'etl', caller: 'run-1', weight: 3, priority: 2 });
   const old = { ...pool, spec: { ...pool.spec, scheduling: undefined } } as unknown as PoolRecord;
   assert.deepEqual(shareCallerOf(old, 'run-2'), { pool: 'etl', caller: 'run-2', weight: 1, priority: 0 });
+});
+
+test('pool describe names the scheduling and, when read, the waiting runs, share and rate', () => {
+  const pool = newPool({ scheduling: { weight: 3 } }, 'etl');
+  assert.match(shareText(pool, undefined), /^weight 3, priority 0 \(no launches waited/);
+  const text = shareText(pool, { pool: 'etl', weight: 3, priority: 0, waitingRuns: 12, launchesPerSecond: 14.5, sharePercent: 74.6, refusalsLastMinute: 30 });
+  assert.equal(text, "weight 3, priority 0; 12 runs waiting, 75 % of the account-region's launches, 14.50 launches/s, 30 refusals (last minute)");
 });
