@@ -34,7 +34,9 @@ export function describePoolDocument(pool: PoolRecord, namespace: string, runs: 
 
 /** `Fair share:` of describe: the pool's scheduling and, when known, how it fares against the other pools. */
 export function shareText(pool: PoolRecord, share: PoolShare | undefined): string {
-  const scheduling = `weight ${pool.spec.scheduling.weight}, priority ${pool.spec.scheduling.priority}`;
+  // A record stored before `scheduling` existed has none until it is next written: the defaults apply.
+  const declared = (pool.spec as Partial<Pick<PoolRecord['spec'], 'scheduling'>>).scheduling;
+  const scheduling = `weight ${declared?.weight ?? 1}, priority ${declared?.priority ?? 0}`;
   if (share === undefined) return `${scheduling} (no launches waited for the budget recently, or not readable through this backend)`;
   return `${scheduling}; ${share.waitingRuns} runs waiting, ${share.sharePercent.toFixed(0)} % of the account-region's launches, ` +
     `${share.launchesPerSecond.toFixed(2)} launches/s, ${share.refusalsLastMinute} refusals (last minute)`;
