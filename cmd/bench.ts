@@ -36,6 +36,16 @@ interface CliOptions {
   runSeconds: number; resyncSeconds: number; events: boolean; deadlineSeconds: number; out: string; quiet: boolean;
   unthrottled: boolean; cancelRuns: number; restTasks: number; restSeconds: number; repeat: number;
   model?: string; modelWorkers: number; cpuProfDir?: string;
+  shareWeights?: [number, number]; shareRuns: number; priorityBacklog?: [number, number];
+}
+
+/** `3,1` → [3, 1]: two positive integers. */
+function pair(flag: string) {
+  return (text: string): [number, number] => {
+    const parts = text.split(',').map(Number);
+    if (parts.length !== 2 || !parts.every((v) => Number.isInteger(v) && v > 0)) throw new InvalidArgumentError(`${flag}: expected two integers > 0 such as 3,1, got "${text}"`);
+    return [parts[0], parts[1]];
+  };
 }
 
 const program = new Command('bench')
@@ -58,6 +68,9 @@ const program = new Command('bench')
   .option('--model <name>', 'also run the burst through a MODEL of another tool and compare side by side: prefect-worker')
   .option('--model-workers <n>', 'worker processes of the model', positiveInt('--model-workers'), 4)
   .option('--cpu-prof-dir <dir>', 'write each replica\'s CPU profile (node --cpu-prof) into this directory')
+  .option('--share-weights <a,b>', 'fair-share phase: two pools of these weights each submit --share-runs runs at once; reports the first pool\'s share of launches while both wait (target a/(a+b) ± 5 points)', pair('--share-weights'))
+  .option('--share-runs <n>', 'runs per pool of the fair-share phase', positiveInt('--share-runs'), 1000)
+  .option('--priority-backlog <b,u>', 'priority phase: b runs of a priority-0 pool, then u runs of a priority-1 pool behind them; reports when the last of the u launched (target u/20 + 8 simulated s)', pair('--priority-backlog'))
   .option('--deadline-seconds <s>', 'real seconds allowed for every run to stop', positive('--deadline-seconds'), 600)
   .option('--out <prefix>', 'report files: <prefix>.json and <prefix>.md', 'bench-report')
   .option('--quiet', 'no progress lines on stderr', false);
@@ -82,6 +95,8 @@ async function main(): Promise<number> {
       events: options.events, unthrottled: options.unthrottled, cancelRuns: options.cancelRuns, restTasks: options.restTasks,
       restSeconds: options.restSeconds, deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,
       ...(options.cpuProfDir === undefined ? {} : { cpuProfDir: options.cpuProfDir }),
+      ...(options.shareWeights === undefined ? {} : { shareWeights: options.shareWeights, shareRuns: options.shareRuns }),
+      ...(options.priorityBacklog === undefined ? {} : { priorityBacklog: options.priorityBacklog }),
     }));
   }
   const [first] = reports;

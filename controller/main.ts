@@ -21,6 +21,7 @@ import { startApi } from './server/start.js';
 import { createAwsClientPool } from './aws/clients.js';
 import type { AwsGateway } from './aws/gateway.js';
 import { budgetKeyParts, createRoutedGateway } from './aws/routed-gateway.js';
+import { readScopeShares, shareKeyFor } from './aws/pool-shares.js';
 import { scopeOf, type BudgetScope } from './aws/target.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
 import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
@@ -256,6 +257,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const budgetsFor = (scope: BudgetScope): RedisBudgets => new RedisBudgets({
     redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
     bucketKey: (category) => keyspace.key(...budgetKeyParts(scope, config.aws.region, category)),
+    shareKey: shareKeyFor(keyspace, scope, config.aws.region),
     clockScale: config.budgetTimeScale,
   });
   /** The controller's own account in its own Region: the buckets the store gauges export. */
@@ -349,6 +351,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
     sampleQueues: sampleQueueDepth(queues, metrics),
     budgetLevel: (category) => homeBudgets.level(category),
+    poolShares: () => readScopeShares(redis, keyspace, scopeOf(undefined, config.aws.region), config.aws.region),
     redisAnswers: () => redisAnswers(redis),
   });
   const http = await startHttpServer({

@@ -71,6 +71,10 @@ export interface ControllerMetrics {
   budgetTokens: Gauge<'category'>;
   budgetRateFactor: Gauge<'category'>;
   budgetExhausted: Counter<'category' | AwsScopeLabel>;
+  /** Fair share of the controller's own account-region launch budget, per pool (controller/aws/pool-shares.ts). */
+  poolLaunchWaiting: Gauge<'pool'>;
+  poolLaunchSharePercent: Gauge<'pool'>;
+  poolLaunchesPerSecond: Gauge<'pool'>;
   /** The `region` (and, unless turned off, `account`) labels of one account-region's AWS calls. */
   awsScopeLabels(scope: { account: string; region: string }): Partial<Record<AwsScopeLabel, string>>;
   taskdefCacheHits: Counter;
@@ -140,7 +144,7 @@ export type AwsScopeLabel = 'region' | 'account';
  * The gauges computed from the shared store (runs, queues, budget buckets): the same for every replica, so
  * exported by the elected one only; the other replicas reset them (storeGauges.ts).
  */
-export const STORE_GAUGES = ['runs', 'poolRuns', 'queueJobs', 'budgetTokens', 'budgetRateFactor'] as const satisfies readonly (keyof ControllerMetrics)[];
+export const STORE_GAUGES = ['runs', 'poolRuns', 'queueJobs', 'budgetTokens', 'budgetRateFactor', 'poolLaunchWaiting', 'poolLaunchSharePercent', 'poolLaunchesPerSecond'] as const satisfies readonly (keyof ControllerMetrics)[];
 
 /**
  * prom-client's default collectors name three gauges `*_total` (active handles, requests, resources), which
@@ -184,6 +188,9 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: 'Tokens in the shared bucket, refilled to now (a bucket nobody used is full; exported by the elected replica).', labelNames: ['category'], registers }),
     budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: 'Fraction of the configured refill rate in use (below 1 after throttles; exported by the elected replica).', labelNames: ['category'], registers }),
     budgetExhausted: new Counter({ name: 'longshore_budget_exhausted_total', help: 'Calls refused or delayed for want of a token, by account-region.', labelNames: ['category', ...scopeLabels], registers }),
+    poolLaunchWaiting: new Gauge({ name: 'longshore_pool_launch_waiting', help: "Runs of a pool waiting their turn for the controller's own account-region launch budget (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
+    poolLaunchSharePercent: new Gauge({ name: 'longshore_pool_launch_share_percent', help: "A pool's percent of the launches of the controller's own account-region over the last minute (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
+    poolLaunchesPerSecond: new Gauge({ name: 'longshore_pool_launches_per_second', help: "A pool's launches per second over the last minute in the controller's own account-region (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
     awsScopeLabels: (scope) => (accountLabel ? { region: scope.region, account: scope.account } : { region: scope.region }),
     taskdefCacheHits: new Counter({ name: 'longshore_taskdef_cache_hits_total', help: 'Task-definition hash lookups answered from the cache.', registers }),
     taskdefCacheMisses: new Counter({ name: 'longshore_taskdef_cache_misses_total', help: 'Runs whose task-definition lookup found no cached revision and began waiting for a registration (once per run and wait, not per look).', registers }),

@@ -13,6 +13,7 @@ import type { RedisClient } from './redis.js';
 import { PHASES } from './api/run-status.js';
 import { THROTTLE_CATEGORIES, type ThrottleCategory } from './aws/budgets.js';
 import type { BucketLevel } from './aws/redis-budgets.js';
+import type { PoolShare } from './aws/pool-shares.js';
 import { MAX_POOL_LABELS, OTHER_POOLS, STORE_GAUGES, type ControllerMetrics } from './metrics.js';
 import { defineScript, integerReply } from './redis-scripts.js';
 import type { Keyspace } from './store/keys.js';
@@ -88,6 +89,8 @@ export interface StoreGaugeExporterDeps {
   budgetLevel: (category: ThrottleCategory) => Promise<BucketLevel>;
   /** Whether Redis answers a PING now. */
   redisAnswers: () => Promise<boolean>;
+  /** The pools' fair share of the home account-region's launch budget (readScopeShares); none when absent. */
+  poolShares?: () => Promise<PoolShare[]>;
 }
 
 export interface StoreGaugeExporter {
@@ -112,10 +115,19 @@ export function startStoreGaugeExporter(deps: StoreGaugeExporterDeps): StoreGaug
   async function export_(): Promise<void> {
     const counts = await readRunCounts(redis, deps.keyspace, deps.keyspace.key('metrics', 'scratch', deps.replicaId));
     const levels = await Promise.all(THROTTLE_CATEGORIES.map((category) => deps.budgetLevel(category)));
+    const shares = (await deps.poolShares?.()) ?? [];
     await deps.sampleQueues();
     for (const phase of PHASES) metrics.runs.set({ phase }, counts.byPhase[phase]);
     metrics.poolRuns.reset();
     for (const [pool, phases] of counts.byPool) for (const phase of POOL_PHASES) metrics.poolRuns.set({ pool, phase }, phases[phase]);
+    for (const gauge of ['poolLaunchWaiting', 'poolLaunchSharePercent', 'poolLaunchesPerSecond'] as const) metrics[gauge].reset();
+    for (const share of shares) {
+      // Pools past MAX_POOL_LABELS share OTHER_POOLS: their values add up (waiting, rate, share alike).
+      const pool = metrics.poolLabel(share.pool);
+      metrics.poolLaunchWaiting.inc({ pool }, share.waitingRuns);
+      metrics.poolLaunchSharePercent.inc({ pool }, share.sharePercent);
+      metrics.poolLaunchesPerSecond.inc({ pool }, share.launchesPerSecond);
+    }
     for (const level of levels) {
       metrics.budgetTokens.set({ category: level.category }, level.tokens);
       metrics.budgetRateFactor.set({ category: level.category }, level.rateFactor);

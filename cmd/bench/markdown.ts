@@ -23,6 +23,7 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
     `${o.unthrottled ? 'budgets and simulator throttles OFF (--unthrottled)' : 'AWS-default budgets and throttles'}`);
   out(`- Outcome mix: ${Object.entries(o.mix).map(([k, w]) => `${k}=${w}`).join(', ')}; cancel phase ${o.cancelRuns} runs; rest phase ${o.restTasks} tasks for ${o.restSeconds} s`);
   out('', `**Result: ${report.passed ? 'passed' : 'FAILED'}**`, ...report.failures.map((x) => `- ${x}`), '');
+  out(...shareLines(report));
 
   out('## Headline (issue 10\'s figures)', '', '| Figure | Value |', '|---|---|');
   out(`| efficiency (bucket lower bound ÷ submit → last RUNNING) | ${orNa(report.efficiency)} |`);
@@ -124,5 +125,24 @@ function sideBySide(report: BenchReport, model: ModelReport): string[] {
     '',
   ];
   if (model.failedExamples.length > 0) lines.push(`Model failures, e.g.: ${model.failedExamples.map((x) => `\`${x.slice(0, 160)}\``).join('; ')}`, '');
+  return lines;
+}
+
+/** The fair-share phases (issue 11), measured next to their targets. */
+function shareLines(report: BenchReport): string[] {
+  const lines: string[] = [];
+  const { share, priority } = report;
+  if (share === undefined && priority === undefined) return lines;
+  lines.push('## Fair share (issue 11)', '', '| Scenario | Target | Measured |', '|---|---|---|');
+  if (share !== undefined) {
+    lines.push(`| weights ${share.weights.join(':')}, ${share.runsPerPool} runs each at once: first pool's share of launches while both wait | ${share.targetSharePercent} % ± 5 | ` +
+      `${share.firstPoolSharePercent} % (${share.launchesWhileBothWaited.join(' + ')} launches; ${share.launched.join(' and ')} launched in all, ${share.realSeconds} s real) |`);
+  }
+  if (priority !== undefined) {
+    lines.push(`| ${priority.urgentRuns} priority-1 runs behind a ${priority.backlogRuns}-run priority-0 backlog: submit → last launch | ≤ ${priority.targetSimulatedSeconds} simulated s | ` +
+      `${priority.urgentLastLaunchSimulatedSeconds === undefined ? 'not all launched' : `${priority.urgentLastLaunchSimulatedSeconds} simulated s`} ` +
+      `(${priority.backlogLaunchedBeforeUrgent} backlog runs launched before; ${priority.backlogLaunchedMeanwhile ?? 'n/a'} meanwhile) |`);
+  }
+  lines.push('');
   return lines;
 }

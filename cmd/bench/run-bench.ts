@@ -21,6 +21,7 @@ import { startReplica, waitReady, type Replica } from '../replicas.js';
 import { commandDelta, parseCommandStats, startDedicatedRedis, type DedicatedRedis } from './redis-server.js';
 import { headlineFigures, type Headline } from './headline.js';
 import { longRunDocuments, planRuns, poolDocument, type OutcomeMix } from './workload.js';
+import { priorityPhase, sharePhase, type PriorityReading, type ShareReading } from './share-phase.js';
 
 export interface BenchOptions {
   /** Runs of the burst phase (0: no burst phase). */
@@ -49,6 +50,11 @@ export interface BenchOptions {
   deadlineSeconds: number;
   /** A directory for each replica's CPU profile (node --cpu-prof), written when it stops. */
   cpuProfDir?: string;
+  /** The share phase (share-phase.ts): two pools of these weights, `shareRuns` runs each at once. */
+  shareWeights?: [number, number];
+  shareRuns?: number;
+  /** The priority phase (share-phase.ts): [backlog runs at priority 0, urgent runs at priority 1]. */
+  priorityBacklog?: [number, number];
   /** Progress lines (stderr by default). */
   log: (line: string) => void;
   /** Ends the wait early (Ctrl-C); everything is still read, reported and cleaned up. */
@@ -110,6 +116,8 @@ export interface BenchReport extends Headline {
   burst?: BurstReading;
   cancel?: CancelReading;
   rest?: RestReading;
+  share?: ShareReading;
+  priority?: PriorityReading;
   /** Peak RSS (VmHWM) of each replica at the end of every phase. */
   controllersPeakRssBytes: Record<string, number | undefined>;
   passed: boolean;
@@ -181,6 +189,15 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const burst = options.runs > 0 ? await burstPhase(context) : undefined;
     const cancel = options.cancelRuns > 0 && !options.signal?.aborted ? await cancelPhase(context) : undefined;
     const rest = options.restTasks > 0 && !options.signal?.aborted ? await restPhase(context) : undefined;
+    const shareContext = {
+      store, timeScale: options.timeScale, definitions: options.definitions, runSeconds: options.runSeconds, deadlineSeconds: options.deadlineSeconds,
+      log: options.log, ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const share = options.shareWeights !== undefined && !options.signal?.aborted ? await sharePhase(shareContext, options.shareWeights, options.shareRuns ?? 1000) : undefined;
+    const priority = options.priorityBacklog !== undefined && !options.signal?.aborted
+      ? await priorityPhase(shareContext, options.priorityBacklog[0], options.priorityBacklog[1]) : undefined;
+    if (share !== undefined && share.launched.some((n) => n < share.runsPerPool)) failures.push(`share: not every run launched within ${options.deadlineSeconds} s`);
+    if (priority !== undefined && priority.urgentLastLaunchSimulatedSeconds === undefined) failures.push(`priority: not every urgent run launched within ${options.deadlineSeconds} s`);
 
     const peaks = await Promise.all(replicas.map(async (r) => [r.name, (await processMemory(r.pid)).peakRssBytes] as const));
     for (const r of replicas) if (r.exitCode() !== null) failures.push(`${r.name} exited with ${r.exitCode()} during the benchmark; see ${r.logFile}`);
@@ -195,7 +212,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       redis: { url: redisServer.url, dedicated: true },
       options: { ...reported, seed: sim.seed },
       ...headlineFigures({ burst, cancel, rest, controllersPeakRssBytes, options }),
-      burst, cancel, rest, controllersPeakRssBytes,
+      burst, cancel, rest, share, priority, controllersPeakRssBytes,
       passed: failures.length === 0,
       failures,
     };

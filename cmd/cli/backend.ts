@@ -3,6 +3,7 @@
  * written against these interfaces only; `redis-backend.ts` implements them on the Redis store, and
  * `http-backend.ts` on the HTTP API (through @longshore/client) when a server is configured (api-config.ts).
  */
+import type { PoolShare } from '../../controller/aws/pool-shares.js';
 import type { ControlReply, KillMessage, Outcome, Phase, PoolRecord, RunRecord } from '../../controller/api/index.js';
 import type { SubmitOptions, SubmitResult } from '../../controller/store/index.js';
 import type { ReplicaBuild } from '../../controller/build-info.js';
@@ -65,6 +66,11 @@ export interface RunsBackend {
 
   /** The builds of the controller replicas registered as alive (none when no controller runs). */
   controllerBuilds(): Promise<ReplicaBuild[]>;
+  /**
+   * The pool's fair share of its account-region's launch budget (controller/aws/pool-shares.ts); undefined
+   * when this backend cannot read it (the HTTP API does not serve it yet) or the pool never waited.
+   */
+  poolShare(pool: PoolRecord): Promise<PoolShare | undefined>;
 }
 
 /** The installations one connection can see: `-n NAME` picks one, `-A` all of them. */

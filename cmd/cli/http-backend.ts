@@ -5,6 +5,7 @@
  * found, conflict), a RejectedDocumentsError with every admission cause, a UsageError for bad input, and
  * one clear line for the rest (refused by role, token rejected, rate-limited, server unreachable).
  */
+import type { PoolShare } from '../../controller/aws/pool-shares.js';
 import {
   ApiStatusError, createLongshoreClient, unwrap, unwrapOrNull, watchRuns,
   type ApiClient, type Pool, type Run, type RunWatchEvent,
@@ -281,6 +282,11 @@ export class HttpRunsBackend implements RunsBackend {
       this.watch = undefined;
       this.fail(error);
     }
+  }
+
+  /** The API does not serve fair-share state yet: describe says so instead of guessing. */
+  poolShare(): Promise<PoolShare | undefined> {
+    return Promise.resolve(undefined);
   }
 
   controllerBuilds(): Promise<ReplicaBuild[]> {

@@ -1,4 +1,5 @@
 /** How pools look to people: list rows and the `pool describe` page (settings and the pool's runs by phase). */
+import type { PoolShare } from '../../controller/aws/pool-shares.js';
 import { PHASES, poolLaunchType, type Phase, type PoolRecord } from '../../controller/api/index.js';
 import { maskedEnv, maskValue } from './masking.js';
 import { age, asDocument, labelsText, type Columns } from './output.js';
@@ -25,13 +26,23 @@ export const POOL_COLUMNS: Columns<PoolRecord> = {
 export type RunCounts = Readonly<Record<Phase, number>>;
 
 /** `pool describe -o json|yaml`: the record without internals, its namespace and run counts; env values masked. */
-export function describePoolDocument(pool: PoolRecord, namespace: string, runs: RunCounts): object {
+export function describePoolDocument(pool: PoolRecord, namespace: string, runs: RunCounts, share?: PoolShare): object {
   const shown = asDocument(pool, namespace) as PoolRecord;
   const env = Object.fromEntries(Object.entries(pool.spec.env).map(([k, v]) => [k, maskValue(k, v)]));
-  return { ...shown, spec: { ...shown.spec, env }, runs };
+  return { ...shown, spec: { ...shown.spec, env }, runs, ...(share ? { launchShare: share } : {}) };
 }
 
-export function describePool(pool: PoolRecord, namespace: string, runs: RunCounts): string {
+/** `Fair share:` of describe: the pool's scheduling and, when known, how it fares against the other pools. */
+export function shareText(pool: PoolRecord, share: PoolShare | undefined): string {
+  // A record stored before `scheduling` existed has none until it is next written: the defaults apply.
+  const declared = (pool.spec as Partial<Pick<PoolRecord['spec'], 'scheduling'>>).scheduling;
+  const scheduling = `weight ${declared?.weight ?? 1}, priority ${declared?.priority ?? 0}`;
+  if (share === undefined) return `${scheduling} (no launches waited for the budget recently, or not readable through this backend)`;
+  return `${scheduling}; ${share.waitingRuns} runs waiting, ${share.sharePercent.toFixed(0)} % of the account-region's launches, ` +
+    `${share.launchesPerSecond.toFixed(2)} launches/s, ${share.refusalsLastMinute} refusals (last minute)`;
+}
+
+export function describePool(pool: PoolRecord, namespace: string, runs: RunCounts, share?: PoolShare): string {
   const { metadata, spec } = pool;
   const lines: string[] = [];
   const field = (name: string, value: string | number | undefined) => lines.push(`${`${name}:`.padEnd(22)}${value ?? '-'}`);
@@ -57,6 +68,7 @@ export function describePool(pool: PoolRecord, namespace: string, runs: RunCount
   field('Security groups', network?.securityGroups.length ? network.securityGroups.join(',') : '(default)');
   field('Limits', `maxSubmitting ${spec.limits.maxSubmitting ?? '-'}, maxRunning ${spec.limits.maxRunning ?? '-'}`);
   field('Timeouts', `start ${spec.timeouts.startSeconds}s, run ${spec.timeouts.runSeconds === undefined ? '-' : `${spec.timeouts.runSeconds}s`}, launch ${spec.timeouts.launchSeconds}s`);
+  field('Fair share', shareText(pool, share));
   field('Retry', `${spec.retry.infrastructureAttempts} infrastructure attempts${spec.retry.onExitCodes.length ? `, on exit codes ${spec.retry.onExitCodes.join(',')}` : ''}${spec.retry.onStartTimeout ? ', on start timeout' : ''}`);
   const env = maskedEnv(spec.env);
   lines.push(`${'Environment:'.padEnd(22)}${env.length ? '' : '<none>'}`);

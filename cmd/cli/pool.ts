@@ -55,9 +55,10 @@ export function poolCommand(): Command {
         if (!record) throw new NotFoundError('Pool', name);
         const runs = await backend.listRuns({ pool: name });
         const counts = runCounts(runs);
+        const share = await backend.poolShare(record);
         process.stdout.write(options.output === 'text'
-          ? `${describePool(record, backend.namespace, counts)}${poolCostLines(runs).join('\n')}\n`
-          : formatData(options.output, describePoolDocument(record, backend.namespace, counts)));
+          ? `${describePool(record, backend.namespace, counts, share)}${poolCostLines(runs).join('\n')}\n`
+          : formatData(options.output, describePoolDocument(record, backend.namespace, counts, share)));
       }),
     );
 

@@ -1,6 +1,8 @@
 /** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
+import { readScopeShares, type PoolShare } from '../../controller/aws/pool-shares.js';
+import { scopeOf, targetOfPool } from '../../controller/aws/target.js';
 import type { RedisClient } from '../../controller/redis.js';
-import type { ControlReply, KillMessage } from '../../controller/api/index.js';
+import type { ControlReply, KillMessage, PoolRecord } from '../../controller/api/index.js';
 import { replicaBuilds } from '../../controller/replica-registry.js';
 import { keyspace, listAll, ResourceStore, type SubmitOptions } from '../../controller/store/index.js';
 import type { Backends, RunChanges, RunQuery, RunsBackend } from './backend.js';
@@ -68,6 +70,13 @@ export class RedisRunsBackend implements RunsBackend {
     if (events.length === 0) await this.redis.ping();
     return { position: next, runs: [...new Set(events.filter((e) => e.kind === 'Run').map((e) => e.name))] };
   }
+  async poolShare(pool: PoolRecord): Promise<PoolShare | undefined> {
+    // The controller's own Region is AWS_REGION in its environment; the CLI is usually run with the same.
+    const defaultRegion = process.env.AWS_REGION;
+    const shares = await readScopeShares(this.redis, this.store.keyspace, scopeOf(targetOfPool(pool.spec), defaultRegion), defaultRegion);
+    return shares.find((s) => s.pool === pool.metadata.name);
+  }
+
   controllerBuilds() {
     return replicaBuilds(this.redis, this.store.keyspace);
   }

@@ -42,6 +42,23 @@ export const PoolLimits = z.strictObject({
   maxRunning: z.number().int().positive().optional(),
 });
 
+/** Highest weight and priority a pool may declare: enough to express any practical ratio, small enough to stay readable. */
+export const MAX_SCHEDULING_WEIGHT = 1000;
+export const MAX_SCHEDULING_PRIORITY = 100;
+
+/**
+ * Fair share of the account-region's ECS budget (docs/operations.md "Fair share"): when runs of several
+ * pools wait for the same budget, a higher priority is served first and, within one priority, each pool
+ * launches in proportion to its weight.
+ */
+export const Scheduling = z.strictObject({
+  weight: z.number().int().min(1).max(MAX_SCHEDULING_WEIGHT).default(1)
+    .describe('Share of launches among pools of the same priority waiting for the same account-region budget, relative to their weights.'),
+  priority: z.number().int().min(0).max(MAX_SCHEDULING_PRIORITY).default(0)
+    .describe('Pools of a higher priority are served before pools of a lower one while their runs wait.'),
+});
+export type Scheduling = z.infer<typeof Scheduling>;
+
 export const PoolSpec = z.strictObject({
   cluster: z.string().min(1).optional().describe('Cluster name or ARN; ECS uses "default" when absent.'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'expected an AWS Region code such as eu-west-1').optional()
@@ -75,6 +92,7 @@ export const PoolSpec = z.strictObject({
   autoDeregisterTaskDefinition: z.boolean().default(false),
   matchLatestRevisionInFamily: z.boolean().default(false),
   limits: PoolLimits.default({}),
+  scheduling: Scheduling.prefault({}),
   // prefault({}) parses the empty object, so the field defaults declared in policy.ts apply (a plain
   // .default() would return its value unparsed and have to restate them).
   timeouts: Timeouts.prefault({}),

@@ -29,7 +29,7 @@ import { ExponentialBackoff, fullJitterBackoffMs } from '../backoff.js';
 import type { AwsClients } from './clients.js';
 import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
 import { BudgetExhaustedError, GatewayError, classifyAwsError } from './errors.js';
-import type { RedisBudgets, TokenRequest } from './redis-budgets.js';
+import type { RedisBudgets, ShareIdentity, ShareLane, TokenRequest } from './redis-budgets.js';
 import { fargateLaunchesOf } from './fargate.js';
 import type { AwsTarget } from './target.js';
 
@@ -44,7 +44,18 @@ export interface CallOptions {
   launches?: { category: 'fargateLaunches' | 'fargateSpotLaunches'; count: number };
   /** Where the call goes (a pool's Region and role); the controller's own Region and credentials when absent. See routed-gateway.ts. */
   target?: AwsTarget;
+  /**
+   * For RunTask and RegisterTaskDefinition: the pool and run the call is for, so the take waits its pool's
+   * turn among the pools waiting for the same budget (fair share, redis-budgets.ts). Other calls ignore it.
+   */
+  share?: ShareCaller;
 }
+
+/** Who a call is for, for fair share: the pool, its `scheduling`, and the caller (the run's name). */
+export type ShareCaller = Omit<ShareIdentity, 'lane'>;
+
+/** The calls whose waiting is shared fairly between pools, and the lane each waits in. */
+const SHARE_LANES: Partial<Record<GatewayAction, ShareLane>> = { RunTask: 'launch', RegisterTaskDefinition: 'register' };
 
 export interface AwsGateway {
   registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, o?: CallOptions): Promise<RegisterTaskDefinitionCommandOutput>;
@@ -110,10 +121,10 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   const maxCallTries = deps.maxCallTries ?? 4;
   const { ecs, ec2, logs } = deps.clients;
 
-  async function acquire(requests: TokenRequest[], wait: boolean, deadline: number): Promise<void> {
+  async function acquire(requests: TokenRequest[], wait: boolean, deadline: number, share: ShareIdentity | undefined): Promise<void> {
     for (;;) {
       // Bucket levels are exported from Redis by the elected replica (controller/store-gauges.ts), not here.
-      const result = await deps.budgets.take(requests);
+      const result = await deps.budgets.take(requests, share);
       if (result.granted) return;
       const short = requests.find((r) => (result.levels.find((l) => l.category === r.category)?.tokens ?? 0) + 1e-9 < r.count);
       const category = short?.category ?? requests[0].category;
@@ -128,8 +139,10 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
     const wait = o?.wait ?? false;
     const deadline = now() + deps.maxWaitMs;
     const requests: TokenRequest[] = [{ category: ACTION_CATEGORY[action], count: 1 }, ...extra];
+    const lane = SHARE_LANES[action];
+    const share = lane !== undefined && o?.share !== undefined ? { ...o.share, lane } : undefined;
     for (let callTry = 1; ; callTry++) {
-      await acquire(requests, wait, deadline);
+      await acquire(requests, wait, deadline, share);
       const started = performance.now();
       try {
         const output = await send();

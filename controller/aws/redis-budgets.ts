@@ -27,6 +27,26 @@
  *   and leave the bucket idle until then;
  * - a throttle clears the line with the tokens: the turns were computed at the old rate.
  * Below the cap, a small random jitter (up to one turn) spreads callers told the same turn.
+ *
+ * Fair share (issue 11): a take may say who takes (ShareIdentity: pool, its weight and priority, the run).
+ * Then the same script also keeps, per account-region and lane (`launch`, `register`), a hash of pools
+ * (one JSON field each: virtual pass p, weight w, priority r, callers waiting n, last seen t, launches and
+ * refusals per 10 s slot s) and a sorted set of waiting callers (`pool\ncaller`, scored by when their promise
+ * runs out: promised turn + grace). This is stride scheduling, chosen because it keeps the decision to one
+ * comparison per take inside the one atomic round trip (a queue per pool would need a dequeue order the
+ * callers, who come back on their own, cannot follow):
+ * - a pool is *active* while it has callers waiting; a take is *eligible* when no active pool has a higher
+ *   priority and its pass is within `slack` of the lowest pass among the active pools of its priority;
+ * - a grant adds count / weight to the pool's pass, so while pools keep waiting their passes advance
+ *   together and their launches follow their weights (3 and 1: 75 % and 25 %); a pool alone is always
+ *   eligible and gets everything at the full rate, with no extra refusal;
+ * - a pool with no one waiting starts at the lowest active pass: no credit banked while idle, no debt;
+ * - work-conserving: an ineligible take is still granted from tokens beyond the callers waiting ahead of it
+ *   (higher priorities, lower passes), so tokens are only held back for callers who are there to claim them;
+ * - an ineligible caller is told when its turn comes (how far its pass is ahead, or how many callers of
+ *   higher priorities wait), capped and spread like the line; it does not join the bucket's line;
+ * - a caller that never comes back (a cancelled run) drops out when its promise plus grace runs out.
+ * A pool alone costs two more commands per take (HGETALL, HSET), plus ZADD/ZREM while its callers wait.
  */
 import type { RedisClient } from '../redis.js';
 import { defineScript, integerListReply } from '../redis-scripts.js';
@@ -44,9 +64,11 @@ end
 local decrease, minFactor = tonumber(ARGV[3]), tonumber(ARGV[4])
 local cooldown, recovery = tonumber(ARGV[5]), tonumber(ARGV[6])
 local lineSeconds, jitter = tonumber(ARGV[7]), tonumber(ARGV[8])
+local nb = tonumber(ARGV[9])
 local state = {}
-for i, key in ipairs(KEYS) do
-  local base = 8 + (i - 1) * 3
+for i = 1, nb do
+  local key = KEYS[i]
+  local base = 9 + (i - 1) * 3
   local burst, rate, count = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
   local h = redis.call('HMGET', key, 't', 'u', 'f', 'd', 'w')
   local tokens, updated = tonumber(h[1]) or burst, tonumber(h[2]) or now
@@ -58,12 +80,99 @@ for i, key in ipairs(KEYS) do
   state[i] = { key = key, burst = burst, rate = rate, count = count, tokens = tokens, factor = factor, f0 = f0, d = decreasedAt, line = line }
 end
 local reply = { 1, 0 }
+-- Fair share (see the header): only a take that names its pool and is given the share keys.
+local fair = nil
+if mode == 'take' and #KEYS > nb then
+  local a = 10 + nb * 3
+  fair = { pools = KEYS[nb + 1], waiting = KEYS[nb + 2], pool = ARGV[a], caller = ARGV[a + 1], weight = tonumber(ARGV[a + 2]),
+    priority = tonumber(ARGV[a + 3]), grace = tonumber(ARGV[a + 4]), slack = tonumber(ARGV[a + 5]), ttl = tonumber(ARGV[a + 6]),
+    count = 0, reserve = 0, higher = 0, eligible = true }
+  for _, s in ipairs(state) do fair.count = math.max(fair.count, s.count) end
+  fair.member = fair.pool .. '\\n' .. fair.caller
+  local recs, anyWaiting = {}, false
+  local raw = redis.call('HGETALL', fair.pools)
+  for j = 1, #raw, 2 do
+    local ok, r = pcall(cjson.decode, raw[j + 1])
+    if ok and type(r) == 'table' then
+      r.n, r.p, r.w, r.r = tonumber(r.n) or 0, tonumber(r.p) or 0, tonumber(r.w) or 1, tonumber(r.r) or 0
+      recs[raw[j]] = r
+      if r.n > 0 then anyWaiting = true end
+    end
+  end
+  local dirty = {}
+  -- Callers whose promise ran out never came back (a cancelled run): they stop counting as waiting.
+  if anyWaiting then
+    local expired = redis.call('ZRANGEBYSCORE', fair.waiting, '-inf', now)
+    if #expired > 0 then
+      for _, m in ipairs(expired) do
+        local p = string.match(m, '^(.-)\\n')
+        local r = p and recs[p]
+        if r then r.n = math.max(0, r.n - 1); dirty[p] = true end
+      end
+      redis.call('ZREMRANGEBYSCORE', fair.waiting, '-inf', now)
+    end
+  end
+  local me = recs[fair.pool]
+  if not me then me = { p = 0, n = 0, s = {} }; recs[fair.pool] = me end
+  me.w, me.r, me.t = fair.weight, fair.priority, now
+  dirty[fair.pool] = true
+  local minPass, weights = nil, me.w
+  for name, r in pairs(recs) do
+    if name ~= fair.pool and r.n > 0 then
+      if r.r > me.r then fair.higher = fair.higher + r.n
+      elseif r.r == me.r then
+        if minPass == nil or r.p < minPass then minPass = r.p end
+        weights = weights + r.w
+      end
+    end
+  end
+  -- A pool with no one waiting starts level with the pools that are: no credit banked while idle, no debt.
+  if me.n == 0 and minPass ~= nil then me.p = minPass end
+  if minPass == nil or me.p < minPass then minPass = me.p end
+  fair.eligible = fair.higher == 0 and me.p <= minPass + fair.slack
+  if not fair.eligible then
+    fair.reserve = fair.higher
+    for name, r in pairs(recs) do
+      if name ~= fair.pool and r.n > 0 and r.r == me.r and r.p < me.p then fair.reserve = fair.reserve + r.n end
+    end
+  end
+  fair.recs, fair.me, fair.minPass, fair.weights, fair.dirty = recs, me, minPass, weights, dirty
+end
 if mode == 'take' then
+  -- An ineligible take is granted only from tokens beyond what the callers ahead of it wait for, so tokens
+  -- no one ahead is present to claim are never wasted (work-conserving).
+  local reserve = fair and fair.reserve or 0
   for _, s in ipairs(state) do
-    if s.tokens + 1e-9 < s.count then reply[1] = 0 end
+    if s.tokens + 1e-9 < s.count + reserve then reply[1] = 0 end
   end
   if reply[1] == 1 then
     for _, s in ipairs(state) do s.tokens = s.tokens - s.count end
+  elseif fair and not fair.eligible then
+    -- Not this pool's turn: tell it when its turn comes, from the callers of higher priorities or how far its
+    -- pass is ahead of the slowest pool's (every active pass advances at rate / sum of weights). The bucket
+    -- lines are left alone: this caller is not waiting for the next tokens.
+    local rate = nil
+    for _, s in ipairs(state) do
+      local r = s.rate * s.factor
+      if rate == nil or r < rate then rate = r end
+    end
+    -- The pool's own waiting callers are served at its share of the rate, one after another: callers are
+    -- spread over that queue (they do not say where in it they stand), so a pool of many waiting callers
+    -- does not come back all at once. Both are capped at the line's length scaled by the inverse share (a
+    -- quarter share: four lines), which keeps each pool's retries proportional to its launches.
+    local ownMs = fair.count / rate * 1000
+    local estMs, queueMs, capMs
+    if fair.higher > 0 then
+      estMs = (fair.higher + fair.count) / rate * 1000
+      queueMs = fair.me.n / rate * 1000
+      capMs = lineSeconds * 1000
+    else
+      local inverseShare = fair.weights / fair.me.w
+      estMs = ((fair.me.p - fair.slack - fair.minPass) * fair.weights + fair.count) / rate * 1000
+      queueMs = fair.me.n * inverseShare / rate * 1000
+      capMs = lineSeconds * 1000 * inverseShare
+    end
+    reply[2] = math.ceil(math.max(ownMs, math.min(estMs, capMs)) + jitter * math.max(ownMs, math.min(queueMs, capMs)))
   else
     for _, s in ipairs(state) do
       local rate = s.rate * s.factor
@@ -96,6 +205,40 @@ elseif mode == 'throttled' then
     s.tokens = 0
     s.line = 0
   end
+end
+if fair then
+  local me, slot = fair.me, math.floor(now / 10000)
+  if reply[1] == 1 then
+    me.p = me.p + fair.count / me.w
+    if me.n > 0 and redis.call('ZREM', fair.waiting, fair.member) == 1 then me.n = me.n - 1 end
+  else
+    if redis.call('ZADD', fair.waiting, now + reply[2] + fair.grace, fair.member) == 1 then me.n = me.n + 1 end
+    redis.call('PEXPIRE', fair.waiting, fair.ttl)
+  end
+  -- Launches and refusals per 10 s slot, the last six slots: the pool's recent launch rate and share.
+  local slots, current = {}, nil
+  for _, x in ipairs(me.s or {}) do
+    if tonumber(x[1]) > slot - 6 then table.insert(slots, x) end
+    if tonumber(x[1]) == slot then current = x end
+  end
+  if not current then
+    current = { slot, 0, 0 }
+    table.insert(slots, current)
+    -- Once per slot: keep the hash alive, and forget pools not seen for the TTL (deleted pools).
+    redis.call('PEXPIRE', fair.pools, fair.ttl)
+    for name, r in pairs(fair.recs) do
+      if r.n == 0 and now - (tonumber(r.t) or 0) > fair.ttl then redis.call('HDEL', fair.pools, name); fair.dirty[name] = nil end
+    end
+  end
+  if reply[1] == 1 then current[2] = current[2] + fair.count else current[3] = current[3] + 1 end
+  me.s = slots
+  local fields = {}
+  for name in pairs(fair.dirty) do
+    local r = fair.recs[name]
+    table.insert(fields, name)
+    table.insert(fields, cjson.encode({ p = r.p, w = r.w, r = r.r, n = r.n, t = r.t, s = r.s or {} }))
+  end
+  redis.call('HSET', fair.pools, unpack(fields))
 end
 for _, s in ipairs(state) do
   if mode == 'throttled' or s.f0 < 1 then
@@ -179,9 +322,44 @@ export interface RedisBudgetsOptions {
    * time-scaled ECS a throttle's slow-down lasted real seconds the scale did not shorten (issue 10).
    */
   clockScale?: number;
+  /**
+   * The Redis key of this account-region's fair-share state by name (same hash tag as the buckets). Without
+   * it takes ignore their share identity: every caller is served as the buckets allow.
+   */
+  shareKey?: (name: string) => string;
+  /** How long past its promised turn a refused caller still counts as waiting (default DEFAULT_SHARE_GRACE_MS). */
+  shareGraceMs?: number;
+  /** DEFAULT_SHARE_SLACK unless set (tests). */
+  shareSlack?: number;
 }
 
 export const DEFAULT_WAITING_LINE_SECONDS = 3;
+/** How long past its promised turn a refused caller still counts as waiting (fair share; see the header). */
+export const DEFAULT_SHARE_GRACE_MS = 5_000;
+/** How far (in tokens per unit of weight) a pool's pass may run ahead of the slowest waiting pool's and still take. */
+export const DEFAULT_SHARE_SLACK = 1;
+/** Fair-share state of a pool no one has seen for this long is forgotten (and the keys expire after it). */
+const SHARE_TTL_MS = 3_600_000;
+
+/**
+ * Who takes, for fair share: the pool, its `scheduling` and the caller (a run), so the script knows who is
+ * waiting. `lane` names what the pools wait for (`launch`: RunTask calls and Fargate launches;
+ * `register`: task-definition registrations); each lane of an account-region has its own share state.
+ */
+export interface ShareIdentity {
+  lane: ShareLane;
+  pool: string;
+  caller: string;
+  weight: number;
+  priority: number;
+}
+
+export type ShareLane = 'launch' | 'register';
+
+/** The two Redis keys of one lane's share state (`shareKey` builds them; see shareStateKeys). */
+export function shareStateKeys(shareKey: (name: string) => string, lane: ShareLane): { pools: string; waiting: string } {
+  return { pools: shareKey(`share-${lane}`), waiting: shareKey(`share-${lane}-waiting`) };
+}
 
 export class RedisBudgets {
   private readonly adaptive: AdaptiveSettings;
@@ -194,13 +372,17 @@ export class RedisBudgets {
     return this.options.budgets;
   }
 
-  /** Takes every requested token atomically, or none; answers how long to wait when refused. */
-  async take(requests: readonly TokenRequest[]): Promise<TakeResult> {
+  /**
+   * Takes every requested token atomically, or none; answers how long to wait when refused. With `share`
+   * (and the `shareKey` option) the take waits its pool's turn among the pools waiting for the same lane.
+   */
+  async take(requests: readonly TokenRequest[], share?: ShareIdentity): Promise<TakeResult> {
     for (const { category, count } of requests) {
       const burst = this.usableBurst(category);
       if (!(count > 0) || count > burst) throw new RangeError(`cannot take ${count} tokens from ${category} (burst ${burst})`);
     }
-    return this.run('take', requests);
+    if (share !== undefined && !(share.weight > 0 && Number.isFinite(share.weight))) throw new RangeError(`share weight ${share.weight} of pool ${share.pool} must be a positive number`);
+    return this.run('take', requests, share);
   }
 
   /** Records that AWS throttled a call of `category`: lowers the shared rate and empties the bucket. */
@@ -223,16 +405,22 @@ export class RedisBudgets {
     return Math.max(1, burst - Math.max(1, Math.ceil(burst * fraction)));
   }
 
-  private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[]): Promise<TakeResult> {
+  private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[], share?: ShareIdentity): Promise<TakeResult> {
     const keys = requests.map((r) => this.options.bucketKey(r.category));
     const scale = this.options.clockScale ?? 1;
     const a = { ...this.adaptive, decreaseCooldownMs: this.adaptive.decreaseCooldownMs / scale, recoveryPerSecond: this.adaptive.recoveryPerSecond * scale };
     const clock = this.options.now ? Math.floor(this.options.now()) : '';
     const lineSeconds = this.options.waitingLineSeconds ?? DEFAULT_WAITING_LINE_SECONDS;
     const jitter = mode === 'take' ? (this.options.random ?? Math.random)() : 0;
-    const args: (string | number)[] = [mode, clock, a.decreaseFactor, a.minRateFactor, a.decreaseCooldownMs, a.recoveryPerSecond, lineSeconds, jitter];
+    const args: (string | number)[] = [mode, clock, a.decreaseFactor, a.minRateFactor, a.decreaseCooldownMs, a.recoveryPerSecond, lineSeconds, jitter, requests.length];
     for (const r of requests) {
       args.push(this.usableBurst(r.category), this.options.budgets[r.category].refillPerSecond, r.count);
+    }
+    const shareKey = this.options.shareKey;
+    if (share !== undefined && shareKey !== undefined) {
+      const { pools, waiting } = shareStateKeys(shareKey, share.lane);
+      keys.push(pools, waiting);
+      args.push(share.pool, share.caller, share.weight, share.priority, this.options.shareGraceMs ?? DEFAULT_SHARE_GRACE_MS, this.options.shareSlack ?? DEFAULT_SHARE_SLACK, SHARE_TTL_MS);
     }
     const reply = await BUCKETS.run(this.options.redis, keys, args);
     return {

@@ -6,7 +6,7 @@ import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
 import type { Placement } from '../taskdef/placement.js';
 import { isAwsError } from '../../controller/aws/errors.js';
 import { classifyRunTaskError, classifyRunTaskOutput, contextFor, type LaunchContext, type LaunchOutcome } from './outcome.js';
-import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { CallOptions, ShareCaller } from '../../controller/aws/gateway.js';
 import type { RunTaskGateway } from './ports.js';
 import type { AwsTarget } from '../../controller/aws/target.js';
 
@@ -18,10 +18,12 @@ export interface LaunchOptions {
   wait?: boolean;
   /** The pool's Region and role (the controller's own when absent). */
   target?: AwsTarget;
+  /** The pool and run, so the launch waits its pool's fair share of the account-region's budget. */
+  share?: ShareCaller;
 }
 
 export async function launch(gateway: RunTaskGateway, input: RunTaskCommandInput, options: LaunchOptions): Promise<LaunchOutcome> {
-  const call: CallOptions = { wait: options.wait ?? false, ...(options.target ? { target: options.target } : {}) };
+  const call: CallOptions = { wait: options.wait ?? false, ...(options.target ? { target: options.target } : {}), ...(options.share ? { share: options.share } : {}) };
   const bucket = options.placement.launchBucket;
   if (bucket) call.launches = { category: bucket, count: input.count ?? 1 };
   try {

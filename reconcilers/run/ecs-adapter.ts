@@ -13,7 +13,7 @@ import type { NetworkResolver } from '../launch/network.js';
 import { launch } from '../launch/launch.js';
 import type { LaunchBreaker } from '../launch/breaker.js';
 import type { LaunchOutcome } from '../launch/outcome.js';
-import type { CallOptions } from '../../controller/aws/gateway.js';
+import type { CallOptions, ShareCaller } from '../../controller/aws/gateway.js';
 import type { RunTaskGateway } from '../launch/ports.js';
 import { buildRunTaskInput, LaunchInputError, type ResolvedTaskDefinition } from '../launch/run-task-input.js';
 import { resolvePlacement } from '../taskdef/placement.js';
@@ -76,7 +76,8 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         logsEnabled: pool.spec.cloudwatchLogs?.enabled === true,
         executionRoleArn: pool.spec.executionRoleArn,
       };
-      const send = () => launch(deps.gateway, input, { placement, context, wait: false, target: targetOfPool(pool.spec) });
+      const share = shareCallerOf(pool, run.metadata.name);
+      const send = () => launch(deps.gateway, input, { placement, context, wait: false, target: targetOfPool(pool.spec), share });
       if (!deps.breaker) return send();
       // Clusters of the same name in two accounts are two clusters: the breaker's key names the account too.
       const scope = scopeOf(targetOfPool(pool.spec), deps.defaultRegion);
@@ -131,6 +132,13 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       }
     },
   };
+}
+
+/** The pool's fair-share identity for a run's calls (its `scheduling`; defaults for a record stored before it existed). */
+export function shareCallerOf(pool: PoolRecord, caller: string): ShareCaller {
+  // A record written before `scheduling` existed has no such field until it is next written.
+  const scheduling = (pool.spec as Partial<Pick<PoolRecord['spec'], 'scheduling'>>).scheduling;
+  return { pool: pool.metadata.name, caller, weight: scheduling?.weight ?? 1, priority: scheduling?.priority ?? 0 };
 }
 
 /** Our own pacing, or an AWS error worth retrying (with its name and message, for the run's status). */

@@ -127,6 +127,7 @@ describe('CLI output', () => {
     assert.match(page.stdout, /^Name:\s+p$/m);
     assert.match(page.stdout, new RegExp(`^Namespace:\\s+${namespace}$`, 'm'));
     assert.match(page.stdout, /^Runs:\s+403 \(pending 401, running 1, stopped 1\)$/m);
+    assert.match(page.stdout, /^Fair share:\s+weight 1, priority 0 \(no launches waited for the budget recently/m);
     const secretive = (await run(['pool', 'describe', 'secretive'])).stdout;
     assert.match(secretive, /^Cluster:\s+prod$/m);
     assert.match(secretive, /^ {2}DB_PASSWORD=\*{6}$/m);

@@ -10,6 +10,7 @@ import { createArnTargets, poolRoles } from '../../controller/aws/arn-targets.js
 import { createAwsClientPool, type AwsClients } from '../../controller/aws/clients.js';
 import type { AwsGateway } from '../../controller/aws/gateway.js';
 import { budgetKeyParts, createRoutedGateway } from '../../controller/aws/routed-gateway.js';
+import { shareKeyFor } from '../../controller/aws/pool-shares.js';
 import type { BudgetScope } from '../../controller/aws/target.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
@@ -92,6 +93,7 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
   const ks = store.keyspace;
   const budgetsFor = (scope: BudgetScope) => new RedisBudgets({
     redis, bucketKey: (c) => ks.key(...budgetKeyParts(scope, 'us-east-1', c)), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05,
+    shareKey: shareKeyFor(ks, scope, 'us-east-1'),
   });
   const gateway = createRoutedGateway({ clientPool, budgetsFor, defaultRegion: 'us-east-1', maxWaitMs: 10_000 });
   const registrations: string[] = [];

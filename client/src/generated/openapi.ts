@@ -638,6 +638,18 @@ export interface components {
                     maxSubmitting?: number;
                     maxRunning?: number;
                 };
+                scheduling: {
+                    /**
+                     * @description Share of launches among pools of the same priority waiting for the same account-region budget, relative to their weights.
+                     * @default 1
+                     */
+                    weight: number;
+                    /**
+                     * @description Pools of a higher priority are served before pools of a lower one while their runs wait.
+                     * @default 0
+                     */
+                    priority: number;
+                };
                 timeouts: {
                     /** @default 300 */
                     startSeconds: number;
@@ -1196,6 +1208,19 @@ export interface components {
                 limits: {
                     maxSubmitting?: number;
                     maxRunning?: number;
+                };
+                /** @default {} */
+                scheduling: {
+                    /**
+                     * @description Share of launches among pools of the same priority waiting for the same account-region budget, relative to their weights.
+                     * @default 1
+                     */
+                    weight: number;
+                    /**
+                     * @description Pools of a higher priority are served before pools of a lower one while their runs wait.
+                     * @default 0
+                     */
+                    priority: number;
                 };
                 /** @default {} */
                 timeouts: {
