@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { runBenchmark } from './bench/run-bench.js';
 import { renderMarkdown } from './bench/markdown.js';
-import { DEFAULT_MIX, parseMix, type OutcomeMix } from './bench/workload.js';
+import { BENCH_REGIONS, DEFAULT_MIX, parseMix, type OutcomeMix } from './bench/workload.js';
 import { summarize } from './bench/repeat.js';
 import { scenarioOf, type BenchReport } from './bench/run-bench.js';
 import { runPrefectModel, type ModelReport } from './bench/prefect-model/run-model.js';
@@ -32,7 +32,7 @@ function mix(text: string): OutcomeMix {
 }
 
 interface CliOptions {
-  runs: number; definitions: number; replicas: number; timeScale: number; seed: number; scenario: string; mix: OutcomeMix;
+  runs: number; definitions: number; replicas: number; regions: number; timeScale: number; seed: number; scenario: string; mix: OutcomeMix;
   runSeconds: number; resyncSeconds: number; events: boolean; deadlineSeconds: number; out: string; quiet: boolean;
   unthrottled: boolean; cancelRuns: number; restTasks: number; restSeconds: number; repeat: number;
   model?: string; modelWorkers: number; cpuProfDir?: string;
@@ -53,6 +53,8 @@ const program = new Command('bench')
   .option('--runs <n>', 'runs of the burst phase (0: none)', count('--runs'), 1000)
   .option('--definitions <n>', 'distinct task definitions the runs use', positiveInt('--definitions'), 5)
   .option('--replicas <n>', 'controller replicas (child processes)', positiveInt('--replicas'), 2)
+  .option('--regions <n>', `Regions the burst's pools are spread over, one pool each (1–${BENCH_REGIONS.length}: ${BENCH_REGIONS.slice(0, 3).join(', ')}, …)`,
+    number('--regions', (v) => Number.isInteger(v) && v >= 1 && v <= BENCH_REGIONS.length, `an integer from 1 to ${BENCH_REGIONS.length}`), 1)
   .option('--time-scale <k>', 'simulated seconds per real second (simulator and budgets)', positive('--time-scale'), 10)
   .option('--seed <n>', 'seed of the simulator and of the run mix', number('--seed', Number.isInteger, 'an integer'), 42)
   .option('--scenario <name|file>', '"aws" (AWS-like task phase timings), "quick" (short phases) or a scenario JSON file', 'aws')
@@ -90,7 +92,7 @@ async function main(): Promise<number> {
   for (let i = 0; i < options.repeat && !interrupted.signal.aborted; i += 1) {
     if (options.repeat > 1) log(`repeat ${i + 1} of ${options.repeat}`);
     reports.push(await runBenchmark({
-      runs: options.runs, definitions: options.definitions, replicas: options.replicas, timeScale: options.timeScale, seed: options.seed,
+      runs: options.runs, definitions: options.definitions, replicas: options.replicas, regions: options.regions, timeScale: options.timeScale, seed: options.seed,
       scenario: options.scenario, mix: options.mix, runSeconds: options.runSeconds, resyncSeconds: options.resyncSeconds,
       events: options.events, unthrottled: options.unthrottled, cancelRuns: options.cancelRuns, restTasks: options.restTasks,
       restSeconds: options.restSeconds, deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,

@@ -22,7 +22,7 @@ import { createAwsClientPool } from './aws/clients.js';
 import type { AwsGateway } from './aws/gateway.js';
 import { budgetKeyParts, createRoutedGateway } from './aws/routed-gateway.js';
 import { readScopeShares, shareKeyFor } from './aws/pool-shares.js';
-import { scopeOf, type BudgetScope } from './aws/target.js';
+import { budgetScopesOfPools, scopeOf, type BudgetScope } from './aws/target.js';
 import { RedisBudgets } from './aws/redis-budgets.js';
 import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
@@ -34,6 +34,7 @@ import { sampleQueueDepth } from './queue/queue-metrics.js';
 import type { Reconciler } from './queue/reconcile.js';
 import { startReplicaRegistration } from './replica-registry.js';
 import { ResourceStore } from './store/store.js';
+import { listAll } from './store/queries.js';
 import { changeWakesRun } from './store/change-feed.js';
 import type { Keyspace } from './store/keys.js';
 import { PHASES } from './api/run-status.js';
@@ -260,8 +261,19 @@ export async function startController(config: ControllerConfig, logger: Logger):
     shareKey: shareKeyFor(keyspace, scope, config.aws.region),
     clockScale: config.budgetTimeScale,
   });
-  /** The controller's own account in its own Region: the buckets the store gauges export. */
+  /** The controller's own account in its own Region. */
   const homeBudgets = budgetsFor(scopeOf(undefined, config.aws.region));
+  /** Each account-region's budgets, for the store gauges (every account-region the pools use). */
+  const budgetsByScope = new Map<string, RedisBudgets>();
+  const scopedBudgets = (scope: BudgetScope): RedisBudgets => {
+    const key = `${scope.account}/${scope.region}`;
+    let budgets = budgetsByScope.get(key);
+    if (budgets === undefined) {
+      budgets = budgetsFor(scope);
+      budgetsByScope.set(key, budgets);
+    }
+    return budgets;
+  };
   const gateway = createRoutedGateway({
     clientPool,
     defaultRegion: config.aws.region,
@@ -350,8 +362,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const storeGauges = startStoreGaugeExporter({
     redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
     sampleQueues: sampleQueueDepth(queues, metrics),
-    budgetLevel: (category) => homeBudgets.level(category),
-    poolShares: () => readScopeShares(redis, keyspace, scopeOf(undefined, config.aws.region), config.aws.region),
+    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((pool) => pool.spec), config.aws.region),
+    budgetLevel: (scope, category) => scopedBudgets(scope).level(category),
+    budgetCapacity: (category) => homeBudgets.usableBurst(category),
+    poolShares: async (scopes) => (await Promise.all(scopes.map((scope) => readScopeShares(redis, keyspace, scope, config.aws.region)))).flat(),
     redisAnswers: () => redisAnswers(redis),
   });
   const http = await startHttpServer({

@@ -68,10 +68,11 @@ export interface ControllerMetrics {
   ecsApiCalls: Counter<'action' | 'outcome' | AwsScopeLabel>;
   ecsApiThrottles: Counter<'action' | AwsScopeLabel>;
   ecsApiCallDuration: Histogram<'action' | AwsScopeLabel>;
-  budgetTokens: Gauge<'category'>;
-  budgetRateFactor: Gauge<'category'>;
+  budgetTokens: Gauge<'category' | AwsScopeLabel>;
+  budgetCapacity: Gauge<'category' | AwsScopeLabel>;
+  budgetRateFactor: Gauge<'category' | AwsScopeLabel>;
   budgetExhausted: Counter<'category' | AwsScopeLabel>;
-  /** Fair share of the controller's own account-region launch budget, per pool (controller/aws/pool-shares.ts). */
+  /** Fair share of its account-region's launch budget, per pool (controller/aws/pool-shares.ts). */
   poolLaunchWaiting: Gauge<'pool'>;
   poolLaunchSharePercent: Gauge<'pool'>;
   poolLaunchesPerSecond: Gauge<'pool'>;
@@ -144,7 +145,7 @@ export type AwsScopeLabel = 'region' | 'account';
  * The gauges computed from the shared store (runs, queues, budget buckets): the same for every replica, so
  * exported by the elected one only; the other replicas reset them (storeGauges.ts).
  */
-export const STORE_GAUGES = ['runs', 'poolRuns', 'queueJobs', 'budgetTokens', 'budgetRateFactor', 'poolLaunchWaiting', 'poolLaunchSharePercent', 'poolLaunchesPerSecond'] as const satisfies readonly (keyof ControllerMetrics)[];
+export const STORE_GAUGES = ['runs', 'poolRuns', 'queueJobs', 'budgetTokens', 'budgetCapacity', 'budgetRateFactor', 'poolLaunchWaiting', 'poolLaunchSharePercent', 'poolLaunchesPerSecond'] as const satisfies readonly (keyof ControllerMetrics)[];
 
 /**
  * prom-client's default collectors name three gauges `*_total` (active handles, requests, resources), which
@@ -185,12 +186,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     ecsApiCalls: new Counter({ name: 'longshore_ecs_api_calls_total', help: 'AWS API calls made through the gateway by action, outcome and account-region.', labelNames: ['action', 'outcome', ...scopeLabels], registers }),
     ecsApiThrottles: new Counter({ name: 'longshore_ecs_api_throttles_total', help: 'AWS calls answered with a throttling error, by account-region.', labelNames: ['action', ...scopeLabels], registers }),
     ecsApiCallDuration: new Histogram({ name: 'longshore_ecs_api_call_duration_seconds', help: 'Latency of AWS calls (without token waits).', labelNames: ['action', ...scopeLabels], buckets: latency, registers }),
-    budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: 'Tokens in the shared bucket, refilled to now (a bucket nobody used is full; exported by the elected replica).', labelNames: ['category'], registers }),
-    budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: 'Fraction of the configured refill rate in use (below 1 after throttles; exported by the elected replica).', labelNames: ['category'], registers }),
+    budgetTokens: new Gauge({ name: 'longshore_budget_tokens', help: "Tokens in the shared bucket of each account-region the pools use, refilled to now (a bucket nobody used is full; exported by the elected replica).", labelNames: ['category', ...scopeLabels], registers }),
+    budgetCapacity: new Gauge({ name: 'longshore_budget_capacity', help: "The most tokens each account-region's bucket holds (its burst less the reserve): what longshore_budget_tokens reads when full (exported by the elected replica).", labelNames: ['category', ...scopeLabels], registers }),
+    budgetRateFactor: new Gauge({ name: 'longshore_budget_rate_factor', help: "Fraction of the configured refill rate in use in each account-region (below 1 after throttles; exported by the elected replica).", labelNames: ['category', ...scopeLabels], registers }),
     budgetExhausted: new Counter({ name: 'longshore_budget_exhausted_total', help: 'Calls refused or delayed for want of a token, by account-region.', labelNames: ['category', ...scopeLabels], registers }),
-    poolLaunchWaiting: new Gauge({ name: 'longshore_pool_launch_waiting', help: "Runs of a pool waiting their turn for the controller's own account-region launch budget (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
-    poolLaunchSharePercent: new Gauge({ name: 'longshore_pool_launch_share_percent', help: "A pool's percent of the launches of the controller's own account-region over the last minute (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
-    poolLaunchesPerSecond: new Gauge({ name: 'longshore_pool_launches_per_second', help: "A pool's launches per second over the last minute in the controller's own account-region (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
+    poolLaunchWaiting: new Gauge({ name: 'longshore_pool_launch_waiting', help: "Runs of a pool waiting their turn for their account-region's launch budget (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
+    poolLaunchSharePercent: new Gauge({ name: 'longshore_pool_launch_share_percent', help: "A pool's percent of the launches of its account-region over the last minute (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
+    poolLaunchesPerSecond: new Gauge({ name: 'longshore_pool_launches_per_second', help: "A pool's launches per second over the last minute in its account-region (fair share; exported by the elected replica).", labelNames: ['pool'], registers }),
     awsScopeLabels: (scope) => (accountLabel ? { region: scope.region, account: scope.account } : { region: scope.region }),
     taskdefCacheHits: new Counter({ name: 'longshore_taskdef_cache_hits_total', help: 'Task-definition hash lookups answered from the cache.', registers }),
     taskdefCacheMisses: new Counter({ name: 'longshore_taskdef_cache_misses_total', help: 'Runs whose task-definition lookup found no cached revision and began waiting for a registration (once per run and wait, not per look).', registers }),
@@ -232,9 +234,10 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     m.ecsApiThrottles.inc({ action, ...home }, 0);
     m.ecsApiCallDuration.zero({ action, ...home });
   }
-  // Budget levels are not pre-initialised: the elected replica reads every bucket (an unused one is full).
+  // Budget levels are not pre-initialised: the elected replica reads every bucket of every account-region the
+  // pools use (an unused one is full), so no series ever reads 0 for a budget nobody spent.
   for (const category of THROTTLE_CATEGORIES) {
-    m.budgetRateFactor.set({ category }, 1);
+    m.budgetRateFactor.set({ category, ...home }, 1);
     m.budgetExhausted.inc({ category, ...home }, 0);
   }
   for (const phase of PHASES) m.runs.set({ phase }, 0);

@@ -14,6 +14,7 @@ import { PHASES } from './api/run-status.js';
 import { THROTTLE_CATEGORIES, type ThrottleCategory } from './aws/budgets.js';
 import type { BucketLevel } from './aws/redis-budgets.js';
 import type { PoolShare } from './aws/pool-shares.js';
+import type { BudgetScope } from './aws/target.js';
 import { MAX_POOL_LABELS, OTHER_POOLS, STORE_GAUGES, type ControllerMetrics } from './metrics.js';
 import { defineScript, integerReply } from './redis-scripts.js';
 import type { Keyspace } from './store/keys.js';
@@ -77,6 +78,37 @@ export async function readRunCounts(redis: RedisClient, keyspace: Keyspace, scra
   return { byPhase, byPool };
 }
 
+export interface BudgetRow {
+  labels: { category: string } & Partial<Record<'region' | 'account', string>>;
+  tokens: number;
+  capacity: number;
+  rateFactor: number;
+}
+
+/**
+ * One series per category and account-region label set. Without the account label
+ * (LONGSHORE_METRICS_ACCOUNT_LABEL=false) two accounts in one Region share a label set: the series then shows
+ * the tighter of them (fewest tokens, lowest rate factor), the one that holds launches back. Pure.
+ */
+export function budgetRows(
+  levels: ReadonlyArray<{ scope: BudgetScope; level: BucketLevel }>,
+  labelsOf: (scope: BudgetScope) => Partial<Record<'region' | 'account', string>>,
+  capacityOf: (category: ThrottleCategory) => number,
+): BudgetRow[] {
+  const rows = new Map<string, BudgetRow>();
+  for (const { scope, level } of levels) {
+    const labels = { category: level.category, ...labelsOf(scope) };
+    const key = JSON.stringify(labels);
+    const row = rows.get(key);
+    if (row === undefined) rows.set(key, { labels, tokens: level.tokens, capacity: capacityOf(level.category), rateFactor: level.rateFactor });
+    else {
+      row.tokens = Math.min(row.tokens, level.tokens);
+      row.rateFactor = Math.min(row.rateFactor, level.rateFactor);
+    }
+  }
+  return [...rows.values()];
+}
+
 export interface StoreGaugeExporterDeps {
   redis: RedisClient;
   keyspace: Keyspace;
@@ -85,12 +117,16 @@ export interface StoreGaugeExporterDeps {
   intervalMs: number;
   /** Sets longshore_queue_jobs from the shared queues. */
   sampleQueues: () => Promise<void>;
-  /** One bucket's level, refilled to now (RedisBudgets.level). */
-  budgetLevel: (category: ThrottleCategory) => Promise<BucketLevel>;
+  /** The account-regions whose budgets are exported: the controller's own and every pool's (budgetScopesOfPools). */
+  budgetScopes: () => Promise<BudgetScope[]>;
+  /** One account-region's bucket level, refilled to now (RedisBudgets.level); a bucket nobody used reads full. */
+  budgetLevel: (scope: BudgetScope, category: ThrottleCategory) => Promise<BucketLevel>;
+  /** The most tokens a bucket holds (RedisBudgets.usableBurst): the ceiling its level is read against. */
+  budgetCapacity: (category: ThrottleCategory) => number;
   /** Whether Redis answers a PING now. */
   redisAnswers: () => Promise<boolean>;
-  /** The pools' fair share of the home account-region's launch budget (readScopeShares); none when absent. */
-  poolShares?: () => Promise<PoolShare[]>;
+  /** The pools' fair share of each exported account-region's launch budget (readScopeShares per scope); none when absent. */
+  poolShares?: (scopes: readonly BudgetScope[]) => Promise<PoolShare[]>;
 }
 
 export interface StoreGaugeExporter {
@@ -114,9 +150,11 @@ export function startStoreGaugeExporter(deps: StoreGaugeExporterDeps): StoreGaug
 
   async function export_(): Promise<void> {
     const counts = await readRunCounts(redis, deps.keyspace, deps.keyspace.key('metrics', 'scratch', deps.replicaId));
-    const levels = await Promise.all(THROTTLE_CATEGORIES.map((category) => deps.budgetLevel(category)));
-    const shares = (await deps.poolShares?.()) ?? [];
+    const scopes = await deps.budgetScopes();
+    const levels = await Promise.all(scopes.flatMap((scope) => THROTTLE_CATEGORIES.map(async (category) => ({ scope, level: await deps.budgetLevel(scope, category) }))));
+    const shares = (await deps.poolShares?.(scopes)) ?? [];
     await deps.sampleQueues();
+    // Every set below happens in one synchronous stretch, so a scrape never sees the gauges half rewritten.
     for (const phase of PHASES) metrics.runs.set({ phase }, counts.byPhase[phase]);
     metrics.poolRuns.reset();
     for (const [pool, phases] of counts.byPool) for (const phase of POOL_PHASES) metrics.poolRuns.set({ pool, phase }, phases[phase]);
@@ -128,9 +166,14 @@ export function startStoreGaugeExporter(deps: StoreGaugeExporterDeps): StoreGaug
       metrics.poolLaunchSharePercent.inc({ pool }, share.sharePercent);
       metrics.poolLaunchesPerSecond.inc({ pool }, share.launchesPerSecond);
     }
-    for (const level of levels) {
-      metrics.budgetTokens.set({ category: level.category }, level.tokens);
-      metrics.budgetRateFactor.set({ category: level.category }, level.rateFactor);
+    // Reset first: an account-region no pool uses any more drops out instead of freezing at its last level.
+    metrics.budgetTokens.reset();
+    metrics.budgetCapacity.reset();
+    metrics.budgetRateFactor.reset();
+    for (const row of budgetRows(levels, (scope) => metrics.awsScopeLabels(scope), deps.budgetCapacity)) {
+      metrics.budgetTokens.set(row.labels, row.tokens);
+      metrics.budgetCapacity.set(row.labels, row.capacity);
+      metrics.budgetRateFactor.set(row.labels, row.rateFactor);
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * The EC2 query protocol endpoint of the simulator: DescribeVpcs and DescribeSubnets over a fixed
- * network (see ec2/network.ts). Requests are form-encoded POSTs (or GETs with a query string) carrying
+ * The EC2 query protocol endpoint of the simulator: DescribeVpcs and DescribeSubnets over one account's
+ * network in one Region (see ec2/network.ts). Requests are form-encoded POSTs (or GETs with a query string) carrying
  * `Action=…&Version=2016-11-15`; responses are EC2's XML.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,19 +10,31 @@ import type { AuditSink } from './audit.js';
 import { outageFor, type PersistentFaults } from './persistent-faults.js';
 import { parseQueryParams } from './ec2/query.js';
 import { describeSubnets, describeVpcs, type DescribeResult } from './ec2/describe.js';
-import { SIM_NETWORK } from './ec2/network.js';
+import { SIM_NETWORK, type SimNetwork } from './ec2/network.js';
 import { renderDescribeResponse, renderError, renderSubnet, renderVpc } from './ec2/xml.js';
 
-export { SIM_NETWORK, findSubnet, type SimSubnet, type SimVpc } from './ec2/network.js';
+export { SIM_NETWORK, findSubnet, regionalNetwork, type SimNetwork, type SimSubnet, type SimVpc } from './ec2/network.js';
 
 export interface Ec2Options {
   region: string;
   accountId: string;
+  /** The VPCs and subnets of this account and Region. Default SIM_NETWORK. */
+  network?: SimNetwork;
   audit: AuditSink;
   /** Shared bucket for EC2 describe calls; undefined = no throttling. */
   describeBucket?: TokenBucket;
   /** Persistent faults; rules with service "ec2" apply. */
   faults?: PersistentFaults;
+}
+
+/** True for an EC2 query-protocol request (an Action parameter, no JSON target): what this handler answers. */
+export function isEc2Request(request: SimRequest): boolean {
+  return isQueryProtocol(request) && parseQueryParams(request.path, request.body).get('Action') !== undefined;
+}
+
+/** The action of an EC2 query-protocol request. */
+export function ec2ActionOf(request: SimRequest): string | undefined {
+  return parseQueryParams(request.path, request.body).get('Action');
 }
 
 /** True for requests shaped like the query protocol: no JSON target header, and an Action parameter. */
@@ -67,10 +79,11 @@ export function createEc2Handler(options: Ec2Options): ProtocolHandler {
       options.audit(action, 'ok');
       return renderDescribeResponse(action, setName, result.items.map(render), requestId, result.nextToken);
     };
+    const network = options.network ?? SIM_NETWORK;
     return action === 'DescribeVpcs'
-      ? answer(describeVpcs(params, SIM_NETWORK.vpcs, options.accountId), 'vpcSet', (vpc) => renderVpc(vpc, options.accountId))
+      ? answer(describeVpcs(params, network.vpcs, options.accountId), 'vpcSet', (vpc) => renderVpc(vpc, options.accountId))
       : answer(
-        describeSubnets(params, SIM_NETWORK.subnets, options.accountId),
+        describeSubnets(params, network.subnets, options.accountId),
         'subnetSet',
         (subnet) => renderSubnet(subnet, options.region, options.accountId),
       );

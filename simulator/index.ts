@@ -152,8 +152,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const toRealMs = (simulatedMs: number): number => simulatedMs / timeScale;
   const callAudit = new CallAudit();
   const throttleLimits = resolveThrottleLimits(options.throttling);
-  /** EC2, CloudWatch Logs and SQS are served once for every account and Region; they pace on these buckets. */
-  const peripheralThrottles = new Throttles(throttleLimits, timeScale, now);
   const servedRegions = new Set(options.regions ?? DEFAULT_REGIONS);
   servedRegions.add(region);
   const keys = new AccessKeys(accountId);
@@ -165,7 +163,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const eventQueueName = options.eventQueueName ?? DEFAULT_EVENT_QUEUE;
   const persistentFaults = new PersistentFaults();
   const peripherals = createPeripherals({
-    region, accountId, audit: callAudit.record, throttles: peripheralThrottles, now, scenario, timeScale, eventQueueName,
+    region, accountId, audit: callAudit.record, throttlesFor: () => new Throttles(throttleLimits, timeScale, now), now, scenario, timeScale, eventQueueName,
     eventRandom: mulberry32(seed ^ 0x27d4eb2d),
     faults: persistentFaults,
   });
@@ -251,7 +249,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       scheduler,
       toRealMs,
       registrationDelayMs,
-      network: peripherals.network,
+      network: peripherals.networkFor(account, inRegion),
       persistentFaults,
     };
     partitions.set(key, ctx);
@@ -274,24 +272,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   defaultPartition();
   const ecsHandlers = new Map<EcsContext, ProtocolHandler>();
   /**
-   * ECS requests go to the partition of their signature: the credential scope's Region, the access key's
-   * account. A Region the account cannot use answers as AWS does for a Region not enabled in the account.
+   * The partition of a request's signature: the credential scope's Region, the access key's account. A
+   * Region the account cannot use answers as AWS does for a Region not enabled in the account.
    */
-  const ecsRouter: ProtocolHandler = (request: SimRequest) => {
-    if (request.target === undefined || !request.target.startsWith(ECS_TARGET_PREFIX)) return null;
+  const scopeOfRequest = (request: SimRequest): { account: string; region: string } | { refused: 'expired' | 'region' } => {
     const scope = credentialScopeOf(request.headers);
     const principal = keys.principalOf(scope?.accessKeyId);
-    const action = request.target.slice(ECS_TARGET_PREFIX.length);
-    if (principal.expired) {
-      callAudit.record(action, 'error');
-      return jsonError(400, 'ExpiredTokenException', 'The security token included in the request is expired');
-    }
+    if (principal.expired) return { refused: 'expired' };
     const inRegion = scope?.region ?? region;
-    if (!servedRegions.has(inRegion)) {
+    if (!servedRegions.has(inRegion)) return { refused: 'region' };
+    return { account: principal.accountId, region: inRegion };
+  };
+  /** ECS requests go to the ECS of their signature's account and Region. */
+  const ecsRouter: ProtocolHandler = (request: SimRequest) => {
+    if (request.target === undefined || !request.target.startsWith(ECS_TARGET_PREFIX)) return null;
+    const action = request.target.slice(ECS_TARGET_PREFIX.length);
+    const scope = scopeOfRequest(request);
+    if ('refused' in scope) {
       callAudit.record(action, 'error');
-      return jsonError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+      return scope.refused === 'expired'
+        ? jsonError(400, 'ExpiredTokenException', 'The security token included in the request is expired')
+        : jsonError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
-    const ctx = partitionFor(principal.accountId, inRegion);
+    const ctx = partitionFor(scope.account, scope.region);
     let handler = ecsHandlers.get(ctx);
     if (handler === undefined) {
       handler = createEcsHandler(ctx, callAudit.record);
@@ -299,13 +302,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
     return handler(request);
   };
+  /** EC2, CloudWatch Logs and SQS requests likewise go to their signature's account and Region. */
+  const peripheralRouter: ProtocolHandler = async (request: SimRequest) => {
+    if (!peripherals.claims(request)) return null;
+    const scope = scopeOfRequest(request);
+    if ('refused' in scope) return peripherals.refuse(request, scope.refused);
+    return peripherals.handle(scope.account, scope.region, request);
+  };
   const stsHandler = createStsHandler({
     keys,
     accounts: new Set([accountId, ...(options.accounts ?? [])]),
     externalIds: options.externalIds ?? {},
     audit: callAudit.record,
   });
-  const handlers = [stsHandler, ecsRouter, ...peripherals.handlers];
+  const handlers = [stsHandler, ecsRouter, peripheralRouter];
 
   const audit = (): SimulatorAudit => {
     const registrations: Record<string, number> = {};
@@ -322,7 +332,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     launched.length = 0;
     auditRecords.clear();
     callAudit.clear();
-    peripheralThrottles.reset();
     peripherals.clear();
     persistentFaults.clear();
     installScenarioFaults();
@@ -372,21 +381,25 @@ function instanceInfo(instance: ContainerInstanceRecord): ContainerInstanceInfo 
 
 /**
  * Each container with an awslogs configuration "prints" the lines on `<prefix>/<container>/<task id>`, the
- * stream name the awslogs driver uses (docs/simulator.md, "Task output"), stamped with the current time.
+ * stream name the awslogs driver uses (docs/simulator.md, "Task output"), stamped with the current time, in
+ * the task's account and the Region its `awslogs-region` names (the driver sends there; "awslogs-region:
+ * Required: Yes", Amazon ECS Developer Guide, "Using the awslogs log driver"), else the task's own Region.
  */
 function writeTaskLogs(
   task: SimTask,
   lines: readonly string[],
-  put: (group: string, stream: string, events: Array<{ timestamp: number; message: string }>) => void,
+  put: (account: string, region: string, group: string, stream: string, events: Array<{ timestamp: number; message: string }>) => void,
   now: () => number,
 ): void {
   if (lines.length === 0) return;
   const start = now();
+  const [, , , taskRegion = '', taskAccount = ''] = task.taskArn.split(':');
   for (const container of task.containers) {
     const options = container.logConfiguration?.logDriver === 'awslogs' ? container.logConfiguration.options : undefined;
     const group = options?.['awslogs-group'];
     const prefix = options?.['awslogs-stream-prefix'];
     if (group === undefined || prefix === undefined) continue;
-    put(group, `${prefix}/${container.name}/${task.taskId}`, lines.map((message) => ({ timestamp: start, message })));
+    const logRegion = options?.['awslogs-region'] ?? taskRegion;
+    put(taskAccount, logRegion, group, `${prefix}/${container.name}/${task.taskId}`, lines.map((message) => ({ timestamp: start, message })));
   }
 }

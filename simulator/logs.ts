@@ -32,7 +32,8 @@ export interface LogsOptions {
   faults?: PersistentFaults;
 }
 
-const TARGET_PREFIX = 'Logs_20140328.';
+export const LOGS_TARGET_PREFIX = 'Logs_20140328.';
+const TARGET_PREFIX = LOGS_TARGET_PREFIX;
 
 const OPERATIONS: Record<string, (input: JsonObject, context: LogsContext) => OperationResult> = {
   GetLogEvents: getLogEvents,

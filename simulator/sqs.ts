@@ -16,7 +16,8 @@ import {
 
 export { SqsQueues, md5Hex, DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './sqs/queues.js';
 
-const TARGET_PREFIX = 'AmazonSQS.';
+export const SQS_TARGET_PREFIX = 'AmazonSQS.';
+const TARGET_PREFIX = SQS_TARGET_PREFIX;
 
 export interface SqsHandlerOptions {
   queues: SqsQueues;

@@ -54,6 +54,29 @@ function mergeCounts(counts: Array<Record<string, number>>): Record<string, numb
   return out;
 }
 
+/** The Region a task ARN names (`arn:aws:ecs:<region>:<account>:task/…`), `unknown` for anything else. */
+export function regionOfTaskArn(arn: string): string {
+  const parts = arn.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' && parts[3] !== '' ? parts[3] : 'unknown';
+}
+
+/** Launches and the simulated launch rate of each Region, from the first attempts' ARNs and acceptance times. */
+function launchesByRegion(firstAttempts: ReadonlyArray<{ taskArn: string; atMs: number }>, timeScale: number): Record<string, { firstLaunches: number; launchesPerSimulatedSecond?: number }> {
+  const times = new Map<string, number[]>();
+  for (const a of firstAttempts) {
+    const region = regionOfTaskArn(a.taskArn);
+    const list = times.get(region) ?? [];
+    list.push(a.atMs);
+    times.set(region, list);
+  }
+  const out: Record<string, { firstLaunches: number; launchesPerSimulatedSecond?: number }> = {};
+  for (const [region, list] of [...times].sort(([a], [b]) => a.localeCompare(b))) {
+    const windowSimSeconds = list.length > 1 ? ((Math.max(...list) - Math.min(...list)) / 1000) * timeScale : 0;
+    out[region] = { firstLaunches: list.length, ...(windowSimSeconds > 0 ? { launchesPerSimulatedSecond: round(list.length / windowSimSeconds) } : {}) };
+  }
+  return out;
+}
+
 const firstRunningMs = (r: RunRecord) => {
   const startedAt = r.status.attempts.find((a) => a.startedAt !== undefined)?.startedAt;
   return startedAt === undefined ? undefined : Date.parse(startedAt);
@@ -97,11 +120,11 @@ export function computeFigures(o: Observations) {
   // Launch throughput: when each run's first RunTask was accepted, in simulated time. Retries are left out:
   // they wait out a backoff, so they measure the retry policy rather than the launch path.
   const attempts = records.flatMap((r) => r.status.attempts);
-  const launchMs = records
+  const firstAttempts = records
     .map((r) => r.status.attempts[0])
     .filter((a) => a !== undefined && a.submittedAt !== undefined && a.taskArn !== undefined)
-    .map((a) => Date.parse(a.submittedAt ?? ''))
-    .sort((a, b) => a - b);
+    .map((a) => ({ taskArn: a.taskArn ?? '', atMs: Date.parse(a.submittedAt ?? '') }));
+  const launchMs = firstAttempts.map((a) => a.atMs).sort((a, b) => a - b);
   const windowSimSeconds = launchMs.length > 1 ? ((launchMs[launchMs.length - 1] - launchMs[0]) / 1000) * timeScale : 0;
   const burst = FARGATE_LAUNCH_CEILING.burst;
   const afterBurstSimSeconds = launchMs.length > burst ? ((launchMs[launchMs.length - 1] - launchMs[burst - 1]) / 1000) * timeScale : 0;
@@ -121,6 +144,8 @@ export function computeFigures(o: Observations) {
     launchesPerSimulatedSecond: windowSimSeconds > 0 ? round(launchMs.length / windowSimSeconds) : undefined,
     sustainedAfterBurstPerSimulatedSecond: afterBurstSimSeconds > 0 ? round((launchMs.length - burst) / afterBurstSimSeconds) : undefined,
     peakLaunchesInOneSimulatedSecond: peakInWindow(launchMs, 1000 / timeScale),
+    /** Per Region (from each first attempt's task ARN): ECS paces launches per account and Region. */
+    byRegion: launchesByRegion(firstAttempts, timeScale),
     fargateCeiling: FARGATE_LAUNCH_CEILING,
   };
 

@@ -9,10 +9,18 @@ import type { BenchOptions, BurstReading, CancelReading, RestReading } from './r
 const RUN_TASK_CALLS = DEFAULT_BUDGETS.fargateRunTaskCalls;
 
 export interface Headline {
-  /** Lower bound ÷ (submit → last run RUNNING), simulated; the bound is the RunTask call bucket's ideal window plus the mean start time. */
+  /**
+   * Lower bound ÷ (submit → last run RUNNING), simulated; the bound is the RunTask call bucket's ideal window
+   * plus the mean start time. With several Regions each has its own bucket (ECS paces per account and Region),
+   * so the window is the longest of the Regions' ideal windows: N × the single-Region rate for an even spread.
+   */
   efficiency: number | null;
-  /** The RunTask call bucket's ideal window for the first launches ÷ the measured launch window. */
+  /** The RunTask call buckets' ideal window for the first launches (longest over the Regions) ÷ the measured launch window. */
   launchWindowEfficiency: number | null;
+  /** First launches per simulated second over the launch window, every Region together. */
+  launchesPerSimulatedSecond: number | null;
+  /** The Regions the burst launched in. */
+  regions: number | null;
   /** Redis commands of every replica during the burst ÷ runs. */
   redisCommandsPerRun: number | null;
   /** CPU ms of every replica during the burst ÷ runs. */
@@ -44,20 +52,29 @@ export function idealLaunchWindowSeconds(launches: number): number {
   return Math.max(0, launches - RUN_TASK_CALLS.burst) / RUN_TASK_CALLS.refillPerSecond;
 }
 
+/** The ideal window when each Region launches its share from its own full bucket: the longest Region's. */
+export function idealRegionsWindowSeconds(launchesByRegion: readonly number[]): number {
+  return Math.max(0, ...launchesByRegion.map(idealLaunchWindowSeconds));
+}
+
 export function headlineFigures({ burst, cancel, rest, controllersPeakRssBytes, options }: HeadlineInputs): Headline {
   const f = burst?.figures;
   const runs = f?.runs.total ?? 0;
   const bucketBound = f !== undefined && !options.unthrottled && f.throughput.firstLaunches > 0;
   const allRunning = f?.latency.submitToAllRunning?.simulated;
   const meanStart = f?.throughput.meanStartSimulatedSeconds;
-  const lowerBound = bucketBound && meanStart !== undefined ? idealLaunchWindowSeconds(f.throughput.firstLaunches) + meanStart : undefined;
+  const byRegion = f === undefined ? [] : Object.values(f.throughput.byRegion).map((r) => r.firstLaunches);
+  const ideal = idealRegionsWindowSeconds(byRegion);
+  const lowerBound = bucketBound && meanStart !== undefined ? ideal + meanStart : undefined;
   const window = f?.throughput.launchWindow.simulated ?? 0;
   const cpu = burst === undefined ? undefined : Object.values(burst.controllerCpuSeconds).reduce((a, b) => a + b, 0);
   const allStopped = f?.latency.submitToAllStopped?.real;
   const peaks = Object.values(controllersPeakRssBytes).filter((b): b is number => b !== undefined);
   return {
     efficiency: lowerBound !== undefined && allRunning ? round(lowerBound / allRunning) : null,
-    launchWindowEfficiency: bucketBound && window > 0 ? round(idealLaunchWindowSeconds(f.throughput.firstLaunches) / window) : null,
+    launchWindowEfficiency: bucketBound && window > 0 ? round(ideal / window) : null,
+    launchesPerSimulatedSecond: f?.throughput.launchesPerSimulatedSecond ?? null,
+    regions: f === undefined ? null : byRegion.length,
     redisCommandsPerRun: burst && runs > 0 ? round(burst.redisCommands.total / runs, 1) : null,
     controllerCpuMsPerRun: cpu !== undefined && runs > 0 ? round((cpu * 1000) / runs, 2) : null,
     runsPerSecondPerReplica: allStopped ? round(runs / allStopped / options.replicas, 1) : null,

@@ -18,7 +18,7 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out(`- Command: \`${command}\``);
   out(`- Started: ${report.startedAt}; namespace ${report.namespace}; machine: ${m.cpus} × ${m.cpuModel}, ${mib(m.totalMemoryBytes)}, ${m.platform}, Node ${m.node}; ` +
     `load average ${report.loadAverage.start.join(' / ')} at start, ${report.loadAverage.end.join(' / ')} at end; Redis: a dedicated redis-server (${report.redis.url})`);
-  out(`- ${o.runs} runs over ${o.definitions} task definitions, ${o.replicas} controller replicas, time scale ×${o.timeScale}, seed ${o.seed}, scenario \`${o.scenario}\`, ` +
+  out(`- ${o.runs} runs over ${o.definitions} task definitions${o.regions > 1 ? ` in ${o.regions} Regions (one pool each)` : ''}, ${o.replicas} controller replicas, time scale ×${o.timeScale}, seed ${o.seed}, scenario \`${o.scenario}\`, ` +
     `tasks run ${o.runSeconds} simulated s, resync every ${o.resyncSeconds} simulated s, task events ${o.events ? 'on' : 'off'}, ` +
     `${o.unthrottled ? 'budgets and simulator throttles OFF (--unthrottled)' : 'AWS-default budgets and throttles'}`);
   out(`- Outcome mix: ${Object.entries(o.mix).map(([k, w]) => `${k}=${w}`).join(', ')}; cancel phase ${o.cancelRuns} runs; rest phase ${o.restTasks} tasks for ${o.restSeconds} s`);
@@ -28,6 +28,7 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out('## Headline (issue 10\'s figures)', '', '| Figure | Value |', '|---|---|');
   out(`| efficiency (bucket lower bound ÷ submit → last RUNNING) | ${orNa(report.efficiency)} |`);
   out(`| launch window efficiency (ideal ÷ measured) | ${orNa(report.launchWindowEfficiency)} |`);
+  out(`| first launches per simulated second, ${orNa(report.regions)} Region(s) (bound: ${report.regions ?? 1} × 20 sustained) | ${orNa(report.launchesPerSimulatedSecond)} |`);
   out(`| Redis commands per run (all replicas) | ${orNa(report.redisCommandsPerRun)} |`);
   out(`| controller CPU ms per run (all replicas) | ${orNa(report.controllerCpuMsPerRun)} |`);
   out(`| runs per second per replica, end to end | ${orNa(report.runsPerSecondPerReplica)} |`);
@@ -75,7 +76,10 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out(`- ${t.firstLaunches} first attempts launched over ${t.launchWindow.simulated.toFixed(1)} simulated s (${t.launchWindow.real.toFixed(2)} s real); ${t.retryLaunches} retries launched besides`);
   out(`- ${num(t.launchesPerSimulatedSecond)} launches per simulated second on average; ${num(t.sustainedAfterBurstPerSimulatedSecond)} after the first ${t.fargateCeiling.burst} (the burst)`);
   out(`- at most ${t.peakLaunchesInOneSimulatedSecond} launches in any one simulated second`);
-  out(`- Fargate ceiling: ${t.fargateCeiling.sustainedPerSecond} launches/s sustained, ${t.fargateCeiling.burst} burst`, '');
+  out(`- Fargate ceiling: ${t.fargateCeiling.sustainedPerSecond} launches/s sustained, ${t.fargateCeiling.burst} burst, per account and Region`);
+  const regions = Object.entries(t.byRegion);
+  if (regions.length > 1) out(`- by Region: ${regions.map(([r, x]) => `${r} ${x.firstLaunches} launches, ${num(x.launchesPerSimulatedSecond)}/s`).join('; ')}`);
+  out('');
 
   const a = f.api;
   out('## ECS API calls (simulator audit)', '', '| Action | ok | throttled | error |', '|---|---|---|---|');

@@ -8,6 +8,7 @@ export function headlineValues(report: BenchReport): Record<string, number | nul
   return {
     efficiency: report.efficiency,
     launchWindowEfficiency: report.launchWindowEfficiency,
+    launchesPerSimulatedSecond: report.launchesPerSimulatedSecond,
     redisCommandsPerRun: report.redisCommandsPerRun,
     controllerCpuMsPerRun: report.controllerCpuMsPerRun,
     runsPerSecondPerReplica: report.runsPerSecondPerReplica,

@@ -20,7 +20,7 @@ import { fetchMetrics, keyspaceMemory, metricByLabel, processMemory, redisUsedMe
 import { startReplica, waitReady, type Replica } from '../replicas.js';
 import { commandDelta, parseCommandStats, startDedicatedRedis, type DedicatedRedis } from './redis-server.js';
 import { headlineFigures, type Headline } from './headline.js';
-import { longRunDocuments, planRuns, poolDocument, type OutcomeMix } from './workload.js';
+import { benchPools, longRunDocuments, planRuns, poolDocument, type OutcomeMix } from './workload.js';
 import { priorityPhase, sharePhase, type PriorityReading, type ShareReading } from './share-phase.js';
 
 export interface BenchOptions {
@@ -28,6 +28,8 @@ export interface BenchOptions {
   runs: number;
   definitions: number;
   replicas: number;
+  /** Regions the burst's pools are spread over, one pool each (`--regions`; 1: the one `bench` pool). */
+  regions: number;
   timeScale: number;
   seed: number;
   /** `aws` (the simulator's AWS-like phase timings), `quick` (short phases) or a scenario JSON file. */
@@ -181,7 +183,10 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     options.log(`${replicas.length} replicas ready (namespace ${namespace}); logs ${replicas.map((r) => r.logFile).join(', ')}`);
 
     const store = new ResourceStore(redis, { namespace });
-    await store.submit([poolDocument()], { mode: 'apply' });
+    const pools = benchPools(options.regions);
+    await store.submit(pools.map(poolDocument), { mode: 'apply' });
+    const controllerRegion = sim.region;
+    options.log(`pools: ${pools.map((p) => `${p.name} (${p.region ?? `${controllerRegion}, the controller's Region`})`).join(', ')}`);
     const own = new OwnCommands();
     const poller = new PhasePoller(redis, keys, options, replicas, own);
     const context = { options, store, redis, sim, replicas, own, poller, failures, stopReceived, namespace, pattern: ks.pattern };
@@ -258,7 +263,8 @@ function replicaCommands(before: Record<string, number>, after: Record<string, n
 
 async function burstPhase(ctx: PhaseContext): Promise<BurstReading> {
   const { options, store, redis, sim, replicas, own } = ctx;
-  const planned = planRuns({ runs: options.runs, definitions: options.definitions, mix: options.mix, seed: options.seed, runSeconds: options.runSeconds });
+  const pools = benchPools(options.regions).map((p) => p.name);
+  const planned = planRuns({ runs: options.runs, definitions: options.definitions, mix: options.mix, seed: options.seed, runSeconds: options.runSeconds, pools });
   const redisBefore = await redisUsedMemory(redis);
   const cpuBefore = process.cpuUsage();
   const controllerCpuBefore = await replicaCpuSeconds(replicas);
@@ -306,7 +312,8 @@ async function burstPhase(ctx: PhaseContext): Promise<BurstReading> {
 
 /** Submits `count` long runs named `<prefix>-<i>` and waits until `running` of them (and any before) run. */
 async function submitLongRuns(ctx: PhaseContext, prefix: string, count: number): Promise<string[] | undefined> {
-  const documents = longRunDocuments(prefix, count, { definitions: ctx.options.definitions, runSeconds: LONG_RUN_SECONDS });
+  const pools = benchPools(ctx.options.regions).map((p) => p.name);
+  const documents = longRunDocuments(prefix, count, { definitions: ctx.options.definitions, runSeconds: LONG_RUN_SECONDS, pools });
   const startedMs = Date.now();
   for (let i = 0; i < documents.length; i += 1000) await ctx.store.submit(documents.slice(i, i + 1000), { mode: 'create' });
   const base = await ctx.poller.counts();

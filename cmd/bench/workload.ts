@@ -1,11 +1,30 @@
 /**
- * What the benchmark submits: one Fargate pool and R runs over D task definitions, each run given a kind
+ * What the benchmark submits: one Fargate pool per Region (`--regions`) and R runs over D task definitions, each run given a kind
  * from the outcome mix. Pure: the same options and seed give the same runs in the same order.
  */
-import { mulberry32 } from '@longshore/simulator';
+import { DEFAULT_REGIONS, mulberry32 } from '@longshore/simulator';
 
 export const API_VERSION = 'longshore.dev/v1alpha1';
 export const POOL_NAME = 'bench';
+
+/**
+ * The Regions `--regions N` spreads the burst over, in this order: the controller's own Region first (the
+ * simulator's default), then one in Europe and one in Asia Pacific as the issue names them, then the rest of
+ * the Regions every account has enabled. The simulator serves each with its own ECS state and throttles.
+ */
+export const BENCH_REGIONS: readonly string[] = [
+  ...new Set(['us-east-1', 'eu-west-1', 'ap-southeast-2', ...DEFAULT_REGIONS]),
+];
+
+/** One pool per Region: `bench` alone (the controller's Region, as before `--regions`) or `bench-<region>` each. */
+export interface BenchPool { name: string; region?: string }
+export function benchPools(regions: number): BenchPool[] {
+  if (!Number.isInteger(regions) || regions < 1 || regions > BENCH_REGIONS.length) {
+    throw new Error(`regions: expected an integer from 1 to ${BENCH_REGIONS.length}, got ${regions}`);
+  }
+  if (regions === 1) return [{ name: POOL_NAME }];
+  return BENCH_REGIONS.slice(0, regions).map((region) => ({ name: `${POOL_NAME}-${region}`, region }));
+}
 
 /** How a run is asked to behave, and the outcome that behaviour must end in. */
 export const RUN_KINDS = {
@@ -61,6 +80,11 @@ export interface WorkloadOptions {
   seed: number;
   /** Simulated seconds each task runs. */
   runSeconds: number;
+  /**
+   * The pools the runs are dealt over, run i to pool i mod n, and deployment ⌊i ÷ n⌋ mod D so that every pool
+   * (every Region) uses every definition. Default: the one `bench` pool.
+   */
+  pools?: readonly string[];
 }
 
 export function planRuns(options: WorkloadOptions): PlannedRun[] {
@@ -71,11 +95,12 @@ export function planRuns(options: WorkloadOptions): PlannedRun[] {
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
   }
+  const pools = options.pools ?? [POOL_NAME];
   return kinds.map((kind, i) => {
     const name = `bench-${String(i).padStart(5, '0')}`;
     const spec: Record<string, unknown> = {
-      pool: POOL_NAME,
-      deployment: `flow-${i % options.definitions}`,
+      pool: pools[i % pools.length],
+      deployment: `flow-${Math.floor(i / pools.length) % options.definitions}`,
       env: { SIM_RUN_SECONDS: String(options.runSeconds), ...kindEnv(kind, options.runSeconds) },
     };
     if (kind === 'spot') spec.capacityProviderStrategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
@@ -97,12 +122,13 @@ function kindEnv(kind: RunKind, runSeconds: number): Record<string, string> {
   }
 }
 
-export function poolDocument() {
+export function poolDocument(pool: BenchPool = { name: POOL_NAME }) {
   return {
     apiVersion: API_VERSION,
     kind: 'Pool',
-    metadata: { name: POOL_NAME },
+    metadata: { name: pool.name },
     spec: {
+      ...(pool.region === undefined ? {} : { region: pool.region }),
       image: 'public.ecr.aws/docker/library/busybox:latest',
       cpu: 256,
       memory: 512,
@@ -116,10 +142,11 @@ export function poolDocument() {
  * `count` runs that succeed after `runSeconds` (longer than any benchmark: they stay RUNNING until cancelled or
  * the benchmark ends), named `<prefix>-<i>`, over the same definitions as the burst.
  */
-export function longRunDocuments(prefix: string, count: number, options: { definitions: number; runSeconds: number }): PlannedRun['document'][] {
+export function longRunDocuments(prefix: string, count: number, options: { definitions: number; runSeconds: number; pools?: readonly string[] }): PlannedRun['document'][] {
+  const pools = options.pools ?? [POOL_NAME];
   return Array.from({ length: count }, (_, i) => {
     const name = `${prefix}-${String(i).padStart(5, '0')}`;
-    const spec = { pool: POOL_NAME, deployment: `flow-${i % options.definitions}`, env: { SIM_RUN_SECONDS: String(options.runSeconds) } };
+    const spec = { pool: pools[i % pools.length], deployment: `flow-${Math.floor(i / pools.length) % options.definitions}`, env: { SIM_RUN_SECONDS: String(options.runSeconds) } };
     return { apiVersion: API_VERSION, kind: 'Run' as const, metadata: { name }, spec };
   });
 }

@@ -53,3 +53,19 @@ export function targetOfTask(taskArn: string, pool: { region?: string | undefine
   const arnRegion = parts.length >= 6 && parts[0] === 'arn' && parts[3] !== '' ? parts[3] : undefined;
   return targetOfPool({ ...(pool ?? {}), ...(arnRegion !== undefined ? { region: arnRegion } : {}) });
 }
+
+/**
+ * The account-regions whose budgets an installation spends: the controller's own (always first, as the
+ * calls that name no pool spend it) and each pool's, once each, in the order the pools come. Pure.
+ */
+export function budgetScopesOfPools(
+  pools: ReadonlyArray<{ region?: string | undefined; roleArn?: string | undefined; externalId?: string | undefined }>,
+  defaultRegion: string | undefined,
+): BudgetScope[] {
+  const scopes = new Map<string, BudgetScope>();
+  for (const scope of [scopeOf(undefined, defaultRegion), ...pools.map((spec) => scopeOf(targetOfPool(spec), defaultRegion))]) {
+    const key = `${scope.account}/${scope.region}`;
+    if (!scopes.has(key)) scopes.set(key, scope);
+  }
+  return [...scopes.values()];
+}

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeClustersCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { CREDENTIALS, failure, registerFargate, runFargate, startHarness, steppedClock, type SimHarness } from './helpers/ecs-sim.js';
+import { CREDENTIALS, defaultSubnets, failure, registerFargate, runFargate, startHarness, steppedClock, type SimHarness } from './helpers/ecs-sim.js';
 
 const ROLE_ACCOUNT = '210987654321';
 const ROLE_ARN = `arn:aws:iam::${ROLE_ACCOUNT}:role/longshore-launcher`;
@@ -55,7 +55,9 @@ describe('Regions', () => {
     const westDefinition = await registerFargate(west);
     assert.match(eastDefinition, /^arn:aws:ecs:us-east-1:123456789012:task-definition\/sim-test:1$/);
     assert.match(westDefinition, /^arn:aws:ecs:eu-west-1:123456789012:task-definition\/sim-test:1$/);
-    const westTask = (await runFargate(west, 'sim-test')).tasks?.[0]?.taskArn ?? '';
+    // Each Region has its own network: the task goes into eu-west-1's default subnets.
+    const westSubnets = await defaultSubnets(h.sim.url, 'eu-west-1');
+    const westTask = (await runFargate(west, 'sim-test', { networkConfiguration: { awsvpcConfiguration: { subnets: westSubnets } } })).tasks?.[0]?.taskArn ?? '';
     assert.match(westTask, /^arn:aws:ecs:eu-west-1:123456789012:task\/default\//);
     // The task is not in us-east-1: ECS there answers MISSING for it.
     const fromEast = await east.send(new DescribeTasksCommand({ tasks: [westTask] }));
@@ -119,7 +121,8 @@ describe('accounts and STS', () => {
     assert.equal(identity.Arn, `arn:aws:sts::${ROLE_ACCOUNT}:assumed-role/longshore-launcher/longshore`);
     const roleEcs = ecsIn(h, 'us-west-2', keys);
     await registerFargate(roleEcs);
-    const taskArn = (await runFargate(roleEcs, 'sim-test')).tasks?.[0]?.taskArn ?? '';
+    const subnets = await defaultSubnets(h.sim.url, 'us-west-2', keys);
+    const taskArn = (await runFargate(roleEcs, 'sim-test', { networkConfiguration: { awsvpcConfiguration: { subnets } } })).tasks?.[0]?.taskArn ?? '';
     assert.match(taskArn, new RegExp(`^arn:aws:ecs:us-west-2:${ROLE_ACCOUNT}:task/default/`));
     // The default account in the same Region has no such task definition.
     assert.equal((await failure(() => runFargate(ecsIn(h, 'us-west-2'), 'sim-test'))).name, 'ClientException');

@@ -153,6 +153,38 @@ describe('npm run bench', () => {
 
 });
 
+describe('npm run bench -- --regions 2', () => {
+  test('spreads the burst over one pool per Region, each launching and registering in its own Region', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longshore-bench-test-'));
+    try {
+      const { args, cwd } = benchCommand();
+      const child = spawn(process.execPath, [...args, '--runs', '16', '--definitions', '2', '--replicas', '1', '--regions', '2', '--time-scale', '20',
+        '--scenario', 'quick', '--run-seconds', '1', '--mix', 'succeed=1', '--deadline-seconds', '60', '--quiet', '--out', join(dir, 'g')],
+      { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.resume();
+      await once(child, 'exit');
+      assert.equal(child.exitCode, 0, stderr);
+      const json = JSON.parse(readFileSync(join(dir, 'g.json'), 'utf8')) as BenchReport;
+      const f = json.burst?.figures;
+      assert.ok(f, 'the burst phase was measured');
+      assert.equal(json.options.regions, 2);
+      assert.equal(json.regions, 2);
+      assert.deepEqual(Object.fromEntries(Object.entries(f.throughput.byRegion).map(([r, x]) => [r, x.firstLaunches])), { 'eu-west-1': 8, 'us-east-1': 8 });
+      assert.equal(f.runs.total, 16);
+      assert.deepEqual(f.runs.unexpected, []);
+      assert.equal(f.api.tasksLaunched, 16);
+      // Task definitions are per account and Region: each Region registers each definition once.
+      assert.equal(f.api.registerTaskDefinitionOk, 2 * 2);
+      assert.ok(json.efficiency !== null && json.efficiency > 0, 'efficiency computed against the Regions\' buckets');
+      assert.match(readFileSync(join(dir, 'g.md'), 'utf8'), /by Region: eu-west-1 8 launches, [\d.n/a]+\/s; us-east-1 8 launches/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm run bench -- --unthrottled --repeat 2', () => {
   test('runs twice with budgets and throttles off and reports the median and spread', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'longshore-bench-test-'));

@@ -1,8 +1,9 @@
 /**
  * The store gauges on real Redis: of two replicas' exporters exactly one holds the lease and exports runs,
  * pool runs, queue depths and budget levels; the other exports none of them. The run counts are one
- * snapshot that adds up per phase and per pool, a bucket nobody used reads full, and when the elected
- * replica stops the other takes over.
+ * snapshot that adds up per phase and per pool, every account-region the pools use has its own budget
+ * series against its own capacity, a bucket nobody used reads full, and when the elected replica stops the
+ * other takes over.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,26 +11,40 @@ import type { RedisClient } from '../../controller/redis.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import { createMetrics, type ControllerMetrics } from '../../controller/metrics.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
-import { DEFAULT_BUDGETS } from '../../controller/aws/budgets.js';
+import { DEFAULT_BUDGETS, type ThrottleCategory } from '../../controller/aws/budgets.js';
+import { budgetKeyParts } from '../../controller/aws/routed-gateway.js';
+import { budgetScopesOfPools, type BudgetScope } from '../../controller/aws/target.js';
+import { listAll } from '../../controller/store/index.js';
 import { readRunCounts, startStoreGaugeExporter, type StoreGaugeExporter } from '../../controller/store-gauges.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
 
 const V = 'longshore.dev/v1alpha1';
+const HOME_REGION = 'us-east-1';
+const PARTNER = '210987654321';
 
 describe('store gauges exported by one elected replica', () => {
   let redis: RedisClient;
   const namespace = uniqueNamespace('test-gauges');
   let store: ResourceStore;
   let budgets: RedisBudgets;
+  /** The budgets of one account-region, keyed as the controller keys them. */
+  const budgetsOf = (scope: BudgetScope) => new RedisBudgets({
+    redis, budgets: DEFAULT_BUDGETS, bucketKey: (category) => store.keyspace.key(...budgetKeyParts(scope, HOME_REGION, category)),
+  });
+  const budgetDeps = () => ({
+    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((p) => p.spec), HOME_REGION),
+    budgetLevel: (scope: BudgetScope, category: ThrottleCategory) => budgetsOf(scope).level(category),
+    budgetCapacity: (category: ThrottleCategory) => budgets.usableBurst(category),
+  });
 
   before(async () => {
     redis = testRedis();
     store = new ResourceStore(redis, { namespace });
-    budgets = new RedisBudgets({ redis, budgets: DEFAULT_BUDGETS, bucketKey: (category) => store.keyspace.key('budget', category) });
+    budgets = budgetsOf({ account: 'default', region: HOME_REGION });
     await store.submit([
       { apiVersion: V, kind: 'Pool', metadata: { name: 'alpha' }, spec: { taskDefinition: {} } },
-      { apiVersion: V, kind: 'Pool', metadata: { name: 'beta' }, spec: { taskDefinition: {} } },
+      { apiVersion: V, kind: 'Pool', metadata: { name: 'beta' }, spec: { taskDefinition: {}, region: 'eu-west-1', roleArn: `arn:aws:iam::${PARTNER}:role/launcher` } },
       ...['a1', 'a2', 'a3'].map((name) => ({ apiVersion: V, kind: 'Run', metadata: { name }, spec: { pool: 'alpha' } })),
       { apiVersion: V, kind: 'Run', metadata: { name: 'b1' }, spec: { pool: 'beta' } },
     ]);
@@ -56,13 +71,13 @@ describe('store gauges exported by one elected replica', () => {
     const metrics = createMetrics({ namespace, replica: 'cut-off' });
     const exporter = startStoreGaugeExporter({
       redis, keyspace: store.keyspace, replicaId: 'cut-off', metrics, intervalMs: 100,
-      sampleQueues: async () => undefined, budgetLevel: (category) => budgets.level(category), redisAnswers: async () => false,
+      sampleQueues: async () => undefined, ...budgetDeps(), redisAnswers: async () => false,
     });
     try {
       await until(async () => /^longshore_redis_up\{[^}]*\} 0$/m.test(await metrics.registry.metrics()), { timeoutMs: 5000, intervalMs: 50, what: 'redis_up 0' });
       const text = await metrics.registry.metrics();
       assert.match(text, /^longshore_store_gauges_elected\{[^}]*\} 0$/m);
-      assert.doesNotMatch(text, /^longshore_(runs|pool_runs|queue_jobs|budget_tokens|budget_rate_factor)\{/m);
+      assert.doesNotMatch(text, /^longshore_(runs|pool_runs|queue_jobs|budget_tokens|budget_capacity|budget_rate_factor)\{/m);
       assert.equal(await redis.exists(store.keyspace.key('metrics', 'exporter')), 0);
     } finally {
       await exporter.stop();
@@ -75,7 +90,7 @@ describe('store gauges exported by one elected replica', () => {
       const exporter = startStoreGaugeExporter({
         redis, keyspace: store.keyspace, replicaId: id, metrics, intervalMs: 100,
         sampleQueues: async () => metrics.queueJobs.set({ queue: 'reconcile-run', state: 'waiting' }, 7),
-        budgetLevel: (category) => budgets.level(category),
+        ...budgetDeps(),
         redisAnswers: async () => true,
       });
       return { id, metrics, exporter };
@@ -84,7 +99,7 @@ describe('store gauges exported by one elected replica', () => {
       const text = await m.registry.metrics();
       return {
         elected: /^longshore_store_gauges_elected\{[^}]*\} 1$/m.test(text),
-        series: text.split('\n').filter((line) => /^longshore_(runs|pool_runs|queue_jobs|budget_tokens|budget_rate_factor)\{/.test(line)),
+        series: text.split('\n').filter((line) => /^longshore_(runs|pool_runs|queue_jobs|budget_tokens|budget_capacity|budget_rate_factor)\{/.test(line)),
         text,
       };
     };
@@ -100,8 +115,16 @@ describe('store gauges exported by one elected replica', () => {
       assert.ok(a.text.includes('longshore_runs{phase="pending",'), a.text);
       assert.match(a.text, /^longshore_pool_runs\{pool="alpha",phase="pending",[^}]*\} 3$/m);
       assert.match(a.text, /^longshore_queue_jobs\{queue="reconcile-run",state="waiting",[^}]*\} 7$/m);
-      // Nobody took from the fargateLaunches bucket: it reads full (its burst), not 0.
-      assert.match(a.text, new RegExp(`^longshore_budget_tokens\\{category="fargateLaunches",[^}]*\\} ${DEFAULT_BUDGETS.fargateLaunches.burst}$`, 'm'));
+      // Nobody took from the fargateLaunches buckets: each account-region's reads full (its burst), not 0,
+      // against a capacity of its own.
+      const burst = DEFAULT_BUDGETS.fargateLaunches.burst;
+      for (const [region, account] of [[HOME_REGION, 'default'], ['eu-west-1', PARTNER]]) {
+        const labels = `category="fargateLaunches",region="${region}",account="${account}"`;
+        assert.match(a.text, new RegExp(`^longshore_budget_tokens\\{${labels},[^}]*\\} ${burst}$`, 'm'), `${region}/${account} tokens`);
+        assert.match(a.text, new RegExp(`^longshore_budget_capacity\\{${labels},[^}]*\\} ${burst}$`, 'm'), `${region}/${account} capacity`);
+        assert.match(a.text, new RegExp(`^longshore_budget_rate_factor\\{${labels},[^}]*\\} 1$`, 'm'), `${region}/${account} rate factor`);
+      }
+      assert.equal(a.text.split('\n').filter((line) => line.startsWith('longshore_budget_tokens{category="fargateLaunches"')).length, 2, 'one series per account-region');
       // Both replicas label the pools they read, with counters at 0 before any run of theirs ended.
       assert.match(b.text, /^longshore_runs_completed_total\{outcome="failed",pool="beta",[^}]*\} 0$/m);
 

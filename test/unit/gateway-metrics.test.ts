@@ -12,7 +12,7 @@ describe('createMetrics', () => {
     for (const line of [
       'longshore_ecs_api_calls_total{action="RunTask",outcome="throttled",region="default",account="default"} 0',
       'longshore_ecs_api_throttles_total{action="RegisterTaskDefinition",region="default",account="default"} 0',
-      'longshore_budget_rate_factor{category="fargateSpotLaunches"} 1',
+      'longshore_budget_rate_factor{category="fargateSpotLaunches",region="default",account="default"} 1',
       'longshore_run_transitions_rejected_total{event="TASK_OBSERVED"} 0',
       'longshore_redis_up 1',
       'longshore_store_gauges_elected 0',

@@ -6,6 +6,7 @@ import {
   DescribeTasksCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand,
   type ContainerDefinition, type Task, type RegisterTaskDefinitionCommandInput, type RunTaskCommandInput, type RunTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
+import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../index.js';
 import type { Scheduler } from '../../scheduler.js';
 
@@ -121,4 +122,21 @@ export function steppedClock(startMs = Date.UTC(2026, 0, 1)): { scheduler: Sched
       nowMs += ms;
     },
   };
+}
+
+/**
+ * The default VPC's subnets of the account-region `credentials` and `region` sign for, found as a controller
+ * infers its network: each account-region has its own (SUBNET_A and SUBNET_B are the default one's).
+ */
+export async function defaultSubnets(endpoint: string, region: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = CREDENTIALS): Promise<string[]> {
+  const ec2 = new EC2Client({ endpoint, region, credentials, maxAttempts: 1 });
+  try {
+    const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'isDefault', Values: ['true'] }] }));
+    const vpcId = vpcs.Vpcs?.[0]?.VpcId;
+    if (vpcId === undefined) throw new Error(`no default VPC in ${region}`);
+    const subnets = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+    return (subnets.Subnets ?? []).map((s) => s.SubnetId ?? '');
+  } finally {
+    ec2.destroy();
+  }
 }
