@@ -6,7 +6,7 @@
  * lifecycle ignores what it already knows (same version) and refuses older events, so duplicates and
  * reordering are harmless. The periodic resync still runs: it catches whatever events miss.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
@@ -157,10 +157,16 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
   };
 }
 
-/** TaskEventSource over an SQS queue (the controller's SQS client; its endpoint may be the simulator). */
-export function sqsTaskEventSource(client: SQSClient, queueUrl: string): TaskEventSource {
+/**
+ * TaskEventSource over an SQS queue (the controller's SQS client; its endpoint may be the simulator). The
+ * client and the SQS module come on first use (controller/aws/clients.ts), so a replica without task events
+ * never loads them.
+ */
+export function sqsTaskEventSource(sqs: () => Promise<SQSClient>, queueUrl: string): TaskEventSource {
+  const loadSqs = () => import('@aws-sdk/client-sqs');
   return {
     async receive(maxMessages, waitSeconds, signal) {
+      const [{ ReceiveMessageCommand }, client] = await Promise.all([loadSqs(), sqs()]);
       const out = await client.send(
         new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: maxMessages, WaitTimeSeconds: waitSeconds }),
         signal ? { abortSignal: signal } : {},
@@ -170,6 +176,7 @@ export function sqsTaskEventSource(client: SQSClient, queueUrl: string): TaskEve
         .map((m) => ({ id: m.MessageId ?? '', receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '' }));
     },
     async delete(receiptHandles) {
+      const [{ DeleteMessageBatchCommand }, client] = await Promise.all([loadSqs(), sqs()]);
       for (let i = 0; i < receiptHandles.length; i += 10) {
         const entries = receiptHandles.slice(i, i + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle }));
         await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));

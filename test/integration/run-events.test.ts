@@ -25,7 +25,7 @@ describe('task events from SQS', () => {
       pools: [fargatePool('events')],
     });
     sqs = new SQSClient({ region: 'us-east-1', endpoint: h.sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    source = sqsTaskEventSource(sqs, h.sim.eventQueueUrl);
+    source = sqsTaskEventSource(async () => sqs, h.sim.eventQueueUrl);
   });
 
   after(async () => {
