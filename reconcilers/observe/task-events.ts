@@ -37,8 +37,10 @@ export interface TaskEventDeps extends FeedDeps {
 }
 
 export interface TaskEventBatchResult {
-  /** Runs an event changed (woken). */
+  /** Runs an event changed whose reconcile has something to do (woken; wake-policy.ts). */
   changed: string[];
+  /** Runs an event changed, woken or not. */
+  applied: string[];
   counts: Record<TaskEventResult, number>;
 }
 
@@ -51,14 +53,17 @@ export function emptyCounts(): Record<TaskEventResult, number> {
 
 /** Handles a batch; every handled message is deleted, one that failed (store trouble) is left for redelivery. */
 export async function handleTaskEvents(deps: TaskEventDeps, source: TaskEventSource, messages: readonly TaskEventMessage[]): Promise<TaskEventBatchResult> {
-  const result: TaskEventBatchResult = { changed: [], counts: emptyCounts() };
+  const result: TaskEventBatchResult = { changed: [], applied: [], counts: emptyCounts() };
   const handled: string[] = [];
   const toConfirm = new Set<string>();
   try {
     for (const message of messages) {
-      const { result: outcome, reason, taskArn, run } = await handleOne(deps, message, toConfirm);
+      const { result: outcome, reason, taskArn, run, quiet } = await handleOne(deps, message, toConfirm);
       result.counts[outcome] += 1;
-      if (outcome === 'applied' && run !== undefined) result.changed.push(run);
+      if (outcome === 'applied' && run !== undefined) {
+        result.applied.push(run);
+        if (!quiet) result.changed.push(run);
+      }
       deps.onResult?.(outcome);
       const fields = { messageId: message.id, result: outcome, reason, taskArn, run };
       if (REFUSED.has(outcome)) deps.logger?.info(fields, 'task event refused');
@@ -79,6 +84,8 @@ interface MessageOutcome {
   reason?: string;
   taskArn?: string;
   run?: string;
+  /** Applied without waking the run: its reconcile has nothing to do (wake-policy.ts). */
+  quiet?: boolean;
 }
 
 async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfirm: Set<string>): Promise<MessageOutcome> {
@@ -99,6 +106,8 @@ async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfi
   if (name === null) return { result: 'unknown-task', taskArn };
   const fed = await applyTaskReport(deps, name, { taskArn, observation: event.observation });
   if (fed === 'changed' || fed === 'contended') return { result: 'applied', taskArn, run };
+  // Applied, and nothing for the run's reconcile to do (wake-policy.ts): no wake-up.
+  if (fed === 'recorded') return { result: 'applied', taskArn, run, quiet: true };
   if (fed === 'rejected') return { result: 'stale', reason: 'the lifecycle refused it (older than what the run knows)', taskArn, run };
   return { result: 'duplicate', taskArn, run };
 }
