@@ -19,10 +19,13 @@ import {
   RunTaskCommand, RunTaskCommandInput, RunTaskCommandOutput,
   StopTaskCommand, StopTaskCommandInput, StopTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
+// Types only: these modules are loaded on first use (clients.ts). The command classes are named here too, so
+// what the code sends stays readable from its imports (test/unit/iam-policy.test.ts reads them).
 import type {
-  DescribeSubnetsCommandInput, DescribeSubnetsCommandOutput, DescribeVpcsCommandInput, DescribeVpcsCommandOutput,
+  DescribeSubnetsCommand, DescribeSubnetsCommandInput, DescribeSubnetsCommandOutput,
+  DescribeVpcsCommand, DescribeVpcsCommandInput, DescribeVpcsCommandOutput,
 } from '@aws-sdk/client-ec2';
-import type { GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { GetLogEventsCommand, GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import { ExponentialBackoff, fullJitterBackoffMs } from '../backoff.js';
 import { loadEc2, loadLogs, type AwsClients } from './clients.js';
@@ -206,15 +209,18 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
     // EC2 and CloudWatch Logs: their SDK modules are loaded on the first such call (clients.ts).
     describeVpcs: (input, o) => call('DescribeVpcs', input, o, async () => {
       const [{ DescribeVpcsCommand }, ec2] = await Promise.all([loadEc2(), clients.ec2()]);
-      return ec2.send(new DescribeVpcsCommand(input));
+      const command: DescribeVpcsCommand = new DescribeVpcsCommand(input);
+      return ec2.send(command);
     }),
     describeSubnets: (input, o) => call('DescribeSubnets', input, o, async () => {
       const [{ DescribeSubnetsCommand }, ec2] = await Promise.all([loadEc2(), clients.ec2()]);
-      return ec2.send(new DescribeSubnetsCommand(input));
+      const command: DescribeSubnetsCommand = new DescribeSubnetsCommand(input);
+      return ec2.send(command);
     }),
     getLogEvents: (input, o) => call('GetLogEvents', input, o, async () => {
       const [{ GetLogEventsCommand }, logs] = await Promise.all([loadLogs(), clients.logs()]);
-      return logs.send(new GetLogEventsCommand(input));
+      const command: GetLogEventsCommand = new GetLogEventsCommand(input);
+      return logs.send(command);
     }),
   };
 }

@@ -6,7 +6,9 @@
  * lifecycle ignores what it already knows (same version) and refuses older events, so duplicates and
  * reordering are harmless. The periodic resync still runs: it catches whatever events miss.
  */
-import type { SQSClient } from '@aws-sdk/client-sqs';
+// Types only: the SQS module is loaded on first use (sqsTaskEventSource). The command classes are named here
+// too, so what the code sends stays readable from its imports (test/unit/iam-policy.test.ts reads them).
+import type { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
@@ -176,10 +178,8 @@ export function sqsTaskEventSource(sqs: () => Promise<SQSClient>, queueUrl: stri
   return {
     async receive(maxMessages, waitSeconds, signal) {
       const [{ ReceiveMessageCommand }, client] = await Promise.all([loadSqs(), sqs()]);
-      const out = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: maxMessages, WaitTimeSeconds: waitSeconds }),
-        signal ? { abortSignal: signal } : {},
-      );
+      const command: ReceiveMessageCommand = new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: maxMessages, WaitTimeSeconds: waitSeconds });
+      const out = await client.send(command, signal ? { abortSignal: signal } : {});
       return (out.Messages ?? [])
         .filter((m) => m.ReceiptHandle !== undefined)
         .map((m) => ({ id: m.MessageId ?? '', receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '' }));
@@ -188,7 +188,8 @@ export function sqsTaskEventSource(sqs: () => Promise<SQSClient>, queueUrl: stri
       const [{ DeleteMessageBatchCommand }, client] = await Promise.all([loadSqs(), sqs()]);
       for (let i = 0; i < receiptHandles.length; i += 10) {
         const entries = receiptHandles.slice(i, i + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle }));
-        await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        const command: DeleteMessageBatchCommand = new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries });
+        await client.send(command);
       }
     },
   };
