@@ -130,6 +130,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     network,
     breaker,
   });
+  const limiter = createPoolLimiter(redis, keyspace);
   const run = createRunReconciler({
     store,
     resolver: adapter,
@@ -139,7 +140,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     afterConclusion: async (record, pool) => {
       if (planLogTail(record, pool).kind === 'read') await wakeUps.wake('resync', logTailKey(record.metadata.name));
     },
-    limiter: createPoolLimiter(redis, keyspace),
+    limiter,
     wake: (name) => wakeUps.wake('reconcile-run', name),
     cost: (record, pool) => runCost(record.status.attempts, pool?.spec.region ?? defaultRegion ?? 'unknown', config.prices),
     observer: {
@@ -166,6 +167,10 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
     onTransition,
     onWritten,
+    // A task seen RUNNING frees its run's submitting slot here, without waking the run (wake-policy.ts).
+    releaseSlots: async (pool, name, keep) => {
+      for (const waiter of await limiter.release(pool, name, keep)) await wakeUps.wake('reconcile-run', waiter);
+    },
     logger: logger.child({ component: 'resync' }),
     seen: redisSeenTaskStore(redis, (cluster) => keyspace.key('resync-seen', cluster)),
     backoff: {
@@ -323,6 +328,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   // The optional event source; stopped with the followers (it, too, only feeds wake-ups).
   if (config.taskEventsQueueUrl) {
     const eventHealth = eventHealthOf(redis, keyspace);
+    const eventLimiter = createPoolLimiter(redis, keyspace);
     const consumer = startTaskEventConsumer({
       source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
       store,
@@ -330,6 +336,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to, _event, pool) => metrics.runTransitions.inc({ from, to, pool: metrics.poolLabel(pool) }),
       onWritten: (before, after) => recordStatusWrite(metrics, before.status, after.status),
+      // As the resync does: a task seen RUNNING frees its submitting slot without waking its run.
+      releaseSlots: async (pool, name, keep) => {
+        for (const waiter of await eventLimiter.release(pool, name, keep)) await wakeUps.wake('reconcile-run', waiter);
+      },
       onResult: (result) => {
         metrics.taskEvents.inc({ result });
         eventHealth.judged(result).catch(() => undefined);

@@ -5,22 +5,43 @@
  * one endpoint (the simulator serves ECS, EC2 and CloudWatch Logs on one port).
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { targetKey, type AwsTarget } from './target.js';
 
+/**
+ * The SDK modules a replica may never use, loaded on first use (a dynamic import): most replicas infer no
+ * network (EC2), read no logs and poll no queue, and the EC2 module alone holds about 60 MB of a process's
+ * memory once imported (issue 10). Node caches a module: later calls cost a lookup.
+ */
+export const loadEc2 = () => import('@aws-sdk/client-ec2');
+export const loadLogs = () => import('@aws-sdk/client-cloudwatch-logs');
+export const loadSqs = () => import('@aws-sdk/client-sqs');
+
 export interface AwsClients {
   ecs: ECSClient;
-  ec2: EC2Client;
-  logs: CloudWatchLogsClient;
-  /** For the optional task-state event queue; SQS is not an ECS budget, so it bypasses the gateway. */
-  sqs: SQSClient;
+  /** Built on first use, with its SDK module (loadEc2). */
+  ec2(): Promise<EC2Client>;
+  /** Built on first use, with its SDK module (loadLogs). */
+  logs(): Promise<CloudWatchLogsClient>;
+  /** For the optional task-state event queue; SQS is not an ECS budget, so it bypasses the gateway. Built on first use. */
+  sqs(): Promise<SQSClient>;
   /** Closes the clients' sockets. */
   destroy(): void;
+}
+
+/** A client built once, on the first call, and closed by `destroy` if it was built. */
+function lazyClient<C extends { destroy(): void }>(build: () => Promise<C>): { get(): Promise<C>; destroy(): void } {
+  let pending: Promise<C> | undefined;
+  let built: C | undefined;
+  return {
+    get: () => (pending ??= build().then((client) => (built = client))),
+    destroy: () => built?.destroy(),
+  };
 }
 
 export interface AwsClientOptions {
@@ -40,26 +61,19 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000 },
   };
   const ecs = new ECSClient(config);
-  const ec2 = new EC2Client(config);
-  // Logs and SQS are built on first use: most replicas never read logs or poll a queue.
-  let logs: CloudWatchLogsClient | undefined;
-  let sqs: SQSClient | undefined;
+  const ec2 = lazyClient(async () => new (await loadEc2()).EC2Client(config));
+  const logs = lazyClient(async () => new (await loadLogs()).CloudWatchLogsClient(config));
+  const sqs = lazyClient(async () => new (await loadSqs()).SQSClient(config));
   return {
     ecs,
-    ec2,
-    get logs() {
-      logs ??= new CloudWatchLogsClient(config);
-      return logs;
-    },
-    get sqs() {
-      sqs ??= new SQSClient(config);
-      return sqs;
-    },
+    ec2: ec2.get,
+    logs: logs.get,
+    sqs: sqs.get,
     destroy() {
       ecs.destroy();
       ec2.destroy();
-      logs?.destroy();
-      sqs?.destroy();
+      logs.destroy();
+      sqs.destroy();
     },
   };
 }

@@ -19,14 +19,16 @@ import {
   RunTaskCommand, RunTaskCommandInput, RunTaskCommandOutput,
   StopTaskCommand, StopTaskCommandInput, StopTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
-import {
+// Types only: these modules are loaded on first use (clients.ts). The command classes are named here too, so
+// what the code sends stays readable from its imports (test/unit/iam-policy.test.ts reads them).
+import type {
   DescribeSubnetsCommand, DescribeSubnetsCommandInput, DescribeSubnetsCommandOutput,
   DescribeVpcsCommand, DescribeVpcsCommandInput, DescribeVpcsCommandOutput,
 } from '@aws-sdk/client-ec2';
-import { GetLogEventsCommand, GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
+import type { GetLogEventsCommand, GetLogEventsCommandInput, GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from 'pino';
 import { ExponentialBackoff, fullJitterBackoffMs } from '../backoff.js';
-import type { AwsClients } from './clients.js';
+import { loadEc2, loadLogs, type AwsClients } from './clients.js';
 import { ACTION_CATEGORY, GatewayAction, ThrottleCategory } from './budgets.js';
 import { BudgetExhaustedError, GatewayError, classifyAwsError } from './errors.js';
 import type { RedisBudgets, ShareIdentity, ShareLane, TokenRequest } from './redis-budgets.js';
@@ -119,7 +121,8 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const maxCallTries = deps.maxCallTries ?? 4;
-  const { ecs, ec2, logs } = deps.clients;
+  const clients = deps.clients;
+  const { ecs } = clients;
 
   async function acquire(requests: TokenRequest[], wait: boolean, deadline: number, share: ShareIdentity | undefined): Promise<void> {
     for (;;) {
@@ -216,8 +219,21 @@ export function createAwsGateway(deps: GatewayDependencies): AwsGateway {
     describeTasks: (input, o) => call('DescribeTasks', input, o, () => ecs.send(new DescribeTasksCommand(input))),
     listTasks: (input, o) => call('ListTasks', input, o, () => ecs.send(new ListTasksCommand(input))),
     describeClusters: (input, o) => call('DescribeClusters', input, o, () => ecs.send(new DescribeClustersCommand(input))),
-    describeVpcs: (input, o) => call('DescribeVpcs', input, o, () => ec2.send(new DescribeVpcsCommand(input))),
-    describeSubnets: (input, o) => call('DescribeSubnets', input, o, () => ec2.send(new DescribeSubnetsCommand(input))),
-    getLogEvents: (input, o) => call('GetLogEvents', input, o, () => logs.send(new GetLogEventsCommand(input))),
+    // EC2 and CloudWatch Logs: their SDK modules are loaded on the first such call (clients.ts).
+    describeVpcs: (input, o) => call('DescribeVpcs', input, o, async () => {
+      const [{ DescribeVpcsCommand }, ec2] = await Promise.all([loadEc2(), clients.ec2()]);
+      const command: DescribeVpcsCommand = new DescribeVpcsCommand(input);
+      return ec2.send(command);
+    }),
+    describeSubnets: (input, o) => call('DescribeSubnets', input, o, async () => {
+      const [{ DescribeSubnetsCommand }, ec2] = await Promise.all([loadEc2(), clients.ec2()]);
+      const command: DescribeSubnetsCommand = new DescribeSubnetsCommand(input);
+      return ec2.send(command);
+    }),
+    getLogEvents: (input, o) => call('GetLogEvents', input, o, async () => {
+      const [{ GetLogEventsCommand }, logs] = await Promise.all([loadLogs(), clients.logs()]);
+      const command: GetLogEventsCommand = new GetLogEventsCommand(input);
+      return logs.send(command);
+    }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The per-cluster resync: describes the tasks the store believes alive (DescribeTasks, 100 per call, under
  * the cluster-read budget), feeds each report into its run's lifecycle (compare-and-set), and wakes the run's
- * reconcile when something changed. The `tick` key (one scheduled job cluster-wide) fans out one job per
+ * reconcile when something changed that it has to act on (wake-policy.ts). The `tick` key (one scheduled job cluster-wide) fans out one job per
  * cluster, so replicas share the clusters.
  *
  * A `confirm:<cluster>` key describes only the tasks STOPPED task events put up for confirmation
@@ -132,7 +132,7 @@ async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[
     if (outcome === 'changed' || outcome === 'contended') result.changed.push(name);
     if (outcome === 'rejected') result.rejected += 1;
     // Remembered once the run holds what ECS said (written now, or already known); not after contention.
-    if (stamp !== undefined && (outcome === 'changed' || outcome === 'unchanged')) fed.push([report.taskArn, seenEntry(stamp, nowMs)]);
+    if (stamp !== undefined && (outcome === 'changed' || outcome === 'recorded' || outcome === 'unchanged')) fed.push([report.taskArn, seenEntry(stamp, nowMs)]);
   }
   await deps.seen?.remember(cluster, fed);
 }

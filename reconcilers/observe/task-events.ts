@@ -6,7 +6,9 @@
  * lifecycle ignores what it already knows (same version) and refuses older events, so duplicates and
  * reordering are harmless. The periodic resync still runs: it catches whatever events miss.
  */
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+// Types only: the SQS module is loaded on first use (sqsTaskEventSource). The command classes are named here
+// too, so what the code sends stays readable from its imports (test/unit/iam-policy.test.ts reads them).
+import type { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
@@ -37,8 +39,10 @@ export interface TaskEventDeps extends FeedDeps {
 }
 
 export interface TaskEventBatchResult {
-  /** Runs an event changed (woken). */
+  /** Runs an event changed whose reconcile has something to do (woken; wake-policy.ts). */
   changed: string[];
+  /** Runs an event changed, woken or not. */
+  applied: string[];
   counts: Record<TaskEventResult, number>;
 }
 
@@ -51,14 +55,17 @@ export function emptyCounts(): Record<TaskEventResult, number> {
 
 /** Handles a batch; every handled message is deleted, one that failed (store trouble) is left for redelivery. */
 export async function handleTaskEvents(deps: TaskEventDeps, source: TaskEventSource, messages: readonly TaskEventMessage[]): Promise<TaskEventBatchResult> {
-  const result: TaskEventBatchResult = { changed: [], counts: emptyCounts() };
+  const result: TaskEventBatchResult = { changed: [], applied: [], counts: emptyCounts() };
   const handled: string[] = [];
   const toConfirm = new Set<string>();
   try {
     for (const message of messages) {
-      const { result: outcome, reason, taskArn, run } = await handleOne(deps, message, toConfirm);
+      const { result: outcome, reason, taskArn, run, quiet } = await handleOne(deps, message, toConfirm);
       result.counts[outcome] += 1;
-      if (outcome === 'applied' && run !== undefined) result.changed.push(run);
+      if (outcome === 'applied' && run !== undefined) {
+        result.applied.push(run);
+        if (!quiet) result.changed.push(run);
+      }
       deps.onResult?.(outcome);
       const fields = { messageId: message.id, result: outcome, reason, taskArn, run };
       if (REFUSED.has(outcome)) deps.logger?.info(fields, 'task event refused');
@@ -79,6 +86,8 @@ interface MessageOutcome {
   reason?: string;
   taskArn?: string;
   run?: string;
+  /** Applied without waking the run: its reconcile has nothing to do (wake-policy.ts). */
+  quiet?: boolean;
 }
 
 async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfirm: Set<string>): Promise<MessageOutcome> {
@@ -99,6 +108,8 @@ async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfi
   if (name === null) return { result: 'unknown-task', taskArn };
   const fed = await applyTaskReport(deps, name, { taskArn, observation: event.observation });
   if (fed === 'changed' || fed === 'contended') return { result: 'applied', taskArn, run };
+  // Applied, and nothing for the run's reconcile to do (wake-policy.ts): no wake-up.
+  if (fed === 'recorded') return { result: 'applied', taskArn, run, quiet: true };
   if (fed === 'rejected') return { result: 'stale', reason: 'the lifecycle refused it (older than what the run knows)', taskArn, run };
   return { result: 'duplicate', taskArn, run };
 }
@@ -157,22 +168,28 @@ export function startTaskEventConsumer(options: TaskEventConsumerOptions): Runni
   };
 }
 
-/** TaskEventSource over an SQS queue (the controller's SQS client; its endpoint may be the simulator). */
-export function sqsTaskEventSource(client: SQSClient, queueUrl: string): TaskEventSource {
+/**
+ * TaskEventSource over an SQS queue (the controller's SQS client; its endpoint may be the simulator). The
+ * client and the SQS module come on first use (controller/aws/clients.ts), so a replica without task events
+ * never loads them.
+ */
+export function sqsTaskEventSource(sqs: () => Promise<SQSClient>, queueUrl: string): TaskEventSource {
+  const loadSqs = () => import('@aws-sdk/client-sqs');
   return {
     async receive(maxMessages, waitSeconds, signal) {
-      const out = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: maxMessages, WaitTimeSeconds: waitSeconds }),
-        signal ? { abortSignal: signal } : {},
-      );
+      const [{ ReceiveMessageCommand }, client] = await Promise.all([loadSqs(), sqs()]);
+      const command: ReceiveMessageCommand = new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: maxMessages, WaitTimeSeconds: waitSeconds });
+      const out = await client.send(command, signal ? { abortSignal: signal } : {});
       return (out.Messages ?? [])
         .filter((m) => m.ReceiptHandle !== undefined)
         .map((m) => ({ id: m.MessageId ?? '', receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '' }));
     },
     async delete(receiptHandles) {
+      const [{ DeleteMessageBatchCommand }, client] = await Promise.all([loadSqs(), sqs()]);
       for (let i = 0; i < receiptHandles.length; i += 10) {
         const entries = receiptHandles.slice(i, i + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle }));
-        await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+        const command: DeleteMessageBatchCommand = new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries });
+        await client.send(command);
       }
     },
   };

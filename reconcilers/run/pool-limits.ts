@@ -41,8 +41,8 @@ export type AcquireResult = { ok: true } | { ok: false; limit: 'maxSubmitting' |
 export interface PoolLimiter {
   /** Takes the run's submitting and running slots, or neither when a limit is reached. */
   acquire(pool: PoolRecord, runName: string): Promise<AcquireResult>;
-  /** Gives back the slots the run no longer needs; returns the waiting runs to wake for the freed slots. */
-  release(pool: PoolRecord, runName: string, keep: SlotNeeds): Promise<string[]>;
+  /** Gives back the slots the run no longer needs in the named pool; returns the waiting runs to wake for the freed slots. */
+  release(pool: string, runName: string, keep: SlotNeeds): Promise<string[]>;
 }
 
 // Membership is tracked even without a limit, so a limit added later counts the runs already launched.
@@ -100,8 +100,7 @@ export function createPoolLimiter(redis: RedisClient, ks: Keyspace, now: () => n
       if (verdict === 2) return { ok: false, limit: 'maxRunning', max: maxRunning };
       return { ok: true };
     },
-    async release(pool, runName, keep) {
-      const name = pool.metadata.name;
+    async release(name, runName, keep) {
       if (keep.submitting && keep.running) return [];
       const flag = (held: boolean) => (held ? '1' : '0');
       const waiters = await RELEASE.run(redis, [submittingKey(name), runningKey(name), waitingKey(name)], [runName, flag(keep.submitting), flag(keep.running)]);

@@ -13,7 +13,7 @@ import type { Phase, RunCost } from '../../controller/api/run-status.js';
 import { TerminalError, type ReconcileResult, type Reconciler } from '../../controller/queue/reconcile.js';
 import { isConflictError } from '../../controller/store/errors.js';
 import { LifecycleRestoreError, stateOf } from '../../machines/run-lifecycle.js';
-import { LIMIT_RECHECK_MS, slotsFor, type PoolLimiter } from './pool-limits.js';
+import { LIMIT_RECHECK_MS, slotsFor, type PoolLimiter, type SlotNeeds } from './pool-limits.js';
 import { planRun, type RunEffect, type RunPlan } from './plan.js';
 import type { EffectResult, RunStorePort, RunTaskPort, TaskDefinitionResolver } from './ports.js';
 
@@ -69,6 +69,8 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
   let pool = await deps.store.getPool(record.spec.pool);
   let effect: EffectResult | undefined;
   let conflicts = 0;
+  /** The slots this reconcile last released down to (the pool's slot sets already agree with it). */
+  let released: SlotNeeds | undefined;
 
   /**
    * Compare-and-set of the plan's status on the record it was planned from. On a conflict the run and its
@@ -106,8 +108,11 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
 
     // A run with no attempt yet never took a slot (slots are taken right before RunTask, whose attempt the
     // plan has already opened): nothing to release, so no script call on the way from pending to launching.
-    if (deps.limiter && pool && plan.status.attempts.length > 0) {
-      const waiters = await deps.limiter.release(pool, name, slotsFor(stateOf(plan.snapshot)));
+    // Once per reconcile for each set of slots kept: a later pass keeping the same frees nothing more.
+    const keep = slotsFor(stateOf(plan.snapshot));
+    if (deps.limiter && pool && plan.status.attempts.length > 0 && !sameSlots(released, keep)) {
+      const waiters = await deps.limiter.release(pool.metadata.name, name, keep);
+      released = keep;
       for (const waiter of waiters) await deps.wake?.(waiter);
     }
     if (!plan.effect) return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
@@ -134,6 +139,10 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
     logger?.debug({ run: name, effect: plan.effect.type }, 'run side effect');
     effect = await perform(deps, plan.effect, record, pool);
   }
+}
+
+function sameSlots(a: SlotNeeds | undefined, b: SlotNeeds): boolean {
+  return a !== undefined && a.submitting === b.submitting && a.running === b.running;
 }
 
 function safePlan(record: RunRecord, pool: PoolRecord | null, effect: EffectResult | undefined, nowMs: number): RunPlan {

@@ -16,7 +16,7 @@ describe('task events from SQS', () => {
   let sqs: SQSClient;
   let source: TaskEventSource;
   const counts = emptyCounts();
-  const changed: string[] = [];
+  const applied: string[] = [];
 
   before(async () => {
     h = await startRunHarness({
@@ -25,7 +25,7 @@ describe('task events from SQS', () => {
       pools: [fargatePool('events')],
     });
     sqs = new SQSClient({ region: 'us-east-1', endpoint: h.sim.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    source = sqsTaskEventSource(sqs, h.sim.eventQueueUrl);
+    source = sqsTaskEventSource(async () => sqs, h.sim.eventQueueUrl);
   });
 
   after(async () => {
@@ -44,7 +44,7 @@ describe('task events from SQS', () => {
         wake: async (queue: string, key: string) => { if (queue === 'resync' && key.startsWith(CONFIRM_PREFIX)) confirmClusters.add(key.slice(CONFIRM_PREFIX.length)); },
       };
       const r = await handleTaskEvents(deps, source, messages);
-      changed.push(...r.changed);
+      applied.push(...r.applied);
       for (const [result, n] of Object.entries(r.counts)) counts[result as keyof typeof counts] += n;
     }
     for (const cluster of confirmClusters) await confirmTasks(h.resyncDeps, cluster);
@@ -61,7 +61,7 @@ describe('task events from SQS', () => {
     const [ok, bad] = await h.driveUntil(['ev-ok', 'ev-bad'], allStopped, { resync: false, each: consume, timeoutMs: 30_000 });
     assert.deepEqual([ok.status.outcome, ok.status.attempts[0].exitCode], ['succeeded', 0]);
     assert.deepEqual([bad.status.outcome, bad.status.attempts[0].exitCode], ['failed', 7]);
-    assert.ok(changed.includes('ev-ok') && changed.includes('ev-bad'), 'progress came from the events');
+    assert.ok(applied.includes('ev-ok') && applied.includes('ev-bad'), 'progress came from the events');
     assert.ok(counts['confirm-requested'] >= 2);
     assert.ok((h.sim.audit().calls.DescribeTasks?.ok ?? 0) > describedBefore, 'the stops were confirmed by DescribeTasks');
   });

@@ -20,9 +20,9 @@ describe('pool limits in Redis', () => {
     assert.deepEqual(await limiter.acquire(pool, 'a'), { ok: true });
     assert.deepEqual(await limiter.acquire(pool, 'a'), { ok: true });
     assert.deepEqual(await limiter.acquire(pool, 'b'), { ok: false, limit: 'maxRunning', max: 1 });
-    await limiter.release(pool, 'a', slotsFor('running'));
+    await limiter.release(pool.metadata.name, 'a', slotsFor('running'));
     assert.deepEqual(await limiter.acquire(pool, 'b'), { ok: false, limit: 'maxRunning', max: 1 });
-    await limiter.release(pool, 'a', slotsFor('stopped'));
+    await limiter.release(pool.metadata.name, 'a', slotsFor('stopped'));
     assert.deepEqual(await limiter.acquire(pool, 'b'), { ok: true });
   });
 
@@ -30,9 +30,9 @@ describe('pool limits in Redis', () => {
     const pool = newPool({ limits: { maxSubmitting: 1, maxRunning: 2 } }, 'mixed');
     assert.deepEqual(await limiter.acquire(pool, 'a'), { ok: true });
     assert.deepEqual(await limiter.acquire(pool, 'b'), { ok: false, limit: 'maxSubmitting', max: 1 });
-    await limiter.release(pool, 'a', slotsFor('running'));
+    await limiter.release(pool.metadata.name, 'a', slotsFor('running'));
     assert.deepEqual(await limiter.acquire(pool, 'b'), { ok: true });
-    await limiter.release(pool, 'b', slotsFor('running'));
+    await limiter.release(pool.metadata.name, 'b', slotsFor('running'));
     assert.deepEqual(await limiter.acquire(pool, 'c'), { ok: false, limit: 'maxRunning', max: 2 });
   });
 
@@ -46,11 +46,11 @@ describe('pool limits in Redis', () => {
     const pool = newPool({ limits: { maxRunning: 1 } }, 'line');
     assert.equal((await limiter.acquire(pool, 'holder')).ok, true);
     for (const name of ['first', 'second', 'gone']) assert.equal((await limiter.acquire(pool, name)).ok, false);
-    assert.deepEqual(await limiter.release(pool, 'gone', slotsFor('stopped')), []);
-    assert.deepEqual(await limiter.release(pool, 'holder', slotsFor('running')), ['first']);
-    assert.deepEqual(await limiter.release(pool, 'holder', slotsFor('stopped')), ['first']);
+    assert.deepEqual(await limiter.release(pool.metadata.name, 'gone', slotsFor('stopped')), []);
+    assert.deepEqual(await limiter.release(pool.metadata.name, 'holder', slotsFor('running')), ['first']);
+    assert.deepEqual(await limiter.release(pool.metadata.name, 'holder', slotsFor('stopped')), ['first']);
     assert.equal((await limiter.acquire(pool, 'first')).ok, true);
-    assert.deepEqual(await limiter.release(pool, 'first', slotsFor('stopped')), ['second']);
+    assert.deepEqual(await limiter.release(pool.metadata.name, 'first', slotsFor('stopped')), ['second']);
   });
 
   test('an unlimited pool always grants', async () => {
