@@ -12,7 +12,7 @@ import { runCost } from './pricing.js';
 import { recordStatusWrite } from './run-metrics.js';
 import { buildInfo, containerMemoryLimitBytes } from './build-info.js';
 import { startStoreGaugeExporter } from './store-gauges.js';
-import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisTarget } from './redis.js';
+import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisConnectionOpen, redisTarget } from './redis.js';
 import { redactUrl } from './logger.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
 import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
@@ -74,6 +74,11 @@ export interface RunningController {
   metrics: ControllerMetrics;
   /** Stops taking work, lets in-flight jobs finish within the grace period, closes everything. */
   stop(): Promise<{ handedBack: boolean }>;
+  /**
+   * What a shutdown that overran its deadline reports: the step it was in ('stopped' once stop() returned)
+   * and the Redis connections not yet closed, by name (the workers' BullMQ copies included).
+   */
+  shutdownReport(): { step: string; openRedisConnections: string[] };
 }
 
 /** How often the store gauges are read (by the elected replica) and Redis is pinged (by every replica). */
@@ -387,24 +392,44 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const api = config.api.enabled ? await startApi(config, logger, { registry: metrics.registry }) : undefined;
   if (api) logger.info({ url: api.url }, 'API serving');
 
+  const ownConnections = { command: redis, queues: queueConnection, changes: followerConnection, control: controlConnection };
+  let step = 'running';
   return {
     metricsPort: http.port,
     ...(api ? { apiPort: api.port } : {}),
     metrics,
     async stop() {
+      step = 'api';
       await api?.stop();
+      step = 'stream followers';
       await Promise.all(followers.map((f) => f.stop()));
+      step = 'output forwarding';
       await outputForwarding.stop();
+      step = 'outcome indexing';
       await outcomeIndexing;
+      step = 'workers';
       const result = await workers.stop(config.shutdownGraceMs);
+      step = 'replica registration';
       await registration.stop();
+      step = 'store gauges';
       await storeGauges.stop();
+      step = 'queues';
       await closeQueues(queues);
       clientPool.destroy();
-      await closeRedis(redis, queueConnection, followerConnection, controlConnection);
+      step = 'redis connections';
+      await closeRedis(...Object.values(ownConnections));
+      step = 'http server';
       await http.close();
+      step = 'stopped';
       return result;
     },
+    shutdownReport: () => ({
+      step,
+      openRedisConnections: [
+        ...Object.entries(ownConnections).filter(([, c]) => redisConnectionOpen(c)).map(([name, c]) => `${name} (${c.status})`),
+        ...workers.openConnections(),
+      ],
+    }),
   };
 }
 

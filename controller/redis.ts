@@ -165,6 +165,16 @@ export async function redisConfigurationProblems(redis: RedisClient): Promise<st
   return problems;
 }
 
+/**
+ * Whether a connection may still hold a socket or a reconnect timer. A Cluster is judged by its node
+ * connections, not only its status: BullMQ marks a Cluster it quit as 'end' itself, whatever its nodes do,
+ * and a Cluster whose nodes all closed may rest in 'close' or 'disconnecting' holding nothing.
+ */
+export function redisConnectionOpen(connection: RedisClient): boolean {
+  if (!(connection instanceof Cluster)) return connection.status !== 'end';
+  return connection.nodes().length > 0 || !['end', 'close', 'disconnecting'].includes(connection.status);
+}
+
 /** Closes connections politely, falling back to disconnect when Redis is unreachable. */
 export async function closeRedis(...connections: RedisClient[]): Promise<void> {
   await Promise.all(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The tests that touch Redis once more against a local Redis Cluster (scripts/ensure-redis-cluster.sh, three
-# masters): every integration test file (store, queues, budgets, scripts, leases...) and the end-to-end
-# burst (two controller replicas, 300 runs). REDIS_CLUSTER_NODES points the test connections, the
+# masters): every integration test file (store, queues, budgets, scripts, leases...), the end-to-end
+# burst (two controller replicas, 300 runs) and the end-to-end shutdown after work (two replicas must exit 0
+# on SIGTERM; issue 11). REDIS_CLUSTER_NODES points the test connections, the
 # harness and the replicas it starts at the cluster (test/helpers/redis-namespace.ts). Builds dist/ first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ REDIS_CLUSTER_NODES="$(bash scripts/ensure-redis-cluster.sh)"
 export REDIS_CLUSTER_NODES
 npx tsc -b
 mapfile -t files < <(find dist/test/integration -name '*.test.js' | sort)
-files+=(dist/test/e2e/controller-throughput.test.js)
+files+=(dist/test/e2e/controller-throughput.test.js dist/test/e2e/controller-shutdown.test.js)
 echo "redis-cluster: running ${#files[@]} test files against the cluster at $REDIS_CLUSTER_NODES"
 if node --test --test-concurrency=1 --test-reporter=dot "${files[@]}"; then
   echo "redis-cluster: the tests pass on the cluster"

@@ -76,19 +76,36 @@ export async function runController(source: Readonly<Record<string, string | und
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal, graceMs: config.shutdownGraceMs }, 'controller stopping');
-  // A second signal, or a shutdown that overruns the grace period by far, ends the process at once.
+  const running = controller;
+  // A second signal ends the process at once.
   const hardStop = () => {
-    logger.warn('controller stopped forcibly');
+    logger.warn(running.shutdownReport(), 'controller stopped forcibly');
     process.exit(1);
   };
   process.once('SIGTERM', hardStop);
   process.once('SIGINT', hardStop);
-  const overrun = setTimeout(hardStop, config.shutdownGraceMs + 10_000);
-  overrun.unref();
+  // The deadline covers the whole exit, not only stop(): once everything is closed the process ends by
+  // itself (this timer is unref'd), so a process still here at the deadline has either a step that hangs
+  // or something left open (issue 11: a connection reopened during the close). Either way it says what,
+  // and exits 1 instead of hanging forever. Never cleared.
+  const deadlineMs = config.shutdownGraceMs + SHUTDOWN_DEADLINE_MARGIN_MS;
+  setTimeout(() => {
+    logger.error({ deadlineMs, ...running.shutdownReport(), activeResources: countResources(process.getActiveResourcesInfo()) }, 'controller did not exit within its shutdown deadline');
+    process.exit(1);
+  }, deadlineMs).unref();
   const { handedBack } = await controller.stop();
-  clearTimeout(overrun);
   logger.info({ handedBack }, 'controller stopped');
   return 0;
+}
+
+/** Beyond the grace period for in-flight jobs, the time closing everything else may take. */
+const SHUTDOWN_DEADLINE_MARGIN_MS = 10_000;
+
+/** e.g. { TCPSocketWrap: 2, Timeout: 1 }: what keeps the event loop alive, by kind. */
+function countResources(kinds: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
 }
 
 // Run directly (`node dist/cmd/cli/controller.js`), this module is the controller command on its own.

@@ -12,6 +12,7 @@ import { errorSummary, throttledLogger } from '../log-throttle.js';
 import type { QueueName } from '../config.js';
 import type { ControllerMetrics } from '../metrics.js';
 import { createJobProcessor } from './job-adapter.js';
+import { createWorkerConnections } from './worker-connections.js';
 import type { PendingWakeUps } from './pending-wake-ups.js';
 import { ControllerQueues, ReconcileJobData, bullPrefix } from './queues.js';
 import type { Reconciler } from './reconcile.js';
@@ -46,13 +47,18 @@ export interface RunningWorkers {
   /** True once every worker is running. */
   started(): boolean;
   stop(graceMs: number): Promise<{ handedBack: boolean }>;
+  /** The workers' connections (BullMQ's own copies included) not yet closed, for a report of what is still open. */
+  openConnections(): string[];
 }
+
+/** How long a forced close of the workers may take before their connections are closed under them. */
+const FORCED_CLOSE_BOUND_MS = 2000;
 
 export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   const backoff = options.backoff ?? { baseMs: 200, capMs: 300_000 };
   const lockDuration = options.lockDurationMs ?? 30_000;
   const workers: Worker<ReconcileJobData, void>[] = [];
-  const connections: RedisClient[] = [];
+  const connections = createWorkerConnections();
   const pending = options.pendingWakeUps;
   // Worker errors are mostly its connections' errors, many a second while Redis is away: once per interval.
   const errorLog = throttledLogger(options.logger);
@@ -69,8 +75,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       await pending.forget(queueName, job.data.key);
       return reconcileJob(job, token);
     };
-    const connection = options.connect(`longshore:${options.replicaId}:worker:${queueName}`);
-    connections.push(connection);
+    const connection = connections.own(options.connect(`longshore:${options.replicaId}:worker:${queueName}`));
     const worker = new Worker<ReconcileJobData, void>(queueName, processor, {
       connection,
       prefix: bullPrefix(options.namespace),
@@ -96,17 +101,27 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
   return {
     workers,
     started: () => workers.every((w) => w.isRunning()),
+    openConnections: () => connections.open(),
     async stop(graceMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
-      const expired = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-      });
-      const finished = await Promise.race([graceful, expired]);
-      clearTimeout(timer);
-      if (!finished) await Promise.all(workers.map((w) => w.close(true)));
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      const finished = await within(Promise.all(workers.map((w) => w.close())), graceMs);
+      // A forced close returns the pending graceful one when that is what hangs: bounded too, and then the
+      // connections are closed under the workers, which ends whatever they still wait for.
+      if (!finished) await within(Promise.all(workers.map((w) => w.close(true))), FORCED_CLOSE_BOUND_MS);
+      await connections.closeAll();
       return { handedBack: !finished };
     },
   };
+}
+
+/** True when `work` settled within `boundMs`, false when the bound came first (its timer never outlives the race). */
+async function within(work: Promise<unknown>, boundMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), boundMs);
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
