@@ -284,9 +284,19 @@ export class HttpRunsBackend implements RunsBackend {
     }
   }
 
-  /** The API does not serve fair-share state yet: describe says so instead of guessing. */
-  poolShare(): Promise<PoolShare | undefined> {
-    return Promise.resolve(undefined);
+  /**
+   * The pool's fair share as the API's pools/{name}/status reports it (the same reader the Redis backend
+   * uses). Describe has already read the pool itself, so a status read that fails (an older server without
+   * the route, the pool deleted in between) leaves the share unknown, as describe then says, rather than
+   * failing the whole describe.
+   */
+  async poolShare(pool: PoolRecord): Promise<PoolShare | undefined> {
+    try {
+      const read = unwrap(await this.client.GET(`${NS}/pools/{name}/status`, { params: { path: { ...this.path(), name: pool.metadata.name } } }));
+      return { pool: pool.metadata.name, ...read.status.share };
+    } catch {
+      return undefined;
+    }
   }
 
   controllerBuilds(): Promise<ReplicaBuild[]> {

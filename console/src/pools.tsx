@@ -2,9 +2,9 @@
  * Pools: each pool's settings and limits, and what it is doing now from the API's pool status
  * (pools/{name}/status): its runs by phase and outcome (from the store's indexes, so exact at any size),
  * the slots its limits count and its waiting line, the attempts it launched in the last minute next to its
- * account-region's Fargate launch ceiling. Throttles and budget refusals are not in the API (Prometheus
- * metrics of the controller) and the page says so instead of guessing; fair-share fields will be shown
- * from the same status read once the controller records them.
+ * account-region's Fargate launch ceiling, and its fair share of that ceiling as the budget records it
+ * (weight, priority, runs waiting for their turn, launches and refusals of the last minute). AWS throttles
+ * are not counted per pool in Redis: the ceiling's rate factor shows their effect, Prometheus their count.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Client } from './api.js';
@@ -48,8 +48,9 @@ export function PoolsPage({ client, who, namespace }: { client: Client; who: Sel
         <button type="button" onClick={() => setReloads(reloads + 1)}>Reload</button>
       </p>
       <p class="note" data-testid="throttle-note">
-        AWS throttles and budget refusals of the last minutes are not in the HTTP API: they are the controller's Prometheus
-        metrics (<code>longshore_ecs_api_throttles_total</code>, <code>longshore_budget_*</code>) on the Grafana dashboard.
+        Budget refusals of the last minute are each pool's own (under Fair share). AWS throttles are not counted per pool:
+        a ceiling slowed below 100 % shows their effect, and their count is the controller's Prometheus metric
+        <code>longshore_ecs_api_throttles_total</code> on the Grafana dashboard.
       </p>
       <ErrorLine error={error} />
       {rows?.length === 0 ? <p>No pools in this namespace.</p> : null}
@@ -91,6 +92,12 @@ function PoolCard({ pool, status, namespace, canSubmit }: { pool: Pool; status: 
             {budget.refillPerSecond}/s, burst {budget.burst}, shared by every pool there; {Math.floor(budget.tokens)} tokens now
             {budget.rateFactor < 1 ? `, slowed to ${Math.round(budget.rateFactor * 100)} % after throttles` : ''}.</>
         ) : <>; its launches spend no Fargate launch bucket.</>}
+      </p>
+      <h3>Fair share</h3>
+      <p data-testid="pool-share">
+        Weight {status.share.weight}, priority {status.share.priority}: {status.share.waitingRuns} run{status.share.waitingRuns === 1 ? '' : 's'} waiting
+        for a turn at the budget; {status.share.sharePercent.toFixed(0)} % of its account-region's launches
+        ({status.share.launchesPerSecond.toFixed(2)}/s) and {status.share.refusalsLastMinute} budget refusal{status.share.refusalsLastMinute === 1 ? '' : 's'} in the last minute.
       </p>
       <h3>Settings</h3>
       <dl class="inline">

@@ -117,6 +117,8 @@ describe('the CLI through the HTTP API', () => {
     assert.equal(pools.stdout, 'pool/etl\n');
     const describePool = await as('viewer', ['pool', 'describe', 'etl']);
     assert.equal(describePool.code, 0, describePool.stderr);
+    // The fair share comes through the API's pool status, as the direct mode reads it from Redis.
+    assert.match(describePool.stdout, /^Fair share:\s+weight 1, priority 0; \d+ runs waiting, \d+ % of the account-region's launches/m);
   });
 
   test('a missing run: exit 1 with the direct mode\'s message', async () => {

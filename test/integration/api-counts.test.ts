@@ -8,6 +8,11 @@ import type { RunSummary } from '../../controller/server/handlers/run-summary.js
 import type { PoolStatus } from '../../controller/server/handlers/pool-status.js';
 import type { RunRecord } from '../../controller/api/index.js';
 import { poolDoc, runDoc, startTestApi, type TestApi } from '../helpers/api-server.js';
+import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
+import { DEFAULT_BUDGETS } from '../../controller/aws/budgets.js';
+import { budgetKeyParts } from '../../controller/aws/routed-gateway.js';
+import { shareKeyFor } from '../../controller/aws/pool-shares.js';
+import { scopeOf } from '../../controller/aws/target.js';
 
 type List = { items: Array<{ metadata: { name: string } }> };
 
@@ -28,6 +33,7 @@ describe('API: run counts and pool status', () => {
       poolDoc('p1'),
       poolDoc('spot', { launchType: 'FARGATE_SPOT', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/runner' }),
       poolDoc('ec2', { launchType: 'EC2' }),
+      poolDoc('heavy', { scheduling: { weight: 3, priority: 1 } }),
       ...['a', 'b', 'c', 'd', 'e'].map((n, i) => runDoc(`r-${n}`, {}, { team: i % 2 === 0 ? 'x' : 'y' })),
       runDoc('s-1', { pool: 'spot' }),
     ]);
@@ -85,5 +91,27 @@ describe('API: run counts and pool status', () => {
     const ec2 = await api.call<PoolStatus>('GET', api.ns('pools/ec2/status'), { token: viewer });
     assert.equal(ec2.body.status.launchBudget, undefined, 'EC2 launches spend no Fargate bucket');
     assert.equal((await api.call('GET', api.ns('pools/nope/status'), { token: viewer })).status, 404);
+  });
+
+  test('pool status: the fair share the budget script records for the pool, or its scheduling with zeros', async () => {
+    const quiet = await api.call<PoolStatus>('GET', api.ns('pools/heavy/status'), { token: viewer });
+    assert.equal(quiet.status, 200, quiet.text);
+    assert.deepEqual(quiet.body.status.share, { weight: 3, priority: 1, waitingRuns: 0, launchesPerSecond: 0, sharePercent: 0, refusalsLastMinute: 0 });
+    // Launches the way the controller takes them: the pool's account-region buckets and share keys.
+    const scope = scopeOf(undefined, undefined);
+    const budgets = new RedisBudgets({
+      redis: api.redis, budgets: DEFAULT_BUDGETS,
+      bucketKey: (category) => api.store.keyspace.key(...budgetKeyParts(scope, undefined, category)),
+      shareKey: shareKeyFor(api.store.keyspace, scope, undefined),
+    });
+    for (const caller of ['h-1', 'h-2']) {
+      const taken = await budgets.take([{ category: 'fargateLaunches', count: 1 }], { lane: 'launch', pool: 'heavy', caller, weight: 3, priority: 1 });
+      assert.equal(taken.granted, true);
+    }
+    const busy = await api.call<PoolStatus>('GET', api.ns('pools/heavy/status'), { token: viewer });
+    assert.equal(busy.body.status.share.weight, 3);
+    assert.equal(busy.body.status.share.sharePercent, 100, 'the only pool that launched took every launch');
+    assert.ok(busy.body.status.share.launchesPerSecond > 0);
+    assert.equal(busy.body.status.share.refusalsLastMinute, 0);
   });
 });

@@ -949,6 +949,21 @@ export interface components {
                     /** @description The adaptive factor (1 = full rate; lower after AWS throttled). */
                     rateFactor: number;
                 };
+                /** @description The pool's fair share of its account-region's launch budget (zeros when it has not launched or waited recently). */
+                share: {
+                    /** @description spec.scheduling.weight: the pool's share of its account-region's launches against the other pools of its priority. */
+                    weight: number;
+                    /** @description spec.scheduling.priority: pools of a higher priority are served first. */
+                    priority: number;
+                    /** @description Runs refused a launch that wait for their turn at the account-region's budget now. */
+                    waitingRuns: number;
+                    /** @description Launches the budget granted the pool per second over the last minute (the scheduler's own count). */
+                    launchesPerSecond: number;
+                    /** @description The pool's percent of its account-region's launches over the last minute (0 when none). */
+                    sharePercent: number;
+                    /** @description Launches of the pool the budget refused over the last minute (its turn had not come, or no tokens). */
+                    refusalsLastMinute: number;
+                };
             };
         };
         TokenList: {

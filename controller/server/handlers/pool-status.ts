@@ -1,9 +1,10 @@
 /**
  * pools/{name}/status: what a pool is doing now, read from the store — its runs by phase and outcome, the
  * slots its limits count and its waiting line, the attempts it launched in the last minute, and its
- * account-region's Fargate launch ceiling (the budget the controller paces RunTask with). The shape is
- * meant to grow: fair-share fields (a pool's weight, its share and launch rate as the scheduler measures
- * them) and recent throttles belong in `status` next to these when the controller records them in Redis.
+ * account-region's Fargate launch ceiling (the budget the controller paces RunTask with), and its fair share
+ * of that budget as the budget script records it (controller/aws/pool-shares.ts: weight, priority, runs
+ * waiting for their turn, launches and refusals of the last minute). AWS throttles are not kept per pool in
+ * Redis; the ceiling's `rateFactor` shows their effect (below 1 after a throttle), the metrics their count.
  *
  * Cost: the counts as runsummary with a pool filter (index intersections); the launch window reads the
  * records of the pool's runs that are launching, submitted or running, and of those that stopped within
@@ -13,6 +14,7 @@ import { z } from 'zod';
 import { API_VERSION, type PoolRecord, type RunRecord } from '../../api/index.js';
 import { BURST_RESERVE_FRACTION, DEFAULT_BUDGETS } from '../../aws/budgets.js';
 import { RedisBudgets } from '../../aws/redis-budgets.js';
+import { readScopeShares } from '../../aws/pool-shares.js';
 import { budgetKeyParts } from '../../aws/routed-gateway.js';
 import { scopeOf, targetOfPool } from '../../aws/target.js';
 import type { ResourceStore } from '../../store/index.js';
@@ -53,6 +55,14 @@ export const PoolStatus = z.strictObject({
       tokens: z.number().describe('Tokens in the shared bucket now (after the reserve the controller keeps).'),
       rateFactor: z.number().describe('The adaptive factor (1 = full rate; lower after AWS throttled).'),
     }).optional().describe('Absent for EC2 or EXTERNAL launches, which spend no Fargate launch bucket.'),
+    share: z.strictObject({
+      weight: z.number().int().describe('spec.scheduling.weight: the pool\'s share of its account-region\'s launches against the other pools of its priority.'),
+      priority: z.number().int().describe('spec.scheduling.priority: pools of a higher priority are served first.'),
+      waitingRuns: count.describe('Runs refused a launch that wait for their turn at the account-region\'s budget now.'),
+      launchesPerSecond: z.number().describe('Launches the budget granted the pool per second over the last minute (the scheduler\'s own count).'),
+      sharePercent: z.number().describe('The pool\'s percent of its account-region\'s launches over the last minute (0 when none).'),
+      refusalsLastMinute: count.describe('Launches of the pool the budget refused over the last minute (its turn had not come, or no tokens).'),
+    }).describe('The pool\'s fair share of its account-region\'s launch budget (zeros when it has not launched or waited recently).'),
   }),
 });
 export type PoolStatus = z.infer<typeof PoolStatus>;
@@ -64,13 +74,15 @@ export async function poolStatus(ctx: RequestContext): Promise<HandlerResult> {
   const pool = await store.getPool(name);
   if (!pool) throw notFound('Pool', name);
   const slotKeys = poolSlotKeys(store.keyspace, name);
-  const [runs, submitting, running, waiting, launched, launchBudget] = await Promise.all([
+  const settings = ctx.deps.launchBudgets ?? { table: DEFAULT_BUDGETS, defaultRegion: undefined, clockScale: 1 };
+  const [runs, submitting, running, waiting, launched, launchBudget, share] = await Promise.all([
     store.countRuns({ pool: name }),
     ctx.deps.redis.scard(slotKeys.submitting),
     ctx.deps.redis.scard(slotKeys.running),
     ctx.deps.redis.zcard(slotKeys.waiting),
     attemptsLaunchedSince(store, name, Date.now() - LAUNCH_WINDOW_SECONDS * 1000),
-    budgetOf(ctx, store, pool, ctx.deps.launchBudgets ?? { table: DEFAULT_BUDGETS, defaultRegion: undefined, clockScale: 1 }),
+    budgetOf(ctx, store, pool, settings),
+    shareOf(ctx, store, pool, settings.defaultRegion),
   ]);
   const body: PoolStatus = {
     apiVersion: API_VERSION,
@@ -81,6 +93,7 @@ export async function poolStatus(ctx: RequestContext): Promise<HandlerResult> {
       slots: { submitting, running, waiting },
       launches: { windowSeconds: LAUNCH_WINDOW_SECONDS, attempts: launched, perSecond: launched / LAUNCH_WINDOW_SECONDS },
       ...(launchBudget ? { launchBudget } : {}),
+      share,
     },
   };
   return { code: 200, body };
@@ -127,4 +140,20 @@ async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRec
   const level = await budgets.level(category);
   const { burst, refillPerSecond } = settings.table[category];
   return { account: scope.account, region: scope.region, category, burst, refillPerSecond, tokens: level.tokens, rateFactor: level.rateFactor };
+}
+
+async function shareOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, defaultRegion: string | undefined): Promise<PoolStatus['status']['share']> {
+  const scope = scopeOf(targetOfPool(pool.spec), defaultRegion);
+  const shares = await readScopeShares(ctx.deps.redis, store.keyspace, scope, defaultRegion);
+  const found = shares.find((s) => s.pool === pool.metadata.name);
+  const scheduling = pool.spec.scheduling;
+  return {
+    // The spec is what the pool asks for now; the script's record is what its last launch carried.
+    weight: scheduling?.weight ?? found?.weight ?? 1,
+    priority: scheduling?.priority ?? found?.priority ?? 0,
+    waitingRuns: found?.waitingRuns ?? 0,
+    launchesPerSecond: found?.launchesPerSecond ?? 0,
+    sharePercent: found?.sharePercent ?? 0,
+    refusalsLastMinute: found?.refusalsLastMinute ?? 0,
+  };
 }
