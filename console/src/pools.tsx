@@ -3,8 +3,8 @@
  * (pools/{name}/status): its runs by phase and outcome (from the store's indexes, so exact at any size),
  * the slots its limits count and its waiting line, the attempts it launched in the last minute next to its
  * account-region's Fargate launch ceiling, and its fair share of that ceiling as the budget records it
- * (weight, priority, runs waiting for their turn, launches and refusals of the last minute). AWS throttles
- * are not counted per pool in Redis: the ceiling's rate factor shows their effect, Prometheus their count.
+ * (weight, priority, runs waiting for their turn, launches and refusals of the last minute), and the AWS
+ * throttles its account-region met in the last minute (counted per account-region: a throttle is not a pool's).
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Client } from './api.js';
@@ -48,8 +48,8 @@ export function PoolsPage({ client, who, namespace }: { client: Client; who: Sel
         <button type="button" onClick={() => setReloads(reloads + 1)}>Reload</button>
       </p>
       <p class="note" data-testid="throttle-note">
-        Budget refusals of the last minute are each pool's own (under Fair share). AWS throttles are not counted per pool:
-        a ceiling slowed below 100 % shows their effect, and their count is the controller's Prometheus metric
+        Budget refusals of the last minute are each pool's own (under Fair share). AWS throttles belong to an account-region,
+        not to a pool: each pool shows those of its account-region; their history is the controller's Prometheus metric
         <code>longshore_ecs_api_throttles_total</code> on the Grafana dashboard.
       </p>
       <ErrorLine error={error} />
@@ -90,7 +90,8 @@ function PoolCard({ pool, status, namespace, canSubmit }: { pool: Pool; status: 
         {budget ? (
           <> against the {budget.category === 'fargateSpotLaunches' ? 'Fargate Spot' : 'Fargate'} launch ceiling of account {budget.account} in {budget.region}:{' '}
             {budget.refillPerSecond}/s, burst {budget.burst}, shared by every pool there; {Math.floor(budget.tokens)} tokens now
-            {budget.rateFactor < 1 ? `, slowed to ${Math.round(budget.rateFactor * 100)} % after throttles` : ''}.</>
+            {budget.rateFactor < 1 ? `, slowed to ${Math.round(budget.rateFactor * 100)} % after throttles` : ''};{' '}
+            <span data-testid="pool-throttles">{budget.throttlesLastMinute} AWS throttle{budget.throttlesLastMinute === 1 ? '' : 's'} in that account-region in the last minute</span>.</>
         ) : <>; its launches spend no Fargate launch bucket.</>}
       </p>
       <h3>Fair share</h3>

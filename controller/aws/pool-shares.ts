@@ -7,7 +7,7 @@
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../store/keys.js';
 import { budgetKeyParts } from './routed-gateway.js';
-import { shareStateKeys, type ShareLane } from './redis-budgets.js';
+import { shareStateKeys, throttleSlotKey, THROTTLE_SLOT_MS, THROTTLE_SLOTS, type ShareLane } from './redis-budgets.js';
 import type { BudgetScope } from './target.js';
 
 export interface PoolShare {
@@ -112,4 +112,16 @@ export function shareKeyFor(keyspace: Keyspace, scope: BudgetScope, defaultRegio
 /** The shares of an account-region's lane as the controller keeps them (its keyspace and default Region). */
 export function readScopeShares(redis: RedisClient, keyspace: Keyspace, scope: BudgetScope, defaultRegion: string | undefined, lane: ShareLane = 'launch'): Promise<PoolShare[]> {
   return readPoolShares(redis, shareStateKeys(shareKeyFor(keyspace, scope, defaultRegion), lane));
+}
+
+/**
+ * AWS throttles the account-region's calls met over the last minute (the current 10 s slot and the five
+ * before), as the budgets count them when a throttle lowers a rate (RedisBudgets.recordThrottle). Every
+ * controller process counts them; one throttled call counts once per bucket it lowered.
+ */
+export async function readThrottlesLastMinute(redis: RedisClient, shareKey: (name: string) => string, nowMs: number = Date.now()): Promise<number> {
+  const current = Math.floor(nowMs / THROTTLE_SLOT_MS);
+  const keys = Array.from({ length: THROTTLE_SLOTS }, (_, i) => throttleSlotKey(shareKey, current - i));
+  const values = await redis.mget(...keys);
+  return values.reduce((sum, value) => sum + (Number(value) || 0), 0);
 }

@@ -356,6 +356,15 @@ export interface ShareIdentity {
 
 export type ShareLane = 'launch' | 'register';
 
+/** AWS throttles per account-region are counted in slots of this length, and this many make "the last minute". */
+export const THROTTLE_SLOT_MS = 10_000;
+export const THROTTLE_SLOTS = 6;
+
+/** The counter of one slot's throttles (slot = floor(ms / THROTTLE_SLOT_MS)), next to the share state. */
+export function throttleSlotKey(shareKey: (name: string) => string, slot: number): string {
+  return shareKey(`throttles-${slot}`);
+}
+
 /** The two Redis keys of one lane's share state (`shareKey` builds them; see shareStateKeys). */
 export function shareStateKeys(shareKey: (name: string) => string, lane: ShareLane): { pools: string; waiting: string } {
   return { pools: shareKey(`share-${lane}`), waiting: shareKey(`share-${lane}-waiting`) };
@@ -388,7 +397,20 @@ export class RedisBudgets {
   /** Records that AWS throttled a call of `category`: lowers the shared rate and empties the bucket. */
   async recordThrottle(category: ThrottleCategory): Promise<BucketLevel> {
     const result = await this.run('throttled', [{ category, count: 0 }]);
+    await this.countThrottle();
     return result.levels[0];
+  }
+
+  /**
+   * Counts the throttle in the account-region's current 10 s slot (next to the share state), so the API's
+   * pool status can say how many throttles its account-region saw in the last minute (readThrottlesLastMinute).
+   * The bucket hash keeps only levels; a counter per slot that expires by itself needs no clean-up.
+   */
+  private async countThrottle(): Promise<void> {
+    const shareKey = this.options.shareKey;
+    if (shareKey === undefined) return;
+    const key = throttleSlotKey(shareKey, Math.floor((this.options.now ?? Date.now)() / THROTTLE_SLOT_MS));
+    await this.options.redis.pipeline().incr(key).pexpire(key, THROTTLE_SLOT_MS * (THROTTLE_SLOTS + 1)).exec();
   }
 
   /** Current level of one bucket (refilled to now), without taking anything. */

@@ -79,6 +79,7 @@ describe('API: run counts and pool status', () => {
     assert.equal(p1.body.status.launches.windowSeconds, 60);
     assert.deepEqual({ ...p1.body.status.launchBudget, tokens: undefined, rateFactor: undefined }, {
       account: 'default', region: 'default', category: 'fargateLaunches', burst: 100, refillPerSecond: 20, tokens: undefined, rateFactor: undefined,
+      throttlesLastMinute: 0,
     });
     assert.ok(p1.body.status.launchBudget!.tokens > 0);
 
@@ -113,5 +114,14 @@ describe('API: run counts and pool status', () => {
     assert.equal(busy.body.status.share.sharePercent, 100, 'the only pool that launched took every launch');
     assert.ok(busy.body.status.share.launchesPerSecond > 0);
     assert.equal(busy.body.status.share.refusalsLastMinute, 0);
+
+    // A throttle AWS answered in the account-region is counted there, and shows on every pool of it.
+    await budgets.recordThrottle('fargateLaunches');
+    await budgets.recordThrottle('clusterResourceModify');
+    const throttled = await api.call<PoolStatus>('GET', api.ns('pools/heavy/status'), { token: viewer });
+    assert.equal(throttled.body.status.launchBudget?.throttlesLastMinute, 2);
+    assert.ok(throttled.body.status.launchBudget!.rateFactor < 1, 'the throttle slowed the launch bucket down');
+    const elsewhere = await api.call<PoolStatus>('GET', api.ns('pools/spot/status'), { token: viewer });
+    assert.equal(elsewhere.body.status.launchBudget?.throttlesLastMinute, 0, 'another account-region met none');
   });
 });

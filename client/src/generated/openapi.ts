@@ -948,6 +948,8 @@ export interface components {
                     tokens: number;
                     /** @description The adaptive factor (1 = full rate; lower after AWS throttled). */
                     rateFactor: number;
+                    /** @description AWS throttling errors the controller met in this account-region over the last minute (any call; one per bucket a throttle lowered). */
+                    throttlesLastMinute: number;
                 };
                 /** @description The pool's fair share of its account-region's launch budget (zeros when it has not launched or waited recently). */
                 share: {

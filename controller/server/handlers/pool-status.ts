@@ -3,8 +3,8 @@
  * slots its limits count and its waiting line, the attempts it launched in the last minute, and its
  * account-region's Fargate launch ceiling (the budget the controller paces RunTask with), and its fair share
  * of that budget as the budget script records it (controller/aws/pool-shares.ts: weight, priority, runs
- * waiting for their turn, launches and refusals of the last minute). AWS throttles are not kept per pool in
- * Redis; the ceiling's `rateFactor` shows their effect (below 1 after a throttle), the metrics their count.
+ * waiting for their turn, launches and refusals of the last minute). AWS throttles are counted per
+ * account-region, not per pool (a throttle is the account-region's): `launchBudget.throttlesLastMinute`.
  *
  * Cost: the counts as runsummary with a pool filter (index intersections); the launch window reads the
  * records of the pool's runs that are launching, submitted or running, and of those that stopped within
@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { API_VERSION, type PoolRecord, type RunRecord } from '../../api/index.js';
 import { BURST_RESERVE_FRACTION, DEFAULT_BUDGETS } from '../../aws/budgets.js';
 import { RedisBudgets } from '../../aws/redis-budgets.js';
-import { readScopeShares } from '../../aws/pool-shares.js';
+import { readScopeShares, readThrottlesLastMinute, shareKeyFor } from '../../aws/pool-shares.js';
 import { budgetKeyParts } from '../../aws/routed-gateway.js';
 import { scopeOf, targetOfPool } from '../../aws/target.js';
 import type { ResourceStore } from '../../store/index.js';
@@ -54,6 +54,7 @@ export const PoolStatus = z.strictObject({
       refillPerSecond: z.number().describe('The ceiling\'s sustained launches per second, shared by every pool of the account-region.'),
       tokens: z.number().describe('Tokens in the shared bucket now (after the reserve the controller keeps).'),
       rateFactor: z.number().describe('The adaptive factor (1 = full rate; lower after AWS throttled).'),
+      throttlesLastMinute: count.describe('AWS throttling errors the controller met in this account-region over the last minute (any call; one per bucket a throttle lowered).'),
     }).optional().describe('Absent for EC2 or EXTERNAL launches, which spend no Fargate launch bucket.'),
     share: z.strictObject({
       weight: z.number().int().describe('spec.scheduling.weight: the pool\'s share of its account-region\'s launches against the other pools of its priority.'),
@@ -137,9 +138,12 @@ async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRec
     redis: ctx.deps.redis, budgets: settings.table, burstReserveFraction: BURST_RESERVE_FRACTION, clockScale: settings.clockScale,
     bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, settings.defaultRegion, c)),
   });
-  const level = await budgets.level(category);
+  const [level, throttlesLastMinute] = await Promise.all([
+    budgets.level(category),
+    readThrottlesLastMinute(ctx.deps.redis, shareKeyFor(store.keyspace, scope, settings.defaultRegion)),
+  ]);
   const { burst, refillPerSecond } = settings.table[category];
-  return { account: scope.account, region: scope.region, category, burst, refillPerSecond, tokens: level.tokens, rateFactor: level.rateFactor };
+  return { account: scope.account, region: scope.region, category, burst, refillPerSecond, tokens: level.tokens, rateFactor: level.rateFactor, throttlesLastMinute };
 }
 
 async function shareOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, defaultRegion: string | undefined): Promise<PoolStatus['status']['share']> {
