@@ -207,7 +207,7 @@ describe('the web console in chromium', { timeout: 300_000 }, () => {
     assert.equal(await waitingAndRunning(), total, 'every held run is waiting or running');
     assert.match(await held.getByTestId('pool-limits').innerText(), /Running\s+[01] of 1/);
     assert.match(await held.getByTestId('pool-launches').innerText(), /launched in the last 60 s .* against the Fargate launch ceiling of account default in /);
-    // The held pool launched at least one run through the budget, so the scheduler's own count knows it.
+    // Its fair share as the budget script records it (the figures depend on the moment: only their shape is checked).
     assert.match(await held.getByTestId('pool-share').innerText(), /^Weight 1, priority 0: \d+ runs? waiting for a turn at the budget; \d+ % of its account-region's launches/);
     assert.match(await held.getByTestId('pool-throttles').innerText(), /^\d+ AWS throttles? in that account-region in the last minute$/);
     assert.match(await page.getByTestId('throttle-note').innerText(), /AWS throttles belong to an account-region/);
