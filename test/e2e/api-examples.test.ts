@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
 import { ApiStatusError, createLongshoreClient, readLog, watchRuns } from '@longshore/client';
-import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
+import { testRedis } from '../helpers/redis-namespace.js';
+import type { RedisClient } from '../../controller/redis.js';
 import { CLI, collect, type CliResult } from './cli-run.js';
 import { harnessAwsEnv, startApiProcess, type ApiProcess } from './api-process.js';
 import { Harness, QUICK_PHASES, pool, startHarness } from './controller-harness.js';
@@ -24,13 +24,13 @@ const SCRIPTS = {
 describe('orchestrator examples against a live API', () => {
   let h: Harness;
   let api: ApiProcess;
-  let redis: Redis;
+  let redis: RedisClient;
   let token: string;
 
   before(async () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
     await h.startReplica('replica-a');
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     api = await startApiProcess(redis, harnessAwsEnv(h));
     token = await api.token('submitter', h.namespace);
     await h.store.submit([pool('etl', {

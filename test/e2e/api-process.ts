@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../controller/redis.js';
 import { freePort } from '../../cmd/replicas.js';
 import type { Role } from '../../controller/server/roles.js';
 import { TokenStore } from '../../controller/server/tokens.js';
@@ -22,7 +22,7 @@ export interface ApiProcess {
 }
 
 /** `env`: more variables for the server, e.g. the simulator's AWS endpoint for the log route (harnessAwsEnv). */
-export async function startApiProcess(redis: Redis, env: Record<string, string> = {}): Promise<ApiProcess> {
+export async function startApiProcess(redis: RedisClient, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'api'], {
     env: {

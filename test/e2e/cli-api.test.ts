@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { freePort } from '../../cmd/replicas.js';
 import type { Role } from '../../controller/server/roles.js';
-import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
+import { testRedis } from '../helpers/redis-namespace.js';
+import type { RedisClient } from '../../controller/redis.js';
 import { cli, type CliResult } from './cli-run.js';
 import { harnessAwsEnv, startApiProcess, type ApiProcess } from './api-process.js';
 import { Harness, QUICK_PHASES, startHarness } from './controller-harness.js';
@@ -55,14 +55,14 @@ spec: {pool: etl}
 describe('the CLI through the HTTP API', () => {
   let h: Harness;
   let api: ApiProcess;
-  let redis: Redis;
+  let redis: RedisClient;
   const tokens = {} as Record<Role, string>;
   let dir: string;
 
   before(async () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
     await h.startReplica('replica-a');
-    redis = new Redis(TEST_REDIS_URL);
+    redis = testRedis();
     api = await startApiProcess(redis, harnessAwsEnv(h));
     for (const role of ['viewer', 'submitter', 'operator'] as const) tokens[role] = await api.token(role, h.namespace);
     // Token management needs an unscoped admin token.

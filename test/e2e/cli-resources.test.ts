@@ -224,10 +224,11 @@ spec: { pool: etl, cpu: 256, memory: 8192, env: { "BAD NAME": x } }
   });
 
   test('an unreachable Redis is a one-line error and exit 1, not a hang', async () => {
-    const result = await cli(namespace, ['run', 'list'], { env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+    // REDIS_CLUSTER_NODES would win over REDIS_URL (the cluster run of this file inherits it): this case is the single node's.
+    const result = await cli(namespace, ['run', 'list'], { env: { REDIS_URL: 'redis://127.0.0.1:1', REDIS_CLUSTER_NODES: '' } });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^error: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED.*\n$/);
-    const secret = await cli(namespace, ['run', 'list'], { env: { REDIS_URL: 'redis://user:hunter2@127.0.0.1:1' } });
+    const secret = await cli(namespace, ['run', 'list'], { env: { REDIS_URL: 'redis://user:hunter2@127.0.0.1:1', REDIS_CLUSTER_NODES: '' } });
     assert.doesNotMatch(secret.stderr, /hunter2/);
   });
 });
