@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The tests that touch Redis once more against a local Redis Cluster (scripts/ensure-redis-cluster.sh, three
 # masters): every integration test file (store, queues, budgets, scripts, leases...), the end-to-end
-# burst (two controller replicas, 300 runs) and the end-to-end shutdown after work (two replicas must exit 0
-# on SIGTERM; issue 11). REDIS_CLUSTER_NODES points the test connections, the
+# burst (two controller replicas, 300 runs), the end-to-end shutdown after work (two replicas must exit 0
+# on SIGTERM; issue 11), the API server, the CLI (direct and through the API) and the orchestrator examples. REDIS_CLUSTER_NODES points the test connections, the
 # harness and the replicas it starts at the cluster (test/helpers/redis-namespace.ts). Builds dist/ first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ export REDIS_CLUSTER_NODES
 npx tsc -b
 mapfile -t files < <(find dist/test/integration -name '*.test.js' | sort)
 files+=(dist/test/e2e/controller-throughput.test.js dist/test/e2e/controller-shutdown.test.js)
+# The API server and the CLI (direct and through the API), and the orchestrator examples, on the cluster too.
+files+=(dist/test/e2e/api-process.test.js dist/test/e2e/cli-api.test.js dist/test/e2e/cli-resources.test.js dist/test/e2e/api-examples.test.js)
 echo "redis-cluster: running ${#files[@]} test files against the cluster at $REDIS_CLUSTER_NODES"
 if node --test --test-concurrency=1 --test-reporter=dot "${files[@]}"; then
   echo "redis-cluster: the tests pass on the cluster"
