@@ -357,7 +357,8 @@ export async function startController(config: ControllerConfig, logger: Logger):
   }
   await wakeUnfinishedRuns(store, wakeUps);
   // In the background: counts read the records until every stopped run is in the outcome index (store/counts.ts).
-  const outcomeIndexing = store.indexOutcomes().then(
+  let stopping = false;
+  const outcomeIndexing = store.indexOutcomes(() => stopping).then(
     (added) => { if (added > 0) logger.info({ added }, 'stopped runs added to the outcome index'); },
     (error: unknown) => logger.warn({ err: error }, 'indexing stopped runs by outcome failed; the next start tries again'),
   );
@@ -399,6 +400,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
     ...(api ? { apiPort: api.port } : {}),
     metrics,
     async stop() {
+      stopping = true;
       step = 'api';
       await api?.stop();
       step = 'stream followers';

@@ -135,14 +135,16 @@ return redis.call('ZADD', KEYS[2], 0, ARGV[2])
  * after the first time: membership is checked with ZMSCORE and only runs in no index are read), so runs
  * stopped by an older replica during a rolling upgrade are indexed by the next start. Each addition is
  * guarded by the run's resourceVersion, so a run deleted meanwhile is not indexed back. Returns how many
- * runs it added.
+ * runs it added. `stopping` is asked between chunks: a replica shutting down leaves the pass unfinished
+ * (the index is not marked complete) instead of holding its shutdown for a scan of every stopped run.
  */
-export async function indexOutcomes(ctx: StoreContext): Promise<number> {
+export async function indexOutcomes(ctx: StoreContext, stopping: () => boolean = () => false): Promise<number> {
   const k = ctx.keys;
   const stopped = k.runsByPhase('stopped');
   let added = 0;
   let after: string | undefined;
   for (;;) {
+    if (stopping()) return added;
     const names = await ctx.redis.zrangebylex(stopped, after === undefined ? '-' : `(${after}`, '+', 'LIMIT', 0, CHUNK);
     if (names.length > 0) {
       const pipeline = ctx.redis.pipeline();

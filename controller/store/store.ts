@@ -66,8 +66,8 @@ export class ResourceStore {
     return countRuns(this.ctx, filter);
   }
   /** Indexes stopped runs stored before the outcome index existed; run by each replica at start. */
-  indexOutcomes(): Promise<number> {
-    return indexOutcomes(this.ctx);
+  indexOutcomes(stopping?: () => boolean): Promise<number> {
+    return indexOutcomes(this.ctx, stopping);
   }
   updateRunStatus(name: string, update: runs.StatusUpdate, expectedResourceVersion: string, current?: RunRecord): Promise<RunRecord> {
     return runs.updateRunStatus(this.ctx, name, update, expectedResourceVersion, current);

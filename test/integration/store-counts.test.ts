@@ -115,6 +115,9 @@ describe('store: run counts by phase and outcome', () => {
 
     // One stopped run is deleted: indexing must not bring it back.
     await store.deleteRun('etl-9');
+    // A replica shutting down leaves the pass unfinished: nothing indexed, the counts still read the records.
+    assert.equal(await store.indexOutcomes(() => true), 0);
+    assert.equal((await store.countRuns({ pool: 'etl' })).countedBy, 'records');
     assert.equal(await store.indexOutcomes(), 13, 'the 14 stopped runs but the deleted one');
     const afterIndexing = await store.countRuns({ pool: 'etl' });
     assert.equal(afterIndexing.countedBy, 'indexes');
