@@ -14,9 +14,13 @@
  *
  * So every copy is recorded, and after the workers closed (or their close ran out of time) every copy and
  * original is closed by us, bounded (quit, else disconnect after a second), whatever BullMQ did; a Cluster
- * BullMQ marked 'end' while it still holds node connections is disconnected too.
+ * BullMQ marked 'end' while it still holds node connections is disconnected too. A recovery reconnect
+ * BullMQ started before that close may still finish after it (seen on the local cluster: one node
+ * connection of a worker's copy left open, the test process idle instead of exiting), so once closing
+ * began an owned connection may not connect again: `connect()` is refused, and a copy that still becomes
+ * ready, or a Cluster that still adds a node connection, is disconnected at once.
  */
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { closeRedis, redisConnectionOpen, type RedisClient } from '../redis.js';
 
 export interface WorkerConnections {
@@ -30,9 +34,38 @@ export interface WorkerConnections {
 
 export function createWorkerConnections(): WorkerConnections {
   const owned: RedisClient[] = [];
+  let closing = false;
+  /**
+   * Every node connection an owned Cluster opened and that has not ended. ioredis can lose one from its
+   * pool while it stays connected (seen here: after BullMQ's recovery reconnect, the old connection to a
+   * node ended late and its 'end' removed the *new* connection to the same node from the pool), and then
+   * the Cluster's quit and disconnect never reach it: closeAll ends these itself.
+   */
+  const nodes = new Set<Redis>();
+
+  /** After closing began, whatever BullMQ's recovery reconnects is closed again instead of kept. */
+  function refuseReconnectAfterClose(connection: RedisClient): void {
+    const connect = connection.connect.bind(connection);
+    connection.connect = (...args: Parameters<RedisClient['connect']>) =>
+      closing ? Promise.reject(new Error('Connection is closed: the workers shut down')) : connect(...args);
+    connection.on('ready', () => {
+      if (closing) connection.disconnect();
+    });
+    if (connection instanceof Cluster) {
+      connection.on('+node', (node: Redis) => {
+        if (closing) {
+          node.disconnect();
+          return;
+        }
+        nodes.add(node);
+        node.once('end', () => nodes.delete(node));
+      });
+    }
+  }
 
   function own(connection: RedisClient): RedisClient {
     owned.push(connection);
+    refuseReconnectAfterClose(connection);
     if (connection instanceof Cluster) {
       const duplicate = connection.duplicate.bind(connection);
       connection.duplicate = (...args: Parameters<Cluster['duplicate']>) => {
@@ -54,10 +87,13 @@ export function createWorkerConnections(): WorkerConnections {
   return {
     own,
     async closeAll() {
+      closing = true;
       await closeRedis(...owned);
       // BullMQ marks a copy it quit as 'end' itself, even when its recovery reconnected it meanwhile: a
       // Cluster that still has node connections is disconnected whatever its status says.
       for (const connection of owned) if (redisConnectionOpen(connection)) connection.disconnect();
+      for (const node of nodes) if (node.status !== 'end') node.disconnect();
+      nodes.clear();
     },
     open: () => owned.filter(redisConnectionOpen).map((c) => `${connectionName(c)} (${c.status})`),
   };
