@@ -27,6 +27,7 @@ import { RedisBudgets } from './aws/redis-budgets.js';
 import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
+import { createJobPriorities, type JobPriorities } from './queue/job-priorities.js';
 import { startWorkers } from './queue/workers.js';
 import { startStreamFollower, RunningFollower } from './queue/stream-follower.js';
 import { changeFeedSource, controlStreamSource } from './queue/stream-sources.js';
@@ -96,6 +97,8 @@ export interface ReconcilerDependencies {
   redis: ReturnType<typeof createRedisConnection>;
   /** The replica's run-log source (failure tails, streamOutput); built from the gateway when absent. */
   logs?: CloudWatchRunLogSource;
+  /** The run queue's job priority per run, learned by the run reconciler (queue/job-priorities.ts). */
+  runPriorities?: JobPriorities;
 }
 
 /** Builds the reconciler of each queue from the other engineers' modules. */
@@ -147,6 +150,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     },
     limiter,
     wake: (name) => wakeUps.wake('reconcile-run', name),
+    ...(deps.runPriorities ? { priorities: deps.runPriorities } : {}),
     cost: (record, pool) => runCost(record.status.attempts, pool?.spec.region ?? defaultRegion ?? 'unknown', config.prices),
     observer: {
       rejected: (event) => metrics.runTransitionsRejected.inc({ event }),
@@ -292,15 +296,17 @@ export async function startController(config: ControllerConfig, logger: Logger):
   });
   const queues = createQueues(queueConnection, config.namespace, logger);
   const pendingWakeUps = createPendingWakeUps(redis, keyspace);
-  const wakeUps = createWakeUps(queues, pendingWakeUps);
+  // Runs of higher-priority pools are reconciled first (issue 11): learned per run by the run reconciler.
+  const runPriorities = createJobPriorities();
+  const wakeUps = createWakeUps(queues, pendingWakeUps, runPriorities);
 
   const logs = createGatewayRunLogSource({ redis, gateway, store, defaultRegion: config.aws.region });
   const arnTargets = createArnTargets(() => poolRoles(store));
-  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs });
+  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs, runPriorities });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
     connect: (name) => watch(createRedisConnection(redisTarget(config), name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
-    lockDurationMs: config.jobLockMs,
+    lockDurationMs: config.jobLockMs, runPriorities,
   });
   await scheduleResync(queues, config.resyncIntervalMs);
   await scheduleSweep(queues, CLEANUP_KEYS.retention, RETENTION_SWEEP_INTERVAL_MS);

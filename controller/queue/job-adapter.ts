@@ -1,7 +1,8 @@
 /**
  * Maps the reconcile contract (controller/queue/reconcile.ts) onto BullMQ:
  * - `{ requeueAfterMs }` and BudgetExhaustedError → `moveToDelayed` + DelayedError (no job try spent);
- *   if a wake-up arrived while the job was active, the delayed job is promoted at once instead;
+ *   if a wake-up arrived while the job was active, the delayed job is promoted at once instead; the job
+ *   first takes the priority its key should have, if it differs (job-priorities.ts);
  * - TerminalError → UnrecoverableError (no retries);
  * - any other error → rethrown, so BullMQ retries with the per-key exponential backoff (workers.ts).
  * Every reconcile gets a child logger with reconciler, key and a reconcile id, and is counted and timed.
@@ -25,6 +26,11 @@ export interface JobAdapterOptions {
    * answers whether there was one; the adapter then reconciles again at once instead of after the delay.
    */
   takePendingWakeUp: (key: string) => Promise<boolean>;
+  /**
+   * The BullMQ priority this key's jobs should carry (job-priorities.ts), if known: a requeued job whose
+   * own priority differs is given it before it is delayed, so it comes back in its pool's order.
+   */
+  priorityOf?: (key: string) => number | undefined;
   now?: () => number;
 }
 
@@ -65,6 +71,9 @@ export function createJobProcessor(options: JobAdapterOptions): Processor<Reconc
     metrics?.reconcileTotal.inc({ reconciler, result: 'requeue' });
     const delayMs = Math.max(0, Math.ceil(result.requeueAfterMs));
     logger.debug({ requeueAfterMs: delayMs }, 'reconcile requeued');
+    const priority = options.priorityOf?.(key);
+    // Once per job at most (the priority sticks to the job through its requeues): one HSET while it is active.
+    if (priority !== undefined && priority !== (job.priority ?? 0)) await job.changePriority({ priority });
     await job.moveToDelayed(now() + delayMs, token);
     // Once delayed, new wake-ups reschedule the job themselves; one that came while it was active is
     // only noted, so honour it here. The job is no longer ours: nothing after moveToDelayed may throw

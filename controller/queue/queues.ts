@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { QUEUE_NAMES, QueueName } from '../config.js';
 import { errorSummary, throttledLogger } from '../log-throttle.js';
 import type { PendingWakeUps } from './pending-wake-ups.js';
+import type { JobPriorities } from './job-priorities.js';
 
 export interface ReconcileJobData {
   key: string;
@@ -48,8 +49,10 @@ export async function closeQueues(queues: ControllerQueues): Promise<void> {
 /** Job tries of one wake-up before BullMQ gives up on it (the resync or the next change wakes it again). */
 export const MAX_JOB_TRIES = 30;
 
-export function wakeUpOptions(key: string, delayMs = 0): JobsOptions {
+/** `priority`: BullMQ's job priority (job-priorities.ts), 0 = none (the plain wait list, served first). */
+export function wakeUpOptions(key: string, delayMs = 0, priority = 0): JobsOptions {
   return {
+    ...(priority > 0 ? { priority } : {}),
     deduplication: { id: key, keepLastIfActive: true, ...(delayMs === 0 ? { reschedule: true } : {}) },
     delay: delayMs,
     attempts: MAX_JOB_TRIES,
@@ -64,12 +67,17 @@ export interface WakeUps {
   wake(queue: QueueName, key: string, options?: { delayMs?: number }): Promise<void>;
 }
 
-export function createWakeUps(queues: ControllerQueues, pending: PendingWakeUps): WakeUps {
+/**
+ * `runPriorities`: the BullMQ priority of each run whose pool this replica knows (job-priorities.ts); a new
+ * job of a run queue key carries it, so runs of higher-priority pools are reconciled first.
+ */
+export function createWakeUps(queues: ControllerQueues, pending: PendingWakeUps, runPriorities?: Pick<JobPriorities, 'of'>): WakeUps {
   return {
     async wake(queue, key, options) {
       // A delayed wake-up means "not before then": it must not cut short a requeue of a job active now.
       if ((options?.delayMs ?? 0) === 0) await pending.note(queue, key);
-      await queues[queue].add(key, { key }, wakeUpOptions(key, options?.delayMs ?? 0));
+      const priority = queue === 'reconcile-run' ? runPriorities?.of(key) ?? 0 : 0;
+      await queues[queue].add(key, { key }, wakeUpOptions(key, options?.delayMs ?? 0, priority));
     },
   };
 }

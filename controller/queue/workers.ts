@@ -14,6 +14,7 @@ import type { ControllerMetrics } from '../metrics.js';
 import { createJobProcessor } from './job-adapter.js';
 import { createWorkerConnections } from './worker-connections.js';
 import type { PendingWakeUps } from './pending-wake-ups.js';
+import type { JobPriorities } from './job-priorities.js';
 import { ControllerQueues, ReconcileJobData, bullPrefix } from './queues.js';
 import type { Reconciler } from './reconcile.js';
 
@@ -40,6 +41,8 @@ export interface StartWorkersOptions {
   backoff?: { baseMs: number; capMs: number };
   /** How long a job's lock lasts without renewal before another replica may take it over. */
   lockDurationMs?: number;
+  /** The run queue's job priorities by run (job-priorities.ts; the same object createWakeUps was given). */
+  runPriorities?: Pick<JobPriorities, 'of'>;
 }
 
 export interface RunningWorkers {
@@ -69,6 +72,7 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       logger: options.logger,
       metrics: options.metrics,
       takePendingWakeUp: (key) => pending.take(queueName, key),
+      ...(queueName === 'reconcile-run' && options.runPriorities ? { priorityOf: options.runPriorities.of } : {}),
     });
     // Notes left before this start are answered by this very reconcile; only later ones may cut a requeue short.
     const processor = async (job: Job<ReconcileJobData>, token?: string) => {

@@ -8,6 +8,7 @@
 import { targetOfTask } from '../../controller/aws/target.js';
 import type { Logger } from 'pino';
 import type { PoolRecord } from '../../controller/api/pool.js';
+import type { JobPriorities } from '../../controller/queue/job-priorities.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import type { Phase, RunCost } from '../../controller/api/run-status.js';
 import { TerminalError, type ReconcileResult, type Reconciler } from '../../controller/queue/reconcile.js';
@@ -52,6 +53,11 @@ export interface RunReconcilerDeps {
   maxEffects?: number;
   /** Compare-and-set conflicts tolerated in one reconcile before giving up (the job retries). */
   maxConflicts?: number;
+  /**
+   * Told the pool priority of every run reconciled, so the run's next jobs are ordered by it
+   * (controller/queue/job-priorities.ts), and told to forget a run once it stopped or is gone.
+   */
+  priorities?: Pick<JobPriorities, 'note' | 'forget'>;
 }
 
 /** The reconcile stored state cannot be understood; retrying will not help. */
@@ -64,9 +70,14 @@ export async function reconcileRun(deps: RunReconcilerDeps, name: string, logger
   const maxEffects = deps.maxEffects ?? 4;
   const maxConflicts = deps.maxConflicts ?? 5;
   const first = await deps.store.getRun(name);
-  if (!first) return {};
+  if (!first) {
+    deps.priorities?.forget(name);
+    return {};
+  }
   let record: RunRecord = first;
   let pool = await deps.store.getPool(record.spec.pool);
+  if (record.status.phase === 'stopped') deps.priorities?.forget(name);
+  else deps.priorities?.note(name, pool?.spec.scheduling?.priority ?? 0);
   let effect: EffectResult | undefined;
   let conflicts = 0;
   /** The slots this reconcile last released down to (the pool's slot sets already agree with it). */

@@ -12,6 +12,7 @@ import { createMetrics } from '../../controller/metrics.js';
 import { closeQueues, createQueues, createWakeUps, ControllerQueues, WakeUps } from '../../controller/queue/queues.js';
 import { startWorkers, RunningWorkers } from '../../controller/queue/workers.js';
 import { createPendingWakeUps } from '../../controller/queue/pending-wake-ups.js';
+import { createJobPriorities, runJobPriority, type JobPriorities } from '../../controller/queue/job-priorities.js';
 import { keyspace } from '../../controller/store/keys.js';
 import { Reconciler, TerminalError } from '../../controller/queue/reconcile.js';
 import { BudgetExhaustedError } from '../../controller/aws/errors.js';
@@ -43,7 +44,7 @@ describe('reconcile queues', () => {
     await redis.quit();
   });
 
-  function harness(reconcile: Reconciler, concurrency = 4): Harness {
+  function harness(reconcile: Reconciler, concurrency = 4, runPriorities?: JobPriorities): Harness {
     const namespace = `test-${randomUUID()}`;
     namespaces.push(namespace);
     const connection = createRedisConnection(TEST_REDIS_TARGET, 'test-queues');
@@ -55,9 +56,10 @@ describe('reconcile queues', () => {
       concurrency: { 'reconcile-run': concurrency, 'register-taskdef': 1, resync: 1 },
       connect: (name) => createRedisConnection(TEST_REDIS_TARGET, name, 'blocking'),
       queues, pendingWakeUps, logger, metrics, backoff: { baseMs: 20, capMs: 100 },
+      ...(runPriorities ? { runPriorities } : {}),
     });
     return {
-      queues, wakeUps: createWakeUps(queues, pendingWakeUps), workers, metrics,
+      queues, wakeUps: createWakeUps(queues, pendingWakeUps, runPriorities), workers, metrics,
       async drained() {
         const counts = await queues['reconcile-run'].getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
         return Object.values(counts).every((n) => n === 0);
@@ -320,5 +322,60 @@ describe('reconcile queues', () => {
     await until(() => started);
     await h.stop();
     assert.equal(finished, true);
+  });
+
+  test('runs of a higher-priority pool are reconciled before a waiting backlog of a lower one', async () => {
+    const priorities = createJobPriorities();
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let blockerActive = false;
+    const h = harness(async (key) => {
+      if (key === 'blocker') {
+        blockerActive = true;
+        await gate;
+      }
+      calls.push(key);
+      return {};
+    }, 1, priorities);
+    try {
+      // What the run reconciler would have learned: ten backlog runs of a priority-0 pool, one urgent run of a
+      // priority-1 pool, and one run this replica has never reconciled (its pool unknown: woken at the front).
+      for (let i = 0; i < 10; i++) priorities.note(`backlog-${i}`, 0);
+      priorities.note('urgent', 1);
+      await h.wakeUps.wake('reconcile-run', 'blocker');
+      await until(() => blockerActive, { what: 'the blocker to occupy the only worker' });
+      for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', `backlog-${i}`);
+      await h.wakeUps.wake('reconcile-run', 'urgent');
+      await h.wakeUps.wake('reconcile-run', 'new-run');
+      release();
+      await until(() => calls.length === 13, { what: () => `every reconcile: ${calls.join(', ')}` });
+      assert.deepEqual(calls.slice(0, 3), ['blocker', 'new-run', 'urgent'], calls.join(', '));
+      assert.deepEqual(calls.slice(3), Array.from({ length: 10 }, (_, i) => `backlog-${i}`), 'the backlog in its own order');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  test('a requeued job takes the priority its run\'s pool has, learned during the reconcile', async () => {
+    const priorities = createJobPriorities();
+    let calls = 0;
+    const h = harness(async (key) => {
+      calls++;
+      // The run reconciler notes the pool's priority as it reads the run; here the first reconcile does.
+      priorities.note(key, 7);
+      return calls === 1 ? { requeueAfterMs: 60_000 } : {};
+    }, 1, priorities);
+    try {
+      await h.wakeUps.wake('reconcile-run', 'run-p');
+      await until(async () => (await h.queues['reconcile-run'].getDelayedCount()) === 1, { what: 'the requeued job' });
+      const [delayed] = await h.queues['reconcile-run'].getDelayed();
+      assert.equal(delayed?.priority, runJobPriority(7));
+      // Woken early, it leaves its delay into the prioritized set, not the plain wait list.
+      await h.wakeUps.wake('reconcile-run', 'run-p');
+      await until(() => calls === 2, { what: 'the second reconcile' });
+    } finally {
+      await h.stop();
+    }
   });
 });
