@@ -59,6 +59,8 @@ export interface PoolSpecLike {
   tags?: Record<string, string>;
   autoDeregisterTaskDefinition?: boolean;
   matchLatestRevisionInFamily?: boolean;
+  /** Fair share of the account-region's budgets (registrations wait in the pool's turn). */
+  scheduling?: { weight?: number; priority?: number };
   /** RunTask fields passed through (launch only; never part of the task definition). */
   runTaskRequest?: RunTaskRequest;
 }

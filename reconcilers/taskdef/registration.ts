@@ -107,7 +107,10 @@ export function createRegistrationWorker(deps: RegistrationDependencies): Regist
       const reuse = await latestMatching(pending);
       if (reuse) return settle(pending, reuse, false);
     }
-    const output = await gateway.registerTaskDefinition(pending.taskDefinition, { wait: false, target: targetOfPending(pending) });
+    // In the asking pool's turn among the pools waiting for this account-region's registrations; the caller
+    // is the definition (one registration per hash at a time).
+    const share = pending.share ? { share: { ...pending.share, caller: pending.hash } } : {};
+    const output = await gateway.registerTaskDefinition(pending.taskDefinition, { wait: false, target: targetOfPending(pending), ...share });
     const arn = output.taskDefinition?.taskDefinitionArn;
     if (!arn) throw new Error('RegisterTaskDefinition returned no taskDefinitionArn');
     deps.metrics?.taskdefRegistrations.inc();

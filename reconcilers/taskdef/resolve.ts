@@ -141,6 +141,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       hash, family: rendered.family, region: rendered.region, target, taskDefinition: rendered.taskDefinition,
       matchLatestRevisionInFamily: pool.spec.matchLatestRevisionInFamily === true,
       autoDeregister: pool.spec.autoDeregisterTaskDefinition === true,
+      share: { pool: pool.metadata.name, weight: pool.spec.scheduling?.weight ?? 1, priority: pool.spec.scheduling?.priority ?? 0 },
     };
     // A miss is counted once per run and wait: a waiting run is looked at again on every wake-up.
     const alreadyWaiting = await store.isWaiting(hash, run.metadata.name);

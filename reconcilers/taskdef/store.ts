@@ -26,6 +26,12 @@ export interface PendingRegistration {
   taskDefinition: RegisterTaskDefinitionCommandInput;
   matchLatestRevisionInFamily: boolean;
   autoDeregister: boolean;
+  /**
+   * The pool whose run asked first, with its `scheduling`: the registration waits for the account-region's
+   * RegisterTaskDefinition budget in that pool's turn (fair share, lane 'register'). Absent in records
+   * written before it existed: such a registration waits outside the fair share, as before.
+   */
+  share?: { pool: string; weight: number; priority: number };
 }
 
 /** ECS refused the definition itself; the runs waiting on it fail with this message. */

@@ -15,6 +15,7 @@ import type {
   RegisterTaskDefinitionCommandInput, RegisterTaskDefinitionCommandOutput, TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { BudgetExhaustedError, GatewayError } from '../../controller/aws/errors.js';
+import type { CallOptions } from '../../controller/aws/gateway.js';
 import { keyspace } from '../../controller/store/keys.js';
 import type { WakeUps } from '../../controller/queue/queues.js';
 import { createTaskdefs, DEREGISTER_KEY_PREFIX, type Taskdefs } from '../../reconcilers/taskdef/index.js';
@@ -39,8 +40,12 @@ class FakeEcs implements RegistrationGateway {
   /** Errors thrown by the next register calls, in order. */
   registerFaults: unknown[] = [];
 
-  async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<RegisterTaskDefinitionCommandOutput> {
+  /** The fair-share identity each register call carried. */
+  registerShares: (CallOptions['share'] | undefined)[] = [];
+
+  async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput, options?: CallOptions): Promise<RegisterTaskDefinitionCommandOutput> {
     this.registerCalls += 1;
+    this.registerShares.push(options?.share);
     const fault = this.registerFaults.shift();
     if (fault) throw fault;
     const family = input.family ?? '';
@@ -162,6 +167,17 @@ describe('registration queue', () => {
     const arns = new Set(second.map((r) => (r?.status === 'resolved' ? r.taskDefinition.taskDefinitionArn : '')));
     assert.equal(arns.size, 5);
     assert.equal(ecs.registerCalls, 5);
+  });
+
+  test("a registration waits for the budget in the asking pool's turn (fair share, lane register)", async () => {
+    const replicas = [replica()];
+    const pool = newPool({ scheduling: { weight: 3, priority: 2 } });
+    const resolution = await replicas[0]?.resolver.resolve(pool, newRun('shared-1', { deployment: 'fair' }));
+    assert.equal(resolution?.status, 'waiting');
+    await drain(replicas);
+    assert.equal(ecs.registerCalls, 1);
+    const hash = resolution?.status === 'waiting' ? resolution.hash : '';
+    assert.deepEqual(ecs.registerShares, [{ pool: pool.metadata.name, weight: 3, priority: 2, caller: hash }]);
   });
 
   test('a cache miss is counted once per run and wait, however often the waiting run is looked at', async () => {
