@@ -112,9 +112,34 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       // connections are closed under the workers, which ends whatever they still wait for.
       if (!finished) await within(Promise.all(workers.map((w) => w.close(true))), FORCED_CLOSE_BOUND_MS);
       await connections.closeAll();
+      if (!finished) await Promise.all(workers.map(stopWorkerTimers));
       return { handedBack: !finished };
     },
   };
+}
+
+/** The parts of a BullMQ Worker (6.7) that a close which never finished leaves running. */
+interface WorkerTimers {
+  lockManager?: { close(): Promise<void> };
+  stalledCheckStopper?: () => void;
+}
+
+/**
+ * Stops the lock-renewal timer and the stalled-job checker of a worker whose close did not finish. BullMQ's
+ * Worker.close awaits the jobs in flight before it stops them, and a forced close returns that same pending
+ * close, so a job that never settles (seen after a Redis Cluster failover: a reconcile waiting on the
+ * killed master) leaves the lock renewal rescheduling itself every lockDuration / 2 for ever: the replica
+ * ran into its shutdown deadline and exited 1 with nothing but that timer alive. The jobs' locks lapse and
+ * another replica recovers them as stalled, as for any forced close.
+ */
+async function stopWorkerTimers(worker: Worker<ReconcileJobData, void>): Promise<void> {
+  const internals = worker as unknown as WorkerTimers;
+  try {
+    await internals.lockManager?.close();
+    internals.stalledCheckStopper?.();
+  } catch {
+    // Nothing left to do for a worker being abandoned: the shutdown deadline still bounds the exit.
+  }
 }
 
 /** True when `work` settled within `boundMs`, false when the bound came first (its timer never outlives the race). */
