@@ -14,6 +14,8 @@ mapfile -t files < <(find dist/test/integration -name '*.test.js' | sort)
 files+=(dist/test/e2e/controller-throughput.test.js dist/test/e2e/controller-shutdown.test.js)
 # The API server and the CLI (direct and through the API), and the orchestrator examples, on the cluster too.
 files+=(dist/test/e2e/api-process.test.js dist/test/e2e/cli-api.test.js dist/test/e2e/cli-resources.test.js dist/test/e2e/api-examples.test.js)
+# The CLI's output (its -A lists namespaces from every master: SCAN walks one node only) and kill through a controller.
+files+=(dist/test/e2e/cli-output.test.js dist/test/e2e/cli-kill.test.js)
 echo "redis-cluster: running ${#files[@]} test files against the cluster at $REDIS_CLUSTER_NODES"
 # --test-force-exit and --test-timeout: a leaked handle or a hung test fails or ends its file instead of holding CI (scripts/test.sh says why).
 if node --test --test-concurrency=1 --test-force-exit --test-timeout=900000 --test-reporter=dot "${files[@]}"; then
