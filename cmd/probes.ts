@@ -3,7 +3,7 @@
  * /metrics, /proc/<pid>/status and /proc/<pid>/stat, Redis INFO memory and MEMORY USAGE. Parsers are pure.
  */
 import { readFile } from 'node:fs/promises';
-import { serverNodes, type RedisClient } from '../controller/redis.js';
+import { scanBatches, serverNodes, type RedisClient } from '../controller/redis.js';
 
 /** Sum of every sample of a metric (all label sets, or those whose labels contain `labelFragment`). */
 export function sumMetric(text: string, name: string, labelFragment = ''): number {
@@ -77,32 +77,19 @@ export async function redisUsedMemory(redis: RedisClient): Promise<number> {
 export async function keyspaceMemory(client: RedisClient, pattern: string): Promise<{ keys: number; bytes: number }> {
   let keys = 0;
   let bytes = 0;
-  // SCAN walks one node's keys: a cluster's masters are walked one by one (a namespace lives on one of them).
-  for (const redis of serverNodes(client)) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (found.length === 0) continue;
-      const pipeline = redis.pipeline();
-      for (const key of found) pipeline.memory('USAGE', key);
-      const results = (await pipeline.exec()) ?? [];
-      keys += found.length;
-      for (const [error, value] of results) if (error === null && typeof value === 'number') bytes += value;
-    } while (cursor !== '0');
+  // A namespace lives on one master of a cluster; scanBatches walks them all.
+  for await (const { node, keys: found } of scanBatches(client, pattern)) {
+    const pipeline = node.pipeline();
+    for (const key of found) pipeline.memory('USAGE', key);
+    const results = (await pipeline.exec()) ?? [];
+    keys += found.length;
+    for (const [error, value] of results) if (error === null && typeof value === 'number') bytes += value;
   }
   return { keys, bytes };
 }
 
 export async function deleteKeys(client: RedisClient, pattern: string): Promise<number> {
   let removed = 0;
-  for (const redis of serverNodes(client)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) removed += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  }
+  for await (const { node, keys } of scanBatches(client, pattern)) removed += await node.unlink(...keys);
   return removed;
 }

@@ -111,6 +111,23 @@ export function serverNodes(redis: RedisClient): Redis[] {
 }
 
 /**
+ * Every key matching `pattern`, a SCAN batch at a time with the node that holds it. SCAN walks one node's
+ * keys, so on a cluster every master is walked; a Cluster knows its masters only once connected, so it is
+ * made ready first.
+ */
+export async function* scanBatches(client: RedisClient, pattern: string): AsyncGenerator<{ node: Redis; keys: string[] }> {
+  if (client instanceof Cluster && client.status !== 'ready') await client.ping();
+  for (const node of serverNodes(client)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) yield { node, keys };
+    } while (cursor !== '0');
+  }
+}
+
+/**
  * Pings until Redis answers or `boundMs` has passed (each ping bounded by what is left); resolves with
  * undefined once it answered, else with the last error seen.
  */

@@ -1,7 +1,7 @@
 /** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
 import { readScopeShares, type PoolShare } from '../../controller/aws/pool-shares.js';
 import { scopeOf, targetOfPool } from '../../controller/aws/target.js';
-import { serverNodes, type RedisClient } from '../../controller/redis.js';
+import { scanBatches, type RedisClient } from '../../controller/redis.js';
 import type { ControlReply, KillMessage, PoolRecord } from '../../controller/api/index.js';
 import { replicaBuilds } from '../../controller/replica-registry.js';
 import { keyspace, listAll, ResourceStore, type SubmitOptions } from '../../controller/store/index.js';
@@ -105,16 +105,8 @@ export class RedisBackends implements Backends {
     const sample = keyspace('x').key('rv');
     const [before, after] = [sample.slice(0, sample.indexOf('{x}') + 1), sample.slice(sample.indexOf('{x}') + 2)];
     const found = new Set<string>();
-    // SCAN walks one node's keys: on a Redis Cluster every master is scanned (namespaces spread over them).
-    // A Cluster knows its masters once connected: one command first, which waits for that.
-    await this.redis.exists(sample);
-    for (const node of serverNodes(this.redis)) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `${before}*${after}`, 'COUNT', 1000);
-        cursor = next;
-        for (const key of keys) found.add(key.slice(before.length, key.length - after.length));
-      } while (cursor !== '0');
+    for await (const { keys } of scanBatches(this.redis, `${before}*${after}`)) {
+      for (const key of keys) found.add(key.slice(before.length, key.length - after.length));
     }
     return [...found].sort();
   }

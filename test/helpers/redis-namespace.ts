@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
-import { CLUSTER_FAILOVER_OPTIONS, parseClusterNodes, serverNodes, type RedisClient, type RedisTarget } from '../../controller/redis.js';
+import { CLUSTER_FAILOVER_OPTIONS, parseClusterNodes, scanBatches, type RedisClient, type RedisTarget } from '../../controller/redis.js';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -27,16 +27,8 @@ export function uniqueNamespace(label = 'test'): string {
 
 /** Every key matching `pattern`: SCAN walks one node, so on a cluster every master is walked (KEYS would ask one). */
 export async function scanKeys(client: RedisClient, pattern: string): Promise<string[]> {
-  if (client instanceof Cluster && client.status !== 'ready') await client.ping();
   const found: string[] = [];
-  for (const redis of serverNodes(client)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-  }
+  for await (const { keys } of scanBatches(client, pattern)) found.push(...keys);
   return found;
 }
 
