@@ -72,22 +72,35 @@ describe('reconcile queues', () => {
     };
   }
 
-  test('wake-ups for one key while it waits coalesce into one reconcile', async () => {
+  /**
+   * A reconciler that records the keys it reconciles and holds the key 'blocker' until `release()`:
+   * `occupy(h)` wakes the blocker and waits until it holds the harness's only worker.
+   */
+  function blockedWorker() {
     const calls: string[] = [];
     let blockerActive = false;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const h = harness(async (key) => {
+    const reconcile: Reconciler = async (key) => {
       if (key === 'blocker') {
         blockerActive = true;
         await gate;
       }
       calls.push(key);
       return {};
-    }, 1);
-    try {
+    };
+    const occupy = async (h: Harness) => {
       await h.wakeUps.wake('reconcile-run', 'blocker');
       await until(() => blockerActive, { what: 'the blocker to occupy the only worker' });
+    };
+    return { calls, reconcile, occupy, release };
+  }
+
+  test('wake-ups for one key while it waits coalesce into one reconcile', async () => {
+    const { calls, reconcile, occupy, release } = blockedWorker();
+    const h = harness(reconcile, 1);
+    try {
+      await occupy(h);
       for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', 'run-a');
       release();
       await until(() => calls.length >= 2, { what: 'the reconcile of run-a' });
@@ -326,25 +339,14 @@ describe('reconcile queues', () => {
 
   test('runs of a higher-priority pool are reconciled before a waiting backlog of a lower one', async () => {
     const priorities = createJobPriorities();
-    const calls: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let blockerActive = false;
-    const h = harness(async (key) => {
-      if (key === 'blocker') {
-        blockerActive = true;
-        await gate;
-      }
-      calls.push(key);
-      return {};
-    }, 1, priorities);
+    const { calls, reconcile, occupy, release } = blockedWorker();
+    const h = harness(reconcile, 1, priorities);
     try {
       // What the run reconciler would have learned: ten backlog runs of a priority-0 pool, one urgent run of a
       // priority-1 pool, and one run this replica has never reconciled (its pool unknown: woken at the front).
       for (let i = 0; i < 10; i++) priorities.note(`backlog-${i}`, 0);
       priorities.note('urgent', 1);
-      await h.wakeUps.wake('reconcile-run', 'blocker');
-      await until(() => blockerActive, { what: 'the blocker to occupy the only worker' });
+      await occupy(h);
       for (let i = 0; i < 10; i++) await h.wakeUps.wake('reconcile-run', `backlog-${i}`);
       await h.wakeUps.wake('reconcile-run', 'urgent');
       await h.wakeUps.wake('reconcile-run', 'new-run');
@@ -376,6 +378,23 @@ describe('reconcile queues', () => {
       await until(() => calls === 2, { what: 'the second reconcile' });
     } finally {
       await h.stop();
+    }
+  });
+
+  test('a stop whose reconcile never settles still stops the workers\' lock renewal (no timer keeps the process alive)', async () => {
+    let started = false;
+    const h = harness(async () => {
+      started = true;
+      return new Promise<never>(() => {});
+    });
+    await h.wakeUps.wake('reconcile-run', 'run-hung');
+    await until(() => started, { what: 'the reconcile that never settles' });
+    await h.stop();
+    // BullMQ's close waits for that job before it stops its lock manager; workers.ts stops it itself. These are
+    // the BullMQ internals it relies on (a BullMQ upgrade that renames them fails here, not in production).
+    for (const worker of h.workers.workers) {
+      const internals = worker as unknown as { lockManager?: { closed?: boolean } };
+      assert.equal(internals.lockManager?.closed, true, 'the lock manager is closed');
     }
   });
 });
