@@ -8,7 +8,7 @@
  */
 import type { BuildInfo } from './build-info.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { COST_CAPACITIES, OUTCOMES, PHASES, type RunCost, type SpotFallbackStatus } from './api/run-status.js';
+import { COST_CAPACITIES, OUTCOMES, PHASES, type RunCost } from './api/run-status.js';
 import { GATEWAY_ACTIONS, THROTTLE_CATEGORIES } from './aws/budgets.js';
 import { QUEUE_NAMES } from './config.js';
 import { ORPHAN_STOP_CAUSES } from '../reconcilers/cleanup/orphan-plan.js';
@@ -113,7 +113,7 @@ export interface ControllerMetrics {
   costGbSeconds: Counter<'pool' | 'capacity'>;
   /** What the same attempts would have cost on Fargate on-demand, by pool (the Spot savings are the difference). */
   costOnDemandUsd: Counter<'pool'>;
-  /** Runs whose later attempts went on-demand, by pool and why (interruptions, capacity). */
+  /** Spot → on-demand fallbacks, counted when a run's first on-demand attempt is opened, by pool and why (interruptions, capacity). */
   spotFallbacks: Counter<'pool' | 'reason'>;
 }
 
@@ -219,7 +219,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     costVcpuSeconds: new Counter({ name: 'longshore_cost_vcpu_seconds_total', help: 'Billed vCPU-seconds of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
     costGbSeconds: new Counter({ name: 'longshore_cost_memory_gigabyte_seconds_total', help: 'Billed GB-seconds of memory of finished runs, by pool and capacity.', labelNames: ['pool', 'capacity'], registers }),
     costOnDemandUsd: new Counter({ name: 'longshore_cost_on_demand_usd_total', help: 'What the same attempts would have cost on Fargate on-demand (an estimate), by pool.', labelNames: ['pool'], registers }),
-    spotFallbacks: new Counter({ name: 'longshore_spot_fallbacks_total', help: 'Runs whose next attempts went from Fargate Spot to on-demand, by pool and reason.', labelNames: ['pool', 'reason'], registers }),
+    spotFallbacks: new Counter({ name: 'longshore_spot_fallbacks_total', help: "Spot → on-demand fallbacks by pool and reason (interruptions, capacity), counted as each run's first on-demand attempt is opened.", labelNames: ['pool', 'reason'], registers }),
   };
 
   for (const queue of QUEUE_NAMES) for (const state of QUEUE_STATES) m.queueJobs.set({ queue, state }, 0);
@@ -272,8 +272,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
 export const SPOT_FALLBACK_REASONS = ['interruptions', 'capacity'] as const;
 
 /**
- * A pool's cost and fallback series, created at 0 the first time this replica sees the pool conclude a run
- * (pools are named by operators and few; unknown ones cannot be pre-initialised).
+ * A pool's cost and fallback series, created at 0 the first time this replica labels the pool (pools are
+ * named by operators and few; unknown ones cannot be pre-initialised).
  */
 export function initPoolCostMetrics(m: ControllerMetrics, pool: string): void {
   for (const capacity of COST_CAPACITIES) {
@@ -285,10 +285,9 @@ export function initPoolCostMetrics(m: ControllerMetrics, pool: string): void {
   for (const reason of SPOT_FALLBACK_REASONS) m.spotFallbacks.inc({ pool, reason }, 0);
 }
 
-/** Counts one finished run's cost and Spot fallback. */
-export function recordRunCost(m: ControllerMetrics, pool: string, cost: RunCost | undefined, fallback: SpotFallbackStatus | undefined): void {
+/** Counts one finished run's cost (its Spot fallback was counted when it happened: run-metrics.ts). */
+export function recordRunCost(m: ControllerMetrics, pool: string, cost: RunCost | undefined): void {
   initPoolCostMetrics(m, pool); // idempotent; the pool label usually created them already
-  if (fallback) m.spotFallbacks.inc({ pool, reason: fallback.reason });
   if (!cost) return;
   for (const attempt of cost.attempts) {
     const labels = { pool, capacity: attempt.capacity };

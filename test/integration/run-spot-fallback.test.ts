@@ -1,14 +1,17 @@
 /**
  * Issue 12 end to end through the run reconciler, real Redis and the simulator via the real SDK: Spot →
- * on-demand fallback after N interruptions and on Spot capacity failure, EXTERNAL (ECS Anywhere) runs to
- * completion on the default cluster's external instances, runTaskRequest fields visible in DescribeTasks,
- * and a finished run's cost present and consistent with its attempts.
+ * on-demand fallback after N interruptions and on Spot capacity failure (counted as it happens; new runs
+ * still start on Spot), EXTERNAL (ECS Anywhere) runs to completion on the default cluster's external
+ * instances, runTaskRequest fields visible in DescribeTasks, and a finished run's cost present and
+ * consistent with its attempts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import type { RunRecord } from '../../controller/api/run.js';
+import { createMetrics } from '../../controller/metrics.js';
 import { FARGATE_MINIMUM_SECONDS } from '../../controller/pricing.js';
+import { recordStatusWrite } from '../../controller/run-metrics.js';
 import { allStopped, fargatePool, QUICK_SCENARIO, startRunHarness, V, type RunHarness } from './run-harness.js';
 
 const fast = { infrastructureAttempts: 4, backoff: { initialSeconds: 0.05, maxSeconds: 0.1 } };
@@ -113,6 +116,13 @@ describe('Spot fallback, EXTERNAL, passthrough and cost', () => {
 
 describe('Spot fallback on capacity failure', () => {
   let h: RunHarness;
+  // The controller's wiring (controller/main.ts): the run metrics are recorded at each status write.
+  const metrics = createMetrics();
+  const fallbacks = async (pool: string, reason: string): Promise<number> => {
+    const text = await metrics.registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith(`longshore_spot_fallbacks_total{pool="${pool}",reason="${reason}"}`));
+    return line === undefined ? 0 : Number(line.split(' ').pop());
+  };
 
   before(async () => {
     h = await startRunHarness({
@@ -123,6 +133,9 @@ describe('Spot fallback on capacity failure', () => {
         fargatePool('spot-stuck', { capacityProviderStrategy: spotStrategy, retry: { ...fast, infrastructureAttempts: 2 } }),
       ],
     });
+    const written = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, after.spec.pool, before.status, after.status);
+    h.runDeps.observer = { written };
+    h.resyncDeps.onWritten = written;
   });
 
   after(async () => {
@@ -140,6 +153,22 @@ describe('Spot fallback on capacity failure', () => {
     assert.deepEqual(run.status.spotFallback, { reason: 'capacity', fromAttempt: 2 });
     assertCostConsistent(run);
     assert.deepEqual(run.status.cost?.attempts.map((a) => [a.number, a.capacity]), [[2, 'on-demand']]);
+  });
+
+  test('the fallback is counted once, when the on-demand attempt opens, not when the run ends', async () => {
+    const counted = await fallbacks('spot-capacity', 'capacity');
+    await h.submitRun('capacity-live', 'spot-capacity', { env: { SIM_RUN_SECONDS: '600' } });
+    const [run] = await h.driveUntil(['capacity-live'], ([r]) => r.status.phase === 'running' && r.status.attempts.length === 2, { timeoutMs: 30_000 });
+    assert.equal(run.status.outcome, undefined, 'the run is still running');
+    assert.equal(run.status.attempts[0].requestedCapacity, undefined, 'a new run asks for Spot first');
+    assert.equal(run.status.attempts[0].failureReason, 'CapacityUnavailable');
+    assert.equal(run.status.attempts[1].requestedCapacity, 'on-demand');
+    assert.equal(await fallbacks('spot-capacity', 'capacity'), counted + 1);
+    // Reconciles and resyncs that change nothing about the fallback do not count it again.
+    await h.driveUntil(['capacity-live'], () => true);
+    await h.driveUntil(['capacity-live'], () => true);
+    assert.equal(await fallbacks('spot-capacity', 'capacity'), counted + 1);
+    assert.equal(await fallbacks('spot-capacity', 'interruptions'), 0);
   });
 
   test('without onCapacityUnavailable the run stays on Spot and crashes when its budget is spent', async () => {

@@ -43,7 +43,7 @@ describe('runs that succeed on a retry', () => {
 
   test('the retry and each attempt\'s submit → running time are in the metrics while the run still runs', async () => {
     const metrics = createMetrics();
-    const written = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, before.status, after.status);
+    const written = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, after.spec.pool, before.status, after.status);
     h.runDeps.observer = { written };
     h.resyncDeps.onWritten = written;
     try {
