@@ -76,6 +76,21 @@ describe('Spot fallback, EXTERNAL, passthrough and cost', () => {
     assert.ok((run.status.cost?.estimatedUsd ?? 0) < (run.status.cost?.onDemandUsd ?? 0), 'the Spot attempts cost less than on-demand would have');
   });
 
+  test('after a run fell back, the next run of the same pool still starts on Spot', async () => {
+    const earlier = await h.store.getRun('fallback-1');
+    assert.deepEqual(earlier?.status.spotFallback, { reason: 'interruptions', fromAttempt: 3 }, 'fallback-1 fell back first');
+    await h.submitRun('fallback-2', 'spot', { env: { SIM_RUN_SECONDS: '1', SIM_EXIT_CODE: '0' } });
+    const [run] = await h.driveUntil(['fallback-2'], allStopped, { timeoutMs: 30_000 });
+    assert.equal(run.status.outcome, 'succeeded', run.status.message);
+    const [first] = run.status.attempts;
+    assert.equal(first.number, 1);
+    assert.equal(first.capacityProvider, 'FARGATE_SPOT');
+    assert.equal(first.requestedCapacity, undefined, 'the first attempt did not ask for on-demand');
+    assert.equal(run.status.spotFallback, undefined);
+    const described = await h.clients.ecs.send(new DescribeTasksCommand({ tasks: [first.taskArn ?? ''] }));
+    assert.equal(described.tasks?.[0]?.capacityProviderName, 'FARGATE_SPOT');
+  });
+
   test('without spotFallback a run keeps launching on Spot until its budget is spent', async () => {
     await h.submitRun('no-fallback-1', 'plain-spot', { env: { SIM_SPOT_INTERRUPT_AFTER_SECONDS: '0.5', SIM_SPOT_INTERRUPT_TIMES: '10', SIM_RUN_SECONDS: '3' } });
     const [run] = await h.driveUntil(['no-fallback-1'], allStopped, { timeoutMs: 40_000 });
