@@ -32,8 +32,12 @@ export const PlacementStrategy = z.strictObject({
 });
 
 export const ResourceRequirement = z.strictObject({
+  /**
+   * ResourceRequirement's types; as a container override only GPU is supported, and admission refuses
+   * InferenceAccelerator by name (rule container-override-gpu-only) rather than with a bare schema error.
+   */
   type: z.enum(['GPU', 'InferenceAccelerator']),
-  /** GPU: a whole number of GPUs; InferenceAccelerator: a deviceName of inferenceAcceleratorOverrides. */
+  /** GPU: a whole number of GPUs. */
   value: z.string().min(1).max(255),
 });
 

@@ -85,6 +85,29 @@ describe('runTaskRequest admission', () => {
     assert.equal(only(placement, 'gpu-count').path, 'spec.runTaskRequest.overrides.resourceRequirements[0].value');
   });
 
+  test('a container override takes GPU resource requirements only: InferenceAccelerator is refused by field and rule', () => {
+    const v = poolViolations({
+      ...ec2Pool,
+      runTaskRequest: {
+        overrides: {
+          resourceRequirements: [{ type: 'GPU', value: '1' }, { type: 'InferenceAccelerator', value: 'd1' }],
+          inferenceAcceleratorOverrides: [{ deviceName: 'd1', deviceType: 'eia2.medium' }],
+        },
+      },
+    });
+    const refused = only(v, 'container-override-gpu-only');
+    assert.equal(refused.path, 'spec.runTaskRequest.overrides.resourceRequirements[1].type');
+    assert.equal(refused.value, 'InferenceAccelerator');
+    assert.match(refused.message, /^overrides\.resourceRequirements is applied as a container override, where GPU is the only supported type/);
+    assert.match(refused.message, /inferenceAcceleratorOverrides/);
+    assert.equal(v.length, 1, 'the GPU entry and the accelerator override stay accepted');
+    // The same on a run, on any launch.
+    const onRun = runViolations({ runTaskRequest: { overrides: { resourceRequirements: [{ type: 'InferenceAccelerator', value: 'd1' }] } } }, ec2Pool);
+    assert.equal(only(onRun, 'container-override-gpu-only').path, 'spec.runTaskRequest.overrides.resourceRequirements[0].type');
+    const onFargate = poolViolations(fargatePool({ runTaskRequest: { overrides: { resourceRequirements: [{ type: 'InferenceAccelerator', value: 'd1' }] } } }));
+    assert.deepEqual(onFargate.map((x) => x.rule), ['container-override-gpu-only']);
+  });
+
   test('Fargate (on-demand or Spot) refuses placement, GPUs and inference accelerators; old platforms refuse ephemeral storage', () => {
     for (const launch of [{}, { launchType: 'FARGATE_SPOT' as const }, { capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] }]) {
       const v = poolViolations(fargatePool({

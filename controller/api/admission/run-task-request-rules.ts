@@ -64,6 +64,20 @@ function shapeRules(prefix: string, request: RunTaskRequest): Violation[] {
     }
   });
   request.overrides?.resourceRequirements?.forEach((requirement, i) => {
+    // These go on the orchestration container's override (reconcilers/launch/run-task-input.ts). AWS's
+    // ContainerOverride.resourceRequirements: "The type and amount of a resource to assign to a container,
+    // instead of the default value from the task definition. The only supported resource is a GPU."
+    // (Amazon ECS API Reference, ContainerOverride; the AWS SDK for Kotlin's ECS model says the same). An
+    // inference accelerator is tied to a container in the task definition only.
+    if (requirement.type === 'InferenceAccelerator') {
+      out.push({
+        path: `${prefix}.overrides.resourceRequirements[${i}].type`, rule: 'container-override-gpu-only',
+        message: 'overrides.resourceRequirements is applied as a container override, where GPU is the only supported type; '
+          + 'assign an inference accelerator to the container in the task definition (containerDefinitions[].resourceRequirements) '
+          + 'and change its device type with overrides.inferenceAcceleratorOverrides',
+        value: requirement.type,
+      });
+    }
     if (requirement.type === 'GPU' && !/^[1-9]\d*$/.test(requirement.value)) {
       out.push({ path: `${prefix}.overrides.resourceRequirements[${i}].value`, rule: 'gpu-count', message: 'a GPU requirement is a whole number of GPUs', value: requirement.value });
     }
