@@ -1,7 +1,7 @@
 /**
  * RunTask's passthrough members through the real SDK: each rule refuses with ECS's InvalidParameterException
- * and message (docs/simulator.md "RunTask passthrough"), and what was accepted shows in DescribeTasks
- * (platformVersion, enableExecuteCommand, ephemeralStorage, group, tags).
+ * and message (docs/simulator.md "RunTask passthrough"; GPUs on Fargate included), and what was accepted
+ * shows in DescribeTasks (platformVersion, enableExecuteCommand, ephemeralStorage, group, tags).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +59,20 @@ describe('RunTask passthrough members', () => {
     await refused(fargateRun(fargate, { platformVersion: '1.3.0', overrides: { ephemeralStorage: { sizeInGiB: 30 } } }), /1\.4\.0 or later/);
     await refused(fargateRun(fargate, { overrides: { inferenceAcceleratorOverrides: [{ deviceName: 'd', deviceType: 'eia2.medium' }] } }), /not supported with FARGATE/);
     await refused(fargateRun(fargate, { referenceId: 'x'.repeat(1025) }), /referenceId must be at most 1024/);
+  });
+
+  test("Fargate (on-demand or Spot) refuses GPU resource requirements in a container's override; EC2 takes them", async () => {
+    const gpu = { containerOverrides: [{ name: 'main', resourceRequirements: [{ type: 'GPU' as const, value: '1' }] }] };
+    const message = 'GPU resource requirements are not supported with FARGATE launch type.';
+    await refused(fargateRun(fargate, { overrides: gpu }), message);
+    const spot = fargateRun(fargate, { overrides: gpu, capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] });
+    delete spot.launchType;
+    await refused(spot, message);
+    // The same override without a GPU is accepted on Fargate: the refusal is about the GPU, not the override.
+    const plain = await h.ecs.send(new RunTaskCommand(fargateRun(fargate, { overrides: { containerOverrides: [{ name: 'main', command: ['true'] }] } })));
+    assert.equal(plain.tasks?.length, 1);
+    const onEc2 = await h.ecs.send(new RunTaskCommand({ cluster: 'ec2', taskDefinition: ec2, launchType: 'EC2', overrides: gpu }));
+    assert.equal(onEc2.tasks?.length, 1, JSON.stringify(onEc2.failures));
   });
 
   test('accepted members show in DescribeTasks', async () => {

@@ -145,6 +145,23 @@ describe('render: compute', () => {
     assert.equal(td.requiresCompatibilities, undefined);
   });
 
+  test('EXTERNAL (ECS Anywhere): requiresCompatibilities names EXTERNAL, sized per container like EC2', () => {
+    const td = render(newPool({ launchType: 'EXTERNAL', cpu: 512, memory: 1024 }), newRun()).taskDefinition;
+    assert.deepEqual(td.requiresCompatibilities, ['EXTERNAL']);
+    const c = only(td.containerDefinitions);
+    assert.deepEqual([c.cpu, c.memory], [512, 1024]);
+    assert.equal(td.cpu, undefined);
+    assert.equal(td.networkMode, undefined);
+    // A template that already names compatibilities keeps them, with EXTERNAL added once.
+    const kept = render(newPool({ launchType: 'EXTERNAL', taskDefinition: { requiresCompatibilities: ['EC2', 'EXTERNAL'] } }), newRun()).taskDefinition;
+    assert.deepEqual(kept.requiresCompatibilities, ['EC2', 'EXTERNAL']);
+    const added = render(newPool({ launchType: 'EXTERNAL', taskDefinition: { requiresCompatibilities: ['EC2'] } }), newRun()).taskDefinition;
+    assert.deepEqual(added.requiresCompatibilities, ['EC2', 'EXTERNAL']);
+    // A run moving a Fargate pool's run to EXTERNAL renders for EXTERNAL.
+    const moved = render(newPool({ launchType: 'FARGATE' }), newRun({ launchType: 'EXTERNAL' })).taskDefinition;
+    assert.deepEqual(moved.requiresCompatibilities, ['EXTERNAL']);
+  });
+
   test('a run launch type replaces the pool placement', () => {
     const td = render(newPool({ launchType: 'FARGATE' }), newRun({ launchType: 'EC2' })).taskDefinition;
     assert.equal(td.requiresCompatibilities, undefined);
