@@ -225,7 +225,7 @@ const VARIABLES = {
   logLevel: variable('LONGSHORE_LOG_LEVEL', 'info', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     'pino level: fatal, error, warn, info, debug, trace, silent.'),
   prices: variable('LONGSHORE_FARGATE_PRICES', '{}', priceTable,
-    'Fargate prices (USD per vCPU-hour and GB-hour) by Region, x86_64/arm64 and onDemand/spot, as JSON over the published defaults, for run cost estimates.'),
+    'Fargate prices (USD per vCPU-hour and GB-hour) by Region, x86_64/arm64 and onDemand/spot, as JSON over the published defaults, for run cost estimates. The defaults cover us-east-1, us-east-2, us-west-2 and eu-west-1 only and assume Spot at 30 % of on-demand.'),
   apiEnabled: variable('LONGSHORE_API_ENABLED', 'false', boolean,
     'Also serve the HTTP API from inside the controller process (one-process installs); `longshore api` serves it alone.'),
   apiHost: variable('LONGSHORE_API_HOST', '127.0.0.1', nonEmpty, 'Address the HTTP API binds: loopback unless set; the image and the chart set 0.0.0.0.'),

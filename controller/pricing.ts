@@ -35,9 +35,11 @@ export type PriceTableOverride = z.infer<typeof PriceTableOverride>;
 
 /*
  * Published Linux on-demand rates (US East (N. Virginia), the same in us-east-2, us-west-2 and eu-west-1):
- * x86 $0.04048 per vCPU-hour and $0.004445 per GB-hour; ARM (Graviton) $0.03238 and $0.00356. Fargate
- * Spot's price moves with spare capacity ("up to 70%" below on-demand); the defaults take that 70% off, so
- * an installation that wants its own current Spot rates sets them in LONGSHORE_FARGATE_PRICES.
+ * x86 $0.04048 per vCPU-hour and $0.004445 per GB-hour; ARM (Graviton) $0.03238 and $0.00356. Only these
+ * four Regions have defaults; a run elsewhere is sized but not priced, and says so (RunCost.unpriced).
+ * Fargate Spot's price moves with spare capacity ("up to 70%" below on-demand): the default Spot rate is an
+ * assumption, on-demand less the full 70%, so an installation that wants its own current Spot rates sets
+ * them in LONGSHORE_FARGATE_PRICES.
  */
 const X86_ON_DEMAND: Rate = { vcpuHour: 0.04048, gbHour: 0.004445 };
 const ARM_ON_DEMAND: Rate = { vcpuHour: 0.03238, gbHour: 0.00356 };
@@ -107,9 +109,16 @@ export function attemptCost(attempt: Attempt, prices: RegionPrices | undefined):
   return cost;
 }
 
+/** Why a Fargate attempt in `region` cannot be priced from `table`: the table has no prices for it. */
+export function unpricedRegion(region: string, table: PriceTable): string {
+  const known = Object.keys(table).sort();
+  const has = known.length === 0 ? 'has no Regions' : `has ${known.join(', ')}`;
+  return `no Fargate price is configured for Region ${region} (the price table ${has}; add it with LONGSHORE_FARGATE_PRICES or the Helm value controller.fargatePrices)`;
+}
+
 /** The run's cost: each attempt that placed a task, summed. USD only over the attempts that could be priced. */
 export function runCost(attempts: readonly Attempt[], region: string, table: PriceTable): RunCost {
-  const prices = table[region];
+  const prices = Object.hasOwn(table, region) ? table[region] : undefined;
   const costs = attempts.map((a) => attemptCost(a, prices)).filter((c): c is AttemptCost => c !== undefined);
   const sum = (pick: (c: AttemptCost) => number | undefined): number | undefined => {
     const values = costs.map(pick).filter((v): v is number => v !== undefined);
@@ -126,6 +135,8 @@ export function runCost(attempts: readonly Attempt[], region: string, table: Pri
   const onDemand = sum((c) => c.onDemandUsd);
   if (estimated !== undefined) cost.estimatedUsd = estimated;
   if (onDemand !== undefined) cost.onDemandUsd = onDemand;
+  // Said, not left to be inferred from a missing estimatedUsd, which EC2 and EXTERNAL runs share.
+  if (prices === undefined && costs.some((c) => c.capacity === 'on-demand' || c.capacity === 'spot')) cost.unpriced = unpricedRegion(region, table);
   return cost;
 }
 

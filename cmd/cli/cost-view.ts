@@ -31,6 +31,7 @@ export function runCostLines(run: RunRecord): string[] {
     return lines;
   }
   lines.push(...costSummary(cost));
+  if (cost.unpriced !== undefined) lines.push(`  Not priced: ${cost.unpriced}`);
   if (cost.attempts.length > 0) {
     const rows = cost.attempts.map((a) => [String(a.number), a.capacity, String(a.billedSeconds), String(a.vcpu), String(a.gb), usd(a.estimatedUsd), usd(a.onDemandUsd)]);
     lines.push(...renderTable(['#', 'CAPACITY', 'BILLED S', 'VCPU', 'GB', 'ESTIMATED', 'ON-DEMAND'], rows).trimEnd().split('\n').map((l) => `  ${l}`));
@@ -54,12 +55,16 @@ export function poolCostLines(runs: readonly RunRecord[]): string[] {
     return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
   };
   const fallbacks = runs.filter((r) => r.status.spotFallback !== undefined).length;
-  return [
+  const unpriced = costs.filter((c) => c.unpriced !== undefined);
+  const lines = [
     '',
     `Cost (estimate, ${costs.length} finished run(s) still retained; longshore_cost_usd_total counts all):`,
     ...costSummary({ vcpuSeconds: sum((c) => c.vcpuSeconds) ?? 0, gbSeconds: sum((c) => c.gbSeconds) ?? 0, estimatedUsd: sum((c) => c.estimatedUsd), onDemandUsd: sum((c) => c.onDemandUsd) }),
     `  Runs that fell back from Spot to on-demand: ${fallbacks}`,
   ];
+  // The sums above leave these runs' Fargate time unpriced; say so rather than show a total that looks whole.
+  if (unpriced.length > 0) lines.push(`  Runs not priced: ${unpriced.length} (${unpriced[0].unpriced})`);
+  return lines;
 }
 
 function round(value: number): string {

@@ -97,7 +97,7 @@ export function RunPage({ client, who, namespace, name }: { client: Client; who:
             <dt>Outcome</dt><dd data-testid="run-outcome">{status.outcome ?? '—'}</dd>
             <dt>Created</dt><dd>{time(metadata.creationTimestamp)}</dd>
             <dt>Labels</dt><dd>{Object.entries(metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(', ') || '—'}</dd>
-            {status.cost ? <><dt>Cost (estimate)</dt><dd data-testid="cost">{usd(status.cost.estimatedUsd)}{status.cost.onDemandUsd !== undefined ? ` (on-demand ${usd(status.cost.onDemandUsd)})` : ''}</dd></> : null}
+            {status.cost ? <><dt>Cost (estimate)</dt><dd data-testid="cost">{usd(status.cost.estimatedUsd)}{status.cost.onDemandUsd !== undefined ? ` (on-demand ${usd(status.cost.onDemandUsd)})` : ''}{status.cost.unpriced !== undefined ? ` (not priced: ${status.cost.unpriced})` : ''}</dd></> : null}
             {status.spotFallback ? <><dt>Spot fallback</dt><dd>from attempt {status.spotFallback.fromAttempt} ({status.spotFallback.reason})</dd></> : null}
           </dl>
         </section>

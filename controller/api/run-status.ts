@@ -99,6 +99,11 @@ export const RunCost = z.object({
   estimatedUsd: z.number().min(0).optional(),
   /** What the same attempts would have cost on Fargate on-demand (the Spot savings are the difference). */
   onDemandUsd: z.number().min(0).optional(),
+  /**
+   * Why attempts that ran on Fargate carry no USD: the price table has no prices for the run's Region (it
+   * names the Regions it has). Absent when every Fargate attempt was priced; EC2 and EXTERNAL are never priced.
+   */
+  unpriced: z.string().optional(),
   attempts: z.array(AttemptCost),
 });
 export type RunCost = z.infer<typeof RunCost>;

@@ -81,10 +81,36 @@ describe('run cost', () => {
     assert.deepEqual([cost.vcpuSeconds, cost.gbSeconds, cost.estimatedUsd, cost.onDemandUsd], [35, 70, undefined, undefined]);
   });
 
-  test('a Region without prices is sized but not priced', () => {
+  test('a Region without prices is sized but not priced, and the cost says why', () => {
     const cost = runCost([attempt({ seconds: 120 })], 'ap-south-2', DEFAULT_PRICES);
     assert.equal(cost.vcpuSeconds, 120);
     assert.equal(cost.estimatedUsd, undefined);
+    assert.equal(cost.unpriced, 'no Fargate price is configured for Region ap-south-2 (the price table has eu-west-1, us-east-1, us-east-2, us-west-2; '
+      + 'add it with LONGSHORE_FARGATE_PRICES or the Helm value controller.fargatePrices)');
+    // A Region the override added is priced.
+    const rate = { vcpuHour: 0.05, gbHour: 0.005 };
+    const table = mergePrices(DEFAULT_PRICES, { 'ap-south-2': { x86_64: { onDemand: rate, spot: rate }, arm64: { onDemand: rate, spot: rate } } });
+    const priced = runCost([attempt({ seconds: 120 })], 'ap-south-2', table);
+    assert.ok((priced.estimatedUsd ?? 0) > 0);
+    assert.equal(priced.unpriced, undefined);
+  });
+
+  test('only Fargate attempts make a missing price worth saying: EC2, EXTERNAL and priced Regions carry no note', () => {
+    assert.equal(runCost([attempt({ launchType: 'EXTERNAL' }), attempt({ number: 2, launchType: 'EC2' })], 'ap-south-2', DEFAULT_PRICES).unpriced, undefined);
+    assert.equal(runCost([{ number: 1, failureReason: 'CapacityUnavailable' }], 'ap-south-2', DEFAULT_PRICES).unpriced, undefined);
+    assert.equal(runCost([attempt()], 'us-east-1', DEFAULT_PRICES).unpriced, undefined);
+    // Spot counts as Fargate too.
+    assert.match(runCost([attempt({ capacityProvider: 'FARGATE_SPOT' })], 'sa-east-1', DEFAULT_PRICES).unpriced ?? '', /^no Fargate price is configured for Region sa-east-1 /);
+  });
+
+  test('the default Regions and the Spot assumption: four Regions, Spot at 30 % of on-demand', () => {
+    assert.deepEqual(Object.keys(DEFAULT_PRICES).sort(), ['eu-west-1', 'us-east-1', 'us-east-2', 'us-west-2']);
+    for (const prices of Object.values(DEFAULT_PRICES)) {
+      for (const arch of [prices.x86_64, prices.arm64]) {
+        assert.ok(Math.abs(arch.spot.vcpuHour - arch.onDemand.vcpuHour * 0.3) < 1e-8);
+        assert.ok(Math.abs(arch.spot.gbHour - arch.onDemand.gbHour * 0.3) < 1e-8);
+      }
+    }
   });
 });
 

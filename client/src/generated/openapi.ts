@@ -502,6 +502,7 @@ export interface components {
                     gbSeconds: number;
                     estimatedUsd?: number;
                     onDemandUsd?: number;
+                    unpriced?: string;
                     attempts: {
                         number: number;
                         /** @enum {string} */
