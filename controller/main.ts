@@ -115,7 +115,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   // Every phase change and outcome carries the run's pool (bounded: metrics.poolLabel); attempts begun and
   // tasks seen started are counted at the status write that records them, by whichever writer wins it.
   const onTransition = (from: string, to: string, _event: string, pool: string) => metrics.runTransitions.inc({ from, to, pool: metrics.poolLabel(pool) });
-  const onWritten = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, before.status, after.status);
+  const onWritten = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, after.spec.pool, before.status, after.status);
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion });
   const breaker = createLaunchBreaker({
     redis,
@@ -346,7 +346,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
       onTransition: (from, to, _event, pool) => metrics.runTransitions.inc({ from, to, pool: metrics.poolLabel(pool) }),
-      onWritten: (before, after) => recordStatusWrite(metrics, before.status, after.status),
+      onWritten: (before, after) => recordStatusWrite(metrics, after.spec.pool, before.status, after.status),
       // As the resync does: a task seen RUNNING frees its submitting slot without waking its run.
       releaseSlots: async (pool, name, keep) => {
         for (const waiter of await eventLimiter.release(pool, name, keep)) await wakeUps.wake('reconcile-run', waiter);

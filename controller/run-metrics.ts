@@ -33,9 +33,10 @@ export function attemptChanges(before: Pick<RunStatus, 'attempts'>, after: Pick<
   return { retries, submitToRunningSeconds };
 }
 
-/** Records a written status change into the run metrics. */
-export function recordStatusWrite(metrics: Pick<ControllerMetrics, 'runRetries' | 'runSubmitToRunning'>, before: Pick<RunStatus, 'attempts'>, after: Pick<RunStatus, 'attempts'>): void {
+/** Records a written status change of a run of `pool` into the run metrics. */
+export function recordStatusWrite(metrics: Pick<ControllerMetrics, 'poolLabel' | 'runRetries' | 'runSubmitToRunning'>, pool: string, before: Pick<RunStatus, 'attempts'>, after: Pick<RunStatus, 'attempts'>): void {
   const changes = attemptChanges(before, after);
-  for (const reason of changes.retries) metrics.runRetries.inc({ reason });
+  // poolLabel bounds the label values and creates the pool's series at 0 the first time it is seen.
+  for (const reason of changes.retries) metrics.runRetries.inc({ reason, pool: metrics.poolLabel(pool) });
   for (const seconds of changes.submitToRunningSeconds) metrics.runSubmitToRunning.observe(seconds);
 }

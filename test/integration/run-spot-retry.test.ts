@@ -43,7 +43,7 @@ describe('runs that succeed on a retry', () => {
 
   test('the retry and each attempt\'s submit → running time are in the metrics while the run still runs', async () => {
     const metrics = createMetrics();
-    const written = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, before.status, after.status);
+    const written = (before: RunRecord, after: RunRecord) => recordStatusWrite(metrics, after.spec.pool, before.status, after.status);
     h.runDeps.observer = { written };
     h.resyncDeps.onWritten = written;
     try {
@@ -53,7 +53,7 @@ describe('runs that succeed on a retry', () => {
       const [run] = await h.driveUntil(['spot-retry-live'], ([r]) => r.status.phase === 'running' && r.status.attempts.length === 2, { timeoutMs: 30_000 });
       assert.equal(run.status.outcome, undefined);
       const text = await metrics.registry.metrics();
-      assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption"\} 1$/m);
+      assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption",pool="spot"\} 1$/m);
       assert.match(text, /^longshore_run_submit_to_running_seconds_count 2$/m);
     } finally {
       h.runDeps.observer = undefined;
