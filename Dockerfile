@@ -1,6 +1,7 @@
 # Longshore controller image. Build:
 #   docker build -t longshore --build-arg VERSION=0.1.0 --build-arg REVISION=$(git rev-parse HEAD) .
 # Run:   docker run -e REDIS_URL=redis://redis:6379 -p 9464:9464 longshore controller
+#        docker run -e REDIS_URL=redis://redis:6379 -p 8080:8080 longshore api
 # Only the product goes in: the CLI entry point, controller/, reconcilers/ and machines/ (tsconfig.build.json),
 # the API client package (client/, which the CLI uses when LONGSHORE_SERVER is set; its build only) and the
 # production dependencies. The simulator package (simulator/), the tests, the demo and the benchmark
@@ -72,8 +73,10 @@ COPY --from=build /app/client/package.json client/package.json
 COPY --from=build /app/client/dist/src client/dist/src
 COPY --from=build /app/console/dist console/dist
 COPY package.json ./
-# /metrics, /healthz and /readyz (LONGSHORE_METRICS_PORT).
-EXPOSE 9464
+# /metrics, /healthz and /readyz (LONGSHORE_METRICS_PORT), and the HTTP API (LONGSHORE_API_PORT). The API is
+# off by default (LONGSHORE_API_ENABLED=false); it is declared anyway because the same image serves it when
+# enabled or when run as `longshore api`, and EXPOSE only documents, it opens nothing.
+EXPOSE 9464 8080
 # The node image's `node` user, by number so Kubernetes' runAsNonRoot can verify it (the chart's
 # podSecurityContext uses the same 1000:1000). Files stay root-owned: the process cannot change its own code.
 USER 1000:1000

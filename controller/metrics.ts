@@ -90,7 +90,7 @@ export interface ControllerMetrics {
   runTransitionsRejected: Counter<'event'>;
   runSubmitToRunning: Histogram;
   runDuration: Histogram<'outcome'>;
-  runRetries: Counter<'reason'>;
+  runRetries: Counter<'reason' | 'pool'>;
   orphanTasksStopped: Counter<'cause'>;
   /** Per cluster (few): 0 closed, 1 half-open (one run probes), 2 open. As this replica last saw it. */
   launchBreakerState: Gauge<'region' | 'cluster'>;
@@ -205,7 +205,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     runTransitionsRejected: new Counter({ name: 'longshore_run_transitions_rejected_total', help: 'Events the lifecycle machine rejected as illegal.', labelNames: ['event'], registers }),
     runSubmitToRunning: new Histogram({ name: 'longshore_run_submit_to_running_seconds', help: 'From RunTask accepted to the task RUNNING, recorded when the attempt is seen running.', buckets: runTimes, registers }),
     runDuration: new Histogram({ name: 'longshore_run_duration_seconds', help: 'From run creation to stopped, by outcome.', labelNames: ['outcome'], buckets: runTimes, registers }),
-    runRetries: new Counter({ name: 'longshore_run_retries_total', help: 'New attempts, counted when each begins, by why the attempt before ended.', labelNames: ['reason'], registers }),
+    runRetries: new Counter({ name: 'longshore_run_retries_total', help: `New attempts, counted when each begins, by why the attempt before ended and pool (pools past the first ${MAX_POOL_LABELS} as pool="${OTHER_POOLS}").`, labelNames: ['reason', 'pool'], registers }),
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
     launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
     launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
@@ -243,7 +243,6 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const phase of PHASES) m.runs.set({ phase }, 0);
   for (const outcome of OUTCOMES) m.runDuration.zero({ outcome });
   for (const event of lifecycleEventTypes()) m.runTransitionsRejected.inc({ event }, 0);
-  for (const reason of RETRY_REASONS) m.runRetries.inc({ reason }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
   for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
   for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
@@ -253,8 +252,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   m.storeGaugesElected.set(0);
   if (options.build) m.buildInfo.set({ ...options.build }, 1);
 
-  // Pools get their label on first sight, with exactly the phase changes the lifecycle machine allows and
-  // every outcome at 0, so rate() and increase() see a pool's first run.
+  // Pools get their label on first sight, with exactly the phase changes the lifecycle machine allows, every
+  // outcome and every retry reason at 0, so rate() and increase() see a pool's first run.
   const transitions = possiblePhaseTransitions();
   const labelled = new Set<string>();
   function poolLabel(pool: string): string {
@@ -263,6 +262,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     labelled.add(pool);
     for (const { from, to } of transitions) m.runTransitions.inc({ from, to, pool }, 0);
     for (const outcome of OUTCOMES) m.runsCompleted.inc({ outcome, pool }, 0);
+    for (const reason of RETRY_REASONS) m.runRetries.inc({ reason, pool }, 0);
     initPoolCostMetrics(m, pool);
     return pool;
   }

@@ -56,7 +56,8 @@ export function recordStatusWrite(
   after: ObservedStatus,
 ): void {
   const changes = attemptChanges(before, after);
-  for (const reason of changes.retries) metrics.runRetries.inc({ reason });
+  // poolLabel bounds the label values and creates the pool's series at 0 the first time it is seen.
+  for (const reason of changes.retries) metrics.runRetries.inc({ reason, pool: metrics.poolLabel(pool) });
   for (const seconds of changes.submitToRunningSeconds) metrics.runSubmitToRunning.observe(seconds);
   if (changes.spotFallback !== undefined) metrics.spotFallbacks.inc({ pool: metrics.poolLabel(pool), reason: changes.spotFallback });
 }

@@ -1,8 +1,8 @@
 /**
  * `run wait`, `version` and shell completion against a controller process, the simulator and the real Redis:
  * wait exits 0 when the runs meet the condition, 1 as soon as one cannot (stopped otherwise), 3 on timeout;
- * version shows the client's build and the build each replica registered; bash completes commands, flags,
- * flag values and run names.
+ * version shows the client's build and the build each replica registered; bash, zsh and fish, each loading its
+ * generated script, complete commands, flags, flag values, run names and completion's shell argument.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CLI, cli } from './cli-run.js';
+import { ShellCompletion } from '../helpers/shell-completion.js';
 import { Harness, QUICK_PHASES, pool, run, startHarness } from './controller-harness.js';
 import { until } from '../helpers/until.js';
 import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
@@ -84,35 +85,49 @@ describe('run wait and version with a controller', () => {
     }
   });
 
-  test('bash completion: commands, flags, flag values and run names', async () => {
-    const script = (await cli(h.namespace, ['completion', 'bash'])).stdout;
-    const complete = (line: string) => {
-      const words = line.split(' ');
-      const program = [
-        script,
-        `longshore() { "${process.execPath}" "${CLI}" "$@"; }`,
-        `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}`,
-        '_longshore; printf "%s\\n" "${COMPREPLY[@]}"',
-      ].join('\n');
-      const out = spawnSync('bash', ['-c', program], { env: { ...process.env, REDIS_URL: TEST_REDIS_URL, LONGSHORE_NAMESPACE: h.namespace } });
-      assert.equal(out.status, 0, out.stderr.toString());
-      return out.stdout.toString().trim().split('\n').filter(Boolean).sort();
-    };
-    assert.deepEqual(complete('longshore ru'), ['run']);
-    assert.deepEqual(complete('longshore run w'), ['wait', 'watch']);
-    assert.deepEqual(complete('longshore run list -o '), ['json', 'name', 'table', 'wide', 'yaml']);
-    assert.deepEqual(complete('longshore -n x run list --so'), ['--sort-by']);
-    assert.deepEqual(complete('longshore run describe w-ok'), ['w-ok-1', 'w-ok-2']);
-    assert.ok(complete('longshore completion ').length === 0);
-  });
+  describe('shell completion, asked of the real shells', () => {
+    let shells: ShellCompletion;
+    const scripts = new Map<string, string>();
+    before(async () => {
+      shells = new ShellCompletion([process.execPath, CLI], { ...process.env, REDIS_URL: TEST_REDIS_URL, LONGSHORE_NAMESPACE: h.namespace });
+      for (const shell of ['bash', 'zsh', 'fish']) {
+        const generated = await cli(h.namespace, ['completion', shell]);
+        assert.equal(generated.code, 0, generated.stderr);
+        scripts.set(shell, generated.stdout);
+      }
+    });
+    after(() => shells.close());
 
-  test('zsh and fish scripts are generated from the same tree; an unknown shell exits 2', async () => {
-    const zsh = (await cli(h.namespace, ['completion', 'zsh'])).stdout;
-    assert.match(zsh, /^#compdef longshore\n/);
-    assert.match(zsh, /bashcompinit/);
-    const fish = (await cli(h.namespace, ['completion', 'fish'])).stdout;
-    assert.match(fish, /complete -c longshore -n 'test \(__longshore_path\) = '\\''run'\\''' -a '.*\bwait\b.*'/);
-    assert.match(fish, /complete -c longshore -n 'test \(__longshore_path\) = '\\''run list'\\''' -s o -x -a 'table wide name json yaml'/);
-    assert.equal((await cli(h.namespace, ['completion', 'tcsh'])).code, 2);
+    // The same line completes the same way in every shell: commands, flags, flag values, run names (read from
+    // Redis through the CLI: the runs the tests above created), and completion's own argument.
+    const CASES: Array<[line: string, candidates: string[]]> = [
+      ['longshore ru', ['run']],
+      ['longshore run w', ['wait', 'watch']],
+      ['longshore run list -o ', ['json', 'name', 'table', 'wide', 'yaml']],
+      ['longshore -n x run list --so', ['--sort-by']],
+      ['longshore run describe w-ok', ['w-ok-1', 'w-ok-2']],
+      ['longshore run delete w-ok-1 w-ok', ['w-ok-1', 'w-ok-2']],
+      ['longshore completion ', ['bash', 'fish', 'zsh']],
+      ['longshore completion z', ['zsh']],
+      // A shell is named once.
+      ['longshore completion bash ', []],
+    ];
+    for (const shell of ['bash', 'zsh', 'fish'] as const) {
+      test(`${shell}: commands, flags, flag values, run names and the shell names`, { timeout: 120_000 }, () => {
+        const script = scripts.get(shell) ?? '';
+        for (const [line, candidates] of CASES) assert.deepEqual(shells[shell](script, line), candidates, `${shell}: ${JSON.stringify(line)}`);
+      });
+    }
+
+    test('zsh: saved as _longshore on $fpath, compinit autoloads it and it completes', { timeout: 60_000 }, () => {
+      const script = scripts.get('zsh') ?? '';
+      assert.match(script, /^#compdef longshore\n/);
+      assert.deepEqual(shells.zsh(script, 'longshore run w', 'fpath'), ['wait', 'watch']);
+      assert.deepEqual(shells.zsh(script, 'longshore run describe w-ok', 'fpath'), ['w-ok-1', 'w-ok-2']);
+    });
+
+    test('an unknown shell exits 2', async () => {
+      assert.equal((await cli(h.namespace, ['completion', 'tcsh'])).code, 2);
+    });
   });
 });

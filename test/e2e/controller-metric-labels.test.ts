@@ -2,7 +2,7 @@
  * The run metrics' label values on a live controller process. Runs that succeed, fail, retry (a failed
  * start, a Spot interruption, a start timeout), time out and wait for a maxRunning slot go through it; its
  * /metrics then holds exactly the transition and retry label sets the registry pre-initialises (nothing a
- * run produced is missing from them), and every value the chart's alerts and dashboard filter those two
+ * run produced is missing from them; retries by pool, like transitions), and every value the chart's alerts and dashboard filter those two
  * metrics on is one the runs really produced.
  */
 import { after, before, describe, test } from 'node:test';
@@ -101,7 +101,7 @@ describe('run metric labels on a live controller', () => {
       'running>taskdef-resolved', 'submitted>taskdef-resolved', 'submitted>stopped']) {
       assert.ok(transitions.includes(change), `${change} in ${transitions.join(', ')}`);
     }
-    assert.deepEqual(counted('longshore_run_retries_total', ['reason']).sort(), ['SpotInterruption', 'StartTimeout', 'TaskFailedToStart']);
+    assert.deepEqual(counted('longshore_run_retries_total', ['pool', 'reason']).sort(), ['jobs>StartTimeout', 'jobs>TaskFailedToStart', 'spot>SpotInterruption']);
   });
 
   test('the chart filters these metrics only on label values the runs produced', () => {

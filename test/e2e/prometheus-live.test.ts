@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../../cmd/replicas.js';
-import { chartExpressions, findChartDir, parsePromql } from '../helpers/chart-promql.js';
+import { Installation, chartExpressions, findChartDir, parsePromql } from '../helpers/chart-promql.js';
 import { renderRulesFile } from '../helpers/alert-rules.js';
 import { until } from '../helpers/until.js';
 import { Harness, QUICK_PHASES, pool, run, startHarness, waitStopped } from './controller-harness.js';
@@ -30,6 +30,9 @@ interface RulesAnswer {
   data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
 }
 
+/** The release the rules are rendered for: the labels the Prometheus Operator would give its targets. */
+const INSTALLATION: Installation = { namespace: 'e2e', service: 'longshore-metrics' };
+
 /** Grafana's variables as a person looking at this installation would pick them. */
 function substitute(expr: string, namespace: string): string {
   return expr
@@ -37,7 +40,7 @@ function substitute(expr: string, namespace: string): string {
     .replace(/\$__interval\b/g, '15s')
     .replace(/\$__range\b/g, '5m')
     .replace(/\$job\b/g, 'longshore')
-    .replace(/\$namespace\b/g, 'e2e')
+    .replace(/\$namespace\b/g, INSTALLATION.namespace)
     .replace(/\$longshore_namespace\b/g, namespace)
     .replace(/\$replica\b/g, '.*');
 }
@@ -69,7 +72,7 @@ describe('the chart against a real Prometheus scraping live replicas', () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
     const replicas = [await h.startReplica('replica-a'), await h.startReplica('replica-b')];
     work = mkdtempSync(join(tmpdir(), 'longshore-prometheus-'));
-    writeFileSync(join(work, 'longshore-rules.yaml'), renderRulesFile(findChartDir()));
+    writeFileSync(join(work, 'longshore-rules.yaml'), renderRulesFile(findChartDir(), INSTALLATION));
     // The labels the Prometheus Operator would give the targets: job from app.kubernetes.io/name, the
     // Kubernetes namespace and the Service.
     writeFileSync(join(work, 'prometheus.yml'), stringify({
@@ -77,7 +80,7 @@ describe('the chart against a real Prometheus scraping live replicas', () => {
       rule_files: ['longshore-rules.yaml'],
       scrape_configs: [{
         job_name: 'longshore',
-        static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.metricsPort}`), labels: { namespace: 'e2e', service: 'longshore-metrics' } }],
+        static_configs: [{ targets: replicas.map((r) => `127.0.0.1:${r.metricsPort}`), labels: { ...INSTALLATION } }],
       }],
     }));
     const port = await freePort();
@@ -158,7 +161,7 @@ describe('the chart against a real Prometheus scraping live replicas', () => {
       return rules.length > 0 && rules.every((rule) => rule.health === 'ok');
     }, { timeoutMs: 15_000, intervalMs: 500, what: async () => `healthy rules: ${JSON.stringify(await (await fetch(`${base}/api/v1/rules`)).json())}` });
     const problems: string[] = [];
-    const alerts = chartExpressions().filter(({ source }) => source.startsWith('alerts/'));
+    const alerts = chartExpressions(findChartDir(), INSTALLATION).filter(({ source }) => source.startsWith('alerts/'));
     assert.ok(alerts.length >= 9);
     for (const { source, expr } of alerts) {
       const whole = await query(expr);

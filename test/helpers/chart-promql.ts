@@ -15,6 +15,20 @@ export function findChartDir(): string {
   throw new Error('charts/longshore not found above the test file');
 }
 
+/** The Helm release an alert rule watches: the `namespace` and `service` labels of its metrics targets. */
+export interface Installation {
+  namespace: string;
+  service: string;
+}
+
+/** The installation the promtool tests (alerts/tests/*.yaml) render the rules for. */
+export const RULE_TEST_INSTALLATION: Installation = { namespace: 'team', service: 'a-longshore-metrics' };
+
+/** An alert expression as templates/prometheusrule.yaml renders it for one release (its placeholders filled). */
+export function forInstallation(expr: string, installation: Installation): string {
+  return expr.replaceAll('__RELEASE_NAMESPACE__', installation.namespace).replaceAll('__METRICS_SERVICE__', installation.service);
+}
+
 const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
 
 export interface Selector {
@@ -78,12 +92,12 @@ export function dashboardExpressions(dashboard: unknown): string[] {
   return found;
 }
 
-/** Every expression the chart ships: dashboard panels and variables, then one per alert rule file. */
-export function chartExpressions(chartDir = findChartDir()): { source: string; expr: string }[] {
+/** Every expression the chart ships: dashboard panels and variables, then one per alert rule file (rendered for `installation`). */
+export function chartExpressions(chartDir = findChartDir(), installation = RULE_TEST_INSTALLATION): { source: string; expr: string }[] {
   const dashboard: unknown = JSON.parse(readFileSync(join(chartDir, 'dashboards/longshore.json'), 'utf8'));
   const alerts = readdirSync(join(chartDir, 'alerts')).filter((file) => file.endsWith('.yaml')).sort();
   return [
     ...dashboardExpressions(dashboard).map((expr) => ({ source: 'dashboards/longshore.json', expr })),
-    ...alerts.map((file) => ({ source: `alerts/${file}`, expr: (parse(readFileSync(join(chartDir, 'alerts', file), 'utf8')) as { expr: string }).expr })),
+    ...alerts.map((file) => ({ source: `alerts/${file}`, expr: forInstallation((parse(readFileSync(join(chartDir, 'alerts', file), 'utf8')) as { expr: string }).expr, installation) })),
   ];
 }

@@ -53,7 +53,7 @@ describe('runs that succeed on a retry', () => {
       const [run] = await h.driveUntil(['spot-retry-live'], ([r]) => r.status.phase === 'running' && r.status.attempts.length === 2, { timeoutMs: 30_000 });
       assert.equal(run.status.outcome, undefined);
       const text = await metrics.registry.metrics();
-      assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption"\} 1$/m);
+      assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption",pool="spot"\} 1$/m);
       assert.match(text, /^longshore_run_submit_to_running_seconds_count 2$/m);
     } finally {
       h.runDeps.observer = undefined;

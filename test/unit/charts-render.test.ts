@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../controller/config.js';
 import { K8sObject, NAMESPACE, RELEASE, chartDir, findObject, renderChart, runHelm, templateChart } from '../helpers/helm.js';
+import { Installation, forInstallation } from '../helpers/chart-promql.js';
 
 const MONITORING_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
 const FULL_NAME = `${RELEASE}-longshore`;
@@ -45,6 +46,9 @@ const alertRules = (objects: K8sObject[]) =>
 // Only the rule files: alerts/tests/ holds their promtool tests.
 const alertFiles = () => readdirSync(join(chartDir, 'alerts')).filter((file) => file.endsWith('.yaml'))
   .map((file) => parse(readFileSync(join(chartDir, 'alerts', file), 'utf8')) as AlertRule);
+// The installation this release's rules watch: its namespace and metrics Service (placeholders in alerts/).
+const THIS_RELEASE: Installation = { namespace: NAMESPACE, service: `${FULL_NAME}-metrics` };
+const renderedFile = (file: AlertRule) => ({ ...file, expr: forInstallation(file.expr, THIS_RELEASE) });
 const failure = (result: { status: number | null; stderr: string }) => {
   assert.notEqual(result.status, 0, 'helm refused');
   return result.stderr;
@@ -122,11 +126,25 @@ describe('helm template with monitoring on', () => {
     assert.deepEqual((monitor.spec as { selector: { matchLabels: unknown } }).selector.matchLabels, (service.spec as { selector: unknown }).selector);
     const rendered = alertRules(objects);
     assert.deepEqual(rendered.map((r) => r.alert).sort(), alertFiles().map((r) => r.alert).sort());
-    // Without overrides each rule is its file, as the promtool rule tests see it (runbook URL aside).
-    for (const file of alertFiles()) {
+    // Without overrides each rule is its file for this release, as the promtool rule tests see it (runbook URL aside).
+    for (const file of alertFiles().map(renderedFile)) {
       const rule = rendered.find((r) => r.alert === file.alert);
       assert.deepEqual({ ...rule, annotations: { ...rule?.annotations, runbook_url: '' } }, { ...file, annotations: { ...file.annotations, runbook_url: '' } });
     }
+    // LongshoreControllerDown watches the targets of this release's own Service and namespace, the `service` and
+    // `namespace` labels the Prometheus Operator gives what this ServiceMonitor selects.
+    assert.equal(service.metadata.name, THIS_RELEASE.service);
+    assert.equal(monitor.metadata.namespace, THIS_RELEASE.namespace);
+    const down = rendered.find((r) => r.alert === 'LongshoreControllerDown')?.expr ?? '';
+    assert.match(down, new RegExp(`absent\\(up\\{job="longshore", namespace="${NAMESPACE}", service="${FULL_NAME}-metrics"\\}\\)`));
+    assert.doesNotMatch(JSON.stringify(rendered), /__[A-Z_]+__/, 'no placeholder left');
+  });
+
+  test('LongshoreControllerDown follows fullnameOverride to the Service it names', () => {
+    const objects = renderChart({ values: { ...monitoring, fullnameOverride: 'shore' }, apiVersions: MONITORING_APIS });
+    assert.equal(findObject(objects, 'Service').metadata.name, 'shore-metrics');
+    const down = alertRules(objects).find((r) => r.alert === 'LongshoreControllerDown')?.expr ?? '';
+    assert.equal(down.match(/service="shore-metrics"/g)?.length, 2, down);
   });
 
   test('without the API the install fails saying the CRDs are missing, for each of the two', () => {
@@ -181,7 +199,7 @@ describe('helm template with monitoring on', () => {
     assert.equal(rules.get('LongshoreReconcileErrors')?.for, files.get('LongshoreReconcileErrors')?.for);
     const down = rules.get('LongshoreControllerDown');
     assert.equal(down?.for, '2m');
-    assert.equal(down?.expr, files.get('LongshoreControllerDown')?.expr);
+    assert.equal(down?.expr, forInstallation(files.get('LongshoreControllerDown')?.expr ?? '', THIS_RELEASE));
     assert.equal(down?.labels.severity, files.get('LongshoreControllerDown')?.labels.severity);
     assert.equal(down?.annotations.runbook_url, 'https://runbooks.example.com/longshore/LongshoreControllerDown.md');
   });

@@ -1,7 +1,7 @@
 /** The CLI's pure output pieces: field paths and --sort-by, list rendering, wait conditions and durations, the watch frame, completion. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import type { RunRecord, RunStatus } from '../../controller/api/index.js';
 import { UsageError } from '../../cmd/cli/errors.js';
 import { compareValues, parseFieldPath, sortByField, valueAt } from '../../cmd/cli/field-path.js';
@@ -9,7 +9,7 @@ import { asDocument, renderList, renderOne, renderTable } from '../../cmd/cli/ou
 import { RUN_COLUMNS, describeRunDocument } from '../../cmd/cli/run-view.js';
 import { screenFrame } from '../../cmd/cli/run-watch.js';
 import { parseCondition, parseDuration, verdict } from '../../cmd/cli/wait-condition.js';
-import { bashScript, completionTree } from '../../cmd/cli/completion.js';
+import { bashScript, completionTree, zshScript } from '../../cmd/cli/completion.js';
 import { newRunRecord } from './run-builders.js';
 
 const NOW = Date.parse('2026-01-01T01:00:00.000Z');
@@ -141,14 +141,17 @@ describe('completion', () => {
   const run = program.command('run');
   run.command('list').addOption(new Option('-o, --output <f>').choices(['table', 'json'])).option('--no-headers');
   run.command('get').argument('<name>');
+  program.command('completion').addArgument(new Argument('<shell>').choices(['bash', 'zsh']));
 
   test('the tree carries subcommands, global and own flags, choices and name arguments', () => {
     const nodes = new Map(completionTree(program).map((n) => [n.path, n]));
-    assert.deepEqual(nodes.get('')?.subcommands, ['run']);
+    assert.deepEqual(nodes.get('')?.subcommands, ['run', 'completion']);
     assert.deepEqual(nodes.get('run')?.subcommands, ['list', 'get']);
     assert.deepEqual(nodes.get('run list')?.flags, ['-n', '--namespace', '-o', '--output', '--no-headers', '-h', '--help']);
     assert.deepEqual(nodes.get('run list')?.valued, [{ flags: ['-n', '--namespace'], choices: [] }, { flags: ['-o', '--output'], choices: ['table', 'json'] }]);
     assert.equal(nodes.get('run get')?.names, 'run');
+    assert.deepEqual(nodes.get('completion')?.argChoices, ['bash', 'zsh']);
+    assert.deepEqual(nodes.get('run get')?.argChoices, [], 'a free-form argument has no choices');
     assert.ok(!nodes.get('run list')?.flags.includes('--version'), '--version belongs to the root only');
   });
 
@@ -156,6 +159,15 @@ describe('completion', () => {
     const script = bashScript(completionTree(program));
     assert.match(script, /'run list'\) echo '-n --namespace -o --output --no-headers -h --help' ;;/);
     assert.match(script, /'run list\|-o'\) echo 'table json' ;;/);
+    assert.match(script, /'completion'\) echo 'bash zsh' ;;/);
     assert.match(script, /complete -F _longshore longshore\n$/);
+  });
+
+  test('the zsh script has its own completion function over the same tables, registered or autoloaded', () => {
+    const script = zshScript(completionTree(program));
+    assert.match(script, /^#compdef longshore\n/);
+    assert.match(script, /'run list'\) echo '-n --namespace -o --output --no-headers -h --help' ;;/);
+    assert.doesNotMatch(script, /bashcompinit|local path\b/, 'zsh ties $path to $PATH: a local path would empty it');
+    assert.match(script, /compdef _longshore longshore\n/);
   });
 });

@@ -2,7 +2,7 @@
  * The Dockerfile's properties, read statically (no Docker engine here): the base image is the Node.js LTS
  * build CI tests with (scripts/ensure-node-lts.sh) as a slim image pinned by exact version (and digest when
  * present); the image gets the compiled product and production dependencies only; it runs as a numeric
- * non-root user matching the chart, declares the metrics port and carries OCI labels; `engines` names the
+ * non-root user matching the chart, declares the metrics and API ports and carries OCI labels; `engines` names the
  * Node.js versions the tests run on. product-build.test.ts checks what tsconfig.build.json compiles.
  */
 import { describe, test } from 'node:test';
@@ -83,6 +83,7 @@ const nodeLtsVersion = /^NODE_LTS_VERSION=(\d+\.\d+\.\d+)$/m.exec(readFileSync(j
 const chartValues = parse(readFileSync(join(root, 'charts/longshore/values.yaml'), 'utf8')) as {
   podSecurityContext: { runAsUser: number; runAsGroup: number };
   metrics: { port: number };
+  api: { port: number };
 };
 const finalStage = dockerfile.stages[dockerfile.stages.length - 1];
 const of = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
@@ -139,10 +140,17 @@ describe('Dockerfile', () => {
     assert.deepEqual(of(finalStage, 'CMD').map((e) => JSON.parse(e.args) as unknown), [['controller']]);
   });
 
-  test('it declares the metrics port and carries the OCI labels', () => {
-    const port = CONFIG_VARIABLES.find((variable) => variable.name === 'LONGSHORE_METRICS_PORT')?.default;
-    assert.deepEqual(of(finalStage, 'EXPOSE').map((e) => e.args), [port]);
-    assert.equal(String(chartValues.metrics.port), port);
+  test('it declares the metrics port and the API port and carries the OCI labels', () => {
+    const defaultOf = (name: string) => CONFIG_VARIABLES.find((variable) => variable.name === name)?.default;
+    const metricsPort = defaultOf('LONGSHORE_METRICS_PORT');
+    const apiPort = defaultOf('LONGSHORE_API_PORT');
+    // The API is off by default in the controller, but the same image serves it (LONGSHORE_API_ENABLED or
+    // `longshore api`), so both ports are declared.
+    assert.deepEqual(of(finalStage, 'EXPOSE').flatMap((e) => e.args.split(/\s+/)), [metricsPort, apiPort]);
+    assert.equal(String(chartValues.metrics.port), metricsPort);
+    assert.equal(String(chartValues.api.port), apiPort);
+    const env = of(finalStage, 'ENV').map((e) => e.args);
+    for (const host of ['LONGSHORE_METRICS_HOST=0.0.0.0', 'LONGSHORE_API_HOST=0.0.0.0']) assert.ok(env.includes(host), `ENV ${host}: a declared port is reachable from outside the container`);
     const labels = new Map([...of(finalStage, 'LABEL').map((l) => l.args).join(' ').matchAll(/([\w.]+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
     for (const key of ['title', 'description', 'source', 'licenses', 'version', 'revision']) assert.ok(labels.get(`org.opencontainers.image.${key}`), `org.opencontainers.image.${key}`);
     assert.equal(labels.get('org.opencontainers.image.licenses'), packageJson.license);

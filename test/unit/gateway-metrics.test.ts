@@ -20,7 +20,6 @@ describe('createMetrics', () => {
       'longshore_reconcile_total{reconciler="run",result="requeue"} 0',
       'longshore_runs{phase="taskdef-resolved"} 0',
       'longshore_run_duration_seconds_count{outcome="timed-out"} 0',
-      'longshore_run_retries_total{reason="SpotInterruption"} 0',
       'longshore_reconcile_duration_seconds_count{reconciler="taskdef"} 0',
       'longshore_taskdef_cache_hits_total 0',
     ]) {
@@ -71,11 +70,14 @@ describe('createMetrics', () => {
     const text = await m.registry.metrics();
     assert.ok(text.includes('longshore_run_transitions_total{from="submitted",to="running",pool="jobs"} 0'));
     assert.ok(text.includes('longshore_runs_completed_total{outcome="failed",pool="jobs"} 0'));
+    assert.ok(text.includes('longshore_run_retries_total{reason="SpotInterruption",pool="jobs"} 0'));
     for (let i = 1; i < MAX_POOL_LABELS; i++) assert.equal(m.poolLabel(`pool-${i}`), `pool-${i}`);
     assert.equal(m.poolLabel('one-too-many'), OTHER_POOLS);
     assert.equal(m.poolLabel('jobs'), 'jobs');
-    const pools = new Set((await m.registry.getSingleMetric('longshore_runs_completed_total')?.get())?.values.map((v) => v.labels.pool));
-    assert.equal(pools.size, MAX_POOL_LABELS + 1);
+    for (const metric of ['longshore_runs_completed_total', 'longshore_run_retries_total']) {
+      const pools = new Set((await m.registry.getSingleMetric(metric)?.get())?.values.map((v) => v.labels.pool));
+      assert.equal(pools.size, MAX_POOL_LABELS + 1, metric);
+    }
   });
 
   test('two registries are independent', async () => {

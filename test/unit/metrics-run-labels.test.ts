@@ -1,6 +1,7 @@
 /**
  * The run metrics' label vocabulary: transitions are phase changes, pre-initialised with exactly the ones
- * the lifecycle machine allows; retry reasons are a bounded set whatever failure reason an attempt carries.
+ * the lifecycle machine allows; retry reasons are a bounded set whatever failure reason an attempt carries,
+ * pre-initialised per pool.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,10 +30,10 @@ describe('run metric labels', () => {
     assert.equal(events.length, 19);
   });
 
-  test('retry reasons are pre-initialised once each', async () => {
-    const reasons = (await labelSets('longshore_run_retries_total')).map((s) => s.reason);
-    assert.deepEqual(reasons, [...RETRY_REASONS]);
-    assert.equal(new Set(reasons).size, reasons.length);
+  test('retry reasons are pre-initialised once each per pool', async () => {
+    const sets = await labelSets('longshore_run_retries_total');
+    assert.deepEqual(sets, RETRY_REASONS.map((reason) => ({ reason, pool: 'jobs' })));
+    assert.equal(new Set(sets.map((s) => s.reason)).size, sets.length);
   });
 
   test('failure reasons map onto the bounded set: known ones as they are, RESOURCE:* and the rest folded', () => {

@@ -1,8 +1,7 @@
 /**
  * Run metrics are recorded at the status write that makes the change: a new attempt is a retry labelled
- * with why the one before ended, an attempt first seen started gives one submit → running latency, and the
- * first on-demand attempt of a Spot fallback counts the fallback. Writes that change none of these count
- * nothing, so a run reconciled many times is counted once.
+ * with why the one before ended and the run's pool, and an attempt first seen started gives one submit → running latency.
+ * Writes that change neither count nothing, so a run reconciled many times is counted once.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,12 +25,14 @@ describe('attempt changes between two stored statuses', () => {
     assert.deepEqual(attemptChanges({ attempts: [interrupted, second] }, { attempts: [interrupted, second] }), { retries: [], submitToRunningSeconds: [] });
   });
 
-  test('recorded into the registry as it happens', async () => {
+  test('recorded into the registry as it happens, retries by pool', async () => {
     const metrics = createMetrics();
-    recordStatusWrite(metrics, 'batch', { attempts: [submitted] }, { attempts: [started] });
-    recordStatusWrite(metrics, 'batch', { attempts: [interrupted] }, { attempts: [interrupted, second] });
+    recordStatusWrite(metrics, 'spot', { attempts: [submitted] }, { attempts: [started] });
+    recordStatusWrite(metrics, 'spot', { attempts: [interrupted] }, { attempts: [interrupted, second] });
     const text = await metrics.registry.metrics();
-    assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption"\} 1$/m);
+    assert.match(text, /^longshore_run_retries_total\{reason="SpotInterruption",pool="spot"\} 1$/m);
+    // The pool's first retry created its other reasons at 0, as a pool's first sight does.
+    assert.match(text, /^longshore_run_retries_total\{reason="TaskFailedToStart",pool="spot"\} 0$/m);
     assert.match(text, /^longshore_run_submit_to_running_seconds_count 1$/m);
     assert.match(text, /^longshore_run_submit_to_running_seconds_sum 12.5$/m);
   });
