@@ -56,10 +56,13 @@ esac
 # yet written, throttled): that is reported and the run is still watched to its end. -N: no buffering.
 # A refusal is a Status object (one JSON line), sent to stderr so stdout carries only the run's output.
 # The lines go to fd 3 (the script's stdout): inside $(…) stdout is the captured status code.
+# curl exits 18 when the server breaks the stream off after some lines (docs/api.md#logs): the output is incomplete.
 exec 3>&1
+log_exit=0
 log_code=$(curl -sS -N -o >(awk 'NR == 1 && /^\{"apiVersion":"v1","kind":"Status"/ { print > "/dev/stderr"; next } { print; fflush() }' >&3) \
-  -w '%{http_code}' "${auth[@]}" "${base}/${name}/log?follow=true" || true)
-if [ "$log_code" != "200" ]; then echo "(log not available: HTTP ${log_code:-none}; watching the run to its end instead)" >&2; fi
+  -w '%{http_code}' "${auth[@]}" "${base}/${name}/log?follow=true") || log_exit=$?
+if [ "$log_code" != "200" ]; then echo "(log not available: HTTP ${log_code:-none}; watching the run to its end instead)" >&2
+elif [ "$log_exit" = 18 ]; then echo "(the log broke off before its end; watching the run to its end instead)" >&2; fi
 
 # The log's last lines are out before the outcome is printed.
 wait

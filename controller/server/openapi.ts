@@ -131,7 +131,7 @@ const OPERATIONS: Record<string, Operation> = {
   'GET runs/{name}/log': {
     operationId: 'readRunLog', summary: 'The run\'s container output', parameters: [p.follow, p.tailLines, p.attempt, p.timestamps],
     responses: {
-      '200': { description: 'One line per log event.', content: { 'text/plain': { schema: { type: 'string' } } } },
+      '200': { description: 'One line per log event. A failure after the status line (the source\'s error, the server\'s shutdown) breaks the chunked body off without its last chunk: an incomplete body is an incomplete log.', content: { 'text/plain': { schema: { type: 'string' } } } },
       '400': statusResponse('Bad parameters, or logs are not enabled on the pool.'),
       '404': statusResponse('No such run or attempt, or no output yet.'),
       '503': statusResponse('CloudWatch Logs is unavailable.'),

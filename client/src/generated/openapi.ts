@@ -2488,7 +2488,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One line per log event. */
+            /** @description One line per log event. A failure after the status line (the source's error, the server's shutdown) breaks the chunked body off without its last chunk: an incomplete body is an incomplete log. */
             200: {
                 headers: {
                     [name: string]: unknown;
