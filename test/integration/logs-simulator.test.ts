@@ -14,7 +14,12 @@ import { captureLogTail, redisLogTailTries } from '../../controller/logs/log-tai
 import type { CloudWatchRunLogSource } from '../../controller/logs/source.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { needsFinalize } from '../../reconcilers/cleanup/finalize-recovery.js';
-import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
+import { compileConfig } from '../../controller/config.js';
+import { namespaceBudgets } from '../../controller/aws/namespace-budgets.js';
+import { createRunLogSourceFor } from '../../controller/server/log-source.js';
+import { keyspace } from '../../controller/store/keys.js';
+import { uniqueNamespace } from '../helpers/redis-namespace.js';
+import { allStopped, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
 
 const TIME_SCALE = 20;
 const EXEC = 'arn:aws:iam::123456789012:role/exec';
@@ -166,6 +171,43 @@ describe('run logs through the simulator', () => {
         e instanceof RunLogError && e.reason === 'Unavailable' && /refused the AWS credentials \(ExpiredTokenException/.test(e.message) && !/\n\s+at /.test(e.message));
     } finally {
       h.sim.faults.remove(expired.id);
+    }
+  });
+
+  test('the API\'s reads spend the budget of the run\'s namespace, the one its controller paces with, whatever the API\'s own namespace', async () => {
+    // A slow refill so that what each side spent stays visible to the other for the whole test.
+    const env = {
+      LONGSHORE_NAMESPACE: uniqueNamespace('test-api-elsewhere'), AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: h.sim.url,
+      LONGSHORE_BUDGET_LOGS_READ: '20/0.01', LONGSHORE_BUDGET_MAX_WAIT_SECONDS: '0.2',
+    };
+    assert.notEqual(env.LONGSHORE_NAMESPACE, h.namespace);
+    const config = compileConfig(env);
+    // The API's AWS clients take their credentials from the environment, as in production.
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
+    // The run's controller's view of its account-region's logsRead bucket, built as controller/main.ts builds it.
+    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, defaultRegion: 'us-east-1', clockScale: 1 })({ account: 'default', region: 'us-east-1' });
+    const bucket = h.store.keyspace.key('budget', 'logsRead');
+    await h.redis.del(bucket);
+    try {
+      const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
+      const before = calls();
+      const lines = await collect(api, { run: 'follow-me' });
+      assert.equal(lines.length, 30);
+      const spent = calls() - before;
+      assert.ok(spent >= 1);
+      const level = await controller.level('logsRead');
+      assert.ok(Math.abs(controller.usableBurst('logsRead') - spent - level.tokens) < 0.5, `the controller's bucket lost the API's ${spent} reads: ${level.tokens} of ${controller.usableBurst('logsRead')} left`);
+      assert.equal(await h.redis.exists(keyspace(env.LONGSHORE_NAMESPACE).key('budget', 'logsRead')), 0, 'no budget of the API\'s own namespace');
+
+      // And the other way: what the controller spends, the API no longer has.
+      const rest = Math.floor(level.tokens);
+      if (rest > 0) assert.equal((await controller.take([{ category: 'logsRead', count: rest }])).granted, true);
+      await assert.rejects(collect(api, { run: 'follow-me' }), (e: unknown) => e instanceof RunLogError && e.reason === 'Throttled');
+    } finally {
+      api.close();
+      await h.redis.del(bucket);
     }
   });
 });
