@@ -5,15 +5,24 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { RunLogLine, RunLogSource } from '../../controller/logs/types.js';
 import type { Status } from '../../controller/server/status.js';
 import { TOKENS_KEY, TokenStore } from '../../controller/server/tokens.js';
 import { poolDoc, runDoc, startTestApi, type TestApi } from '../helpers/api-server.js';
 
+/** Every run's log is one line: the role checks need the route to answer, not CloudWatch Logs. */
+const oneLine: RunLogSource = {
+  open: () => (async function* (): AsyncGenerator<RunLogLine> {
+    yield { timestamp: 0, message: 'hello', attempt: 1, container: 'main' };
+  })(),
+};
+
 describe('API: tokens and roles', () => {
   let api: TestApi;
+  let admin: string;
   before(async () => {
-    api = await startTestApi();
-    const admin = await api.token('admin');
+    api = await startTestApi({ logSource: oneLine });
+    admin = await api.token('admin');
     assert.equal((await api.call('PUT', api.ns('pools/p1'), { token: admin, body: poolDoc('p1') })).status, 201);
     assert.equal((await api.call('POST', api.ns('runs'), { token: admin, body: runDoc('existing') })).status, 201);
   });
@@ -59,24 +68,34 @@ describe('API: tokens and roles', () => {
     assert.match(JSON.parse(stored).hash, /^[0-9a-f]{64}$/);
   });
 
-  // [method, path, body] and the least role that may do it.
-  const verbs = (ns: (rest: string) => string): Array<{ what: string; method: string; path: string; body?: unknown; least: 'viewer' | 'submitter' | 'operator' | 'admin' }> => [
+  // [method, path, body] and the least role that may do it. Each role deletes and creates objects of its own
+  // (`done-<role>`, `spare-<role>`, `made-<role>`), so an allowed verb succeeds whatever ran before it.
+  const verbs = (ns: (rest: string) => string, role: string): Array<{ what: string; method: string; path: string; body?: unknown; least: 'viewer' | 'submitter' | 'operator' | 'admin' }> => [
     { what: 'list runs', method: 'GET', path: ns('runs'), least: 'viewer' },
     { what: 'get a run', method: 'GET', path: ns('runs/existing'), least: 'viewer' },
     { what: 'watch runs', method: 'GET', path: `${ns('runs')}?watch=true&timeoutSeconds=1`, least: 'viewer' },
+    { what: 'read a run\'s log', method: 'GET', path: ns('runs/existing/log'), least: 'viewer' },
     { what: 'list pools', method: 'GET', path: ns('pools'), least: 'viewer' },
     { what: 'create a run', method: 'POST', path: ns('runs'), body: runDoc('existing'), least: 'submitter' },
     { what: 'cancel a run', method: 'POST', path: ns('runs/existing/cancel'), least: 'submitter' },
     { what: 'kill a run', method: 'POST', path: ns('runs/existing/kill'), body: { timeoutSeconds: 0 }, least: 'operator' },
+    { what: 'delete a stopped run', method: 'DELETE', path: ns(`runs/done-${role}`), least: 'operator' },
+    { what: 'create a pool', method: 'POST', path: ns('pools'), body: poolDoc(`made-${role}`), least: 'operator' },
     { what: 'replace a pool', method: 'PUT', path: ns('pools/p1'), body: poolDoc('p1'), least: 'operator' },
+    { what: 'delete a pool', method: 'DELETE', path: ns(`pools/spare-${role}`), least: 'operator' },
     { what: 'list tokens', method: 'GET', path: '/apis/longshore.dev/v1alpha1/tokens', least: 'admin' },
   ];
   const ROLES = ['viewer', 'submitter', 'operator', 'admin'] as const;
 
   for (const role of ROLES) {
-    test(`role ${role}: allowed verbs answer, the others 403`, async () => {
+    test(`role ${role}: allowed verbs answer, the others 403 and change nothing`, async () => {
+      assert.equal((await api.call('POST', api.ns('runs'), { token: admin, body: runDoc(`done-${role}`) })).status, 201);
+      const run = await api.store.getRun(`done-${role}`);
+      await api.store.updateRunStatus(`done-${role}`, { status: { phase: 'stopped', outcome: 'succeeded', attempts: [], conditions: [], observedGeneration: 1 } }, run!.metadata.resourceVersion);
+      assert.equal((await api.call('PUT', api.ns(`pools/spare-${role}`), { token: admin, body: poolDoc(`spare-${role}`) })).status, 201);
+
       const token = await api.token(role, { namespace: undefined });
-      for (const verb of verbs((rest) => api.ns(rest))) {
+      for (const verb of verbs((rest) => api.ns(rest), role)) {
         const reply = await api.call<Status>(verb.method, verb.path, { token, ...(verb.body !== undefined ? { body: verb.body } : {}) });
         const allowed = ROLES.indexOf(role) >= ROLES.indexOf(verb.least);
         if (allowed) assert.ok(reply.status < 300, `${role} may ${verb.what}: got ${reply.status} ${reply.text}`);
@@ -86,6 +105,12 @@ describe('API: tokens and roles', () => {
           assert.match(reply.body.message, new RegExp(`needs ${verb.least}`));
         }
       }
+      const operates = ROLES.indexOf(role) >= ROLES.indexOf('operator');
+      assert.equal(await api.store.getRun(`done-${role}`) === null, operates, 'the stopped run is deleted only by an operator or admin');
+      assert.equal(await api.store.getPool(`spare-${role}`) === null, operates, 'the spare pool likewise');
+      assert.equal(await api.store.getPool(`made-${role}`) !== null, operates, 'and the new pool created likewise');
+      const log = await api.call('GET', api.ns('runs/existing/log'), { token });
+      assert.equal(log.text, 'hello\n', 'every role reads logs');
     });
   }
 
