@@ -52,8 +52,8 @@ case $code in
   *) echo "submitting run/${name} failed (HTTP ${code}):" >&2; cat "$body_file" >&2; echo >&2; exit 1 ;;
 esac
 
-# The log, followed until the task stops. Logs can be unavailable (disabled on the pool, not wired, not
-# yet written, throttled): that is reported and the run is still watched to its end. -N: no buffering.
+# The log, followed until the task stops. Logs can be unavailable (disabled on the pool, not yet written,
+# throttled, CloudWatch Logs failing): that is reported and the run is still watched to its end. -N: no buffering.
 # A refusal is a Status object (one JSON line), sent to stderr so stdout carries only the run's output.
 # The lines go to fd 3 (the script's stdout): inside $(…) stdout is the captured status code.
 # curl exits 18 when the server breaks the stream off after some lines (docs/api.md#logs): the output is incomplete.

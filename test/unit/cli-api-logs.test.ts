@@ -45,8 +45,8 @@ const status = (code: number, reason: string, message: string) => new Response(J
 test('a missing run is the direct mode\'s NotFoundError; other Status answers keep their message', async () => {
   const missing = apiAnswering(() => status(404, 'NotFound', 'Run "gone" not found'));
   await assert.rejects(collect(apiLogLines(missing.api, { namespace: 'prod', run: 'gone', follow: false })), (e: unknown) => e instanceof NotFoundError && e.message === 'Run "gone" not found');
-  const unavailable = apiAnswering(() => status(503, 'ServiceUnavailable', 'logs are not wired into this API server yet'));
-  await assert.rejects(collect(apiLogLines(unavailable.api, { namespace: 'prod', run: 'r', follow: false })), /^Error: the API answered 503: logs are not wired into this API server yet$/);
+  const unavailable = apiAnswering(() => status(503, 'ServiceUnavailable', 'CloudWatch Logs could not serve run r attempt 1: GetLogEvents failed with ServiceUnavailableException'));
+  await assert.rejects(collect(apiLogLines(unavailable.api, { namespace: 'prod', run: 'r', follow: false })), /^Error: the API answered 503: CloudWatch Logs could not serve run r attempt 1: GetLogEvents failed with ServiceUnavailableException$/);
   const throttled = apiAnswering(() => {
     const answer = status(429, 'TooManyRequests', 'CloudWatch Logs is throttling reads');
     answer.headers.set('retry-after', '5');
