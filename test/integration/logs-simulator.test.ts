@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
+import pino from 'pino';
 import type { GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
@@ -129,8 +130,10 @@ describe('run logs through the simulator', () => {
     await h.submitRun('fails', 'tail5', { env: { SIM_RUN_SECONDS: '2', SIM_LOG_LINES: '12', SIM_EXIT_CODE: '3' } });
     await h.driveUntil(['fails'], finalized);
     assert.deepEqual(concluded, ['fails'], 'finalize asked for the tail');
+    const logged: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) });
     const deps = {
-      namespace: h.namespace, store: h.store, source,
+      namespace: h.namespace, store: h.store, source, logger,
       tries: redisLogTailTries(h.redis, (run: string) => h.store.keyspace.key('log-tail-tries', run)),
     };
     await captureLogTail(deps, 'fails');
@@ -140,10 +143,16 @@ describe('run logs through the simulator', () => {
     assert.equal(run?.status.logTail?.attempt, 1);
     assert.equal(run?.status.logTail?.container, 'longshore');
 
+    const said = logged.filter((entry) => entry.msg === 'failed run\'s last output');
+    assert.equal(said.length, 1, 'the controller\'s log says why the run failed');
+    assert.deepEqual([said[0].namespace, said[0].run, said[0].outcome, said[0].attempt, said[0].exitCode, said[0].lastOutput],
+      [h.namespace, 'fails', 'failed', 1, 3, run?.status.logTail?.lines]);
+
     const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
     const before = calls();
     await captureLogTail(deps, 'fails');
     assert.equal(calls(), before, 'a recorded tail is not read again');
+    assert.equal(logged.filter((entry) => entry.msg === 'failed run\'s last output').length, 1, 'nor logged again');
     await h.driveUntil(['fails'], allStopped);
     assert.deepEqual((await h.store.getRun('fails'))?.status.logTail?.lines.length, 5, 'the run reconciler keeps the tail');
   });
