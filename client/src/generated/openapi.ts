@@ -1374,7 +1374,7 @@ export interface operations {
                 fieldSelector?: string;
                 /** @description Page size (default 500). */
                 limit?: number;
-                /** @description The continue token of the previous page. */
+                /** @description The continue token of the previous page (metadata.continue), unchanged; any other value answers 400. */
                 continue?: string;
                 /** @description Stream change events (newline-delimited WatchEvent JSON) instead of a list. */
                 watch?: boolean;
@@ -1402,7 +1402,7 @@ export interface operations {
                     "application/json;stream=watch": components["schemas"]["PoolWatchEvent"];
                 };
             };
-            /** @description A malformed selector, limit or resourceVersion. */
+            /** @description A malformed selector, limit, continue token or resourceVersion. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1862,7 +1862,7 @@ export interface operations {
                 fieldSelector?: string;
                 /** @description Page size (default 500). */
                 limit?: number;
-                /** @description The continue token of the previous page. */
+                /** @description The continue token of the previous page (metadata.continue), unchanged; any other value answers 400. */
                 continue?: string;
                 /** @description Stream change events (newline-delimited WatchEvent JSON) instead of a list. */
                 watch?: boolean;
@@ -1890,7 +1890,7 @@ export interface operations {
                     "application/json;stream=watch": components["schemas"]["RunWatchEvent"];
                 };
             };
-            /** @description A malformed selector, limit or resourceVersion. */
+            /** @description A malformed selector, limit, continue token or resourceVersion. */
             400: {
                 headers: {
                     [name: string]: unknown;
