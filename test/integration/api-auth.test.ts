@@ -5,10 +5,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunLogLine, RunLogSource } from '../../controller/logs/types.js';
+import { createLogger } from '../../controller/logger.js';
+import { RunLogError, type RunLogLine, type RunLogSource } from '../../controller/logs/types.js';
+import { ROUTES } from '../../controller/server/routes.js';
 import type { Status } from '../../controller/server/status.js';
 import { TOKENS_KEY, TokenStore } from '../../controller/server/tokens.js';
 import { poolDoc, runDoc, startTestApi, type TestApi } from '../helpers/api-server.js';
+import { until } from '../helpers/until.js';
 
 /** Every run's log is one line: the role checks need the route to answer, not CloudWatch Logs. */
 const oneLine: RunLogSource = {
@@ -134,7 +137,7 @@ describe('API: tokens and roles', () => {
     const list = await api.call<{ items: Array<Record<string, unknown>> }>('GET', '/apis/longshore.dev/v1alpha1/tokens', { token: admin });
     const mine = list.body.items.find((t) => t.id === created.body.id);
     assert.deepEqual([mine?.role, mine?.namespace, mine?.description], ['viewer', api.namespace, 'ci']);
-    assert.ok(!list.text.includes(created.body.token.split('_')[2]));
+    assert.ok(!list.text.includes(created.body.token.slice(created.body.token.indexOf('_', 4) + 1)), 'no secret in the list (it is base64url: it may hold \'_\')');
     assert.ok(!('hash' in (mine ?? {})));
     assert.equal((await api.call('POST', '/apis/longshore.dev/v1alpha1/tokens', { token: admin, body: { role: 'king' } })).status, 422);
     assert.equal((await api.call('DELETE', `/apis/longshore.dev/v1alpha1/tokens/${created.body.id}`, { token: admin })).status, 200);
@@ -167,3 +170,71 @@ describe('API: request rate per token', () => {
     assert.equal((await api.call('GET', api.ns('runs'), { token: other })).status, 200);
   });
 });
+
+describe('API: a bearer token never reaches the server\'s log', () => {
+  const lines: string[] = [];
+  let api: TestApi;
+  // Every kind of log line the server writes: a 500 (an unexpected error, logged with its error), a log
+  // stream broken off mid-way (a warning), and whatever trace-level lines a request may add.
+  const logs: RunLogSource = {
+    open: (request) => (async function* (): AsyncGenerator<RunLogLine> {
+      if (request.run === 'broken') {
+        yield { timestamp: 0, message: 'one', attempt: 1, container: 'main' };
+        throw new RunLogError('Unavailable', 'CloudWatch Logs failed');
+      }
+      throw new Error('a bug in the log source');
+    })(),
+  };
+  before(async () => {
+    api = await startTestApi({ logSource: logs, logger: createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } }) });
+  });
+  after(() => api?.close());
+
+  test('every route, with a valid, forged, revoked, expired, malformed or misplaced token, logs neither the token nor its secret', async () => {
+    const admin = await api.token('admin', { namespace: undefined });
+    const viewer = await api.token('viewer');
+    const revoked = await api.token('viewer');
+    await api.tokens.revoke(revoked.split('_')[1]);
+    const past = new TokenStore(api.redis, () => new Date(Date.now() - 7_200_000));
+    const { token: expired, info } = await past.create({ role: 'viewer', namespace: api.namespace, expiresInMs: 3_600_000 });
+    const forged = admin.slice(0, -4) + (admin.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    // lst_<id>_<secret>: the secret is base64url, which may itself hold '_'.
+    const secrets = [admin, viewer, revoked, expired, forged].flatMap((t) => [t, t.slice(t.indexOf('_', 4) + 1)]);
+    try {
+      assert.equal((await api.call('PUT', api.ns('pools/p1'), { token: admin, body: poolDoc('p1') })).status, 201);
+      assert.equal((await api.call('POST', api.ns('runs'), { token: admin, body: runDoc('r1') })).status, 201);
+      const fill = (template: string) => template.replace('{namespace}', api.namespace).replace('{name}', template.includes('/pools/') ? 'p1' : 'r1').replace('{id}', info.id);
+      const codes = new Set<number>();
+      for (const token of [admin, viewer, forged, revoked, expired]) {
+        for (const route of ROUTES) {
+          const body = route.method === 'POST' || route.method === 'PUT' ? { note: token } : undefined;
+          const reply = await api.call(route.method, fill(route.template), { token, ...(body ? { body } : {}) });
+          codes.add(reply.status);
+        }
+      }
+      const path = api.ns('runs');
+      const odd: Array<{ path: string; headers: Record<string, string> }> = [
+        { path, headers: { authorization: `Bearer ${admin} extra` } },
+        { path, headers: { authorization: `Basic ${Buffer.from(`user:${admin}`).toString('base64')}` } },
+        { path, headers: { authorization: admin } },
+        { path: `${path}?access_token=${admin}`, headers: {} },
+        { path: `${path}?labelSelector=${encodeURIComponent(`a in (${admin}`)}`, headers: { authorization: `Bearer ${admin}` } },
+        { path: `/no/such/${admin}`, headers: { authorization: `Bearer ${admin}` } },
+      ];
+      for (const request of odd) codes.add((await api.call('GET', request.path, { headers: request.headers })).status);
+      codes.add((await api.call('POST', api.ns('runs'), { token: admin, raw: `{"token": "${admin}"` })).status);
+      codes.add((await api.call('GET', api.ns('runs/r1/log'), { token: viewer })).status);
+      const broken = await fetch(`${api.url}${api.ns('runs/broken/log')}`, { headers: { authorization: `Bearer ${viewer}` } });
+      await broken.text().catch(() => undefined);
+      for (const code of [200, 400, 401, 403, 404, 422, 500]) assert.ok(codes.has(code), `a ${code} was among the answers: ${[...codes].join(', ')}`);
+    } finally {
+      await api.tokens.revoke(info.id);
+    }
+    await until(() => lines.some((line) => line.includes('log stream broken off')), { what: 'the broken stream\'s warning' });
+    assert.ok(lines.some((line) => line.includes('API request failed')), 'the 500 was logged');
+    for (const line of lines) {
+      for (const secret of secrets) assert.ok(!line.includes(secret), `a log line holds a token: ${line}`);
+    }
+  });
+});
+
