@@ -20,11 +20,11 @@ import { startHttpServer } from './http-server.js';
 import { startApi } from './server/start.js';
 import { createAwsClientPool } from './aws/clients.js';
 import type { AwsGateway } from './aws/gateway.js';
-import { budgetKeyParts, createRoutedGateway } from './aws/routed-gateway.js';
-import { readScopeShares, shareKeyFor } from './aws/pool-shares.js';
+import { createRoutedGateway } from './aws/routed-gateway.js';
+import { namespaceBudgets } from './aws/namespace-budgets.js';
+import { readScopeShares } from './aws/pool-shares.js';
 import { budgetScopesOfPools, scopeOf, type BudgetScope } from './aws/target.js';
-import { RedisBudgets } from './aws/redis-budgets.js';
-import { BURST_RESERVE_FRACTION } from './aws/budgets.js';
+import type { RedisBudgets } from './aws/redis-budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
 import { createJobPriorities, type JobPriorities } from './queue/job-priorities.js';
@@ -270,12 +270,8 @@ export async function startController(config: ControllerConfig, logger: Logger):
   // Clients per (Region, role) and budgets per account-region: a pool's calls go where the pool says.
   const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const clients = clientPool.clientsFor(undefined);
-  const budgetsFor = (scope: BudgetScope): RedisBudgets => new RedisBudgets({
-    redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
-    bucketKey: (category) => keyspace.key(...budgetKeyParts(scope, config.aws.region, category)),
-    shareKey: shareKeyFor(keyspace, scope, config.aws.region),
-    clockScale: config.budgetTimeScale,
-  });
+  // The API server and the CLI build the same budgets for this namespace's runs' logs (namespace-budgets.ts).
+  const budgetsFor = namespaceBudgets({ redis, keyspace, budgets: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale });
   /** The controller's own account in its own Region. */
   const homeBudgets = budgetsFor(scopeOf(undefined, config.aws.region));
   /** Each account-region's budgets, for the store gauges (every account-region the pools use). */

@@ -52,14 +52,17 @@ case $code in
   *) echo "submitting run/${name} failed (HTTP ${code}):" >&2; cat "$body_file" >&2; echo >&2; exit 1 ;;
 esac
 
-# The log, followed until the task stops. Logs can be unavailable (disabled on the pool, not wired, not
-# yet written, throttled): that is reported and the run is still watched to its end. -N: no buffering.
+# The log, followed until the task stops. Logs can be unavailable (disabled on the pool, not yet written,
+# throttled, CloudWatch Logs failing): that is reported and the run is still watched to its end. -N: no buffering.
 # A refusal is a Status object (one JSON line), sent to stderr so stdout carries only the run's output.
 # The lines go to fd 3 (the script's stdout): inside $(…) stdout is the captured status code.
+# curl exits 18 when the server breaks the stream off after some lines (docs/api.md#logs): the output is incomplete.
 exec 3>&1
+log_exit=0
 log_code=$(curl -sS -N -o >(awk 'NR == 1 && /^\{"apiVersion":"v1","kind":"Status"/ { print > "/dev/stderr"; next } { print; fflush() }' >&3) \
-  -w '%{http_code}' "${auth[@]}" "${base}/${name}/log?follow=true" || true)
-if [ "$log_code" != "200" ]; then echo "(log not available: HTTP ${log_code:-none}; watching the run to its end instead)" >&2; fi
+  -w '%{http_code}' "${auth[@]}" "${base}/${name}/log?follow=true") || log_exit=$?
+if [ "$log_code" != "200" ]; then echo "(log not available: HTTP ${log_code:-none}; watching the run to its end instead)" >&2
+elif [ "$log_exit" = 18 ]; then echo "(the log broke off before its end; watching the run to its end instead)" >&2; fi
 
 # The log's last lines are out before the outcome is printed.
 wait

@@ -13,6 +13,7 @@ LONGSHORE_NAMESPACE (default "default") picks the installation. Exit status: 0 t
 ended otherwise (failed, crashed, cancelled, timed-out) or the API failed; 2 the API rejected the run.
 """
 import argparse
+import http.client
 import json
 import os
 import sys
@@ -74,11 +75,23 @@ class Longshore:
         return self.call(self.runs_url(name))[1]
 
     def follow_log(self, name):
-        """Yields the run's output lines until its task stops (the server ends the stream)."""
+        """Yields the run's output lines until its task stops (the server ends the stream).
+
+        Raises http.client.IncompleteRead when the server breaks the stream off (an error after the first
+        line, or its shutdown: docs/api.md#logs). read1, not iterating the response: readline takes a
+        broken-off chunked body for its end, read1 raises."""
         # No read timeout that a quiet task could trip: the server keeps the stream open while it runs.
         with self.open(self.runs_url(name, "log", follow="true"), timeout=None) as response:
-            for raw in response:
-                yield raw.decode(errors="replace").rstrip("\n")
+            pending = b""
+            while True:
+                chunk = response.read1(65536)
+                if not chunk:
+                    break
+                *lines, pending = (pending + chunk).split(b"\n")
+                for raw in lines:
+                    yield raw.decode(errors="replace")
+            if pending:
+                yield pending.decode(errors="replace")
 
     def wait_stopped(self, name, poll_seconds=1.0):
         """The run once it has stopped, watching the change stream (reconnecting after the server ends it)."""
@@ -138,6 +151,9 @@ def main():
     except ApiError as error:
         # Logs disabled on the pool, not written yet, unavailable or throttled: say so, still wait for the end.
         print(f"(log not available: {error}; watching the run to its end instead)", file=sys.stderr)
+    except (http.client.IncompleteRead, ConnectionError) as error:
+        # The stream broke off after some lines (the server's log says why): the output above is incomplete.
+        print(f"(the log broke off before its end: {error!r}; watching the run to its end instead)", file=sys.stderr)
 
     try:
         run = api.wait_stopped(args.name)

@@ -5,7 +5,7 @@
  */
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/openapi.js';
-import { ApiStatusError, statusError } from './errors.js';
+import { ApiStatusError, LogStreamBrokenError, statusError } from './errors.js';
 import { bodyLines } from './lines.js';
 
 export type Run = components['schemas']['Run'];
@@ -97,7 +97,9 @@ export interface LogOptions {
 
 /**
  * `GET …/runs/{name}/log`: the run's output, line by line (without the newline). An error before the
- * first line (no such run, logs unavailable, throttled) is thrown as ApiStatusError.
+ * first line (no such run, logs unavailable, throttled) is thrown as ApiStatusError; a stream that breaks
+ * off after it (the server's error mid-stream, its shutdown, a lost connection) as LogStreamBrokenError,
+ * after the lines that did arrive. The generator ending normally means the whole log was read.
  */
 export async function* readLog(client: ApiClient, options: LogOptions): AsyncGenerator<string> {
   const { namespace, name, signal, ...query } = options;
@@ -106,7 +108,14 @@ export async function* readLog(client: ApiClient, options: LogOptions): AsyncGen
     parseAs: 'stream',
     ...(signal ? { signal } : {}),
   });
-  yield* bodyLines(unwrap(answer) as unknown as ReadableStream<Uint8Array> | null);
+  const body = unwrap(answer) as unknown as ReadableStream<Uint8Array> | null;
+  try {
+    yield* bodyLines(body);
+  } catch (error) {
+    // The caller's own abort is its choice, not a broken log.
+    if (signal?.aborted) throw error;
+    throw new LogStreamBrokenError(error);
+  }
 }
 
-export { ApiStatusError };
+export { ApiStatusError, LogStreamBrokenError };

@@ -55,3 +55,23 @@ export async function errorFromResponse(response: Response): Promise<ApiStatusEr
   }
   return statusError(response, body);
 }
+
+/**
+ * A log stream whose body ended without its end (`readLog`): the server met an error after the first line
+ * (a CloudWatch Logs throttle or outage; the status line was already sent, so the server breaks the chunked
+ * body off instead of answering a Status), the server shut down mid-follow, or the connection was lost.
+ * The lines read so far are the log's beginning, not all of it.
+ */
+export class LogStreamBrokenError extends Error {
+  constructor(cause: unknown) {
+    super(`the log stream broke off before the log ended (${describeCause(cause)}): the API server could not read further (its log says why), shut down, or the connection was lost`, { cause });
+    this.name = 'LogStreamBrokenError';
+  }
+}
+
+/** fetch's `TypeError: terminated` says little; its cause (`other side closed`) says what happened. */
+function describeCause(error: unknown): string {
+  const words: string[] = [];
+  for (let e: unknown = error; e instanceof Error && words.length < 3; e = e.cause) words.push(e.message);
+  return words.length > 0 ? words.join(': ') : String(error);
+}

@@ -1,8 +1,10 @@
 /**
  * `run logs` through the HTTP API: the log route's text lines (`?timestamps=true`, so each line keeps its
  * CloudWatch Logs time) as the timestamp and message that `run logs` prints, and its Status errors (no such
- * run, logs disabled, not written yet, throttled, unavailable) as the CLI's one-line errors. The `run logs`
- * command calls this when the session talks to the API (`session.api`), its log source otherwise.
+ * run, logs disabled, not written yet, throttled, unavailable) as the CLI's one-line errors. A stream that
+ * breaks off after its first line (the server's error mid-stream: @longshore/client's LogStreamBrokenError)
+ * is a failure too, after the lines that arrived: exit 1 with one line, as direct mode on the same error.
+ * The `run logs` command calls this when the session talks to the API (`session.api`), its log source otherwise.
  */
 import { readLog, type ApiClient } from '@longshore/client';
 import type { RunLogLine, RunLogRequest } from '../../controller/logs/types.js';

@@ -1,14 +1,16 @@
 /**
  * A RunLogSource for a process that is not a controller replica — the API server, the CLI in direct mode:
- * its own AWS clients and gateway from the compiled configuration, spending the installation's shared
- * logsRead budget (the bucket the controller's replicas use, in the configured namespace's keyspace).
+ * its own AWS clients from the compiled configuration, and for each run the gateway and budgets of the run's
+ * namespace, built as that namespace's controller builds its own (aws/namespace-budgets.ts). So a read spends
+ * the logsRead bucket the run's controller paces with, whatever LONGSHORE_NAMESPACE this process has: an API
+ * on `default` serving runs of `prod` shares prod's budget, instead of keeping a second one AWS knows nothing of.
  */
 import type { RedisClient } from '../redis.js';
 import type { ControllerConfig } from '../config.js';
+import type { AwsGateway } from '../aws/gateway.js';
 import { createAwsClientPool } from '../aws/clients.js';
-import { budgetKeyParts, createRoutedGateway } from '../aws/routed-gateway.js';
-import { RedisBudgets } from '../aws/redis-budgets.js';
-import { BURST_RESERVE_FRACTION } from '../aws/budgets.js';
+import { namespaceBudgets } from '../aws/namespace-budgets.js';
+import { createRoutedGateway } from '../aws/routed-gateway.js';
 import { keyspace } from '../store/keys.js';
 import type { ResourceStore } from '../store/store.js';
 import { createGatewayRunLogSource } from './index.js';
@@ -21,20 +23,28 @@ export interface DirectRunLogSource {
 }
 
 export function createDirectRunLogSource(config: ControllerConfig, redis: RedisClient, store?: ResourceStore): DirectRunLogSource {
-  const budgetKeys = store?.keyspace ?? keyspace(config.namespace);
   // The controller's wiring: a pool's streams are read in its Region through its role, on that account-region's budget.
   const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const gateway = createRoutedGateway({
-    clientPool,
-    defaultRegion: config.aws.region,
-    budgetsFor: (scope) => new RedisBudgets({
-      redis, budgets: config.budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
-      bucketKey: (category) => budgetKeys.key(...budgetKeyParts(scope, config.aws.region, category)),
-    }),
-    maxWaitMs: config.budgetMaxWaitMs,
-  });
+  // One gateway per namespace read (each holds only its per-target gateways), sharing the clients. A gateway is
+  // made only for a namespace that has the run being read, so the map stays as small as the installations served.
+  const gateways = new Map<string, AwsGateway>();
+  const gatewayFor = (namespace: string): AwsGateway => {
+    let gateway = gateways.get(namespace);
+    if (gateway === undefined) {
+      gateway = createRoutedGateway({
+        clientPool,
+        defaultRegion: config.aws.region,
+        budgetsFor: namespaceBudgets({
+          redis, keyspace: keyspace(namespace), budgets: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale,
+        }),
+        maxWaitMs: config.budgetMaxWaitMs,
+      });
+      gateways.set(namespace, gateway);
+    }
+    return gateway;
+  };
   const source = createGatewayRunLogSource({
-    redis, gateway, ...(store ? { store } : {}), ...(config.aws.region === undefined ? {} : { defaultRegion: config.aws.region }),
+    redis, gatewayFor, ...(store ? { store } : {}), ...(config.aws.region === undefined ? {} : { defaultRegion: config.aws.region }),
   });
   return { source, close: () => clientPool.destroy() };
 }

@@ -10,16 +10,23 @@ import { createRunLogSource, type CloudWatchRunLogSource } from './source.js';
 export { RunLogError, type RunLogFailureReason, type RunLogLine, type RunLogRequest, type RunLogSource } from './types.js';
 export { createRunLogSource, type CloudWatchRunLogSource, type RunLogSourceDeps } from './source.js';
 
-export interface GatewayLogSourceOptions {
+type LogGateway = Pick<AwsGateway, 'getLogEvents'>;
+
+export type GatewayLogSourceOptions = {
   redis: RedisClient;
-  gateway: Pick<AwsGateway, 'getLogEvents'>;
   /** The store of the caller's own namespace, reused for requests in it (others get one each, on the same connection). */
   store?: ResourceStore;
   defaultRegion?: string;
-}
+} & (
+  /** A controller replica: it reads only its own namespace's runs, on its own gateway (that namespace's budgets). */
+  | { gateway: LogGateway; gatewayFor?: never }
+  /** The API server and the CLI: each run's reads go through the gateway of the run's namespace, on its budgets. */
+  | { gatewayFor: (namespace: string) => LogGateway; gateway?: never }
+);
 
 /** Every GetLogEvents waits (bounded) for the account-wide logsRead budget, and is tried again after a throttle. */
 export function createGatewayRunLogSource(options: GatewayLogSourceOptions): CloudWatchRunLogSource {
+  const { gateway, gatewayFor } = options;
   const stores = new Map<string, ResourceStore>();
   if (options.store) stores.set(options.store.namespace, options.store);
   return createRunLogSource({
@@ -31,7 +38,7 @@ export function createGatewayRunLogSource(options: GatewayLogSourceOptions): Clo
       }
       return store;
     },
-    getLogEvents: (input, target) => options.gateway.getLogEvents(input, { wait: true, ...(target ? { target } : {}) }),
+    getLogEvents: (input, target, namespace) => (gatewayFor ? gatewayFor(namespace) : gateway).getLogEvents(input, { wait: true, ...(target ? { target } : {}) }),
     ...(options.defaultRegion === undefined ? {} : { defaultRegion: options.defaultRegion }),
   });
 }

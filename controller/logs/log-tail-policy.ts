@@ -1,7 +1,9 @@
 /**
  * The failure tail's decisions, pure. When a run ends failed or crashed, the last lines of its last attempt
  * (the pool's `cloudwatchLogs.failureTailLines`, default 20, 0 = off) are read once and kept in
- * `status.logTail`, so `run describe`, the API and alerts show why. Level-triggered: the decision looks only
+ * `status.logTail`, so `run describe`, the API and the console show why, and are logged once as the
+ * controller's `failed run's last output` JSON line (tailLogFields), which an alert on the controller's log
+ * can quote: Prometheus alerts carry counts, not text. Level-triggered: the decision looks only
  * at the stored run and pool, so any number of wake-ups read the tail at most once it is recorded. Reading
  * never holds up the run's conclusion (it happens after, on the resync queue) and is tried a bounded number of
  * times; then the tail records that it could not be read.
@@ -66,5 +68,30 @@ export function logTailOf(attempt: number, container: string | undefined, lines:
     lines,
     fetchedAt: new Date(now).toISOString(),
     ...(error === undefined ? {} : { error }),
+  };
+}
+
+/** At most this many of the tail's last lines go into the controller's log line, each cut to TAIL_LOG_LINE_CHARS. */
+export const TAIL_LOG_LINES = 20;
+export const TAIL_LOG_LINE_CHARS = 500;
+
+/**
+ * The fields of the controller's `failed run's last output` log line. Bounded (the status keeps the whole
+ * tail), because log shippers split or drop long lines (Docker's json-file at 16 KiB) and a split JSON line
+ * is no longer JSON.
+ */
+export function tailLogFields(namespace: string, run: RunRecord, tail: LogTail): Record<string, unknown> {
+  const attempt = run.status.attempts.find((a) => a.number === tail.attempt);
+  const cut = (line: string) => (line.length > TAIL_LOG_LINE_CHARS ? `${line.slice(0, TAIL_LOG_LINE_CHARS)}…` : line);
+  return {
+    namespace,
+    run: run.metadata.name,
+    pool: run.spec.pool,
+    outcome: run.status.outcome,
+    ...(run.status.message === undefined ? {} : { message: run.status.message }),
+    attempt: tail.attempt,
+    ...(tail.container === undefined ? {} : { container: tail.container }),
+    ...(attempt?.exitCode === undefined || attempt.exitCode === null ? {} : { exitCode: attempt.exitCode }),
+    lastOutput: tail.lines.slice(-TAIL_LOG_LINES).map(cut),
   };
 }

@@ -3,14 +3,15 @@
  * by the run's finalize step when a failed or crashed run concludes. It reads the tail through the same
  * RunLogSource the API and the CLI use (so the same gateway budget), then writes `status.logTail` with a
  * compare-and-set. Failed reads are counted in Redis (`log-tail-tries:<run>`, expiring after a day) and
- * retried by requeue until the policy gives up and records why.
+ * retried by requeue until the policy gives up and records why. A tail read with lines is also logged once
+ * (`failed run's last output`, bounded: tailLogFields).
  */
 import type { Logger } from 'pino';
 import type { RunRecord } from '../api/run.js';
 import type { LogTail } from '../api/run-status.js';
 import type { ReconcileResult, Reconciler } from '../queue/reconcile.js';
 import { isConflictError } from '../store/errors.js';
-import { afterReadFailure, logTailOf, planLogTail } from './log-tail-policy.js';
+import { afterReadFailure, logTailOf, planLogTail, tailLogFields } from './log-tail-policy.js';
 import type { LogRunStore } from './source.js';
 import { RunLogError, type RunLogSource } from './types.js';
 
@@ -73,9 +74,13 @@ export async function captureLogTail(deps: LogTailDeps, name: string): Promise<R
   if (decision.kind === 'none') return {};
   try {
     const tail = await readTail(deps.source, deps.namespace, name, decision.attempt, decision.lines);
-    await record(deps.store, name, logTailOf(decision.attempt, tail.container, tail.lines, now()));
+    const recorded = logTailOf(decision.attempt, tail.container, tail.lines, now());
+    await record(deps.store, name, recorded);
     await deps.tries.clear(name);
     deps.onRecorded?.('lines');
+    // At most once per tail (a later job finds it recorded and stops at planLogTail): an alert on the
+    // controller's log can then say why the run failed.
+    if (run !== null) deps.logger?.info(tailLogFields(deps.namespace, run, recorded), 'failed run\'s last output');
     return {};
   } catch (error) {
     if (!(error instanceof RunLogError)) throw error;

@@ -27,8 +27,11 @@ export interface LogRunStore {
 export interface RunLogSourceDeps {
   /** The store of a namespace (the API serves several; the CLI and the controller one). */
   store(namespace: string): LogRunStore;
-  /** The gateway's GetLogEvents (always called with `wait: true`). */
-  getLogEvents(input: GetLogEventsCommandInput, target?: AwsTarget): Promise<Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>>;
+  /**
+   * The gateway's GetLogEvents (always called with `wait: true`); `namespace` is the run's, whose budget the
+   * read spends (aws/namespace-budgets.ts).
+   */
+  getLogEvents(input: GetLogEventsCommandInput, target: AwsTarget | undefined, namespace: string): Promise<Pick<GetLogEventsCommandOutput, 'events' | 'nextForwardToken'>>;
   /** The controller's region, for pools that name none. */
   defaultRegion?: string;
   limits?: FanOutLimits;
@@ -82,7 +85,7 @@ export function createRunLogSource(deps: RunLogSourceDeps): CloudWatchRunLogSour
         stopped: isStopped(run, attempt),
       };
     };
-    const ports: ReaderPorts = { getLogEvents: deps.getLogEvents, look, sleep };
+    const ports: ReaderPorts = { getLogEvents: (input, target) => deps.getLogEvents(input, target, request.namespace), look, sleep };
     const reader: SharedReader = { fanOut, abort };
     if (key !== undefined) shared.set(key, reader);
     running += 1;

@@ -1,7 +1,7 @@
 /**
  * Where the API gets its run logs: the CloudWatch Logs reader (controller/logs/) with the API process's own
- * AWS clients, spending the installation's shared logsRead budget. Followers of one run and attempt in this
- * process share one reader.
+ * AWS clients, each run's reads spending the logsRead budget of the run's namespace, shared with that
+ * namespace's controller (logs/direct.ts). Followers of one run and attempt in this process share one reader.
  */
 import type { RedisClient } from '../redis.js';
 import type { Logger } from 'pino';

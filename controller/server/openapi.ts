@@ -76,7 +76,7 @@ const p = {
   labelSelector: { name: 'labelSelector', in: 'query', description: 'Kubernetes label selector, e.g. app=etl,tier!=dev,env in (a,b),!canary.', schema: { type: 'string' } },
   fieldSelector: (fields: string) => ({ name: 'fieldSelector', in: 'query', description: `Equalities on ${fields}.`, schema: { type: 'string' } }),
   limit: { name: 'limit', in: 'query', description: 'Page size (default 500).', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
-  continue: { name: 'continue', in: 'query', description: 'The continue token of the previous page.', schema: { type: 'string' } },
+  continue: { name: 'continue', in: 'query', description: 'The continue token of the previous page (metadata.continue), unchanged; any other value answers 400.', schema: { type: 'string' } },
   watch: { name: 'watch', in: 'query', description: 'Stream change events (newline-delimited WatchEvent JSON) instead of a list.', schema: { type: 'boolean' } },
   resourceVersion: { name: 'resourceVersion', in: 'query', description: 'With watch: send the changes after this version (410 Gone when too old). Unset or 0: the current objects as ADDED first.', schema: { type: 'string' } },
   timeoutSeconds: { name: 'timeoutSeconds', in: 'query', description: 'With watch: end the stream after this long.', schema: { type: 'integer', minimum: 1, maximum: 86400 } },
@@ -93,7 +93,7 @@ const common = {
 };
 const listResponses = (list: string, event: string) => ({
   '200': { description: `A page of the list, or with watch=true a stream of ${event} lines.`, content: { ...json(ref(list)), 'application/json;stream=watch': { schema: ref(event) } } },
-  '400': statusResponse('A malformed selector, limit or resourceVersion.'),
+  '400': statusResponse('A malformed selector, limit, continue token or resourceVersion.'),
   '410': statusResponse('watch: the resourceVersion is too old (or from another store); list again.'),
   ...common,
 });
@@ -131,7 +131,7 @@ const OPERATIONS: Record<string, Operation> = {
   'GET runs/{name}/log': {
     operationId: 'readRunLog', summary: 'The run\'s container output', parameters: [p.follow, p.tailLines, p.attempt, p.timestamps],
     responses: {
-      '200': { description: 'One line per log event.', content: { 'text/plain': { schema: { type: 'string' } } } },
+      '200': { description: 'One line per log event. A failure after the status line (the source\'s error, the server\'s shutdown) breaks the chunked body off without its last chunk: an incomplete body is an incomplete log.', content: { 'text/plain': { schema: { type: 'string' } } } },
       '400': statusResponse('Bad parameters, or logs are not enabled on the pool.'),
       '404': statusResponse('No such run or attempt, or no output yet.'),
       '503': statusResponse('CloudWatch Logs is unavailable.'),

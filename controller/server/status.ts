@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { AdmissionError, type DocumentRejection } from '../api/admission/index.js';
-import { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError, SelectorError, InvalidControlMessageError } from '../store/index.js';
+import { AlreadyExistsError, ConflictError, InvalidCursorError, NotFoundError, PreconditionFailedError, SelectorError, InvalidControlMessageError } from '../store/index.js';
 import { RunLogError, type RunLogFailureReason } from '../logs/types.js';
 
 export const STATUS_REASONS = [
@@ -116,6 +116,9 @@ export function knownError(error: unknown, context: { batch?: boolean } = {}): A
   if (error instanceof ConflictError) return new ApiError(409, 'Conflict', error.message, { name: error.resourceName, kind: plural(error.kind) });
   if (error instanceof PreconditionFailedError) return new ApiError(409, 'Conflict', error.message);
   if (error instanceof SelectorError) return badRequest(`labelSelector: ${error.message}`);
+  // Kubernetes answers a malformed continue token 400 ("invalid continue token"); 410 is for a valid one
+  // whose snapshot expired, which cannot happen here (a cursor is a name, not a snapshot).
+  if (error instanceof InvalidCursorError) return badRequest(`continue: ${error.message}`);
   if (error instanceof InvalidControlMessageError) return badRequest(error.message);
   if (error instanceof RunLogError) {
     const [code, reason] = LOG_CODES[error.reason];

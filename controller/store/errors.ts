@@ -42,3 +42,11 @@ export class PreconditionFailedError extends Error {
     this.name = 'PreconditionFailedError';
   }
 }
+
+/** A list cursor (the API's `continue`) that is not one a page of this store returned. */
+export class InvalidCursorError extends Error {
+  constructor(readonly cursor: string) {
+    super(`invalid continue token ${JSON.stringify(cursor.length > 40 ? `${cursor.slice(0, 40)}…` : cursor)}: pass back a list's metadata.continue unchanged`);
+    this.name = 'InvalidCursorError';
+  }
+}

@@ -1,7 +1,7 @@
 /** The Redis store of pools and runs, its change feed and the control stream. */
 export { ResourceStore } from './store.js';
 export { keyspace, storeKeys, DEFAULT_NAMESPACE, type Keyspace, type StoreKeys } from './keys.js';
-export { AlreadyExistsError, ConflictError, NotFoundError, PreconditionFailedError } from './errors.js';
+export { AlreadyExistsError, ConflictError, InvalidCursorError, NotFoundError, PreconditionFailedError } from './errors.js';
 export { DEFAULT_RETENTION_SECONDS, type StoreOptions, type ChangeKind, type ChangeType } from './context.js';
 export { listAll, type ListOptions, type RunListOptions, type Page } from './queries.js';
 export type { StatusUpdate } from './run-writes.js';

@@ -2,7 +2,9 @@
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
 import type { Outcome, Phase } from '../api/run-status.js';
+import { NAME_PATTERN } from '../api/meta.js';
 import { matchesRunFilter, narrowestIndex } from './counts.js';
+import { InvalidCursorError } from './errors.js';
 import type { StoreContext } from './context.js';
 import { loadRecord, loadRecords } from './records.js';
 import { matchesSelector, parseSelector, type Requirement } from './selector.js';
@@ -75,7 +77,17 @@ async function scanIndex<T extends RunRecord | PoolRecord>(
 }
 
 const encodeCursor = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
-const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/**
+ * The name a cursor continues after. Node decodes base64url leniently (it skips characters that are not
+ * base64), so a mangled token would otherwise resume from some other name and return a wrong page without a
+ * word; only a token exactly as encodeCursor wrote it, of a valid name, is accepted (Kubernetes answers 400).
+ */
+export function decodeCursor(cursor: string): string {
+  const name = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (encodeCursor(name) !== cursor || !NAME_PATTERN.test(name)) throw new InvalidCursorError(cursor);
+  return name;
+}
 
 /** Every page of a list, for callers that want all of it (the CLI, the resync). */
 export async function listAll<T>(page: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {

@@ -61,10 +61,13 @@ export async function startApiProcess(redis: RedisClient, env: Record<string, st
   };
 }
 
-/** What the API server needs to read run logs from the harness's simulator, in its namespace's budget. */
-export function harnessAwsEnv(h: { namespace: string; sim: { url: string; region: string; timeScale: number } }): Record<string, string> {
+/**
+ * What the API server needs to read run logs from the harness's simulator. Its own LONGSHORE_NAMESPACE stays
+ * `default`: a run's reads spend the budget of the run's namespace (the harness's), as in production.
+ */
+export function harnessAwsEnv(h: { sim: { url: string; region: string; timeScale: number } }): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: h.sim.url, AWS_REGION: h.sim.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
-    LONGSHORE_NAMESPACE: h.namespace, LONGSHORE_BUDGET_TIME_SCALE: String(h.sim.timeScale),
+    LONGSHORE_BUDGET_TIME_SCALE: String(h.sim.timeScale),
   };
 }

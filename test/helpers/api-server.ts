@@ -5,7 +5,7 @@
  */
 import { Registry } from 'prom-client';
 import { createRedisConnection, type RedisClient } from '../../controller/redis.js';
-import { createLogger } from '../../controller/logger.js';
+import { createLogger, type Logger } from '../../controller/logger.js';
 import { createApiMetrics } from '../../controller/metrics.js';
 import type { RunLogSource } from '../../controller/logs/types.js';
 import { TokenRateLimiter } from '../../controller/server/rate-limit.js';
@@ -46,6 +46,8 @@ export interface TestApi {
 
 export interface TestApiOptions {
   logSource?: RunLogSource;
+  /** The server's logger (silent unless given: tests that read the server's log pass their own). */
+  logger?: Logger;
   rateLimit?: BucketSpec;
   bodyLimitBytes?: number;
 }
@@ -73,7 +75,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       rateLimiter: new TokenRateLimiter(redis, options.rateLimit ?? { burst: 100_000, refillPerSecond: 100_000 }),
       logSource: options.logSource ?? noLogs,
       metrics: createApiMetrics(registry, ROUTES),
-      logger: createLogger({ level: 'silent' }),
+      logger: options.logger ?? createLogger({ level: 'silent' }),
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
     },
     { host: '127.0.0.1', port: 0, registry, openapi: generateOpenApi(), readiness: { redis: async () => (await redis.ping()) === 'PONG' } },

@@ -161,6 +161,24 @@ describe('API: pools and runs', () => {
     assert.equal((await api.call('GET', `${api.ns('runs')}?fieldSelector=spec.image%3Dx`, { token: operator })).status, 400);
   });
 
+  test('lists: a malformed continue token is a 400 Status naming the parameter (as Kubernetes answers), never another page', async () => {
+    const first = await api.call<List>('GET', `${api.ns('runs')}?labelSelector=batch%3Dl&limit=2`, { token: operator });
+    const token = first.body.metadata.continue;
+    assert.ok(token);
+    // Not base64url at all; base64url with a character Node would skip; a valid encoding of no resource name;
+    // a token cut short ("l-", no resource name either).
+    for (const bad of ['%%%', `${token}!`, Buffer.from('Not A Name!').toString('base64url'), token.slice(0, -1)]) {
+      for (const kind of ['runs', 'pools']) {
+        const reply = await api.call<Status>('GET', `${api.ns(kind)}?limit=2&continue=${encodeURIComponent(bad)}`, { token: operator });
+        assert.equal(reply.status, 400, `${kind} continue=${bad}: ${reply.text}`);
+        assert.equal(reply.body.reason, 'BadRequest');
+        assert.match(reply.body.message, /^continue: invalid continue token /);
+      }
+    }
+    const next = await api.call<List>('GET', `${api.ns('runs')}?labelSelector=batch%3Dl&limit=2&continue=${encodeURIComponent(token)}`, { token: operator });
+    assert.deepEqual(next.body.items.map((r) => r.metadata.name), ['l-2', 'l-3'], 'the token as given still works');
+  });
+
   test('bodies: malformed JSON 400, not an object 400, too large 413, wrong media type 415, wrong namespace 400', async () => {
     const malformed = await api.call<Status>('POST', api.ns('runs'), { token: operator, raw: '{"kind": "Run",' });
     assert.equal(malformed.status, 400);

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
+import pino from 'pino';
 import type { GetLogEventsCommandInput } from '@aws-sdk/client-cloudwatch-logs';
 import { createAwsGateway } from '../../controller/aws/gateway.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
@@ -14,7 +15,12 @@ import { captureLogTail, redisLogTailTries } from '../../controller/logs/log-tai
 import type { CloudWatchRunLogSource } from '../../controller/logs/source.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { needsFinalize } from '../../reconcilers/cleanup/finalize-recovery.js';
-import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
+import { compileConfig } from '../../controller/config.js';
+import { namespaceBudgets } from '../../controller/aws/namespace-budgets.js';
+import { createRunLogSourceFor } from '../../controller/server/log-source.js';
+import { keyspace } from '../../controller/store/keys.js';
+import { uniqueNamespace } from '../helpers/redis-namespace.js';
+import { allStopped, fargatePool, silent, startRunHarness, type RunHarness } from './run-harness.js';
 
 const TIME_SCALE = 20;
 const EXEC = 'arn:aws:iam::123456789012:role/exec';
@@ -124,8 +130,10 @@ describe('run logs through the simulator', () => {
     await h.submitRun('fails', 'tail5', { env: { SIM_RUN_SECONDS: '2', SIM_LOG_LINES: '12', SIM_EXIT_CODE: '3' } });
     await h.driveUntil(['fails'], finalized);
     assert.deepEqual(concluded, ['fails'], 'finalize asked for the tail');
+    const logged: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) });
     const deps = {
-      namespace: h.namespace, store: h.store, source,
+      namespace: h.namespace, store: h.store, source, logger,
       tries: redisLogTailTries(h.redis, (run: string) => h.store.keyspace.key('log-tail-tries', run)),
     };
     await captureLogTail(deps, 'fails');
@@ -135,10 +143,16 @@ describe('run logs through the simulator', () => {
     assert.equal(run?.status.logTail?.attempt, 1);
     assert.equal(run?.status.logTail?.container, 'longshore');
 
+    const said = logged.filter((entry) => entry.msg === 'failed run\'s last output');
+    assert.equal(said.length, 1, 'the controller\'s log says why the run failed');
+    assert.deepEqual([said[0].namespace, said[0].run, said[0].outcome, said[0].attempt, said[0].exitCode, said[0].lastOutput],
+      [h.namespace, 'fails', 'failed', 1, 3, run?.status.logTail?.lines]);
+
     const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
     const before = calls();
     await captureLogTail(deps, 'fails');
     assert.equal(calls(), before, 'a recorded tail is not read again');
+    assert.equal(logged.filter((entry) => entry.msg === 'failed run\'s last output').length, 1, 'nor logged again');
     await h.driveUntil(['fails'], allStopped);
     assert.deepEqual((await h.store.getRun('fails'))?.status.logTail?.lines.length, 5, 'the run reconciler keeps the tail');
   });
@@ -166,6 +180,43 @@ describe('run logs through the simulator', () => {
         e instanceof RunLogError && e.reason === 'Unavailable' && /refused the AWS credentials \(ExpiredTokenException/.test(e.message) && !/\n\s+at /.test(e.message));
     } finally {
       h.sim.faults.remove(expired.id);
+    }
+  });
+
+  test('the API\'s reads spend the budget of the run\'s namespace, the one its controller paces with, whatever the API\'s own namespace', async () => {
+    // A slow refill so that what each side spent stays visible to the other for the whole test.
+    const env = {
+      LONGSHORE_NAMESPACE: uniqueNamespace('test-api-elsewhere'), AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: h.sim.url,
+      LONGSHORE_BUDGET_LOGS_READ: '20/0.01', LONGSHORE_BUDGET_MAX_WAIT_SECONDS: '0.2',
+    };
+    assert.notEqual(env.LONGSHORE_NAMESPACE, h.namespace);
+    const config = compileConfig(env);
+    // The API's AWS clients take their credentials from the environment, as in production.
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
+    // The run's controller's view of its account-region's logsRead bucket, built as controller/main.ts builds it.
+    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, defaultRegion: 'us-east-1', clockScale: 1 })({ account: 'default', region: 'us-east-1' });
+    const bucket = h.store.keyspace.key('budget', 'logsRead');
+    await h.redis.del(bucket);
+    try {
+      const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
+      const before = calls();
+      const lines = await collect(api, { run: 'follow-me' });
+      assert.equal(lines.length, 30);
+      const spent = calls() - before;
+      assert.ok(spent >= 1);
+      const level = await controller.level('logsRead');
+      assert.ok(Math.abs(controller.usableBurst('logsRead') - spent - level.tokens) < 0.5, `the controller's bucket lost the API's ${spent} reads: ${level.tokens} of ${controller.usableBurst('logsRead')} left`);
+      assert.equal(await h.redis.exists(keyspace(env.LONGSHORE_NAMESPACE).key('budget', 'logsRead')), 0, 'no budget of the API\'s own namespace');
+
+      // And the other way: what the controller spends, the API no longer has.
+      const rest = Math.floor(level.tokens);
+      if (rest > 0) assert.equal((await controller.take([{ category: 'logsRead', count: rest }])).granted, true);
+      await assert.rejects(collect(api, { run: 'follow-me' }), (e: unknown) => e instanceof RunLogError && e.reason === 'Throttled');
+    } finally {
+      api.close();
+      await h.redis.del(bucket);
     }
   });
 });

@@ -45,12 +45,46 @@ const status = (code: number, reason: string, message: string) => new Response(J
 test('a missing run is the direct mode\'s NotFoundError; other Status answers keep their message', async () => {
   const missing = apiAnswering(() => status(404, 'NotFound', 'Run "gone" not found'));
   await assert.rejects(collect(apiLogLines(missing.api, { namespace: 'prod', run: 'gone', follow: false })), (e: unknown) => e instanceof NotFoundError && e.message === 'Run "gone" not found');
-  const unavailable = apiAnswering(() => status(503, 'ServiceUnavailable', 'logs are not wired into this API server yet'));
-  await assert.rejects(collect(apiLogLines(unavailable.api, { namespace: 'prod', run: 'r', follow: false })), /^Error: the API answered 503: logs are not wired into this API server yet$/);
+  const unavailable = apiAnswering(() => status(503, 'ServiceUnavailable', 'CloudWatch Logs could not serve run r attempt 1: GetLogEvents failed with ServiceUnavailableException'));
+  await assert.rejects(collect(apiLogLines(unavailable.api, { namespace: 'prod', run: 'r', follow: false })), /^Error: the API answered 503: CloudWatch Logs could not serve run r attempt 1: GetLogEvents failed with ServiceUnavailableException$/);
   const throttled = apiAnswering(() => {
     const answer = status(429, 'TooManyRequests', 'CloudWatch Logs is throttling reads');
     answer.headers.set('retry-after', '5');
     return answer;
   });
   await assert.rejects(collect(apiLogLines(throttled.api, { namespace: 'prod', run: 'r', follow: false })), /^Error: too many requests: CloudWatch Logs is throttling reads \(retry after 5s\)$/);
+});
+
+test('a body that breaks off after its first line: that line, then a one-line failure (exit 1), not a clean end', async () => {
+  const encoder = new TextEncoder();
+  let pulls = 0;
+  const { api } = apiAnswering(() => new Response(new ReadableStream<Uint8Array>({
+    // As fetch reports a connection closed inside a chunked body: the bytes that came, then `terminated`.
+    pull(controller) {
+      if (pulls++ === 0) controller.enqueue(encoder.encode('2026-01-02T03:04:05.678Z first line\n2026-01-02T03:04:06'));
+      else controller.error(Object.assign(new TypeError('terminated'), { cause: new Error('other side closed') }));
+    },
+  }), { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } }));
+  const seen: string[] = [];
+  await assert.rejects(async () => {
+    for await (const line of apiLogLines(api, { namespace: 'prod', run: 'r', follow: true })) seen.push(line.message);
+  }, (e: unknown) => e instanceof Error && e.message === 'the log stream broke off before the log ended (terminated: other side closed): '
+    + 'the API server could not read further (its log says why), shut down, or the connection was lost');
+  assert.deepEqual(seen, ['first line'], 'the partial last line is not printed as a line');
+});
+
+test('the caller\'s own abort (ctrl-c) ends the lines quietly', async () => {
+  const abort = new AbortController();
+  const { api } = apiAnswering(() => new Response(new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('2026-01-02T03:04:05.678Z first line\n'));
+      abort.signal.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')));
+    },
+  }), { status: 200 }));
+  const seen: string[] = [];
+  for await (const line of apiLogLines(api, { namespace: 'prod', run: 'r', follow: true }, abort.signal)) {
+    seen.push(line.message);
+    abort.abort();
+  }
+  assert.deepEqual(seen, ['first line']);
 });

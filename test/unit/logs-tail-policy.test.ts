@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterReadFailure, LOG_TAIL_TRIES, logTailOf, planLogTail } from '../../controller/logs/log-tail-policy.js';
+import { afterReadFailure, LOG_TAIL_TRIES, logTailOf, planLogTail, TAIL_LOG_LINE_CHARS, TAIL_LOG_LINES, tailLogFields } from '../../controller/logs/log-tail-policy.js';
 import { newPool, newRunRecord } from './run-builders.js';
 
 function stoppedRun(outcome: 'failed' | 'crashed' | 'succeeded' | 'cancelled', attempts = 1) {
@@ -48,5 +48,22 @@ describe('failure tail policy', () => {
     assert.equal(afterReadFailure('NotStarted', 'x', 1).kind, 'record');
     assert.deepEqual(afterReadFailure('RunNotFound', 'x', 1), { kind: 'drop' });
     assert.deepEqual(afterReadFailure('LogsDisabled', 'x', 1), { kind: 'drop' });
+  });
+
+  test('the controller\'s log line of a tail names the run and its outcome, with the last lines bounded in number and length', () => {
+    const run = stoppedRun('failed');
+    run.status.message = 'the container exited with code 3';
+    run.status.attempts[0].exitCode = 3;
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+    lines[29] = 'x'.repeat(TAIL_LOG_LINE_CHARS + 100);
+    const fields = tailLogFields('prod', run, logTailOf(1, 'main', lines, 0));
+    assert.deepEqual({ ...fields, lastOutput: undefined }, {
+      namespace: 'prod', run: run.metadata.name, pool: run.spec.pool, outcome: 'failed', message: 'the container exited with code 3',
+      attempt: 1, container: 'main', exitCode: 3, lastOutput: undefined,
+    });
+    const last = fields.lastOutput as string[];
+    assert.equal(last.length, TAIL_LOG_LINES);
+    assert.equal(last[0], 'line 11');
+    assert.equal(last.at(-1), `${'x'.repeat(TAIL_LOG_LINE_CHARS)}…`);
   });
 });

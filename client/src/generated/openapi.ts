@@ -1375,7 +1375,7 @@ export interface operations {
                 fieldSelector?: string;
                 /** @description Page size (default 500). */
                 limit?: number;
-                /** @description The continue token of the previous page. */
+                /** @description The continue token of the previous page (metadata.continue), unchanged; any other value answers 400. */
                 continue?: string;
                 /** @description Stream change events (newline-delimited WatchEvent JSON) instead of a list. */
                 watch?: boolean;
@@ -1403,7 +1403,7 @@ export interface operations {
                     "application/json;stream=watch": components["schemas"]["PoolWatchEvent"];
                 };
             };
-            /** @description A malformed selector, limit or resourceVersion. */
+            /** @description A malformed selector, limit, continue token or resourceVersion. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1863,7 +1863,7 @@ export interface operations {
                 fieldSelector?: string;
                 /** @description Page size (default 500). */
                 limit?: number;
-                /** @description The continue token of the previous page. */
+                /** @description The continue token of the previous page (metadata.continue), unchanged; any other value answers 400. */
                 continue?: string;
                 /** @description Stream change events (newline-delimited WatchEvent JSON) instead of a list. */
                 watch?: boolean;
@@ -1891,7 +1891,7 @@ export interface operations {
                     "application/json;stream=watch": components["schemas"]["RunWatchEvent"];
                 };
             };
-            /** @description A malformed selector, limit or resourceVersion. */
+            /** @description A malformed selector, limit, continue token or resourceVersion. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2489,7 +2489,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One line per log event. */
+            /** @description One line per log event. A failure after the status line (the source's error, the server's shutdown) breaks the chunked body off without its last chunk: an incomplete body is an incomplete log. */
             200: {
                 headers: {
                     [name: string]: unknown;

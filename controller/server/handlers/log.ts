@@ -3,8 +3,12 @@
  * (CloudWatch Logs in production). The source checks the request when it is first read, so the first
  * line (or the end) is awaited before the headers, and a RunLogError becomes its Status. A source still
  * silent after HEADER_WAIT_MS (following a quiet task) gets the headers sent so the client sees the
- * stream open; an error after that ends the stream. Client disconnect aborts the source.
+ * stream open. After that the status line is gone, so a failure (an error from the source, or the server
+ * shutting down mid-follow) breaks the response off: the chunked body never gets its last chunk, which
+ * every HTTP client reports as an incomplete body (RFC 9112 §7.1; fetch rejects the read). A clean end
+ * always means the log was read to its end. Client disconnect aborts the source.
  */
+import type { ServerResponse } from 'node:http';
 import type { RunLogLine } from '../../logs/types.js';
 import type { HandlerResult, RequestContext } from '../context.js';
 import { boolParam, intParam } from '../query.js';
@@ -43,16 +47,25 @@ export async function runLog(ctx: RequestContext): Promise<HandlerResult> {
     for (;;) {
       const result = await next;
       sendHeaders();
-      if (result.done || aborted.signal.aborted) break;
+      if (aborted.signal.aborted) {
+        // The client went away (nothing to tell) or the server is shutting down: the log did not end, so
+        // the client must not read this as its end.
+        breakOff(res);
+        break;
+      }
+      if (result.done) {
+        res.end();
+        break;
+      }
       if (!res.write(format(result.value))) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
       next = iterator.next();
     }
-    res.end();
   } catch (error) {
     if (!res.headersSent) throw error;
-    // Mid-stream: the status line is gone; end the stream and say why in the server's log.
-    if (!aborted.signal.aborted) ctx.deps.logger.warn({ err: knownError(error)?.message ?? error, namespace, run: name }, 'log stream ended by an error');
-    res.end();
+    // Mid-stream: the status line is gone. The reason goes to the server's log; the client learns that the
+    // log is incomplete from the broken body (its CLI exits 1, as direct mode does on the same error).
+    if (!aborted.signal.aborted) ctx.deps.logger.warn({ err: knownError(error)?.message ?? error, namespace, run: name }, 'log stream broken off by an error');
+    breakOff(res);
   } finally {
     ctx.signal.removeEventListener('abort', stop);
     aborted.abort();
@@ -60,4 +73,20 @@ export async function runLog(ctx: RequestContext): Promise<HandlerResult> {
     void iterator.return?.()?.catch(() => undefined);
   }
   return 'streamed';
+}
+
+/** How long a broken-off connection may stay half-open (the client has not closed its side) before it is destroyed. */
+const BREAK_OFF_CLOSE_MS = 5000;
+
+/**
+ * Ends the connection without the chunked body's terminating chunk, so the client sees an incomplete body
+ * rather than the log's end. `end()` on the socket sends the lines already written first (destroying it
+ * at once could drop them); the connection cannot be reused, so it is closed.
+ */
+export function breakOff(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket === null || socket.destroyed) return;
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), BREAK_OFF_CLOSE_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
 }
