@@ -12,8 +12,7 @@ import { runCost } from './pricing.js';
 import { recordStatusWrite } from './run-metrics.js';
 import { buildInfo, containerMemoryLimitBytes } from './build-info.js';
 import { startStoreGaugeExporter } from './store-gauges.js';
-import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisConnectionOpen, redisTarget } from './redis.js';
-import { redactUrl } from './logger.js';
+import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisConnectionOpen, redisTarget, describeRedisTarget } from './redis.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
 import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
 import { startHttpServer } from './http-server.js';
@@ -258,8 +257,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
   if (neverAnswered !== undefined) {
     const cause = lastCommandConnectionError ?? neverAnswered;
     await closeRedis(redis, queueConnection, followerConnection, controlConnection);
-    const explained = await explainRedisFailure(config.redisUrl, cause, { probeTimeoutMs: config.redisTimeouts.connectMs, timeoutMs: config.redisTimeouts.commandMs });
-    const reason = explained ?? `Redis at ${redactUrl(config.redisUrl)}: ${errorSummary(cause).message}`;
+    // The probe behind the explanation dials the URL's one address; a cluster is named by its seed nodes instead.
+    const explained = config.redisClusterNodes ? undefined
+      : await explainRedisFailure(config.redisUrl, cause, { probeTimeoutMs: config.redisTimeouts.connectMs, timeoutMs: config.redisTimeouts.commandMs });
+    const reason = explained ?? `${describeRedisTarget(redisTarget(config))}: ${errorSummary(cause).message}`;
     // No `cause`: pino would append its message to this one, which already explains it.
     throw new Error(`Redis did not answer within ${config.redisStartupTimeoutMs / 1000} s of start-up: ${reason}`);
   }

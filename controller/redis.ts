@@ -14,6 +14,7 @@
  *   runs on one node; different namespaces spread over the cluster.
  */
 import { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { redactUrl } from './logger.js';
 
 /** A connection to one Redis node or to a Redis Cluster; everything Longshore runs works on both. */
 export type RedisClient = Redis | Cluster;
@@ -32,6 +33,16 @@ export interface RedisTarget {
 /** The target a configuration names (REDIS_URL and REDIS_CLUSTER_NODES). */
 export function redisTarget(config: { redisUrl: string; redisClusterNodes?: readonly RedisNodeAddress[] | undefined }): RedisTarget {
   return { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+}
+
+/**
+ * Where a configuration points, for logs and errors, password redacted: the URL of a single node, or the
+ * cluster's seed nodes (the URL then only carries credentials and TLS, so naming its address would mislead).
+ */
+export function describeRedisTarget(target: RedisTarget): string {
+  if (!target.clusterNodes) return `Redis at ${redactUrl(target.url)}`;
+  const nodes = target.clusterNodes.map((node) => (node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`));
+  return `Redis Cluster at ${nodes.join(',')}`;
 }
 
 /** Parses `host:port,host:port,…` (REDIS_CLUSTER_NODES); undefined when any entry is not host:port. */

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { CONFIG_VARIABLES, ConfigError, compileConfig } from '../../controller/config.js';
-import { createLogger, redactUrl } from '../../controller/logger.js';
+import { createLogger } from '../../controller/logger.js';
+import { describeRedisTarget, redisTarget } from '../../controller/redis.js';
 import { startController } from '../../controller/main.js';
 import { routeProcessReportsToLog } from '../../controller/process-log.js';
 
@@ -60,7 +61,7 @@ export async function runController(source: Readonly<Record<string, string | und
   const logger = createLogger({ level: config.logLevel, base: { replica: config.replicaId, namespace: config.namespace } });
   // From here on the process's own warnings and crashes are JSON lines too.
   routeProcessReportsToLog(logger);
-  logger.info({ redis: redactUrl(config.redisUrl), endpoint: config.aws.endpointUrl, region: config.aws.region }, 'controller starting');
+  logger.info({ redis: describeRedisTarget(redisTarget(config)), endpoint: config.aws.endpointUrl, region: config.aws.region }, 'controller starting');
   let controller;
   try {
     controller = await startController(config, logger);

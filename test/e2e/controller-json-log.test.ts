@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../cmd/replicas.js';
 import { Harness, QUICK_PHASES, pool, run, startHarness, waitStopped } from './controller-harness.js';
 import { startRedisProxy, RedisProxy } from '../helpers/redis-proxy.js';
-import { TEST_REDIS_URL } from '../helpers/redis-namespace.js';
+import { TEST_REDIS_TARGET, TEST_REDIS_URL } from '../helpers/redis-namespace.js';
 import { until } from '../helpers/until.js';
 
 /** Connection attempts the proxy turns away before Redis "comes back": a raw log would show each. */
@@ -35,7 +35,10 @@ describe('the controller log through a Redis outage at start', () => {
 
   before(async () => {
     h = await startHarness({ scenario: { phases: QUICK_PHASES } });
-    proxy = await startRedisProxy(TEST_REDIS_URL);
+    // On a Redis Cluster the proxy stands in for the one seed node: while it is down the replica cannot load
+    // the slot map (its errors are what is counted), once open the replica learns the masters and uses them.
+    const seed = TEST_REDIS_TARGET.clusterNodes?.[0];
+    proxy = await startRedisProxy(seed ? `redis://${seed.host}:${seed.port}` : TEST_REDIS_URL);
   });
   after(async () => {
     if (child && child.exitCode === null && child.signalCode === null) {
@@ -51,7 +54,7 @@ describe('the controller log through a Redis outage at start', () => {
     const metricsPort = await freePort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      REDIS_URL: proxy.url, LONGSHORE_NAMESPACE: h.namespace, LONGSHORE_REPLICA_ID: 'json-log', LONGSHORE_METRICS_PORT: String(metricsPort),
+      REDIS_URL: proxy.url, ...(TEST_REDIS_TARGET.clusterNodes ? { REDIS_CLUSTER_NODES: new URL(proxy.url).host } : {}), LONGSHORE_NAMESPACE: h.namespace, LONGSHORE_REPLICA_ID: 'json-log', LONGSHORE_METRICS_PORT: String(metricsPort),
       AWS_ENDPOINT_URL: h.sim.url, AWS_REGION: h.sim.region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
       LONGSHORE_BUDGET_TIME_SCALE: String(h.sim.timeScale), LONGSHORE_RESYNC_INTERVAL_SECONDS: '0.3',
       LONGSHORE_SHUTDOWN_GRACE_SECONDS: '5', LONGSHORE_LOG_LEVEL: 'info', LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS: '120',

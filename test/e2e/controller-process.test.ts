@@ -45,8 +45,10 @@ describe('longshore controller process', () => {
   });
 
   test('an unreachable Redis ends the process with exit 1 and a redacted URL', async () => {
+    // On the cluster test step the unreachable target is a cluster whose only seed node is not there.
+    const cluster = process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: '127.0.0.1:1' } : {};
     const child = spawn(process.execPath, [...cli(), 'controller', '--metrics-port', '0'], {
-      env: { ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS: '2', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', ...cluster, LONGSHORE_REDIS_STARTUP_TIMEOUT_SECONDS: '2', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -55,6 +57,7 @@ describe('longshore controller process', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 1);
     assert.match(output, /did not answer/);
+    if (process.env.REDIS_CLUSTER_NODES) assert.match(output, /Redis Cluster at 127\.0\.0\.1:1/);
     assert.doesNotMatch(output, /hunter2/);
   });
 

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, Redis } from 'ioredis';
 import { ConfigError, compileConfig } from '../../controller/config.js';
-import { closeRedis, createRedisConnection, parseClusterNodes, redisTarget } from '../../controller/redis.js';
+import { closeRedis, createRedisConnection, describeRedisTarget, parseClusterNodes, redisTarget } from '../../controller/redis.js';
 
 describe('REDIS_CLUSTER_NODES', () => {
   test('unset means one node at REDIS_URL', () => {
@@ -12,6 +12,14 @@ describe('REDIS_CLUSTER_NODES', () => {
   test('a host:port list becomes the cluster seed nodes, IPv6 in brackets included', () => {
     const config = compileConfig({ REDIS_CLUSTER_NODES: 'redis-a:7000, 10.0.0.2:7001,[::1]:7002', REDIS_URL: 'rediss://user:secret@ignored:6379' });
     assert.deepEqual(config.redisClusterNodes, [{ host: 'redis-a', port: 7000 }, { host: '10.0.0.2', port: 7001 }, { host: '::1', port: 7002 }]);
+  });
+
+  test('logs and errors name the seed nodes of a cluster, and a single node by its URL, password redacted', () => {
+    const cluster = compileConfig({ REDIS_CLUSTER_NODES: 'redis-a:7000,[::1]:7002', REDIS_URL: 'rediss://user:secret@ignored:6379' });
+    assert.equal(describeRedisTarget(redisTarget(cluster)), 'Redis Cluster at redis-a:7000,[::1]:7002');
+    const single = describeRedisTarget(redisTarget(compileConfig({ REDIS_URL: 'redis://:secret@cache:6380' })));
+    assert.match(single, /^Redis at redis:\/\/.*@cache:6380$/);
+    assert.doesNotMatch(single, /secret/);
   });
 
   test('an entry that is not host:port is an error naming the variable', () => {
