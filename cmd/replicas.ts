@@ -42,6 +42,16 @@ function controllerCommand(): string[] {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The caller's environment without REDIS_CLUSTER_NODES: the demo and the benchmark give their replicas one
+ * Redis (REDIS_URL) and read the runs there, so a cluster set in the user's shell would send the replicas
+ * somewhere else and leave every run pending.
+ */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  const { REDIS_CLUSTER_NODES: _cluster, ...rest } = process.env;
+  return rest;
+}
+
+/**
  * `logPrefix` names the log file: `<tmpdir>/<logPrefix>-<namespace>-<name>.log`. `nodeArgs` go to node before the
  * script (the benchmark's `--cpu-prof-dir` passes `--cpu-prof`: a profile written when the replica exits).
  */
@@ -52,7 +62,7 @@ export async function startReplica(name: string, env: Record<string, string>, lo
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, [...nodeArgs, ...controllerCommand()], {
-      env: { ...process.env, ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
+      env: { ...inheritedEnv(), ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', fd, fd],
     });
   } finally {

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { TokenStore } from '../../controller/server/tokens.js';
-import { freePort } from '../replicas.js';
+import { freePort, inheritedEnv } from '../replicas.js';
 import { percentile } from './figures.js';
 
 export interface ApiLoadOptions {
@@ -46,7 +46,7 @@ export async function runApiLoad(cli: string, options: ApiLoadOptions): Promise<
   const { token, info } = await tokens.create({ role: 'operator', namespace, description: 'bench' });
   const port = await freePort();
   const child = spawn(process.execPath, [cli, 'api'], {
-    env: { ...process.env, REDIS_URL: options.redisUrl, LONGSHORE_API_PORT: String(port), LONGSHORE_LOG_LEVEL: 'warn', LONGSHORE_API_RATE_LIMIT: '100000/100000' },
+    env: { ...inheritedEnv(), REDIS_URL: options.redisUrl, LONGSHORE_API_PORT: String(port), LONGSHORE_LOG_LEVEL: 'warn', LONGSHORE_API_RATE_LIMIT: '100000/100000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
