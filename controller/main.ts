@@ -109,7 +109,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }),
     revalidateAfterSeconds: config.taskdefRevalidateSeconds,
   });
-  const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway });
+  const network = createNetworkResolver({ redis, keys: taskdefKeys(keyspace), gateway, holder: `replica ${config.replicaId}` });
 
   // Every phase change and outcome carries the run's pool (bounded: metrics.poolLabel); attempts begun and
   // tasks seen started are counted at the status write that records them, by whichever writer wins it.

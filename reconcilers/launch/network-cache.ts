@@ -65,6 +65,21 @@ export class NetworkCache {
     return (await this.redis.set(lockKey(key), token, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
+  /**
+   * Who holds the lock and for how much longer (for the waiting callers' message), after making sure it can
+   * end: a lock with no expiry (which SET … PX never leaves, but a restored or hand-written key could) would
+   * hold every run of the pool forever, so it is given the usual TTL here. Undefined when the lock is gone.
+   */
+  async lockHolder(key: string, ttlMs: number): Promise<{ token: string; remainingMs: number; hadNoExpiry: boolean } | undefined> {
+    const [token, pttl] = (await this.redis.multi().get(lockKey(key)).pttl(lockKey(key)).exec() ?? []).map(([, value]) => value) as [string | null, number];
+    if (token === null || pttl === -2) return undefined;
+    if (pttl === -1) {
+      await this.redis.pexpire(lockKey(key), ttlMs);
+      return { token, remainingMs: ttlMs, hadNoExpiry: true };
+    }
+    return { token, remainingMs: pttl, hadNoExpiry: false };
+  }
+
   async unlock(key: string, token: string): Promise<void> {
     await UNLOCK.run(this.redis, [lockKey(key)], [token]);
   }

@@ -18,6 +18,7 @@
  */
 import { targetOfPool } from '../../controller/aws/target.js';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Subnet } from '@aws-sdk/client-ec2';
 import type { AwsVpcConfiguration } from '@aws-sdk/client-ecs';
 import type { RedisClient } from '../../controller/redis.js';
@@ -42,6 +43,21 @@ export type NetworkResolution =
 /** A pool's network settings that cannot work; the run fails with the message. */
 export class NetworkError extends Error {
   override readonly name = 'NetworkError';
+}
+
+/**
+ * Pure: what a run held up by another resolution of its pool's network shows. It names the holder and how
+ * long its lock has left, so a wait longer than the lock's TTL (seen once after a Redis Cluster failover)
+ * can be told apart from many short ones.
+ */
+export function busyMessage(poolName: string, lock: { token: string; remainingMs: number; hadNoExpiry: boolean } | undefined): string {
+  const base = `The network of pool '${poolName}' is being resolved by another replica`;
+  if (!lock) return `${base}.`;
+  const holder = lock.token.includes('/') ? lock.token.slice(0, lock.token.lastIndexOf('/')) : 'an unnamed holder';
+  const left = `${Math.ceil(lock.remainingMs / 1000)} s`;
+  return lock.hadNoExpiry
+    ? `${base} (${holder}); its lock had no expiry and now ends in ${left}.`
+    : `${base} (${holder}; its lock ends in ${left}).`;
 }
 
 /** Pure: the configuration for a pool given what EC2 reported about its VPC. */
@@ -116,11 +132,14 @@ export const DEFAULT_NETWORK_TIMINGS: NetworkResolverTimings = {
 
 export function createNetworkResolver(deps: {
   redis: RedisClient; keys: TaskdefKeys; gateway: Ec2DescribeGateway; timings?: Partial<NetworkResolverTimings>; now?: () => number; random?: Random;
+  /** Names this replica in the lock, so the runs another replica holds up say who holds them (its replica id). */
+  holder?: string;
 }): NetworkResolver {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const timings = { ...DEFAULT_NETWORK_TIMINGS, ...deps.timings };
   const cache = new NetworkCache(deps.redis);
+  const holder = deps.holder ?? `${hostname()}:${process.pid}`;
   /** Misses being resolved by this process: later callers share the answer instead of racing for the lock. */
   const inFlight = new Map<string, Promise<NetworkResolution>>();
 
@@ -186,9 +205,9 @@ export function createNetworkResolver(deps: {
 
   /** One EC2 resolution per key across replicas: the lock holder describes, everyone else requeues. */
   async function resolveMiss(pool: PoolLike, key: string): Promise<NetworkResolution> {
-    const token = randomUUID();
+    const token = `${holder}/${randomUUID()}`;
     if (!(await cache.lock(key, token, timings.lockTtlMs))) {
-      return { status: 'retry', retryAfterMs: timings.busyRetryMs, message: `The network of pool '${pool.metadata.name}' is being resolved by another replica.` };
+      return { status: 'retry', retryAfterMs: timings.busyRetryMs, message: busyMessage(pool.metadata.name, await cache.lockHolder(key, timings.lockTtlMs)) };
     }
     try {
       // The previous holder may have written the answer between our cache read and our lock.

@@ -124,11 +124,25 @@ describe('network resolution is single-flight across replicas', () => {
     const before = describeCalls();
     const deferred = await (replicas[0] as NetworkResolver).resolve(pool);
     assert.equal(deferred.status, 'retry');
+    assert.match(deferred.status === 'retry' ? deferred.message : '', /by another replica \(an unnamed holder; its lock ends in 1 s\)/);
     assert.equal(describeCalls().vpcs - before.vpcs, 0);
     const { answers, vpcs, subnets } = await burst(pool);
     assert.equal(vpcs, 1);
     assert.equal(subnets, 1);
     for (const a of answers) assert.equal(a.status, 'resolved');
     assert.equal(await redis.exists(lockKey(keys.network('pool-held', 1))), 0, 'the holder released its lock');
+  });
+
+  test('a lock left without an expiry is given one by the first caller it holds up, so it cannot hold the pool forever', async () => {
+    const pool = newPool('pool-forever');
+    const [redis] = connections;
+    assert.ok(redis);
+    const lock = lockKey(keys.network('pool-forever', 1));
+    await redis.set(lock, 'replica gone/1234');
+    const deferred = await (replicas[0] as NetworkResolver).resolve(pool);
+    assert.equal(deferred.status, 'retry');
+    assert.match(deferred.status === 'retry' ? deferred.message : '', /\(replica gone\); its lock had no expiry and now ends in 15 s/);
+    const ttl = await redis.pttl(lock);
+    assert.ok(ttl > 0 && ttl <= 15_000, `the lock now expires (PTTL ${ttl})`);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Subnet } from '@aws-sdk/client-ec2';
-import { MAX_SUBNETS, NetworkError, networkFor } from '../../reconcilers/launch/network.js';
+import { MAX_SUBNETS, NetworkError, networkFor, busyMessage } from '../../reconcilers/launch/network.js';
 import type { PoolLike, PoolSpecLike } from '../../reconcilers/taskdef/inputs.js';
 
 function newPool(spec: PoolSpecLike = {}): PoolLike {
@@ -45,5 +45,20 @@ describe('network cache entries', () => {
     assert.deepEqual(decodeEntry(encodeEntry(retry)), retry);
     assert.deepEqual(decodeEntry(JSON.stringify({ failed: 'no VPC' })), { status: 'failed', message: 'no VPC' });
     assert.deepEqual(decodeEntry(JSON.stringify({ subnets: ['s-1'] })), { status: 'resolved', network: { subnets: ['s-1'] } });
+  });
+});
+
+describe('the message of a run held up by another resolution of its pool\'s network', () => {
+  test('names the holder and how long its lock has left', () => {
+    assert.equal(busyMessage('burst', { token: 'replica r-1/0f6c', remainingMs: 14_200, hadNoExpiry: false }),
+      "The network of pool 'burst' is being resolved by another replica (replica r-1; its lock ends in 15 s).");
+  });
+  test('says when the lock had no expiry (it has been given one)', () => {
+    assert.equal(busyMessage('burst', { token: 'host:42/0f6c', remainingMs: 15_000, hadNoExpiry: true }),
+      "The network of pool 'burst' is being resolved by another replica (host:42); its lock had no expiry and now ends in 15 s.");
+  });
+  test('a lock without a holder\'s name, or one already gone', () => {
+    assert.match(busyMessage('burst', { token: 'crashed-replica', remainingMs: 300, hadNoExpiry: false }), /\(an unnamed holder; its lock ends in 1 s\)/);
+    assert.equal(busyMessage('burst', undefined), "The network of pool 'burst' is being resolved by another replica.");
   });
 });
