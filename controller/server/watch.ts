@@ -14,7 +14,10 @@
  * - DELETED carries the object's identity (name, namespace, the deleting write's resourceVersion), not
  *   its last state: the record is gone when the entry is read.
  * - With a label or field selector, an object that stops matching is sent as DELETED if this watch sent
- *   it before; a resumed watch sends every deletion (it cannot know what its client saw).
+ *   it before. A resumed watch cannot know what its client saw before its version, so it sends every
+ *   deletion, and a DELETED the first time an object it has not sent is seen not matching (a client that
+ *   kept it from before, e.g. a run watched by phase that has left the phase, drops it; one that never had
+ *   it ignores it, as Kubernetes clients do).
  * The stream ends on `timeoutSeconds`, on client disconnect and on server shutdown; clients re-watch
  * from the last version they saw.
  */
@@ -72,6 +75,9 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
   res.flushHeaders();
 
   const sent = new Set<string>();
+  // Resumed and narrowed: objects already told not to match (once each, until they match again).
+  const disowned = new Set<string>();
+  const resumedNarrow = narrowed(scope) && fromVersion !== undefined;
   // Created, then written again before this watch read the creation: its next event is still ADDED.
   const unannounced = new Set<string>();
   const write = async (type: WatchEventType, object: unknown, json = JSON.stringify(object)): Promise<void> => {
@@ -121,9 +127,12 @@ export async function serveWatch(ctx: RequestContext, namespace: string, kind: R
         }
         const announce = change.change === 'created' || unannounced.delete(change.name);
         if (!matches(scope, shared.record)) {
-          if (sent.delete(change.name)) await write('DELETED', undefined, shared.json);
+          const told = sent.delete(change.name) || (resumedNarrow && !disowned.has(change.name));
+          if (resumedNarrow) disowned.add(change.name);
+          if (told) await write('DELETED', undefined, shared.json);
           continue;
         }
+        disowned.delete(change.name);
         const type: WatchEventType = announce || (narrowed(scope) && !sent.has(change.name)) ? 'ADDED' : 'MODIFIED';
         sent.add(change.name);
         await write(type, undefined, shared.json);

@@ -11,7 +11,7 @@ import { poolDoc, runDoc, startTestApi, type TestApi } from '../helpers/api-serv
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: { kind: string; metadata: { name: string; resourceVersion: string; namespace: string }; spec?: { cancelRequested?: boolean } };
+  object: { kind: string; metadata: { name: string; resourceVersion: string; namespace: string }; spec?: { cancelRequested?: boolean }; status?: { phase?: string } };
 }
 
 /** An open watch: events as they arrive, and whether the server ended the stream. */
@@ -122,6 +122,30 @@ describe('API: watch', { timeout: 60_000 }, () => {
     await api.call('POST', ns, { token, body: runDoc('sel-b2', {}, { team: 'b' }) });
     await api.call('POST', ns, { token, body: runDoc('sel-a2', {}, { team: 'a' }) });
     assert.deepEqual(summary(await watch.waitFor(2)), ['ADDED sel-a', 'ADDED sel-a2']);
+  });
+
+  test('resumed with a phase selector: a run that leaves the phase is sent as DELETED once, and ADDED when it is back', async () => {
+    const ns = api.ns('runs');
+    const setPhase = async (name: string, phase: 'pending' | 'running' | 'submitted') => {
+      const run = await api.store.getRun(name);
+      assert.ok(run);
+      await api.store.updateRunStatus(name, { status: { ...run.status, phase } }, run.metadata.resourceVersion);
+    };
+    await api.call('POST', ns, { token, body: runDoc('ph-1') });
+    await setPhase('ph-1', 'running');
+    const seen = await open(`${ns}?watch=true&fieldSelector=status.phase%3Drunning`);
+    const [added] = await seen.waitFor(1);
+    seen.close();
+    assert.deepEqual(summary([added]), ['ADDED ph-1']);
+    // The client resumes from the version it saw; meanwhile the run left the phase, and changed again.
+    const resumed = await open(`${ns}?watch=true&fieldSelector=status.phase%3Drunning&resourceVersion=${added.object.metadata.resourceVersion}`);
+    await setPhase('ph-1', 'submitted');
+    assert.deepEqual(summary(await resumed.waitFor(1)), ['DELETED ph-1']);
+    await api.store.requestCancel('ph-1');
+    await setPhase('ph-1', 'running');
+    const events = await resumed.waitFor(2);
+    assert.deepEqual(summary(events), ['DELETED ph-1', 'ADDED ph-1']);
+    assert.equal(events[1].object.status?.phase, 'running');
   });
 
   test('pools: ADDED, MODIFIED and DELETED (the deleted object\'s identity and version)', async () => {
