@@ -86,6 +86,10 @@ const BREAK_OFF_CLOSE_MS = 5000;
 export function breakOff(res: ServerResponse): void {
   const socket = res.socket;
   if (socket === null || socket.destroyed) return;
+  // A write corks the response for the rest of the tick. Node 26 keeps those bytes in the response itself
+  // until it uncorks (Node 20 had already passed them to the socket), so ending the socket now would drop
+  // the last lines before the break: hand them over first.
+  while (res.writableCorked > 0) res.uncork();
   socket.end();
   const timer = setTimeout(() => socket.destroy(), BREAK_OFF_CLOSE_MS).unref();
   socket.once('close', () => clearTimeout(timer));
