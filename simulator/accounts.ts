@@ -57,7 +57,9 @@ export class AccessKeys {
 
   constructor(
     readonly defaultAccountId: string,
-    private readonly wallClock: () => number = Date.now,
+    // Read at each use, not captured: a test that mocks Date (node:test's timers) after the simulator
+    // started moves the sessions' clock together with the SDK's, which judges expiry by Date.now too.
+    private readonly wallClock: () => number = () => Date.now(),
   ) {}
 
   issue(accountId: string, roleName: string, sessionName: string, durationSeconds: number): IssuedCredentials {
