@@ -16,6 +16,19 @@ export const DEFAULT_REGIONS: readonly string[] = [
   'ap-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
 ];
 
+/**
+ * Every Region of the commercial partition (aws), opt-in ones included: the Regions that exist, whose
+ * endpoints have DNS names whether or not an account has enabled them (AWS General Reference, "AWS service
+ * endpoints", and "AWS Region billing codes", docs.aws.amazon.com/global-infrastructure/latest/regions/
+ * aws-region-billing-codes.html). AWS adds Regions: a newer one is served when listed in `regions`.
+ */
+export const AWS_REGIONS: readonly string[] = [
+  ...DEFAULT_REGIONS,
+  'ca-west-1', 'mx-central-1', 'af-south-1', 'ap-east-1', 'ap-east-2', 'ap-south-2',
+  'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7',
+  'eu-central-2', 'eu-south-1', 'eu-south-2', 'il-central-1', 'me-central-1', 'me-south-1',
+];
+
 export interface CredentialScope {
   accessKeyId: string;
   region: string;

@@ -4,8 +4,9 @@
  * `@longshore/simulator`: its exports are all that code outside simulator/ may use.
  */
 import { randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { AccessKeys, credentialScopeOf, DEFAULT_REGIONS } from './accounts.js';
+import { AccessKeys, AWS_REGIONS, credentialScopeOf, DEFAULT_REGIONS } from './accounts.js';
 import { CallAudit } from './audit.js';
 import { ensureCluster, ensureDefaultCluster } from './ecs/clusters.js';
 import { ContainerInstances, DEFAULT_CLUSTER_EXTERNAL_INSTANCES, DEFAULT_INSTANCE_CPU, DEFAULT_INSTANCE_MEMORY, InstanceSpecSchema, type ContainerInstanceRecord, type InstanceSpecInput } from './ecs/container-instances.js';
@@ -16,6 +17,7 @@ import { IdempotencyStore } from './ecs/idempotency.js';
 import { LifecycleEngine } from './lifecycle/engine.js';
 import type { SimTask } from './lifecycle/task.js';
 import { taskToWire, type TaskWire } from './lifecycle/task-wire.js';
+import { createAwsNames, regionalUrlOf, type AwsDns } from './dns.js';
 import { createPeripherals } from './peripherals.js';
 import { PersistentFaults, type PersistentFault, type PersistentFaultInput } from './persistent-faults.js';
 import { mulberry32 } from './random.js';
@@ -33,7 +35,8 @@ export type { ThrottleSetting, ThrottleCategory, BucketLimits } from './throttle
 export { THROTTLE_DEFAULTS } from './throttle.js';
 /** The seeded generator behind every simulated choice; the benchmark draws its workload from it too. */
 export { mulberry32 } from './random.js';
-export { DEFAULT_REGIONS } from './accounts.js';
+export { AWS_REGIONS, DEFAULT_REGIONS } from './accounts.js';
+export type { AwsDns } from './dns.js';
 export type { PersistentFault, PersistentFaultInput } from './persistent-faults.js';
 export type { InstanceSpecInput } from './ecs/container-instances.js';
 
@@ -57,6 +60,7 @@ export interface SimulatorOptions {
   /**
    * The Regions served (ECS state, ARNs and throttles are per account and Region). Default DEFAULT_REGIONS,
    * the Regions every account has enabled; a request signed for another Region gets UnrecognizedClientException.
+   * A Region that does not exist (neither in AWS_REGIONS nor here) has no names in `dns`.
    */
   regions?: readonly string[];
   /** Further accounts whose roles STS AssumeRole may assume (the default account always may). */
@@ -107,6 +111,12 @@ export type ContainerInstanceRequest = InstanceSpecInput & { cluster?: string };
 export interface RunningSimulator {
   /** http://127.0.0.1:<port>: the `endpoint` for every AWS SDK client. */
   url: string;
+  /**
+   * AWS's regional names (`<service>.<region>.amazonaws.com`) for clients that resolve them through
+   * `dns.lookup` at the template `dns.regionalUrl`: the Regions that exist resolve to this simulator, any
+   * other fails with ENOTFOUND as on AWS. See docs/simulator.md "Accounts and Regions".
+   */
+  dns: AwsDns;
   port: number;
   /** URL of the SQS queue receiving "ECS Task State Change" events. */
   eventQueueUrl: string;
@@ -324,7 +334,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
     return { calls: callAudit.snapshot(), tasks: launched.map((record) => ({ ...record })), registrations };
   };
+  // AWS's names resolve to the address the server listens on (loopback when it listens on every interface).
+  const address = isIP(host) === 0 || host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const awsNames = createAwsNames({ address, exists: (name) => AWS_REGIONS.includes(name) || servedRegions.has(name) });
   const reset = (): void => {
+    awsNames.reset();
     engine.cancelAll();
     partitions.clear();
     ecsHandlers.clear();
@@ -342,6 +356,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const eventQueueUrl = peripherals.listen(server.url);
   return {
     url: server.url,
+    dns: { ...awsNames, regionalUrl: regionalUrlOf(server.port) },
     port: server.port,
     eventQueueUrl,
     seed,

@@ -4,6 +4,7 @@
  * Region and credentials follow the SDK's default chain unless given; `endpointUrl` points every client at
  * one endpoint (the simulator serves ECS, EC2 and CloudWatch Logs on one port).
  */
+import type { LookupFunction } from 'node:net';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -46,24 +47,50 @@ function lazyClient<C extends { destroy(): void }>(build: () => Promise<C>): { g
 
 export interface AwsClientOptions {
   region?: string | undefined;
+  /**
+   * One endpoint for every client instead of AWS's. `{service}` and `{region}` in it become each client's
+   * endpoint prefix (ecs, ec2, logs, sqs, sts) and Region, so one template can stand for AWS's regional
+   * names `<service>.<region>.amazonaws.com` (the simulator's `regionalUrl` does).
+   */
   endpointUrl?: string | undefined;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   /** Per-request socket timeout, so a hung connection becomes a transient error. */
   requestTimeoutMs?: number;
+  /**
+   * How endpoint names are resolved; node's resolver (dns.lookup) when absent, as in production. Tests pass
+   * the simulator's model of AWS's DNS, where a Region that does not exist has no name (ENOTFOUND), which a
+   * server reached at one address cannot otherwise show.
+   */
+  lookup?: LookupFunction | undefined;
+}
+
+/** The endpoint of one service's client: `endpointUrl` with its `{service}` and `{region}` filled in. */
+export function endpointFor(endpointUrl: string, service: string, region: string | undefined): string {
+  if (endpointUrl.includes('{region}') && region === undefined) {
+    throw new Error(`AWS endpoint ${endpointUrl} names {region}, but no Region is configured (AWS_REGION)`);
+  }
+  return endpointUrl.replaceAll('{service}', service).replaceAll('{region}', region ?? '');
+}
+
+/** The SDK's request handler options: a socket timeout, and the name lookup when one is given. */
+function requestHandlerOf(options: AwsClientOptions) {
+  const agent = options.lookup !== undefined ? { lookup: options.lookup } : undefined;
+  return { requestTimeout: options.requestTimeoutMs ?? 30_000, ...(agent ? { httpAgent: agent, httpsAgent: agent } : {}) };
 }
 
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const config = {
+  const base = {
     maxAttempts: 1,
     ...(options.region ? { region: options.region } : {}),
-    ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000 },
+    requestHandler: requestHandlerOf(options),
   };
-  const ecs = new ECSClient(config);
-  const ec2 = lazyClient(async () => new (await loadEc2()).EC2Client(config));
-  const logs = lazyClient(async () => new (await loadLogs()).CloudWatchLogsClient(config));
-  const sqs = lazyClient(async () => new (await loadSqs()).SQSClient(config));
+  const endpointUrl = options.endpointUrl;
+  const config = (service: string) => ({ ...base, ...(endpointUrl ? { endpoint: endpointFor(endpointUrl, service, options.region) } : {}) });
+  const ecs = new ECSClient(config('ecs'));
+  const ec2 = lazyClient(async () => new (await loadEc2()).EC2Client(config('ec2')));
+  const logs = lazyClient(async () => new (await loadLogs()).CloudWatchLogsClient(config('logs')));
+  const sqs = lazyClient(async () => new (await loadSqs()).SQSClient(config('sqs')));
   return {
     ecs,
     ec2: ec2.get,
@@ -131,7 +158,8 @@ function assumedRole(roleArn: string, externalId: string | undefined, region: st
     clientConfig: {
       maxAttempts: 3,
       ...(region !== undefined ? { region } : {}),
-      ...(options.endpointUrl !== undefined ? { endpoint: options.endpointUrl } : {}),
+      ...(options.endpointUrl !== undefined ? { endpoint: endpointFor(options.endpointUrl, 'sts', region) } : {}),
+      ...(options.lookup !== undefined ? { requestHandler: requestHandlerOf(options) } : {}),
     },
   });
   return memoizeIdentityProvider(provider, isIdentityExpired, doesIdentityRequireRefresh) as AwsCredentialIdentityProvider;

@@ -92,6 +92,16 @@ const THROTTLING_CODES = new Set([
   'BandwidthLimitExceeded', 'ProvisionedThroughputExceededException',
   'PriorRequestNotComplete',
 ]);
+/*
+ * ENOTFOUND stays transient, though a pool whose `region` names no Region (eu-fake-1) gets it for ever: the
+ * SDK's endpoint ecs.eu-fake-1.amazonaws.com has no DNS name, and AWS never answers at all. A resolver in
+ * trouble gives the same code for names that do exist (getaddrinfo reports ENOTFOUND, not EAI_AGAIN, when
+ * it cannot reach a DNS server on some systems, and a broken VPC resolver or a private hosted zone shadowing
+ * amazonaws.com answers NXDOMAIN), so failing runs at once would fail every run during an outage. Instead the
+ * run says at once which name did not resolve and which Region it is (unresolvedEndpointOf; the routed
+ * gateway's explainWhere words it), keeps backing off, and ends by its launch deadline (timeouts.launchSeconds).
+ * EAI_AGAIN ("try again": the resolver could not answer now) is transient without that hint.
+ */
 const TRANSIENT_CODES = new Set([
   'ServerException', 'InternalFailure', 'InternalError', 'InternalServerError', 'ServiceUnavailable',
   'ServiceUnavailableException', 'Unavailable', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
@@ -102,6 +112,34 @@ const NOT_FOUND_CODES = new Set([
   'ClusterNotFoundException', 'ResourceNotFoundException', 'ServiceNotFoundException',
   'TaskSetNotFoundException', 'TargetNotFoundException', 'NamespaceNotFoundException',
 ]);
+
+/**
+ * A call whose endpoint's name did not resolve: getaddrinfo answered ENOTFOUND for `host`. `region` is the
+ * Region inside an AWS regional endpoint, `<service>.<region>.amazonaws.com` (`.com.cn` in China): the form
+ * the SDK builds from a client's Region (AWS General Reference, "AWS service endpoints", Regional endpoints:
+ * https://docs.aws.amazon.com/general/latest/gr/rande.html). Any other name is the endpoint the controller
+ * is configured with (AWS_ENDPOINT_URL): the SDK connects to nothing else.
+ */
+export interface UnresolvedEndpoint {
+  host: string;
+  region: string | undefined;
+}
+
+/** `<service>.<region>.amazonaws.com`, the Region with the shape admission accepts for a pool's `region`. */
+const AWS_REGIONAL_HOST = /^[a-z0-9-]+\.([a-z]{2}(?:-[a-z]+)+-\d{1,2})\.amazonaws\.com(?:\.cn)?\.?$/;
+
+/** The endpoint name that did not resolve, for ENOTFOUND only (never EAI_AGAIN); undefined otherwise. */
+export function unresolvedEndpointOf(error: unknown): UnresolvedEndpoint | undefined {
+  const raw = sdkErrorOf(error);
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const record = raw as Record<string, unknown>;
+  if (record.code !== 'ENOTFOUND') return undefined;
+  // Node names the host in `hostname` and in its message ("getaddrinfo ENOTFOUND <host>").
+  const message = typeof record.message === 'string' ? record.message : '';
+  const host = typeof record.hostname === 'string' ? record.hostname : /\bENOTFOUND\s+(\S+)/.exec(message)?.[1];
+  if (host === undefined || host === '') return undefined;
+  return { host, region: AWS_REGIONAL_HOST.exec(host.toLowerCase())?.[1] };
+}
 
 export interface Classification {
   kind: ErrorKind;

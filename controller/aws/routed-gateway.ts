@@ -6,7 +6,7 @@
  */
 import type { AwsClientPool } from './clients.js';
 import { createAwsGateway, type AwsGateway, type CallOptions, type GatewayDependencies, type GatewayMetrics } from './gateway.js';
-import { GatewayError } from './errors.js';
+import { GatewayError, unresolvedEndpointOf, type UnresolvedEndpoint } from './errors.js';
 import type { RedisBudgets } from './redis-budgets.js';
 import { scopeOf, targetKey, type AwsTarget, type BudgetScope } from './target.js';
 
@@ -76,22 +76,29 @@ export function budgetKeyParts(scope: BudgetScope, defaultRegion: string | undef
   return isHome ? ['budget', category] : ['budget', scope.account, scope.region, category];
 }
 
-/** What AWS answers for a Region the account cannot use (not enabled, or no such Region) or keys it does not know. */
+/**
+ * What AWS answers for a Region the account cannot use (an opt-in Region not enabled in it) or keys it does
+ * not know. A Region that does not exist answers nothing: its endpoint's name does not resolve (ENOTFOUND).
+ */
 const UNKNOWN_CLIENT_CODES = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'AuthFailure']);
 /** What STS answers when the role cannot be assumed (trust policy, external id, no such role or account). */
 const ASSUME_ROLE_CODES = new Set(['AccessDenied', 'CredentialsProviderError', 'ExpiredToken', 'RegionDisabledException']);
 
 /**
- * AWS's words for "not in this Region" and "not this role" name neither; the pool's owner needs both. The
- * error stays what it was (kind, code, cause's type) with a message that says where the call went.
+ * AWS's words for "not in this Region" and "not this role" name neither, and a Region that does not exist
+ * gets no AWS words at all (getaddrinfo ENOTFOUND); the pool's owner needs to know where the call went. The
+ * error stays what it was (kind, code, cause's type) with a message that says so.
  */
 export function explainWhere(error: unknown, target: AwsTarget | undefined, defaultRegion: string | undefined): unknown {
   if (!(error instanceof GatewayError)) return error;
   const region = target?.region ?? defaultRegion ?? '(the SDK default Region)';
   const aws = error.cause instanceof Error ? error.cause.message : error.message;
+  const unresolved = unresolvedEndpointOf(error);
   let explained: string | undefined;
-  if (UNKNOWN_CLIENT_CODES.has(error.code)) {
-    explained = `${aws} (AWS answers this for a Region the account cannot use or does not have, or for credentials it does not know: `
+  if (unresolved !== undefined) {
+    explained = unresolvedEndpointMessage(unresolved, target, defaultRegion);
+  } else if (UNKNOWN_CLIENT_CODES.has(error.code)) {
+    explained = `${aws} (AWS answers this for a Region the account cannot use, or for credentials it does not know: `
       + `the call went to Region ${region}${target?.roleArn ? ` as role ${target.roleArn}` : ''}; check the pool's region)`;
   } else if (target?.roleArn !== undefined && ASSUME_ROLE_CODES.has(error.code)) {
     explained = `could not assume role ${target.roleArn}${target.externalId !== undefined ? ' (with its externalId)' : ''} for the pool's calls: ${aws}`;
@@ -121,4 +128,19 @@ export function scopedMetrics(metrics: ScopedMetricsSource, scope: BudgetScope):
     ecsApiCallDuration: { observe: (l, seconds) => metrics.ecsApiCallDuration.observe({ ...l, ...labels }, seconds) },
     budgetExhausted: { inc: (l) => metrics.budgetExhausted.inc({ ...l, ...labels }) },
   };
+}
+
+/**
+ * Why a call's endpoint did not resolve, in words the pool's owner can act on: whose Region it is (the pool's
+ * spec.region, or the controller's AWS_REGION for a pool without one) or, for a name of no AWS form, the
+ * configured endpoint. The call stays transient (errors.ts says why): the message says it is retried.
+ */
+export function unresolvedEndpointMessage(unresolved: UnresolvedEndpoint, target: AwsTarget | undefined, defaultRegion: string | undefined): string {
+  const { host, region } = unresolved;
+  const retried = 'retried in case DNS itself is failing';
+  if (region === undefined) return `cannot resolve ${host}, the host of the configured AWS endpoint (check AWS_ENDPOINT_URL); ${retried}`;
+  const whose = target?.region === region ? `the pool's region '${region}' may not exist (check spec.region)`
+    : target?.region === undefined && defaultRegion === region ? `the controller's Region '${region}' may not exist (check AWS_REGION)`
+      : `the Region '${region}' may not exist`;
+  return `cannot resolve ${host}: ${whose}; ${retried}`;
 }

@@ -27,8 +27,12 @@ export type Resolution =
    * tries keep failing in a way worth retrying (AWS's last error), for the run's status and deadline.
    */
   | { status: 'waiting'; hash: string; trouble?: RegistrationTrouble }
-  /** Budget or transient trouble describing a pool's ARN; come back later. */
-  | { status: 'retry'; retryAfterMs: number; message: string }
+  /**
+   * Describing a pool's ARN did not work now; come back later. `pacing`: our own budget was empty (a place
+   * in the line); otherwise AWS's call failed in a way worth retrying (throttle, 5xx, a name that did not
+   * resolve), which the launch's backoff and deadline bound (run-adapter.ts).
+   */
+  | { status: 'retry'; retryAfterMs: number; message: string; pacing: boolean }
   /** The definition cannot be rendered or ECS refused it; the run fails with this message. */
   | { status: 'failed'; message: string; hash?: string };
 
@@ -193,7 +197,7 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
     if (!info) {
       const verdict = await describeVerdict(arn, targetOfPool(pool.spec));
       switch (verdict.status) {
-        case 'retry': return { status: 'retry', retryAfterMs: verdict.retryAfterMs, message: verdict.message };
+        case 'retry': return { status: 'retry', retryAfterMs: verdict.retryAfterMs, message: verdict.message, pacing: verdict.pacing };
         case 'failed': return { status: 'failed', message: `Task definition '${arn}' could not be described: ${verdict.message}` };
         case 'gone': return { status: 'failed', message: poolArnGoneMessage(pool.metadata.name, arn, verdict) };
         case 'active': break;
@@ -227,9 +231,9 @@ export function createTaskDefinitionResolver(deps: ResolverDependencies & { queu
       return { status: 'active', taskDefinition: td ?? {} };
     } catch (error) {
       if (!isAwsError(error)) throw error;
-      if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
+      if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message, pacing: true };
       const d = describeError(error);
-      if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}` };
+      if (isRetryableKind(d.kind)) return { status: 'retry', retryAfterMs: d.retryAfterMs ?? ARN_RETRY_MS, message: `${d.code}: ${d.message}`, pacing: false };
       if (taskDefinitionProblem(error)) return { status: 'gone', state: 'unknown to ECS', message: `${d.code}: ${d.message}` };
       return { status: 'failed', message: `${d.code}: ${d.message}` };
     }
@@ -251,7 +255,7 @@ type DescribeVerdict =
   | { status: 'active'; taskDefinition: TaskDefinition }
   /** INACTIVE, DELETE_IN_PROGRESS, or unknown to ECS ("Unable to describe task definition."). */
   | { status: 'gone'; state: string; message?: string }
-  | { status: 'retry'; retryAfterMs: number; message: string }
+  | { status: 'retry'; retryAfterMs: number; message: string; pacing: boolean }
   | { status: 'failed'; message: string };
 
 /** The user gave this ARN; it cannot be registered again by us, so the run fails saying which and why. */

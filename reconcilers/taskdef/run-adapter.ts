@@ -53,7 +53,14 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
           const { code, message, failures } = r.trouble;
           return { waitingMs: WAITING_FALLBACK_MS, failing: { reason: code, message, failures } };
         }
-        case 'retry': return { waitingMs: r.retryAfterMs };
+        case 'retry':
+          // A pool's own ARN whose DescribeTaskDefinition keeps failing (a 5xx, a throttle, a Region whose
+          // endpoint does not resolve): waiting here would ask again at AWS's short retry hint for ever, with
+          // nothing in the run's status and no deadline. The ARN is the user's and known, so the run goes on
+          // with it: launchDetails describes it again before RunTask, where each failure is a failed launch
+          // try (AWS's words in the status, a growing backoff, the launch deadline). Our own pacing waits.
+          if (!r.pacing && pool.spec.taskDefinitionArn) return { arn: pool.spec.taskDefinitionArn };
+          return { waitingMs: r.retryAfterMs };
         case 'failed': return { failed: r.message };
       }
     },

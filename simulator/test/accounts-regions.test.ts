@@ -98,6 +98,34 @@ describe('Regions', () => {
     assert.equal(made.name, 'UnrecognizedClientException');
   });
 
+  test('through its DNS model, a Region that does not exist has no name: ENOTFOUND, and no call arrives', async () => {
+    const h = await harness();
+    const ecsByName = (region: string) => {
+      const client = new ECSClient({
+        endpoint: h.sim.dns.regionalUrl.replace('{service}', 'ecs').replace('{region}', region), region, credentials: CREDENTIALS, maxAttempts: 1,
+        requestHandler: { httpAgent: { lookup: h.sim.dns.lookup } },
+      });
+      clients.push(client);
+      return client;
+    };
+    const answer = await ecsByName('eu-west-1').send(new DescribeClustersCommand({ clusters: ['default'] }));
+    assert.equal(answer.clusters?.[0]?.clusterArn, 'arn:aws:ecs:eu-west-1:123456789012:cluster/default');
+    // An opt-in Region exists (its names resolve) though the account has not enabled it: AWS answers.
+    assert.equal((await failure(() => ecsByName('af-south-1').send(new DescribeClustersCommand({})))).name, 'UnrecognizedClientException');
+    const callsBefore = h.sim.audit().calls.DescribeClusters;
+    const missing = (await failure(() => ecsByName('eu-fake-1').send(new DescribeClustersCommand({})))).error as Error & { code?: string; hostname?: string };
+    assert.deepEqual([missing.code, missing.hostname, missing.message], ['ENOTFOUND', 'ecs.eu-fake-1.amazonaws.com', 'getaddrinfo ENOTFOUND ecs.eu-fake-1.amazonaws.com']);
+    assert.deepEqual(h.sim.audit().calls.DescribeClusters, callsBefore);
+    assert.equal(h.sim.dns.lookups()['ecs.eu-fake-1.amazonaws.com'], 1);
+  });
+
+  test('a Region served though not in AWS_REGIONS (a Region newer than the list) has names', async () => {
+    const h = await harness({ regions: ['xx-newer-1'] });
+    await new Promise<void>((resolve, reject) => {
+      h.sim.dns.lookup('ecs.xx-newer-1.amazonaws.com', {}, (error, address) => (error ? reject(error) : (assert.equal(address, '127.0.0.1'), resolve())));
+    });
+  });
+
   test('the served Regions are configurable', async () => {
     const h = await harness({ regions: ['af-south-1'] });
     const answer = await ecsIn(h, 'af-south-1').send(new DescribeClustersCommand({ clusters: ['default'] }));

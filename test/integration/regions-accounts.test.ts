@@ -85,3 +85,64 @@ describe('pools in several Regions and accounts', () => {
     assert.deepEqual(h.tasksOf('run-ghost'), []);
   });
 });
+
+/**
+ * A Region that does not exist has no endpoint names on AWS: every call fails its DNS lookup (ENOTFOUND) and
+ * no AWS answer ever comes. The harness reaches the simulator through its model of AWS's names (sim.dns), so
+ * the controller meets exactly that. The run says so at once, keeps backing off (a DNS outage looks the same)
+ * and ends by its launch deadline.
+ */
+describe('a pool in a Region that does not exist', () => {
+  const HOST = 'ecs.eu-fake-1.amazonaws.com';
+  const MESSAGE = `ENOTFOUND: cannot resolve ${HOST}: the pool's region 'eu-fake-1' may not exist (check spec.region)`;
+  const SHORT = { timeouts: { launchSeconds: 2 }, retry: { infrastructureAttempts: 1 } };
+  const failedTries = (message: string | undefined) => Number(/(\d+) tr(?:y|ies) failed/.exec(message ?? '')?.[1] ?? 0);
+
+  test('its registration says which name did not resolve, backs off, and the run crashes by the deadline', async () => {
+    const h = await harness([fargatePool('nowhere', { region: 'eu-fake-1' })], { awsNames: true });
+    // The same harness reaches an existing Region by its name (the model is not refusing everything).
+    await h.gateway.describeClusters({ clusters: ['default'] }, { target: { region: 'eu-west-1' } });
+    await h.submitRun('run-nowhere', 'nowhere', SHORT);
+    const [waiting] = await h.driveUntil(['run-nowhere'], ([run]) => (run?.status.message ?? '').includes('ENOTFOUND'));
+    assert.equal(waiting.status.phase, 'pending');
+    assert.ok(waiting.status.message?.includes(MESSAGE), waiting.status.message);
+    const resolved = waiting.status.conditions.find((c) => c.type === 'TaskDefinitionResolved');
+    assert.deepEqual([resolved?.status, resolved?.reason], ['False', 'RegistrationFailing']);
+    assert.ok(resolved?.message?.includes(MESSAGE), resolved?.message);
+
+    const [run] = await h.driveUntil(['run-nowhere'], allStopped);
+    const stopped = run.status.conditions.find((c) => c.type === 'Stopped');
+    assert.deepEqual([run.status.outcome, stopped?.reason, run.status.attempts.length], ['crashed', 'RegistrationTimeout', 0]);
+    assert.ok(run.status.message?.includes(MESSAGE), run.status.message);
+    assert.deepEqual(h.tasksOf('run-nowhere'), []);
+    // Each registration try looked the name up once, after a growing backoff (200 ms, 400 ms … full jitter):
+    // a handful of tries in 2 s, where a loop without backoff would try at every 50 ms round of the harness.
+    const lookups = h.sim.dns.lookups()[HOST] ?? 0;
+    assert.ok(lookups >= 1 && lookups <= 20, `${lookups} lookups of ${HOST}`);
+  });
+
+  test('a pool naming a task definition ARN there fails its launch tries and ends LaunchTimeout, after a few tries', async () => {
+    const arn = 'arn:aws:ecs:eu-fake-1:123456789012:task-definition/app:1';
+    const h = await harness([{ apiVersion: 'longshore.dev/v1alpha1', kind: 'Pool', metadata: { name: 'nowhere-arn' }, spec: { region: 'eu-fake-1', taskDefinitionArn: arn } }], { awsNames: true });
+    await h.submitRun('run-nowhere-arn', 'nowhere-arn', SHORT);
+    const [failing] = await h.driveUntil(['run-nowhere-arn'], ([run]) => (run?.status.message ?? '').includes('ENOTFOUND'));
+    assert.equal(failing.status.phase, 'taskdef-resolved');
+    assert.ok(failing.status.message?.includes(MESSAGE), failing.status.message);
+    const submitted = failing.status.conditions.find((c) => c.type === 'Submitted');
+    assert.deepEqual([submitted?.status, submitted?.reason], ['False', 'LaunchFailing']);
+
+    let tries = failedTries(failing.status.message);
+    const [run] = await h.driveUntil(['run-nowhere-arn'], ([r]) => {
+      tries = Math.max(tries, failedTries(r?.status.message));
+      return allStopped([r].filter((x) => x !== undefined));
+    });
+    assert.deepEqual([run.status.outcome, run.status.attempts.length, run.status.attempts[0]?.failureReason], ['crashed', 1, 'LaunchTimeout']);
+    assert.ok(run.status.message?.includes(MESSAGE), run.status.message);
+    // The launch backoff (1 s, 2 s … equal jitter, so at least 0.5 s, 1 s …) leaves room for 3 tries in 2 s,
+    // each one DescribeTaskDefinition, i.e. one lookup; nothing launched anywhere.
+    const lookups = h.sim.dns.lookups()[HOST] ?? 0;
+    assert.ok(tries >= 1 && tries <= 3, `${tries} failed tries`);
+    assert.ok(lookups >= tries && lookups <= 4, `${lookups} lookups of ${HOST} for ${tries} failed tries`);
+    assert.deepEqual(h.sim.audit().tasks, []);
+  });
+});

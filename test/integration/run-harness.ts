@@ -75,6 +75,11 @@ export interface RunHarnessOptions {
   accounts?: string[];
   /** The simulator's throttles (default: AWS's). */
   throttling?: ThrottleSetting;
+  /**
+   * Reach the simulator by AWS's regional names (`<service>.<region>.amazonaws.com`) resolved through its DNS
+   * model (sim.dns), so a Region that does not exist fails its name lookup as on AWS. Ignores `endpoint`.
+   */
+  awsNames?: boolean;
 }
 
 export async function startRunHarness(options: RunHarnessOptions): Promise<RunHarness> {
@@ -85,9 +90,11 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
   });
   const redis = testRedis();
   const namespace = uniqueNamespace('test-run');
-  const endpointUrl = options.endpoint ? await options.endpoint(sim.url) : sim.url;
+  const endpointUrl = options.awsNames === true ? sim.dns.regionalUrl : options.endpoint ? await options.endpoint(sim.url) : sim.url;
   // The controller's wiring (controller/main.ts): clients per (Region, role), budgets per account-region.
-  const clientPool = createAwsClientPool({ region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const clientPool = createAwsClientPool({
+    region: 'us-east-1', endpointUrl, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ...(options.awsNames === true ? { lookup: sim.dns.lookup } : {}),
+  });
   const clients = clientPool.clientsFor(undefined);
   const store = new ResourceStore(redis, { namespace });
   const ks = store.keyspace;

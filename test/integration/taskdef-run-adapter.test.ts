@@ -34,12 +34,15 @@ class FakeAws {
   deregistered: string[] = [];
   defaultVpc = true;
   ec2Fault: unknown = undefined;
+  /** Thrown by DescribeTaskDefinition while set (a failing endpoint, or an empty budget). */
+  describeFault: unknown = undefined;
 
   async registerTaskDefinition(input: RegisterTaskDefinitionCommandInput): Promise<RegisterTaskDefinitionCommandOutput> {
     this.revisions += 1;
     return { $metadata: {}, taskDefinition: { ...input, tags: undefined, status: 'ACTIVE', taskDefinitionArn: `arn:td/${input.family}:${this.revisions}` } as never };
   }
   async describeTaskDefinition(input: DescribeTaskDefinitionCommandInput): Promise<DescribeTaskDefinitionCommandOutput> {
+    if (this.describeFault) throw this.describeFault;
     if (input.taskDefinition === 'arn:theirs:1') {
       return { $metadata: {}, taskDefinition: { taskDefinitionArn: 'arn:theirs:1', networkMode: 'bridge', containerDefinitions: [{ name: 'worker' }] } };
     }
@@ -149,6 +152,20 @@ describe('run adapter', () => {
     assert.deepEqual(await adapter.launchDetails(newPool({ taskDefinitionArn: 'arn:theirs:1', launchType: 'EC2' }), newRun('a'), 'arn:theirs:1'),
       { taskDefinitionArn: 'arn:theirs:1', containerName: 'worker', networkMode: 'bridge' });
     assert.equal(aws.describeVpcsCalls, 0);
+  });
+
+  test('resolve: a pool ARN whose describe keeps failing goes on to the launch (its backoff and deadline); pacing waits', async () => {
+    const pool = newPool({ taskDefinitionArn: 'arn:theirs:1', launchType: 'EC2' });
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND ecs.eu-fake-1.amazonaws.com'), { code: 'ENOTFOUND', $metadata: {} });
+    aws.describeFault = new GatewayError('transient', 'DescribeTaskDefinition', 'ENOTFOUND', 'DescribeTaskDefinition: ENOTFOUND: no name', dns, 120);
+    assert.deepEqual(await adapter.resolve(pool, newRun('a')), { arn: 'arn:theirs:1' });
+    // The launch asks again, and says why it cannot go on yet in AWS's (here: the resolver's) words.
+    assert.deepEqual(await adapter.launchDetails(pool, newRun('a'), 'arn:theirs:1'),
+      { retryAfterMs: 120, message: 'ENOTFOUND: getaddrinfo ENOTFOUND ecs.eu-fake-1.amazonaws.com' });
+    aws.describeFault = new BudgetExhaustedError('taskDefinitionRead', 300);
+    assert.deepEqual(await adapter.resolve(pool, newRun('a')), { waitingMs: 300 });
+    aws.describeFault = undefined;
+    assert.deepEqual(await adapter.resolve(pool, newRun('a')), { arn: 'arn:theirs:1' });
   });
 
   test('invalidate forgets a stale revision; release deregisters when the pool asks', async () => {

@@ -161,6 +161,18 @@ describe('admission: every rule names path, rule, message and value', () => {
     assert.equal(v.path, 'spec.capacityProviderStrategy');
   });
 
+  test('region: a malformed Region code is refused; a well-formed one is admitted, known to exist or not', () => {
+    for (const region of ['EU-WEST-1', 'eu_west_1', 'euwest1', 'eu-west', 'eu-west-1a', 'ecs.eu-west-1.amazonaws.com']) {
+      const v = only(poolViolations(fargatePool({ region })), 'schema');
+      assert.deepEqual([v.path, v.value], ['spec.region', region]);
+      assert.match(v.message, /expected an AWS Region code such as eu-west-1/);
+    }
+    // AWS adds Regions, so admission keeps no list: one that does not exist fails its DNS lookup at launch.
+    for (const region of ['eu-west-1', 'us-gov-west-1', 'ap-southeast-7', 'eu-fake-1']) {
+      assert.equal(admitPool(poolDoc(fargatePool({ region }))).spec.region, region);
+    }
+  });
+
   test('pool-exists: a run must name an existing pool', () => {
     const v = only(violationsOf(() => admitRun(runDoc({ pool: 'nope' }), undefined)), 'pool-exists');
     assert.deepEqual([v.path, v.value, v.message], ['spec.pool', 'nope', 'pool "nope" does not exist']);

@@ -6,7 +6,11 @@ import {
 } from '@aws-sdk/client-ecs';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ResourceNotFoundException as LogsResourceNotFound } from '@aws-sdk/client-cloudwatch-logs';
-import { BudgetExhaustedError, GatewayError, classifyAwsError, describeError, isAwsError, isRetryableKind, sdkErrorOf, taskDefinitionProblem } from '../../controller/aws/errors.js';
+import {
+  BudgetExhaustedError, GatewayError, classifyAwsError, describeError, isAwsError, isRetryableKind, sdkErrorOf, taskDefinitionProblem, unresolvedEndpointOf,
+} from '../../controller/aws/errors.js';
+import { explainWhere } from '../../controller/aws/routed-gateway.js';
+import { classifyRunTaskError } from '../../reconcilers/launch/outcome.js';
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
@@ -125,5 +129,82 @@ describe('task-definition problems', () => {
     assert.equal(taskDefinitionProblem(new ECSServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'TaskDefinition not found.', ...meta(400) })), undefined);
     assert.equal(taskDefinitionProblem(new BudgetExhaustedError('taskDefinitionRead', 10)), undefined);
     assert.equal(taskDefinitionProblem(new Error('TaskDefinition not found.')), undefined);
+  });
+});
+
+/** A failed name lookup as the SDK throws it (node's getaddrinfo error; the SDK's retry step adds $metadata). */
+function dnsError(host: string, code = 'ENOTFOUND'): Error {
+  return Object.assign(new Error(`getaddrinfo ${code} ${host}`), {
+    errno: code === 'ENOTFOUND' ? -3008 : -3001, code, syscall: 'getaddrinfo', hostname: host, $metadata: { attempts: 1, totalRetryDelay: 0 },
+  });
+}
+
+/** What the gateway throws for it (gateway.ts wraps every failed call so). */
+function gatewayDnsError(host: string, code = 'ENOTFOUND', action = 'RunTask'): GatewayError {
+  const raw = dnsError(host, code);
+  const c = classifyAwsError(raw);
+  return new GatewayError(c.kind, action, c.code, `${action}: ${c.code}: ${c.message}`, raw, 150);
+}
+
+describe('an endpoint whose name does not resolve', () => {
+  test('ENOTFOUND and EAI_AGAIN are AWS call failures worth retrying', () => {
+    for (const code of ['ENOTFOUND', 'EAI_AGAIN']) {
+      const c = classifyAwsError(dnsError('ecs.eu-fake-1.amazonaws.com', code));
+      assert.deepEqual([c.kind, c.code], ['transient', code]);
+      assert.equal(isAwsError(dnsError('ecs.eu-fake-1.amazonaws.com', code)), true);
+    }
+  });
+
+  test('the Region is read from an AWS regional endpoint, raw or inside a GatewayError', () => {
+    assert.deepEqual(unresolvedEndpointOf(dnsError('ecs.eu-fake-1.amazonaws.com')), { host: 'ecs.eu-fake-1.amazonaws.com', region: 'eu-fake-1' });
+    assert.deepEqual(unresolvedEndpointOf(gatewayDnsError('sts.xx-nowhere-9.amazonaws.com')), { host: 'sts.xx-nowhere-9.amazonaws.com', region: 'xx-nowhere-9' });
+    assert.equal(unresolvedEndpointOf(dnsError('ec2.cn-north-9.amazonaws.com.cn'))?.region, 'cn-north-9');
+    // Older errors name the host only in their message.
+    assert.deepEqual(unresolvedEndpointOf(Object.assign(new Error('getaddrinfo ENOTFOUND logs.eu-fake-1.amazonaws.com'), { code: 'ENOTFOUND' })),
+      { host: 'logs.eu-fake-1.amazonaws.com', region: 'eu-fake-1' });
+  });
+
+  test('a name of no AWS form is the configured endpoint: no Region', () => {
+    assert.deepEqual(unresolvedEndpointOf(dnsError('simulator.internal')), { host: 'simulator.internal', region: undefined });
+  });
+
+  test('only ENOTFOUND says the name does not exist: EAI_AGAIN, refused connections and AWS answers do not', () => {
+    assert.equal(unresolvedEndpointOf(dnsError('ecs.eu-west-1.amazonaws.com', 'EAI_AGAIN')), undefined);
+    assert.equal(unresolvedEndpointOf(networkError('ECONNREFUSED')), undefined);
+    assert.equal(unresolvedEndpointOf(new ServerException({ message: 'getaddrinfo ENOTFOUND x', ...meta(500) })), undefined);
+    assert.equal(unresolvedEndpointOf(new BudgetExhaustedError('clusterResourceModify', 10)), undefined);
+    assert.equal(unresolvedEndpointOf('ENOTFOUND'), undefined);
+  });
+
+  test('the routed gateway names the pool\'s region and spec.region, keeping the error transient', () => {
+    const explained = explainWhere(gatewayDnsError('ecs.eu-fake-1.amazonaws.com'), { region: 'eu-fake-1' }, 'us-east-1');
+    assert.ok(explained instanceof GatewayError);
+    assert.deepEqual([explained.kind, explained.code, explained.action, explained.retryAfterMs], ['transient', 'ENOTFOUND', 'RunTask', 150]);
+    const message = "cannot resolve ecs.eu-fake-1.amazonaws.com: the pool's region 'eu-fake-1' may not exist (check spec.region); retried in case DNS itself is failing";
+    assert.deepEqual(describeError(explained), { kind: 'transient', code: 'ENOTFOUND', message, retryAfterMs: 150 });
+    assert.equal(explained.message, `RunTask: ENOTFOUND: ${message}`);
+    assert.equal(isAwsError(explained), true);
+    // What a launch makes of it: a failed try to retry (bounded by the launch deadline), with the words above.
+    assert.deepEqual(classifyRunTaskError(explained, { region: 'eu-fake-1' }), {
+      kind: 'retry', cause: 'transient', reason: 'ENOTFOUND', message: `ENOTFOUND: ${message}`, retryAfterMs: 150,
+    });
+  });
+
+  test('a role\'s STS endpoint in that Region is explained the same way', () => {
+    const explained = explainWhere(gatewayDnsError('sts.eu-fake-1.amazonaws.com'), { region: 'eu-fake-1', roleArn: 'arn:aws:iam::210987654321:role/x' }, 'us-east-1');
+    assert.match(describeError(explained).message, /^cannot resolve sts\.eu-fake-1\.amazonaws\.com: the pool's region 'eu-fake-1' may not exist \(check spec\.region\)/);
+  });
+
+  test('a pool without a region points at the controller\'s AWS_REGION; another name at AWS_ENDPOINT_URL', () => {
+    assert.match(describeError(explainWhere(gatewayDnsError('ecs.us-fake-2.amazonaws.com'), undefined, 'us-fake-2')).message,
+      /the controller's Region 'us-fake-2' may not exist \(check AWS_REGION\)/);
+    assert.match(describeError(explainWhere(gatewayDnsError('sim.internal'), { region: 'eu-west-1' }, 'us-east-1')).message,
+      /^cannot resolve sim\.internal, the host of the configured AWS endpoint \(check AWS_ENDPOINT_URL\)/);
+  });
+
+  test('EAI_AGAIN is left as the resolver said it', () => {
+    const again = gatewayDnsError('ecs.eu-west-1.amazonaws.com', 'EAI_AGAIN');
+    assert.equal(explainWhere(again, { region: 'eu-west-1' }, 'us-east-1'), again);
+    assert.equal(describeError(again).message, 'getaddrinfo EAI_AGAIN ecs.eu-west-1.amazonaws.com');
   });
 });
