@@ -22,7 +22,8 @@ import type { AwsGateway } from './aws/gateway.js';
 import { createRoutedGateway } from './aws/routed-gateway.js';
 import { namespaceBudgets } from './aws/namespace-budgets.js';
 import { readScopeShares } from './aws/pool-shares.js';
-import { budgetScopesOfPools, scopeOf, type BudgetScope } from './aws/target.js';
+import { budgetScopesOfPools, scopeOf } from './aws/budget-keys.js';
+import type { BudgetScope } from './aws/target.js';
 import type { RedisBudgets } from './aws/redis-budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
@@ -268,13 +269,14 @@ export async function startController(config: ControllerConfig, logger: Logger):
 
   const store = new ResourceStore(redis, { namespace: config.namespace, finishedRunRetentionSeconds: config.runRetentionSeconds });
   const keyspace = store.keyspace;
+  const home = { region: config.aws.region };
   // Clients per (Region, role) and budgets per account-region: a pool's calls go where the pool says.
   const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const clients = clientPool.clientsFor(undefined);
   // The API server and the CLI build the same budgets for this namespace's runs' logs (namespace-budgets.ts).
-  const budgetsFor = namespaceBudgets({ redis, keyspace, budgets: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale });
+  const budgetsFor = namespaceBudgets({ redis, keyspace, budgets: config.budgets, home, clockScale: config.budgetTimeScale });
   /** The controller's own account in its own Region. */
-  const homeBudgets = budgetsFor(scopeOf(undefined, config.aws.region));
+  const homeBudgets = budgetsFor(scopeOf(undefined, home));
   /** Each account-region's budgets, for the store gauges (every account-region the pools use). */
   const budgetsByScope = new Map<string, RedisBudgets>();
   const scopedBudgets = (scope: BudgetScope): RedisBudgets => {
@@ -288,7 +290,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   };
   const gateway = createRoutedGateway({
     clientPool,
-    defaultRegion: config.aws.region,
+    home,
     budgetsFor,
     metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs,
   });
@@ -382,10 +384,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const storeGauges = startStoreGaugeExporter({
     redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
     sampleQueues: sampleQueueDepth(queues, metrics),
-    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((pool) => pool.spec), config.aws.region),
+    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((pool) => pool.spec), home),
     budgetLevel: (scope, category) => scopedBudgets(scope).level(category),
     budgetCapacity: (category) => homeBudgets.usableBurst(category),
-    poolShares: async (scopes) => (await Promise.all(scopes.map((scope) => readScopeShares(redis, keyspace, scope, config.aws.region)))).flat(),
+    poolShares: async (scopes) => (await Promise.all(scopes.map((scope) => readScopeShares(redis, keyspace, scope, home)))).flat(),
     redisAnswers: () => redisAnswers(redis),
   });
   const http = await startHttpServer({

@@ -1,6 +1,7 @@
 /** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
 import { readScopeShares, type PoolShare } from '../../controller/aws/pool-shares.js';
-import { scopeOf, targetOfPool } from '../../controller/aws/target.js';
+import { scopeOf } from '../../controller/aws/budget-keys.js';
+import { targetOfPool } from '../../controller/aws/target.js';
 import { scanBatches, type RedisClient } from '../../controller/redis.js';
 import type { ControlReply, KillMessage, PoolRecord } from '../../controller/api/index.js';
 import { replicaBuilds } from '../../controller/replica-registry.js';
@@ -72,8 +73,8 @@ export class RedisRunsBackend implements RunsBackend {
   }
   async poolShare(pool: PoolRecord): Promise<PoolShare | undefined> {
     // The controller's own Region is AWS_REGION in its environment; the CLI is usually run with the same.
-    const defaultRegion = process.env.AWS_REGION;
-    const shares = await readScopeShares(this.redis, this.store.keyspace, scopeOf(targetOfPool(pool.spec), defaultRegion), defaultRegion);
+    const home = { region: process.env.AWS_REGION };
+    const shares = await readScopeShares(this.redis, this.store.keyspace, scopeOf(targetOfPool(pool.spec), home), home);
     return shares.find((s) => s.pool === pool.metadata.name);
   }
 

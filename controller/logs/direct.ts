@@ -31,11 +31,12 @@ export function createDirectRunLogSource(config: ControllerConfig, redis: RedisC
   const gatewayFor = (namespace: string): AwsGateway => {
     let gateway = gateways.get(namespace);
     if (gateway === undefined) {
+      const home = { region: config.aws.region };
       gateway = createRoutedGateway({
         clientPool,
-        defaultRegion: config.aws.region,
+        home,
         budgetsFor: namespaceBudgets({
-          redis, keyspace: keyspace(namespace), budgets: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale,
+          redis, keyspace: keyspace(namespace), budgets: config.budgets, home, clockScale: config.budgetTimeScale,
         }),
         maxWaitMs: config.budgetMaxWaitMs,
       });

@@ -196,7 +196,7 @@ describe('run logs through the simulator', () => {
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
     // The run's controller's view of its account-region's logsRead bucket, built as controller/main.ts builds it.
-    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, defaultRegion: 'us-east-1', clockScale: 1 })({ account: 'default', region: 'us-east-1' });
+    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, home: { region: 'us-east-1' }, clockScale: 1 })({ account: 'default', region: 'us-east-1' });
     const bucket = h.store.keyspace.key('budget', 'logsRead');
     await h.redis.del(bucket);
     try {

@@ -14,9 +14,9 @@ import { z } from 'zod';
 import { API_VERSION, type PoolRecord, type RunRecord } from '../../api/index.js';
 import { BURST_RESERVE_FRACTION, DEFAULT_BUDGETS } from '../../aws/budgets.js';
 import { RedisBudgets } from '../../aws/redis-budgets.js';
-import { readScopeShares, readThrottlesLastMinute, shareKeyFor } from '../../aws/pool-shares.js';
-import { budgetKeyParts } from '../../aws/routed-gateway.js';
-import { scopeOf, targetOfPool } from '../../aws/target.js';
+import { readScopeShares, readThrottlesLastMinute } from '../../aws/pool-shares.js';
+import { budgetKeyParts, scopeOf, shareKeyFor } from '../../aws/budget-keys.js';
+import { targetOfPool } from '../../aws/target.js';
 import type { ResourceStore } from '../../store/index.js';
 import { resolvePlacement } from '../../../reconcilers/taskdef/placement.js';
 import { poolSlotKeys } from '../../../reconcilers/run/pool-limits.js';
@@ -133,22 +133,24 @@ export function launchedAttempts(run: RunRecord, sinceMs: number): number {
 async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, settings: LaunchBudgetSettings): Promise<PoolStatus['status']['launchBudget']> {
   const category = resolvePlacement(pool, { metadata: { name: '', uid: '' }, spec: { pool: pool.metadata.name } }).launchBucket;
   if (!category) return undefined;
-  const scope = scopeOf(targetOfPool(pool.spec), settings.defaultRegion);
+  const home = { region: settings.defaultRegion };
+  const scope = scopeOf(targetOfPool(pool.spec), home);
   const budgets = new RedisBudgets({
     redis: ctx.deps.redis, budgets: settings.table, burstReserveFraction: BURST_RESERVE_FRACTION, clockScale: settings.clockScale,
-    bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, settings.defaultRegion, c)),
+    bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, home, c)),
   });
   const [level, throttlesLastMinute] = await Promise.all([
     budgets.level(category),
-    readThrottlesLastMinute(ctx.deps.redis, shareKeyFor(store.keyspace, scope, settings.defaultRegion)),
+    readThrottlesLastMinute(ctx.deps.redis, shareKeyFor(store.keyspace, scope, home)),
   ]);
   const { burst, refillPerSecond } = settings.table[category];
   return { account: scope.account, region: scope.region, category, burst, refillPerSecond, tokens: level.tokens, rateFactor: level.rateFactor, throttlesLastMinute };
 }
 
 async function shareOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, defaultRegion: string | undefined): Promise<PoolStatus['status']['share']> {
-  const scope = scopeOf(targetOfPool(pool.spec), defaultRegion);
-  const shares = await readScopeShares(ctx.deps.redis, store.keyspace, scope, defaultRegion);
+  const home = { region: defaultRegion };
+  const scope = scopeOf(targetOfPool(pool.spec), home);
+  const shares = await readScopeShares(ctx.deps.redis, store.keyspace, scope, home);
   const found = shares.find((s) => s.pool === pool.metadata.name);
   const scheduling = pool.spec.scheduling;
   return {
