@@ -39,12 +39,17 @@ export function targetKey(target: AwsTarget | undefined, defaultRegion: string |
   return JSON.stringify([target?.region ?? defaultRegion ?? '', target?.roleArn ?? '', target?.externalId ?? '']);
 }
 
+/** The Region an ARN names (`arn:<partition>:<service>:<region>:…`), if it is one that names one. */
+export function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' && parts[3] !== '' ? parts[3] : undefined;
+}
+
 /**
  * The target for calls about a task already launched: the Region its ARN names (where it was launched,
  * whatever the pool says now) and the pool's role, if the pool is still there.
  */
 export function targetOfTask(taskArn: string, pool: { region?: string | undefined; roleArn?: string | undefined; externalId?: string | undefined } | undefined): AwsTarget {
-  const parts = taskArn.split(':');
-  const arnRegion = parts.length >= 6 && parts[0] === 'arn' && parts[3] !== '' ? parts[3] : undefined;
+  const arnRegion = regionOfArn(taskArn);
   return targetOfPool({ ...(pool ?? {}), ...(arnRegion !== undefined ? { region: arnRegion } : {}) });
 }
