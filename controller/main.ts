@@ -17,12 +17,15 @@ import { errorSummary, throttledLogger } from './log-throttle.js';
 import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
 import { startHttpServer } from './http-server.js';
 import { startApi } from './server/start.js';
-import { createAwsClientPool } from './aws/clients.js';
+import { createAwsClientPool, sdkDefaultRegion } from './aws/clients.js';
 import type { AwsGateway } from './aws/gateway.js';
 import { createRoutedGateway } from './aws/routed-gateway.js';
 import { namespaceBudgets } from './aws/namespace-budgets.js';
 import { readScopeShares } from './aws/pool-shares.js';
-import { budgetScopesOfPools, scopeOf, type BudgetScope } from './aws/target.js';
+import { budgetScopesOfPools, scopeOf, type HomeScope } from './aws/budget-keys.js';
+import { learnOwnHome, readHomeRecord, startHomeRecording, stsCallerAccount } from './aws/home-record.js';
+import { withRecordedAccount } from './aws/home-policy.js';
+import type { BudgetScope } from './aws/target.js';
 import type { RedisBudgets } from './aws/redis-budgets.js';
 import { closeQueues, createQueues, createWakeUps, scheduleResync, scheduleSweep, WakeUps } from './queue/queues.js';
 import { createPendingWakeUps } from './queue/pending-wake-ups.js';
@@ -83,6 +86,8 @@ export interface RunningController {
 
 /** How often the store gauges are read (by the elected replica) and Redis is pinged (by every replica). */
 const STORE_GAUGE_INTERVAL_MS = 5000;
+/** How long start-up waits for STS to name the controller's account before going on without it. */
+const HOME_ACCOUNT_TIMEOUT_MS = 3000;
 
 /** Everything reconcilers may be built from. */
 export interface ReconcilerDependencies {
@@ -98,12 +103,15 @@ export interface ReconcilerDependencies {
   logs?: CloudWatchRunLogSource;
   /** The run queue's job priority per run, learned by the run reconciler (queue/job-priorities.ts). */
   runPriorities?: JobPriorities;
+  /** The replica's home account-region as learned at start; AWS_REGION alone when absent (tests). */
+  home?: HomeScope;
 }
 
 /** Builds the reconciler of each queue from the other engineers' modules. */
 export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<QueueName, Reconciler>> {
   const { config, store, keyspace, gateway, wakeUps, metrics, logger, redis } = deps;
-  const defaultRegion = config.aws.region;
+  const home = deps.home ?? { region: config.aws.region };
+  const defaultRegion = home.region;
   const logs = deps.logs ?? createGatewayRunLogSource({ redis, gateway, store, defaultRegion });
   const taskdefs = createTaskdefs({
     redis, keyspace, gateway, wakeUps, defaultRegion, metrics, logger: logger.child({ component: 'taskdef' }),
@@ -134,6 +142,7 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     namespace: config.namespace,
     launchDetails: (pool, run, arn) => adapter.launchDetails(pool, run, arn),
     defaultRegion,
+    home,
     network,
     breaker,
   });
@@ -219,9 +228,13 @@ function eventHealthOf(redis: ReturnType<typeof createRedisConnection>, keyspace
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
-  const metrics = createMetrics({
-    processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: buildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
-    region: config.aws.region, accountLabel: config.metricsAccountLabel,
+  // The home account-region (the Region the SDK sends region-less calls to, the account of the controller's
+  // credentials) is learned while Redis is awaited: budget keys are derived from it (aws/budget-keys.ts).
+  const learningHome = learnOwnHome({
+    configuredRegion: config.aws.region,
+    resolveRegion: sdkDefaultRegion,
+    callerAccount: stsCallerAccount({ endpointUrl: config.aws.endpointUrl, requestTimeoutMs: HOME_ACCOUNT_TIMEOUT_MS }),
+    timeoutMs: HOME_ACCOUNT_TIMEOUT_MS,
   });
   // ioredis reconnects by itself. Its errors are logged once per interval per kind (every connection reports
   // the same outage), and each connection that had failed says when it is back.
@@ -268,13 +281,23 @@ export async function startController(config: ControllerConfig, logger: Logger):
 
   const store = new ResourceStore(redis, { namespace: config.namespace, finishedRunRetentionSeconds: config.runRetentionSeconds });
   const keyspace = store.keyspace;
+  const learned = await learningHome;
+  for (const problem of learned.problems) {
+    logger.warn({ problem }, 'home account-region not fully known: a pool whose roleArn is in the controller\'s own account keeps budgets of its own');
+  }
+  // A replica STS did not answer takes the account its namespace's other replicas learned (same Region only).
+  const home = withRecordedAccount(learned.home, await readHomeRecord(redis, keyspace).catch(() => undefined));
+  const metrics = createMetrics({
+    processMetrics: true, namespace: config.namespace, replica: config.replicaId, build: buildInfo(), memoryLimitBytes: containerMemoryLimitBytes(),
+    region: home.region, accountLabel: config.metricsAccountLabel,
+  });
   // Clients per (Region, role) and budgets per account-region: a pool's calls go where the pool says.
   const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const clients = clientPool.clientsFor(undefined);
   // The API server and the CLI build the same budgets for this namespace's runs' logs (namespace-budgets.ts).
-  const budgetsFor = namespaceBudgets({ redis, keyspace, budgets: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale });
+  const budgetsFor = namespaceBudgets({ redis, keyspace, budgets: config.budgets, home, clockScale: config.budgetTimeScale });
   /** The controller's own account in its own Region. */
-  const homeBudgets = budgetsFor(scopeOf(undefined, config.aws.region));
+  const homeBudgets = budgetsFor(scopeOf(undefined, home));
   /** Each account-region's budgets, for the store gauges (every account-region the pools use). */
   const budgetsByScope = new Map<string, RedisBudgets>();
   const scopedBudgets = (scope: BudgetScope): RedisBudgets => {
@@ -288,7 +311,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
   };
   const gateway = createRoutedGateway({
     clientPool,
-    defaultRegion: config.aws.region,
+    home,
     budgetsFor,
     metrics, logger: logger.child({ component: 'gateway' }), maxWaitMs: config.budgetMaxWaitMs,
   });
@@ -298,9 +321,9 @@ export async function startController(config: ControllerConfig, logger: Logger):
   const runPriorities = createJobPriorities();
   const wakeUps = createWakeUps(queues, pendingWakeUps, runPriorities);
 
-  const logs = createGatewayRunLogSource({ redis, gateway, store, defaultRegion: config.aws.region });
+  const logs = createGatewayRunLogSource({ redis, gateway, store, defaultRegion: home.region });
   const arnTargets = createArnTargets(() => poolRoles(store));
-  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs, runPriorities });
+  const reconcilers = buildReconcilers({ config, store, keyspace, gateway, wakeUps, metrics, logger, redis, logs, runPriorities, home });
   const workers = startWorkers({
     namespace: config.namespace, replicaId: config.replicaId, reconcilers, concurrency: config.concurrency,
     connect: (name) => watch(createRedisConnection(redisTarget(config), name, 'blocking', config.redisTimeouts), name), queues, pendingWakeUps, logger, metrics,
@@ -378,14 +401,17 @@ export async function startController(config: ControllerConfig, logger: Logger):
     onForwarders: (count) => metrics.runOutputForwarders.set(count),
   });
   const registration = startReplicaRegistration({ redis, keyspace, replica: config.replicaId, logger });
+  // For the API's pool status and `pool describe`, which derive this namespace's budget keys from it.
+  const homeRecording = startHomeRecording({ redis, keyspace, replica: config.replicaId, home, logger });
+  await homeRecording.started;
 
   const storeGauges = startStoreGaugeExporter({
     redis, keyspace, replicaId: config.replicaId, metrics, intervalMs: STORE_GAUGE_INTERVAL_MS,
     sampleQueues: sampleQueueDepth(queues, metrics),
-    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((pool) => pool.spec), config.aws.region),
+    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((pool) => pool.spec), home),
     budgetLevel: (scope, category) => scopedBudgets(scope).level(category),
     budgetCapacity: (category) => homeBudgets.usableBurst(category),
-    poolShares: async (scopes) => (await Promise.all(scopes.map((scope) => readScopeShares(redis, keyspace, scope, config.aws.region)))).flat(),
+    poolShares: async (scopes) => (await Promise.all(scopes.map((scope) => readScopeShares(redis, keyspace, scope, home)))).flat(),
     redisAnswers: () => redisAnswers(redis),
   });
   const http = await startHttpServer({
@@ -416,6 +442,7 @@ export async function startController(config: ControllerConfig, logger: Logger):
       step = 'workers';
       const result = await workers.stop(config.shutdownGraceMs);
       step = 'replica registration';
+      homeRecording.stop();
       await registration.stop();
       step = 'store gauges';
       await storeGauges.stop();

@@ -30,6 +30,11 @@ export async function unregisterReplica(redis: RedisClient, ks: Keyspace, replic
   await redis.multi().del(replicaKey(ks, replica)).srem(setKey(ks), replica).exec();
 }
 
+/** Whether a replica's registration is still alive (its key not expired). */
+export async function replicaAlive(redis: RedisClient, ks: Keyspace, replica: string): Promise<boolean> {
+  return (await redis.exists(replicaKey(ks, replica))) === 1;
+}
+
 /** The builds of every replica registered as alive, by replica id. */
 export async function replicaBuilds(redis: RedisClient, ks: Keyspace): Promise<ReplicaBuild[]> {
   const ids = (await redis.smembers(setKey(ks))).sort();

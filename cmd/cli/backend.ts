@@ -67,10 +67,16 @@ export interface RunsBackend {
   /** The builds of the controller replicas registered as alive (none when no controller runs). */
   controllerBuilds(): Promise<ReplicaBuild[]>;
   /**
-   * The pool's fair share of its account-region's launch budget (controller/aws/pool-shares.ts); undefined
-   * when this backend cannot read it (the HTTP API does not serve it yet) or the pool never waited.
+   * The pool's fair share of its account-region's launch budget (controller/aws/pool-shares.ts); `share`
+   * undefined when this backend cannot read it or the pool never waited.
    */
-  poolShare(pool: PoolRecord): Promise<PoolShare | undefined>;
+  poolShare(pool: PoolRecord): Promise<PoolShareReading>;
+}
+
+export interface PoolShareReading {
+  share: PoolShare | undefined;
+  /** Why the reading may be off (no controller of the namespace recorded its home Region), for stderr. */
+  note?: string;
 }
 
 /** The installations one connection can see: `-n NAME` picks one, `-A` all of them. */

@@ -5,16 +5,16 @@
  * found, conflict), a RejectedDocumentsError with every admission cause, a UsageError for bad input, and
  * one clear line for the rest (refused by role, token rejected, rate-limited, server unreachable).
  */
-import type { PoolShare } from '../../controller/aws/pool-shares.js';
 import {
   ApiStatusError, createLongshoreClient, unwrap, unwrapOrNull, watchRuns,
   type ApiClient, type Pool, type Run, type RunWatchEvent,
 } from '@longshore/client';
 import type { ControlReply, KillMessage, PoolRecord, RunRecord } from '../../controller/api/index.js';
 import type { ReplicaBuild } from '../../controller/build-info.js';
+import { unrecordedHomeNote } from '../../controller/aws/home-policy.js';
 import { AlreadyExistsError, NotFoundError, PreconditionFailedError, type SubmitOptions, type SubmitResult } from '../../controller/store/index.js';
 import type { ApiConnection } from './api-config.js';
-import type { Backends, RunChanges, RunCountsView, RunQuery, RunsBackend } from './backend.js';
+import type { Backends, PoolShareReading, RunChanges, RunCountsView, RunQuery, RunsBackend } from './backend.js';
 
 /** The API's fieldSelector for a run query. */
 const fieldSelectorOf = (query: RunQuery) =>
@@ -290,12 +290,14 @@ export class HttpRunsBackend implements RunsBackend {
    * the route, the pool deleted in between) leaves the share unknown, as describe then says, rather than
    * failing the whole describe.
    */
-  async poolShare(pool: PoolRecord): Promise<PoolShare | undefined> {
+  async poolShare(pool: PoolRecord): Promise<PoolShareReading> {
     try {
       const read = unwrap(await this.client.GET(`${NS}/pools/{name}/status`, { params: { path: { ...this.path(), name: pool.metadata.name } } }));
-      return { pool: pool.metadata.name, ...read.status.share };
+      const note = read.status.home?.recorded === false
+        ? unrecordedHomeNote(this.namespace, read.status.home.region, 'the API server\'s') : undefined;
+      return { share: { pool: pool.metadata.name, ...read.status.share }, ...(note !== undefined ? { note } : {}) };
     } catch {
-      return undefined;
+      return { share: undefined };
     }
   }
 

@@ -55,7 +55,8 @@ export function poolCommand(): Command {
         if (!record) throw new NotFoundError('Pool', name);
         const runs = await backend.listRuns({ pool: name });
         const counts = runCounts(runs);
-        const share = await backend.poolShare(record);
+        const { share, note } = await backend.poolShare(record);
+        if (note !== undefined) process.stderr.write(`note: ${note}\n`);
         process.stdout.write(options.output === 'text'
           ? `${describePool(record, backend.namespace, counts, share)}${poolCostLines(runs).join('\n')}\n`
           : formatData(options.output, describePoolDocument(record, backend.namespace, counts, share)));

@@ -1,11 +1,14 @@
 /** The CLI's backend on the Redis store (see backend.ts): one connection for commands, one for blocking reads. */
-import { readScopeShares, type PoolShare } from '../../controller/aws/pool-shares.js';
-import { scopeOf, targetOfPool } from '../../controller/aws/target.js';
+import { readScopeShares } from '../../controller/aws/pool-shares.js';
+import { scopeOf } from '../../controller/aws/budget-keys.js';
+import { readerHome } from '../../controller/aws/home-record.js';
+import { unrecordedHomeNote } from '../../controller/aws/home-policy.js';
+import { targetOfPool } from '../../controller/aws/target.js';
 import { scanBatches, type RedisClient } from '../../controller/redis.js';
 import type { ControlReply, KillMessage, PoolRecord } from '../../controller/api/index.js';
 import { replicaBuilds } from '../../controller/replica-registry.js';
 import { keyspace, listAll, ResourceStore, type SubmitOptions } from '../../controller/store/index.js';
-import type { Backends, RunChanges, RunQuery, RunsBackend } from './backend.js';
+import type { Backends, PoolShareReading, RunChanges, RunQuery, RunsBackend } from './backend.js';
 
 export class RedisRunsBackend implements RunsBackend {
   readonly store: ResourceStore;
@@ -70,11 +73,17 @@ export class RedisRunsBackend implements RunsBackend {
     if (events.length === 0) await this.redis.ping();
     return { position: next, runs: [...new Set(events.filter((e) => e.kind === 'Run').map((e) => e.name))] };
   }
-  async poolShare(pool: PoolRecord): Promise<PoolShare | undefined> {
-    // The controller's own Region is AWS_REGION in its environment; the CLI is usually run with the same.
-    const defaultRegion = process.env.AWS_REGION;
-    const shares = await readScopeShares(this.redis, this.store.keyspace, scopeOf(targetOfPool(pool.spec), defaultRegion), defaultRegion);
-    return shares.find((s) => s.pool === pool.metadata.name);
+  /**
+   * Read with the home account-region the namespace's controllers recorded, not this shell's AWS_REGION: a
+   * region-less pool's keys are the controller's Region's, whatever Region the CLI runs with. Only when no
+   * controller recorded one does the shell's Region stand in, and the reading says so.
+   */
+  async poolShare(pool: PoolRecord): Promise<PoolShareReading> {
+    const ownRegion = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || undefined;
+    const { home, recorded } = await readerHome(this.redis, this.store.keyspace, ownRegion);
+    const shares = await readScopeShares(this.redis, this.store.keyspace, scopeOf(targetOfPool(pool.spec), home), home);
+    const share = shares.find((s) => s.pool === pool.metadata.name);
+    return { share, ...(recorded ? {} : { note: unrecordedHomeNote(this.namespace, ownRegion, 'this shell\'s') }) };
   }
 
   controllerBuilds() {

@@ -105,6 +105,19 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   };
 }
 
+/**
+ * The Region the SDK's own chain resolves when none is configured (a profile's `region`, say): where the
+ * controller's region-less calls go. Rejects when it finds none.
+ */
+export async function sdkDefaultRegion(): Promise<string> {
+  const probe = new ECSClient({});
+  try {
+    return await probe.config.region();
+  } finally {
+    probe.destroy();
+  }
+}
+
 /** The session name Longshore's assumed-role sessions carry (CloudTrail shows it). */
 export const ROLE_SESSION_NAME = 'longshore';
 /** An hour: IAM's default maximum session duration, so every role allows it. */

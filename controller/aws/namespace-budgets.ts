@@ -14,9 +14,8 @@
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../store/keys.js';
 import { BURST_RESERVE_FRACTION, type BudgetTable } from './budgets.js';
-import { shareKeyFor } from './pool-shares.js';
+import { budgetKeyParts, shareKeyFor, type HomeScope } from './budget-keys.js';
 import { RedisBudgets } from './redis-budgets.js';
-import { budgetKeyParts } from './routed-gateway.js';
 import type { BudgetScope } from './target.js';
 
 export interface NamespaceBudgetSettings {
@@ -25,18 +24,21 @@ export interface NamespaceBudgetSettings {
   keyspace: Keyspace;
   /** LONGSHORE_BUDGET_* as compiled (controller/config.ts). */
   budgets: BudgetTable;
-  /** AWS_REGION: the home Region, whose buckets keep the short key. */
-  defaultRegion: string | undefined;
+  /**
+   * The namespace's controllers' home account-region, whose buckets keep the short key: the controller's own,
+   * and for any other process the one the controllers recorded (home-record.ts).
+   */
+  home: HomeScope;
   /** LONGSHORE_BUDGET_TIME_SCALE. */
   clockScale: number;
 }
 
 export function namespaceBudgets(settings: NamespaceBudgetSettings): (scope: BudgetScope) => RedisBudgets {
-  const { redis, keyspace, budgets, defaultRegion, clockScale } = settings;
+  const { redis, keyspace, budgets, home, clockScale } = settings;
   return (scope) => new RedisBudgets({
     redis, budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
-    bucketKey: (category) => keyspace.key(...budgetKeyParts(scope, defaultRegion, category)),
-    shareKey: shareKeyFor(keyspace, scope, defaultRegion),
+    bucketKey: (category) => keyspace.key(...budgetKeyParts(scope, home, category)),
+    shareKey: shareKeyFor(keyspace, scope, home),
     clockScale,
   });
 }

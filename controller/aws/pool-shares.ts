@@ -6,7 +6,7 @@
  */
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../store/keys.js';
-import { budgetKeyParts } from './routed-gateway.js';
+import { shareKeyFor, type HomeScope } from './budget-keys.js';
 import { shareStateKeys, throttleSlotKey, THROTTLE_SLOT_MS, THROTTLE_SLOTS, type ShareLane } from './redis-budgets.js';
 import type { BudgetScope } from './target.js';
 
@@ -104,14 +104,12 @@ export async function readPoolShares(redis: RedisClient, keys: { pools: string; 
   return summarisePoolShares(records, waiting, now);
 }
 
-/** How the controller names an account-region's share keys: next to its buckets (budgetKeyParts). */
-export function shareKeyFor(keyspace: Keyspace, scope: BudgetScope, defaultRegion: string | undefined): (name: string) => string {
-  return (name) => keyspace.key(...budgetKeyParts(scope, defaultRegion, name));
-}
-
-/** The shares of an account-region's lane as the controller keeps them (its keyspace and default Region). */
-export function readScopeShares(redis: RedisClient, keyspace: Keyspace, scope: BudgetScope, defaultRegion: string | undefined, lane: ShareLane = 'launch'): Promise<PoolShare[]> {
-  return readPoolShares(redis, shareStateKeys(shareKeyFor(keyspace, scope, defaultRegion), lane));
+/**
+ * The shares of an account-region's lane as the controller keeps them: its namespace's keyspace and its
+ * home (for a reader that is not the controller, the home its controllers recorded: home-record.ts).
+ */
+export function readScopeShares(redis: RedisClient, keyspace: Keyspace, scope: BudgetScope, home: HomeScope, lane: ShareLane = 'launch'): Promise<PoolShare[]> {
+  return readPoolShares(redis, shareStateKeys(shareKeyFor(keyspace, scope, home), lane));
 }
 
 /**

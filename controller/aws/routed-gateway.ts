@@ -8,27 +8,29 @@ import type { AwsClientPool } from './clients.js';
 import { createAwsGateway, type AwsGateway, type CallOptions, type GatewayDependencies, type GatewayMetrics } from './gateway.js';
 import { GatewayError, unresolvedEndpointOf, type UnresolvedEndpoint } from './errors.js';
 import type { RedisBudgets } from './redis-budgets.js';
-import { scopeOf, targetKey, type AwsTarget, type BudgetScope } from './target.js';
+import { scopeOf, type HomeScope } from './budget-keys.js';
+import { targetKey, type AwsTarget, type BudgetScope } from './target.js';
 
 export interface RoutedGatewayDependencies extends Omit<GatewayDependencies, 'clients' | 'budgets' | 'metrics'> {
   /** The controller's metrics; each target's calls are labelled with its account-region (ControllerMetrics.awsScopeLabels). */
   metrics?: ScopedMetricsSource;
   clientPool: AwsClientPool;
-  /** The budgets of one account-region (one RedisBudgets per scope; see budgetKeyFor). */
+  /** The budgets of one account-region (one RedisBudgets per scope; see budget-keys.ts). */
   budgetsFor: (scope: BudgetScope) => RedisBudgets;
-  /** The controller's own Region (AWS_REGION), for targets that name none. */
-  defaultRegion: string | undefined;
+  /** The controller's own account-region: its Region for targets that name none, its account to know a role into it. */
+  home: HomeScope;
 }
 
 export function createRoutedGateway(deps: RoutedGatewayDependencies): AwsGateway {
-  const { clientPool, budgetsFor, defaultRegion, metrics, ...shared } = deps;
+  const { clientPool, budgetsFor, home, metrics, ...shared } = deps;
+  const defaultRegion = home.region;
   const gateways = new Map<string, AwsGateway>();
   const budgets = new Map<string, RedisBudgets>();
   const gatewayFor = (target: AwsTarget | undefined): AwsGateway => {
     const key = targetKey(target, defaultRegion);
     let gateway = gateways.get(key);
     if (gateway === undefined) {
-      const scope = scopeOf(target, defaultRegion);
+      const scope = scopeOf(target, home);
       const scopeKey = `${scope.account}/${scope.region}`;
       let scoped = budgets.get(scopeKey);
       if (scoped === undefined) {
@@ -64,16 +66,6 @@ export function createRoutedGateway(deps: RoutedGatewayDependencies): AwsGateway
     describeSubnets: route((g, i, o) => g.describeSubnets(i, o)),
     getLogEvents: route((g, i, o) => g.getLogEvents(i, o)),
   };
-}
-
-/**
- * The Redis key parts of a scope's buckets. The controller's own account in its own Region keeps the
- * key it always had (`budget:<category>`), so an upgrade keeps its buckets' state; every other
- * account-region gets `budget:<account>:<region>:<category>`.
- */
-export function budgetKeyParts(scope: BudgetScope, defaultRegion: string | undefined, category: string): string[] {
-  const isHome = scope.account === 'default' && (scope.region === (defaultRegion ?? 'default'));
-  return isHome ? ['budget', category] : ['budget', scope.account, scope.region, category];
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Where an AWS call goes: a pool's Region and, when it names one, the role Longshore assumes for it. ECS
  * counts its budgets per account and Region, so the gateway paces per *scope* (account, Region): the
- * role's account (from its ARN) or `default` for the controller's own credentials, and the pool's Region
- * or the controller's.
+ * role's account (from its ARN) or `default` for the controller's own account, and the pool's Region or the
+ * controller's (budget-keys.ts derives scopes and their keys).
  */
 export interface AwsTarget {
   region?: string | undefined;
@@ -12,7 +12,7 @@ export interface AwsTarget {
 
 /** The account and Region whose ECS budgets a call spends. */
 export interface BudgetScope {
-  /** The role's account id, or `default`: the account of the controller's own credentials. */
+  /** The role's account id, or `default`: the account of the controller's own credentials (reached by them or by a role). */
   account: string;
   /** The Region, or `default`: the controller's Region when it configures none. */
   region: string;
@@ -34,14 +34,15 @@ export function targetOfPool(spec: { region?: string | undefined; roleArn?: stri
   };
 }
 
-export function scopeOf(target: AwsTarget | undefined, defaultRegion: string | undefined): BudgetScope {
-  const account = target?.roleArn === undefined ? DEFAULT_ACCOUNT : (accountOfRoleArn(target.roleArn) ?? DEFAULT_ACCOUNT);
-  return { account, region: target?.region ?? defaultRegion ?? 'default' };
-}
-
 /** One string per distinct (Region, role, external id): the key of cached clients and gateways. */
 export function targetKey(target: AwsTarget | undefined, defaultRegion: string | undefined): string {
   return JSON.stringify([target?.region ?? defaultRegion ?? '', target?.roleArn ?? '', target?.externalId ?? '']);
+}
+
+/** The Region an ARN names (`arn:<partition>:<service>:<region>:…`), if it is one that names one. */
+export function regionOfArn(arn: string): string | undefined {
+  const parts = arn.split(':');
+  return parts.length >= 6 && parts[0] === 'arn' && parts[3] !== '' ? parts[3] : undefined;
 }
 
 /**
@@ -49,23 +50,6 @@ export function targetKey(target: AwsTarget | undefined, defaultRegion: string |
  * whatever the pool says now) and the pool's role, if the pool is still there.
  */
 export function targetOfTask(taskArn: string, pool: { region?: string | undefined; roleArn?: string | undefined; externalId?: string | undefined } | undefined): AwsTarget {
-  const parts = taskArn.split(':');
-  const arnRegion = parts.length >= 6 && parts[0] === 'arn' && parts[3] !== '' ? parts[3] : undefined;
+  const arnRegion = regionOfArn(taskArn);
   return targetOfPool({ ...(pool ?? {}), ...(arnRegion !== undefined ? { region: arnRegion } : {}) });
-}
-
-/**
- * The account-regions whose budgets an installation spends: the controller's own (always first, as the
- * calls that name no pool spend it) and each pool's, once each, in the order the pools come. Pure.
- */
-export function budgetScopesOfPools(
-  pools: ReadonlyArray<{ region?: string | undefined; roleArn?: string | undefined; externalId?: string | undefined }>,
-  defaultRegion: string | undefined,
-): BudgetScope[] {
-  const scopes = new Map<string, BudgetScope>();
-  for (const scope of [scopeOf(undefined, defaultRegion), ...pools.map((spec) => scopeOf(targetOfPool(spec), defaultRegion))]) {
-    const key = `${scope.account}/${scope.region}`;
-    if (!scopes.has(key)) scopes.set(key, scope);
-  }
-  return [...scopes.values()];
 }

@@ -7,7 +7,7 @@
  * The stream is located from the pool as it is now: a pool whose logging settings changed while a run was
  * under way points at the new location (docs/logs.md, "Limits").
  */
-import { targetOfPool, type AwsTarget } from '../aws/target.js';
+import { regionOfArn, targetOfPool, type AwsTarget } from '../aws/target.js';
 import type { PoolRecord } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
 import type { Attempt } from '../api/run-status.js';
@@ -54,7 +54,9 @@ export function requireLogsEnabled(pool: PoolRecord | null, run: RunRecord): Poo
 /** The stream of an attempt whose task is known; undefined while the attempt has no task ARN yet. */
 export function locateStream(pool: PoolRecord, run: RunRecord, attempt: Attempt, defaultRegion: string | undefined): LogStreamLocation | undefined {
   if (attempt.taskArn === undefined) return undefined;
-  const region = pool.spec.region ?? defaultRegion;
+  // A pool without a region launched its task in its controller's Region, which the task ARN names: a reader
+  // that is not the controller (the API, the CLI) may have another AWS_REGION, or none.
+  const region = pool.spec.region ?? regionOfArn(attempt.taskArn) ?? defaultRegion;
   const options = awslogsOptions(pool, run, region ?? '');
   const container = orchestrationContainerName(pool.spec.containerName, pool.spec.taskDefinition?.containerDefinitions ?? []);
   return {

@@ -14,9 +14,14 @@ import type { BudgetTable } from '../aws/budgets.js';
 export interface LaunchBudgetSettings {
   /** LONGSHORE_BUDGET_* as the controller reads them (scaled by LONGSHORE_BUDGET_TIME_SCALE). */
   table: BudgetTable;
-  /** The controller's Region (AWS_REGION): pools without one launch there. */
-  defaultRegion: string | undefined;
+  /**
+   * This process's own AWS_REGION: stands in for the namespace's home Region only while no controller of the
+   * namespace has recorded one (aws/home-record.ts); the recorded one is what region-less pools launch in.
+   */
+  fallbackRegion: string | undefined;
   clockScale: number;
+  /** Told each time the fallback stands in (the server logs it, at most every few minutes per namespace). */
+  homeNotRecorded?: (namespace: string, note: string) => void;
 }
 
 export interface ApiDependencies {

@@ -7,6 +7,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ControllerConfig } from '../config.js';
 import { createApiMetrics } from '../metrics.js';
+import { createLogThrottle, throttledLogger } from '../log-throttle.js';
 import { closeRedis, createRedisConnection, redisAnswers, redisTarget } from '../redis.js';
 import type { RunLogSource } from '../logs/types.js';
 import { createRunLogSourceFor } from './log-source.js';
@@ -15,6 +16,9 @@ import { TokenRateLimiter } from './rate-limit.js';
 import { ROUTES } from './routes.js';
 import { startApiServer, type RunningApiServer } from './server.js';
 import { TokenStore } from './tokens.js';
+
+/** How often the API repeats that a namespace's home Region is not recorded (pool status reads it then with its own). */
+const HOME_NOTE_INTERVAL_MS = 10 * 60_000;
 
 export interface StartApiOptions {
   /** The registry to add the API's metrics to (the controller's); a new one with process metrics when absent. */
@@ -43,6 +47,8 @@ export async function startApi(config: ControllerConfig, logger: Logger, options
     return connection;
   };
   const apiLogger = logger.child({ component: 'api' });
+  // Said again while it lasts, but not on every pool status read.
+  const homeLog = throttledLogger(apiLogger, createLogThrottle({ intervalMs: HOME_NOTE_INTERVAL_MS, now: Date.now }));
   let logSource = options.logSource;
   let closeLogSource = (): void => {};
   if (logSource === undefined) {
@@ -61,7 +67,10 @@ export async function startApi(config: ControllerConfig, logger: Logger, options
       logger: apiLogger,
       bodyLimitBytes: config.api.bodyLimitBytes,
       storeOptions: { finishedRunRetentionSeconds: config.runRetentionSeconds },
-      launchBudgets: { table: config.budgets, defaultRegion: config.aws.region, clockScale: config.budgetTimeScale },
+      launchBudgets: {
+        table: config.budgets, fallbackRegion: config.aws.region, clockScale: config.budgetTimeScale,
+        homeNotRecorded: (namespace, note) => homeLog.log('warn', `home:${namespace}`, { namespace }, note),
+      },
     },
     {
       host: config.api.host,

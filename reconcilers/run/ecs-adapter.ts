@@ -3,7 +3,8 @@
  * outcome classification), StopTask and the startedBy search. Expected AWS answers become values; budget
  * and throttle trouble becomes `retry`; anything unexpected is thrown for the job adapter to back off.
  */
-import { DEFAULT_ACCOUNT, scopeOf, targetOfPool } from '../../controller/aws/target.js';
+import { DEFAULT_ACCOUNT, targetOfPool } from '../../controller/aws/target.js';
+import { scopeOf, type HomeScope } from '../../controller/aws/budget-keys.js';
 import type { AwsVpcConfiguration, DescribeTasksCommandInput, DescribeTasksCommandOutput, ListTasksCommandInput, ListTasksCommandOutput, StopTaskCommandInput, StopTaskCommandOutput } from '@aws-sdk/client-ecs';
 import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
@@ -37,7 +38,9 @@ export interface RunEcsDeps {
   launchDetails(pool: PoolRecord, run: RunRecord, taskDefinitionArn: string): Promise<LaunchDetails>;
   /** The awsvpc configuration of the pool (its own, or inferred once per pool generation). */
   network: NetworkResolver;
-  defaultRegion?: string;
+  defaultRegion?: string | undefined;
+  /** The controller's home account-region, so a role into its own account names the same clusters; `defaultRegion` alone when absent. */
+  home?: HomeScope;
   /** The clusters' RunTask breakers (shared in Redis); without it every launch calls RunTask. */
   breaker?: LaunchBreaker;
 }
@@ -80,7 +83,7 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       const send = () => launch(deps.gateway, input, { placement, context, wait: false, target: targetOfPool(pool.spec), share });
       if (!deps.breaker) return send();
       // Clusters of the same name in two accounts are two clusters: the breaker's key names the account too.
-      const scope = scopeOf(targetOfPool(pool.spec), deps.defaultRegion);
+      const scope = scopeOf(targetOfPool(pool.spec), deps.home ?? { region: deps.defaultRegion });
       const where = scope.account === DEFAULT_ACCOUNT ? scope.region : `${scope.account}/${scope.region}`;
       return deps.breaker.guard({ region: where, cluster: pool.spec.cluster ?? 'default' }, send);
     },

@@ -15,6 +15,7 @@ import { generateOpenApi } from '../../controller/server/openapi.js';
 import { TokenStore, type NewToken } from '../../controller/server/tokens.js';
 import { ResourceStore } from '../../controller/store/index.js';
 import type { BucketSpec } from '../../controller/aws/budgets.js';
+import type { LaunchBudgetSettings } from '../../controller/server/context.js';
 import { deleteNamespaceKeys, TEST_REDIS_TARGET, testRedis, uniqueNamespace } from './redis-namespace.js';
 
 export const V = 'longshore.dev/v1alpha1';
@@ -50,6 +51,8 @@ export interface TestApiOptions {
   logger?: Logger;
   rateLimit?: BucketSpec;
   bodyLimitBytes?: number;
+  /** The budget settings pool status reads with (its own AWS_REGION among them); the published defaults when absent. */
+  launchBudgets?: LaunchBudgetSettings;
 }
 
 const noLogs: RunLogSource = {
@@ -77,6 +80,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       metrics: createApiMetrics(registry, ROUTES),
       logger: options.logger ?? createLogger({ level: 'silent' }),
       bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      ...(options.launchBudgets ? { launchBudgets: options.launchBudgets } : {}),
     },
     { host: '127.0.0.1', port: 0, registry, openapi: generateOpenApi(), readiness: { redis: async () => (await redis.ping()) === 'PONG' } },
   );

@@ -10,9 +10,7 @@ import type { RunRecord } from '../../controller/api/index.js';
 import { poolDoc, runDoc, startTestApi, type TestApi } from '../helpers/api-server.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS } from '../../controller/aws/budgets.js';
-import { budgetKeyParts } from '../../controller/aws/routed-gateway.js';
-import { shareKeyFor } from '../../controller/aws/pool-shares.js';
-import { scopeOf } from '../../controller/aws/target.js';
+import { budgetKeyParts, scopeOf, shareKeyFor } from '../../controller/aws/budget-keys.js';
 
 type List = { items: Array<{ metadata: { name: string } }> };
 
@@ -99,11 +97,11 @@ describe('API: run counts and pool status', () => {
     assert.equal(quiet.status, 200, quiet.text);
     assert.deepEqual(quiet.body.status.share, { weight: 3, priority: 1, waitingRuns: 0, launchesPerSecond: 0, sharePercent: 0, refusalsLastMinute: 0 });
     // Launches the way the controller takes them: the pool's account-region buckets and share keys.
-    const scope = scopeOf(undefined, undefined);
+    const scope = scopeOf(undefined, { region: undefined });
     const budgets = new RedisBudgets({
       redis: api.redis, budgets: DEFAULT_BUDGETS,
-      bucketKey: (category) => api.store.keyspace.key(...budgetKeyParts(scope, undefined, category)),
-      shareKey: shareKeyFor(api.store.keyspace, scope, undefined),
+      bucketKey: (category) => api.store.keyspace.key(...budgetKeyParts(scope, { region: undefined }, category)),
+      shareKey: shareKeyFor(api.store.keyspace, scope, { region: undefined }),
     });
     for (const caller of ['h-1', 'h-2']) {
       const taken = await budgets.take([{ category: 'fargateLaunches', count: 1 }], { lane: 'launch', pool: 'heavy', caller, weight: 3, priority: 1 });

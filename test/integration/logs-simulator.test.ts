@@ -17,6 +17,8 @@ import type { RunRecord } from '../../controller/api/run.js';
 import { needsFinalize } from '../../reconcilers/cleanup/finalize-recovery.js';
 import { compileConfig } from '../../controller/config.js';
 import { namespaceBudgets } from '../../controller/aws/namespace-budgets.js';
+import { homeRecordKey } from '../../controller/aws/home-record.js';
+import { encodeHomeRecord } from '../../controller/aws/home-policy.js';
 import { createRunLogSourceFor } from '../../controller/server/log-source.js';
 import { keyspace } from '../../controller/store/keys.js';
 import { uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -71,7 +73,11 @@ describe('run logs through the simulator', () => {
   before(async () => {
     h = await startRunHarness({
       timeScale: TIME_SCALE,
-      pools: [logsPool('logs'), logsPool('tail5', { failureTailLines: 5 }), fargatePool('quiet', { region: 'us-east-1' })],
+      pools: [
+        logsPool('logs'), logsPool('tail5', { failureTailLines: 5 }), fargatePool('quiet', { region: 'us-east-1' }),
+        // No region: its tasks run in the controller's (the harness's us-east-1).
+        fargatePool('homeless', { executionRoleArn: EXEC, cloudwatchLogs: { enabled: true } }),
+      ],
     });
     source = quickSource();
   });
@@ -196,7 +202,7 @@ describe('run logs through the simulator', () => {
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
     // The run's controller's view of its account-region's logsRead bucket, built as controller/main.ts builds it.
-    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, defaultRegion: 'us-east-1', clockScale: 1 })({ account: 'default', region: 'us-east-1' });
+    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, home: { region: 'us-east-1' }, clockScale: 1 })({ account: 'default', region: 'us-east-1' });
     const bucket = h.store.keyspace.key('budget', 'logsRead');
     await h.redis.del(bucket);
     try {
@@ -217,6 +223,35 @@ describe('run logs through the simulator', () => {
     } finally {
       api.close();
       await h.redis.del(bucket);
+    }
+  });
+
+  test('an API with another AWS_REGION reads a region-less pool\'s run where it ran, on the budget its controller recorded as home', async () => {
+    await h.submitRun('homeless-1', 'homeless', { env: { SIM_RUN_SECONDS: '1', SIM_LOG_LINES: '5' } });
+    await h.driveUntil(['homeless-1'], allStopped);
+    // What the namespace's controller (us-east-1) records at start; the API runs with eu-west-1.
+    await h.redis.set(homeRecordKey(h.store.keyspace), encodeHomeRecord({ home: { region: 'us-east-1' }, replica: 'harness', recordedAt: new Date().toISOString() }));
+    const config = compileConfig({
+      LONGSHORE_NAMESPACE: uniqueNamespace('test-api-west'), AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: h.sim.url, LONGSHORE_BUDGET_LOGS_READ: '20/0.01',
+    });
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
+    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, home: { region: 'us-east-1' }, clockScale: 1 })({ account: 'default', region: 'us-east-1' });
+    const bucket = h.store.keyspace.key('budget', 'logsRead');
+    await h.redis.del(bucket);
+    try {
+      const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
+      const before = calls();
+      const lines = await collect(api, { run: 'homeless-1' });
+      assert.deepEqual(lines.map((l) => l.message), numbered(5), 'read in us-east-1, where the task ran');
+      const spent = calls() - before;
+      const level = await controller.level('logsRead');
+      assert.ok(Math.abs(controller.usableBurst('logsRead') - spent - level.tokens) < 0.5, `the controller's home bucket lost the API's ${spent} reads: ${level.tokens} left`);
+      assert.equal(await h.redis.exists(h.store.keyspace.key('budget', 'default', 'us-east-1', 'logsRead')), 0, 'no second bucket for the same account-region');
+    } finally {
+      api.close();
+      await h.redis.del(bucket, homeRecordKey(h.store.keyspace));
     }
   });
 });

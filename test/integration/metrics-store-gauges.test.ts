@@ -12,8 +12,8 @@ import { ResourceStore } from '../../controller/store/index.js';
 import { createMetrics, type ControllerMetrics } from '../../controller/metrics.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, type ThrottleCategory } from '../../controller/aws/budgets.js';
-import { budgetKeyParts } from '../../controller/aws/routed-gateway.js';
-import { budgetScopesOfPools, type BudgetScope } from '../../controller/aws/target.js';
+import { budgetKeyParts, budgetScopesOfPools } from '../../controller/aws/budget-keys.js';
+import type { BudgetScope } from '../../controller/aws/target.js';
 import { listAll } from '../../controller/store/index.js';
 import { readRunCounts, startStoreGaugeExporter, type StoreGaugeExporter } from '../../controller/store-gauges.js';
 import { deleteNamespaceKeys, testRedis, uniqueNamespace } from '../helpers/redis-namespace.js';
@@ -30,10 +30,10 @@ describe('store gauges exported by one elected replica', () => {
   let budgets: RedisBudgets;
   /** The budgets of one account-region, keyed as the controller keys them. */
   const budgetsOf = (scope: BudgetScope) => new RedisBudgets({
-    redis, budgets: DEFAULT_BUDGETS, bucketKey: (category) => store.keyspace.key(...budgetKeyParts(scope, HOME_REGION, category)),
+    redis, budgets: DEFAULT_BUDGETS, bucketKey: (category) => store.keyspace.key(...budgetKeyParts(scope, { region: HOME_REGION }, category)),
   });
   const budgetDeps = () => ({
-    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((p) => p.spec), HOME_REGION),
+    budgetScopes: async () => budgetScopesOfPools((await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((p) => p.spec), { region: HOME_REGION }),
     budgetLevel: (scope: BudgetScope, category: ThrottleCategory) => budgetsOf(scope).level(category),
     budgetCapacity: (category: ThrottleCategory) => budgets.usableBurst(category),
   });

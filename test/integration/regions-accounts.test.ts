@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS } from '../../controller/aws/budgets.js';
-import { budgetKeyParts } from '../../controller/aws/routed-gateway.js';
+import { budgetKeyParts } from '../../controller/aws/budget-keys.js';
 import { allStopped, fargatePool, startRunHarness, type RunHarness } from './run-harness.js';
 
 const ROLE_ACCOUNT = '210987654321';
@@ -58,7 +58,7 @@ describe('pools in several Regions and accounts', () => {
     await assert.rejects(h.gateway.describeClusters({ clusters: ['default'] }, west), (error: Error) => /ThrottlingException/.test(error.message));
     const ks = h.store.keyspace;
     const levelOf = (region: string) => new RedisBudgets({
-      redis: h.redis, budgets: DEFAULT_BUDGETS, bucketKey: (c) => ks.key(...budgetKeyParts({ account: 'default', region }, 'us-east-1', c)),
+      redis: h.redis, budgets: DEFAULT_BUDGETS, bucketKey: (c) => ks.key(...budgetKeyParts({ account: 'default', region }, { region: 'us-east-1' }, c)),
     }).level('clusterRead');
     const westLevel = await levelOf('eu-west-1');
     const homeLevel = await levelOf('us-east-1');

@@ -9,8 +9,8 @@ import { startSimulator, type RunningSimulator, type ScenarioInput, type Throttl
 import { createArnTargets, poolRoles } from '../../controller/aws/arn-targets.js';
 import { createAwsClientPool, type AwsClients } from '../../controller/aws/clients.js';
 import type { AwsGateway } from '../../controller/aws/gateway.js';
-import { budgetKeyParts, createRoutedGateway } from '../../controller/aws/routed-gateway.js';
-import { shareKeyFor } from '../../controller/aws/pool-shares.js';
+import { createRoutedGateway } from '../../controller/aws/routed-gateway.js';
+import { budgetKeyParts, shareKeyFor } from '../../controller/aws/budget-keys.js';
 import type { BudgetScope } from '../../controller/aws/target.js';
 import { RedisBudgets } from '../../controller/aws/redis-budgets.js';
 import { DEFAULT_BUDGETS, scaleBudgets } from '../../controller/aws/budgets.js';
@@ -99,10 +99,10 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
   const store = new ResourceStore(redis, { namespace });
   const ks = store.keyspace;
   const budgetsFor = (scope: BudgetScope) => new RedisBudgets({
-    redis, bucketKey: (c) => ks.key(...budgetKeyParts(scope, 'us-east-1', c)), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05,
-    shareKey: shareKeyFor(ks, scope, 'us-east-1'),
+    redis, bucketKey: (c) => ks.key(...budgetKeyParts(scope, { region: 'us-east-1' }, c)), budgets: scaleBudgets(DEFAULT_BUDGETS, timeScale), burstReserveFraction: 0.05,
+    shareKey: shareKeyFor(ks, scope, { region: 'us-east-1' }),
   });
-  const gateway = createRoutedGateway({ clientPool, budgetsFor, defaultRegion: 'us-east-1', maxWaitMs: 10_000 });
+  const gateway = createRoutedGateway({ clientPool, budgetsFor, home: { region: 'us-east-1' }, maxWaitMs: 10_000 });
   const registrations: string[] = [];
   // Registration jobs that wait (a requeue, or a delayed wake-up), by the real time they are due: BullMQ's
   // deduplication by key, in small. A wake-up at once pulls a waiting job forward; a delayed one never does.

@@ -30,6 +30,16 @@ describe('log stream location', () => {
     assert.deepEqual(locateStream(roled, run, run.status.attempts[0], 'us-east-1')?.target, { region: 'ap-south-1', roleArn: 'arn:aws:iam::210987654321:role/r', externalId: 'x1' });
   });
 
+  test('a pool without a region: its stream is in the Region its task ran in (the controller\'s), whatever the reader\'s', () => {
+    const pool = newPool({ cloudwatchLogs: { enabled: true } });
+    const run = runWithAttempts(1);
+    assert.deepEqual(locateStream(pool, run, run.status.attempts[0], 'eu-west-1')?.target, { region: 'us-east-1' });
+    assert.equal(locateStream(pool, run, run.status.attempts[0], undefined)?.region, 'us-east-1');
+    const odd = newRunRecord({}, 'r2');
+    odd.status.attempts = [{ number: 1, taskArn: 'not-an-arn/abc' }];
+    assert.equal(locateStream(pool, odd, odd.status.attempts[0], 'eu-west-1')?.region, 'eu-west-1', 'no Region in it: the reader\'s own');
+  });
+
   test('an attempt without a task has no stream yet', () => {
     const pool = newPool({ cloudwatchLogs: { enabled: true } });
     const run = newRunRecord();

@@ -1,7 +1,7 @@
 /** Which account-regions' budgets the elected replica exports, and how their series are labelled. Pure. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { budgetScopesOfPools } from '../../controller/aws/target.js';
+import { budgetScopesOfPools } from '../../controller/aws/budget-keys.js';
 import { budgetRows } from '../../controller/store-gauges.js';
 import { createMetrics } from '../../controller/metrics.js';
 
@@ -10,13 +10,13 @@ const PARTNER = 'arn:aws:iam::210987654321:role/launcher';
 test('the controller\'s own account-region first, then each pool\'s once', () => {
   const scopes = budgetScopesOfPools([
     {}, { region: 'eu-west-1' }, { region: 'us-east-1' }, { region: 'eu-west-1', roleArn: PARTNER }, { region: 'eu-west-1' },
-  ], 'us-east-1');
+  ], { region: 'us-east-1' });
   assert.deepEqual(scopes, [
     { account: 'default', region: 'us-east-1' },
     { account: 'default', region: 'eu-west-1' },
     { account: '210987654321', region: 'eu-west-1' },
   ]);
-  assert.deepEqual(budgetScopesOfPools([], undefined), [{ account: 'default', region: 'default' }]);
+  assert.deepEqual(budgetScopesOfPools([], { region: undefined }), [{ account: 'default', region: 'default' }]);
 });
 
 test('one row per category and account-region, each with its own capacity', () => {

@@ -933,7 +933,7 @@ export interface components {
                 };
                 /** @description Absent for EC2 or EXTERNAL launches, which spend no Fargate launch bucket. */
                 launchBudget?: {
-                    /** @description The account whose ECS budget the pool spends (the role's, or default: the controller's own credentials). */
+                    /** @description The account whose ECS budget the pool spends (the role's, or default: the controller's own account, reached by its credentials or a role in it). */
                     account: string;
                     region: string;
                     /**
@@ -966,6 +966,15 @@ export interface components {
                     sharePercent: number;
                     /** @description Launches of the pool the budget refused over the last minute (its turn had not come, or no tokens). */
                     refusalsLastMinute: number;
+                };
+                /** @description The home account-region launchBudget and share were read with (the controller's, as its replicas recorded it). */
+                home: {
+                    /** @description The Region pools without a region launch in; absent when none is known. */
+                    region?: string;
+                    /** @description The account id of the controller's own credentials, when it learned it (a role into it spends the same budget). */
+                    account?: string;
+                    /** @description True: recorded by the namespace's controllers. False: none recorded one yet, so the API server's own AWS_REGION stood in, and the budget and share of a pool without a region may be another Region's. */
+                    recorded: boolean;
                 };
             };
         };

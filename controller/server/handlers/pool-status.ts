@@ -14,9 +14,11 @@ import { z } from 'zod';
 import { API_VERSION, type PoolRecord, type RunRecord } from '../../api/index.js';
 import { BURST_RESERVE_FRACTION, DEFAULT_BUDGETS } from '../../aws/budgets.js';
 import { RedisBudgets } from '../../aws/redis-budgets.js';
-import { readScopeShares, readThrottlesLastMinute, shareKeyFor } from '../../aws/pool-shares.js';
-import { budgetKeyParts } from '../../aws/routed-gateway.js';
-import { scopeOf, targetOfPool } from '../../aws/target.js';
+import { readScopeShares, readThrottlesLastMinute } from '../../aws/pool-shares.js';
+import { budgetKeyParts, scopeOf, shareKeyFor, type HomeScope } from '../../aws/budget-keys.js';
+import { readerHome } from '../../aws/home-record.js';
+import { unrecordedHomeNote } from '../../aws/home-policy.js';
+import { targetOfPool } from '../../aws/target.js';
 import type { ResourceStore } from '../../store/index.js';
 import { resolvePlacement } from '../../../reconcilers/taskdef/placement.js';
 import { poolSlotKeys } from '../../../reconcilers/run/pool-limits.js';
@@ -47,7 +49,7 @@ export const PoolStatus = z.strictObject({
       perSecond: z.number().describe('attempts / windowSeconds.'),
     }),
     launchBudget: z.strictObject({
-      account: z.string().describe('The account whose ECS budget the pool spends (the role\'s, or default: the controller\'s own credentials).'),
+      account: z.string().describe('The account whose ECS budget the pool spends (the role\'s, or default: the controller\'s own account, reached by its credentials or a role in it).'),
       region: z.string(),
       category: z.enum(['fargateLaunches', 'fargateSpotLaunches']).describe('The Fargate launch bucket a RunTask of this pool spends.'),
       burst: z.number().describe('The ceiling\'s burst (LONGSHORE_BUDGET_*), shared by every pool of the account-region.'),
@@ -64,6 +66,11 @@ export const PoolStatus = z.strictObject({
       sharePercent: z.number().describe('The pool\'s percent of its account-region\'s launches over the last minute (0 when none).'),
       refusalsLastMinute: count.describe('Launches of the pool the budget refused over the last minute (its turn had not come, or no tokens).'),
     }).describe('The pool\'s fair share of its account-region\'s launch budget (zeros when it has not launched or waited recently).'),
+    home: z.strictObject({
+      region: z.string().optional().describe('The Region pools without a region launch in; absent when none is known.'),
+      account: z.string().optional().describe('The account id of the controller\'s own credentials, when it learned it (a role into it spends the same budget).'),
+      recorded: z.boolean().describe('True: recorded by the namespace\'s controllers. False: none recorded one yet, so the API server\'s own AWS_REGION stood in, and the budget and share of a pool without a region may be another Region\'s.'),
+    }).describe('The home account-region launchBudget and share were read with (the controller\'s, as its replicas recorded it).'),
   }),
 });
 export type PoolStatus = z.infer<typeof PoolStatus>;
@@ -75,15 +82,18 @@ export async function poolStatus(ctx: RequestContext): Promise<HandlerResult> {
   const pool = await store.getPool(name);
   if (!pool) throw notFound('Pool', name);
   const slotKeys = poolSlotKeys(store.keyspace, name);
-  const settings = ctx.deps.launchBudgets ?? { table: DEFAULT_BUDGETS, defaultRegion: undefined, clockScale: 1 };
+  const settings = ctx.deps.launchBudgets ?? { table: DEFAULT_BUDGETS, fallbackRegion: undefined, clockScale: 1 };
+  // The keys are the controller's, derived from the home its replicas recorded, not from this process's Region.
+  const { home, recorded } = await readerHome(ctx.deps.redis, store.keyspace, settings.fallbackRegion);
+  if (!recorded) settings.homeNotRecorded?.(namespace, unrecordedHomeNote(namespace, settings.fallbackRegion, 'the API server\'s'));
   const [runs, submitting, running, waiting, launched, launchBudget, share] = await Promise.all([
     store.countRuns({ pool: name }),
     ctx.deps.redis.scard(slotKeys.submitting),
     ctx.deps.redis.scard(slotKeys.running),
     ctx.deps.redis.zcard(slotKeys.waiting),
     attemptsLaunchedSince(store, name, Date.now() - LAUNCH_WINDOW_SECONDS * 1000),
-    budgetOf(ctx, store, pool, settings),
-    shareOf(ctx, store, pool, settings.defaultRegion),
+    budgetOf(ctx, store, pool, settings, home),
+    shareOf(ctx, store, pool, home),
   ]);
   const body: PoolStatus = {
     apiVersion: API_VERSION,
@@ -95,6 +105,7 @@ export async function poolStatus(ctx: RequestContext): Promise<HandlerResult> {
       launches: { windowSeconds: LAUNCH_WINDOW_SECONDS, attempts: launched, perSecond: launched / LAUNCH_WINDOW_SECONDS },
       ...(launchBudget ? { launchBudget } : {}),
       share,
+      home: { ...(home.region !== undefined ? { region: home.region } : {}), ...(home.account !== undefined ? { account: home.account } : {}), recorded },
     },
   };
   return { code: 200, body };
@@ -130,25 +141,25 @@ export function launchedAttempts(run: RunRecord, sinceMs: number): number {
   return run.status.attempts.filter((a) => a.submittedAt !== undefined && Date.parse(a.submittedAt) >= sinceMs).length;
 }
 
-async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, settings: LaunchBudgetSettings): Promise<PoolStatus['status']['launchBudget']> {
+async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, settings: LaunchBudgetSettings, home: HomeScope): Promise<PoolStatus['status']['launchBudget']> {
   const category = resolvePlacement(pool, { metadata: { name: '', uid: '' }, spec: { pool: pool.metadata.name } }).launchBucket;
   if (!category) return undefined;
-  const scope = scopeOf(targetOfPool(pool.spec), settings.defaultRegion);
+  const scope = scopeOf(targetOfPool(pool.spec), home);
   const budgets = new RedisBudgets({
     redis: ctx.deps.redis, budgets: settings.table, burstReserveFraction: BURST_RESERVE_FRACTION, clockScale: settings.clockScale,
-    bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, settings.defaultRegion, c)),
+    bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, home, c)),
   });
   const [level, throttlesLastMinute] = await Promise.all([
     budgets.level(category),
-    readThrottlesLastMinute(ctx.deps.redis, shareKeyFor(store.keyspace, scope, settings.defaultRegion)),
+    readThrottlesLastMinute(ctx.deps.redis, shareKeyFor(store.keyspace, scope, home)),
   ]);
   const { burst, refillPerSecond } = settings.table[category];
   return { account: scope.account, region: scope.region, category, burst, refillPerSecond, tokens: level.tokens, rateFactor: level.rateFactor, throttlesLastMinute };
 }
 
-async function shareOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, defaultRegion: string | undefined): Promise<PoolStatus['status']['share']> {
-  const scope = scopeOf(targetOfPool(pool.spec), defaultRegion);
-  const shares = await readScopeShares(ctx.deps.redis, store.keyspace, scope, defaultRegion);
+async function shareOf(ctx: RequestContext, store: ResourceStore, pool: PoolRecord, home: HomeScope): Promise<PoolStatus['status']['share']> {
+  const scope = scopeOf(targetOfPool(pool.spec), home);
+  const shares = await readScopeShares(ctx.deps.redis, store.keyspace, scope, home);
   const found = shares.find((s) => s.pool === pool.metadata.name);
   const scheduling = pool.spec.scheduling;
   return {
