@@ -198,7 +198,7 @@ const VARIABLES = {
   region: optional('AWS_REGION', '(SDK default chain)', nonEmpty,
     'Region of the ECS clusters (AWS_DEFAULT_REGION when unset); credentials come from the SDK default chain.', 'AWS_DEFAULT_REGION'),
   endpointUrl: optional('AWS_ENDPOINT_URL', '(AWS)', matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
-    'Endpoint for ECS, EC2 and CloudWatch Logs, e.g. the simulator.'),
+    'Endpoint for ECS, EC2, CloudWatch Logs, SQS and STS, e.g. the simulator; `{service}` and `{region}` in it become the service prefix and Region of each client.'),
   taskEventsQueueUrl: optional('LONGSHORE_TASK_EVENTS_QUEUE_URL', '(none)', matching(/^https?:\/\/\S+$/, 'an http:// or https:// SQS queue URL'),
     'SQS queue of EventBridge "ECS Task State Change" events (optional; speeds up observation).'),
   concurrencyReconcileRun: variable('LONGSHORE_CONCURRENCY_RECONCILE_RUN', '50', integer(1, 1000), 'Concurrent run reconciles per replica.'),
