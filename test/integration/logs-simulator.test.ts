@@ -189,6 +189,21 @@ describe('run logs through the simulator', () => {
     }
   });
 
+  /**
+   * An API's run-log source with `config`, beside the run's controller's view of its home (us-east-1)
+   * logsRead bucket, built as controller/main.ts builds it; the bucket starts full.
+   */
+  async function apiBesideController(config: ReturnType<typeof compileConfig>) {
+    // The API's AWS clients take their credentials from the environment, as in production.
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
+    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, home: { region: 'us-east-1' }, clockScale: 1 })({ account: 'default', region: 'us-east-1' });
+    const bucket = h.store.keyspace.key('budget', 'logsRead');
+    await h.redis.del(bucket);
+    return { api, controller, bucket };
+  }
+
   test('the API\'s reads spend the budget of the run\'s namespace, the one its controller paces with, whatever the API\'s own namespace', async () => {
     // A slow refill so that what each side spent stays visible to the other for the whole test.
     const env = {
@@ -196,15 +211,7 @@ describe('run logs through the simulator', () => {
       LONGSHORE_BUDGET_LOGS_READ: '20/0.01', LONGSHORE_BUDGET_MAX_WAIT_SECONDS: '0.2',
     };
     assert.notEqual(env.LONGSHORE_NAMESPACE, h.namespace);
-    const config = compileConfig(env);
-    // The API's AWS clients take their credentials from the environment, as in production.
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
-    // The run's controller's view of its account-region's logsRead bucket, built as controller/main.ts builds it.
-    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, home: { region: 'us-east-1' }, clockScale: 1 })({ account: 'default', region: 'us-east-1' });
-    const bucket = h.store.keyspace.key('budget', 'logsRead');
-    await h.redis.del(bucket);
+    const { api, controller, bucket } = await apiBesideController(compileConfig(env));
     try {
       const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
       const before = calls();
@@ -231,15 +238,9 @@ describe('run logs through the simulator', () => {
     await h.driveUntil(['homeless-1'], allStopped);
     // What the namespace's controller (us-east-1) records at start; the API runs with eu-west-1.
     await h.redis.set(homeRecordKey(h.store.keyspace), encodeHomeRecord({ home: { region: 'us-east-1' }, replica: 'harness', recordedAt: new Date().toISOString() }));
-    const config = compileConfig({
+    const { api, controller, bucket } = await apiBesideController(compileConfig({
       LONGSHORE_NAMESPACE: uniqueNamespace('test-api-west'), AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: h.sim.url, LONGSHORE_BUDGET_LOGS_READ: '20/0.01',
-    });
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    const api = createRunLogSourceFor({ config, redis: h.redis, logger: silent });
-    const controller = namespaceBudgets({ redis: h.redis, keyspace: h.store.keyspace, budgets: config.budgets, home: { region: 'us-east-1' }, clockScale: 1 })({ account: 'default', region: 'us-east-1' });
-    const bucket = h.store.keyspace.key('budget', 'logsRead');
-    await h.redis.del(bucket);
+    }));
     try {
       const calls = () => h.sim.audit().calls.GetLogEvents?.ok ?? 0;
       const before = calls();
