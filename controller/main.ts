@@ -60,6 +60,9 @@ import { orphanSweepStore } from '../reconcilers/cleanup/orphan-sweep.js';
 import { createControlHandler } from '../reconcilers/control/control.js';
 import { createPoolLimiter } from '../reconcilers/run/pool-limits.js';
 import { sqsTaskEventSource, startTaskEventConsumer } from '../reconcilers/observe/task-events.js';
+import { TASK_EVENT_RESULTS } from '../reconcilers/observe/task-event-policy.js';
+import type { EventSource } from '../reconcilers/observe/event-sources.js';
+import { startEventSupervisor } from '../reconcilers/observe/event-supervisor.js';
 import { createGatewayRunLogSource, type CloudWatchRunLogSource } from './logs/index.js';
 import { createLogTailReconciler, logTailKey, redisLogTailTries, withLogTails } from './logs/log-tail.js';
 import { planLogTail } from './logs/log-tail-policy.js';
@@ -69,6 +72,8 @@ import { startOutputForwarding } from './logs/stream-output.js';
 /** How often each replica looks for streamOutput runs to forward, and how long its lease on one lasts. */
 const OUTPUT_SCAN_INTERVAL_MS = 5_000;
 const OUTPUT_LEASE_MS = 30_000;
+/** How often the pools are read again for the task-event queues they name (event-supervisor.ts). */
+const EVENT_SOURCES_INTERVAL_MS = 15_000;
 
 export interface RunningController {
   metricsPort: number;
@@ -174,11 +179,11 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
       },
     },
   });
-  const eventHealth = eventHealthOf(redis, keyspace);
+  const eventHealth = eventHealthOf(redis, keyspace, home);
   const arnTargets = createArnTargets(() => poolRoles(store));
   const resync = createResyncReconciler({
     store,
-    fullResyncDue: () => eventHealth.fullResyncDue(),
+    clustersDue: (clusters) => eventHealth.clustersDue(clusters),
     gateway,
     targetOf: arnTargets,
     wake: (queue, key, options) => wakeUps.wake(queue, key, options),
@@ -220,11 +225,15 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
   return { 'reconcile-run': run, 'register-taskdef': taskdefs.reconciler, resync: withLogTails(withCleanup(resync, cleanup), logTail) };
 }
 
-/** Task-event health, shared through Redis (the resync reads it, the event consumer reports to it). */
-function eventHealthOf(redis: ReturnType<typeof createRedisConnection>, keyspace: Keyspace) {
+/**
+ * Task-event health per account-region, shared through Redis (the resync reads it, the event consumers report
+ * to it). The hashes have names of their own: earlier versions kept plain keys `task-events:receiving` and
+ * `task-events:evidence`, which a replica of such a version may still be writing during an upgrade.
+ */
+function eventHealthOf(redis: ReturnType<typeof createRedisConnection>, keyspace: Keyspace, home: HomeScope) {
   return redisEventHealth(redis, {
-    receiving: keyspace.key('task-events', 'receiving'), evidence: keyspace.key('task-events', 'evidence'), ticks: keyspace.key('resync', 'ticks'),
-  });
+    receiving: keyspace.key('task-events', 'receiving-by-queue'), evidence: keyspace.key('task-events', 'evidence-by-scope'), ticks: keyspace.key('resync', 'ticks'),
+  }, { home: { region: home.region, account: home.account } });
 }
 
 export async function startController(config: ControllerConfig, logger: Logger): Promise<RunningController> {
@@ -293,7 +302,6 @@ export async function startController(config: ControllerConfig, logger: Logger):
   });
   // Clients per (Region, role) and budgets per account-region: a pool's calls go where the pool says.
   const clientPool = createAwsClientPool({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const clients = clientPool.clientsFor(undefined);
   // The API server and the CLI build the same budgets for this namespace's runs' logs (namespace-budgets.ts).
   const budgetsFor = namespaceBudgets({ redis, keyspace, budgets: config.budgets, home, clockScale: config.budgetTimeScale });
   /** The controller's own account in its own Region. */
@@ -357,12 +365,16 @@ export async function startController(config: ControllerConfig, logger: Logger):
       handle: handleControl,
     }),
   ];
-  // The optional event source; stopped with the followers (it, too, only feeds wake-ups).
-  if (config.taskEventsQueueUrl) {
-    const eventHealth = eventHealthOf(redis, keyspace);
-    const eventLimiter = createPoolLimiter(redis, keyspace);
-    const consumer = startTaskEventConsumer({
-      source: sqsTaskEventSource(clients.sqs, config.taskEventsQueueUrl),
+  // The optional event sources: the home queue and the pools' own, one consumer each, kept in step with the
+  // pools; stopped with the followers (they, too, only feed wake-ups).
+  const eventHealth = eventHealthOf(redis, keyspace, home);
+  const eventLimiter = createPoolLimiter(redis, keyspace);
+  const startConsumer = (source: EventSource) => {
+    // Counted per account-region of the queue (the pool's target), a bounded label set like the AWS calls'.
+    const scope = metrics.awsScopeLabels(scopeOf(source.target, home));
+    for (const result of TASK_EVENT_RESULTS) metrics.taskEvents.inc({ result, ...scope }, 0);
+    return startTaskEventConsumer({
+      source: sqsTaskEventSource(clientPool.clientsFor(source.target).sqs, source.queueUrl),
       store,
       wake: (queue, key, options) => wakeUps.wake(queue, key, options),
       onRejected: (event) => metrics.runTransitionsRejected.inc({ event }),
@@ -372,16 +384,24 @@ export async function startController(config: ControllerConfig, logger: Logger):
       releaseSlots: async (pool, name, keep) => {
         for (const waiter of await eventLimiter.release(pool, name, keep)) await wakeUps.wake('reconcile-run', waiter);
       },
-      onResult: (result) => {
-        metrics.taskEvents.inc({ result });
-        eventHealth.judged(result).catch(() => undefined);
+      onResult: (result, origin) => {
+        metrics.taskEvents.inc({ result, ...scope });
+        eventHealth.judged(result, origin, source.queueUrl).catch(() => undefined);
       },
       // Best effort: a failed health note must not lose the batch just received (the resync then stays frequent).
-      onReceived: () => eventHealth.received().catch(() => undefined),
-      logger: logger.child({ component: 'task-events' }),
+      onReceived: () => eventHealth.received(source.queueUrl).catch(() => undefined),
+      logger: logger.child({ component: 'task-events', queueUrl: source.queueUrl }),
     });
-    followers.push(consumer);
-  }
+  };
+  const eventSupervisor = startEventSupervisor({
+    homeQueueUrl: config.taskEventsQueueUrl,
+    homeRegion: home.region,
+    listPools: async () => (await listAll((cursor) => store.listPools(cursor === undefined ? {} : { cursor }))).map((pool) => ({ name: pool.metadata.name, spec: pool.spec })),
+    start: startConsumer,
+    logger: logger.child({ component: 'task-events' }),
+    intervalMs: EVENT_SOURCES_INTERVAL_MS,
+  });
+  followers.push(eventSupervisor);
   await wakeUnfinishedRuns(store, wakeUps);
   // In the background: counts read the records until every stopped run is in the outcome index (store/counts.ts).
   let stopping = false;

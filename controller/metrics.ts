@@ -97,7 +97,8 @@ export interface ControllerMetrics {
   /** Launches the breaker did not let call RunTask. */
   launchBreakerRefused: Counter<'region' | 'cluster'>;
   /** SQS task events by what became of them (TASK_EVENT_RESULTS). */
-  taskEvents: Counter<'result'>;
+  /** Per account-region of the queue that delivered them (a consumer's target: bounded by the pools). */
+  taskEvents: Counter<'result' | AwsScopeLabel>;
   streamEntriesMalformed: Counter<'stream'>;
   /** Per cluster (few): resyncs whose DescribeTasks failed; the cluster then backs off. */
   resyncFailures: Counter<'cluster'>;
@@ -209,7 +210,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
     orphanTasksStopped: new Counter({ name: 'longshore_orphan_tasks_stopped_total', help: 'Tasks carrying our startedBy that the orphan sweep stopped, by cause.', labelNames: ['cause'], registers }),
     launchBreakerState: new Gauge({ name: 'longshore_breaker_state', help: "A cluster's RunTask breaker as this replica last saw it: 0 closed, 1 half-open, 2 open.", labelNames: ['region', 'cluster'], registers }),
     launchBreakerRefused: new Counter({ name: 'longshore_breaker_refused_total', help: 'Launches held back by an open RunTask breaker instead of calling RunTask.', labelNames: ['region', 'cluster'], registers }),
-    taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested).', labelNames: ['result'], registers }),
+    taskEvents: new Counter({ name: 'longshore_task_events_total', help: 'SQS task state change events by result (applied, duplicate, stale, foreign, unknown-task, malformed, confirm-requested) and the account-region of the queue that delivered them.', labelNames: ['result', ...scopeLabels], registers }),
     streamEntriesMalformed: new Counter({ name: 'longshore_stream_entries_malformed_total', help: 'Stream entries that did not parse, acknowledged and dropped, by stream.', labelNames: ['stream'], registers }),
     resyncFailures: new Counter({ name: 'longshore_resync_failures_total', help: "Cluster resyncs whose DescribeTasks failed (the cluster's resync then backs off).", labelNames: ['cluster'], registers }),
     runLogTails: new Counter({ name: 'longshore_run_log_tails_total', help: "Failed or crashed runs' last lines recorded in their status, by result (lines, error).", labelNames: ['result'], registers }),
@@ -244,7 +245,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): ControllerMet
   for (const outcome of OUTCOMES) m.runDuration.zero({ outcome });
   for (const event of lifecycleEventTypes()) m.runTransitionsRejected.inc({ event }, 0);
   for (const cause of ORPHAN_STOP_CAUSES) m.orphanTasksStopped.inc({ cause }, 0);
-  for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result }, 0);
+  for (const result of TASK_EVENT_RESULTS) m.taskEvents.inc({ result, ...home }, 0);
   for (const stream of FOLLOWED_STREAMS) m.streamEntriesMalformed.inc({ stream }, 0);
   for (const result of LOG_TAIL_RESULTS) m.runLogTails.inc({ result }, 0);
   for (const result of OUTPUT_LINE_RESULTS) m.runOutputLines.inc({ result }, 0);

@@ -7,6 +7,8 @@ import type { PoolRecord, PoolSpec } from '../api/pool.js';
 import type { RunRecord } from '../api/run.js';
 import { initialRunStatus } from '../api/run-status.js';
 import { AdmissionError, admitDocuments, referencedPoolNames, type AdmittedDocument } from '../api/admission/index.js';
+import { homeRecordKey } from '../aws/home-record.js';
+import { parseHomeRecord } from '../aws/home-policy.js';
 import { AtomicWrite, executeWrite } from './atomic.js';
 import { recordChange, type StoreContext } from './context.js';
 import { AlreadyExistsError, ConflictError } from './errors.js';
@@ -32,7 +34,8 @@ export async function submitDocuments(ctx: StoreContext, inputs: readonly unknow
     if (record) existing.set(poolNames[i], record);
   });
   const poolSpecs = new Map<string, PoolSpec>([...existing].map(([name, record]) => [name, record.spec]));
-  const admitted = admitDocuments(inputs, { pools: poolSpecs, generateSuffix: options.generateSuffix });
+  const homeRegion = needsHomeRegion(inputs) ? await recordedHomeRegion(ctx) : undefined;
+  const admitted = admitDocuments(inputs, { pools: poolSpecs, generateSuffix: options.generateSuffix, homeRegion });
 
   const w = new AtomicWrite();
   const guardMeaning: Array<{ kind: 'Pool' | 'Run'; name: string; guard: 'absent' | 'exists' | 'rv'; index: number; expected?: string }> = [];
@@ -135,4 +138,23 @@ function declaredPoolNames(inputs: readonly unknown[]): string[] {
     if (doc.kind === 'Pool' && typeof doc.metadata?.name === 'string') names.push(doc.metadata.name);
   }
   return names;
+}
+
+/**
+ * Whether admission needs the controller's home Region: only a pool that names an event queue but no
+ * Region of its own runs (and has its events) in the home Region. Read leniently; admission checks the rest.
+ */
+function needsHomeRegion(inputs: readonly unknown[]): boolean {
+  return inputs.some((input) => {
+    if (typeof input !== 'object' || input === null || (input as { kind?: unknown }).kind !== 'Pool') return false;
+    const spec = (input as { spec?: unknown }).spec;
+    if (typeof spec !== 'object' || spec === null) return false;
+    const { taskEventsQueueUrl, region } = spec as { taskEventsQueueUrl?: unknown; region?: unknown };
+    return typeof taskEventsQueueUrl === 'string' && region === undefined;
+  });
+}
+
+/** The home Region the namespace's controllers recorded (aws/home-record.ts); undefined before any did. */
+async function recordedHomeRegion(ctx: StoreContext): Promise<string | undefined> {
+  return parseHomeRecord(await ctx.redis.get(homeRecordKey(ctx.ks)))?.home.region;
 }

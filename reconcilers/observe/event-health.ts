@@ -1,48 +1,91 @@
 /**
- * Whether task events are healthy, shared by every replica: the SQS receive loop is succeeding (a receive in
- * the last RECEIVING_TTL_MS) and genuine ECS events about our tasks have arrived lately (one in the last
- * EVENT_EVIDENCE_TTL_MS: an EventBridge rule that delivers nothing would otherwise look healthy). While they
- * are, the full per-cluster resync runs only every HEALTHY_RESYNC_STRIDE-th tick: events already move runs
- * and STOPPED events get their own DescribeTasks (the `confirm:` job), so the full resync is only the
- * backstop for what events miss (issue 10: DescribeTasks per run-minute ≤ 0.02 with events healthy).
+ * Task-event health in Redis, shared by every replica: the consumers (task-events.ts) report successful
+ * receives per queue and genuine events per account-region, and the resync tick asks which clusters to
+ * describe (event-health-policy.ts decides). Two hashes and the tick counter, read in one MULTI per tick:
+ * - `receiving`: queue URL → epoch ms of its last successful receive;
+ * - `evidence`: `<account>/<region>` → `<epoch ms> <queue URL>` of its last genuine event;
+ * - `ticks`: the shared tick counter (one scheduled tick job for the namespace).
+ * Each replica writes a field at most every REFRESH_MS (the loops report far more often).
  */
 import type { RedisClient } from '../../controller/redis.js';
 import type { TaskEventResult } from './task-event-policy.js';
+import {
+  clustersDue, decodeEvidence, encodeEvidence, expiredFields, scopeKey, type Evidence, type EventHealthSnapshot, type EventScope, type HomeEventScope,
+} from './event-health-policy.js';
 
-/** With events healthy, one full resync per this many ticks (every minute at the default 10 s interval). */
-export const HEALTHY_RESYNC_STRIDE = 6;
-export const RECEIVING_TTL_MS = 90_000;
-export const EVENT_EVIDENCE_TTL_MS = 15 * 60_000;
-/** A replica refreshes each key at most this often (the loops report far more often). */
+export { EVENT_EVIDENCE_TTL_MS, HEALTHY_RESYNC_STRIDE, RECEIVING_TTL_MS } from './event-health-policy.js';
+
+/** A replica refreshes each field at most this often. */
 const REFRESH_MS = 5_000;
 
-/** Event results that prove the pipeline delivers ECS's events about our tasks. */
+/** Event results that prove the pipeline delivers ECS's events about our tasks (their origin was checked). */
 const EVIDENCE: ReadonlySet<TaskEventResult> = new Set(['applied', 'duplicate', 'stale', 'confirm-requested']);
 
 export interface EventHealth {
-  /** A receive from the queue succeeded. */
-  received(): Promise<void>;
-  /** An event was judged (its result says whether it was genuine). */
-  judged(result: TaskEventResult): Promise<void>;
-  /** Whether this resync tick should describe every cluster (true unless events are healthy and it is not its turn). */
-  fullResyncDue(): Promise<boolean>;
+  /** A receive from `queue` succeeded. */
+  received(queue: string): Promise<void>;
+  /** An event from `origin` (its envelope's account and Region; absent when it did not parse) that `queue` delivered was judged. */
+  judged(result: TaskEventResult, origin: EventScope | undefined, queue: string): Promise<void>;
+  /** The clusters this resync tick describes (all but those of healthy account-regions, unless it is their turn). */
+  clustersDue(clusters: readonly string[]): Promise<string[]>;
 }
 
 export interface EventHealthKeys { receiving: string; evidence: string; ticks: string }
 
-export function redisEventHealth(redis: RedisClient, keys: EventHealthKeys, now: () => number = Date.now): EventHealth {
-  const lastSet = { receiving: 0, evidence: 0 };
-  const refresh = async (which: 'receiving' | 'evidence', ttlMs: number) => {
-    if (now() - lastSet[which] < REFRESH_MS) return;
-    lastSet[which] = now();
-    await redis.set(keys[which], '1', 'PX', ttlMs);
+export interface EventHealthOptions {
+  /** Where clusters that name no account-region belong (event-health-policy.ts clusterScope). */
+  home: HomeEventScope;
+  now?: () => number;
+}
+
+export function redisEventHealth(redis: RedisClient, keys: EventHealthKeys, options: EventHealthOptions): EventHealth {
+  const now = options.now ?? Date.now;
+  const lastSet = new Map<string, number>();
+  const due = (field: string): boolean => {
+    const last = lastSet.get(field);
+    if (last !== undefined && now() - last < REFRESH_MS) return false;
+    lastSet.set(field, now());
+    return true;
   };
   return {
-    received: () => refresh('receiving', RECEIVING_TTL_MS),
-    judged: (result) => (EVIDENCE.has(result) ? refresh('evidence', EVENT_EVIDENCE_TTL_MS) : Promise.resolve()),
-    async fullResyncDue() {
-      if ((await redis.exists(keys.receiving, keys.evidence)) < 2) return true;
-      return (await redis.incr(keys.ticks)) % HEALTHY_RESYNC_STRIDE === 0;
+    async received(queue) {
+      if (due(`receiving ${queue}`)) await redis.hset(keys.receiving, queue, String(now()));
+    },
+    async judged(result, origin, queue) {
+      if (!EVIDENCE.has(result) || origin === undefined) return;
+      const scope = scopeKey(origin);
+      // Throttled per account-region and queue, so that when two queues carry one account-region's events the
+      // field names whichever delivered last, and a queue that stopped receiving stops counting within a refresh.
+      if (due(`evidence ${scope} ${queue}`)) await redis.hset(keys.evidence, scope, encodeEvidence({ at: now(), queue }));
+    },
+    async clustersDue(clusters) {
+      const snapshot = await readSnapshot(redis, keys, now());
+      const expired = expiredFields(snapshot);
+      // Rare (a queue or account-region that stopped for good): the fields are dropped once.
+      if (expired.evidence.length > 0) await redis.hdel(keys.evidence, ...expired.evidence);
+      if (expired.receiving.length > 0) await redis.hdel(keys.receiving, ...expired.receiving);
+      return clustersDue(clusters, snapshot, options.home);
     },
   };
+}
+
+/** The tick's view: both hashes and the incremented tick counter, in one round trip. */
+async function readSnapshot(redis: RedisClient, keys: EventHealthKeys, now: number): Promise<EventHealthSnapshot> {
+  const replies = (await redis.multi().hgetall(keys.evidence).hgetall(keys.receiving).incr(keys.ticks).exec()) ?? [];
+  const [evidenceRaw, receivingRaw, tick] = replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+  const evidence = new Map<string, Evidence>();
+  for (const [scope, raw] of Object.entries(asRecord(evidenceRaw))) {
+    const decoded = decodeEvidence(raw);
+    if (decoded !== undefined) evidence.set(scope, decoded);
+  }
+  const receiving = new Map<string, number>();
+  for (const [queue, raw] of Object.entries(asRecord(receivingRaw))) if (Number.isFinite(Number(raw))) receiving.set(queue, Number(raw));
+  return { evidence, receiving, tick: Number(tick), now };
+}
+
+function asRecord(value: unknown): Record<string, string> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, string>) : {};
 }

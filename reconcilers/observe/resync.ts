@@ -52,8 +52,11 @@ export interface ResyncDeps extends FeedDeps {
   backoff?: Omit<ResyncGuardDeps, 'logger'>;
   /** What was last fed for each task (seen-tasks.ts): tasks ECS reports unchanged are skipped. Without it, none is. */
   seen?: SeenTaskStore;
-  /** Whether this tick resyncs every cluster (event-health.ts: less often while task events are healthy). Without it, always. */
-  fullResyncDue?: () => Promise<boolean>;
+  /**
+   * The clusters this tick describes (event-health.ts: those of account-regions whose task events are healthy
+   * only every few ticks). Without it, every cluster on every tick.
+   */
+  clustersDue?: (clusters: readonly string[]) => Promise<string[]>;
 }
 
 export function batches<T>(items: readonly T[], size = DESCRIBE_BATCH): T[][] {
@@ -140,8 +143,8 @@ async function describeAndFeed(deps: ResyncDeps, cluster: string, batch: string[
 export function createResyncReconciler(deps: ResyncDeps): Reconciler {
   return async (key, context): Promise<ReconcileResult> => {
     if (key === RESYNC_TICK) {
-      if (deps.fullResyncDue && !(await deps.fullResyncDue())) return {};
-      for (const cluster of await deps.store.liveTaskClusters()) await deps.wake('resync', cluster);
+      const clusters = await deps.store.liveTaskClusters();
+      for (const cluster of deps.clustersDue ? await deps.clustersDue(clusters) : clusters) await deps.wake('resync', cluster);
       return {};
     }
     const scoped = { ...deps, logger: deps.logger ?? context.logger };

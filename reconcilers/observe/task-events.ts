@@ -14,7 +14,15 @@ import type { RunRecord } from '../../controller/api/run.js';
 import { applyTaskReport, type FeedDeps } from './feed.js';
 import { equalJitterBackoffMs, isEscalation } from '../../controller/backoff.js';
 import { CONFIRM_DELAY_MS, confirmKey } from './resync.js';
-import { ECS_EVENT_SOURCE, TASK_EVENT_RESULTS, judgeTaskEvent, parseTaskStateChange, type TaskEventResult } from './task-event-policy.js';
+import {
+  ECS_EVENT_SOURCE, TASK_EVENT_RESULTS, judgeTaskEvent, parseTaskStateChange, type TaskEventResult, type TaskStateChange,
+} from './task-event-policy.js';
+
+/** An account and Region as an event's envelope names them. */
+export interface TaskEventScope {
+  account: string;
+  region: string;
+}
 
 export interface TaskEventMessage {
   id: string;
@@ -34,8 +42,11 @@ export interface TaskEventDeps extends FeedDeps {
     requestTaskConfirmation(clusterArn: string, taskArn: string): Promise<void>;
   };
   wake(queue: 'reconcile-run' | 'resync', key: string, options?: { delayMs?: number }): Promise<void>;
-  /** Every message's result (longshore_task_events_total{result}). */
-  onResult?(result: TaskEventResult): void;
+  /**
+   * Every message's result (longshore_task_events_total{result}), with the account and Region its envelope
+   * names when it parsed (checked against the task ARN when the result is one that proves events work).
+   */
+  onResult?(result: TaskEventResult, origin?: TaskEventScope): void;
 }
 
 export interface TaskEventBatchResult {
@@ -60,13 +71,13 @@ export async function handleTaskEvents(deps: TaskEventDeps, source: TaskEventSou
   const toConfirm = new Set<string>();
   try {
     for (const message of messages) {
-      const { result: outcome, reason, taskArn, run, quiet } = await handleOne(deps, message, toConfirm);
+      const { result: outcome, reason, taskArn, run, quiet, origin } = await handleOne(deps, message, toConfirm);
       result.counts[outcome] += 1;
       if (outcome === 'applied' && run !== undefined) {
         result.applied.push(run);
         if (!quiet) result.changed.push(run);
       }
-      deps.onResult?.(outcome);
+      deps.onResult?.(outcome, origin);
       const fields = { messageId: message.id, result: outcome, reason, taskArn, run };
       if (REFUSED.has(outcome)) deps.logger?.info(fields, 'task event refused');
       else deps.logger?.debug(fields, 'task event handled');
@@ -88,11 +99,18 @@ interface MessageOutcome {
   run?: string;
   /** Applied without waking the run: its reconcile has nothing to do (wake-policy.ts). */
   quiet?: boolean;
+  /** The envelope's account and Region, when the message parsed. */
+  origin?: TaskEventScope;
 }
 
 async function handleOne(deps: TaskEventDeps, message: TaskEventMessage, toConfirm: Set<string>): Promise<MessageOutcome> {
   const event = parseTaskStateChange(message.body);
   if ('invalid' in event) return { result: 'malformed', reason: event.invalid };
+  const origin = { account: event.origin.account, region: event.origin.region };
+  return { ...(await judgeAndFeed(deps, event, toConfirm)), origin };
+}
+
+async function judgeAndFeed(deps: TaskEventDeps, event: TaskStateChange, toConfirm: Set<string>): Promise<MessageOutcome> {
   const taskArn = event.observation.taskArn;
   // Not from ECS: no need to ask the store about it.
   const name = event.origin.source === ECS_EVENT_SOURCE ? await deps.store.runNameForTask(taskArn) : null;

@@ -34,6 +34,8 @@ export interface AdmissionContext {
   pools: ReadonlyMap<string, PoolSpec>;
   /** Suffix for `metadata.generateName`; injected so tests are deterministic. */
   generateSuffix?: () => string;
+  /** The controller's home Region as recorded (pool-rules.ts PoolRuleContext); rules needing it skip that part without it. */
+  homeRegion?: string | undefined;
 }
 
 type Parsed = { ok: true; doc: AdmittedDocument } | { ok: false; rejection: DocumentRejection };
@@ -54,7 +56,7 @@ export function admitDocuments(inputs: readonly unknown[], context: AdmissionCon
     const { doc } = p;
     const violations: Violation[] = [
       ...checkMetadata(doc.metadata),
-      ...(doc.kind === 'Pool' ? checkPoolSpec(doc.spec) : checkRunSpec(doc.spec, pools.get(doc.spec.pool))),
+      ...(doc.kind === 'Pool' ? checkPoolSpec(doc.spec, { homeRegion: context.homeRegion }) : checkRunSpec(doc.spec, pools.get(doc.spec.pool))),
     ];
     const key = `${doc.kind}/${doc.metadata.name}`;
     if (seen.has(key)) {

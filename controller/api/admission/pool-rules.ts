@@ -9,8 +9,19 @@ import { checkEcsName, checkEnvNames, checkTags, TASK_DEFINITION_MAX_BYTES, task
 import { checkBackoffOrder } from './policy-rules.js';
 import { checkRunTaskRequest, checkSpotFallback } from './run-task-request-rules.js';
 import type { Violation } from './violation.js';
+import { regionOfQueueUrl } from '../../aws/queue-url.js';
 
-export function checkPoolSpec(spec: PoolSpec): Violation[] {
+/** What admission knows beyond the document. */
+export interface PoolRuleContext {
+  /**
+   * The controller's home Region (where a pool without `region` runs), as its replicas recorded it;
+   * undefined when admission cannot know it (no controller has run yet), and then rules needing it check
+   * only what the pool says itself.
+   */
+  homeRegion?: string | undefined;
+}
+
+export function checkPoolSpec(spec: PoolSpec, context: PoolRuleContext = {}): Violation[] {
   return [
     ...taskDefinitionSource(spec),
     ...launchTypeExclusive('spec', spec),
@@ -22,6 +33,7 @@ export function checkPoolSpec(spec: PoolSpec): Violation[] {
     }),
     ...logsAndRoles(spec),
     ...assumedRole(spec),
+    ...taskEventsQueue(spec, context.homeRegion),
     ...network(spec),
     ...names(spec),
     ...checkEnvNames('spec.env', spec.env),
@@ -41,6 +53,29 @@ function assumedRole(spec: PoolSpec): Violation[] {
     return [{ path: 'spec.externalId', rule: 'external-id-needs-role', message: 'externalId is sent only when assuming a role: set roleArn too', value: spec.externalId }];
   }
   return [];
+}
+
+/**
+ * A pool's event queue must be in the pool's Region: EventBridge matches a rule only against events of its
+ * own Region ("Both the EventBridge rule and the source event that it monitors must exist in the same AWS
+ * Region", AWS re:Post Knowledge Center, "use-eventbridge-rule-across-regions"), and a rule reaches a target
+ * in another Region only through an event bus there (EventBridge User Guide, "Sending and receiving events
+ * between AWS Regions"), not an SQS queue. The pool's consumer also reads the queue with a client of the
+ * pool's Region, whose signature another Region's SQS refuses. Only AWS's own queue hosts name a Region.
+ */
+function taskEventsQueue(spec: PoolSpec, homeRegion: string | undefined): Violation[] {
+  const url = spec.taskEventsQueueUrl;
+  if (url === undefined) return [];
+  const queueRegion = regionOfQueueUrl(url);
+  const poolRegion = spec.region ?? homeRegion;
+  if (queueRegion === undefined || poolRegion === undefined || queueRegion === poolRegion) return [];
+  const whose = spec.region !== undefined ? 'the pool\'s' : 'the controller\'s home Region, where this pool (without region) runs,';
+  return [{
+    path: 'spec.taskEventsQueueUrl',
+    rule: 'task-events-queue-region',
+    message: `the queue is in ${queueRegion}, ${whose} is ${poolRegion}: an EventBridge rule sends a Region's ECS events only to an SQS queue in that same Region`,
+    value: url,
+  }];
 }
 
 /** A task definition registered in one Region is unknown in another: an ARN must name the pool's Region. */
