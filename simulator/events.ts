@@ -64,6 +64,8 @@ export function taskStateChangeEvent(task: EcsTaskWire, ctx: EventContext): Task
 
 export interface EventPublisherOptions {
   queues: SqsQueues;
+  /** The queues of the task's account and Region, when events go there (scenario events.delivery); else `queues`. */
+  queuesFor?: (account: string, region: string) => SqsQueues;
   queueName: string;
   region: string;
   accountId: string;
@@ -100,8 +102,9 @@ export class TaskEventPublisher {
       updatedAt: new Date(nowMs).toISOString(),
     });
     const body = JSON.stringify(event);
-    this.options.queues.send(this.options.queueName, body, plan.delayMs);
-    if (plan.duplicateDelayMs !== undefined) this.options.queues.send(this.options.queueName, body, plan.duplicateDelayMs);
+    const queues = this.options.queuesFor?.(event.account, event.region) ?? this.options.queues;
+    queues.send(this.options.queueName, body, plan.delayMs);
+    if (plan.duplicateDelayMs !== undefined) queues.send(this.options.queueName, body, plan.duplicateDelayMs);
   }
 
   /** Always draws the same number of values per event so one event's fate never shifts another's. */

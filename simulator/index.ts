@@ -118,8 +118,15 @@ export interface RunningSimulator {
    */
   dns: AwsDns;
   port: number;
-  /** URL of the SQS queue receiving "ECS Task State Change" events. */
+  /** URL of the SQS queue receiving "ECS Task State Change" events (every account-region's, by default). */
   eventQueueUrl: string;
+  /**
+   * URL of the event queue of an account in a Region, created now if missing: where that account-region's
+   * task events go under the scenario's `events.delivery: own-account-region` (the default account-region's
+   * is `eventQueueUrl`). Named as AWS names queues (`sqs.<region>.amazonaws.com/<account>/<name>`) at this
+   * simulator's port; kept, emptied, by reset().
+   */
+  eventQueueUrlFor(account: string, region: string): string;
   seed: number;
   timeScale: number;
   region: string;
@@ -359,6 +366,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     dns: { ...awsNames, regionalUrl: regionalUrlOf(server.port) },
     port: server.port,
     eventQueueUrl,
+    eventQueueUrlFor: (account, inRegion) => peripherals.eventQueueUrlFor(account, inRegion),
     seed,
     timeScale,
     region,

@@ -56,13 +56,19 @@ export interface Peripherals {
   networkFor(account: string, region: string): SimNetwork;
   /** Log lines into a log group of an account in a Region (the awslogs driver's destination). */
   putLogEvents: (account: string, region: string, group: string, stream: string, events: LogEventInput[]) => void;
-  /** Publishes a task state change event to the event queue. */
+  /** Publishes a task state change event to the event queue (scenario events.delivery says whose). */
   publish: (task: EcsTaskWire) => void;
   /** Creates the event queue once the server's URL is known; answers the queue URL. */
   listen(endpointBase: string): string;
   /**
-   * Forgets logs, queues and throttles of every partition; the default partition's event queue stays
-   * (SqsQueues.clear keeps built-in queues), emptied.
+   * The URL of the event queue of an account in a Region (created now if missing): the default partition's
+   * is the one `listen` answered; another's is named as AWS names queues, `sqs.<region>.amazonaws.com`, at the
+   * server's port (a client with an endpoint set sends to its endpoint whatever the URL's host).
+   */
+  eventQueueUrlFor(account: string, region: string): string;
+  /**
+   * Forgets logs, queues and throttles of every partition; the event queues stay (SqsQueues.clear keeps
+   * built-in queues), emptied, and with them their partitions.
    */
   clear(): void;
   /** Releases pending long polls. */
@@ -113,11 +119,27 @@ export function createPeripherals(options: PeripheralOptions): Peripherals {
     ];
   }
   const home = () => partitionFor(options.accountId, options.region);
+  /** Partitions holding an event queue: kept by clear(), as the queue URLs handed out must stay valid. */
+  const eventPartitions = new Set<string>([`${options.accountId}/${options.region}`]);
+  const eventQueueUrlFor = (account: string, region: string): string => {
+    const partition = partitionFor(account, region);
+    eventPartitions.add(`${account}/${region}`);
+    const base = isHome(account, region) ? endpoint : regionalBase(endpoint, region);
+    return partition.queues.ensureQueue(options.eventQueueName, base);
+  };
 
-  // EventBridge delivers every Region's and account's task events to the one queue in the default partition:
-  // the routing docs/operations.md asks of an installation (rules forwarding to the home account-region).
+  // By default EventBridge delivers every Region's and account's task events to the one queue in the default
+  // partition: the "route everything to the home queue" set-up (docs/operations.md). With `own-account-region`,
+  // each account-region's rule sends to its own queue (an EventBridge rule's events are its own Region's).
+  const ownAccountRegion = options.scenario.events.delivery === 'own-account-region';
   const publisher = new TaskEventPublisher({
     queues: home().queues,
+    ...(ownAccountRegion ? {
+      queuesFor: (account: string, region: string) => {
+        eventQueueUrlFor(account, region);
+        return partitionFor(account, region).queues;
+      },
+    } : {}),
     queueName: options.eventQueueName,
     region: options.region,
     accountId: options.accountId,
@@ -171,22 +193,34 @@ export function createPeripherals(options: PeripheralOptions): Peripherals {
     },
     listen: (endpointBase) => {
       endpoint = endpointBase;
-      return home().queues.ensureQueue(options.eventQueueName, endpointBase);
+      return eventQueueUrlFor(options.accountId, options.region);
+    },
+    eventQueueUrlFor: (account, region) => {
+      if (endpoint === '') throw new Error('the event queues have URLs once the server listens');
+      return eventQueueUrlFor(account, region);
     },
     clear: () => {
-      const keep = home();
       for (const partition of partitions.values()) {
         partition.logStore.clear();
         partition.queues.clear();
       }
-      // Other partitions are created again on their next request, with full buckets; the home one keeps its
-      // event queue (the URL handed out), so only its throttles are renewed.
+      // Other partitions are created again on their next request, with full buckets; those with an event
+      // queue keep it (the URL handed out), so only their throttles are renewed.
+      const kept = [...partitions].filter(([key]) => eventPartitions.has(key));
       partitions.clear();
-      partitions.set(`${options.accountId}/${options.region}`, keep);
-      keep.handlers = handlersOf(keep);
+      for (const [key, partition] of kept) {
+        partition.handlers = handlersOf(partition);
+        partitions.set(key, partition);
+      }
     },
     close: () => {
       for (const partition of partitions.values()) partition.queues.clear();
     },
   };
+}
+
+/** `http://sqs.<region>.amazonaws.com:<port>`: AWS's name of a Region's SQS endpoint at the simulator's port (dns.ts). */
+function regionalBase(endpointBase: string, region: string): string {
+  const url = new URL(endpointBase);
+  return `${url.protocol}//sqs.${region}.amazonaws.com${url.port === '' ? '' : `:${url.port}`}`;
 }

@@ -106,6 +106,13 @@ export const ScenarioSchema = z.strictObject({
       duplicateRate: rate.default(0),
       reorderRate: rate.default(0),
       maxReorderDelaySeconds: seconds.default(2),
+      /**
+       * Where a task's events go. `home`: every account-region's events to the event queue of the default
+       * account-region (rules everywhere forwarding to one queue). `own-account-region`: to a queue of the
+       * same name in the task's own account and Region (one EventBridge rule and queue per account-region),
+       * created on first use and kept by reset like the default one.
+       */
+      delivery: z.enum(['home', 'own-account-region']).default('home'),
     })
     .prefault({}),
 });

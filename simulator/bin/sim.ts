@@ -3,7 +3,7 @@
  * `npm run sim -- --port <p> [--time-scale <k>] [--scenario <file>] [--seed <n>] [--no-throttling]`:
  * runs the ECS simulator on 127.0.0.1 until SIGINT/SIGTERM. Parse, wire, run, exit.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { startSimulator, type ScenarioInput } from '../index.js';
 import { loadScenarioFile } from '../scenario.js';
 
@@ -31,6 +31,7 @@ interface CliOptions {
   spotInterruptionRate?: number;
   duplicateRate?: number;
   reorderRate?: number;
+  eventDelivery?: 'home' | 'own-account-region';
   runSeconds?: number;
 }
 
@@ -50,7 +51,8 @@ const program = new Command('sim')
   .option('--start-failure-rate <r>', 'scenario: share of tasks failing to start', rate('--start-failure-rate'))
   .option('--spot-interruption-rate <r>', 'scenario: share of Fargate Spot tasks interrupted', rate('--spot-interruption-rate'))
   .option('--duplicate-rate <r>', 'scenario: share of task events delivered twice', rate('--duplicate-rate'))
-  .option('--reorder-rate <r>', 'scenario: share of task events delayed out of order', rate('--reorder-rate'));
+  .option('--reorder-rate <r>', 'scenario: share of task events delayed out of order', rate('--reorder-rate'))
+  .addOption(new Option('--event-delivery <where>', 'scenario: task events to the home queue, or to a queue in each task\'s own account-region').choices(['home', 'own-account-region']));
 
 /** The scenario file, with any scenario flags laid over it. */
 function scenarioFrom(options: CliOptions): ScenarioInput {
@@ -70,7 +72,7 @@ function scenarioFrom(options: CliOptions): ScenarioInput {
         spotInterruptionRate: options.spotInterruptionRate,
       }),
     },
-    events: { ...base.events, ...defined({ duplicateRate: options.duplicateRate, reorderRate: options.reorderRate }) },
+    events: { ...base.events, ...defined({ duplicateRate: options.duplicateRate, reorderRate: options.reorderRate, delivery: options.eventDelivery }) },
   };
 }
 

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateQueueCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { SIM_NETWORK } from '../ec2.js';
@@ -170,7 +170,52 @@ describe('SQS per account and Region', () => {
     assert.equal((await client('SQSClient', h, 'us-east-1').send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl, h.sim.eventQueueUrl);
     assert.equal((await failure(() => client('SQSClient', h, 'eu-west-1').send(new GetQueueUrlCommand({ QueueName: name })))).name, 'QueueDoesNotExist');
   });
+
+  test('by default every account-region\'s task events go to the default account-region\'s queue', async () => {
+    const h = await harness();
+    const taskArn = await runInRegion(h, 'eu-west-1');
+    const home = await receiveAll(client('SQSClient', h, 'us-east-1'), h.sim.eventQueueUrl);
+    assert.ok(home.some((event) => event.region === 'eu-west-1' && event.detail.taskArn === taskArn));
+  });
+
+  test('with events.delivery own-account-region, a task\'s events go to the queue of its own account and Region, kept by reset', async () => {
+    const h = await harness({ scenario: { events: { delivery: 'own-account-region' } } });
+    const westUrl = h.sim.eventQueueUrlFor('123456789012', 'eu-west-1');
+    assert.equal(westUrl, `http://sqs.eu-west-1.amazonaws.com:${h.sim.port}/123456789012/longshore-task-events`);
+    assert.equal(h.sim.eventQueueUrlFor('123456789012', 'us-east-1'), h.sim.eventQueueUrl, 'the default account-region\'s is the one queue it always had');
+    const partnerUrl = h.sim.eventQueueUrlFor(ROLE_ACCOUNT, 'ap-southeast-2');
+    assert.match(partnerUrl, new RegExp(`^http://sqs\\.ap-southeast-2\\.amazonaws\\.com:\\d+/${ROLE_ACCOUNT}/longshore-task-events$`));
+    h.sim.reset();
+    const taskArn = await runInRegion(h, 'eu-west-1');
+    const west = await receiveAll(client('SQSClient', h, 'eu-west-1'), westUrl);
+    assert.ok(west.length > 0 && west.every((event) => event.region === 'eu-west-1' && event.account === '123456789012' && event.detail.taskArn === taskArn));
+    assert.deepEqual(await receiveAll(client('SQSClient', h, 'us-east-1'), h.sim.eventQueueUrl), [], 'nothing of eu-west-1 in the home queue');
+    const partnerKeys = await roleKeys(h);
+    const partnerArn = await runInRegion(h, 'ap-southeast-2', partnerKeys);
+    const partner = await receiveAll(client('SQSClient', h, 'ap-southeast-2', partnerKeys), partnerUrl);
+    assert.ok(partner.length > 0 && partner.every((event) => event.account === ROLE_ACCOUNT && event.detail.taskArn === partnerArn));
+  });
 });
+
+/** Runs a one-second task in `region` (default network there) and waits until it stopped; its ARN. */
+async function runInRegion(h: SimHarness, region: string, credentials: Credentials = CREDENTIALS): Promise<string> {
+  const ecs = client('ECSClient', h, region, credentials);
+  await registerFargate(ecs, { family: 'evented', containerDefinitions: [container({ environment: env({ SIM_RUN_SECONDS: '1' }) })] });
+  const subnets = await defaultSubnets(h.sim.url, region, credentials);
+  const taskArn = (await runFargate(ecs, 'evented', { networkConfiguration: { awsvpcConfiguration: { subnets } } })).tasks?.[0]?.taskArn ?? '';
+  await untilStopped(ecs, taskArn);
+  return taskArn;
+}
+
+/** Every event waiting in a queue (one short receive after another until none is left). */
+async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Array<{ account: string; region: string; detail: { taskArn: string } }>> {
+  const events: Array<{ account: string; region: string; detail: { taskArn: string } }> = [];
+  for (;;) {
+    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    if (page.Messages === undefined || page.Messages.length === 0) return events;
+    for (const message of page.Messages) events.push(JSON.parse(message.Body ?? '{}') as { account: string; region: string; detail: { taskArn: string } });
+  }
+}
 
 describe('a Region the account cannot use', () => {
   test('each protocol refuses it in its own error shape, and the refusal is audited', async () => {

@@ -168,6 +168,9 @@ describe('scenario files', () => {
       assert.throws(() => loadScenarioFile(notJson), /is not valid JSON/);
       assert.throws(() => parseScenario({ phases: { pending: { kind: 'uniform', minSeconds: 5, maxSeconds: 1 } } }), /minSeconds must not exceed maxSeconds/);
       assert.throws(() => parseScenario({ surprise: true }), /Unrecognized key: "surprise"/);
+      assert.equal(scenario.events.delivery, 'home', 'every account-region\'s events to the one queue unless the scenario says otherwise');
+      assert.equal(parseScenario({ events: { delivery: 'own-account-region' } }).events.delivery, 'own-account-region');
+      assert.throws(() => parseScenario({ events: { delivery: 'everywhere' } }), /events\.delivery/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
