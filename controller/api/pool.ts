@@ -67,7 +67,8 @@ export const PoolSpec = z.strictObject({
     .describe("A role Longshore assumes (STS AssumeRole) for every AWS call of this pool; the controller's own credentials when absent."),
   externalId: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected 2-1224 characters of letters, digits and +=,.@:/-').optional()
     .describe("The external id the role's trust policy requires; only with roleArn."),
-  taskEventsQueueUrl: z.string().max(2048).regex(/^https?:\/\/[^\s/]+\/\S*$/, 'expected an http(s) SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/123456789012/longshore-task-events')
+  taskEventsQueueUrl: z.string().max(2048)
+    .regex(/^https?:\/\/[^\s/]+\/\S*$/, { message: 'expected an http(s) SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/123456789012/longshore-task-events', abort: true })
     .refine((url) => URL.canParse(url), 'expected a URL that parses').optional()
     .describe("The SQS queue an EventBridge rule in this pool's account and Region fills with its \"ECS Task State Change\" events; read with this pool's Region and role. Its Region (an AWS queue URL names it) must be the pool's."),
   /** Absent with no capacityProviderStrategy means FARGATE (see effectiveLaunch). */
