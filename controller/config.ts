@@ -200,7 +200,7 @@ const VARIABLES = {
   endpointUrl: optional('AWS_ENDPOINT_URL', '(AWS)', matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
     'Endpoint for ECS, EC2, CloudWatch Logs, SQS and STS, e.g. the simulator; `{service}` and `{region}` in it become the service prefix and Region of each client.'),
   taskEventsQueueUrl: optional('LONGSHORE_TASK_EVENTS_QUEUE_URL', '(none)', matching(/^https?:\/\/\S+$/, 'an http:// or https:// SQS queue URL'),
-    'SQS queue of EventBridge "ECS Task State Change" events (optional; speeds up observation).'),
+    'The home SQS queue of EventBridge "ECS Task State Change" events, read with the controller\'s own Region and credentials (optional; speeds up observation; a pool may name a queue of its own account-region, spec.taskEventsQueueUrl).'),
   concurrencyReconcileRun: variable('LONGSHORE_CONCURRENCY_RECONCILE_RUN', '50', integer(1, 1000), 'Concurrent run reconciles per replica.'),
   concurrencyRegisterTaskdef: variable('LONGSHORE_CONCURRENCY_REGISTER_TASKDEF', '5', integer(1, 1000), 'Concurrent task-definition registrations per replica.'),
   concurrencyResync: variable('LONGSHORE_CONCURRENCY_RESYNC', '2', integer(1, 1000), 'Concurrent cluster resyncs per replica.'),
