@@ -12,9 +12,9 @@ import { runCost } from './pricing.js';
 import { recordStatusWrite } from './run-metrics.js';
 import { buildInfo, containerMemoryLimitBytes } from './build-info.js';
 import { startStoreGaugeExporter } from './store-gauges.js';
-import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisConnectionOpen, redisTarget, describeRedisTarget } from './redis.js';
+import { awaitRedis, closeRedis, createRedisConnection, redisAnswers, redisConfigurationProblems, redisConnectionOpen, redisTarget, describeRedisTarget, seedNodeError } from './redis.js';
 import { errorSummary, throttledLogger } from './log-throttle.js';
-import { explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
+import { describeClusterFailure, explainRedisFailure, isTlsProtocolError } from './redis-failure.js';
 import { startHttpServer } from './http-server.js';
 import { startApi } from './server/start.js';
 import { createAwsClientPool, sdkDefaultRegion } from './aws/clients.js';
@@ -279,8 +279,10 @@ export async function startController(config: ControllerConfig, logger: Logger):
   if (neverAnswered !== undefined) {
     const cause = lastCommandConnectionError ?? neverAnswered;
     await closeRedis(redis, queueConnection, followerConnection, controlConnection);
-    // The probe behind the explanation dials the URL's one address; a cluster is named by its seed nodes instead.
-    const explained = config.redisClusterNodes ? undefined
+    // The probe behind the explanation dials the URL's one address; a cluster is named by its seed nodes
+    // instead, and the first of them is asked directly what is wrong (ioredis keeps only a summary).
+    const explained = config.redisClusterNodes
+      ? describeClusterFailure(describeRedisTarget(redisTarget(config)), config.redisUrl, cause, await seedNodeError(redisTarget(config), config.redisTimeouts))
       : await explainRedisFailure(config.redisUrl, cause, { probeTimeoutMs: config.redisTimeouts.connectMs, timeoutMs: config.redisTimeouts.commandMs });
     const reason = explained ?? `${describeRedisTarget(redisTarget(config))}: ${errorSummary(cause).message}`;
     // No `cause`: pino would append its message to this one, which already explains it.

@@ -112,3 +112,31 @@ export async function explainRedisFailure(url: string, error: unknown, options: 
   const failure = classifyRedisFailure(url, error, facts);
   return failure === undefined ? undefined : describeRedisFailure(url, failure, error, timeoutMs);
 }
+
+/** Node's codes for a server certificate it does not trust or that does not name the address dialled. */
+const CERTIFICATE_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/**
+ * One line for a Redis Cluster that could not be used: where (the seed nodes), ioredis' summary, and what
+ * one seed node said when asked directly (redis.ts seedNodeError), with a hint where the cause is a
+ * known mistake. Passwords never appear: `where` names only nodes, and neither Redis' AUTH errors nor
+ * Node's TLS errors repeat credentials.
+ */
+export function describeClusterFailure(where: string, url: string, error: unknown, seed: { node: string; error: Error } | undefined): string {
+  const summary = messageOf(error).split('\n')[0];
+  if (!seed) return `${where}: ${summary}`;
+  const cause = seed.error.message.split('\n')[0];
+  return `${where}: ${summary} (seed node ${seed.node}: ${cause}${clusterHint(url, seed.error)})`;
+}
+
+/** What to check for a seed node's error, when it is a known mistake. */
+function clusterHint(url: string, error: Error): string {
+  const code = codeOf(error) ?? '';
+  if (/^(WRONGPASS|NOAUTH)/.test(error.message)) return ' — check the user and password in REDIS_URL';
+  if (CERTIFICATE_CODES.test(code)) return ' — is the server certificate signed by a CA this process trusts (NODE_EXTRA_CA_CERTS) and does it name the node\'s address?';
+  if (isTlsUrl(url) && isTlsProtocolError(error)) return ' — TLS handshake failed: is the cluster TLS-enabled?';
+  if (isTlsUrl(url) && isTimeout(error)) return ' — no TLS session within the connect timeout: is the cluster TLS-enabled?';
+  // A TLS-only port reads plain RESP as a broken handshake and hangs up.
+  if (!isTlsUrl(url) && /ECONNRESET|Connection is closed/i.test(`${code} ${error.message}`)) return ' — the node hung up: if the cluster serves only TLS, REDIS_URL must start with rediss://';
+  return '';
+}

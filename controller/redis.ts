@@ -41,8 +41,12 @@ export function redisTarget(config: { redisUrl: string; redisClusterNodes?: read
  */
 export function describeRedisTarget(target: RedisTarget): string {
   if (!target.clusterNodes) return `Redis at ${redactUrl(target.url)}`;
-  const nodes = target.clusterNodes.map((node) => (node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`));
-  return `Redis Cluster at ${nodes.join(',')}`;
+  return `Redis Cluster at ${target.clusterNodes.map(nodeAddress).join(',')}`;
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+function nodeAddress(node: RedisNodeAddress): string {
+  return node.host.includes(':') ? `[${node.host}]:${node.port}` : `${node.host}:${node.port}`;
 }
 
 /** Parses `host:port,host:port,…` (REDIS_CLUSTER_NODES); undefined when any entry is not host:port. */
@@ -114,6 +118,36 @@ export function createRedisConnection(
     ...(url.startsWith('rediss:') ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
   };
   return new Cluster(clusterNodes.map((node) => ({ host: node.host, port: node.port })), clusterOptions);
+}
+
+/**
+ * What one seed node of a cluster says when asked directly. ioredis reports a cluster it cannot use only as
+ * "Failed to refresh slots cache." (a command: "None of startup nodes is available"): the node's own error
+ * (WRONGPASS, an untrusted certificate, a TLS-only port hanging up on plain text) belongs to the short-lived
+ * connection that asked for the slots, whose errors ioredis discards. One connection to the first seed node
+ * with the same node options (credentials, TLS, connect and command timeouts), no retries, brings it back;
+ * undefined when that node answers or there is no cluster. Only called once a cluster has already failed.
+ */
+export async function seedNodeError(target: RedisTarget, timeouts: RedisTimeouts): Promise<{ node: string; error: Error } | undefined> {
+  const seed = target.clusterNodes?.[0];
+  if (!seed) return undefined;
+  const probe = new Redis({
+    host: seed.host, port: seed.port, ...urlNodeOptions(target.url), connectTimeout: timeouts.connectMs, commandTimeout: timeouts.commandMs,
+    lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false,
+  });
+  // The first error is the cause (a certificate rejected, AUTH refused); the PING then only fails with "Connection is closed.".
+  let first: Error | undefined;
+  probe.on('error', (error: Error) => {
+    first ??= error;
+  });
+  try {
+    await probe.ping();
+    return undefined;
+  } catch (error) {
+    return { node: nodeAddress(seed), error: first ?? (error instanceof Error ? error : new Error(String(error))) };
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /** The nodes a connection's server-wide commands (INFO, SCAN) must visit: the masters of a cluster, or the one node. */

@@ -7,6 +7,13 @@ set -euo pipefail
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh >&2
+# The TLS-only Redis Cluster with an ACL user (ports 7111-7113; about 3 s to create, reused when healthy) for
+# test/integration/redis-cluster-tls-auth.test.ts, which skips without it. Its CA is trusted as an operator
+# trusts a private CA, with NODE_EXTRA_CA_CERTS, which Node reads at start: hence exported for every test
+# process (it only adds a CA) and inherited by the controllers and CLIs they start.
+tls_cluster="$(bash scripts/ensure-redis-cluster-tls.sh)"
+export LONGSHORE_TEST_REDIS_CLUSTER_TLS_NODES="${tls_cluster%%$'\n'*}"
+export NODE_EXTRA_CA_CERTS="${tls_cluster#*$'\n'}"
 bash scripts/ensure-prometheus.sh >&2
 # Debian's chromium for the console's browser tests (test/e2e/console-*.test.ts).
 bash scripts/ensure-chromium.sh >&2

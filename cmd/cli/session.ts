@@ -7,9 +7,9 @@
  * server that accepts connections and never answers).
  */
 import { Command } from 'commander';
-import { createRedisConnection, parseClusterNodes, RedisClient, RedisRole, RedisTarget, RedisTimeouts } from '../../controller/redis.js';
+import { createRedisConnection, describeRedisTarget, parseClusterNodes, RedisClient, RedisRole, RedisTarget, RedisTimeouts, seedNodeError } from '../../controller/redis.js';
 import { redactUrl } from '../../controller/logger.js';
-import { classifyRedisFailure, explainRedisFailure } from '../../controller/redis-failure.js';
+import { classifyRedisFailure, describeClusterFailure, explainRedisFailure } from '../../controller/redis-failure.js';
 import { DEFAULT_NAMESPACE, keyspace, ResourceStore } from '../../controller/store/index.js';
 import type { ApiClient } from '@longshore/client';
 import { resolveApiConnection, type ApiConnection } from './api-config.js';
@@ -83,6 +83,17 @@ function isRedisFailure(error: unknown): boolean {
   return classifyRedisFailure(redisUrl(), error) !== undefined || /max retries per request|Stream isn't writeable/i.test(error.message);
 }
 
+/** ioredis' words for a cluster none of whose seed nodes could be used (the cause is in the nodes' errors). */
+function isClusterFailure(error: unknown): boolean {
+  return error instanceof Error && /None of startup nodes is available|Failed to refresh slots cache/.test(error.message);
+}
+
+/** The cluster's failure with what its first seed node says when asked directly (a wrong password, an untrusted certificate…). */
+async function explainClusterFailure(error: unknown): Promise<string> {
+  const target = redisTarget();
+  return describeClusterFailure(describeRedisTarget(target), target.url, error, await seedNodeError(target, CLI_REDIS_TIMEOUTS));
+}
+
 /** Wraps a command action: opens the store, runs, reports any error on stderr and sets the exit status. */
 export function withSession<A extends unknown[]>(action: (session: Session, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -115,10 +126,12 @@ export function withSession<A extends unknown[]>(action: (session: Session, ...a
       const backends = new RedisBackends(redis, namespace, blocking);
       await action({ backend: backends.current, backends, store, redis, blocking }, ...args);
     } catch (error) {
-      redisFailed = isRedisFailure(error);
-      const explained = isRedisFailure(error)
-        ? await explainRedisFailure(redisUrl(), connectionError ?? error, { probeTimeoutMs: 2000, timeoutMs: CLI_REDIS_TIMEOUTS.commandMs, wasReady })
-        : undefined;
+      redisFailed = isRedisFailure(error) || isClusterFailure(error);
+      const explained = isClusterFailure(error)
+        ? await explainClusterFailure(error)
+        : isRedisFailure(error)
+          ? await explainRedisFailure(redisUrl(), connectionError ?? error, { probeTimeoutMs: 2000, timeoutMs: CLI_REDIS_TIMEOUTS.commandMs, wasReady })
+          : undefined;
       const fallback = isRedisFailure(error) ? `error: cannot reach Redis at ${redactUrl(redisUrl())}: ${(connectionError ?? (error as Error)).message}` : undefined;
       const { text, exitCode } = explained !== undefined
         ? { text: `error: ${explained}`, exitCode: EXIT_FAILURE }

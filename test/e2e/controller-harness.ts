@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { startSimulator, RunningSimulator, SimulatorOptions } from '@longshore/simulator';
 import { ResourceStore, listAll } from '../../controller/store/index.js';
 import type { RunRecord } from '../../controller/api/run.js';
+import type { RedisClient } from '../../controller/redis.js';
 
 export const API_VERSION = 'longshore.dev/v1alpha1';
 export const TIME_SCALE = 20;
@@ -42,16 +43,24 @@ export interface Harness {
 }
 
 /** `longshore controller`, as a user runs it: the compiled CLI under dist, or the TypeScript source through tsx. */
-function controllerCommand(): string[] {
+export function controllerCommand(): string[] {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith('.ts')) return ['--import', 'tsx', fileURLToPath(new URL('../../cmd/longshore.ts', import.meta.url)), 'controller'];
   return [fileURLToPath(new URL('../../cmd/longshore.js', import.meta.url)), 'controller'];
 }
 
-export async function startHarness(simOptions: SimulatorOptions = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /**
+   * The store's connection, when the replicas are pointed elsewhere than the test Redis (by the Redis
+   * variables in startReplica's extraEnv); the harness closes it. Default: testRedis().
+   */
+  redis?: RedisClient;
+}
+
+export async function startHarness(simOptions: SimulatorOptions = {}, options: HarnessOptions = {}): Promise<Harness> {
   const namespace = `test-e2e-${randomBytes(4).toString('hex')}`;
   // With REDIS_CLUSTER_NODES (inherited by the replicas through process.env) this is a cluster connection.
-  const redis = testRedis();
+  const redis = options.redis ?? testRedis();
   const sim = await startSimulator({ timeScale: TIME_SCALE, seed: 11, ...simOptions });
   const timeScale = sim.timeScale;
   const store = new ResourceStore(redis, { namespace });

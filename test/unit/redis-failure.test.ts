@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyRedisFailure, describeRedisFailure, redisAddress } from '../../controller/redis-failure.js';
+import { classifyRedisFailure, describeClusterFailure, describeRedisFailure, redisAddress } from '../../controller/redis-failure.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const timeout = withCode('connect ETIMEDOUT', 'ETIMEDOUT');
@@ -54,5 +54,29 @@ describe('describeRedisFailure', () => {
   test('redisAddress applies ioredis defaults', () => {
     assert.deepEqual(redisAddress('rediss://:pw@cache.example:6380/2'), { host: 'cache.example', port: 6380 });
     assert.deepEqual(redisAddress('redis://[::1]'), { host: '::1', port: 6379 });
+  });
+});
+
+describe('describeClusterFailure', () => {
+  const where = 'Redis Cluster at 10.0.0.1:6379,10.0.0.2:6379';
+  const slots = new Error('Failed to refresh slots cache.');
+  const seed = (error: Error) => ({ node: '10.0.0.1:6379', error });
+
+  test('names the seed node\'s own error, which ioredis\' summary leaves out, and what to check', () => {
+    const wrongPassword = describeClusterFailure(where, 'rediss://longshore:hunter2@x:6379', slots,
+      seed(new Error('WRONGPASS invalid username-password pair or user is disabled.')));
+    assert.equal(wrongPassword, `${where}: Failed to refresh slots cache. (seed node 10.0.0.1:6379: WRONGPASS invalid username-password pair or user is disabled. — check the user and password in REDIS_URL)`);
+    assert.doesNotMatch(wrongPassword, /hunter2/);
+    assert.match(describeClusterFailure(where, 'rediss://x', slots, seed(withCode('self-signed certificate in certificate chain', 'SELF_SIGNED_CERT_IN_CHAIN'))),
+      /self-signed certificate in certificate chain — is the server certificate signed by a CA this process trusts \(NODE_EXTRA_CA_CERTS\)/);
+    assert.match(describeClusterFailure(where, 'redis://x', slots, seed(withCode('write ECONNRESET', 'ECONNRESET'))),
+      /REDIS_URL must start with rediss:\/\//);
+    assert.match(describeClusterFailure(where, 'rediss://x', slots, seed(timeout)), /no TLS session within the connect timeout/);
+  });
+
+  test('without a seed node\'s error (it answered) or a known mistake, only what was seen', () => {
+    assert.equal(describeClusterFailure(where, 'rediss://x', slots, undefined), `${where}: Failed to refresh slots cache.`);
+    assert.equal(describeClusterFailure(where, 'redis://x', slots, seed(withCode('connect ECONNREFUSED 10.0.0.1:6379', 'ECONNREFUSED'))),
+      `${where}: Failed to refresh slots cache. (seed node 10.0.0.1:6379: connect ECONNREFUSED 10.0.0.1:6379)`);
   });
 });
