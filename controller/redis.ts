@@ -117,7 +117,30 @@ export function createRedisConnection(
     // Managed clusters (ElastiCache, MemoryDB) announce addresses their TLS certificates name: connect to them as announced.
     ...(url.startsWith('rediss:') ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
   };
-  return new Cluster(clusterNodes.map((node) => ({ host: node.host, port: node.port })), clusterOptions);
+  const seeds = clusterNodes.map((node) => ({ host: node.host, port: node.port }));
+  return role === 'command' ? new BoundedCluster(seeds, clusterOptions, timeouts.commandMs) : new Cluster(seeds, clusterOptions);
+}
+
+/**
+ * A Cluster whose every command is bounded by the command timeout from the moment it is sent. ioredis
+ * applies `commandTimeout` per node connection only, so a command the Cluster holds itself (in its offline
+ * queue while it is not ready, or between redirection and failover retries) would otherwise wait for ever:
+ * against seed nodes that accept connections and never answer, a command was still waiting after 26 s. The
+ * node connection's own timer does not restart it (Command.setTimeout keeps the first), so the bound is the
+ * command's whole life, failover retries included (CLUSTER_FAILOVER_OPTIONS). A command rejected this way
+ * may still run later once the cluster answers, as on a single node; the store's writes are compare-and-set.
+ * Only command connections: BullMQ duplicates the blocking ones as plain Clusters, whose commands wait by design.
+ */
+class BoundedCluster extends Cluster {
+  constructor(seeds: Array<{ host: string; port: number }>, options: ClusterOptions, private readonly commandMs: number) {
+    super(seeds, options);
+  }
+
+  override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {
+    // Unset only while Cluster's own constructor runs (it sends nothing then; a 0 ms timer would be worse).
+    if (typeof this.commandMs === 'number') args[0].setTimeout(this.commandMs);
+    return super.sendCommand(...args);
+  }
 }
 
 /**
