@@ -29,4 +29,6 @@ mapfile -t files < <(find dist/test simulator/dist/test client/dist/test -name '
 # CI's own time limit. That a controller, API or CLI process exits by itself is asserted where it matters, by the
 # e2e tests that start those processes and check their exit codes. --test-timeout (15 min) fails a test
 # that hangs instead of waiting for it forever.
-exec node --test --test-concurrency=1 --test-force-exit --test-timeout=900000 "${files[@]}"
+# The reporter is node's TAP one plus a list of the failed tests just before the closing summary
+# (scripts/tap-failures-reporter.mjs), so a log that keeps only its tail still names them.
+exec node --test --test-concurrency=1 --test-force-exit --test-timeout=900000 --test-reporter=./scripts/tap-failures-reporter.mjs "${files[@]}"
