@@ -16,8 +16,8 @@ mapfile -t files < <(find dist/test/integration -name '*.test.js' | sort)
 # Every end-to-end file too (controllers, the API, the CLI, the console, Prometheus), except these, which
 # never use the cluster under test:
 #   bench-smoke            the benchmark starts its own dedicated single-node redis-server;
-#   redis-misbehaving      a proxy in front of one single-node server mutes or breaks it (a muted cluster
-#                          node is not modelled; Cluster timeouts are the same options, controller/redis.ts);
+#   redis-misbehaving      a proxy in front of one single-node server mutes or breaks it (a cluster whose
+#                          nodes never answer is test/integration/redis-silent-cluster.test.ts, which runs here);
 #   redis-cluster-failover needs a cluster with replicas (scripts/redis-cluster-failover.sh) and skips here.
 excluded='/(bench-smoke|redis-misbehaving|redis-cluster-failover)\.test\.js$'
 mapfile -t e2e < <(find dist/test/e2e -name '*.test.js' | sort | grep -Ev "$excluded")
