@@ -545,6 +545,8 @@ export interface components {
                 roleArn?: string;
                 /** @description The external id the role's trust policy requires; only with roleArn. */
                 externalId?: string;
+                /** @description The SQS queue an EventBridge rule in this pool's account and Region fills with its "ECS Task State Change" events; read with this pool's Region and role. Its Region (an AWS queue URL names it) must be the pool's. */
+                taskEventsQueueUrl?: string;
                 /** @enum {string} */
                 launchType?: "FARGATE" | "FARGATE_SPOT" | "EC2" | "EXTERNAL";
                 capacityProviderStrategy?: {
@@ -1142,6 +1144,8 @@ export interface components {
                 roleArn?: string;
                 /** @description The external id the role's trust policy requires; only with roleArn. */
                 externalId?: string;
+                /** @description The SQS queue an EventBridge rule in this pool's account and Region fills with its "ECS Task State Change" events; read with this pool's Region and role. Its Region (an AWS queue URL names it) must be the pool's. */
+                taskEventsQueueUrl?: string;
                 /** @enum {string} */
                 launchType?: "FARGATE" | "FARGATE_SPOT" | "EC2" | "EXTERNAL";
                 capacityProviderStrategy?: {
