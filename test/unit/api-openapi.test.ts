@@ -12,11 +12,12 @@ import { createConfig, lint } from '@redocly/openapi-core';
 import { repoRoot } from '../../cmd/gen-schemas.js';
 import { generateOpenApi, openApiText } from '../../controller/server/openapi.js';
 import { ROUTES } from '../../controller/server/routes.js';
+import { firstDifference } from '../helpers/first-difference.js';
 
 const committedPath = join(repoRoot(), 'schemas', 'openapi.json');
 
 test('the committed OpenAPI document is the generated one (run node dist/cmd/gen-schemas.js when this fails)', () => {
-  assert.equal(readFileSync(committedPath, 'utf8'), openApiText());
+  assert.equal(firstDifference(readFileSync(committedPath, 'utf8'), openApiText()), undefined);
 });
 
 test('the document passes the recommended rules of @redocly/openapi-core without a warning', async () => {
