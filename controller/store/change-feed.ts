@@ -20,6 +20,8 @@ export interface ChangeEvent {
   resourceVersion: string;
   /** 'status': a write of the run's status alone, made by the controller (see changeWakesRun). */
   subresource?: 'status';
+  /** The writer wakes the run's reconcile itself (a cancel through the control stream; see changeWakesRun). */
+  wokenByWriter?: true;
 }
 export interface MalformedChangeEntry {
   id: string;
@@ -105,6 +107,7 @@ export function decodeChange(entry: StreamEntry): ChangeEvent | MalformedChangeE
   if (!isChange(change)) return malformed('change is not created, updated or deleted');
   const event: ChangeEvent = { id: entry.id, kind, name, change, resourceVersion: resourceVersion ?? '' };
   if (entry.fields.subresource === 'status') event.subresource = 'status';
+  if (entry.fields.wakes === 'writer') event.wokenByWriter = true;
   return event;
 }
 
@@ -113,8 +116,11 @@ export function decodeChange(entry: StreamEntry): ChangeEvent | MalformedChangeE
  * that wrote it goes on planning from what it wrote, and every other status writer (resync, task events,
  * orphan adoption, kill) wakes the run itself, with the finalize-recovery sweep for a replica that died in
  * between. Waking on it again would only queue a reconcile that finds nothing to do (issue 10: every status
- * write came back through the feed).
+ * write came back through the feed). A change whose writer wakes the run itself (a cancel from the control
+ * stream: the handler wakes the run after the write and, should it die first, its message is redelivered and
+ * wakes it then) is not woken again either: that second wake-up came while the first reconcile was active,
+ * so it queued a second one that found nothing left to do (issue 10: 2–3 reconciles per cancelled run).
  */
-export function changeWakesRun(change: Pick<ChangeEvent, 'kind' | 'subresource'>): boolean {
-  return change.kind === 'Run' && change.subresource !== 'status';
+export function changeWakesRun(change: Pick<ChangeEvent, 'kind' | 'subresource' | 'wokenByWriter'>): boolean {
+  return change.kind === 'Run' && change.subresource !== 'status' && change.wokenByWriter !== true;
 }

@@ -51,9 +51,14 @@ export type ChangeType = 'created' | 'updated' | 'deleted';
 /**
  * Appends the change-feed entry to the same atomic write as the change itself. `subresource: 'status'` marks a
  * write of status alone (the controller's own bookkeeping), which readers may tell apart from a user's change.
+ * `wokenByWriter`: the writer wakes the run's reconcile itself, durably (the control handler, whose message stays
+ * pending until it has): the controller's feed follower need not wake it a second time (changeWakesRun).
  */
-export function recordChange(ctx: StoreContext, w: AtomicWrite, kind: ChangeKind, name: string, change: ChangeType, subresource?: 'status'): void {
+export function recordChange(
+  ctx: StoreContext, w: AtomicWrite, kind: ChangeKind, name: string, change: ChangeType, subresource?: 'status', wokenByWriter = false,
+): void {
   const fields = ['kind', kind, 'name', name, 'change', change, 'resourceVersion', RV];
   if (subresource !== undefined) fields.push('subresource', subresource);
+  if (wokenByWriter) fields.push('wakes', 'writer');
   w.op('XADD', ctx.keys.changes, 'MAXLEN', '~', ctx.changeFeedMaxLen, '*', ...fields);
 }

@@ -75,8 +75,12 @@ export class ResourceStore {
   updateRunSpec(name: string, change: (spec: RunSpec) => RunSpecInput, expectedResourceVersion?: string): Promise<RunRecord> {
     return runs.updateRunSpec(this.ctx, name, change, expectedResourceVersion);
   }
-  requestCancel(name: string): Promise<RunRecord> {
-    return runs.requestCancel(this.ctx, name);
+  /**
+   * `known`: the run as the caller just read it, to save reading it again (a stale one is re-read on conflict).
+   * `wokenByCaller`: the caller wakes the run itself, so the feed follower need not (run-writes.ts).
+   */
+  requestCancel(name: string, known?: RunRecord, options?: { wokenByCaller?: boolean }): Promise<RunRecord> {
+    return runs.requestCancel(this.ctx, name, known, options?.wokenByCaller ?? false);
   }
   deleteRun(name: string): Promise<RunRecord> {
     return runs.deleteRun(this.ctx, name);

@@ -21,8 +21,11 @@ export const KILL_REASON = 'Longshore: killed by user';
 
 export interface ControlStore {
   getRun(name: string): Promise<RunRecord | null>;
-  /** Sets spec.cancelRequested; a no-op for a stopped run or one already cancelling. */
-  requestCancel(name: string): Promise<RunRecord>;
+  /**
+   * Sets spec.cancelRequested; a no-op for a stopped run or one already cancelling. `known`: the record just
+   * read, so the store need not read it again (its compare-and-set still guards against a newer one).
+   */
+  requestCancel(name: string, known?: RunRecord, options?: { wokenByCaller?: boolean }): Promise<RunRecord>;
   runNameForTask(taskArn: string): Promise<string | null>;
 }
 
@@ -67,7 +70,9 @@ export function createControlHandler(deps: ControlDeps): (entry: { id: string; m
         deps.logger?.warn({ controlId: id, run: message.run }, 'cancel for an unknown run ignored');
         return;
       }
-      await deps.store.requestCancel(message.run);
+      // The handler wakes the run itself, after the write and also when the run was already cancelling (a
+      // redelivered message whose first handling died before its wake): the feed need not wake it again.
+      await deps.store.requestCancel(message.run, run, { wokenByCaller: true });
       await deps.wake('reconcile-run', message.run);
       return;
     }

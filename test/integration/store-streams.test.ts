@@ -50,6 +50,24 @@ describe('store: change feed and control stream', () => {
     assert.deepEqual((await feed.read(events[3].id)).events, []);
   });
 
+  test('a cancel whose caller wakes the run (the control handler) is marked so: the feed does not wake it again', async () => {
+    const store = new ResourceStore(redis, { namespace: ns() });
+    const feed = store.changeFeed();
+    await store.submit([{ apiVersion: V, kind: 'Pool', metadata: { name: 'p1' }, spec: { taskDefinition: {} } }, { apiVersion: V, kind: 'Run', metadata: { name: 'r1' }, spec: { pool: 'p1' } }, { apiVersion: V, kind: 'Run', metadata: { name: 'r2' }, spec: { pool: 'p1' } }]);
+    const start = await feed.latestId();
+    const r1 = await store.getRun('r1');
+    // A record read before another write is stale: the cancel's compare-and-set conflicts and retries from a fresh read.
+    await store.updateRunStatus('r1', { status: { ...r1!.status, message: 'moved on' } }, r1!.metadata.resourceVersion, r1!);
+    const cancelled = await store.requestCancel('r1', r1!, { wokenByCaller: true });
+    assert.equal(cancelled.spec.cancelRequested, true);
+    assert.equal(cancelled.status.message, 'moved on', 'the stale record did not overwrite the newer status');
+    assert.equal(cancelled.metadata.generation, 2);
+    await store.requestCancel('r2');
+    const { events } = await feed.read(start);
+    assert.deepEqual(events.map((e) => [e.name, e.subresource, e.wokenByWriter]), [['r1', 'status', undefined], ['r1', undefined, true], ['r2', undefined, undefined]]);
+    assert.deepEqual(events.map(changeWakesRun), [false, false, true], 'only the cancel no caller wakes is woken through the feed');
+  });
+
   test('a blocking tail wakes up on the next change', async () => {
     const namespace = ns();
     const store = new ResourceStore(redis, { namespace });

@@ -31,12 +31,12 @@ describe('planKill', () => {
 
 describe('control handler', () => {
   function deps(overrides: Partial<ControlDeps> = {}) {
-    const calls = { cancels: [] as string[], stops: [] as string[], woken: [] as string[], replies: [] as Array<[string, ControlReply]> };
+    const calls = { cancels: [] as string[], cancelArgs: [] as unknown[][], stops: [] as string[], woken: [] as string[], replies: [] as Array<[string, ControlReply]> };
     const run = runWithTask();
     const base: ControlDeps = {
       store: {
         getRun: async (name) => (name === 'run-a' ? run : null),
-        requestCancel: async (name) => { calls.cancels.push(name); return run; },
+        requestCancel: async (name, known, options) => { calls.cancels.push(name); calls.cancelArgs.push([known, options]); return run; },
         runNameForTask: async (arn) => (arn === TASK ? 'run-a' : null),
       },
       gateway: { stopTask: async (input) => { calls.stops.push(`${input.cluster}|${input.task}`); return { $metadata: {}, task: { lastStatus: 'RUNNING' } }; } },
@@ -52,6 +52,14 @@ describe('control handler', () => {
     await handle({ id: '1', message: { type: 'cancel', run: 'run-a' } });
     await handle({ id: '2', message: { type: 'cancel', run: 'ghost' } });
     assert.deepEqual([calls.cancels, calls.woken], [['run-a'], ['run-a']]);
+  });
+
+  test('cancel hands the store the record it read and says it wakes the run itself (no second read, no feed wake-up)', async () => {
+    const { calls, deps: d } = deps();
+    const run = await d.store.getRun('run-a');
+    await createControlHandler(d)({ id: '1', message: { type: 'cancel', run: 'run-a' } });
+    assert.deepEqual(calls.cancelArgs, [[run, { wokenByCaller: true }]]);
+    assert.deepEqual(calls.woken, ['run-a']);
   });
 
   test('kill by task ARN stops it and wakes its run', async () => {
