@@ -10,9 +10,10 @@
  * semi-spaces). Peak RSS went to ~295 MB for ~40 MB of live objects.
  * - `--max-old-space-size=256`: an old-space limit below V8's default for the host makes V8 grow the heap by
  *   a factor of 1.3 to 2 after a full GC instead of up to 4, so the old space stays near 1.3–2× what is live.
- *   256 MiB is also the limit V8 picks by itself in a 512 MiB container (the chart's default
- *   `resources.limits.memory`), and more than six times the live heap at 10,000 live runs. Raise it together
- *   with the container's memory limit (about half of it), through NODE_OPTIONS.
+ *   256 MiB is more than six times the live heap at 10,000 live runs and, by V8's sizing rules, about what V8
+ *   would choose by itself in the chart's default 512 MiB container; the flag makes every host behave alike.
+ *   A heap that outgrows it ends the replica (out of memory), as the container's limit would: raise the two
+ *   together (about half the memory limit), through NODE_OPTIONS.
  * - `--max-semi-space-size=8`: a young generation of 2 × 8 MB instead of 2 × 16 MB (16 MB less RSS). Not 4:
  *   at 2 × 4 MB the benchmark's burst spent clearly more time in GC (objects awaiting Redis survive the more
  *   frequent scavenges and are promoted) and CPU per run rose by ~9 %; at 8 it stayed within the noise.
