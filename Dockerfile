@@ -65,6 +65,11 @@ ENV NODE_ENV=production
 # interface here (the binary's own default is 127.0.0.1). It has no authentication; see docs/operations.md.
 ENV LONGSHORE_METRICS_HOST=0.0.0.0
 ENV LONGSHORE_API_HOST=0.0.0.0
+# V8's heap limits for a replica (controller/node-options.ts says why; test/unit/dockerfile.test.ts keeps the two
+# the same): without them a launch burst grew a ~40 MB live heap to ~200 MB before V8 collected it. As
+# NODE_OPTIONS, not ENTRYPOINT arguments, so the chart's extraEnv can raise the old-space limit together with
+# resources.limits.memory (about half of it).
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=dependencies /app/node_modules node_modules
 COPY --from=build /app/dist dist

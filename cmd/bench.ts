@@ -35,7 +35,7 @@ interface CliOptions {
   runs: number; definitions: number; replicas: number; regions: number; timeScale: number; seed: number; scenario: string; mix: OutcomeMix;
   runSeconds: number; resyncSeconds: number; events: boolean; deadlineSeconds: number; out: string; quiet: boolean;
   unthrottled: boolean; cancelRuns: number; restTasks: number; restSeconds: number; repeat: number;
-  model?: string; modelWorkers: number; cpuProfDir?: string;
+  model?: string; modelWorkers: number; cpuProfDir?: string; replicaNodeArgs?: string;
   shareWeights?: [number, number]; shareRuns: number; priorityBacklog?: [number, number];
 }
 
@@ -70,6 +70,7 @@ const program = new Command('bench')
   .option('--model <name>', 'also run the burst through a MODEL of another tool and compare side by side: prefect-worker')
   .option('--model-workers <n>', 'worker processes of the model', positiveInt('--model-workers'), 4)
   .option('--cpu-prof-dir <dir>', 'write each replica\'s CPU profile (node --cpu-prof) into this directory')
+  .option('--replica-node-args <flags>', 'more node/V8 flags for each replica, space-separated, after the production ones (e.g. "--max-semi-space-size=8")')
   .option('--share-weights <a,b>', 'fair-share phase: two pools of these weights each submit --share-runs runs at once; reports the first pool\'s share of launches while both wait (target a/(a+b) ± 5 points)', pair('--share-weights'))
   .option('--share-runs <n>', 'runs per pool of the fair-share phase', positiveInt('--share-runs'), 1000)
   .option('--priority-backlog <b,u>', 'priority phase: b runs of a priority-0 pool, then u runs of a priority-1 pool behind them; reports when the last of the u launched (target u/20 + 8 simulated s)', pair('--priority-backlog'))
@@ -97,6 +98,7 @@ async function main(): Promise<number> {
       events: options.events, unthrottled: options.unthrottled, cancelRuns: options.cancelRuns, restTasks: options.restTasks,
       restSeconds: options.restSeconds, deadlineSeconds: options.deadlineSeconds, log, signal: interrupted.signal,
       ...(options.cpuProfDir === undefined ? {} : { cpuProfDir: options.cpuProfDir }),
+      ...(options.replicaNodeArgs === undefined ? {} : { replicaNodeArgs: options.replicaNodeArgs.split(/\s+/).filter((a) => a !== '') }),
       ...(options.shareWeights === undefined ? {} : { shareWeights: options.shareWeights, shareRuns: options.shareRuns }),
       ...(options.priorityBacklog === undefined ? {} : { priorityBacklog: options.priorityBacklog }),
     }));

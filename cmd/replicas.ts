@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTROLLER_NODE_OPTIONS } from '../controller/node-options.js';
 
 export interface Replica {
   name: string;
@@ -39,6 +40,11 @@ function controllerCommand(): string[] {
   return [fileURLToPath(new URL('./longshore.js', import.meta.url)), 'controller'];
 }
 
+/** node's arguments for a replica: the production heap flags first, so the caller's flags can override them. */
+export function replicaNodeArgs(nodeArgs: readonly string[] = []): string[] {
+  return [...CONTROLLER_NODE_OPTIONS, ...nodeArgs, ...controllerCommand()];
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -52,8 +58,9 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * `logPrefix` names the log file: `<tmpdir>/<logPrefix>-<namespace>-<name>.log`. `nodeArgs` go to node before the
- * script (the benchmark's `--cpu-prof-dir` passes `--cpu-prof`: a profile written when the replica exits).
+ * `logPrefix` names the log file: `<tmpdir>/<logPrefix>-<namespace>-<name>.log`. Each replica gets the image's heap
+ * flags (CONTROLLER_NODE_OPTIONS), then `nodeArgs` (the benchmark's `--cpu-prof-dir` passes `--cpu-prof`: a
+ * profile written when the replica exits; a later flag overrides the same flag before it).
  */
 export async function startReplica(name: string, env: Record<string, string>, logPrefix = 'longshore', nodeArgs: readonly string[] = []): Promise<Replica> {
   const metricsPort = await freePort();
@@ -61,7 +68,7 @@ export async function startReplica(name: string, env: Record<string, string>, lo
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...nodeArgs, ...controllerCommand()], {
+    child = spawn(process.execPath, replicaNodeArgs(nodeArgs), {
       env: { ...inheritedEnv(), ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', fd, fd],
     });

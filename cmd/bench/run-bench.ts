@@ -52,6 +52,8 @@ export interface BenchOptions {
   deadlineSeconds: number;
   /** A directory for each replica's CPU profile (node --cpu-prof), written when it stops. */
   cpuProfDir?: string;
+  /** More node/V8 flags for each replica (a later flag overrides the same flag before it). */
+  replicaNodeArgs?: string[];
   /** The share phase (share-phase.ts): two pools of these weights, `shareRuns` runs each at once. */
   shareWeights?: [number, number];
   shareRuns?: number;
@@ -177,7 +179,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     };
     if (options.unthrottled) for (const category of THROTTLE_CATEGORIES) env[budgetEnvName(category)] = UNLIMITED_BUDGET;
     if (options.events) env.LONGSHORE_TASK_EVENTS_QUEUE_URL = sim.eventQueueUrl;
-    const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
+    const nodeArgs = [...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]), ...(options.replicaNodeArgs ?? [])];
     for (let i = 0; i < options.replicas; i += 1) replicas.push(await startReplica(`replica-${i + 1}`, env, 'longshore-bench', nodeArgs));
     await Promise.all(replicas.map((r) => waitReady(r, 60_000)));
     options.log(`${replicas.length} replicas ready (namespace ${namespace}); logs ${replicas.map((r) => r.logFile).join(', ')}`);

@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../controller/config.js';
+import { CONTROLLER_NODE_OPTIONS } from '../../controller/node-options.js';
+import { replicaNodeArgs } from '../../cmd/replicas.js';
 
 function findRepoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
@@ -127,6 +129,15 @@ describe('Dockerfile', () => {
     ].sort());
     const ignored = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
     for (const path of ['test', 'simulator', 'node_modules', '**/dist']) assert.ok(ignored.includes(path), `.dockerignore leaves out ${path}`);
+  });
+
+  test('the image\'s heap flags are the ones the benchmark\'s replicas run with (controller/node-options.ts)', () => {
+    const env = of(finalStage, 'ENV').map((e) => /^NODE_OPTIONS="([^"]*)"$/.exec(e.args)?.[1]).filter((v) => v !== undefined);
+    assert.deepEqual(env, [CONTROLLER_NODE_OPTIONS.join(' ')]);
+    assert.ok(CONTROLLER_NODE_OPTIONS.some((flag) => flag.startsWith('--max-old-space-size=')));
+    // The benchmark's extra flags come after the production ones, so they can override them.
+    const args = replicaNodeArgs(['--max-semi-space-size=16']);
+    assert.deepEqual(args.slice(0, CONTROLLER_NODE_OPTIONS.length + 1), [...CONTROLLER_NODE_OPTIONS, '--max-semi-space-size=16']);
   });
 
   test('it runs the CLI\'s controller command as a numeric non-root user, the chart\'s', () => {
