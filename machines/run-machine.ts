@@ -93,6 +93,9 @@ function observation(event: LifecycleEvent): Ev<'TASK_OBSERVED'> | undefined {
   return event.type === 'TASK_OBSERVED' ? event : undefined;
 }
 
+/** The input of the actor `transition()` creates and discards; never a run's. */
+const THROWAWAY_ACTOR_INPUT: LifecycleInput = { runUid: '', now: '1970-01-01T00:00:00.000Z' };
+
 export const runLifecycleMachine = setup({
   types: {
     context: {} as LifecycleContext,
@@ -146,7 +149,10 @@ export const runLifecycleMachine = setup({
   },
 }).createMachine({
   id: 'run-lifecycle',
-  context: ({ input }) => initialContext(input),
+  // XState's pure `transition()` builds a throwaway actor for every step, and that actor computes the
+  // initial snapshot with no input. Without a stand-in, initialContext would throw a TypeError there that
+  // XState catches: an Error and its stack trace on every step, most of what a step cost.
+  context: ({ input }) => initialContext((input as LifecycleInput | undefined) ?? THROWAWAY_ACTOR_INPUT),
   initial: 'pending',
   states: {
     pending: {
