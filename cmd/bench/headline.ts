@@ -15,6 +15,15 @@ export interface Headline {
    * so the window is the longest of the Regions' ideal windows: N × the single-Region rate for an even spread.
    */
   efficiency: number | null;
+  /**
+   * The efficiency a perfect controller would score with these tasks: every first launch at its ideal moment
+   * (the bucket's burst at submit, then its refill rate), each task taking the start time ECS gave the task
+   * launched in that position. The lower bound adds the *mean* start time once, but the last run RUNNING is
+   * the latest of launch + start, and random start times put that above the mean (in the simulator's `aws`
+   * scenario a start takes 8–23 s): so no controller reaches an efficiency of 1, and this is the figure to
+   * read `efficiency` against.
+   */
+  efficiencyCeiling: number | null;
   /** The RunTask call buckets' ideal window for the first launches (longest over the Regions) ÷ the measured launch window. */
   launchWindowEfficiency: number | null;
   /** First launches per simulated second over the launch window, every Region together. */
@@ -52,6 +61,26 @@ export function idealLaunchWindowSeconds(launches: number): number {
   return Math.max(0, launches - RUN_TASK_CALLS.burst) / RUN_TASK_CALLS.refillPerSecond;
 }
 
+/** The simulated seconds after submit at which the i-th (from 0) first launch of a full call bucket ideally happens. */
+export function idealLaunchAtSeconds(index: number): number {
+  return Math.max(0, index + 1 - RUN_TASK_CALLS.burst) / RUN_TASK_CALLS.refillPerSecond;
+}
+
+/**
+ * Submit → last run RUNNING under perfect pacing, simulated s: per Region, the latest ideal launch moment plus
+ * the start time of the task launched in that position; the latest Region's. Undefined without starts.
+ */
+export function perfectPacingAllRunningSeconds(startsInLaunchOrder: Readonly<Record<string, readonly number[]>>): number | undefined {
+  let latest: number | undefined;
+  for (const starts of Object.values(startsInLaunchOrder)) {
+    starts.forEach((start, i) => {
+      const at = idealLaunchAtSeconds(i) + start;
+      if (latest === undefined || at > latest) latest = at;
+    });
+  }
+  return latest;
+}
+
 /** The ideal window when each Region launches its share from its own full bucket: the longest Region's. */
 export function idealRegionsWindowSeconds(launchesByRegion: readonly number[]): number {
   return Math.max(0, ...launchesByRegion.map(idealLaunchWindowSeconds));
@@ -66,12 +95,14 @@ export function headlineFigures({ burst, cancel, rest, controllersPeakRssBytes, 
   const byRegion = f === undefined ? [] : Object.values(f.throughput.byRegion).map((r) => r.firstLaunches);
   const ideal = idealRegionsWindowSeconds(byRegion);
   const lowerBound = bucketBound && meanStart !== undefined ? ideal + meanStart : undefined;
+  const perfect = f === undefined ? undefined : perfectPacingAllRunningSeconds(f.throughput.startsInLaunchOrder);
   const window = f?.throughput.launchWindow.simulated ?? 0;
   const cpu = burst === undefined ? undefined : Object.values(burst.controllerCpuSeconds).reduce((a, b) => a + b, 0);
   const allStopped = f?.latency.submitToAllStopped?.real;
   const peaks = Object.values(controllersPeakRssBytes).filter((b): b is number => b !== undefined);
   return {
     efficiency: lowerBound !== undefined && allRunning ? round(lowerBound / allRunning) : null,
+    efficiencyCeiling: lowerBound !== undefined && perfect ? round(lowerBound / perfect) : null,
     launchWindowEfficiency: bucketBound && window > 0 ? round(ideal / window) : null,
     launchesPerSimulatedSecond: f?.throughput.launchesPerSimulatedSecond ?? null,
     regions: f === undefined ? null : byRegion.length,

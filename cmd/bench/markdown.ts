@@ -27,6 +27,7 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
 
   out('## Headline (issue 10\'s figures)', '', '| Figure | Value |', '|---|---|');
   out(`| efficiency (bucket lower bound ÷ submit → last RUNNING) | ${orNa(report.efficiency)} |`);
+  out(`| efficiency ceiling (what perfect pacing scores with these tasks' start times) | ${orNa(report.efficiencyCeiling)} |`);
   out(`| launch window efficiency (ideal ÷ measured) | ${orNa(report.launchWindowEfficiency)} |`);
   out(`| first launches per simulated second, ${orNa(report.regions)} Region(s) (bound: ${report.regions ?? 1} × 20 sustained) | ${orNa(report.launchesPerSimulatedSecond)} |`);
   out(`| Redis commands per run (all replicas) | ${orNa(report.redisCommandsPerRun)} |`);

@@ -7,6 +7,7 @@ export interface Spread { median: number; min: number; max: number; values: numb
 export function headlineValues(report: BenchReport): Record<string, number | null> {
   return {
     efficiency: report.efficiency,
+    efficiencyCeiling: report.efficiencyCeiling,
     launchWindowEfficiency: report.launchWindowEfficiency,
     launchesPerSimulatedSecond: report.launchesPerSimulatedSecond,
     redisCommandsPerRun: report.redisCommandsPerRun,

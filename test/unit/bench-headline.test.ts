@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { commandDelta, parseCommandStats } from '../../cmd/bench/redis-server.js';
-import { idealLaunchWindowSeconds, idealRegionsWindowSeconds } from '../../cmd/bench/headline.js';
+import { idealLaunchAtSeconds, idealLaunchWindowSeconds, idealRegionsWindowSeconds, perfectPacingAllRunningSeconds } from '../../cmd/bench/headline.js';
 import { regionOfTaskArn } from '../../cmd/bench/figures.js';
 import { BENCH_REGIONS, benchPools, planRuns, poolDocument } from '../../cmd/bench/workload.js';
 import { median } from '../../cmd/bench/repeat.js';
@@ -50,4 +50,20 @@ test('several Regions: each launches from its own bucket, so the ideal window is
   assert.equal(idealRegionsWindowSeconds([]), 0);
   assert.equal(regionOfTaskArn('arn:aws:ecs:eu-west-1:123456789012:task/default/abc'), 'eu-west-1');
   assert.equal(regionOfTaskArn('not-an-arn'), 'unknown');
+});
+
+test('the efficiency ceiling replays the tasks\' own start times at the ideal launch moments', () => {
+  // The last of 1,000 launches ideally goes at 49 s: the same as the ideal window.
+  assert.equal(idealLaunchAtSeconds(999), idealLaunchWindowSeconds(1000));
+  assert.equal(idealLaunchAtSeconds(0), 0);
+  assert.equal(idealLaunchAtSeconds(19), 0);
+  assert.equal(idealLaunchAtSeconds(20), 0.05);
+  // 40 launches, all starting in 10 s except the 21st (launched at 0.05 s), which takes 30 s.
+  const starts = Array.from({ length: 40 }, (_, i) => (i === 20 ? 30 : 10));
+  assert.equal(perfectPacingAllRunningSeconds({ 'us-east-1': starts }), 30.05);
+  // Equal starts: the last launch decides (at 1 s, + 10 s).
+  assert.equal(perfectPacingAllRunningSeconds({ 'us-east-1': Array.from({ length: 40 }, () => 10) }), 11);
+  // Each Region replays its own bucket; the latest Region's moment counts.
+  assert.equal(perfectPacingAllRunningSeconds({ a: [5, 5], b: [7] }), 7);
+  assert.equal(perfectPacingAllRunningSeconds({}), undefined);
 });
