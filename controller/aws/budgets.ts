@@ -73,6 +73,31 @@ export type GatewayAction = keyof typeof ACTION_CATEGORY;
 /** The fraction of each burst kept back against jitter between our bucket and AWS's (every process that calls AWS uses it). */
 export const BURST_RESERVE_FRACTION = 0.05;
 
+/**
+ * The reserve also covers this much refill: our bucket grants a call some time before AWS counts it, and that
+ * delay varies (the event loop, the network). Once both buckets run empty, calls granted at exactly the
+ * refill rate reach AWS bunched by that variation, and AWS throttles whatever arrives before its bucket has
+ * refilled for it. Tokens AWS still holds absorb the bunching: at 20 per second, 5 % of a 20-token burst is
+ * one token, 50 ms; the 1,000-run benchmark at ×2 (40 per real second: 25 ms) still met a throttle in some
+ * runs. The reserve only lowers the first burst we take, never the sustained rate, so it costs the launch
+ * window a few tokens' worth once (0.1 s at ECS's 20 per second: 2 tokens of RunTask's 20).
+ */
+export const JITTER_ALLOWANCE_SECONDS = 0.1;
+
+/**
+ * The burst a controller lets itself use: the bucket's burst minus the reserve, which is the larger of
+ * `reserveFraction` of the burst (at least one token) and `jitterSeconds` of refill, but never more than half
+ * the burst. No reserve when both are 0.
+ */
+export function usableBurst(spec: BucketSpec, reserveFraction: number, jitterSeconds = 0): number {
+  const { burst, refillPerSecond } = spec;
+  if (reserveFraction <= 0 && jitterSeconds <= 0) return burst;
+  const byFraction = reserveFraction > 0 ? Math.max(1, Math.ceil(burst * reserveFraction)) : 0;
+  const byJitter = Math.ceil(refillPerSecond * jitterSeconds - 1e-9);
+  const reserve = Math.min(Math.max(byFraction, byJitter), Math.floor(burst / 2));
+  return Math.max(1, burst - reserve);
+}
+
 export const GATEWAY_ACTIONS = Object.keys(ACTION_CATEGORY) as GatewayAction[];
 
 /** `taskDefinitionModify` → `TASK_DEFINITION_MODIFY`, the suffix of its LONGSHORE_BUDGET_* variable. */

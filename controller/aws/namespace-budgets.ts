@@ -13,7 +13,7 @@
  */
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../store/keys.js';
-import { BURST_RESERVE_FRACTION, type BudgetTable } from './budgets.js';
+import { BURST_RESERVE_FRACTION, JITTER_ALLOWANCE_SECONDS, type BudgetTable } from './budgets.js';
 import { budgetKeyParts, shareKeyFor, type HomeScope } from './budget-keys.js';
 import { RedisBudgets } from './redis-budgets.js';
 import type { BudgetScope } from './target.js';
@@ -36,7 +36,7 @@ export interface NamespaceBudgetSettings {
 export function namespaceBudgets(settings: NamespaceBudgetSettings): (scope: BudgetScope) => RedisBudgets {
   const { redis, keyspace, budgets, home, clockScale } = settings;
   return (scope) => new RedisBudgets({
-    redis, budgets, burstReserveFraction: BURST_RESERVE_FRACTION,
+    redis, budgets, burstReserveFraction: BURST_RESERVE_FRACTION, jitterAllowanceSeconds: JITTER_ALLOWANCE_SECONDS,
     bucketKey: (category) => keyspace.key(...budgetKeyParts(scope, home, category)),
     shareKey: shareKeyFor(keyspace, scope, home),
     clockScale,

@@ -50,7 +50,7 @@
  */
 import type { RedisClient } from '../redis.js';
 import { defineScript, integerListReply } from '../redis-scripts.js';
-import type { BudgetTable, ThrottleCategory } from './budgets.js';
+import { usableBurst, type BudgetTable, type ThrottleCategory } from './budgets.js';
 
 // Hash fields: t = tokens, u = tokens updated at (ms), f = rate factor at last decrease, d = last decrease (ms),
 // w = waiting line (tokens promised to refused callers whose turn has not come yet).
@@ -304,6 +304,8 @@ export interface RedisBudgetsOptions {
    * tokens behind AWS's, so network jitter between our grant and AWS's count does not cause throttles.
    */
   burstReserveFraction?: number;
+  /** The reserve also covers this many seconds of refill (JITTER_ALLOWANCE_SECONDS in production); see `usableBurst`. */
+  jitterAllowanceSeconds?: number;
   /** Milliseconds for the bucket clock. Omit in production: Redis TIME is the one clock all replicas share. */
   now?: () => number;
   /**
@@ -421,10 +423,7 @@ export class RedisBudgets {
 
   /** The burst this controller lets itself use: the configured burst minus the reserve. */
   usableBurst(category: ThrottleCategory): number {
-    const { burst } = this.options.budgets[category];
-    const fraction = this.options.burstReserveFraction ?? 0;
-    if (fraction <= 0) return burst;
-    return Math.max(1, burst - Math.max(1, Math.ceil(burst * fraction)));
+    return usableBurst(this.options.budgets[category], this.options.burstReserveFraction ?? 0, this.options.jitterAllowanceSeconds ?? 0);
   }
 
   private async run(mode: 'take' | 'throttled' | 'peek', requests: readonly TokenRequest[], share?: ShareIdentity): Promise<TakeResult> {

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import { API_VERSION, type PoolRecord, type RunRecord } from '../../api/index.js';
-import { BURST_RESERVE_FRACTION, DEFAULT_BUDGETS } from '../../aws/budgets.js';
+import { BURST_RESERVE_FRACTION, JITTER_ALLOWANCE_SECONDS, DEFAULT_BUDGETS } from '../../aws/budgets.js';
 import { RedisBudgets } from '../../aws/redis-budgets.js';
 import { readScopeShares, readThrottlesLastMinute } from '../../aws/pool-shares.js';
 import { budgetKeyParts, scopeOf, shareKeyFor, type HomeScope } from '../../aws/budget-keys.js';
@@ -146,7 +146,7 @@ async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRec
   if (!category) return undefined;
   const scope = scopeOf(targetOfPool(pool.spec), home);
   const budgets = new RedisBudgets({
-    redis: ctx.deps.redis, budgets: settings.table, burstReserveFraction: BURST_RESERVE_FRACTION, clockScale: settings.clockScale,
+    redis: ctx.deps.redis, budgets: settings.table, burstReserveFraction: BURST_RESERVE_FRACTION, jitterAllowanceSeconds: JITTER_ALLOWANCE_SECONDS, clockScale: settings.clockScale,
     bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, home, c)),
   });
   const [level, throttlesLastMinute] = await Promise.all([
