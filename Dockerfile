@@ -70,6 +70,9 @@ ENV LONGSHORE_API_HOST=0.0.0.0
 # NODE_OPTIONS, not ENTRYPOINT arguments, so the chart's extraEnv can raise the old-space limit together with
 # resources.limits.memory (about half of it).
 ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=8"
+# glibc malloc's arenas and thresholds (controller/node-options.ts, CONTROLLER_MALLOC_ENV, says why): native
+# memory a burst freed goes back to the system instead of staying in each thread's arena.
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=dependencies /app/node_modules node_modules
 COPY --from=build /app/dist dist

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONTROLLER_NODE_OPTIONS } from '../controller/node-options.js';
+import { CONTROLLER_MALLOC_ENV, CONTROLLER_NODE_OPTIONS } from '../controller/node-options.js';
 
 export interface Replica {
   name: string;
@@ -69,7 +69,8 @@ export async function startReplica(name: string, env: Record<string, string>, lo
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, replicaNodeArgs(nodeArgs), {
-      env: { ...inheritedEnv(), ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
+      // The image's malloc settings first, so a value in the caller's shell can still override them for an experiment.
+      env: { ...CONTROLLER_MALLOC_ENV, ...inheritedEnv(), ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
       stdio: ['ignore', fd, fd],
     });
   } finally {

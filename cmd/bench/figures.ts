@@ -25,7 +25,7 @@ export interface Observations {
   allStoppedMs?: number;
   audit: SimulatorAudit;
   /** Per replica: its own counters, parsed by the caller. */
-  replicas: Array<{ name: string; throttles: Record<string, number>; budgetExhausted: Record<string, number>; peakRssBytes?: number; cpuSeconds?: number }>;
+  replicas: Array<{ name: string; throttles: Record<string, number>; budgetExhausted: Record<string, number>; reconciles?: Record<string, number>; peakRssBytes?: number; cpuSeconds?: number }>;
 }
 
 const seconds = (realMs: number, timeScale: number): Seconds => ({ real: round(realMs / 1000), simulated: round((realMs / 1000) * timeScale) });
@@ -195,8 +195,16 @@ export function computeFigures(o: Observations) {
     runsReachedByThrottle: reachedByThrottle,
   };
 
+  // Reconciles (jobs processed) by reconciler over every replica: what a run's lifecycle costs in queue work.
+  const reconcilesByReconciler = mergeCounts(o.replicas.map((r) => r.reconciles ?? {}));
+  const reconciles = {
+    byReconciler: reconcilesByReconciler,
+    runReconcilesPerRun: runs ? round((reconcilesByReconciler.run ?? 0) / runs) : 0,
+  };
+
   return {
     runs: { total: runs, stopped: stopped.length, byOutcome, byKind, unexpected, notTerminal },
+    reconciles,
     latency,
     throughput,
     api,

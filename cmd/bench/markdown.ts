@@ -89,6 +89,7 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out(`- RunTask per attempt: ${a.runTaskPerAttempt} (${a.runTaskOk} RunTask for ${a.attempts} attempts; ${a.tasksLaunched} tasks launched)`);
   out(`- DescribeTasks per run: ${a.describeTasksPerRun}; successful ECS calls per run: ${a.callsPerRun}`);
   out(`- RegisterTaskDefinition: ${a.registerTaskDefinitionOk} for ${a.distinctDefinitions} distinct definitions`, '');
+  out(`- reconciles (jobs processed, every replica): ${f.reconciles.runReconcilesPerRun} run reconciles per run; by reconciler: ${Object.entries(f.reconciles.byReconciler).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`, '');
 
   const th = f.throttles;
   out('## Throttles', '');

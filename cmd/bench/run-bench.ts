@@ -290,6 +290,8 @@ async function burstPhase(ctx: PhaseContext): Promise<BurstReading> {
       name: r.name,
       throttles: metricByLabel(metrics, 'longshore_ecs_api_throttles_total', 'action'),
       budgetExhausted: metricByLabel(metrics, 'longshore_budget_exhausted_total', 'category'),
+      // Since the replica started; the burst is its first phase, so this is the burst's work (plus start-up's).
+      reconciles: metricByLabel(metrics, 'longshore_reconcile_total', 'reconciler'),
       peakRssBytes: (await processMemory(r.pid)).peakRssBytes,
       cpuSeconds: round(controllerCpuAfter[i] - controllerCpuBefore[i], 2),
     };

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../controller/config.js';
-import { CONTROLLER_NODE_OPTIONS } from '../../controller/node-options.js';
+import { CONTROLLER_MALLOC_ENV, CONTROLLER_NODE_OPTIONS } from '../../controller/node-options.js';
 import { replicaNodeArgs } from '../../cmd/replicas.js';
 
 function findRepoRoot(): string {
@@ -138,6 +138,13 @@ describe('Dockerfile', () => {
     // The benchmark's extra flags come after the production ones, so they can override them.
     const args = replicaNodeArgs(['--max-semi-space-size=16']);
     assert.deepEqual(args.slice(0, CONTROLLER_NODE_OPTIONS.length + 1), [...CONTROLLER_NODE_OPTIONS, '--max-semi-space-size=16']);
+  });
+
+  test('the image\'s malloc settings are the ones the benchmark\'s replicas run with (controller/node-options.ts)', () => {
+    const set = new Map(of(finalStage, 'ENV').flatMap((e) => e.args.split(/\s+/).map((pair) => pair.split('=') as [string, string])));
+    const malloc = Object.fromEntries([...set].filter(([name]) => name.startsWith('MALLOC_')));
+    assert.deepEqual(malloc, { ...CONTROLLER_MALLOC_ENV });
+    assert.ok(Object.keys(CONTROLLER_MALLOC_ENV).length > 0);
   });
 
   test('it runs the CLI\'s controller command as a numeric non-root user, the chart\'s', () => {
