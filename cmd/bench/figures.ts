@@ -162,6 +162,8 @@ export function computeFigures(o: Observations) {
     meanStartSimulatedSeconds: starts.length ? round((sum(starts) / starts.length / 1000) * timeScale) : undefined,
     retryLaunches: attempts.filter((a) => a.number > 1 && a.taskArn !== undefined).length,
     launchWindow: seconds(launchMs.length > 1 ? launchMs[launchMs.length - 1] - launchMs[0] : 0, timeScale),
+    /** From the benchmark's submit call to the first RunTask accepted: admission, wake-up, task definitions. */
+    submitToFirstLaunch: launchMs.length ? seconds(launchMs[0] - o.submitStartedMs, timeScale) : undefined,
     launchesPerSimulatedSecond: windowSimSeconds > 0 ? round(launchMs.length / windowSimSeconds) : undefined,
     sustainedAfterBurstPerSimulatedSecond: afterBurstSimSeconds > 0 ? round((launchMs.length - burst) / afterBurstSimSeconds) : undefined,
     peakLaunchesInOneSimulatedSecond: peakInWindow(launchMs, 1000 / timeScale),

@@ -70,7 +70,8 @@ export function renderMarkdown(report: BenchReport, command: string, repeat?: { 
   out('## Latency', '', '| From submit to | Real s | Simulated s |', '|---|---|---|');
   out(`| first run RUNNING | ${secs(l.submitToFirstRunning)} |`, `| every run RUNNING | ${secs(l.submitToAllRunning)} |`);
   out(`| RUNNING, per run p50 | ${secs(l.submitToRunningPerRun.p50)} |`, `| RUNNING, per run p95 | ${secs(l.submitToRunningPerRun.p95)} |`);
-  out(`| RUNNING, per run max | ${secs(l.submitToRunningPerRun.max)} |`, `| every run stopped | ${secs(l.submitToAllStopped)} |`, '');
+  out(`| RUNNING, per run max | ${secs(l.submitToRunningPerRun.max)} |`, `| every run stopped | ${secs(l.submitToAllStopped)} |`);
+  out(`| first RunTask accepted (admission, wake-up, task definitions) | ${secs(f.throughput.submitToFirstLaunch)} |`, '');
 
   const t = f.throughput;
   out('## Launch throughput', '');

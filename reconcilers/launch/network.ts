@@ -37,7 +37,11 @@ const RETRY_MS = 1000;
 
 export type NetworkResolution =
   | { status: 'resolved'; network: AwsVpcConfiguration }
-  | { status: 'retry'; retryAfterMs: number; message: string }
+  /**
+   * Not now. `waiting`: nothing failed, the run only waits its turn (another replica is resolving the pool's
+   * network right now, or the EC2 budget is empty): a place in line, not a failed launch try.
+   */
+  | { status: 'retry'; retryAfterMs: number; message: string; waiting?: true }
   | { status: 'failed'; message: string };
 
 /** A pool's network settings that cannot work; the run fails with the message. */
@@ -99,7 +103,7 @@ export interface NetworkResolver {
 export function resolutionOfError(error: unknown): NetworkResolution | undefined {
   if (error instanceof NetworkError) return { status: 'failed', message: error.message };
   if (!isAwsError(error)) return undefined;
-  if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message };
+  if (error instanceof BudgetExhaustedError) return { status: 'retry', retryAfterMs: error.retryAfterMs, message: error.message, waiting: true };
   const d = describeError(error);
   if (isRetryableKind(d.kind)) {
     const action = error instanceof GatewayError ? error.action : 'EC2';
@@ -207,7 +211,8 @@ export function createNetworkResolver(deps: {
   async function resolveMiss(pool: PoolLike, key: string): Promise<NetworkResolution> {
     const token = `${holder}/${randomUUID()}`;
     if (!(await cache.lock(key, token, timings.lockTtlMs))) {
-      return { status: 'retry', retryAfterMs: timings.busyRetryMs, message: busyMessage(pool.metadata.name, await cache.lockHolder(key, timings.lockTtlMs)) };
+      const message = busyMessage(pool.metadata.name, await cache.lockHolder(key, timings.lockTtlMs));
+      return { status: 'retry', retryAfterMs: timings.busyRetryMs, message, waiting: true };
     }
     try {
       // The previous holder may have written the answer between our cache read and our lock.

@@ -28,7 +28,7 @@ export interface RunEcsGateway extends RunTaskGateway {
   listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
 }
 
-export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number; message?: string } | { failed: string };
+export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number; message?: string; waiting?: true } | { failed: string };
 
 export interface RunEcsDeps {
   gateway: RunEcsGateway;
@@ -54,6 +54,11 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       const details = await deps.launchDetails(pool, run, taskDefinitionArn);
       if ('retryAfterMs' in details) {
         const message = details.message ?? 'task definition details not available yet';
+        // Waiting its turn (the pool's network being resolved by another replica, an empty EC2 budget) is a
+        // place in line like our own RunTask pacing, not a failed launch try: no backoff, no warning, no
+        // launch deadline (the resolver's lock bounds the wait). Found with the benchmark: at a burst's start
+        // every run of the other replica logged "RunTask keeps failing" and backed off ~0.7 s or more.
+        if (details.waiting) return { kind: 'retry', cause: 'pacing', reason: 'NetworkResolving', message, retryAfterMs: details.retryAfterMs };
         return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message, retryAfterMs: details.retryAfterMs };
       }
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
@@ -61,7 +66,9 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
       let network: AwsVpcConfiguration | undefined;
       if (taskDefinition.networkMode === 'awsvpc') {
         const resolution = await deps.network.resolve(pool);
-        if (resolution.status === 'retry') return { kind: 'retry', cause: 'dependency', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
+        if (resolution.status === 'retry') {
+          return { kind: 'retry', cause: resolution.waiting ? 'pacing' : 'dependency', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
+        }
         if (resolution.status === 'failed') return { kind: 'terminal', reason: 'NetworkConfiguration', message: resolution.message };
         network = resolution.network;
       }

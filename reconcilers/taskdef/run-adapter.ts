@@ -26,8 +26,11 @@ export type RunTaskDefinitionResolution =
 
 export type RunLaunchDetails =
   | { taskDefinitionArn: string; containerName: string; networkMode?: string }
-  /** Not yet: `message` says what is awaited (e.g. the EC2 network inference failing, in AWS's words). */
-  | { retryAfterMs: number; message?: string }
+  /**
+   * Not yet: `message` says what is awaited (e.g. the EC2 network inference failing, in AWS's words).
+   * `waiting`: nothing failed, the run waits its turn (another replica resolving the network, an empty budget).
+   */
+  | { retryAfterMs: number; message?: string; waiting?: true }
   | { failed: string };
 
 export interface RunTaskdefAdapter {
@@ -93,7 +96,7 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
       if (details.networkMode === 'awsvpc') {
         const n = await network.resolve(pool);
         if (n.status === 'failed') return { failed: n.message };
-        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs, message: n.message };
+        if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs, message: n.message, ...(n.waiting ? { waiting: true as const } : {}) };
       }
       return { taskDefinitionArn: arn, ...details };
     },

@@ -36,6 +36,9 @@ async function resolveLikeAReconcile(resolver: NetworkResolver, pool: PoolLike):
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const r = await resolver.resolve(pool);
     if (r.status !== 'retry') return r;
+    // Nothing fails here: a caller held up by another replica's resolution only waits its turn, which its
+    // run treats as a place in line, not a failed launch try (reconcilers/run/ecs-adapter.ts).
+    assert.equal(r.waiting, true, `a busy answer is a wait, not a failure: ${r.message}`);
     await sleep(r.retryAfterMs);
   }
   throw new Error(`no answer for pool ${pool.metadata.name} after ${MAX_ATTEMPTS} attempts`);
