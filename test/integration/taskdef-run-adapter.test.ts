@@ -144,7 +144,7 @@ describe('run adapter', () => {
     const failed = await adapter.launchDetails(newPool(), newRun('a'), 'arn:td/x:1');
     assert.ok('failed' in failed && /Failed to find the default VPC/.test(failed.failed));
     aws.ec2Fault = new BudgetExhaustedError('ec2Describe', 700);
-    assert.deepEqual(await adapter.launchDetails(newPool({}, 2), newRun('a'), 'arn:td/x:1'), { retryAfterMs: 700, message: 'ECS budget ec2Describe exhausted; retry after 700 ms' });
+    assert.deepEqual(await adapter.launchDetails(newPool({}, 2), newRun('a'), 'arn:td/x:1'), { retryAfterMs: 700, message: 'ECS budget ec2Describe exhausted; retry after 700 ms', waiting: true });
   });
 
   test('launchDetails: EC2 bridge needs no network; a pool ARN is described for its container', async () => {
