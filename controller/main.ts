@@ -148,7 +148,6 @@ export function buildReconcilers(deps: ReconcilerDependencies): Partial<Record<Q
     launchDetails: (pool, run, arn) => adapter.launchDetails(pool, run, arn),
     defaultRegion,
     home,
-    network,
     breaker,
   });
   const limiter = createPoolLimiter(redis, keyspace);

@@ -10,7 +10,6 @@ import type { PoolRecord } from '../../controller/api/pool.js';
 import type { RunRecord } from '../../controller/api/run.js';
 import { BudgetExhaustedError, GatewayError, describeError, isRetryableKind } from '../../controller/aws/errors.js';
 import { startedByFor } from '../launch/identity.js';
-import type { NetworkResolver } from '../launch/network.js';
 import { launch } from '../launch/launch.js';
 import type { LaunchBreaker } from '../launch/breaker.js';
 import type { LaunchOutcome } from '../launch/outcome.js';
@@ -28,16 +27,21 @@ export interface RunEcsGateway extends RunTaskGateway {
   listTasks(input: ListTasksCommandInput, options?: CallOptions): Promise<ListTasksCommandOutput>;
 }
 
-export type LaunchDetails = ResolvedTaskDefinition | { retryAfterMs: number; message?: string; waiting?: true } | { failed: string };
+/** `network`: the pool's awsvpc configuration, present exactly when the revision's network mode is awsvpc. */
+export type LaunchDetails =
+  | (ResolvedTaskDefinition & { network?: AwsVpcConfiguration })
+  | { retryAfterMs: number; message?: string; waiting?: true }
+  | { failed: string };
 
 export interface RunEcsDeps {
   gateway: RunEcsGateway;
   /** LONGSHORE_NAMESPACE: part of every task's startedBy. */
   namespace: string;
-  /** The orchestration container and network mode of the revision (TASKDEFS' resolver answers from its cache). */
+  /**
+   * The orchestration container and network mode of the revision (TASKDEFS' resolver answers from its cache)
+   * and, for awsvpc, the pool's network (its own, or inferred once per pool generation).
+   */
   launchDetails(pool: PoolRecord, run: RunRecord, taskDefinitionArn: string): Promise<LaunchDetails>;
-  /** The awsvpc configuration of the pool (its own, or inferred once per pool generation). */
-  network: NetworkResolver;
   defaultRegion?: string | undefined;
   /** The controller's home account-region, so a role into its own account names the same clusters; `defaultRegion` alone when absent. */
   home?: HomeScope;
@@ -62,16 +66,8 @@ export function createRunEcsPort(deps: RunEcsDeps): RunTaskPort {
         return { kind: 'retry', cause: 'dependency', reason: 'TaskDefinitionDetails', message, retryAfterMs: details.retryAfterMs };
       }
       if ('failed' in details) return { kind: 'terminal', reason: 'TaskDefinition', message: details.failed };
-      const taskDefinition: ResolvedTaskDefinition = { ...details, taskDefinitionArn };
-      let network: AwsVpcConfiguration | undefined;
-      if (taskDefinition.networkMode === 'awsvpc') {
-        const resolution = await deps.network.resolve(pool);
-        if (resolution.status === 'retry') {
-          return { kind: 'retry', cause: resolution.waiting ? 'pacing' : 'dependency', reason: 'Network', message: resolution.message, retryAfterMs: resolution.retryAfterMs };
-        }
-        if (resolution.status === 'failed') return { kind: 'terminal', reason: 'NetworkConfiguration', message: resolution.message };
-        network = resolution.network;
-      }
+      const { network, ...resolved } = details;
+      const taskDefinition: ResolvedTaskDefinition = { ...resolved, taskDefinitionArn };
       const configured = resolvePlacement(pool, run);
       const placement = request.onDemand ? onDemandPlacement(configured) : configured;
       let input;

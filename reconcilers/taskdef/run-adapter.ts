@@ -5,8 +5,8 @@
  * - resolve: the cached ARN, or "waiting" with a fallback requeue (the registration wakes the run long
  *   before it; the fallback only covers a lost wake-up), or the failure message.
  * - launchDetails: the orchestration container and network mode of the revision, and — for awsvpc — the
- *   pool's network resolved (once per pool generation), so a missing VPC or a foreign subnet fails the run
- *   with the seed's explanation and an empty EC2 budget only delays it.
+ *   pool's network (resolved once per pool generation), which RunTask is sent with; a missing VPC or a
+ *   foreign subnet fails the run with the seed's explanation and an empty EC2 budget only delays it.
  * - invalidate: RunTask refused the revision as INACTIVE or gone: a registered one leaves the cache (the next
  *   resolve registers again), a pool's own ARN is described again.
  * - release: a stopped run gives up its reference (auto-deregister).
@@ -25,7 +25,8 @@ export type RunTaskDefinitionResolution =
   | { failed: string };
 
 export type RunLaunchDetails =
-  | { taskDefinitionArn: string; containerName: string; networkMode?: string }
+  /** `network`: the pool's awsvpc configuration, present exactly when `networkMode` is awsvpc. */
+  | { taskDefinitionArn: string; containerName: string; networkMode?: string; network?: AwsVpcConfiguration }
   /**
    * Not yet: `message` says what is awaited (e.g. the EC2 network inference failing, in AWS's words).
    * `waiting`: nothing failed, the run waits its turn (another replica resolving the network, an empty budget).
@@ -37,7 +38,6 @@ export interface RunTaskdefAdapter {
   resolve(pool: PoolLike, run: RunLike): Promise<RunTaskDefinitionResolution>;
   invalidate(pool: PoolLike, run: RunLike, taskDefinitionArn: string): Promise<void>;
   launchDetails(pool: PoolLike, run: RunLike, taskDefinitionArn: string): Promise<RunLaunchDetails>;
-  network(pool: PoolLike): Promise<AwsVpcConfiguration | undefined>;
   release(run: RunLike, taskDefinitionArn: string, pool?: PoolLike): Promise<void>;
 }
 
@@ -97,13 +97,9 @@ export function createRunTaskdefAdapter(deps: { resolver: TaskDefinitionResolver
         const n = await network.resolve(pool);
         if (n.status === 'failed') return { failed: n.message };
         if (n.status === 'retry') return { retryAfterMs: n.retryAfterMs, message: n.message, ...(n.waiting ? { waiting: true as const } : {}) };
+        return { taskDefinitionArn: arn, ...details, network: n.network };
       }
       return { taskDefinitionArn: arn, ...details };
-    },
-
-    async network(pool) {
-      const n = await network.resolve(pool);
-      return n.status === 'resolved' ? n.network : undefined;
     },
 
     release: (run, arn, pool) => resolver.release(run.metadata.name, arn, pool === undefined ? undefined : targetOfPool(pool.spec)),

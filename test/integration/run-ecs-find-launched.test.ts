@@ -47,7 +47,6 @@ describe('findLaunched against the simulator', () => {
         listTasks: (input) => ecs.send(new ListTasksCommand(input)),
       },
       launchDetails: () => Promise.reject(new Error('not used by findLaunched')),
-      network: { resolve: () => Promise.reject(new Error('not used by findLaunched')) } as unknown as Parameters<typeof createRunEcsPort>[0]['network'],
     });
     const pool = { metadata: { name: 'pool-f' }, spec: {} } as unknown as PoolRecord;
     const run = (name: string): RunRecord => ({ metadata: { name }, spec: { pool: 'pool-f' } }) as unknown as RunRecord;

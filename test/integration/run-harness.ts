@@ -122,7 +122,7 @@ export async function startRunHarness(options: RunHarnessOptions): Promise<RunHa
   const taskdefs = createTaskdefs({ redis, keyspace: ks, gateway, wakeUps, defaultRegion: 'us-east-1' });
   const network = createNetworkResolver({ redis, keys: taskdefKeys(ks), gateway });
   const adapter = createRunTaskdefAdapter({ resolver: taskdefs.resolver, network, defaultRegion: 'us-east-1' });
-  const tasks = createRunEcsPort({ gateway, namespace, network, defaultRegion: 'us-east-1', launchDetails: (p, r, arn) => adapter.launchDetails(p, r, arn) });
+  const tasks = createRunEcsPort({ gateway, namespace, defaultRegion: 'us-east-1', launchDetails: (p, r, arn) => adapter.launchDetails(p, r, arn) });
   const clock = { offsetMs: 0 };
   const now = () => Date.now() + clock.offsetMs;
   const runDeps: RunReconcilerDeps = {

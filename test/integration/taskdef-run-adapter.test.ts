@@ -114,10 +114,8 @@ describe('run adapter', () => {
   test('fits the run reconciler\'s ports', () => {
     const resolverPort: RunResolverPort = adapter;
     const launchDetails: RunEcsDeps['launchDetails'] = adapter.launchDetails;
-    const network: RunEcsDeps['network'] = createNetworkResolver({ redis, keys: taskdefKeys(keyspace(namespace)), gateway: aws });
     assert.equal(typeof resolverPort.resolve, 'function');
     assert.equal(typeof launchDetails, 'function');
-    assert.equal(typeof network.resolve, 'function');
   });
 
   test('resolve: waiting with a fallback requeue, then the ARN', async () => {
@@ -133,8 +131,9 @@ describe('run adapter', () => {
 
   test('launchDetails: Fargate needs the network, resolved once per pool generation', async () => {
     const details = await adapter.launchDetails(newPool(), newRun('a'), 'arn:td/x:1');
-    assert.deepEqual(details, { taskDefinitionArn: 'arn:td/x:1', containerName: 'longshore', networkMode: 'awsvpc' });
-    assert.deepEqual(await adapter.network(newPool()), { subnets: ['subnet-1', 'subnet-2'], assignPublicIp: 'ENABLED' });
+    assert.deepEqual(details, {
+      taskDefinitionArn: 'arn:td/x:1', containerName: 'longshore', networkMode: 'awsvpc', network: { subnets: ['subnet-1', 'subnet-2'], assignPublicIp: 'ENABLED' },
+    });
     await adapter.launchDetails(newPool(), newRun('b'), 'arn:td/x:1');
     assert.equal(aws.describeVpcsCalls, 1);
   });

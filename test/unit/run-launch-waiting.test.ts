@@ -14,7 +14,6 @@ function portAnswering(details: LaunchDetails) {
     namespace: 'waiting',
     gateway: { runTask: never, describeTasks: never, stopTask: never, listTasks: never },
     launchDetails: () => Promise.resolve(details),
-    network: { resolve: never },
   });
 }
 
