@@ -5,6 +5,7 @@
 import type { RunRecord } from '../../controller/api/run.js';
 import { OUTCOMES } from '../../controller/api/run-status.js';
 import type { SimulatorAudit } from '@longshore/simulator';
+import { perfectPacingAllRunningSeconds } from './headline.js';
 import { RUN_KINDS, type RunKind } from './workload.js';
 
 /** AWS Fargate task launch rate per account and region (docs/ecs-facts.md#throttling): 100 burst, 20/s sustained. */
@@ -79,7 +80,8 @@ function launchesByRegion(firstAttempts: ReadonlyArray<{ taskArn: string; atMs: 
 
 /**
  * Per Region, each first attempt's start time (RunTask accepted → RUNNING, simulated s), in the order the
- * attempts were launched: what the efficiency ceiling (headline.ts) replays at the ideal launch moments.
+ * attempts were launched: the mean start every lower bound adds once, and what the efficiency ceiling
+ * (headline.ts) replays at the ideal launch moments.
  */
 function startsInLaunchOrderByRegion(records: readonly RunRecord[], timeScale: number): Record<string, number[]> {
   const launched = records
@@ -88,7 +90,9 @@ function startsInLaunchOrderByRegion(records: readonly RunRecord[], timeScale: n
     .map((a) => ({
       region: regionOfTaskArn(a.taskArn ?? ''),
       atMs: Date.parse(a.submittedAt ?? ''),
-      // As for the mean start below: a start takes no less than zero time.
+      // submittedAt is stamped by the controller after RunTask answers, startedAt by ECS: on a loaded machine at
+      // a high time scale the task can start before the stamp, and a negative start would make the bound (and so
+      // the efficiency) meaningless. A start takes no less than zero time.
       startSimSeconds: (Math.max(0, Date.parse(a.startedAt ?? '') - Date.parse(a.submittedAt ?? '')) / 1000) * timeScale,
     }))
     .sort((a, b) => a.atMs - b.atMs);
@@ -148,18 +152,14 @@ export function computeFigures(o: Observations) {
   const windowSimSeconds = launchMs.length > 1 ? ((launchMs[launchMs.length - 1] - launchMs[0]) / 1000) * timeScale : 0;
   const burst = FARGATE_LAUNCH_CEILING.burst;
   const afterBurstSimSeconds = launchMs.length > burst ? ((launchMs[launchMs.length - 1] - launchMs[burst - 1]) / 1000) * timeScale : 0;
-  // How long ECS took from accepting a first RunTask to the task RUNNING: the start time every lower bound adds once.
-  const starts = records
-    .map((r) => r.status.attempts[0])
-    .filter((a) => a?.submittedAt !== undefined && a.startedAt !== undefined)
-    // submittedAt is stamped by the controller after RunTask answers, startedAt by ECS: on a loaded machine at a
-    // high time scale the task can start before the stamp, and a negative start would make the bound (and so
-    // the efficiency) meaningless. A start takes no less than zero time.
-    .map((a) => Math.max(0, Date.parse(a.startedAt ?? '') - Date.parse(a.submittedAt ?? '')));
+  // How long ECS took from accepting a first RunTask to the task RUNNING, per Region in launch order.
+  const startsByRegion = startsInLaunchOrderByRegion(records, timeScale);
+  const starts = Object.values(startsByRegion).flat();
   const throughput = {
     firstLaunches: launchMs.length,
-    startsInLaunchOrder: startsInLaunchOrderByRegion(records, timeScale),
-    meanStartSimulatedSeconds: starts.length ? round((sum(starts) / starts.length / 1000) * timeScale) : undefined,
+    meanStartSimulatedSeconds: starts.length ? round(sum(starts) / starts.length) : undefined,
+    /** Submit → last run RUNNING had every first launch gone at its ideal moment (the efficiency ceiling's denominator). */
+    perfectPacingAllRunningSimulatedSeconds: perfectPacingAllRunningSeconds(startsByRegion),
     retryLaunches: attempts.filter((a) => a.number > 1 && a.taskArn !== undefined).length,
     launchWindow: seconds(launchMs.length > 1 ? launchMs[launchMs.length - 1] - launchMs[0] : 0, timeScale),
     /** From the benchmark's submit call to the first RunTask accepted: admission, wake-up, task definitions. */

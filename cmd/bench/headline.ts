@@ -95,7 +95,7 @@ export function headlineFigures({ burst, cancel, rest, controllersPeakRssBytes, 
   const byRegion = f === undefined ? [] : Object.values(f.throughput.byRegion).map((r) => r.firstLaunches);
   const ideal = idealRegionsWindowSeconds(byRegion);
   const lowerBound = bucketBound && meanStart !== undefined ? ideal + meanStart : undefined;
-  const perfect = f === undefined ? undefined : perfectPacingAllRunningSeconds(f.throughput.startsInLaunchOrder);
+  const perfect = f?.throughput.perfectPacingAllRunningSimulatedSeconds;
   const window = f?.throughput.launchWindow.simulated ?? 0;
   const cpu = burst === undefined ? undefined : Object.values(burst.controllerCpuSeconds).reduce((a, b) => a + b, 0);
   const allStopped = f?.latency.submitToAllStopped?.real;
