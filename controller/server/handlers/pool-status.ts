@@ -12,10 +12,10 @@
  */
 import { z } from 'zod';
 import { API_VERSION, type PoolRecord, type RunRecord } from '../../api/index.js';
-import { BURST_RESERVE_FRACTION, JITTER_ALLOWANCE_SECONDS, DEFAULT_BUDGETS } from '../../aws/budgets.js';
-import { RedisBudgets } from '../../aws/redis-budgets.js';
+import { DEFAULT_BUDGETS } from '../../aws/budgets.js';
+import { namespaceBudgets } from '../../aws/namespace-budgets.js';
 import { readScopeShares, readThrottlesLastMinute } from '../../aws/pool-shares.js';
-import { budgetKeyParts, scopeOf, shareKeyFor, type HomeScope } from '../../aws/budget-keys.js';
+import { scopeOf, shareKeyFor, type HomeScope } from '../../aws/budget-keys.js';
 import { readerHome } from '../../aws/home-record.js';
 import { unrecordedHomeNote } from '../../aws/home-policy.js';
 import { targetOfPool } from '../../aws/target.js';
@@ -145,10 +145,8 @@ async function budgetOf(ctx: RequestContext, store: ResourceStore, pool: PoolRec
   const category = resolvePlacement(pool, { metadata: { name: '', uid: '' }, spec: { pool: pool.metadata.name } }).launchBucket;
   if (!category) return undefined;
   const scope = scopeOf(targetOfPool(pool.spec), home);
-  const budgets = new RedisBudgets({
-    redis: ctx.deps.redis, budgets: settings.table, burstReserveFraction: BURST_RESERVE_FRACTION, jitterAllowanceSeconds: JITTER_ALLOWANCE_SECONDS, clockScale: settings.clockScale,
-    bucketKey: (c) => store.keyspace.key(...budgetKeyParts(scope, home, c)),
-  });
+  // Built as the namespace's controllers build theirs (same keys, reserve and clock), so the level shown is theirs.
+  const budgets = namespaceBudgets({ redis: ctx.deps.redis, keyspace: store.keyspace, budgets: settings.table, home, clockScale: settings.clockScale })(scope);
   const [level, throttlesLastMinute] = await Promise.all([
     budgets.level(category),
     readThrottlesLastMinute(ctx.deps.redis, shareKeyFor(store.keyspace, scope, home)),
