@@ -45,6 +45,14 @@ export function replicaNodeArgs(nodeArgs: readonly string[] = []): string[] {
   return [...CONTROLLER_NODE_OPTIONS, ...nodeArgs, ...controllerCommand()];
 }
 
+/**
+ * A replica's environment: the image's malloc settings (CONTROLLER_MALLOC_ENV) first, so a value in the
+ * caller's shell can still override them for an experiment, then the caller's environment, then `env`.
+ */
+export function replicaEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...CONTROLLER_MALLOC_ENV, ...inheritedEnv(), ...env };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -69,8 +77,7 @@ export async function startReplica(name: string, env: Record<string, string>, lo
   let child: ChildProcess;
   try {
     child = spawn(process.execPath, replicaNodeArgs(nodeArgs), {
-      // The image's malloc settings first, so a value in the caller's shell can still override them for an experiment.
-      env: { ...CONTROLLER_MALLOC_ENV, ...inheritedEnv(), ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) },
+      env: replicaEnv({ ...env, LONGSHORE_REPLICA_ID: name, LONGSHORE_METRICS_PORT: String(metricsPort) }),
       stdio: ['ignore', fd, fd],
     });
   } finally {

@@ -93,6 +93,7 @@ export function usableBurst(spec: BucketSpec, reserveFraction: number, jitterSec
   const { burst, refillPerSecond } = spec;
   if (reserveFraction <= 0 && jitterSeconds <= 0) return burst;
   const byFraction = reserveFraction > 0 ? Math.max(1, Math.ceil(burst * reserveFraction)) : 0;
+  // The epsilon keeps float error from adding a token (20 × 0.1 is 2.0000000000000004).
   const byJitter = Math.ceil(refillPerSecond * jitterSeconds - 1e-9);
   const reserve = Math.min(Math.max(byFraction, byJitter), Math.floor(burst / 2));
   return Math.max(1, burst - reserve);

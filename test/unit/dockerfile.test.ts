@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../controller/config.js';
 import { CONTROLLER_MALLOC_ENV, CONTROLLER_NODE_OPTIONS } from '../../controller/node-options.js';
-import { replicaNodeArgs } from '../../cmd/replicas.js';
+import { replicaEnv, replicaNodeArgs } from '../../cmd/replicas.js';
 
 function findRepoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
@@ -145,6 +145,10 @@ describe('Dockerfile', () => {
     const malloc = Object.fromEntries([...set].filter(([name]) => name.startsWith('MALLOC_')));
     assert.deepEqual(malloc, { ...CONTROLLER_MALLOC_ENV });
     assert.ok(Object.keys(CONTROLLER_MALLOC_ENV).length > 0);
+    // The benchmark's and demo's replicas get them too, unless the caller's shell sets one for an experiment.
+    const env = replicaEnv({ LONGSHORE_NAMESPACE: 'x' });
+    for (const [name, value] of Object.entries(CONTROLLER_MALLOC_ENV)) assert.equal(env[name], process.env[name] ?? value, name);
+    assert.equal(env.LONGSHORE_NAMESPACE, 'x');
   });
 
   test('it runs the CLI\'s controller command as a numeric non-root user, the chart\'s', () => {
